@@ -1,0 +1,163 @@
+import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import pg from "pg";
+import tarFs from "tar-fs";
+import { pipeline } from "node:stream/promises";
+import { mkdir } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+
+/** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
+export const PGDATA = "/var/lib/postgresql/data";
+export const PG_SOCKET_DIR = "/var/run/postgresql";
+export const PG_PORT = 5432;
+
+export interface PgCredentials {
+  user: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * Session settings that fix the text form of every value (time zone, date style, float digits, bytea format), so the
+ * digests computed on the source and on the restored server compare byte for byte.
+ */
+const CANONICAL_SESSION = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1 -c bytea_output=hex";
+
+/**
+ * Builder for a PostgreSQL container, after testcontainers' module shape: defaults in fields, `withX()` setters,
+ * `start()` returns a handle with the engine's own actions.
+ */
+export class PostgresContainer {
+  private labels: Record<string, string> = {};
+  private volume: string | undefined;
+  private dataDir: string | undefined;
+  private command: string[] | undefined;
+  private startupTimeoutMs = 120_000;
+
+  constructor(
+    private readonly image: ResolvedImage,
+    private readonly credentials: PgCredentials,
+  ) {}
+
+  withLabels(labels: Record<string, string>): this {
+    this.labels = labels;
+    return this;
+  }
+
+  /** A named volume for PGDATA, so destroying the data is an explicit, checkable step. */
+  withVolume(name: string): this {
+    this.volume = name;
+    return this;
+  }
+
+  /** Puts a physical backup (a whole data directory) into PGDATA before the server first starts. */
+  withDataDirectoryFrom(hostDir: string): this {
+    this.dataDir = hostDir;
+    return this;
+  }
+
+  /** Runs something other than the server (a toolbox for checks on backups). */
+  withCommand(command: string[]): this {
+    this.command = command;
+    return this;
+  }
+
+  withStartupTimeout(ms: number): this {
+    this.startupTimeoutMs = ms;
+    return this;
+  }
+
+  async start(): Promise<StartedPostgres> {
+    let container = new GenericContainer(this.image.ref)
+      .withEnvironment({ POSTGRES_USER: this.credentials.user, POSTGRES_PASSWORD: this.credentials.password, POSTGRES_DB: this.credentials.database })
+      .withLabels(this.labels)
+      .withStartupTimeout(this.startupTimeoutMs);
+    if (this.command) {
+      container = container.withCommand(this.command);
+    } else {
+      // Ready means the real server answers on TCP: the init-time server only listens on the unix socket.
+      container = container
+        .withExposedPorts(PG_PORT)
+        .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
+    }
+    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: PGDATA }]);
+    if (this.dataDir) container = container.withCopyDirectoriesToContainer([{ source: this.dataDir, target: PGDATA }]);
+    return new StartedPostgres(await container.start(), this.image, this.credentials, this.command === undefined);
+  }
+}
+
+export class StartedPostgres {
+  constructor(
+    readonly container: StartedTestContainer,
+    readonly image: ResolvedImage,
+    readonly credentials: PgCredentials,
+    private readonly serving: boolean,
+  ) {}
+
+  /** A client on the mapped port, with the canonical session settings. */
+  async client(opts: { statementTimeoutMs?: number } = {}): Promise<pg.Client> {
+    if (!this.serving) throw new Error("this container runs no server");
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port: this.container.getMappedPort(PG_PORT),
+      ...this.credentials,
+      options: CANONICAL_SESSION + (opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : ""),
+      query_timeout: opts.statementTimeoutMs ? opts.statementTimeoutMs + 5_000 : undefined,
+      connectionTimeoutMillis: 10_000,
+    });
+    await client.connect();
+    // A server-side error on an idle client must not crash the process; the next query reports it.
+    client.on("error", () => undefined);
+    return client;
+  }
+
+  /** Runs a PostgreSQL tool inside the container as the `postgres` user, through the local socket. */
+  async tool(args: string[]): Promise<{ exitCode: number; output: string }> {
+    const { exitCode, output } = await this.container.exec(args, { user: "postgres" });
+    return { exitCode, output };
+  }
+
+  async toolOrThrow(args: string[]): Promise<string> {
+    const { exitCode, output } = await this.tool(args);
+    if (exitCode !== 0) throw new Error(`${args[0]} exited ${exitCode}: ${output.trim().slice(-2000)}`);
+    return output;
+  }
+
+  /** Copies a directory out of the container into `hostDir` (its contents, not the directory itself). */
+  async copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
+    await mkdir(hostDir, { recursive: true });
+    const archive = (await this.container.copyArchiveFromContainer(containerDir)) as Readable;
+    const prefix = containerDir.replace(/\/+$/, "").split("/").pop() + "/";
+    await pipeline(
+      archive,
+      tarFs.extract(hostDir, {
+        map: (header) => ({ ...header, name: header.name.startsWith(prefix) ? header.name.slice(prefix.length) : header.name }),
+        ignore: (_name, header) => header?.name === "" || header?.name === prefix.slice(0, -1),
+      }),
+    );
+  }
+
+  /** Copies a host directory into the container at `containerDir`. */
+  async copyDirectoryIn(hostDir: string, containerDir: string): Promise<void> {
+    await this.container.copyDirectoriesToContainer([{ source: hostDir, target: containerDir }]);
+    await this.container.exec(["chown", "-R", "postgres:postgres", containerDir]);
+  }
+
+  async logs(lines = 40): Promise<string> {
+    const stream = await this.container.logs({ tail: lines });
+    let out = "";
+    await new Promise<void>((resolve) => {
+      stream.on("data", (d: Buffer) => (out += d.toString()));
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      setTimeout(resolve, 2000);
+    });
+    return out.trimEnd();
+  }
+
+  async stop(): Promise<void> {
+    // A disaster does not wait for a clean shutdown: the container is killed and removed with its anonymous volumes.
+    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
+  }
+}

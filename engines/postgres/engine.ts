@@ -1,0 +1,366 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type pg from "pg";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, EngineNode, LoadStats, RestoreResult, RestoredContext } from "../../harness/engine.ts";
+import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import type { RecordFile } from "../../harness/records.ts";
+import type { PhaseProgress } from "../../harness/progress.ts";
+import type { CheckResult } from "../../harness/checkers/checker.ts";
+import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { ContainerExitedError } from "../../harness/runtime/wait-for-probe.ts";
+import { ACCOUNTS, PostgresWorkload, datasetBatches, type PgOp } from "../../generators/postgres.ts";
+import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
+import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql, updateSql } from "./schema.ts";
+import { postgresImageSpec } from "./versions.ts";
+
+export type PostgresBackupMethod = "physical" | "logical";
+
+export interface PostgresArtifact extends BackupArtifact {
+  method: PostgresBackupMethod;
+  /** Major version of the server that made the backup. */
+  sourceMajor: string;
+  /** Table name → data file path inside a physical backup (`pg_relation_filepath`), for targeted faults. */
+  relationFiles: Record<string, string>;
+}
+
+/** One password per process: a physical restore brings the source's roles along, so source and target must agree. */
+const CREDENTIALS: PgCredentials = { user: "drill", password: randomBytes(12).toString("hex"), database: "drill" };
+const BACKUP_DIR = "/tmp/dr-drill-backup";
+const DUMP_FILE = "drill.pgdump";
+const socketArgs = ["-h", PG_SOCKET_DIR, "-U", CREDENTIALS.user];
+
+/**
+ * PostgreSQL, backed up with its own tools:
+ * - `physical`: `pg_basebackup -Fp -X stream` (the data directory plus the WAL it needs); restored by putting the
+ *   files into an empty PGDATA and starting the server, which replays that WAL to the end of the backup;
+ * - `logical`: `pg_dump -Fc`, restored with `pg_restore` into a freshly initialised server.
+ */
+export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
+  readonly name = "postgres";
+  private loadedRows = 0;
+
+  constructor(
+    readonly version: string,
+    readonly backupMethod: PostgresBackupMethod,
+  ) {
+    postgresImageSpec(version); // fails early, naming the known versions
+  }
+
+  async provision(rt: DrillRuntime): Promise<PostgresNode> {
+    const image = await rt.images.resolve(postgresImageSpec(this.version));
+    const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
+    const started = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start();
+    return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows));
+  }
+
+  async backup(node: EngineNode<PgOp>, dir: string, _rt: DrillRuntime): Promise<PostgresArtifact> {
+    const pgNode = asPostgresNode(node);
+    const relationFiles = await pgNode.relationFiles();
+    await pgNode.pg.toolOrThrow(["rm", "-rf", BACKUP_DIR]);
+    await pgNode.pg.toolOrThrow(["mkdir", "-p", BACKUP_DIR]);
+    const toolName = this.backupMethod === "physical" ? "pg_basebackup" : "pg_dump";
+    const tool = (await pgNode.pg.toolOrThrow([toolName, "--version"])).trim();
+    if (this.backupMethod === "physical") {
+      await pgNode.pg.toolOrThrow(["pg_basebackup", ...socketArgs, "--no-password", "-D", BACKUP_DIR, "-Fp", "-X", "stream", "-c", "fast"]);
+    } else {
+      await pgNode.pg.toolOrThrow(["pg_dump", ...socketArgs, "--no-password", "-d", CREDENTIALS.database, "-Fc", "-f", `${BACKUP_DIR}/${DUMP_FILE}`]);
+    }
+    await pgNode.pg.copyDirectoryOut(BACKUP_DIR, dir);
+    const sourceMajor = (await pgNode.pg.toolOrThrow(["cat", `${pgNode.dataDirectory}/PG_VERSION`])).trim();
+    return { dir, method: this.backupMethod, tool, sourceMajor, relationFiles };
+  }
+
+  async preflight(artifact: PostgresArtifact, target: Engine<PgOp, PostgresArtifact>, rt: DrillRuntime): Promise<CheckResult[]> {
+    const results: CheckResult[] = [];
+    const sameMajor = artifact.sourceMajor === target.version;
+    if (artifact.method === "physical") {
+      results.push({
+        name: "preflight:version",
+        valid: sameMajor,
+        summary: sameMajor
+          ? `physical backup from PostgreSQL ${artifact.sourceMajor}, target ${target.version}`
+          : `physical backup from PostgreSQL ${artifact.sourceMajor} cannot start on ${target.version}: data directories only work within one major version`,
+      });
+      const label = existsSync(join(artifact.dir, "backup_label"));
+      results.push({ name: "preflight:backup_label", valid: label, summary: label ? "backup_label present" : "backup_label missing: the server would not know where WAL replay must start" });
+    } else if (!sameMajor) {
+      results.push({ name: "preflight:version", valid: "unknown", summary: `dump from PostgreSQL ${artifact.sourceMajor} restored into ${target.version}: pg_restore reads older dumps, check the result` });
+    }
+    // The target version's own tools verify the artifact, in a throwaway container of the target image.
+    const image = await rt.images.resolve(postgresImageSpec(target.version));
+    const toolbox = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withCommand(["sleep", "900"]).start();
+    try {
+      await toolbox.copyDirectoryIn(artifact.dir, "/tmp/dr-drill-preflight");
+      const verify =
+        artifact.method === "physical"
+          ? await toolbox.tool(["pg_verifybackup", "/tmp/dr-drill-preflight"])
+          : await toolbox.tool(["pg_restore", "--list", `/tmp/dr-drill-preflight/${DUMP_FILE}`]);
+      const tool = artifact.method === "physical" ? "pg_verifybackup" : "pg_restore --list";
+      results.push({
+        name: `preflight:${tool.split(" ")[0]}`,
+        valid: verify.exitCode === 0,
+        summary: verify.exitCode === 0 ? `${tool}: artifact readable and complete` : `${tool} exited ${verify.exitCode}: ${firstErrorLine(verify.output)}`,
+        details: { output: verify.output.slice(-2000) },
+      });
+    } finally {
+      await toolbox.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
+    }
+    return results;
+  }
+
+  async restore(artifact: PostgresArtifact, rt: DrillRuntime): Promise<RestoreResult<PgOp>> {
+    const image = await rt.images.resolve(postgresImageSpec(this.version));
+    const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
+    const started = Date.now();
+    let builder = new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume);
+    if (artifact.method === "physical") builder = builder.withDataDirectoryFrom(artifact.dir);
+    let pgStarted: StartedPostgres;
+    try {
+      pgStarted = await builder.start();
+    } catch (err) {
+      await removeVolume(volume).catch(() => undefined);
+      const exited = findCause(err, ContainerExitedError);
+      const logTail = exited?.logTail ?? (err as Error).message;
+      return {
+        attempts: [{ ok: false, summary: `server did not start: ${firstErrorLine(logTail)}`, exitCode: exited?.exitCode, logTail, durationMs: Date.now() - started }],
+        toolErrors: [],
+      };
+    }
+    const node = new PostgresNode(pgStarted, volume, () => undefined);
+    const toolErrors: string[] = [];
+    if (artifact.method === "logical") {
+      await pgStarted.copyDirectoryIn(artifact.dir, "/tmp/dr-drill-restore");
+      const restored = await pgStarted.tool(["pg_restore", ...socketArgs, "--no-password", "-d", CREDENTIALS.database, "--no-owner", "--exit-on-error", `/tmp/dr-drill-restore/${DUMP_FILE}`]);
+      if (restored.exitCode !== 0) toolErrors.push(`pg_restore exited ${restored.exitCode}: ${firstErrorLine(restored.output)}`);
+    }
+    const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;
+    return { node, attempts: [{ ok: toolErrors.length === 0, summary, durationMs: Date.now() - started }], toolErrors };
+  }
+
+  workload(dataset: DatasetSpec): PostgresWorkload {
+    return new PostgresWorkload(dataset.seed, this.loadedRows || dataset.rows);
+  }
+
+  async invariants(ctx: RestoredContext<PgOp>): Promise<CheckResult[]> {
+    const client = await asPostgresNode(ctx.node).pg.client();
+    try {
+      const total = ACCOUNTS.count * ACCOUNTS.initialBalance;
+      const sum = await client.query<{ n: string; total: string }>("SELECT count(*)::text AS n, coalesce(sum(balance), 0)::text AS total FROM accounts");
+      const { n, total: got } = sum.rows[0]!;
+      const balanced = Number(n) === ACCOUNTS.count && got === String(total);
+      // All-or-nothing transfers: every balance equals its opening balance plus the restored transfers in and out.
+      const drift = await client.query<{ id: string; balance: string; expected: string }>(
+        `SELECT a.id::text, a.balance::text, (${ACCOUNTS.initialBalance} + coalesce(i.amount, 0) - coalesce(o.amount, 0))::text AS expected
+           FROM accounts a
+           LEFT JOIN (SELECT to_id, sum(amount) AS amount FROM transfers GROUP BY to_id) i ON i.to_id = a.id
+           LEFT JOIN (SELECT from_id, sum(amount) AS amount FROM transfers GROUP BY from_id) o ON o.from_id = a.id
+          WHERE a.balance <> ${ACCOUNTS.initialBalance} + coalesce(i.amount, 0) - coalesce(o.amount, 0)
+          ORDER BY a.id LIMIT 20`,
+      );
+      const transfers = await client.query<{ n: string }>("SELECT count(*)::text AS n FROM transfers");
+      return [
+        {
+          name: "invariant:total-balance",
+          valid: balanced,
+          summary: balanced ? `${n} accounts, total balance ${got} as opened` : `total balance ${got} over ${n} accounts, expected ${total} over ${ACCOUNTS.count}`,
+        },
+        {
+          name: "invariant:transfers-atomic",
+          valid: drift.rowCount === 0,
+          summary:
+            drift.rowCount === 0
+              ? `every balance matches the ${transfers.rows[0]!.n} restored transfers`
+              : `${drift.rowCount} account(s) disagree with the restored transfers: a transaction was cut in half`,
+          examples: drift.rows.map((r) => `accounts/${r.id}: balance ${r.balance}, transfers say ${r.expected}`),
+        },
+      ];
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+export class PostgresNode implements EngineNode<PgOp> {
+  readonly dataDirectory = "/var/lib/postgresql/data";
+
+  constructor(
+    readonly pg: StartedPostgres,
+    private readonly volume: string,
+    private readonly onLoaded: (rows: number) => void,
+  ) {}
+
+  get image(): ResolvedImage {
+    return this.pg.image;
+  }
+
+  get containerId(): string {
+    return this.pg.container.getId();
+  }
+
+  async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
+    const client = await this.pg.client();
+    try {
+      await client.query(createSchemaSql());
+      let records = await this.loadStatement(client, ledger, INSERT_ACCOUNTS_SQL, []);
+      for (const batch of datasetBatches(dataset.seed, dataset.rows)) {
+        const params = batch.ids.flatMap((id, i) => [id, 1, ...batch.rows[i]!]);
+        records += await this.loadStatement(client, ledger, insertSql(batch.table, batch.ids.length), params);
+        progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
+      }
+      const size = await client.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
+      this.onLoaded(dataset.rows);
+      return { records, bytes: Number(size.rows[0]!.bytes) };
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** One autocommit statement, acknowledged when it returns: one ledger entry with a digest per row. */
+  private async loadStatement(client: pg.Client, ledger: Ledger, sql: string, params: unknown[]): Promise<number> {
+    const invokeAt = ledger.clock.now();
+    const result = await client.query<KeyRow>(sql, params);
+    ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(sql, result.rows) });
+    return result.rowCount ?? 0;
+  }
+
+  async openWorkloadClient(): Promise<WorkloadClient<PgOp>> {
+    return new PostgresWorkloadClient(await this.pg.client({ statementTimeoutMs: 10_000 }));
+  }
+
+  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
+    const client = await this.pg.client();
+    try {
+      // One repeatable-read snapshot for all tables; a cursor streams each table with a sequential scan of the heap.
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      for (const table of ALL_TABLES) {
+        const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
+        if (!exists.rows[0]?.t) continue; // absent table = no records; the oracle counts what is missing
+        await client.query(`DECLARE canon NO SCROLL CURSOR FOR ${canonicalReadSql(table)}`);
+        for (;;) {
+          const batch = await client.query<{ key: string; digest: string; preview: string }>("FETCH 5000 FROM canon");
+          for (const r of batch.rows) await into.add(r);
+          progress.update({ records: into.digest.count });
+          if (batch.rows.length < 5000) break;
+        }
+        await client.query("CLOSE canon");
+      }
+      await client.query("COMMIT");
+    } finally {
+      await client.end();
+    }
+  }
+
+  async probeWrite(): Promise<string> {
+    const client = await this.pg.client();
+    try {
+      const name = `dr-drill probe ${new Date().toISOString()} ✓`;
+      await client.query("INSERT INTO people (id, version, name) VALUES (-1, 1, $1)", [name]);
+      const back = await client.query<{ name: string }>("SELECT name FROM people WHERE id = -1");
+      if (back.rows[0]?.name !== name) throw new Error(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
+      return "inserted a row into people and read it back";
+    } finally {
+      await client.end();
+    }
+  }
+
+  async relationFiles(): Promise<Record<string, string>> {
+    const client = await this.pg.client();
+    try {
+      const rows = await client.query<{ relname: string; path: string }>(
+        "SELECT relname, pg_relation_filepath(oid) AS path FROM pg_class WHERE relname = ANY($1) AND relkind = 'r'",
+        [ALL_TABLES],
+      );
+      return Object.fromEntries(rows.rows.map((r) => [r.relname, r.path]));
+    } finally {
+      await client.end();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.pg.stop();
+    await removeVolume(this.volume);
+  }
+}
+
+interface KeyRow {
+  id: string;
+  digest: string;
+  preview: string;
+}
+
+function tableOf(sql: string): string {
+  return /INSERT INTO (\w+)|UPDATE (\w+)/.exec(sql)!.slice(1).find(Boolean)!;
+}
+
+function keyWrites(sql: string, rows: KeyRow[]): KeyWrite[] {
+  const table = tableOf(sql);
+  return rows.map((r) => ({ key: `${table}/${r.id}`, digest: r.digest, preview: r.preview }));
+}
+
+/** A write that certainly did not take effect: the server rejected it (SQLSTATE) and rolled its transaction back. */
+class NoRowError extends Error {}
+
+class PostgresWorkloadClient implements WorkloadClient<PgOp> {
+  constructor(private readonly client: pg.Client) {}
+
+  async apply(op: WorkloadOp<PgOp>): Promise<KeyWrite[]> {
+    const p = op.payload;
+    if (p.kind === "insert") {
+      const sql = insertSql(p.table, 1);
+      return keyWrites(sql, (await this.client.query<KeyRow>(sql, [p.id, 1, ...p.row])).rows);
+    }
+    if (p.kind === "update") {
+      const sql = updateSql(p.table);
+      const result = await this.client.query<KeyRow>(sql, [p.id, ...p.row]);
+      if (result.rowCount === 0) throw new NoRowError(`${p.table.name}/${p.id} does not exist`);
+      return keyWrites(sql, result.rows);
+    }
+    // Lock accounts in id order so concurrent transfers cannot deadlock.
+    const [first, second] = p.from < p.to ? [p.from, p.to] : [p.to, p.from];
+    try {
+      await this.client.query("BEGIN");
+      for (const id of [first, second]) {
+        await this.client.query("UPDATE accounts SET balance = balance + $2 WHERE id = $1", [id, id === p.from ? -p.amount : p.amount]);
+      }
+      const sql = `INSERT INTO transfers AS t VALUES ($1, $2, $3, $4) RETURNING t.id, encode(sha256(convert_to(t::text, 'UTF8')), 'hex') AS digest, left(t::text, 160) AS preview`;
+      const inserted = await this.client.query<KeyRow>(sql, [p.id, p.from, p.to, p.amount]);
+      await this.client.query("COMMIT");
+      return [...keyWrites(sql, inserted.rows), ...op.keys.slice(1).map((key) => ({ key, digest: "*" }))];
+    } catch (err) {
+      await this.client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
+  }
+
+  isDefiniteFailure(err: unknown): boolean {
+    if (err instanceof NoRowError) return true;
+    const code = (err as { code?: unknown }).code;
+    // Data, integrity, rollback, syntax errors and statement time-outs: the server refused before committing.
+    // Anything else (lost connection, a time-out on the client side) leaves the outcome unknown.
+    return typeof code === "string" && /^(22|23|40|42)...$|^57014$/.test(code);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+}
+
+function asPostgresNode(node: EngineNode<PgOp>): PostgresNode {
+  if (!(node instanceof PostgresNode)) throw new Error("not a PostgreSQL node");
+  return node;
+}
+
+function findCause<T>(err: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let e = err; e; e = (e as { cause?: unknown }).cause) if (e instanceof type) return e;
+  return undefined;
+}
+
+/** The line of a tool's output or a server log that says what went wrong. */
+export function firstErrorLine(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /PANIC|FATAL|error|ERROR|could not|invalid|failed/i.test(l)) ?? lines.at(-1) ?? "(no output)";
+}
+

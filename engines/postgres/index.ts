@@ -1,0 +1,4 @@
+export { PostgresEngine, PostgresNode, type PostgresArtifact, type PostgresBackupMethod } from "./engine.ts";
+export { PostgresContainer, StartedPostgres, PGDATA, PG_PORT } from "./container.ts";
+export { POSTGRES_VERSIONS, postgresImageSpec } from "./versions.ts";
+export { deleteFirstWalSegment, flipByteInTable, substituteOlderBackupFault, truncateDump, versionColumnOffset } from "./faults.ts";

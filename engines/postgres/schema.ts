@@ -1,0 +1,41 @@
+import { ACCOUNTS, TABLES, type TableModel } from "../../generators/postgres.ts";
+
+/**
+ * SQL for the drill schema and the canonical digest. The digest is computed by the server from the row's own text
+ * form (`t::text`), the same expression on the source (in RETURNING) and on the restored server (in the read-back),
+ * so "equal" means equal as PostgreSQL stores and prints it, with no client-side re-encoding in between.
+ */
+export const ROW_DIGEST = "encode(sha256(convert_to(t::text, 'UTF8')), 'hex')";
+export const ROW_PREVIEW = "left(t::text, 160)";
+
+export function createSchemaSql(): string {
+  const tables = TABLES.map(
+    (t) => `CREATE TABLE ${t.name} (id bigint PRIMARY KEY, version integer NOT NULL, ${t.columns.map((c) => `${c.name} ${c.type}`).join(", ")});`,
+  );
+  return [
+    ...tables,
+    "CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL);",
+    "CREATE TABLE transfers (id bigint PRIMARY KEY, from_id bigint NOT NULL, to_id bigint NOT NULL, amount bigint NOT NULL);",
+  ].join("\n");
+}
+
+export const INSERT_ACCOUNTS_SQL = `INSERT INTO accounts AS t SELECT g, ${ACCOUNTS.initialBalance} FROM generate_series(1, ${ACCOUNTS.count}) g RETURNING t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
+
+/** Every table the canonical read covers, in a fixed order. */
+export const ALL_TABLES = [...TABLES.map((t) => t.name), "accounts", "transfers"];
+
+/** A multi-row INSERT of `rows` rows into `table`, returning each row's key, digest and preview. */
+export function insertSql(table: TableModel, rows: number): string {
+  const width = table.columns.length + 2;
+  const values = Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(", ")})`);
+  return `INSERT INTO ${table.name} AS t (id, version, ${table.columns.map((c) => c.name).join(", ")}) VALUES ${values.join(", ")} RETURNING t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
+}
+
+export function updateSql(table: TableModel): string {
+  const sets = table.columns.map((c, i) => `${c.name} = $${i + 2}`).join(", ");
+  return `UPDATE ${table.name} AS t SET version = t.version + 1, ${sets} WHERE t.id = $1 RETURNING t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
+}
+
+export function canonicalReadSql(table: string): string {
+  return `SELECT '${table}/' || t.id AS key, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview FROM ${table} t`;
+}

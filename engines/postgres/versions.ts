@@ -1,0 +1,26 @@
+import { fileURLToPath } from "node:url";
+import type { ImageSpec } from "../../harness/runtime/images.ts";
+
+/**
+ * The PostgreSQL versions dr-drill knows, as data: add a line to support another one. The official image is the
+ * default; the offline recipe builds the same layout from Debian's packages (the Debian release that ships that major).
+ */
+export const POSTGRES_VERSIONS: Record<string, { debianSuite: string }> = {
+  "15": { debianSuite: "bookworm" },
+  "17": { debianSuite: "trixie" },
+};
+
+const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
+
+export function postgresImageSpec(version: string): ImageSpec {
+  const known = POSTGRES_VERSIONS[version];
+  if (!known) {
+    throw new Error(`unknown PostgreSQL version "${version}"; known versions: ${Object.keys(POSTGRES_VERSIONS).join(", ")} (engines/postgres/versions.ts)`);
+  }
+  return {
+    engine: "postgres",
+    version,
+    official: `postgres:${version}`,
+    offline: { contextDir: IMAGES_DIR, debianSuite: known.debianSuite, buildArgs: { PG_MAJOR: version } },
+  };
+}

@@ -1,0 +1,119 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readdir, stat, writeFile } from "node:fs/promises";
+import { hostname, userInfo } from "node:os";
+import { join, relative } from "node:path";
+import type { CheckResult, Validity } from "./checkers/checker.ts";
+import type { ExpectedOutcome, FaultRecord } from "./faults.ts";
+import type { RestoreAttempt } from "./engine.ts";
+
+export const EVIDENCE_SCHEMA = "dr-drill/evidence@1";
+
+export interface PhaseRecord {
+  name: string;
+  startedAt: string;
+  durationMs: number;
+  counts: Record<string, number | string>;
+}
+
+export interface ArtifactFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** One drill's record: what an auditor needs to trust it and an engineer needs to replay it (design.md). */
+export interface Evidence {
+  schema: typeof EVIDENCE_SCHEMA;
+  drillId: string;
+  runId: string;
+  scenario: string;
+  startedAt: string;
+  endedAt: string;
+  initiator: Initiator;
+  scope: {
+    engine: string;
+    version: string;
+    image: { ref: string; id: string; source: "official" | "offline" } | null;
+    restoreTarget: { version: string; image: { ref: string; id: string; source: "official" | "offline" } | null };
+    backupMethod: string;
+    backupTool: string;
+    seed: number;
+    dataset: { rows: number; recordsLoaded: number };
+    /** The backup window on the wall clock: the restored state must reflect a point inside it. */
+    recoveryPoint: { backupStartedAt: string; backupEndedAt: string };
+  };
+  targets: { rtoMs?: number; rpoMs?: number };
+  achieved: {
+    /** From destroying the source to a restored node that passed its checks and took a new write. */
+    rtoMs: number | null;
+    /** From the disaster to the newest acknowledged write that survived. */
+    rpoMs: number | null;
+    acknowledgedWritesLost: number | null;
+  };
+  phases: PhaseRecord[];
+  workload: { writers: number; invoked: number; ok: number; fail: number; info: number } | null;
+  backup: { durationMs: number; specialModeMs: number | null; files: number; bytes: number };
+  integrity: { source: { count: number; digest: string } | null; restored: { count: number; digest: string } | null };
+  restoreAttempts: RestoreAttempt[];
+  checks: CheckResult[];
+  faults: (FaultRecord & { expected: ExpectedOutcome })[];
+  deviations: string[];
+  artifacts: ArtifactFile[];
+  verdict: "pass" | "fail" | "unknown";
+  reasons: string[];
+  replay: { seed: number; command: string };
+}
+
+export interface Initiator {
+  user: string;
+  host: string;
+  ci: { provider: string; actor?: string; commit?: string; ref?: string; runUrl?: string } | null;
+}
+
+/** Who started the drill, from CI variables when present (GitHub Actions, GitLab CI, generic CI). */
+export function initiatorFromEnv(env: NodeJS.ProcessEnv = process.env): Initiator {
+  const base = { user: safeUser(), host: hostname() };
+  if (env.GITHUB_ACTIONS === "true") {
+    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+    return { ...base, ci: { provider: "github-actions", actor: env.GITHUB_ACTOR, commit: env.GITHUB_SHA, ref: env.GITHUB_REF, runUrl } };
+  }
+  if (env.GITLAB_CI === "true") {
+    return { ...base, ci: { provider: "gitlab-ci", actor: env.GITLAB_USER_LOGIN, commit: env.CI_COMMIT_SHA, ref: env.CI_COMMIT_REF_NAME, runUrl: env.CI_PIPELINE_URL } };
+  }
+  if (env.CI) return { ...base, ci: { provider: "ci" } };
+  return { ...base, ci: null };
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** sha256 and size of every file under `dir`, sorted by path: the integrity manifest of a backup artifact. */
+export async function manifestOf(dir: string): Promise<ArtifactFile[]> {
+  const files = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  files.sort();
+  const out: ArtifactFile[] = [];
+  for (const path of files) {
+    const hash = createHash("sha256");
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    out.push({ path: relative(dir, path), bytes: (await stat(path)).size, sha256: hash.digest("hex") });
+  }
+  return out;
+}
+
+export function verdictOf(validities: Validity[]): Evidence["verdict"] {
+  if (validities.includes(false)) return "fail";
+  if (validities.includes("unknown")) return "unknown";
+  return "pass";
+}
+
+export async function writeEvidence(dir: string, evidence: Evidence): Promise<string> {
+  const path = join(dir, "evidence.json");
+  await writeFile(path, JSON.stringify(evidence, null, 2) + "\n");
+  return path;
+}

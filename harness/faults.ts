@@ -1,0 +1,88 @@
+import { cp, open, readdir, rm, stat, truncate } from "node:fs/promises";
+import { join, relative } from "node:path";
+
+/** What a drill expects when a fault is injected (design.md): the drill fails when reality differs. */
+export type ExpectedOutcome = "restores" | "refuses" | "detects";
+
+/** What was done to a backup artifact, for the evidence. */
+export interface FaultRecord {
+  fault: string;
+  target: string;
+  detail: Record<string, unknown>;
+}
+
+/** A backup artifact on the host: a directory that holds everything the engine's backup produced. */
+export interface ArtifactRef {
+  dir: string;
+}
+
+/** A fault on a backup artifact, applied between backup and restore. `prepare` runs before the backup, if needed. */
+export interface ArtifactFault<Artifact extends ArtifactRef = ArtifactRef> {
+  readonly name: string;
+  readonly description: string;
+  readonly expected: ExpectedOutcome;
+  apply(artifact: Artifact): Promise<FaultRecord>;
+}
+
+function inside(dir: string, rel: string): string {
+  const path = join(dir, rel);
+  if (relative(dir, path).startsWith("..")) throw new Error(`fault target ${rel} escapes the artifact directory`);
+  return path;
+}
+
+/** Removes one file of the artifact (e.g. a WAL segment, `truncate.chk`). */
+export async function deleteFile(artifactDir: string, rel: string): Promise<FaultRecord> {
+  const path = inside(artifactDir, rel);
+  const { size } = await stat(path);
+  await rm(path);
+  return { fault: "delete-file", target: rel, detail: { size } };
+}
+
+/** XORs `count` bytes at `offset` with `mask`, returning the bytes before and after. */
+export async function flipBytes(artifactDir: string, rel: string, offset: number, count = 1, mask = 0xff): Promise<FaultRecord> {
+  const path = inside(artifactDir, rel);
+  const handle = await open(path, "r+");
+  try {
+    const { size } = await handle.stat();
+    if (offset < 0 || offset + count > size) throw new Error(`cannot flip ${count} byte(s) at ${offset} of ${rel}: file has ${size} bytes`);
+    const buf = Buffer.alloc(count);
+    await handle.read(buf, 0, count, offset);
+    const before = buf.toString("hex");
+    for (let i = 0; i < count; i++) buf[i] = buf[i]! ^ mask;
+    await handle.write(buf, 0, count, offset);
+    return { fault: "flip-bytes", target: rel, detail: { offset, count, before, after: buf.toString("hex") } };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Cuts a file to `keepFraction` of its size (an interrupted copy or upload). */
+export async function truncateFile(artifactDir: string, rel: string, keepFraction: number): Promise<FaultRecord> {
+  if (!(keepFraction >= 0 && keepFraction < 1)) throw new Error(`keepFraction must be in [0, 1), got ${keepFraction}`);
+  const path = inside(artifactDir, rel);
+  const { size } = await stat(path);
+  const newSize = Math.floor(size * keepFraction);
+  await truncate(path, newSize);
+  return { fault: "truncate-file", target: rel, detail: { size, newSize } };
+}
+
+/** Removes a whole directory of the artifact (a copy tool that skipped it). */
+export async function dropDirectory(artifactDir: string, rel: string): Promise<FaultRecord> {
+  const path = inside(artifactDir, rel);
+  const files = await countFiles(path);
+  await rm(path, { recursive: true });
+  return { fault: "drop-directory", target: rel, detail: { files } };
+}
+
+/** Replaces the artifact's whole content with an older backup's (the wrong file picked from the backup store). */
+export async function substituteOlderBackup(artifactDir: string, olderDir: string): Promise<FaultRecord> {
+  for (const entry of await readdir(artifactDir)) await rm(join(artifactDir, entry), { recursive: true });
+  await cp(olderDir, artifactDir, { recursive: true });
+  return { fault: "substitute-older-backup", target: ".", detail: { from: olderDir, files: await countFiles(artifactDir) } };
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let n = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) n++;
+  return n;
+}

@@ -1,0 +1,61 @@
+import { existsSync, openSync } from "node:fs";
+import { spawn } from "node:child_process";
+import Docker from "dockerode";
+import { run, runOrThrow } from "./shell.ts";
+
+/** No Docker engine can be used, and dr-drill cannot start one here. The message says what to do. */
+export class DockerUnavailableError extends Error {}
+
+let client: Docker | undefined;
+
+/** The Docker API client (honours DOCKER_HOST like the docker CLI and testcontainers). */
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+async function answers(timeoutMs = 3000): Promise<boolean> {
+  try {
+    await Promise.race([docker().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes sure a Docker engine answers. When none does and this is Debian/Ubuntu as root, installs Debian's `docker.io`
+ * (if missing) and starts `dockerd` with published ports bound to loopback. Idempotent: a running engine is left alone.
+ */
+export async function ensureDocker(log: (line: string) => void): Promise<void> {
+  if (await answers()) return;
+  const canInstall = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+  if (!canInstall) {
+    throw new DockerUnavailableError(
+      "No Docker engine answers (tried DOCKER_HOST or /var/run/docker.sock). Start Docker and run again; " +
+        "on Debian/Ubuntu as root dr-drill installs docker.io and starts dockerd itself (`dr-drill setup`).",
+    );
+  }
+  if (!existsSync("/usr/sbin/dockerd")) {
+    log("Docker engine not installed: installing Debian's docker.io (apt-get)…");
+    await runOrThrow("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
+    await runOrThrow("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], {
+      timeoutMs: 600_000,
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      onLine: (l) => /^(Setting up|Unpacking) /.test(l) && log(`  ${l}`),
+    });
+  }
+  log("Starting dockerd (ports published on 127.0.0.1, log in /var/log/dr-drill-dockerd.log)…");
+  const out = openSync("/var/log/dr-drill-dockerd.log", "a");
+  const daemon = spawn("/usr/sbin/dockerd", ["--ip=127.0.0.1"], { detached: true, stdio: ["ignore", out, out] });
+  daemon.unref();
+  for (let i = 0; i < 60; i++) {
+    if (await answers()) {
+      log("Docker engine answers.");
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const tail = await run("tail", ["-n", "20", "/var/log/dr-drill-dockerd.log"], { timeoutMs: 5000 });
+  throw new DockerUnavailableError(`dockerd did not answer within 60 s. Its log ends with:\n${tail.stdout}`);
+}

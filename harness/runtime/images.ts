@@ -1,0 +1,172 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { docker } from "./docker.ts";
+import { run, runOrThrow } from "./shell.ts";
+
+/**
+ * Where engine images come from:
+ * - `official`: the engine's published image (e.g. `postgres:15`), pulled if not present;
+ * - `offline`: built here from `engines/<name>/images/` on a Debian base made with debootstrap, no registry needed;
+ * - `auto`: official when it is present or can be pulled, offline otherwise.
+ */
+export type ImageMode = "official" | "offline" | "auto";
+export const IMAGE_MODES: readonly ImageMode[] = ["official", "offline", "auto"];
+
+/** How to build an engine version's offline image. */
+export interface OfflineRecipe {
+  /** Directory holding the Dockerfile and what it copies. */
+  contextDir: string;
+  /** Debian release for the base image (debootstrap suite). */
+  debianSuite: string;
+  buildArgs: Record<string, string>;
+}
+
+export interface ImageSpec {
+  engine: string;
+  version: string;
+  official: string;
+  offline: OfflineRecipe;
+}
+
+export interface ResolvedImage {
+  ref: string;
+  /** Content-addressed image id (sha256:…), for the evidence. */
+  id: string;
+  source: "official" | "offline";
+}
+
+export class ImageUnavailableError extends Error {}
+
+export function parseImageMode(value: string | undefined, origin: string): ImageMode {
+  const mode = (value ?? "auto") as ImageMode;
+  if (!IMAGE_MODES.includes(mode)) throw new Error(`${origin}: unknown image mode "${value}"; use one of ${IMAGE_MODES.join(", ")}`);
+  return mode;
+}
+
+async function imageId(ref: string): Promise<string | undefined> {
+  try {
+    return (await docker().getImage(ref).inspect()).Id;
+  } catch {
+    return undefined;
+  }
+}
+
+async function hashDir(hash: ReturnType<typeof createHash>, dir: string): Promise<void> {
+  const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile());
+  const paths = entries.map((e) => join(e.parentPath, e.name)).sort();
+  for (const path of paths) hash.update(path.slice(dir.length)).update("\0").update(await readFile(path)).update("\0");
+}
+
+/** The recipe of the Debian base; part of its tag so a change rebuilds it. */
+const DEBOOTSTRAP = { variant: "minbase", mirror: "http://deb.debian.org/debian", recipe: 1 };
+
+export class ImageResolver {
+  private readonly resolved = new Map<string, Promise<ResolvedImage>>();
+
+  constructor(
+    readonly mode: ImageMode,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Resolves once per engine and version for the resolver's lifetime (a drill asks several times). */
+  resolve(spec: ImageSpec): Promise<ResolvedImage> {
+    const key = `${spec.engine}:${spec.version}`;
+    let pending = this.resolved.get(key);
+    if (!pending) {
+      pending = this.resolveNow(spec);
+      pending.catch(() => this.resolved.delete(key));
+      this.resolved.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async resolveNow(spec: ImageSpec): Promise<ResolvedImage> {
+    if (this.mode !== "offline") {
+      const official = await this.official(spec);
+      if (official) return official;
+      if (this.mode === "official") {
+        throw new ImageUnavailableError(
+          `${spec.official} is not present and cannot be pulled (no registry reachable?). Run with --images offline (or DR_DRILL_IMAGES=offline) to build it locally.`,
+        );
+      }
+      this.log(`${spec.official} cannot be pulled: building the offline image for ${spec.engine} ${spec.version} instead`);
+    }
+    return this.offline(spec);
+  }
+
+  private async official(spec: ImageSpec): Promise<ResolvedImage | undefined> {
+    let id = await imageId(spec.official);
+    if (!id) {
+      this.log(`pulling ${spec.official}…`);
+      const pulled = await run("docker", ["pull", spec.official], { timeoutMs: 900_000, onLine: (l) => /Pull complete|Digest|Status/.test(l) && this.log(`  ${l}`) });
+      if (pulled.code !== 0) return undefined;
+      id = await imageId(spec.official);
+    }
+    return id ? { ref: spec.official, id, source: "official" } : undefined;
+  }
+
+  private async offline(spec: ImageSpec): Promise<ResolvedImage> {
+    const base = await this.debianBase(spec.offline.debianSuite);
+    const hash = createHash("sha256").update(base.id).update(JSON.stringify(spec.offline.buildArgs));
+    await hashDir(hash, spec.offline.contextDir);
+    const ref = `dr-drill-offline/${spec.engine}:${spec.version}-${hash.digest("hex").slice(0, 12)}`;
+    let id = await imageId(ref);
+    if (!id) {
+      this.log(`building ${ref} from ${spec.offline.contextDir} (cached by a hash of its inputs)…`);
+      const args = ["build", "--network", "host", "--pull=false", "-t", ref, "--build-arg", `BASE_IMAGE=${base.ref}`, "--label", "dr-drill.offline=true"];
+      for (const [k, v] of Object.entries(spec.offline.buildArgs)) args.push("--build-arg", `${k}=${v}`);
+      args.push(spec.offline.contextDir);
+      const started = Date.now();
+      // The legacy builder works with any daemon version and streams plain step lines we can show.
+      const built = await run("docker", args, {
+        timeoutMs: 1_800_000,
+        env: { ...process.env, DOCKER_BUILDKIT: "0" },
+        onLine: (l) => /^Step \d+\/\d+/.test(l) && this.log(`  ${l.slice(0, 140)}`),
+      });
+      if (built.code !== 0) throw new ImageUnavailableError(`building ${ref} failed:\n${(built.stderr || built.stdout).trim().slice(-3000)}`);
+      id = await imageId(ref);
+      this.log(`built ${ref} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+    if (!id) throw new ImageUnavailableError(`${ref} was built but cannot be inspected`);
+    return { ref, id, source: "offline" };
+  }
+
+  /** A Debian base image from debootstrap and `docker import`: the only way to a base image without a registry. */
+  private async debianBase(suite: string): Promise<{ ref: string; id: string }> {
+    const tag = createHash("sha256").update(JSON.stringify({ suite, ...DEBOOTSTRAP })).digest("hex").slice(0, 12);
+    const ref = `dr-drill-offline/debian:${suite}-${tag}`;
+    const existing = await imageId(ref);
+    if (existing) return { ref, id: existing };
+    if (!existsSync("/usr/sbin/debootstrap")) {
+      if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) {
+        throw new ImageUnavailableError("offline images need debootstrap (Debian/Ubuntu, root): install it, or use --images official");
+      }
+      this.log("installing debootstrap…");
+      await runOrThrow("apt-get", ["install", "-y", "-qq", "debootstrap"], { timeoutMs: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    }
+    const root = await mkdtemp(join(tmpdir(), `dr-drill-debootstrap-${suite}-`));
+    try {
+      this.log(`debootstrap ${suite} (${DEBOOTSTRAP.variant}) into ${root}…`);
+      let fetched = 0;
+      await runOrThrow("debootstrap", [`--variant=${DEBOOTSTRAP.variant}`, suite, root, DEBOOTSTRAP.mirror], {
+        timeoutMs: 900_000,
+        onLine: (l) => {
+          if (/^I: Retrieving/.test(l) && ++fetched % 25 === 0) this.log(`  ${fetched} packages retrieved…`);
+          if (/^I: (Base system installed|Extracting|Installing core)/.test(l)) this.log(`  ${l}`);
+        },
+      });
+      this.log(`importing ${root} as ${ref}…`);
+      const tar = spawn("tar", ["-C", root, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+      await runOrThrow("docker", ["import", "-", ref], { timeoutMs: 600_000, input: tar.stdout });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+    const id = await imageId(ref);
+    if (!id) throw new ImageUnavailableError(`importing ${ref} failed`);
+    return { ref, id };
+  }
+}

@@ -1,0 +1,72 @@
+import type Dockerode from "dockerode";
+import type { WaitStrategy } from "testcontainers";
+
+/** The container stopped while we waited for it: the engine refused to start. Carries its exit code and last log lines. */
+export class ContainerExitedError extends Error {
+  constructor(
+    readonly exitCode: number,
+    readonly logTail: string,
+  ) {
+    super(`container exited with code ${exitCode} before it was ready; last log lines:\n${logTail}`);
+  }
+}
+
+export async function logTail(container: Dockerode.Container, lines = 40): Promise<string> {
+  const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+  return demux(buf);
+}
+
+/** Docker multiplexes stdout/stderr with 8-byte frame headers when there is no TTY. */
+function demux(buf: Buffer): string {
+  let out = "";
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString();
+    i += 8 + len;
+  }
+  return out.trimEnd();
+}
+
+/**
+ * Waits until a command succeeds inside the container, and fails at once (not at the time-out) when the container
+ * exits, with its exit code and log tail: a restore the engine refuses must say so quickly and clearly.
+ */
+export class ProbeWaitStrategy implements WaitStrategy {
+  private startupTimeoutMs = 120_000;
+  private timeoutSet = false;
+
+  constructor(private readonly probe: string[]) {}
+
+  withStartupTimeout(ms: number): this {
+    this.startupTimeoutMs = ms;
+    this.timeoutSet = true;
+    return this;
+  }
+
+  isStartupTimeoutSet(): boolean {
+    return this.timeoutSet;
+  }
+
+  getStartupTimeout(): number {
+    return this.startupTimeoutMs;
+  }
+
+  async waitUntilReady(container: Dockerode.Container): Promise<void> {
+    const deadline = Date.now() + this.startupTimeoutMs;
+    while (Date.now() < deadline) {
+      const state = (await container.inspect()).State;
+      if (!state.Running) throw new ContainerExitedError(state.ExitCode, await logTail(container));
+      const exec = await container.exec({ Cmd: this.probe, AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({});
+      await new Promise((resolve) => {
+        stream.on("end", resolve);
+        stream.on("error", resolve);
+        stream.resume();
+      });
+      if ((await exec.inspect()).ExitCode === 0) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`probe ${this.probe.join(" ")} did not succeed within ${this.startupTimeoutMs} ms; last log lines:\n${await logTail(container)}`);
+  }
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: `unit` needs nothing but Node; `drills` start real engine containers and need Docker.
+export default defineConfig({
+  test: {
+    env: { TESTCONTAINERS_RYUK_DISABLED: "true" },
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: "drills",
+          include: ["scenarios/**/*.drill.ts"],
+          globalSetup: ["scenarios/global-setup.ts"],
+          testTimeout: 20 * 60_000,
+          hookTimeout: 20 * 60_000,
+          fileParallelism: false,
+          maxConcurrency: 1,
+        },
+      },
+    ],
+  },
+});
