@@ -152,18 +152,18 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
         await runner.completedAtLeast(plan.leadInOps);
       }
       const start = clock.now();
-      let made: Artifact;
+      let made: Artifact | undefined;
       try {
         made = await engine.backup(node, join(workDir, "backup"), rt);
       } finally {
-        window = { start, end: clock.now() };
+        backupMs = clock.now() - start;
+        window = { start, end: made?.finishedAt ?? clock.now() };
         if (runner && plan) {
           await sleep(plan.tailMs);
           const s = await runner.stop();
-          workloadStats = { writers: plan.writers, invoked: s.invoked, ok: s.ok, fail: s.fail, info: s.info };
+          workloadStats = { writers: plan.writers, invoked: s.invoked, ok: s.ok, fail: s.fail, info: s.info, latencyMs: latencySummary(ledger.latencies) };
         }
       }
-      backupMs = window.end - window.start;
       artifacts = await manifestOf(made.dir);
       const bytes = artifacts.reduce((n, f) => n + f.bytes, 0);
       p.update({ files: artifacts.length });
@@ -292,7 +292,7 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
       backupMethod: engine.backupMethod,
       backupTool: artifact?.tool ?? "",
       seed,
-      dataset: { rows: opts.rows, recordsLoaded },
+      dataset: { rows: opts.rows, recordsLoaded, digest: ledger.loaded.hex() },
       recoveryPoint: window ? { backupStartedAt: clock.toIso(window.start), backupEndedAt: clock.toIso(window.end) } : { backupStartedAt: "", backupEndedAt: "" },
     },
     targets,
@@ -321,6 +321,17 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
     progress.info(`  seed=${seed} replay: ${replay}`);
   }
   return { evidence, evidencePath, dir };
+}
+
+function latencySummary(latencies: Map<string, number[]>): Record<string, { p50: number; p99: number; max: number }> {
+  const out: Record<string, { p50: number; p99: number; max: number }> = {};
+  for (const [op, list] of latencies) {
+    if (op === "load") continue;
+    const sorted = [...list].sort((a, b) => a - b);
+    const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
+    out[op] = { p50: at(0.5), p99: at(0.99), max: at(1) };
+  }
+  return out;
 }
 
 async function linkLatest(reportsDir: string, runId: string): Promise<void> {

@@ -56,6 +56,11 @@ export interface BackupArtifact extends ArtifactRef {
   method: string;
   /** The tool that made it and its version, e.g. `pg_basebackup (PostgreSQL) 15.14`. */
   tool: string;
+  /**
+   * When the engine's backup procedure itself finished (drill clock), before the artifact travelled to the host:
+   * the end of the backup window, since nothing written later can be in the backup.
+   */
+  finishedAt: number;
   /** Time spent in the engine's special backup mode (QuestDB checkpoint, Memgraph lock), when it has one. */
   specialModeMs?: number;
 }

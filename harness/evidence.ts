@@ -39,7 +39,8 @@ export interface Evidence {
     backupMethod: string;
     backupTool: string;
     seed: number;
-    dataset: { rows: number; recordsLoaded: number };
+    /** `digest`: order-independent digest of the loaded records as the engine stored them; a replay must match it. */
+    dataset: { rows: number; recordsLoaded: number; digest: string };
     /** The backup window on the wall clock: the restored state must reflect a point inside it. */
     recoveryPoint: { backupStartedAt: string; backupEndedAt: string };
   };
@@ -52,7 +53,7 @@ export interface Evidence {
     acknowledgedWritesLost: number | null;
   };
   phases: PhaseRecord[];
-  workload: { writers: number; invoked: number; ok: number; fail: number; info: number } | null;
+  workload: { writers: number; invoked: number; ok: number; fail: number; info: number; latencyMs: Record<string, { p50: number; p99: number; max: number }> } | null;
   backup: { durationMs: number; specialModeMs: number | null; files: number; bytes: number };
   integrity: { source: { count: number; digest: string } | null; restored: { count: number; digest: string } | null };
   restoreAttempts: RestoreAttempt[];

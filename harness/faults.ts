@@ -1,5 +1,5 @@
 import { cp, open, readdir, rm, stat, truncate } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 
 /** What a drill expects when a fault is injected (design.md): the drill fails when reality differs. */
 export type ExpectedOutcome = "restores" | "refuses" | "detects";
@@ -26,7 +26,8 @@ export interface ArtifactFault<Artifact extends ArtifactRef = ArtifactRef> {
 
 function inside(dir: string, rel: string): string {
   const path = join(dir, rel);
-  if (relative(dir, path).startsWith("..")) throw new Error(`fault target ${rel} escapes the artifact directory`);
+  const fromDir = relative(dir, path);
+  if (fromDir === ".." || fromDir.startsWith(`..${sep}`) || isAbsolute(fromDir)) throw new Error(`fault target ${rel} escapes the artifact directory`);
   return path;
 }
 

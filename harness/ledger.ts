@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import type { DrillClock } from "./clock.ts";
+import { MultisetDigest } from "./records.ts";
 
 /**
  * The history of every write a drill invoked, after Jepsen's op model:
@@ -53,6 +54,8 @@ export class Ledger {
   readonly counts: LedgerCounts = { ok: 0, fail: 0, info: 0, keysWritten: 0 };
   /** Per-op-kind completion latencies (ms) are summarised here for the evidence. */
   readonly latencies = new Map<string, number[]>();
+  /** Digest of what the load phase wrote, as the engine acknowledged it: equal seeds must give equal data sets. */
+  readonly loaded = new MultisetDigest();
 
   constructor(
     readonly path: string,
@@ -93,6 +96,7 @@ export class Ledger {
     entry.seq = this.seq++;
     this.counts[entry.outcome]++;
     this.counts.keysWritten += entry.writes.length;
+    if (entry.op === "load" && entry.outcome === "ok") for (const w of entry.writes) this.loaded.add(w);
     const latency = entry.completeAt - entry.invokeAt;
     const list = this.latencies.get(entry.op) ?? [];
     if (list.length < 100_000) list.push(latency);

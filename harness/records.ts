@@ -43,7 +43,7 @@ export function previewOf(text: string, max = 120): string {
 }
 
 export function formatRecordLine(r: CanonicalRecord): string {
-  if (/[\t\n]/.test(r.key) || /[\t\n]/.test(r.digest)) throw new Error(`record key/digest must not contain tabs or newlines: ${JSON.stringify(r.key)}`);
+  if (/[\t\n\r]/.test(r.key) || /[\t\n\r]/.test(r.digest)) throw new Error(`record key/digest must not contain tabs or line breaks: ${JSON.stringify(r.key)}`);
   return `${r.key}\t${r.digest}\t${previewOf(r.preview)}`;
 }
 

@@ -49,6 +49,7 @@ export class WorkloadRunner<Payload> {
   private readonly stats = { ok: 0, fail: 0, info: 0 };
   private running: Promise<void> | undefined;
   private startedAt = 0;
+  private ended = false;
   private waiters: { atLeast: number; resolve: () => void }[] = [];
 
   constructor(
@@ -63,13 +64,14 @@ export class WorkloadRunner<Payload> {
     const clients = await Promise.all(Array.from({ length: this.bounds.writers }, () => this.openClient()));
     this.startedAt = this.clock.now();
     this.running = Promise.all(clients.map((client, writer) => this.writerLoop(client, writer))).then(() => {
+      this.ended = true;
       this.releaseWaiters(true);
     });
   }
 
   /** Resolves once `count` ops have completed (or the workload ended), so a backup starts with writes in flight. */
   completedAtLeast(count: number): Promise<void> {
-    if (this.completed() >= count || this.running === undefined) return Promise.resolve();
+    if (this.completed() >= count || this.running === undefined || this.ended) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ atLeast: count, resolve }));
   }
 

@@ -56,7 +56,7 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
     return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows));
   }
 
-  async backup(node: EngineNode<PgOp>, dir: string, _rt: DrillRuntime): Promise<PostgresArtifact> {
+  async backup(node: EngineNode<PgOp>, dir: string, rt: DrillRuntime): Promise<PostgresArtifact> {
     const pgNode = asPostgresNode(node);
     const relationFiles = await pgNode.relationFiles();
     await pgNode.pg.toolOrThrow(["rm", "-rf", BACKUP_DIR]);
@@ -68,9 +68,10 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
     } else {
       await pgNode.pg.toolOrThrow(["pg_dump", ...socketArgs, "--no-password", "-d", CREDENTIALS.database, "-Fc", "-f", `${BACKUP_DIR}/${DUMP_FILE}`]);
     }
+    const finishedAt = rt.clock.now();
     await pgNode.pg.copyDirectoryOut(BACKUP_DIR, dir);
     const sourceMajor = (await pgNode.pg.toolOrThrow(["cat", `${pgNode.dataDirectory}/PG_VERSION`])).trim();
-    return { dir, method: this.backupMethod, tool, sourceMajor, relationFiles };
+    return { dir, method: this.backupMethod, tool, sourceMajor, relationFiles, finishedAt };
   }
 
   async preflight(artifact: PostgresArtifact, target: Engine<PgOp, PostgresArtifact>, rt: DrillRuntime): Promise<CheckResult[]> {
@@ -358,9 +359,17 @@ function findCause<T>(err: unknown, type: new (...args: never[]) => T): T | unde
   return undefined;
 }
 
-/** The line of a tool's output or a server log that says what went wrong. */
+/**
+ * The line of a tool's output or a server log that says what went wrong: a PANIC, else a FATAL that is not just a
+ * client turned away during startup, else the first error-looking line.
+ */
 export function firstErrorLine(output: string): string {
   const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /PANIC|FATAL|error|ERROR|could not|invalid|failed/i.test(l)) ?? lines.at(-1) ?? "(no output)";
+  const noise = /the database system is (starting up|shutting down)/;
+  const patterns = [/PANIC:/, /FATAL:/, /ERROR:|error:/, /could not|invalid|failed/i];
+  for (const pattern of patterns) {
+    const hit = lines.find((l) => pattern.test(l) && !noise.test(l));
+    if (hit) return hit.replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, "");
+  }
+  return lines.at(-1) ?? "(no output)";
 }
-

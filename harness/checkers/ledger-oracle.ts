@@ -76,7 +76,9 @@ export interface KeyVerdict {
 
 /**
  * Judges one key. `writes` are that key's writes ordered by invoke time (one writer per key keeps them sequential);
- * `actual` is the restored digest or undefined when the key is absent.
+ * `actual` is the restored digest or undefined when the key is absent. A `*` write (value unknown to the client: an
+ * `info` outcome, or a balance moved by a transfer) accepts any value from then on; values that can recur, such as
+ * balances, leave no other choice, and the engine's invariants check those keys instead.
  */
 export function judgeKey(writes: WriteRow[], actual: string | undefined, window: BackupWindow): KeyVerdict {
   let lastAckedBeforeStart = -1;
@@ -96,6 +98,8 @@ export function judgeKey(writes: WriteRow[], actual: string | undefined, window:
   if (sameValue.some(({ w }) => w.invokeAt > window.end && w.outcome !== "fail")) return { violation: "future" };
   if (sameValue.some(({ i }) => i < lastAckedBeforeStart)) return { violation: "stale" };
   if (sameValue.some(({ w }) => w.outcome === "fail")) return { violation: "failed-present" };
+  // Failed writes are recorded without a digest: a key that only failed writes touched must be absent.
+  if (writes.every((w) => w.outcome === "fail")) return { violation: "failed-present" };
   return { violation: "corrupt" };
 }
 

@@ -1,0 +1,19 @@
+import { ensureDocker } from "../harness/runtime/docker.ts";
+import { ImageResolver, parseImageMode } from "../harness/runtime/images.ts";
+import { ENGINES } from "../engines/index.ts";
+
+/**
+ * Before any drill: a Docker engine that answers (installed and started here when possible), and every engine image
+ * the drills use, built or pulled once with visible progress rather than inside the first test's time budget.
+ */
+export default async function setup(): Promise<void> {
+  const log = (line: string) => process.stdout.write(`[drills setup] ${line}\n`);
+  await ensureDocker(log);
+  const resolver = new ImageResolver(parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"), log);
+  for (const entry of Object.values(ENGINES)) {
+    for (const version of entry.versions) {
+      const image = await resolver.resolve(entry.imageSpec(version));
+      log(`${entry.name} ${version}: ${image.ref} (${image.source})`);
+    }
+  }
+}
