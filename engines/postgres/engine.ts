@@ -88,7 +88,15 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
       const label = existsSync(join(artifact.dir, "backup_label"));
       results.push({ name: "preflight:backup_label", valid: label, summary: label ? "backup_label present" : "backup_label missing: the server would not know where WAL replay must start" });
     } else if (!sameMajor) {
-      results.push({ name: "preflight:version", valid: "unknown", summary: `dump from PostgreSQL ${artifact.sourceMajor} restored into ${target.version}: pg_restore reads older dumps, check the result` });
+      const upgrade = Number(target.version) > Number(artifact.sourceMajor);
+      results.push({
+        name: "preflight:version",
+        // pg_restore reads dumps of older servers; a dump of a newer one may use an archive format it does not know.
+        valid: upgrade ? true : "unknown",
+        summary: upgrade
+          ? `dump from PostgreSQL ${artifact.sourceMajor} restored into ${target.version} (an upgrade: pg_restore reads older dumps)`
+          : `dump from PostgreSQL ${artifact.sourceMajor} restored into older ${target.version}: not supported by PostgreSQL, the restore decides`,
+      });
     }
     // The target version's own tools verify the artifact, in a throwaway container of the target image.
     const image = await rt.images.resolve(postgresImageSpec(target.version));
