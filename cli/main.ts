@@ -179,7 +179,6 @@ async function setup(args: string[]): Promise<number> {
   const v = parse(args, { images: { type: "string" }, engine: { type: "string" }, version: { type: "string" } });
   const mode = parseImageMode(typeof v.images === "string" ? v.images : process.env.DR_DRILL_IMAGES, "--images");
   await ensureDocker(console.log);
-  console.log("Docker engine answers.");
   const engines = list(v.engine, Object.keys(ENGINES), "--engine", Object.keys(ENGINES)).map(engineEntry);
   const resolver = new ImageResolver(mode, (l) => console.log(`[setup] ${l}`));
   for (const entry of engines) for (const version of list(v.version, entry.versions, "--version", entry.versions)) {

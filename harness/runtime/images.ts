@@ -61,6 +61,9 @@ async function hashDir(hash: ReturnType<typeof createHash>, dir: string): Promis
   for (const path of paths) hash.update(path.slice(dir.length)).update("\0").update(await readFile(path)).update("\0");
 }
 
+/** Official images this process could not pull: asked once, not again for every drill. */
+const failedPulls = new Set<string>();
+
 /** The recipe of the Debian base; part of its tag so a change rebuilds it. */
 const DEBOOTSTRAP = { variant: "minbase", mirror: "http://deb.debian.org/debian", recipe: 1 };
 
@@ -101,9 +104,14 @@ export class ImageResolver {
   private async official(spec: ImageSpec): Promise<ResolvedImage | undefined> {
     let id = await imageId(spec.official);
     if (!id) {
+      if (failedPulls.has(spec.official)) return undefined;
       this.log(`pulling ${spec.official}…`);
       const pulled = await run("docker", ["pull", spec.official], { timeoutMs: 900_000, onLine: (l) => /Pull complete|Digest|Status/.test(l) && this.log(`  ${l}`) });
-      if (pulled.code !== 0) return undefined;
+      if (pulled.code !== 0) {
+        failedPulls.add(spec.official);
+        this.log(`  ${(pulled.stderr || pulled.stdout).trim().split("\n").at(-1)}`);
+        return undefined;
+      }
       id = await imageId(spec.official);
     }
     return id ? { ref: spec.official, id, source: "official" } : undefined;
@@ -156,7 +164,7 @@ export class ImageResolver {
         timeoutMs: 900_000,
         onLine: (l) => {
           if (/^I: Retrieving/.test(l) && ++fetched % 25 === 0) this.log(`  ${fetched} packages retrieved…`);
-          if (/^I: (Base system installed|Extracting|Installing core)/.test(l)) this.log(`  ${l}`);
+          if (/^I: (Base system installed|Installing core|Unpacking the base)/.test(l)) this.log(`  ${l}`);
         },
       });
       this.log(`importing ${root} as ${ref}…`);

@@ -54,24 +54,30 @@ export async function removeVolume(name: string): Promise<void> {
   await docker().getVolume(name).remove().catch(ignoreMissing);
 }
 
-let handlersInstalled = false;
-const activeRuns = new Set<string>();
+const activeRuns = new Map<string, (line: string) => void>();
+
+function onSignal(signal: "SIGINT" | "SIGTERM"): void {
+  const runs = [...activeRuns];
+  for (const [id, log] of runs) log(`${signal}: removing containers and volumes of run ${id}…`);
+  const done = Promise.all(runs.map(([id, log]) => removeManaged({ runId: id }).catch((e: Error) => log(`cleanup failed: ${e.message}`))));
+  void done.finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+}
 
 /**
  * While a run is active, SIGINT/SIGTERM remove its containers and volumes before the process exits, so Ctrl-C on a
- * drill leaves nothing behind. Returns a function that ends the registration.
+ * drill leaves nothing behind. The handlers exist only while some run is active; the returned function ends it.
  */
 export function guardRun(runId: string, log: (line: string) => void): () => void {
-  activeRuns.add(runId);
-  if (!handlersInstalled) {
-    handlersInstalled = true;
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      process.once(signal, () => {
-        log(`${signal}: removing containers and volumes of run(s) ${[...activeRuns].join(", ")}…`);
-        const done = Promise.all([...activeRuns].map((id) => removeManaged({ runId: id }).catch((e: Error) => log(`cleanup failed: ${e.message}`))));
-        void done.finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-      });
-    }
+  if (activeRuns.size === 0) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   }
-  return () => activeRuns.delete(runId);
+  activeRuns.set(runId, log);
+  return () => {
+    activeRuns.delete(runId);
+    if (activeRuns.size === 0) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+  };
 }
