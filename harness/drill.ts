@@ -11,7 +11,7 @@ import { mergeValidity, type CheckResult } from "./checkers/checker.ts";
 import type { ArtifactFault, FaultRecord, ExpectedOutcome } from "./faults.ts";
 import type { BackupArtifact, DrillRuntime, Engine, EngineNode, RestoreResult } from "./engine.ts";
 import { Progress, formatMs, type ProgressSink, type PhaseProgress } from "./progress.ts";
-import { initiatorFromEnv, manifestOf, verdictOf, writeEvidence, type Evidence, type PhaseRecord, type ArtifactFile } from "./evidence.ts";
+import { expectationOf, initiatorFromEnv, manifestOf, observedOutcome, verdictOf, writeEvidence, type ArtifactFile, type Evidence, type PhaseRecord, type ReplayArgs } from "./evidence.ts";
 import { ImageResolver, type ImageMode, type ResolvedImage } from "./runtime/images.ts";
 import { guardRun, removeManaged, runLabels } from "./runtime/resources.ts";
 
@@ -42,6 +42,8 @@ export interface DrillOptions<Payload, Artifact extends BackupArtifact> {
   runId?: string;
   /** The command that reruns this drill with the same data; gets the seed. */
   replayCommand: (seed: number) => string;
+  /** The command-line arguments behind this drill, for `dr-drill replay`. */
+  replayArgs?: ReplayArgs;
   keepArtifacts?: boolean;
   sink?: ProgressSink;
 }
@@ -51,6 +53,8 @@ export interface DrillResult {
   evidencePath: string;
   dir: string;
 }
+
+const OUTCOME_RANK: Record<ExpectedOutcome, number> = { restores: 0, refuses: 1, detects: 2 };
 
 export function newRunId(): string {
   return `${new Date().toISOString().replace(/[:.]/g, "-").replace(/Z$/, "")}-${randomBytes(2).toString("hex")}`;
@@ -93,6 +97,8 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
   const checks: CheckResult[] = [];
   const reasons: string[] = [];
   const faults: (FaultRecord & { expected: ExpectedOutcome })[] = [];
+  // A drill with faults expects the strongest of their outcomes; without, a pass.
+  const expected: "pass" | ExpectedOutcome = (opts.faults ?? []).map((f) => f.expected).sort((a, b) => OUTCOME_RANK[b] - OUTCOME_RANK[a])[0] ?? "pass";
   const ledger = new Ledger(join(dir, "ledger.jsonl"), clock);
   let source: EngineNode<Payload> | undefined;
   let sourceImage: ResolvedImage | undefined;
@@ -260,7 +266,8 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
   }
 
   const deviations: string[] = [];
-  const targets = opts.targets ?? {};
+  // Targets apply to drills that are meant to recover; a fault drill meant to fail has no RTO to meet.
+  const targets = expected === "pass" || expected === "restores" ? (opts.targets ?? {}) : {};
   if (targets.rtoMs !== undefined) {
     const met = rtoMs !== null && rtoMs <= targets.rtoMs;
     checks.push({ name: "rto-target", valid: met, summary: rtoMs === null ? `not recovered: RTO target ${formatMs(targets.rtoMs)} missed` : `RTO ${formatMs(rtoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rtoMs)}` });
@@ -306,16 +313,18 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
     },
     restoreAttempts: restored?.attempts ?? [],
     checks,
-    faults,
+    faults: faults.map((f) => ({ ...f, observed: observedOutcome(verdict, f.expected) })),
+    expectation: expectationOf(verdict, expected),
     deviations,
     artifacts,
     verdict,
     reasons,
-    replay: { seed, command: replay },
+    replay: { seed, command: replay, args: opts.replayArgs ? { ...opts.replayArgs } : null },
   };
   const evidencePath = await writeEvidence(dir, evidence);
   if (!opts.keepArtifacts) await rm(workDir, { recursive: true, force: true });
   progress.info(`${verdict === "pass" ? "PASS" : verdict.toUpperCase()} RTO=${rtoMs === null ? "n/a" : formatMs(rtoMs)} RPO=${rpoMs === null ? "n/a" : formatMs(rpoMs)} evidence=${evidencePath}`);
+  if (faults.length) progress.info(`  expected the drill to ${expected === "detects" ? "detect" : expected === "refuses" ? "refuse" : "restore"} the fault: ${evidence.expectation.met ? "it did" : "IT DID NOT"}`);
   if (verdict !== "pass") {
     for (const r of reasons) progress.info(`  reason: ${r.split("\n")[0]}`);
     progress.info(`  seed=${seed} replay: ${replay}`);

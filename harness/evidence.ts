@@ -58,12 +58,38 @@ export interface Evidence {
   integrity: { source: { count: number; digest: string } | null; restored: { count: number; digest: string } | null };
   restoreAttempts: RestoreAttempt[];
   checks: CheckResult[];
-  faults: (FaultRecord & { expected: ExpectedOutcome })[];
+  faults: (FaultRecord & { expected: ExpectedOutcome; observed: "detected" | "refused" | "restored" | "missed" })[];
+  /** What the scenario expected of this drill, and whether it happened: a fault drill succeeds by failing. */
+  expectation: { outcome: "pass" | ExpectedOutcome; met: boolean };
   deviations: string[];
   artifacts: ArtifactFile[];
   verdict: "pass" | "fail" | "unknown";
   reasons: string[];
-  replay: { seed: number; command: string };
+  replay: { seed: number; command: string; args: ReplayArgs | null };
+}
+
+/** What `dr-drill replay` needs to rerun a drill started from the command line. */
+export interface ReplayArgs {
+  engine: string;
+  version: string;
+  method: string;
+  scenario: string;
+  restoreInto: string | null;
+  rows: number;
+  writers: number;
+  images: string;
+}
+
+/** Whether a drill's verdict is what its scenario expected: a pass, or a failure that caught the injected fault. */
+export function expectationOf(verdict: Evidence["verdict"], expected: "pass" | ExpectedOutcome): Evidence["expectation"] {
+  const met = expected === "pass" || expected === "restores" ? verdict === "pass" : verdict === "fail";
+  return { outcome: expected, met };
+}
+
+export function observedOutcome(verdict: Evidence["verdict"], expected: ExpectedOutcome): Evidence["faults"][number]["observed"] {
+  if (verdict === "pass") return expected === "restores" ? "restored" : "missed";
+  if (verdict === "fail") return expected === "refuses" ? "refused" : expected === "detects" ? "detected" : "missed";
+  return "missed";
 }
 
 export interface Initiator {

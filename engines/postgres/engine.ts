@@ -10,6 +10,7 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { registerSecret } from "../../harness/secrets.ts";
 import { ContainerExitedError } from "../../harness/runtime/wait-for-probe.ts";
 import { ACCOUNTS, PostgresWorkload, datasetBatches, type PgOp } from "../../generators/postgres.ts";
 import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
@@ -28,6 +29,7 @@ export interface PostgresArtifact extends BackupArtifact {
 
 /** One password per process: a physical restore brings the source's roles along, so source and target must agree. */
 const CREDENTIALS: PgCredentials = { user: "drill", password: randomBytes(12).toString("hex"), database: "drill" };
+registerSecret(CREDENTIALS.password);
 const BACKUP_DIR = "/tmp/dr-drill-backup";
 const DUMP_FILE = "drill.pgdump";
 const socketArgs = ["-h", PG_SOCKET_DIR, "-U", CREDENTIALS.user];

@@ -1,0 +1,49 @@
+import { existsSync } from "node:fs";
+import { docker } from "../harness/runtime/docker.ts";
+import { ENGINES } from "../engines/index.ts";
+
+async function dockerAnswers(): Promise<boolean> {
+  try {
+    await Promise.race([docker().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 3000))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function localImages(): Promise<string[]> {
+  const images = await docker().listImages();
+  return images.flatMap((i) => i.RepoTags ?? []);
+}
+
+/**
+ * What can run here and why not: engines, versions (and where their image would come from), methods, scenarios.
+ * Looks only; it starts and builds nothing.
+ */
+export async function listEngines(): Promise<number> {
+  const canInstallDocker = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+  const up = await dockerAnswers();
+  const tags = up ? await localImages() : [];
+  const canBuildOffline = existsSync("/usr/sbin/debootstrap") || canInstallDocker;
+  console.log(`Docker: ${up ? "answers" : canInstallDocker ? "not running (dr-drill setup / run will install and start it)" : "not running: start Docker, or set DOCKER_HOST"}`);
+  for (const entry of Object.values(ENGINES)) {
+    console.log(`\n${entry.name}`);
+    console.log(`  methods:   ${entry.methods.join(", ")}`);
+    for (const version of entry.versions) {
+      const spec = entry.imageSpec(version);
+      const official = tags.includes(spec.official);
+      const offline = tags.find((t) => t.startsWith(`dr-drill-offline/${entry.name}:${version}-`));
+      const where = official
+        ? `yes: official image ${spec.official} present`
+        : offline
+          ? `yes: offline image ${offline} built`
+          : canBuildOffline
+            ? `yes: ${spec.official} if it can be pulled, else an offline image is built (Debian ${spec.offline.debianSuite})`
+            : `only if ${spec.official} can be pulled: offline images need Debian/Ubuntu with root (debootstrap)`;
+      console.log(`  version ${version.padEnd(6)} ${up || canInstallDocker ? where : "no: Docker is not available"}`);
+    }
+    console.log("  scenarios:");
+    for (const s of entry.scenarios) console.log(`    ${s.name.padEnd(15)} [${s.methods.join(", ")}] ${s.description}`);
+  }
+  return 0;
+}

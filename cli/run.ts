@@ -1,0 +1,183 @@
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { KeyObject } from "node:crypto";
+import { runDrill, newRunId, type DrillResult } from "../harness/drill.ts";
+import type { Evidence, ReplayArgs } from "../harness/evidence.ts";
+import { ensureDocker } from "../harness/runtime/docker.ts";
+import { parseImageMode, type ImageMode } from "../harness/runtime/images.ts";
+import { formatMs } from "../harness/progress.ts";
+import { loadConfig, type DrillConfig } from "../harness/config.ts";
+import { loadPrivateKey } from "../harness/report/manifest.ts";
+import { writeRunReport } from "../harness/report/write.ts";
+import type { RunEvidence } from "../harness/report/run-evidence.ts";
+import { ENGINES, engineEntry } from "../engines/index.ts";
+import { UsageError, list, nonNegativeInt, parse, parseDuration } from "./args.ts";
+
+export const RUN_OPTIONS = {
+  engine: { type: "string" },
+  version: { type: "string" },
+  "restore-into": { type: "string" },
+  method: { type: "string" },
+  scenario: { type: "string" },
+  rows: { type: "string" },
+  seed: { type: "string" },
+  writers: { type: "string" },
+  images: { type: "string" },
+  reports: { type: "string" },
+  rto: { type: "string" },
+  rpo: { type: "string" },
+  "signing-key": { type: "string" },
+  config: { type: "string" },
+  "keep-artifacts": { type: "boolean" },
+} as const;
+
+export const vocabulary = () => ({
+  engines: Object.fromEntries(Object.values(ENGINES).map((e) => [e.name, { versions: e.versions, methods: e.methods, scenarios: e.scenarios.map((s) => s.name) }])),
+});
+
+/** One drill to run, fully resolved from flags, config and defaults. */
+interface PlannedDrill extends ReplayArgs {
+  seed?: number;
+}
+
+interface RunPlan {
+  drills: PlannedDrill[];
+  reports: string;
+  targets: { rtoMs?: number; rpoMs?: number };
+  signingKey?: KeyObject;
+  keepArtifacts: boolean;
+}
+
+/** Flags override the config file, which overrides the defaults. */
+export async function planRun(args: string[]): Promise<RunPlan> {
+  const { values: v } = parse(args, RUN_OPTIONS);
+  const { config } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
+  const engineNames = list(v.engine, Object.keys(ENGINES), "--engine", Object.keys(config.engines ?? {}));
+  if (engineNames.length === 0) throw new UsageError(`--engine is required (or engines in the config file); known: ${Object.keys(ENGINES).join(", ")}`);
+  const images = parseImageMode(typeof v.images === "string" ? v.images : (config.images ?? process.env.DR_DRILL_IMAGES), "--images");
+  const rows = nonNegativeInt(v.rows, "--rows", config.rows ?? 100_000);
+  const writers = nonNegativeInt(v.writers, "--writers", config.writers ?? 4);
+  const seed = v.seed === undefined ? config.seed : nonNegativeInt(v.seed, "--seed", 0);
+  const rto = typeof v.rto === "string" ? v.rto : config.targets?.rto;
+  const rpo = typeof v.rpo === "string" ? v.rpo : config.targets?.rpo;
+  const drills: PlannedDrill[] = [];
+  for (const name of engineNames) {
+    const entry = engineEntry(name);
+    const fromConfig = config.engines?.[name] ?? {};
+    const versions = list(v.version, entry.versions, "--version", fromConfig.versions ?? [entry.defaultVersion]);
+    const methods = list(v.method, entry.methods, "--method", fromConfig.methods ?? entry.methods);
+    const scenarios = list(v.scenario, entry.scenarios.map((s) => s.name), "--scenario", fromConfig.scenarios ?? [entry.defaultScenario]);
+    const restoreInto = typeof v["restore-into"] === "string" ? list(v["restore-into"], entry.versions, "--restore-into", [])[0]! : (fromConfig.restoreInto ?? null);
+    for (const scenarioName of scenarios) {
+      const scenario = entry.scenarios.find((s) => s.name === scenarioName)!;
+      for (const version of versions) {
+        for (const method of methods.filter((m) => scenario.methods.includes(m))) {
+          drills.push({ engine: name, version, method, scenario: scenarioName, restoreInto, rows, writers, images, seed });
+        }
+      }
+    }
+  }
+  if (drills.length === 0) throw new UsageError("no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)");
+  return {
+    drills,
+    reports: resolve(typeof v.reports === "string" ? v.reports : (config.reports ?? "reports")),
+    targets: { ...(rto ? { rtoMs: parseDuration(rto, "--rto") } : {}), ...(rpo ? { rpoMs: parseDuration(rpo, "--rpo") } : {}) },
+    signingKey: signingKey(typeof v["signing-key"] === "string" ? v["signing-key"] : undefined, config),
+    keepArtifacts: Boolean(v["keep-artifacts"]),
+  };
+}
+
+/** The report signing key: `--signing-key`, else `DR_DRILL_SIGNING_KEY` (a PEM file or the PEM itself), else the config. */
+function signingKey(flag: string | undefined, config: DrillConfig): KeyObject | undefined {
+  const source = flag ?? process.env.DR_DRILL_SIGNING_KEY ?? config.signing?.privateKey;
+  return source ? loadPrivateKey(source) : undefined;
+}
+
+function replayCommand(d: ReplayArgs, seed: number): string {
+  return [
+    "npx dr-drill run",
+    `--engine ${d.engine} --version ${d.version} --method ${d.method} --scenario ${d.scenario}`,
+    d.restoreInto ? `--restore-into ${d.restoreInto}` : "",
+    `--rows ${d.rows} --seed ${seed} --writers ${d.writers} --images ${d.images}`,
+  ]
+    .filter(Boolean)
+    .join(" ");
+}
+
+/** Runs the planned drills one after another, then writes and seals the run's report directory. */
+export async function executeRun(plan: RunPlan): Promise<number> {
+  await ensureDocker(console.log);
+  const runId = newRunId();
+  const startedAt = new Date().toISOString();
+  const results: DrillResult[] = [];
+  for (const d of plan.drills) {
+    const entry = engineEntry(d.engine);
+    const scenario = entry.scenarios.find((s) => s.name === d.scenario)!;
+    const { seed, ...args } = d;
+    results.push(
+      await runDrill({
+        scenario: d.scenario,
+        engine: entry.create(d.version, d.method),
+        restoreInto: d.restoreInto ? entry.create(d.restoreInto, d.method) : undefined,
+        seed,
+        rows: d.rows,
+        workload: scenario.underLoad && d.writers > 0 ? entry.workload(d.writers) : undefined,
+        faults: scenario.faults(),
+        targets: plan.targets,
+        imageMode: d.images as ImageMode,
+        reportsDir: plan.reports,
+        runId,
+        replayCommand: (seed) => replayCommand(args, seed),
+        replayArgs: args,
+        keepArtifacts: plan.keepArtifacts,
+      }),
+    );
+  }
+  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt, drills: results, targets: plan.targets, signingKey: plan.signingKey });
+  printSummary(report.evidence);
+  console.log(`\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`);
+  return report.evidence.verdict === "pass" ? 0 : 1;
+}
+
+function printSummary(run: RunEvidence): void {
+  console.log(`\n${run.verdict.toUpperCase()}: ${run.counts.passed} of ${run.counts.drills} drill(s) did what their scenario expected`);
+  for (const e of run.drills) {
+    const rto = e.achieved.rtoMs === null ? "n/a" : formatMs(e.achieved.rtoMs);
+    const rpo = e.achieved.rpoMs === null ? "n/a" : formatMs(e.achieved.rpoMs);
+    const expect = e.expectation.outcome === "pass" ? "" : ` (expected: ${e.expectation.outcome} → ${e.expectation.met ? "yes" : "NO"})`;
+    console.log(`  ${e.verdict.toUpperCase().padEnd(7)} ${e.scope.engine} ${e.scope.version}→${e.scope.restoreTarget.version} ${e.scope.backupMethod.padEnd(8)} ${e.scenario.padEnd(14)} RTO ${rto.padEnd(7)} RPO ${rpo.padEnd(7)}${expect}`);
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  return executeRun(await planRun(args));
+}
+
+/** Finds a drill in past reports by id or seed (newest run first) and runs it again with the same arguments and data. */
+export async function replay(args: string[]): Promise<number> {
+  const { values: v, positionals } = parse(args, { reports: { type: "string" }, config: { type: "string" } }, true);
+  const wanted = positionals[0];
+  if (!wanted || positionals.length > 1) throw new UsageError("replay takes one drill id or seed: dr-drill replay <drill id | seed>");
+  const { config } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
+  const reports = resolve(typeof v.reports === "string" ? v.reports : (config.reports ?? "reports"));
+  const found = await findDrill(reports, wanted);
+  if (!found) throw new UsageError(`no drill with id or seed "${wanted}" in ${reports}`);
+  if (!found.replay.args) throw new UsageError(`drill ${found.drillId} was not started by \`dr-drill run\`; replay it with: ${found.replay.command}`);
+  const a = found.replay.args;
+  console.log(`replaying ${found.drillId} (seed ${found.scope.seed}) from ${found.startedAt}`);
+  return executeRun({ drills: [{ ...a, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config), keepArtifacts: false });
+}
+
+async function findDrill(reports: string, wanted: string): Promise<Evidence | undefined> {
+  if (!existsSync(reports)) return undefined;
+  const runs = (await readdir(reports, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort().reverse();
+  for (const runId of runs) {
+    const path = join(reports, runId, "evidence.json");
+    if (!existsSync(path)) continue;
+    const evidence = JSON.parse(await readFile(path, "utf8")) as RunEvidence;
+    const hit = evidence.drills.find((d) => d.drillId === wanted || String(d.scope.seed) === wanted);
+    if (hit) return hit;
+  }
+  return undefined;
+}

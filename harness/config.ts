@@ -1,0 +1,127 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { IMAGE_MODES, type ImageMode } from "./runtime/images.ts";
+
+/**
+ * The typed configuration file, `dr-drill.config.ts`:
+ *
+ *   import { defineConfig } from "dr-drill/config";
+ *   export default defineConfig({ targets: { rto: "2m", rpo: "30s" }, engines: { postgres: { versions: ["15", "17"] } } });
+ *
+ * Command-line flags override it. Every key is checked: a typo is an error that names the key.
+ */
+export interface DrillConfig {
+  /** Where reports go (default `reports`). */
+  reports?: string;
+  images?: ImageMode;
+  rows?: number;
+  writers?: number;
+  seed?: number;
+  targets?: { rto?: string; rpo?: string };
+  engines?: Record<string, EngineConfig>;
+  signing?: {
+    /** Ed25519 private key (PEM file path) to sign every report's manifest. */
+    privateKey?: string;
+    /** The matching public key, used by `verify-report` when `--public-key` is not given. */
+    publicKey?: string;
+  };
+}
+
+export interface EngineConfig {
+  versions?: string[];
+  methods?: string[];
+  scenarios?: string[];
+  restoreInto?: string;
+}
+
+export function defineConfig(config: DrillConfig): DrillConfig {
+  return config;
+}
+
+/** A configuration problem, naming the file and the key. */
+export class ConfigError extends Error {}
+
+export interface ConfigVocabulary {
+  engines: Record<string, { versions: string[]; methods: string[]; scenarios: string[] }>;
+}
+
+type Shape = "string" | "number" | "string[]" | { [key: string]: Shape } | { record: Shape };
+
+const ENGINE_SHAPE: Shape = { versions: "string[]", methods: "string[]", scenarios: "string[]", restoreInto: "string" };
+const CONFIG_SHAPE: Shape = {
+  reports: "string",
+  images: "string",
+  rows: "number",
+  writers: "number",
+  seed: "number",
+  targets: { rto: "string", rpo: "string" },
+  engines: { record: ENGINE_SHAPE },
+  signing: { privateKey: "string", publicKey: "string" },
+};
+
+function checkShape(value: unknown, shape: Shape, path: string, file: string): void {
+  const fail = (what: string) => {
+    throw new ConfigError(`${file}: ${path || "(top level)"} ${what}`);
+  };
+  if (shape === "string") {
+    if (typeof value !== "string") fail(`must be a string, got ${JSON.stringify(value)}`);
+  } else if (shape === "number") {
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) fail(`must be a non-negative number, got ${JSON.stringify(value)}`);
+  } else if (shape === "string[]") {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) fail(`must be a list of strings, got ${JSON.stringify(value)}`);
+  } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    fail(`must be an object, got ${JSON.stringify(value)}`);
+  } else if ("record" in shape && Object.keys(shape).length === 1) {
+    for (const [k, v] of Object.entries(value)) checkShape(v, shape.record as Shape, path ? `${path}.${k}` : k, file);
+  } else {
+    const known = shape as Record<string, Shape>;
+    for (const [k, v] of Object.entries(value)) {
+      const key = path ? `${path}.${k}` : k;
+      if (!(k in known)) throw new ConfigError(`${file}: unknown key "${key}"; known keys here: ${Object.keys(known).join(", ")}`);
+      if (v !== undefined) checkShape(v, known[k]!, key, file);
+    }
+  }
+}
+
+/** Checks a configuration's shape and its engine, version, method and scenario names. */
+export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVocabulary): DrillConfig {
+  checkShape(raw, CONFIG_SHAPE, "", file);
+  const config = raw as DrillConfig;
+  if (config.images !== undefined && !IMAGE_MODES.includes(config.images)) {
+    throw new ConfigError(`${file}: images "${config.images}" is not one of ${IMAGE_MODES.join(", ")}`);
+  }
+  for (const [name, engine] of Object.entries(config.engines ?? {})) {
+    const known = vocabulary.engines[name];
+    if (!known) throw new ConfigError(`${file}: engines.${name} is not a known engine; known: ${Object.keys(vocabulary.engines).join(", ")}`);
+    const lists: [keyof EngineConfig, string[] | undefined, string[]][] = [
+      ["versions", engine.versions, known.versions],
+      ["methods", engine.methods, known.methods],
+      ["scenarios", engine.scenarios, known.scenarios],
+      ["restoreInto", engine.restoreInto === undefined ? undefined : [engine.restoreInto], known.versions],
+    ];
+    for (const [key, values, allowed] of lists) {
+      for (const v of values ?? []) if (!allowed.includes(v)) throw new ConfigError(`${file}: engines.${name}.${key} has unknown value "${v}"; known: ${allowed.join(", ")}`);
+    }
+  }
+  return config;
+}
+
+export const CONFIG_FILE = "dr-drill.config.ts";
+
+/** Loads `dr-drill.config.ts` from `cwd` (or the given path); no file means an empty configuration. */
+export async function loadConfig(vocabulary: ConfigVocabulary, path?: string, cwd = process.cwd()): Promise<{ config: DrillConfig; file: string | null }> {
+  const file = resolve(cwd, path ?? CONFIG_FILE);
+  if (!existsSync(file)) {
+    if (path) throw new ConfigError(`config file not found: ${file}`);
+    return { config: {}, file: null };
+  }
+  let loaded: { default?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (err) {
+    throw new ConfigError(`${file} could not be loaded: ${(err as Error).message}`);
+  }
+  if (loaded.default === undefined) throw new ConfigError(`${file} has no default export; write \`export default defineConfig({ … })\``);
+  return { config: validateConfig(loaded.default, file, vocabulary), file };
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import type { Evidence, Initiator } from "../evidence.ts";
+
+export const RUN_EVIDENCE_SCHEMA = "dr-drill/run-evidence@1";
+
+/** One cell of the version compatibility matrix: a backup from one version restored into another. */
+export interface MatrixCell {
+  engine: string;
+  method: string;
+  from: string;
+  to: string;
+  verdict: Evidence["verdict"];
+  summary: string;
+  drillId: string;
+}
+
+/** The evidence of a whole run: every drill's record, with who ran it, against which targets, and the overall verdict. */
+export interface RunEvidence {
+  schema: typeof RUN_EVIDENCE_SCHEMA;
+  runId: string;
+  startedAt: string;
+  endedAt: string;
+  tool: { name: "dr-drill"; version: string };
+  initiator: Initiator;
+  targets: { rtoMs?: number; rpoMs?: number };
+  verdict: Evidence["verdict"];
+  /** `passed`: drills that did what their scenario expected (a detected fault counts as passed). */
+  counts: { drills: number; passed: number; failed: number; unknown: number };
+  /** Present when a drill restored into another version than it backed up from. */
+  matrix: MatrixCell[] | null;
+  drills: Evidence[];
+}
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export function compatibilityMatrix(drills: Evidence[]): MatrixCell[] | null {
+  if (!drills.some((d) => d.scope.restoreTarget.version !== d.scope.version)) return null;
+  return drills.map((d) => ({
+    engine: d.scope.engine,
+    method: d.scope.backupMethod,
+    from: d.scope.version,
+    to: d.scope.restoreTarget.version,
+    verdict: d.verdict,
+    summary: d.verdict === "pass" ? "restores, every record checked" : (d.reasons[0] ?? d.verdict),
+    drillId: d.drillId,
+  }));
+}
+
+/**
+ * A run passes when every drill did what its scenario expected: restored and checked, or (for a fault drill) failed
+ * for the fault. A drill that could not decide makes the run undecided unless another one failed outright.
+ */
+export function runVerdict(drills: Evidence[]): Evidence["verdict"] {
+  if (drills.length === 0) return "unknown";
+  if (drills.some((d) => d.verdict !== "unknown" && !d.expectation.met)) return "fail";
+  if (drills.some((d) => d.verdict === "unknown")) return "unknown";
+  return "pass";
+}

@@ -1,0 +1,87 @@
+import type { Evidence } from "../evidence.ts";
+import { formatMs } from "../progress.ts";
+import type { RunEvidence } from "./run-evidence.ts";
+
+// XML 1.0 cannot carry C0 control characters other than tab, newline and carriage return: they are dropped.
+// eslint-disable-next-line no-control-regex
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const xml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!).replace(XML_FORBIDDEN, "");
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : formatMs(v));
+
+/** JUnit XML for CI test tabs: one test case per drill, its reasons as the failure. */
+export function junitXml(run: RunEvidence): string {
+  const seconds = (Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000;
+  const failures = run.drills.filter((d) => d.verdict === "fail" && !d.expectation.met).length;
+  const errors = run.drills.filter((d) => d.verdict === "unknown").length;
+  const cases = run.drills.map((d) => {
+    const time = (Date.parse(d.endedAt) - Date.parse(d.startedAt)) / 1000;
+    const props = [
+      ["seed", String(d.scope.seed)],
+      ["rto_ms", String(d.achieved.rtoMs ?? "")],
+      ["rpo_ms", String(d.achieved.rpoMs ?? "")],
+      ["replay", d.replay.command],
+    ]
+      .map(([k, v]) => `        <property name="${xml(k!)}" value="${xml(v!)}"/>`)
+      .join("\n");
+    const body = d.reasons.join("\n");
+    const outcome =
+      d.verdict === "fail" && !d.expectation.met
+        ? `\n      <failure message="${xml(d.reasons[0] ?? "drill failed")}">${xml(body)}</failure>`
+        : d.verdict === "unknown"
+          ? `\n      <error message="${xml(d.reasons[0] ?? "drill could not decide")}">${xml(body)}</error>`
+          : "";
+    return `    <testcase classname="${xml(`${d.scope.engine}.${d.scope.version}.${d.scope.backupMethod}`)}" name="${xml(d.drillId)}" time="${time.toFixed(3)}">
+      <properties>
+${props}
+      </properties>${outcome}
+    </testcase>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="dr-drill" tests="${run.drills.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">
+  <testsuite name="${xml(run.runId)}" tests="${run.drills.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}" timestamp="${xml(run.startedAt)}">
+${cases.join("\n")}
+  </testsuite>
+</testsuites>
+`;
+}
+
+function targetCell(achieved: number | null, target: number | undefined): string {
+  if (target === undefined) return ms(achieved);
+  const met = achieved !== null && achieved <= target;
+  return `${ms(achieved)} ${met ? "≤" : ">"} ${formatMs(target)} ${met ? "✅" : "❌"}`;
+}
+
+const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** A Markdown summary: for `$GITHUB_STEP_SUMMARY`, a pull request, or a ticket. */
+export function summaryMarkdown(run: RunEvidence): string {
+  const icon = { pass: "✅", fail: "❌", unknown: "❔" };
+  const lines = [
+    `## dr-drill ${icon[run.verdict]} ${run.verdict.toUpperCase()} — run ${run.runId}`,
+    "",
+    `${run.counts.drills} drill(s): ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.unknown} undecided. ${run.startedAt} → ${run.endedAt}.`,
+    "",
+    "| drill | engine | backup | restored into | verdict | expected | RTO | RPO | records |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...run.drills.map(
+      (d: Evidence) =>
+        `| ${md(d.drillId)} | ${d.scope.engine} ${d.scope.version} | ${d.scope.backupMethod} | ${d.scope.restoreTarget.version} | ${icon[d.verdict]} ${d.verdict} | ${d.expectation.outcome}: ${d.expectation.met ? "met" : "**not met**"} | ${targetCell(d.achieved.rtoMs, d.targets.rtoMs)} | ${targetCell(d.achieved.rpoMs, d.targets.rpoMs)} | ${d.scope.dataset.recordsLoaded.toLocaleString("en-US")} |`,
+    ),
+  ];
+  const failing = run.drills.filter((d) => d.verdict !== "pass" || !d.expectation.met);
+  if (failing.length) {
+    lines.push("", "### Why");
+    for (const d of failing) {
+      lines.push("", `**${md(d.drillId)}**`);
+      for (const r of d.reasons) lines.push(`- ${md(r.split("\n")[0] ?? "")}`);
+      lines.push(`- replay: \`${d.replay.command}\``);
+    }
+  }
+  if (run.matrix) {
+    lines.push("", "### Version compatibility", "", "| engine | method | from | to | result |", "|---|---|---|---|---|");
+    for (const c of run.matrix) lines.push(`| ${c.engine} | ${c.method} | ${c.from} | ${c.to} | ${icon[c.verdict]} ${md(c.summary)} |`);
+  }
+  return lines.join("\n") + "\n";
+}

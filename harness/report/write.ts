@@ -1,0 +1,70 @@
+import { appendFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { KeyObject } from "node:crypto";
+import type { DrillResult } from "../drill.ts";
+import { initiatorFromEnv } from "../evidence.ts";
+import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
+import { appendHistory, historyEntry, readHistory } from "./history.ts";
+import { renderHtml } from "./html.ts";
+import { sealDirectory } from "./manifest.ts";
+import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runVerdict, toolVersion, type RunEvidence } from "./run-evidence.ts";
+import { junitXml, summaryMarkdown } from "./text-reports.ts";
+import { drillTimeline } from "./timeline.ts";
+
+export interface RunReport {
+  dir: string;
+  evidence: RunEvidence;
+  files: string[];
+  signed: boolean;
+}
+
+/**
+ * Writes a run's report directory: evidence.json, report.html, junit.xml, summary.md, then removes any secret from
+ * every file and seals the directory (manifest.sha256, and manifest.sig when a signing key is given). The history
+ * of runs (for trends) lives beside the run directories, in `<reports>/history.jsonl`.
+ */
+export async function writeRunReport(opts: {
+  reportsRoot: string;
+  runId: string;
+  startedAt: string;
+  drills: DrillResult[];
+  targets: RunEvidence["targets"];
+  signingKey?: KeyObject;
+  env?: NodeJS.ProcessEnv;
+}): Promise<RunReport> {
+  const env = opts.env ?? process.env;
+  const dir = join(opts.reportsRoot, opts.runId);
+  const drills = opts.drills.map((d) => d.evidence);
+  const evidence: RunEvidence = {
+    schema: RUN_EVIDENCE_SCHEMA,
+    runId: opts.runId,
+    startedAt: opts.startedAt,
+    endedAt: new Date().toISOString(),
+    tool: { name: "dr-drill", version: toolVersion() },
+    initiator: initiatorFromEnv(env),
+    targets: opts.targets,
+    verdict: runVerdict(drills),
+    counts: {
+      drills: drills.length,
+      passed: drills.filter((d) => d.verdict !== "unknown" && d.expectation.met).length,
+      failed: drills.filter((d) => d.verdict !== "unknown" && !d.expectation.met).length,
+      unknown: drills.filter((d) => d.verdict === "unknown").length,
+    },
+    matrix: compatibilityMatrix(drills),
+    drills,
+  };
+  const historyPath = join(opts.reportsRoot, "history.jsonl");
+  await appendHistory(historyPath, historyEntry(evidence));
+  const history = await readHistory(historyPath);
+  const timelines = await Promise.all(opts.drills.map((d) => drillTimeline(d.evidence, join(d.dir, "ledger.jsonl"))));
+  const summary = summaryMarkdown(evidence);
+  await writeFile(join(dir, "evidence.json"), JSON.stringify(evidence, null, 2) + "\n");
+  await writeFile(join(dir, "report.html"), renderHtml(evidence, timelines, history));
+  await writeFile(join(dir, "junit.xml"), junitXml(evidence));
+  await writeFile(join(dir, "summary.md"), summary);
+  const secrets = knownSecrets(env);
+  if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(summary, secrets));
+  await scrubDirectory(dir, secrets);
+  const sealed = await sealDirectory(dir, opts.signingKey);
+  return { dir, evidence, files: ["evidence.json", "report.html", "junit.xml", "summary.md", "manifest.sha256", ...(sealed.signed ? ["manifest.sig"] : [])], signed: sealed.signed };
+}
