@@ -233,13 +233,14 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
         restoredState = { path: file.path, ...s };
         const started = p.elapsedMs();
         const oracle = await checkAgainstLedger({ ledgerPath: ledger.path, restoredPath: file.path, window: rw, workDir });
-        const list: CheckResult[] = [oracle];
+        const { figures, ...oracleCheck } = oracle; // the figures are in its details already
+        const list: CheckResult[] = [oracleCheck];
         if (sourceState) list.push(await checkEquivalence(sourceState, restoredState, workDir));
         list.push(...(await target.invariants({ node: up, runtime: rt })));
         const checkMs = p.elapsedMs() - started;
-        writesLost = oracle.figures.violations.lost + oracle.figures.ackedLostAfterRecoveryPoint;
-        if (oracle.figures.newestSurvivingAck !== undefined && destroyAt !== undefined) rpoMs = Math.max(0, destroyAt - oracle.figures.newestSurvivingAck);
-        return { value: list, counts: { records: s.count, keys: oracle.figures.keysChecked, "keys/s": Math.round(oracle.figures.keysChecked / (checkMs / 1000)), failed: list.filter((c) => c.valid !== true).length } };
+        writesLost = figures.violations.lost + figures.ackedLostAfterRecoveryPoint;
+        if (figures.newestSurvivingAck !== undefined && destroyAt !== undefined) rpoMs = Math.max(0, destroyAt - figures.newestSurvivingAck);
+        return { value: list, counts: { records: s.count, keys: figures.keysChecked, "keys/s": Math.round(figures.keysChecked / (checkMs / 1000)), failed: list.filter((c) => c.valid !== true).length } };
       });
       checks.push(...results);
       await phase("probe write", async () => {

@@ -27,8 +27,11 @@ export interface PostgresArtifact extends BackupArtifact {
   relationFiles: Record<string, string>;
 }
 
-/** One password per process: a physical restore brings the source's roles along, so source and target must agree. */
-const CREDENTIALS: PgCredentials = { user: "drill", password: randomBytes(12).toString("hex"), database: "drill" };
+/**
+ * One password per process (or `DR_DRILL_POSTGRES_PASSWORD`): a physical restore brings the source's roles along, so
+ * source and target must agree. It is registered as a secret, so no report ever shows it.
+ */
+const CREDENTIALS: PgCredentials = { user: "drill", password: process.env.DR_DRILL_POSTGRES_PASSWORD || randomBytes(12).toString("hex"), database: "drill" };
 registerSecret(CREDENTIALS.password);
 const BACKUP_DIR = "/tmp/dr-drill-backup";
 const DUMP_FILE = "drill.pgdump";

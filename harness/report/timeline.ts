@@ -30,7 +30,7 @@ export async function drillTimeline(evidence: Evidence, ledgerPath: string): Pro
     for await (const line of createInterface({ input: createReadStream(ledgerPath), crlfDelay: Infinity })) {
       if (!line) continue;
       const e = JSON.parse(line) as LedgerEntry;
-      if (e.op === "load") continue;
+      if (e.op === "load" || !Number.isFinite(e.completeAt) || !(e.outcome in throughput)) continue;
       const bucket = Math.min(BUCKETS - 1, Math.floor(e.completeAt / bucketMs));
       throughput[e.outcome][bucket]!++;
       // Reservoir sampling keeps an unbiased sample of bounded size.

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ConfigError, loadConfig, validateConfig } from "../../harness/config.ts";
+import { planRun, vocabulary } from "../../cli/run.ts";
+import { main } from "../../cli/main.ts";
+import { makeTempDir } from "./support.ts";
+
+const VOCAB = { engines: { postgres: { versions: ["15", "17"], methods: ["physical", "logical"], scenarios: ["load", "clean"] } } };
+const CONFIG_MODULE = new URL("../../harness/config.ts", import.meta.url).href;
+
+describe("config file", () => {
+  it("accepts a complete configuration", () => {
+    const config = { reports: "out", images: "offline", rows: 10, writers: 2, seed: 7, targets: { rto: "2m", rpo: "30s" }, engines: { postgres: { versions: ["17"], methods: ["logical"], scenarios: ["clean"], restoreInto: "17" } }, signing: { privateKey: "k.pem" } };
+    expect(validateConfig(config, "f.ts", VOCAB)).toEqual(config);
+  });
+
+  it.each([
+    [{ targets: { rtoo: "1m" } }, /unknown key "targets.rtoo"/],
+    [{ rows: "many" }, /rows must be a non-negative number/],
+    [{ images: "cloud" }, /images "cloud" is not one of official, offline, auto/],
+    [{ engines: { mysql: {} } }, /engines.mysql is not a known engine/],
+    [{ engines: { postgres: { versions: ["9.6"] } } }, /engines.postgres.versions has unknown value "9.6"; known: 15, 17/],
+    [{ engines: { postgres: { methods: "physical" } } }, /engines.postgres.methods must be a list of strings/],
+    [[], /must be an object/],
+  ])("names the bad key: %j", (config, message) => {
+    expect(() => validateConfig(config, "dr-drill.config.ts", VOCAB)).toThrow(message);
+    expect(() => validateConfig(config, "dr-drill.config.ts", VOCAB)).toThrow(ConfigError);
+  });
+
+  it("loads dr-drill.config.ts with defineConfig, and says so when there is none", async () => {
+    const dir = await makeTempDir();
+    expect(await loadConfig(VOCAB, undefined, dir)).toEqual({ config: {}, file: null });
+    await writeFile(join(dir, "dr-drill.config.ts"), `import { defineConfig } from "${CONFIG_MODULE}";\nexport default defineConfig({ rows: 123, targets: { rto: "90s" } });\n`);
+    expect((await loadConfig(VOCAB, undefined, dir)).config).toEqual({ rows: 123, targets: { rto: "90s" } });
+    await writeFile(join(dir, "broken.config.ts"), "export const x = 1;\n");
+    await expect(loadConfig(VOCAB, "broken.config.ts", dir)).rejects.toThrow(/has no default export/);
+    await expect(loadConfig(VOCAB, "missing.config.ts", dir)).rejects.toThrow(/config file not found/);
+  });
+});
+
+describe("dr-drill run planning", () => {
+  it("flags override the config file, which overrides the defaults", async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, "c.config.ts");
+    await writeFile(file, `export default { rows: 500, writers: 3, targets: { rto: "2m" }, engines: { postgres: { versions: ["17"], scenarios: ["clean", "load"] } } };\n`);
+    const plan = await planRun(["--config", file, "--rows", "900", "--method", "logical"]);
+    expect(plan.targets).toEqual({ rtoMs: 120_000 });
+    expect(plan.drills.map((d) => `${d.version}/${d.method}/${d.scenario}/${d.rows}/${d.writers}`)).toEqual(["17/logical/clean/900/3", "17/logical/load/900/3"]);
+  });
+
+  it("runs a fault scenario only with the methods it applies to", async () => {
+    const plan = await planRun(["--engine", "postgres", "--scenario", "flip-byte,truncated-dump", "--rows", "10"]);
+    expect(plan.drills.map((d) => `${d.scenario}:${d.method}`)).toEqual(["flip-byte:physical", "truncated-dump:logical"]);
+  });
+
+  it("knows every engine's scenarios for config validation", () => {
+    expect(vocabulary().engines.postgres!.scenarios).toContain("older-backup");
+  });
+});
+
+describe("dr-drill usage errors", () => {
+  it.each([
+    [["run", "--engine", "mysql"], /--engine: unknown value "mysql"; known: postgres/],
+    [["run", "--engine", "postgres", "--version", "9"], /--version: unknown value "9"; known: 15, 17/],
+    [["run", "--engine", "postgres", "--rto", "soon"], /--rto "soon" is not a duration/],
+    [["run", "--engine", "postgres", "--rows=-5"], /--rows must be a non-negative integer/],
+    [["run", "--engine", "postgres", "--bogus"], /Unknown option '--bogus'/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["verify-report"], /verify-report takes one report directory/],
+    [["run", "--engine", "postgres", "--config", "nowhere.config.ts"], /config file not found/],
+  ])("%j exits 2 naming the problem", async (argv, message) => {
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (text: string) => errors.push(text);
+    try {
+      expect(await main(argv)).toBe(2);
+    } finally {
+      console.error = original;
+    }
+    expect(errors.join("\n")).toMatch(message);
+  });
+});

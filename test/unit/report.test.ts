@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { generateKeyPairSync } from "node:crypto";
+import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { writeRunReport } from "../../harness/report/write.ts";
+import { verifyDirectory } from "../../harness/report/manifest.ts";
+import { registerSecret } from "../../harness/secrets.ts";
+import { makeTempDir } from "./support.ts";
+import { sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
+
+const RUN = "2026-11-22T01-00-00-000-abcd";
+
+async function report(opts: { signed?: boolean; env?: NodeJS.ProcessEnv; drills?: Parameters<typeof sampleEvidence>[1][] } = {}) {
+  const root = await makeTempDir();
+  const keys = generateKeyPairSync("ed25519");
+  const drills = await Promise.all((opts.drills ?? [{}]).map((o, i) => sampleDrillResult(root, sampleEvidence(RUN, { drillId: `drill-${i}`, ...o }))));
+  const written = await writeRunReport({
+    reportsRoot: root,
+    runId: RUN,
+    startedAt: "2026-11-22T01:00:00.000Z",
+    drills,
+    targets: { rtoMs: 60_000 },
+    signingKey: opts.signed ? keys.privateKey : undefined,
+    env: opts.env ?? {},
+  });
+  return { root, dir: written.dir, written, keys };
+}
+
+export async function schemaValidator() {
+  const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats.default(ajv);
+  return ajv.compile(JSON.parse(await readFile(new URL("../../schemas/run-evidence.schema.json", import.meta.url), "utf8")));
+}
+
+describe("run report directory", () => {
+  it("holds every report file and an evidence.json valid against the JSON Schema", async () => {
+    const { dir } = await report();
+    expect((await readdir(dir)).sort()).toEqual(["drill-0", "evidence.json", "junit.xml", "manifest.sha256", "report.html", "summary.md"]);
+    const validate = await schemaValidator();
+    const evidence = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"));
+    expect(validate(evidence), JSON.stringify(validate.errors)).toBe(true);
+    // The schema is strict: an unknown field is refused.
+    expect(validate({ ...evidence, surprise: 1 })).toBe(false);
+  });
+
+  it("verifies unchanged, and fails on a one-byte change, a missing file, an extra file", async () => {
+    const { dir } = await report();
+    expect(await verifyDirectory(dir)).toMatchObject({ ok: true, signature: "absent" });
+    const html = await readFile(join(dir, "report.html"));
+    html[100] = html[100]! ^ 0x01;
+    await writeFile(join(dir, "report.html"), html);
+    expect((await verifyDirectory(dir)).problems).toEqual(["changed: report.html"]);
+    html[100] = html[100]! ^ 0x01;
+    await writeFile(join(dir, "report.html"), html);
+    await writeFile(join(dir, "extra.txt"), "x");
+    expect((await verifyDirectory(dir)).problems).toEqual(["not in the manifest: extra.txt"]);
+  });
+
+  it("signs the manifest: the right key verifies, a wrong key or no key does not", async () => {
+    const { dir, keys } = await report({ signed: true });
+    expect(await verifyDirectory(dir, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
+    const other = generateKeyPairSync("ed25519");
+    expect(await verifyDirectory(dir, other.publicKey)).toMatchObject({ ok: false, signature: "invalid" });
+    expect(await verifyDirectory(dir)).toMatchObject({ ok: false, signature: "unchecked" });
+    await appendFile(join(dir, "manifest.sha256"), `${"0".repeat(64)}  forged.txt\n`);
+    expect((await verifyDirectory(dir, keys.publicKey)).signature).toBe("invalid");
+  });
+
+  it("never shows a secret: planted token, password and key are redacted from every file", async () => {
+    const password = "planted-engine-password-7f3a";
+    registerSecret(password);
+    const token = "ghp_plantedTokenValue0123456789";
+    const env = { GITHUB_TOKEN: token, DB_PASSWORD: "planted-db-password-99", GITHUB_STEP_SUMMARY: "" };
+    const leaky = sampleEvidence(RUN, {
+      drillId: "leaky",
+      checks: [{ name: "restore", valid: false, summary: `FATAL: password authentication failed: ${password} ${token}`, examples: ["planted-db-password-99"] }],
+      verdict: "fail",
+      expectation: { outcome: "pass", met: false },
+      reasons: [`restore: ${password}`],
+    });
+    const root = await makeTempDir();
+    const drill = await sampleDrillResult(root, leaky);
+    const failed = { seq: 9, process: "writer-0", op: "insert", invokeAt: 7_000, completeAt: 7_100, outcome: "info", writes: [{ key: "people/5", digest: "*" }], error: `auth ${token}` };
+    await appendFile(join(drill.dir, "ledger.jsonl"), JSON.stringify(failed) + "\n");
+    const stepSummary = join(root, "step-summary.md");
+    await writeFile(stepSummary, "");
+    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: leaky.startedAt, drills: [drill], targets: {}, env: { ...env, GITHUB_STEP_SUMMARY: stepSummary } });
+    const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.length).toBeGreaterThan(6);
+    for (const file of files) {
+      const text = await readFile(file, "utf8");
+      for (const secret of [password, token, "planted-db-password-99"]) expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
+    }
+    expect(await readFile(join(dir, "summary.md"), "utf8")).toContain("[redacted]");
+    expect(await verifyDirectory(dir)).toMatchObject({ ok: true });
+  });
+
+  it("junit.xml fails only drills that missed their expectation, with escaped text", async () => {
+    const { dir } = await report({
+      drills: [
+        {},
+        { verdict: "fail", expectation: { outcome: "pass", met: false }, reasons: [`ledger-oracle: 3 lost <&"'>`] },
+        { verdict: "fail", expectation: { outcome: "detects", met: true }, reasons: ["ledger-oracle: 1 corrupt"], faults: [{ fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects", observed: "detected" }] },
+      ],
+    });
+    const xml = await readFile(join(dir, "junit.xml"), "utf8");
+    expect(xml).toMatch(/<testsuites name="dr-drill" tests="3" failures="1" errors="0"/);
+    expect(xml.match(/<testcase /g)).toHaveLength(3);
+    expect(xml.match(/<failure /g)).toHaveLength(1);
+    expect(xml).toContain("3 lost &lt;&amp;&quot;&apos;&gt;");
+    const run = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"));
+    expect(run).toMatchObject({ verdict: "fail", counts: { drills: 3, passed: 2, failed: 1, unknown: 0 } });
+  });
+
+  it("summary.md goes to GITHUB_STEP_SUMMARY and the history feeds the next report's trend", async () => {
+    const root = await makeTempDir();
+    const stepSummary = join(root, "step.md");
+    await writeFile(stepSummary, "before\n");
+    for (const runId of ["run-a", "run-b"]) {
+      const drill = await sampleDrillResult(root, sampleEvidence(runId));
+      await writeRunReport({ reportsRoot: root, runId, startedAt: drill.evidence.startedAt, drills: [drill], targets: {}, env: { GITHUB_STEP_SUMMARY: stepSummary } });
+    }
+    const step = await readFile(stepSummary, "utf8");
+    expect(step.startsWith("before\n")).toBe(true);
+    expect(step.match(/## dr-drill/g)).toHaveLength(2);
+    expect((await readFile(join(root, "history.jsonl"), "utf8")).trim().split("\n")).toHaveLength(2);
+    const html = await readFile(join(root, "run-b", "report.html"), "utf8");
+    expect(html).toContain("last 2 run(s)");
+    expect(html.match(/<polyline class="trend"/g)).toHaveLength(1);
+  });
+
+  it("draws the compatibility matrix only when a drill restored into another version", async () => {
+    const same = await report();
+    expect(JSON.parse(await readFile(join(same.dir, "evidence.json"), "utf8")).matrix).toBeNull();
+    const base = sampleEvidence(RUN);
+    const cross = await report({ drills: [{ scope: { ...base.scope, restoreTarget: { version: "17", image: null } } }] });
+    const run = JSON.parse(await readFile(join(cross.dir, "evidence.json"), "utf8"));
+    expect(run.matrix).toEqual([expect.objectContaining({ from: "15", to: "17", verdict: "pass" })]);
+    expect(await readFile(join(cross.dir, "report.html"), "utf8")).toContain("Version compatibility");
+  });
+});
