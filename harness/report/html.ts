@@ -54,6 +54,9 @@ export function timelineSvg(t: DrillTimeline, id: string): string {
       `<text x="${(bx + 3).toFixed(1)}" y="${thrTop - 12}" class="axis">backup window</text>`,
     );
   }
+  if (t.latency.length === 0) {
+    parts.push(`<text x="${left + 10}" y="${thrTop + thrH / 2}" class="axis">no writes during this drill: the restored state was compared with the source exactly</text>`);
+  }
   // Throughput: stacked bars per bucket.
   const perSecond = (n: number) => (n * 1000) / t.bucketMs;
   const maxThr = Math.max(1, ...t.throughput.ok.map((_, i) => perSecond(t.throughput.ok[i]! + t.throughput.info[i]! + t.throughput.fail[i]!)));

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { makeTempDir } from "./support.ts";
+
+/** actionlint, the GitHub Actions workflow linter: `npm test` installs it into .cache/bin with `go install`. */
+function actionlint(): string {
+  const candidates = [process.env.ACTIONLINT, resolve(".cache/bin/actionlint")].filter(Boolean) as string[];
+  const found = candidates.find((c) => existsSync(c)) ?? (spawnSync("which", ["actionlint"]).stdout.toString().trim() || undefined);
+  if (!found) throw new Error("actionlint not found: `npm test` installs it (go install github.com/rhysd/actionlint/cmd/actionlint); or set ACTIONLINT");
+  return found;
+}
+
+function lint(files: string[]): { status: number | null; output: string } {
+  const r = spawnSync(actionlint(), ["-color=false", ...files], { encoding: "utf8" });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
+describe("GitHub workflows", () => {
+  it("lint clean with actionlint", async () => {
+    const dir = ".github/workflows";
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".yml")).map((f) => join(dir, f));
+    expect(files.sort()).toEqual([".github/workflows/nightly-drill.yml", ".github/workflows/pre-upgrade.yml"]);
+    expect(lint(files)).toEqual({ status: 0, output: "" });
+  });
+
+  it("the linter really runs: a broken workflow is reported", async () => {
+    const file = join(await makeTempDir(), "broken.yml");
+    await writeFile(file, "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ inputs.nope }}\n        uses: actions/checkout@v4\n");
+    const result = lint([file]);
+    expect(result.status).toBe(1);
+    expect(result.output).toMatch(/run|uses/);
+  });
+});
