@@ -6,9 +6,34 @@ export type Counts = Record<string, number | string>;
 
 export interface ProgressSink {
   line(text: string): void;
+  /** A running update: redrawn in place on a terminal, a plain line elsewhere (CI logs). */
+  update?(text: string): void;
+  /** How often running updates are worth showing. */
+  updateEveryMs?: number;
 }
 
-export const consoleSink: ProgressSink = { line: (text) => process.stdout.write(text + "\n") };
+const plainSink: ProgressSink = { line: (text) => process.stdout.write(text + "\n"), updateEveryMs: 2000 };
+
+/** On a terminal, the running update of the current phase stays on one line that is redrawn. */
+function terminalSink(): ProgressSink {
+  let live = false;
+  const clear = () => live && process.stdout.write("\r\x1b[K");
+  return {
+    line(text) {
+      clear();
+      live = false;
+      process.stdout.write(text + "\n");
+    },
+    update(text) {
+      clear();
+      live = true;
+      process.stdout.write(text.slice(0, (process.stdout.columns ?? 120) - 1));
+    },
+    updateEveryMs: 250,
+  };
+}
+
+export const consoleSink: ProgressSink = process.stdout.isTTY && !process.env.CI ? terminalSink() : plainSink;
 
 function formatCounts(counts: Counts): string {
   return Object.entries(counts)
@@ -24,17 +49,22 @@ export class Progress {
   constructor(
     private readonly prefix: string,
     private readonly sink: ProgressSink = consoleSink,
-    private readonly updateEveryMs = 2000,
   ) {}
 
   info(text: string): void {
     this.sink.line(`${this.prefix} ${text}`);
   }
 
+  running(text: string): void {
+    const line = `${this.prefix} ${text}`;
+    if (this.sink.update) this.sink.update(line);
+    else this.sink.line(line);
+  }
+
   /** Starts a phase; call `update` freely (it throttles) and `done`/`failed` once. */
   phase(name: string): PhaseProgress {
     this.info(`▶ ${name}`);
-    return new PhaseProgress(name, this, this.updateEveryMs);
+    return new PhaseProgress(name, this, this.sink.updateEveryMs ?? 2000);
   }
 }
 
@@ -56,7 +86,7 @@ export class PhaseProgress {
     const now = performance.now();
     if (now - this.lastUpdate < this.updateEveryMs) return;
     this.lastUpdate = now;
-    this.progress.info(`  … ${this.name} ${formatMs(now - this.started)} ${formatCounts(counts)}`);
+    this.progress.running(`  … ${this.name} ${formatMs(now - this.started)} ${formatCounts(counts)}`);
   }
 
   done(counts: Counts = {}): number {
