@@ -83,6 +83,16 @@ describe("dr-drill run: the report directory an auditor receives", () => {
     }
   });
 
+  it("replay reruns a drill from its id with the same seed and the same data", async () => {
+    const first = JSON.parse(await readFile(join(runDir, "evidence.json"), "utf8")).drills[1];
+    const { code, output } = await drillCommand(["replay", first.drillId, "--reports", join(root, "reports")], SECRETS);
+    expect(code, output).toBe(0);
+    const again = JSON.parse(await readFile(join(root, "reports", await readlink(join(root, "reports", "latest")), "evidence.json"), "utf8")).drills[0];
+    expect(again.drillId).toBe(first.drillId);
+    expect(again.scope.dataset.digest).toBe(first.scope.dataset.digest);
+    expect(again.expectation).toEqual({ outcome: "detects", met: true });
+  });
+
   it("report.html renders in Chromium: no console error, the verdict, the charts", async () => {
     expect(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: npm test installs Debian's chromium; elsewhere set CHROMIUM_PATH`).toBe(true);
     const browser = await chromium.launch({
