@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
 import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, EngineNode, LoadStats, RestoreResult, RestoredContext } from "../../harness/engine.ts";
-import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import { UNKNOWN_DIGEST, type KeyWrite, type Ledger } from "../../harness/ledger.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
@@ -14,7 +14,7 @@ import { registerSecret } from "../../harness/secrets.ts";
 import { ContainerExitedError } from "../../harness/runtime/wait-for-probe.ts";
 import { ACCOUNTS, PostgresWorkload, datasetBatches, type PgOp } from "../../generators/postgres.ts";
 import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
-import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql, updateSql } from "./schema.ts";
+import { ALL_TABLES, INSERT_ACCOUNTS_SQL, INSERT_TRANSFER_SQL, canonicalReadSql, createSchemaSql, insertSql, updateSql } from "./schema.ts";
 import { postgresImageSpec } from "./versions.ts";
 
 export type PostgresBackupMethod = "physical" | "logical";
@@ -218,10 +218,10 @@ export class PostgresNode implements EngineNode<PgOp> {
     const client = await this.pg.client();
     try {
       await client.query(createSchemaSql());
-      let records = await this.loadStatement(client, ledger, INSERT_ACCOUNTS_SQL, []);
+      let records = await this.loadStatement(client, ledger, "accounts", INSERT_ACCOUNTS_SQL, []);
       for (const batch of datasetBatches(dataset.seed, dataset.rows)) {
         const params = batch.ids.flatMap((id, i) => [id, 1, ...batch.rows[i]!]);
-        records += await this.loadStatement(client, ledger, insertSql(batch.table, batch.ids.length), params);
+        records += await this.loadStatement(client, ledger, batch.table.name, insertSql(batch.table, batch.ids.length), params);
         progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
       }
       const size = await client.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
@@ -233,10 +233,10 @@ export class PostgresNode implements EngineNode<PgOp> {
   }
 
   /** One autocommit statement, acknowledged when it returns: one ledger entry with a digest per row. */
-  private async loadStatement(client: pg.Client, ledger: Ledger, sql: string, params: unknown[]): Promise<number> {
+  private async loadStatement(client: pg.Client, ledger: Ledger, table: string, sql: string, params: unknown[]): Promise<number> {
     const invokeAt = ledger.clock.now();
     const result = await client.query<KeyRow>(sql, params);
-    ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(sql, result.rows) });
+    ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(table, result.rows) });
     return result.rowCount ?? 0;
   }
 
@@ -305,16 +305,11 @@ interface KeyRow {
   preview: string;
 }
 
-function tableOf(sql: string): string {
-  return /INSERT INTO (\w+)|UPDATE (\w+)/.exec(sql)!.slice(1).find(Boolean)!;
-}
-
-function keyWrites(sql: string, rows: KeyRow[]): KeyWrite[] {
-  const table = tableOf(sql);
+function keyWrites(table: string, rows: KeyRow[]): KeyWrite[] {
   return rows.map((r) => ({ key: `${table}/${r.id}`, digest: r.digest, preview: r.preview }));
 }
 
-/** A write that certainly did not take effect: the server rejected it (SQLSTATE) and rolled its transaction back. */
+/** The row an update targets does not exist: nothing was written, so the outcome is a definite `fail`. */
 class NoRowError extends Error {}
 
 class PostgresWorkloadClient implements WorkloadClient<PgOp> {
@@ -323,14 +318,12 @@ class PostgresWorkloadClient implements WorkloadClient<PgOp> {
   async apply(op: WorkloadOp<PgOp>): Promise<KeyWrite[]> {
     const p = op.payload;
     if (p.kind === "insert") {
-      const sql = insertSql(p.table, 1);
-      return keyWrites(sql, (await this.client.query<KeyRow>(sql, [p.id, 1, ...p.row])).rows);
+      return keyWrites(p.table.name, (await this.client.query<KeyRow>(insertSql(p.table, 1), [p.id, 1, ...p.row])).rows);
     }
     if (p.kind === "update") {
-      const sql = updateSql(p.table);
-      const result = await this.client.query<KeyRow>(sql, [p.id, ...p.row]);
+      const result = await this.client.query<KeyRow>(updateSql(p.table), [p.id, ...p.row]);
       if (result.rowCount === 0) throw new NoRowError(`${p.table.name}/${p.id} does not exist`);
-      return keyWrites(sql, result.rows);
+      return keyWrites(p.table.name, result.rows);
     }
     // Lock accounts in id order so concurrent transfers cannot deadlock.
     const [first, second] = p.from < p.to ? [p.from, p.to] : [p.to, p.from];
@@ -339,10 +332,10 @@ class PostgresWorkloadClient implements WorkloadClient<PgOp> {
       for (const id of [first, second]) {
         await this.client.query("UPDATE accounts SET balance = balance + $2 WHERE id = $1", [id, id === p.from ? -p.amount : p.amount]);
       }
-      const sql = `INSERT INTO transfers AS t VALUES ($1, $2, $3, $4) RETURNING t.id, encode(sha256(convert_to(t::text, 'UTF8')), 'hex') AS digest, left(t::text, 160) AS preview`;
-      const inserted = await this.client.query<KeyRow>(sql, [p.id, p.from, p.to, p.amount]);
+      const inserted = await this.client.query<KeyRow>(INSERT_TRANSFER_SQL, [p.id, p.from, p.to, p.amount]);
       await this.client.query("COMMIT");
-      return [...keyWrites(sql, inserted.rows), ...op.keys.slice(1).map((key) => ({ key, digest: "*" }))];
+      // The balances' new values depend on every other transfer: unknown to this client, checked by the invariants.
+      return [...keyWrites("transfers", inserted.rows), ...op.keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST }))];
     } catch (err) {
       await this.client.query("ROLLBACK").catch(() => undefined);
       throw err;

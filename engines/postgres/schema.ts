@@ -36,6 +36,8 @@ export function updateSql(table: TableModel): string {
   return `UPDATE ${table.name} AS t SET version = t.version + 1, ${sets} WHERE t.id = $1 RETURNING t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
 }
 
+export const INSERT_TRANSFER_SQL = `INSERT INTO transfers AS t VALUES ($1, $2, $3, $4) RETURNING t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
+
 export function canonicalReadSql(table: string): string {
   return `SELECT '${table}/' || t.id AS key, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview FROM ${table} t`;
 }
