@@ -18,8 +18,11 @@ export const IMAGE_MODES: readonly ImageMode[] = ["official", "offline", "auto"]
 
 /** How to build an engine version's offline image. */
 export interface OfflineRecipe {
-  /** Directory holding the Dockerfile and what it copies. */
-  contextDir: string;
+  /**
+   * Directory holding the Dockerfile and what it copies, or a function that prepares one (e.g. downloads a jar into
+   * a cache); it is called only when the offline image is actually needed.
+   */
+  contextDir: string | (() => string | Promise<string>);
   /** Debian release for the base image (debootstrap suite). */
   debianSuite: string;
   buildArgs: Record<string, string>;
@@ -119,15 +122,16 @@ export class ImageResolver {
 
   private async offline(spec: ImageSpec): Promise<ResolvedImage> {
     const base = await this.debianBase(spec.offline.debianSuite);
+    const contextDir = typeof spec.offline.contextDir === "function" ? await spec.offline.contextDir() : spec.offline.contextDir;
     const hash = createHash("sha256").update(base.id).update(JSON.stringify(spec.offline.buildArgs));
-    await hashDir(hash, spec.offline.contextDir);
+    await hashDir(hash, contextDir);
     const ref = `dr-drill-offline/${spec.engine}:${spec.version}-${hash.digest("hex").slice(0, 12)}`;
     let id = await imageId(ref);
     if (!id) {
-      this.log(`building ${ref} from ${spec.offline.contextDir} (cached by a hash of its inputs)…`);
+      this.log(`building ${ref} from ${contextDir} (cached by a hash of its inputs)…`);
       const args = ["build", "--network", "host", "--pull=false", "-t", ref, "--build-arg", `BASE_IMAGE=${base.ref}`, "--label", "dr-drill.offline=true"];
       for (const [k, v] of Object.entries(spec.offline.buildArgs)) args.push("--build-arg", `${k}=${v}`);
-      args.push(spec.offline.contextDir);
+      args.push(contextDir);
       const started = Date.now();
       // The legacy builder works with any daemon version and streams plain step lines we can show.
       const built = await run("docker", args, {
