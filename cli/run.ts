@@ -65,9 +65,12 @@ export async function planRun(args: string[]): Promise<RunPlan> {
   for (const name of engineNames) {
     const entry = engineEntry(name);
     const fromConfig = config.engines?.[name] ?? {};
-    const versions = list(v.version, entry.versions, "--version", fromConfig.versions ?? [entry.defaultVersion]);
-    const methods = list(v.method, entry.methods, "--method", fromConfig.methods ?? entry.methods);
-    const scenarios = list(v.scenario, entry.scenarios.map((s) => s.name), "--scenario", fromConfig.scenarios ?? [entry.defaultScenario]);
+    // With several engines, --version, --method and --scenario name values of any of them; each engine takes its own.
+    const forThisEngine = (flag: string | boolean | undefined, known: string[]) =>
+      engineNames.length > 1 && typeof flag === "string" ? flag.split(",").map((x) => x.trim()).filter((x) => known.includes(x)).join(",") || undefined : flag;
+    const versions = list(forThisEngine(v.version, entry.versions), entry.versions, "--version", fromConfig.versions ?? [entry.defaultVersion]);
+    const methods = list(forThisEngine(v.method, entry.methods), entry.methods, "--method", fromConfig.methods ?? entry.methods);
+    const scenarios = list(forThisEngine(v.scenario, entry.scenarios.map((s) => s.name)), entry.scenarios.map((s) => s.name), "--scenario", fromConfig.scenarios ?? [entry.defaultScenario]);
     const restoreInto = typeof v["restore-into"] === "string" ? list(v["restore-into"], entry.versions, "--restore-into", [])[0]! : (fromConfig.restoreInto ?? null);
     for (const scenarioName of scenarios) {
       const scenario = entry.scenarios.find((s) => s.name === scenarioName)!;
@@ -76,6 +79,16 @@ export async function planRun(args: string[]): Promise<RunPlan> {
           drills.push({ engine: name, version, method, scenario: scenarioName, restoreInto, rows, writers, images, seed });
         }
       }
+    }
+  }
+  if (engineNames.length > 1) {
+    // A value no chosen engine knows is a typo, not a filter.
+    for (const [flag, value, known] of [
+      ["--version", v.version, engineNames.flatMap((n) => engineEntry(n).versions)],
+      ["--method", v.method, engineNames.flatMap((n) => engineEntry(n).methods)],
+      ["--scenario", v.scenario, engineNames.flatMap((n) => engineEntry(n).scenarios.map((s) => s.name))],
+    ] as const) {
+      list(value, [...new Set(known)], flag, []);
     }
   }
   if (drills.length === 0) throw new UsageError("no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)");

@@ -1,11 +1,8 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import pg from "pg";
-import tarFs from "tar-fs";
-import { pipeline } from "node:stream/promises";
-import { mkdir } from "node:fs/promises";
-import type { Readable } from "node:stream";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 
 /** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
 export const PGDATA = "/var/lib/postgresql/data";
@@ -125,17 +122,8 @@ export class StartedPostgres {
   }
 
   /** Copies a directory out of the container into `hostDir` (its contents, not the directory itself). */
-  async copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    await mkdir(hostDir, { recursive: true });
-    const archive = (await this.container.copyArchiveFromContainer(containerDir)) as Readable;
-    const prefix = containerDir.replace(/\/+$/, "").split("/").pop() + "/";
-    await pipeline(
-      archive,
-      tarFs.extract(hostDir, {
-        map: (header) => ({ ...header, name: header.name.startsWith(prefix) ? header.name.slice(prefix.length) : header.name }),
-        ignore: (_name, header) => header?.name === "" || header?.name === prefix.slice(0, -1),
-      }),
-    );
+  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
+    return copyDirectoryOut(this.container, containerDir, hostDir);
   }
 
   /** Copies a host directory into the container at `containerDir`. */

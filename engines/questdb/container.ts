@@ -1,0 +1,160 @@
+import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import pg from "pg";
+import { Sender } from "@questdb/nodejs-client";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+
+/** Paths, user and ports shared by the official image and our offline one: engine code never branches on the source. */
+export const QDB_ROOT = "/var/lib/questdb";
+export const QDB_HTTP_PORT = 9000;
+export const QDB_PG_PORT = 8812;
+export const QDB_ILP_TCP_PORT = 9009;
+export const QDB_HEALTH_PORT = 9003;
+export const QDB_UID = 10001;
+
+export interface QdbCredentials {
+  user: string;
+  password: string;
+}
+
+/**
+ * Ready means the HTTP server answers a query: on a restore, the server only opens its ports after the `_restore`
+ * recovery has run. Plain bash and /dev/tcp, since the official image has no curl.
+ */
+const READY_PROBE = [
+  "bash",
+  "-c",
+  `exec 3<>/dev/tcp/127.0.0.1/${QDB_HTTP_PORT} && printf 'GET /exec?query=SELECT%%201 HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200'`,
+];
+
+/** Every value comes back as the server's text: the canonical form is built from that text, not from pg's parsers. */
+const RAW_TYPES = { getTypeParser: () => (value: string) => value };
+
+/**
+ * Builder for a QuestDB container, after testcontainers' module shape: defaults in fields, `withX()` setters,
+ * `start()` returns a handle with the engine's own actions. Configuration goes through `QDB_*` environment variables,
+ * as with the official image.
+ */
+export class QuestDbContainer {
+  private labels: Record<string, string> = {};
+  private volume: string | undefined;
+  private config: Record<string, string> = {};
+  private command: string[] | undefined;
+  private startupTimeoutMs = 180_000;
+
+  constructor(
+    private readonly image: ResolvedImage,
+    private readonly credentials: QdbCredentials,
+  ) {}
+
+  withLabels(labels: Record<string, string>): this {
+    this.labels = labels;
+    return this;
+  }
+
+  /** A named volume for the root, so destroying the data is an explicit, checkable step. */
+  withVolume(name: string): this {
+    this.volume = name;
+    return this;
+  }
+
+  /** A server property, e.g. `cairo.checkpoint.recovery.enabled` → `QDB_CAIRO_CHECKPOINT_RECOVERY_ENABLED`. */
+  withProperty(key: string, value: string): this {
+    this.config[`QDB_${key.toUpperCase().replace(/\./g, "_")}`] = value;
+    return this;
+  }
+
+  /** Runs something other than the server (a toolbox looking at a volume). */
+  withCommand(command: string[]): this {
+    this.command = command;
+    return this;
+  }
+
+  withStartupTimeout(ms: number): this {
+    this.startupTimeoutMs = ms;
+    return this;
+  }
+
+  async start(): Promise<StartedQuestDb> {
+    let container = new GenericContainer(this.image.ref)
+      .withEnvironment({
+        QDB_PG_USER: this.credentials.user,
+        QDB_PG_PASSWORD: this.credentials.password,
+        QDB_TELEMETRY_ENABLED: "false",
+        // Two cores here: keep the worker pools small so a drill's load and the server do not starve each other.
+        QDB_SHARED_WORKER_COUNT: "2",
+        ...this.config,
+      })
+      .withLabels(this.labels)
+      .withStartupTimeout(this.startupTimeoutMs);
+    if (this.command) {
+      container = container.withEntrypoint([]).withCommand(this.command);
+    } else {
+      container = container.withExposedPorts(QDB_HTTP_PORT, QDB_PG_PORT, QDB_ILP_TCP_PORT, QDB_HEALTH_PORT).withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
+    }
+    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: QDB_ROOT }]);
+    return new StartedQuestDb(await container.start(), this.image, this.credentials, this.command === undefined);
+  }
+}
+
+export class StartedQuestDb {
+  constructor(
+    readonly container: StartedTestContainer,
+    readonly image: ResolvedImage,
+    readonly credentials: QdbCredentials,
+    private readonly serving: boolean,
+  ) {}
+
+  /** A PostgreSQL-wire client on the mapped port; every value is returned as the server's text. */
+  async client(opts: { queryTimeoutMs?: number } = {}): Promise<pg.Client> {
+    if (!this.serving) throw new Error("this container runs no server");
+    const client = new pg.Client({
+      host: "127.0.0.1",
+      port: this.container.getMappedPort(QDB_PG_PORT),
+      user: this.credentials.user,
+      password: this.credentials.password,
+      database: "qdb",
+      types: RAW_TYPES,
+      query_timeout: opts.queryTimeoutMs ?? 120_000,
+      connectionTimeoutMillis: 10_000,
+    });
+    await client.connect();
+    client.on("error", () => undefined);
+    return client;
+  }
+
+  /**
+   * An ILP sender over HTTP. `flush()` resolves only when the server answered the request, i.e. committed its rows
+   * (to the WAL for WAL tables): that is the acknowledgement. Retries are off: a retried request whose first attempt
+   * did commit would write its rows twice. That takes Node's own HTTP transport (`stdlib_http=on`, which honours
+   * `retry_timeout=0`); the default undici transport retries connection errors regardless and uses `retry_timeout`
+   * as the whole request's deadline. ILP protocol version 1 (text): `auto` asks /settings for
+   * `line.proto.support.versions`, which 8.x servers do not have, and the client then fails.
+   */
+  async ilp(): Promise<Sender> {
+    if (!this.serving) throw new Error("this container runs no server");
+    return Sender.fromConfig(`http::addr=127.0.0.1:${this.container.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`);
+  }
+
+  async exec(args: string[], user?: string): Promise<{ exitCode: number; output: string }> {
+    const { exitCode, output } = await this.container.exec(args, user ? { user } : {});
+    return { exitCode, output };
+  }
+
+  async execOrThrow(args: string[], user?: string): Promise<string> {
+    const { exitCode, output } = await this.exec(args, user);
+    if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
+    return output;
+  }
+
+  /** Copies a directory out of the container into `hostDir` (its contents, not the directory itself). */
+  copyDirectoryOut(containerDir: string, hostDir: string, opts: { abortAfterBytes?: number } = {}): Promise<void> {
+    return copyDirectoryOut(this.container, containerDir, hostDir, opts);
+  }
+
+  async stop(): Promise<void> {
+    // A disaster does not wait for a clean shutdown: the container is killed and removed with its anonymous volumes.
+    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
+  }
+}
