@@ -129,7 +129,8 @@ export class ImageResolver {
     let id = await imageId(ref);
     if (!id) {
       this.log(`building ${ref} from ${contextDir} (cached by a hash of its inputs)…`);
-      const args = ["build", "--network", "host", "--pull=false", "-t", ref, "--build-arg", `BASE_IMAGE=${base.ref}`, "--label", "dr-drill.offline=true"];
+      // --force-rm: a failed step must not leave its intermediate container behind.
+      const args = ["build", "--network", "host", "--pull=false", "--force-rm", "-t", ref, "--build-arg", `BASE_IMAGE=${base.ref}`, "--label", "dr-drill.offline=true"];
       for (const [k, v] of Object.entries(spec.offline.buildArgs)) args.push("--build-arg", `${k}=${v}`);
       args.push(contextDir);
       const started = Date.now();
@@ -158,6 +159,7 @@ export class ImageResolver {
         throw new ImageUnavailableError("offline images need debootstrap (Debian/Ubuntu, root): install it, or use --images official");
       }
       this.log("installing debootstrap…");
+      await runOrThrow("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
       await runOrThrow("apt-get", ["install", "-y", "-qq", "debootstrap"], { timeoutMs: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
     }
     const root = await mkdtemp(join(tmpdir(), `dr-drill-debootstrap-${suite}-`));
