@@ -122,7 +122,13 @@ export class ImageResolver {
 
   private async offline(spec: ImageSpec): Promise<ResolvedImage> {
     const base = await this.debianBase(spec.offline.debianSuite);
-    const contextDir = typeof spec.offline.contextDir === "function" ? await spec.offline.contextDir() : spec.offline.contextDir;
+    let contextDir: string;
+    if (typeof spec.offline.contextDir === "function") {
+      this.log(`preparing the build context of ${spec.engine} ${spec.version} (downloads once, then cached)…`);
+      contextDir = await spec.offline.contextDir();
+    } else {
+      contextDir = spec.offline.contextDir;
+    }
     const hash = createHash("sha256").update(base.id).update(JSON.stringify(spec.offline.buildArgs));
     await hashDir(hash, contextDir);
     const ref = `dr-drill-offline/${spec.engine}:${spec.version}-${hash.digest("hex").slice(0, 12)}`;
