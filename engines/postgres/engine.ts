@@ -11,7 +11,7 @@ import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { registerSecret } from "../../harness/secrets.ts";
-import { ContainerExitedError } from "../../harness/runtime/wait-for-probe.ts";
+import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { ACCOUNTS, PostgresWorkload, datasetBatches, type PgOp } from "../../generators/postgres.ts";
 import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
 import { ALL_TABLES, INSERT_ACCOUNTS_SQL, INSERT_TRANSFER_SQL, canonicalReadSql, createSchemaSql, insertSql, updateSql } from "./schema.ts";
@@ -136,7 +136,7 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
       pgStarted = await builder.start();
     } catch (err) {
       await removeVolume(volume).catch(() => undefined);
-      const exited = findCause(err, ContainerExitedError);
+      const exited = exitedCause(err);
       const logTail = exited?.logTail ?? (err as Error).message;
       return {
         attempts: [{ ok: false, summary: `server did not start: ${firstErrorLine(logTail)}`, exitCode: exited?.exitCode, logTail, durationMs: Date.now() - started }],
@@ -358,11 +358,6 @@ class PostgresWorkloadClient implements WorkloadClient<PgOp> {
 function asPostgresNode(node: EngineNode<PgOp>): PostgresNode {
   if (!(node instanceof PostgresNode)) throw new Error("not a PostgreSQL node");
   return node;
-}
-
-function findCause<T>(err: unknown, type: new (...args: never[]) => T): T | undefined {
-  for (let e = err; e; e = (e as { cause?: unknown }).cause) if (e instanceof type) return e;
-  return undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { registerSecret } from "../../harness/secrets.ts";
-import { ContainerExitedError } from "../../harness/runtime/wait-for-probe.ts";
+import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { QDB_COLUMNS, QDB_TABLES, QuestDbWorkload, canonicalRowText, questdbDataset, rowDigest, rowKey, type QdbOp, type QdbRow, type QdbTable } from "../../generators/questdb.ts";
 import { QDB_ROOT, QDB_UID, QuestDbContainer, type QdbCredentials, type StartedQuestDb } from "./container.ts";
 import { majorOf, questdbImageSpec, questdbVersion } from "./versions.ts";
@@ -218,7 +218,7 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbArtifact> {
           : [];
         return { node, attempts, toolErrors };
       } catch (err) {
-        const exited = findCause(err, ContainerExitedError);
+        const exited = exitedCause(err);
         const logTail = exited?.logTail ?? (err as Error).message;
         const present = await volume.exists("_restore").catch(() => undefined);
         const failed: QuestDbRestoreAttempt = {
@@ -572,11 +572,6 @@ class QuestDbWorkloadClient implements WorkloadClient<QdbOp> {
 function asQuestDbNode(node: EngineNode<QdbOp>): QuestDbNode {
   if (!(node instanceof QuestDbNode)) throw new Error("not a QuestDB node");
   return node;
-}
-
-function findCause<T>(err: unknown, type: new (...args: never[]) => T): T | undefined {
-  for (let e = err; e; e = (e as { cause?: unknown }).cause) if (e instanceof type) return e;
-  return undefined;
 }
 
 /** The line of a QuestDB log that says why it stopped: a critical/error line, else an exception, else the last line. */

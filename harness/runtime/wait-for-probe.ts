@@ -11,6 +11,12 @@ export class ContainerExitedError extends Error {
   }
 }
 
+/** The ContainerExitedError behind an error, however deep a library wrapped it (`cause` chain). */
+export function exitedCause(err: unknown): ContainerExitedError | undefined {
+  for (let e = err; e; e = (e as { cause?: unknown }).cause) if (e instanceof ContainerExitedError) return e;
+  return undefined;
+}
+
 export async function logTail(container: Dockerode.Container, lines = 40): Promise<string> {
   const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
   return demux(buf);
