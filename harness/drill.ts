@@ -64,6 +64,21 @@ export function newSeed(): number {
   return randomBytes(4).readUInt32BE(0) & 0x7fffffff;
 }
 
+/** What a drill lends its engine (labels, images, clock, scratch directory, log), and the progress printer behind the log. */
+export function createDrillRuntime(opts: { runId: string; drillId: string; workDir: string; imageMode?: ImageMode; sink?: ProgressSink }): { rt: DrillRuntime; progress: Progress } {
+  const progress = new Progress(`[${opts.drillId}]`, opts.sink);
+  const rt: DrillRuntime = {
+    runId: opts.runId,
+    drillId: opts.drillId,
+    labels: runLabels(opts.runId, opts.drillId),
+    images: new ImageResolver(opts.imageMode ?? "auto", (l) => progress.info(l)),
+    clock: new DrillClock(),
+    workDir: opts.workDir,
+    log: (l) => progress.info(l),
+  };
+  return { rt, progress };
+}
+
 /**
  * One disaster-recovery drill: provision → load → backup under load → destroy → restore → check → evidence.
  * Never throws for what the drill finds; the verdict and reasons are in the evidence. Always removes what it started.
@@ -80,17 +95,8 @@ export async function runDrill<Payload, Artifact extends BackupArtifact>(opts: D
   await mkdir(workDir, { recursive: true });
   await linkLatest(reportsDir, runId);
 
-  const progress = new Progress(`[${drillId}]`, opts.sink);
-  const clock = new DrillClock();
-  const rt: DrillRuntime = {
-    runId,
-    drillId,
-    labels: runLabels(runId, drillId),
-    images: new ImageResolver(opts.imageMode ?? "auto", (l) => progress.info(l)),
-    clock,
-    workDir,
-    log: (l) => progress.info(l),
-  };
+  const { rt, progress } = createDrillRuntime({ runId, drillId, workDir, imageMode: opts.imageMode, sink: opts.sink });
+  const clock = rt.clock;
   const replay = opts.replayCommand(seed);
   const unguard = guardRun(runId, (l) => progress.info(l));
   const phases: PhaseRecord[] = [];

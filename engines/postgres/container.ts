@@ -132,18 +132,6 @@ export class StartedPostgres {
     await this.container.exec(["chown", "-R", "postgres:postgres", containerDir]);
   }
 
-  async logs(lines = 40): Promise<string> {
-    const stream = await this.container.logs({ tail: lines });
-    let out = "";
-    await new Promise<void>((resolve) => {
-      stream.on("data", (d: Buffer) => (out += d.toString()));
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      setTimeout(resolve, 2000);
-    });
-    return out.trimEnd();
-  }
-
   async stop(): Promise<void> {
     // A disaster does not wait for a clean shutdown: the container is killed and removed with its anonymous volumes.
     await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });

@@ -4,13 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QuestDbEngine, QUESTDB_DEFAULT_VERSION, copyBreakingMidway, type QuestDbNode } from "../../engines/questdb/index.ts";
 import { QuestDbWorkload } from "../../generators/questdb.ts";
-import { DrillClock } from "../../harness/clock.ts";
 import { Ledger } from "../../harness/ledger.ts";
-import { Progress } from "../../harness/progress.ts";
-import { newRunId } from "../../harness/drill.ts";
-import { ImageResolver, parseImageMode } from "../../harness/runtime/images.ts";
-import { removeManaged, runLabels } from "../../harness/runtime/resources.ts";
-import type { DrillRuntime } from "../../harness/engine.ts";
+import { createDrillRuntime, newRunId } from "../../harness/drill.ts";
+import { parseImageMode } from "../../harness/runtime/images.ts";
+import { removeManaged } from "../../harness/runtime/resources.ts";
 import { SCENARIO_SEED } from "../support.ts";
 
 // The seed: "It is very important to exit the checkpoint mode regardless of whether the copy operation succeeded or
@@ -20,17 +17,8 @@ describe("questdb: CHECKPOINT RELEASE always runs", () => {
     const runId = newRunId();
     const drillId = `qdb-release-${SCENARIO_SEED}`;
     const workDir = await mkdtemp(join(tmpdir(), "dr-drill-qdb-release-"));
-    const progress = new Progress(`[${drillId}]`);
-    const clock = new DrillClock();
-    const rt: DrillRuntime = {
-      runId,
-      drillId,
-      labels: runLabels(runId, drillId),
-      images: new ImageResolver(parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"), (l) => progress.info(l)),
-      clock,
-      workDir,
-      log: (l) => progress.info(l),
-    };
+    const { rt, progress } = createDrillRuntime({ runId, drillId, workDir, imageMode: parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES") });
+    const clock = rt.clock;
     const engine = new QuestDbEngine(QUESTDB_DEFAULT_VERSION, { copyTool: copyBreakingMidway(4 * 1024 * 1024) });
     let node: QuestDbNode | undefined;
     try {
