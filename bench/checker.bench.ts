@@ -38,7 +38,7 @@ try {
   const rssBefore = process.memoryUsage().rss;
   peakRss = rssBefore;
   t = performance.now();
-  const result = await checkAgainstLedger({ ledgerPath: ledger.path, restoredPath: restored.path, window: { start: 10 * records, end: 10 * records + 1 }, workDir: dir });
+  const result = await checkAgainstLedger({ ledgerPath: ledger.path, restoredPath: restored.path, window: { start: 10 * records, end: 10 * records + 1 }, model: { consistency: "point-in-time" }, workDir: dir });
   const checkMs = performance.now() - t;
   clearInterval(sampler);
   console.log(`records:            ${records.toLocaleString("en-US")} (+${(records / 10).toLocaleString("en-US")} updates)`);

@@ -1,7 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { InputError } from "../harness/errors.ts";
 
 /** A usage error: the message names the bad flag or value and what is accepted. */
-export class UsageError extends Error {}
+export class UsageError extends InputError {}
 
 export function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>, positionals = false) {
   try {
@@ -31,4 +32,10 @@ export function list(value: string | boolean | undefined, allowed: string[], fla
   const items = String(value).split(",").map((s) => s.trim()).filter(Boolean);
   for (const item of items) if (!allowed.includes(item)) throw new UsageError(`${flag}: unknown value "${item}"; known: ${allowed.join(", ")}`);
   return items;
+}
+
+/** The first value given and where it came from (a flag, an environment variable, a config key), for error messages. */
+export function firstGiven(...candidates: [value: string | boolean | undefined, origin: string][]): [value: string | undefined, origin: string] {
+  const hit = candidates.find(([value]) => typeof value === "string");
+  return hit ? [hit[0] as string, hit[1]] : [undefined, "default"];
 }

@@ -1,9 +1,9 @@
 import { ensureDocker, DockerUnavailableError } from "../harness/runtime/docker.ts";
 import { ImageResolver, ImageUnavailableError, parseImageMode } from "../harness/runtime/images.ts";
 import { removeManaged } from "../harness/runtime/resources.ts";
-import { ConfigError } from "../harness/config.ts";
+import { InputError } from "../harness/errors.ts";
 import { ENGINES, engineEntry } from "../engines/index.ts";
-import { UsageError, list, parse } from "./args.ts";
+import { UsageError, firstGiven, list, parse } from "./args.ts";
 import { replay, run } from "./run.ts";
 import { listEngines } from "./inspect.ts";
 import { keygen, verifyReport } from "./report-commands.ts";
@@ -33,7 +33,7 @@ run options (flags override dr-drill.config.ts):
   --config F             config file (./dr-drill.config.ts)
   --keep-artifacts       keep backups and sorted files next to the evidence
 
-Exit codes: 0 every drill did what its scenario expected, 1 one did not, 2 usage or config error, 3 Docker or image unavailable.`;
+Exit codes: 0 every drill did what its scenario expected, 1 one did not, 2 bad input (a flag, variable or config value), 3 Docker or image unavailable.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
+    if (err instanceof InputError) {
       console.error(`dr-drill: ${err.message}\nRun \`dr-drill help\` for the commands and options.`);
       return 2;
     }
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
 
 async function setup(args: string[]): Promise<number> {
   const { values: v } = parse(args, { images: { type: "string" }, engine: { type: "string" }, version: { type: "string" } });
-  const mode = parseImageMode(typeof v.images === "string" ? v.images : process.env.DR_DRILL_IMAGES, "--images");
+  const mode = parseImageMode(...firstGiven([v.images, "--images"], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
   await ensureDocker(console.log);
   const engines = list(v.engine, Object.keys(ENGINES), "--engine", Object.keys(ENGINES)).map(engineEntry);
   const resolver = new ImageResolver(mode, (l) => console.log(`[setup] ${l}`));

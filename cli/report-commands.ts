@@ -4,7 +4,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../harness/config.ts";
 import { loadPublicKey, verifyDirectory } from "../harness/report/manifest.ts";
-import { UsageError, parse } from "./args.ts";
+import { fromInput } from "../harness/errors.ts";
+import { UsageError, firstGiven, parse } from "./args.ts";
 import { vocabulary } from "./run.ts";
 
 /** Checks every file of a report directory against its manifest, and the signature against a public key. */
@@ -13,9 +14,9 @@ export async function verifyReport(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("verify-report takes one report directory: dr-drill verify-report <dir> [--public-key key.pub.pem]");
   const dir = resolve(positionals[0]!);
   if (!existsSync(dir)) throw new UsageError(`no such report directory: ${dir}`);
-  const { config } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
-  const keySource = typeof v["public-key"] === "string" ? v["public-key"] : (process.env.DR_DRILL_PUBLIC_KEY ?? config.signing?.publicKey);
-  const outcome = await verifyDirectory(dir, keySource ? loadPublicKey(keySource) : undefined);
+  const { config, file } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
+  const [keySource, origin] = firstGiven([v["public-key"], "--public-key"], [process.env.DR_DRILL_PUBLIC_KEY, "DR_DRILL_PUBLIC_KEY"], [config.signing?.publicKey, `${file}: signing.publicKey`]);
+  const outcome = await verifyDirectory(dir, keySource ? fromInput(origin, () => loadPublicKey(keySource)) : undefined);
   if (outcome.ok) {
     console.log(`OK: ${outcome.files} file(s) match manifest.sha256; signature ${outcome.signature}`);
     return 0;

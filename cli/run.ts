@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { KeyObject } from "node:crypto";
-import { runDrill, newRunId, type DrillResult } from "../harness/drill.ts";
+import { newRunId, type DrillResult } from "../harness/drill.ts";
+import { guardRun } from "../harness/runtime/resources.ts";
 import type { Evidence, ReplayArgs } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
 import { parseImageMode, type ImageMode } from "../harness/runtime/images.ts";
@@ -12,7 +13,8 @@ import { loadPrivateKey } from "../harness/report/manifest.ts";
 import { writeRunReport } from "../harness/report/write.ts";
 import type { RunEvidence } from "../harness/report/run-evidence.ts";
 import { ENGINES, engineEntry } from "../engines/index.ts";
-import { UsageError, list, nonNegativeInt, parse, parseDuration } from "./args.ts";
+import { fromInput } from "../harness/errors.ts";
+import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration } from "./args.ts";
 
 export const RUN_OPTIONS = {
   engine: { type: "string" },
@@ -52,10 +54,10 @@ interface RunPlan {
 /** Flags override the config file, which overrides the defaults. */
 export async function planRun(args: string[]): Promise<RunPlan> {
   const { values: v } = parse(args, RUN_OPTIONS);
-  const { config } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
+  const { config, file } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
   const engineNames = list(v.engine, Object.keys(ENGINES), "--engine", Object.keys(config.engines ?? {}));
   if (engineNames.length === 0) throw new UsageError(`--engine is required (or engines in the config file); known: ${Object.keys(ENGINES).join(", ")}`);
-  const images = parseImageMode(typeof v.images === "string" ? v.images : (config.images ?? process.env.DR_DRILL_IMAGES), "--images");
+  const images = parseImageMode(...firstGiven([v.images, "--images"], [config.images, `${file}: images`], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
   const rows = nonNegativeInt(v.rows, "--rows", config.rows ?? 100_000);
   const writers = nonNegativeInt(v.writers, "--writers", config.writers ?? 4);
   const seed = v.seed === undefined ? config.seed : nonNegativeInt(v.seed, "--seed", 0);
@@ -74,7 +76,9 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     const restoreInto = typeof v["restore-into"] === "string" ? list(v["restore-into"], entry.versions, "--restore-into", [])[0]! : (fromConfig.restoreInto ?? null);
     for (const scenarioName of scenarios) {
       const scenario = entry.scenarios.find((s) => s.name === scenarioName)!;
-      for (const version of versions) {
+      // A version matrix backs up on every version unless versions were asked for.
+      const versionsAsked = v.version !== undefined || fromConfig.versions !== undefined;
+      for (const version of scenario.versions === "all" && !versionsAsked ? entry.versions : versions) {
         for (const method of methods.filter((m) => scenario.methods.includes(m))) {
           drills.push({ engine: name, version, method, scenario: scenarioName, restoreInto, rows, writers, images, seed });
         }
@@ -96,15 +100,15 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     drills,
     reports: resolve(typeof v.reports === "string" ? v.reports : (config.reports ?? "reports")),
     targets: { ...(rto ? { rtoMs: parseDuration(rto, "--rto") } : {}), ...(rpo ? { rpoMs: parseDuration(rpo, "--rpo") } : {}) },
-    signingKey: signingKey(typeof v["signing-key"] === "string" ? v["signing-key"] : undefined, config),
+    signingKey: signingKey(v["signing-key"], config, file),
     keepArtifacts: Boolean(v["keep-artifacts"]),
   };
 }
 
 /** The report signing key: `--signing-key`, else `DR_DRILL_SIGNING_KEY` (a PEM file or the PEM itself), else the config. */
-function signingKey(flag: string | undefined, config: DrillConfig): KeyObject | undefined {
-  const source = flag ?? process.env.DR_DRILL_SIGNING_KEY ?? config.signing?.privateKey;
-  return source ? loadPrivateKey(source) : undefined;
+function signingKey(flag: string | boolean | undefined, config: DrillConfig, file: string | null): KeyObject | undefined {
+  const [source, origin] = firstGiven([flag, "--signing-key"], [process.env.DR_DRILL_SIGNING_KEY, "DR_DRILL_SIGNING_KEY"], [config.signing?.privateKey, `${file}: signing.privateKey`]);
+  return source ? fromInput(origin, () => loadPrivateKey(source)) : undefined;
 }
 
 function replayCommand(d: ReplayArgs, seed: number): string {
@@ -123,33 +127,41 @@ export async function executeRun(plan: RunPlan): Promise<number> {
   await ensureDocker(console.log);
   const runId = newRunId();
   const startedAt = new Date().toISOString();
+  const interrupt = new AbortController();
+  const unguard = guardRun(runId, console.log, interrupt);
   const results: DrillResult[] = [];
-  for (const d of plan.drills) {
-    const entry = engineEntry(d.engine);
-    const scenario = entry.scenarios.find((s) => s.name === d.scenario)!;
-    const { seed, ...args } = d;
-    results.push(
-      await runDrill({
-        scenario: d.scenario,
-        engine: entry.create(d.version, d.method),
-        restoreInto: d.restoreInto ? entry.create(d.restoreInto, d.method) : undefined,
-        seed,
-        rows: d.rows,
-        workload: scenario.underLoad && d.writers > 0 ? entry.workload(d.writers) : undefined,
-        faults: scenario.faults(),
-        targets: plan.targets,
-        imageMode: d.images as ImageMode,
-        reportsDir: plan.reports,
-        runId,
-        replayCommand: (seed) => replayCommand(args, seed),
-        replayArgs: args,
-        keepArtifacts: plan.keepArtifacts,
-      }),
-    );
+  try {
+    for (const d of plan.drills) {
+      if (interrupt.signal.aborted) break;
+      const scenario = engineEntry(d.engine).scenarios.find((s) => s.name === d.scenario)!;
+      const { seed, ...args } = d;
+      results.push(
+        ...(await scenario.run({
+          ...args,
+          images: d.images as ImageMode,
+          ...(seed === undefined ? {} : { seed }),
+          runId,
+          reportsDir: plan.reports,
+          targets: plan.targets,
+          keepArtifacts: plan.keepArtifacts,
+          signal: interrupt.signal,
+          replay: (drill) => {
+            const replayArgs = { ...args, version: drill.version, restoreInto: drill.restoreInto };
+            return { command: replayCommand(replayArgs, drill.seed), args: replayArgs };
+          },
+        })),
+      );
+    }
+  } finally {
+    unguard();
   }
   const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt, drills: results, targets: plan.targets, signingKey: plan.signingKey });
   printSummary(report.evidence);
   console.log(`\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`);
+  if (interrupt.signal.aborted) {
+    console.log(`Interrupted by ${String(interrupt.signal.reason)}: the evidence of the drill that was running says so; nothing of the run is left in Docker.`);
+    return interrupt.signal.reason === "SIGTERM" ? 143 : 130;
+  }
   return report.evidence.verdict === "pass" ? 0 : 1;
 }
 
@@ -158,7 +170,7 @@ function printSummary(run: RunEvidence): void {
   for (const e of run.drills) {
     const rto = e.achieved.rtoMs === null ? "n/a" : formatMs(e.achieved.rtoMs);
     const rpo = e.achieved.rpoMs === null ? "n/a" : formatMs(e.achieved.rpoMs);
-    const expect = e.expectation.outcome === "pass" ? "" : ` (expected: ${e.expectation.outcome} → ${e.expectation.met ? "yes" : "NO"})`;
+    const expect = e.expectation.outcome === "pass" && e.expectation.met ? "" : ` (expected ${e.expectation.outcome}: ${e.expectation.met ? "met" : `NOT MET, ${e.expectation.why}`})`;
     console.log(`  ${e.verdict.toUpperCase().padEnd(7)} ${e.scope.engine} ${e.scope.version}→${e.scope.restoreTarget.version} ${e.scope.backupMethod.padEnd(8)} ${e.scenario.padEnd(14)} RTO ${rto.padEnd(7)} RPO ${rpo.padEnd(7)}${expect}`);
   }
 }
@@ -172,14 +184,14 @@ export async function replay(args: string[]): Promise<number> {
   const { values: v, positionals } = parse(args, { reports: { type: "string" }, config: { type: "string" } }, true);
   const wanted = positionals[0];
   if (!wanted || positionals.length > 1) throw new UsageError("replay takes one drill id or seed: dr-drill replay <drill id | seed>");
-  const { config } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
+  const { config, file } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
   const reports = resolve(typeof v.reports === "string" ? v.reports : (config.reports ?? "reports"));
   const found = await findDrill(reports, wanted);
   if (!found) throw new UsageError(`no drill with id or seed "${wanted}" in ${reports}`);
   if (!found.replay.args) throw new UsageError(`drill ${found.drillId} was not started by \`dr-drill run\`; replay it with: ${found.replay.command}`);
   const a = found.replay.args;
   console.log(`replaying ${found.drillId} (seed ${found.scope.seed}) from ${found.startedAt}`);
-  return executeRun({ drills: [{ ...a, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config), keepArtifacts: false });
+  return executeRun({ drills: [{ ...a, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config, file), keepArtifacts: false });
 }
 
 async function findDrill(reports: string, wanted: string): Promise<Evidence | undefined> {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { createHash } from "node:crypto";
 import type { OpSource, WorkloadOp } from "../harness/workload.ts";
-import { deriveSeed } from "./postgres.ts";
+import { deriveSeed } from "../harness/seed.ts";
 import { nastyText, nullable } from "./values.ts";
 
 /**

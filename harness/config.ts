@@ -1,7 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { IMAGE_MODES, type ImageMode } from "./runtime/images.ts";
+import { tsImport } from "tsx/esm/api";
+import type { DrillConfig, EngineConfig } from "../config/index.ts";
+import { InputError } from "./errors.ts";
+import { IMAGE_MODES } from "./runtime/images.ts";
 
 /**
  * The typed configuration file, `dr-drill.config.ts`:
@@ -11,36 +14,10 @@ import { IMAGE_MODES, type ImageMode } from "./runtime/images.ts";
  *
  * Command-line flags override it. Every key is checked: a typo is an error that names the key.
  */
-export interface DrillConfig {
-  /** Where reports go (default `reports`). */
-  reports?: string;
-  images?: ImageMode;
-  rows?: number;
-  writers?: number;
-  seed?: number;
-  targets?: { rto?: string; rpo?: string };
-  engines?: Record<string, EngineConfig>;
-  signing?: {
-    /** Ed25519 private key (PEM file path) to sign every report's manifest. */
-    privateKey?: string;
-    /** The matching public key, used by `verify-report` when `--public-key` is not given. */
-    publicKey?: string;
-  };
-}
-
-export interface EngineConfig {
-  versions?: string[];
-  methods?: string[];
-  scenarios?: string[];
-  restoreInto?: string;
-}
-
-export function defineConfig(config: DrillConfig): DrillConfig {
-  return config;
-}
+export { defineConfig, type DrillConfig, type EngineConfig } from "../config/index.ts";
 
 /** A configuration problem, naming the file and the key. */
-export class ConfigError extends Error {}
+export class ConfigError extends InputError {}
 
 export interface ConfigVocabulary {
   engines: Record<string, { versions: string[]; methods: string[]; scenarios: string[] }>;
@@ -116,12 +93,15 @@ export async function loadConfig(vocabulary: ConfigVocabulary, path?: string, cw
     if (path) throw new ConfigError(`config file not found: ${file}`);
     return { config: {}, file: null };
   }
-  let loaded: { default?: unknown };
+  let exported: unknown;
   try {
-    loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    // tsImport, not import(): in a project without "type": "module", import() of a .ts config fails ("in a cycle").
+    exported = ((await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown }).default;
   } catch (err) {
     throw new ConfigError(`${file} could not be loaded: ${(err as Error).message}`);
   }
-  if (loaded.default === undefined) throw new ConfigError(`${file} has no default export; write \`export default defineConfig({ … })\``);
-  return { config: validateConfig(loaded.default, file, vocabulary), file };
+  // A CommonJS config comes back as its module.exports, which holds the default export.
+  if ((exported as { __esModule?: boolean } | undefined)?.__esModule) exported = (exported as { default?: unknown }).default;
+  if (exported === undefined) throw new ConfigError(`${file} has no default export; write \`export default defineConfig({ … })\``);
+  return { config: validateConfig(exported, file, vocabulary), file };
 }

@@ -2,15 +2,18 @@ import type { DrillClock } from "./clock.ts";
 import type { Ledger } from "./ledger.ts";
 import type { RecordFile } from "./records.ts";
 import type { CheckResult } from "./checkers/checker.ts";
+import type { RecordModel } from "./checkers/ledger-oracle.ts";
 import type { ArtifactRef } from "./faults.ts";
 import type { OpSource, WorkloadClient } from "./workload.ts";
 import type { PhaseProgress } from "./progress.ts";
 import type { ImageResolver, ResolvedImage } from "./runtime/images.ts";
+import type { RestoreVolume } from "./runtime/restore-volume.ts";
 
 /**
  * The contract one engine folder (`engines/<name>/`) fulfils. A drill only ever talks to these types, so adding an
  * engine means implementing them: provision a node, load a generated data set, back it up with the engine's documented
- * procedure, restore it into a fresh node, and read everything back in canonical form.
+ * procedure, restore it into a fresh node, and read everything back in canonical form. `engines/memory/` is the
+ * smallest complete example.
  */
 
 /** What the drill runner lends an engine: labels for everything it creates, images, a place for files, the clock. */
@@ -22,6 +25,8 @@ export interface DrillRuntime {
   clock: DrillClock;
   /** Scratch directory of this drill (backups, sorted files); removed at the end unless kept. */
   workDir: string;
+  /** Aborted when the run is interrupted (Ctrl-C): long waits should give up early. */
+  signal: AbortSignal;
   log(line: string): void;
 }
 
@@ -36,18 +41,21 @@ export interface LoadStats {
   bytes?: number;
 }
 
-/** A running engine instance, source or restored. */
+/** A running engine instance, source or restored: one container, or several on a private network. */
 export interface EngineNode<Payload> {
-  readonly image: ResolvedImage;
-  readonly containerId: string;
+  /** Every image the node runs, for the evidence (several for a multi-container node). */
+  readonly images: ResolvedImage[];
   /** Writes the generated data set, one ledger entry per batch, reporting progress. */
   load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats>;
   openWorkloadClient(): Promise<WorkloadClient<Payload>>;
-  /** Streams the whole state as canonical records (key, engine-computed digest, preview). */
+  /**
+   * Streams the whole state as canonical records (key, digest, preview). An error the engine itself returns (it cannot
+   * serve a table, a partition is missing) is thrown as `EngineError`: a finding about the backup, not our crash.
+   */
   readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void>;
   /** Proves the engine takes a new write and serves it back. Throws when it does not. */
   probeWrite(): Promise<string>;
-  /** Removes the container and every volume that held its data. */
+  /** Removes the containers and every volume that held the node's data. */
   destroy(): Promise<void>;
 }
 
@@ -65,42 +73,60 @@ export interface BackupArtifact extends ArtifactRef {
   specialModeMs?: number;
 }
 
-/** One attempt at bringing a restored node up. A retry after fixing a cause is a second attempt. */
+/**
+ * One attempt at bringing a restored node up. A retry after fixing a cause is a second attempt. `observed` lists
+ * what was seen, not assumed: a trigger file present before the start and gone after, the engine's own log line.
+ */
 export interface RestoreAttempt {
   ok: boolean;
   summary: string;
   exitCode?: number;
   logTail?: string;
   durationMs: number;
+  observed?: string[];
+  /** What was done before this attempt (a retry after a fix). */
+  before?: string;
 }
 
-export interface RestoreResult<Payload> {
+export interface RestoreResult<Node> {
   /** The restored node when it came up (it may still hold wrong data: that is the checkers' job). */
-  node?: EngineNode<Payload>;
+  node?: Node;
   attempts: RestoreAttempt[];
   /** Non-fatal problems the restore tool reported while the node came up anyway. */
   toolErrors: string[];
 }
 
-/** What engine-specific checkers get: the restored node and the drill's files. */
-export interface RestoredContext<Payload> {
-  node: EngineNode<Payload>;
-  runtime: DrillRuntime;
+/** Steps a scenario adds to the documented restore: a fault in the copied files, a fix between two attempts. */
+export interface RestoreHooks {
+  /** After the backup was copied into the new volume, before the first start. */
+  afterCopyIn?(volume: RestoreVolume): Promise<void>;
+  /** After a failed attempt: fix the cause and say what was done, or undefined to give up. */
+  beforeRetry?(volume: RestoreVolume, failed: RestoreAttempt): Promise<string | undefined>;
 }
 
-export interface Engine<Payload, Artifact extends BackupArtifact = BackupArtifact> {
+/**
+ * - `online`: the backup runs while the workload writes;
+ * - `offline`: the node is stopped for the backup; the writers drain and stop first, and the source state is read
+ *   before the stop.
+ */
+export type BackupMode = "online" | "offline";
+
+export interface Engine<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact> {
   readonly name: string;
   readonly version: string;
   readonly backupMethod: string;
-  provision(rt: DrillRuntime): Promise<EngineNode<Payload>>;
-  /** The engine's documented backup procedure, run while the workload writes; the artifact lands in `dir`. */
-  backup(node: EngineNode<Payload>, dir: string, rt: DrillRuntime): Promise<Artifact>;
-  /** Checks on the artifact before restoring it (missing parts, manifests, version mismatch). */
-  preflight(artifact: Artifact, target: Engine<Payload, Artifact>, rt: DrillRuntime): Promise<CheckResult[]>;
+  readonly backupMode: BackupMode;
+  /** What the backup promises about the restored records (the cut, duplicates): the oracle checks exactly that. */
+  readonly records: RecordModel;
+  provision(rt: DrillRuntime): Promise<Node>;
+  /** The engine's documented backup procedure; the artifact lands in `dir`. */
+  backup(node: Node, dir: string, rt: DrillRuntime): Promise<Artifact>;
+  /** Checks on the artifact before restoring it into this engine's version (missing parts, manifests, versions). */
+  preflight(artifact: Artifact, rt: DrillRuntime): Promise<CheckResult[]>;
   /** The documented restore procedure into a fresh node of this engine's version. */
-  restore(artifact: Artifact, rt: DrillRuntime): Promise<RestoreResult<Payload>>;
+  restore(artifact: Artifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<Node>>;
   /** The workload this engine's data model supports (inserts, updates, transfers…). */
   workload(dataset: DatasetSpec): OpSource<Payload>;
   /** Engine-specific checks on the restored state (invariants such as a constant total balance). */
-  invariants(ctx: RestoredContext<Payload>): Promise<CheckResult[]>;
+  invariants(node: Node, rt: DrillRuntime): Promise<CheckResult[]>;
 }

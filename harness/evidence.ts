@@ -4,8 +4,9 @@ import { readdir, stat, writeFile } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { join, relative } from "node:path";
 import type { CheckResult, Validity } from "./checkers/checker.ts";
-import type { ExpectedOutcome, FaultRecord } from "./faults.ts";
+import type { FaultRecord } from "./faults.ts";
 import type { RestoreAttempt } from "./engine.ts";
+import type { Expectation, Judgement, Observed, Outcome, Verdict } from "./expectation.ts";
 
 export const EVIDENCE_SCHEMA = "dr-drill/evidence@1";
 
@@ -34,8 +35,9 @@ export interface Evidence {
   scope: {
     engine: string;
     version: string;
-    image: { ref: string; id: string; source: "official" | "offline" } | null;
-    restoreTarget: { version: string; image: { ref: string; id: string; source: "official" | "offline" } | null };
+    /** Every image of the source node (several for a multi-container node). */
+    images: EvidenceImage[];
+    restoreTarget: { version: string; images: EvidenceImage[] };
     backupMethod: string;
     backupTool: string;
     seed: number;
@@ -43,27 +45,39 @@ export interface Evidence {
     dataset: { rows: number; recordsLoaded: number; digest: string };
     /** The backup window on the wall clock: the restored state must reflect a point inside it. */
     recoveryPoint: { backupStartedAt: string; backupEndedAt: string };
+    /** What the backup promises about the cut, as the oracle checked it: point-in-time, prefix-per-stream or per-key. */
+    consistency: string;
   };
   targets: { rtoMs?: number; rpoMs?: number };
+  /** Definitions in docs/evidence.md ("RTO and RPO"). */
   achieved: {
-    /** From destroying the source to a restored node that passed its checks and took a new write. */
+    /** From destroying the source to a restored node serving and taking a new write; verification not included. */
     rtoMs: number | null;
-    /** From the disaster to the newest acknowledged write that survived. */
+    /** Reading the restored state back and checking it, reported beside the RTO. */
+    verifyMs: number | null;
+    /** From the disaster (the last acknowledged write before the source was lost) back to the newest acknowledged write that survived. */
     rpoMs: number | null;
-    acknowledgedWritesLost: number | null;
+    /**
+     * Acknowledged writes missing after the restore: `insideRecoveryPoint` were acknowledged before the backup started
+     * (the backup promised them: the drill fails), `afterRecoveryPoint` came later (lost by design).
+     */
+    writesLost: { insideRecoveryPoint: number; afterRecoveryPoint: number } | null;
   };
   phases: PhaseRecord[];
-  workload: { writers: number; invoked: number; ok: number; fail: number; info: number; latencyMs: Record<string, { p50: number; p99: number; max: number }> } | null;
-  backup: { durationMs: number; specialModeMs: number | null; files: number; bytes: number };
+  workload: { writers: number; invoked: number; ok: number; fail: number; info: number; gaveUp: number; latencyMs: Record<string, { p50: number; p99: number; max: number }> } | null;
+  backup: { mode: "online" | "offline"; durationMs: number; specialModeMs: number | null; files: number; bytes: number; failedAttempts: string[] };
   integrity: { source: { count: number; digest: string } | null; restored: { count: number; digest: string } | null };
   restoreAttempts: RestoreAttempt[];
   checks: CheckResult[];
-  faults: (FaultRecord & { expected: ExpectedOutcome; observed: "detected" | "refused" | "restored" | "missed" })[];
-  /** What the scenario expected of this drill, and whether it happened: a fault drill succeeds by failing. */
-  expectation: { outcome: "pass" | ExpectedOutcome; met: boolean };
+  faults: (FaultRecord & { expected: Outcome; observed: Observed })[];
+  /** What the scenario expected of this drill, what had to observe it, and whether it happened (harness/expectation.ts). */
+  expectation: Judgement & { declared: Expectation };
   deviations: string[];
   artifacts: ArtifactFile[];
-  verdict: "pass" | "fail" | "unknown";
+  /** What the checks found about the backup; `unknown` when the drill could not decide (our error, Docker, Ctrl-C). */
+  verdict: Verdict;
+  /** Set when the run was interrupted (Ctrl-C, SIGTERM) during this drill. */
+  interrupted: string | null;
   reasons: string[];
   replay: { seed: number; command: string; args: ReplayArgs | null };
 }
@@ -80,16 +94,10 @@ export interface ReplayArgs {
   images: string;
 }
 
-/** Whether a drill's verdict is what its scenario expected: a pass, or a failure that caught the injected fault. */
-export function expectationOf(verdict: Evidence["verdict"], expected: "pass" | ExpectedOutcome): Evidence["expectation"] {
-  const met = expected === "pass" || expected === "restores" ? verdict === "pass" : verdict === "fail";
-  return { outcome: expected, met };
-}
-
-export function observedOutcome(verdict: Evidence["verdict"], expected: ExpectedOutcome): Evidence["faults"][number]["observed"] {
-  if (verdict === "pass") return expected === "restores" ? "restored" : "missed";
-  if (verdict === "fail") return expected === "refuses" ? "refused" : expected === "detects" ? "detected" : "missed";
-  return "missed";
+export interface EvidenceImage {
+  ref: string;
+  id: string;
+  source: "official" | "offline";
 }
 
 export interface Initiator {
@@ -133,7 +141,7 @@ export async function manifestOf(dir: string): Promise<ArtifactFile[]> {
   return out;
 }
 
-export function verdictOf(validities: Validity[]): Evidence["verdict"] {
+export function verdictOf(validities: Validity[]): Verdict {
   if (validities.includes(false)) return "fail";
   if (validities.includes("unknown")) return "unknown";
   return "pass";

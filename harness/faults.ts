@@ -1,8 +1,8 @@
 import { cp, open, readdir, rm, stat, truncate } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
-
-/** What a drill expects when a fault is injected (design.md): the drill fails when reality differs. */
-export type ExpectedOutcome = "restores" | "refuses" | "detects";
+import type { CheckResult } from "./checkers/checker.ts";
+import type { DrillRuntime, RestoreHooks } from "./engine.ts";
+import type { Expectation } from "./expectation.ts";
 
 /** What was done to a backup artifact, for the evidence. */
 export interface FaultRecord {
@@ -16,12 +16,27 @@ export interface ArtifactRef {
   dir: string;
 }
 
-/** A fault on a backup artifact, applied between backup and restore. `prepare` runs before the backup, if needed. */
-export interface ArtifactFault<Artifact extends ArtifactRef = ArtifactRef> {
+/**
+ * Something done to a drill to prove it reacts as predicted: to the backup artifact (a flipped byte), during the backup
+ * (a copy that breaks), or during the restore (a file missing on the first attempt). Each fault states what the drill
+ * must then show and what must observe it (`expect`).
+ */
+export interface DrillFault<Node, Artifact extends ArtifactRef> {
   readonly name: string;
   readonly description: string;
-  readonly expected: ExpectedOutcome;
+  readonly expect: Expectation;
+  /** Before the backup, e.g. taking the older backup it later substitutes. */
+  beforeBackup?(ctx: { takeBackup(dir: string): Promise<Artifact>; runtime: DrillRuntime }): Promise<void>;
+  /** Backup attempts allowed: a backup that fails on purpose is taken again. */
+  readonly backupAttempts?: number;
+  /** After a failed backup attempt, on the still running source: checks of what the failure left behind. */
+  afterFailedBackup?(node: Node, error: Error, runtime: DrillRuntime): Promise<CheckResult[]>;
+  /**
+   * Between backup and restore: acts on the artifact (or only records an option the scenario set, such as a server
+   * property), and says what was done for the evidence.
+   */
   apply(artifact: Artifact): Promise<FaultRecord>;
+  readonly restoreHooks?: RestoreHooks;
 }
 
 function inside(dir: string, rel: string): string {

@@ -28,13 +28,19 @@ export interface LedgerEntry {
   invokeAt: number;
   completeAt: number;
   outcome: Outcome;
-  /** Keys written. For `ok` the digests the engine returned; for `fail`/`info` the intended keys with `*`. */
+  /**
+   * Keys written. For `ok` the digests the engine returned; for `fail`/`info` the digests of the values sent, or `*`
+   * where the client cannot know them.
+   */
   writes: KeyWrite[];
   error?: string;
 }
 
 /** Marks a digest the client cannot predict: any value is acceptable for that write. */
 export const UNKNOWN_DIGEST = "*";
+
+/** The digest of a write that deletes its key: afterwards the key must be absent. */
+export const ABSENT_DIGEST = "-";
 
 export interface LedgerCounts {
   ok: number;
@@ -52,6 +58,8 @@ export class Ledger {
   private seq = 0;
   private failure: Error | undefined;
   readonly counts: LedgerCounts = { ok: 0, fail: 0, info: 0, keysWritten: 0 };
+  /** Completion time of the newest acknowledged write: with the workload stopped, the moment of the disaster. */
+  newestAckAt: number | undefined;
   /** Per-op-kind completion latencies (ms) are summarised here for the evidence. */
   readonly latencies = new Map<string, number[]>();
   /** Digest of what the load phase wrote, as the engine acknowledged it: equal seeds must give equal data sets. */
@@ -69,7 +77,7 @@ export class Ledger {
   async record(
     process: string,
     op: string,
-    intended: string[],
+    intended: KeyWrite[],
     write: () => Promise<KeyWrite[]>,
     isDefiniteFailure: (err: unknown) => boolean,
   ): Promise<Outcome> {
@@ -82,7 +90,7 @@ export class Ledger {
       outcome = "ok";
     } catch (err) {
       outcome = isDefiniteFailure(err) ? "fail" : "info";
-      writes = intended.map((key) => ({ key, digest: UNKNOWN_DIGEST }));
+      writes = intended;
       error = err instanceof Error ? err.message : String(err);
     }
     const completeAt = this.clock.now();
@@ -90,11 +98,16 @@ export class Ledger {
     return outcome;
   }
 
-  /** Records an entry whose timing the caller measured itself (bulk loads). */
+  /**
+   * Records an entry whose timing the caller measured itself (bulk loads). Once closed, the history is final: an op
+   * still in flight when an interrupted drill closed it is not recorded.
+   */
   append(entry: LedgerEntry): void {
     if (this.failure) throw this.failure;
+    if (this.out.writableEnded) return;
     entry.seq = this.seq++;
     this.counts[entry.outcome]++;
+    if (entry.outcome === "ok" && entry.writes.length) this.newestAckAt = Math.max(this.newestAckAt ?? 0, entry.completeAt);
     this.counts.keysWritten += entry.writes.length;
     if (entry.op === "load" && entry.outcome === "ok") for (const w of entry.writes) this.loaded.add(w);
     const latency = entry.completeAt - entry.invokeAt;

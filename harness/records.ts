@@ -7,13 +7,23 @@ import { spawn } from "node:child_process";
 /**
  * A record of an engine's state in canonical form: a key (`<collection>/<id>`), the engine's digest of the stored
  * value, and a short preview for humans. Both the source snapshot and the restored state are written as such records,
- * one per line (`key TAB digest TAB preview`), so millions of them stream through files, never through memory.
+ * one per line (`key TAB digest TAB preview [TAB position]`), so millions of them stream through files, never through
+ * memory.
  */
 export interface CanonicalRecord {
   key: string;
   digest: string;
   preview: string;
+  /** For an item of an ordered list: its index in the list as read back. */
+  position?: number;
 }
+
+/**
+ * Separates a list's name from an item's sequence number in a key (`<list>\u001f<seq>`). The sequence number is
+ * zero-padded so that byte order is append order; the separator sorts below every printable character, so the items
+ * of one list are contiguous in byte order.
+ */
+export const LIST_SEPARATOR = "\u001f";
 
 const MODULUS = 1n << 256n;
 
@@ -44,12 +54,14 @@ export function previewOf(text: string, max = 120): string {
 
 export function formatRecordLine(r: CanonicalRecord): string {
   if (/[\t\n\r]/.test(r.key) || /[\t\n\r]/.test(r.digest)) throw new Error(`record key/digest must not contain tabs or line breaks: ${JSON.stringify(r.key)}`);
-  return `${r.key}\t${r.digest}\t${previewOf(r.preview)}`;
+  if (r.position === undefined) return `${r.key}\t${r.digest}\t${previewOf(r.preview)}`;
+  if (!Number.isSafeInteger(r.position) || r.position < 0) throw new Error(`record position must be a non-negative integer: ${r.position}`);
+  return `${r.key}\t${r.digest}\t${previewOf(r.preview)}\t${r.position}`;
 }
 
 export function parseRecordLine(line: string): CanonicalRecord {
-  const [key = "", digest = "", preview = ""] = line.split("\t");
-  return { key, digest, preview };
+  const [key = "", digest = "", preview = "", position] = line.split("\t");
+  return position === undefined ? { key, digest, preview } : { key, digest, preview, position: Number(position) };
 }
 
 /** Writes canonical records to a file while computing their multiset digest. */
@@ -73,10 +85,18 @@ export class RecordFile {
   }
 }
 
+const ASCII = /^\p{ASCII}*$/u;
+
 /**
- * Sorts a tab-separated file with GNU sort (bytewise, bounded memory, spills to disk), by the given `-k` keys.
- * Bytewise order of ASCII keys is also JavaScript's string order, which the merge below relies on.
+ * Orders keys by their UTF-8 bytes, as `LC_ALL=C sort` does. JavaScript's `<` compares UTF-16 units, which disagrees
+ * for non-ASCII keys (U+FF61 sorts after U+1D11E in UTF-16, before it in UTF-8); for ASCII both agree and `<` is cheaper.
  */
+export function compareKeys(a: string, b: string): number {
+  if (ASCII.test(a) && ASCII.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** Sorts a tab-separated file with GNU sort (bytewise, bounded memory, spills to disk), by the given `-k` keys. */
 export async function sortFile(input: string, output: string, keys: string[], tmpDir: string): Promise<void> {
   const args = ["-t", "\t", ...keys.flatMap((k) => ["-k", k]), "-S", "256M", "-T", tmpDir, "-o", output, input];
   const child = spawn("sort", args, { env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "ignore", "pipe"] });
@@ -102,24 +122,19 @@ export async function* groupByKey(path: string): AsyncGenerator<{ key: string; l
   if (current) yield current;
 }
 
-/** Joins two files sorted by key: yields every key with the lines each side has for it (full outer join). */
+/** Joins two files sorted by key (`sortFile`): yields every key with the lines each side has for it (full outer join). */
 export async function* mergeJoin(leftPath: string, rightPath: string): AsyncGenerator<{ key: string; left: string[]; right: string[] }> {
   const left = groupByKey(leftPath);
   const right = groupByKey(rightPath);
   let l = await left.next();
   let r = await right.next();
-  while (!l.done || !r.done) {
-    if (r.done || (!l.done && l.value.key < r.value.key)) {
-      const lv = l.value as { key: string; lines: string[] };
-      yield { key: lv.key, left: lv.lines, right: [] };
-      l = await left.next();
-    } else if (l.done || r.value.key < l.value.key) {
-      yield { key: r.value.key, left: [], right: r.value.lines };
-      r = await right.next();
-    } else {
-      yield { key: l.value.key, left: l.value.lines, right: r.value.lines };
-      l = await left.next();
-      r = await right.next();
-    }
+  for (;;) {
+    const lv = l.done ? undefined : l.value;
+    const rv = r.done ? undefined : r.value;
+    if (!lv && !rv) return;
+    const order = !lv ? 1 : !rv ? -1 : compareKeys(lv.key, rv.key);
+    yield { key: order <= 0 ? lv!.key : rv!.key, left: order <= 0 ? lv!.lines : [], right: order >= 0 ? rv!.lines : [] };
+    if (order <= 0) l = await left.next();
+    if (order >= 0) r = await right.next();
   }
 }

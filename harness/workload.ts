@@ -1,4 +1,4 @@
-import type { Ledger, KeyWrite } from "./ledger.ts";
+import { UNKNOWN_DIGEST, type Ledger, type KeyWrite } from "./ledger.ts";
 import type { DrillClock } from "./clock.ts";
 
 /** One write the workload wants done, as the generator describes it. */
@@ -17,6 +17,12 @@ export interface OpSource<Payload> {
 /** An engine connection that performs ops. One per writer. */
 export interface WorkloadClient<Payload> {
   apply(op: WorkloadOp<Payload>): Promise<KeyWrite[]>;
+  /**
+   * The digests of what `op` is about to write, computed before it is sent, so that a write whose outcome is unknown
+   * still says which value it may have left (the oracle then accepts the previous value or this one). Without it, or
+   * when it fails, such a write accepts any value (`*`).
+   */
+  intended?(op: WorkloadOp<Payload>): Promise<KeyWrite[]>;
   /** True only when the error proves the write did not take effect; anything else is recorded as `info`. */
   isDefiniteFailure(err: unknown): boolean;
   close(): Promise<void>;
@@ -37,7 +43,14 @@ export interface WorkloadStats {
   info: number;
   startedAt: number;
   stoppedAt: number;
+  /** Writers that stopped on their own after their node stopped answering. */
+  gaveUp: number;
 }
+
+/** A writer whose node stops answering backs off (doubling the pause up to a second) and gives up after this many. */
+export const GIVE_UP_AFTER_UNANSWERED = 20;
+const BACKOFF_START_MS = 10;
+const BACKOFF_MAX_MS = 1_000;
 
 /**
  * N concurrent writers, each looping until it is stopped or a bound is reached. Every op goes through the ledger.
@@ -46,7 +59,8 @@ export interface WorkloadStats {
 export class WorkloadRunner<Payload> {
   private stopped = false;
   private invoked = 0;
-  private readonly stats = { ok: 0, fail: 0, info: 0 };
+  private readonly stats = { ok: 0, fail: 0, info: 0, gaveUp: 0 };
+  private readonly wake = new AbortController();
   private running: Promise<void> | undefined;
   private startedAt = 0;
   private ended = false;
@@ -77,8 +91,25 @@ export class WorkloadRunner<Payload> {
 
   async stop(): Promise<WorkloadStats> {
     this.stopped = true;
+    this.wake.abort();
     await this.running;
     return { invoked: this.invoked, ...this.stats, startedAt: this.startedAt, stoppedAt: this.clock.now() };
+  }
+
+  private async intendedOf(client: WorkloadClient<Payload>, op: WorkloadOp<Payload>): Promise<KeyWrite[]> {
+    const unknown = op.keys.map((key) => ({ key, digest: UNKNOWN_DIGEST }));
+    if (!client.intended) return unknown;
+    return client.intended(op).catch(() => unknown);
+  }
+
+  /** A pause that `stop()` cuts short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.wake.signal.aborted) return resolve();
+      const onAbort = () => (clearTimeout(timer), resolve());
+      const timer = setTimeout(() => (this.wake.signal.removeEventListener("abort", onAbort), resolve()), ms);
+      this.wake.signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   private completed(): number {
@@ -86,19 +117,27 @@ export class WorkloadRunner<Payload> {
   }
 
   private async writerLoop(client: WorkloadClient<Payload>, writer: number): Promise<void> {
+    let unanswered = 0;
     try {
       while (!this.stopped && this.invoked < this.bounds.maxOps && this.clock.now() - this.startedAt < this.bounds.maxMs) {
         this.invoked++;
         const op = this.source.next(writer, this.bounds.writers);
+        const intended = await this.intendedOf(client, op);
         const outcome = await this.ledger.record(
           `writer-${writer}`,
           op.kind,
-          op.keys,
+          intended,
           () => client.apply(op),
           (err) => client.isDefiniteFailure(err),
         );
         this.stats[outcome]++;
         this.releaseWaiters(false);
+        unanswered = outcome === "info" ? unanswered + 1 : 0;
+        if (unanswered >= GIVE_UP_AFTER_UNANSWERED) {
+          this.stats.gaveUp++;
+          break;
+        }
+        if (unanswered > 0) await this.pause(Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (unanswered - 1)));
       }
     } finally {
       await client.close().catch(() => undefined);

@@ -52,7 +52,10 @@ describe("dr-drill run: the report directory an auditor receives", () => {
     const evidence = JSON.parse(await readFile(join(runDir, "evidence.json"), "utf8"));
     expect(validate(evidence), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     expect(evidence).toMatchObject({ verdict: "pass", counts: { drills: 2, passed: 2 } });
-    expect(evidence.drills.map((d: { expectation: unknown }) => d.expectation)).toEqual([{ outcome: "pass", met: true }, { outcome: "detects", met: true }]);
+    expect(evidence.drills.map((d: { expectation: unknown }) => d.expectation)).toMatchObject([
+      { outcome: "pass", met: true, observed: "passed" },
+      { outcome: "detects", met: true, observed: "detected", declared: { by: [{ check: "ledger-oracle" }, { check: "preflight:pg_verifybackup" }] } },
+    ]);
     expect(runOutput).toContain(`Report: ${runDir}/report.html`);
     expect(await readFile(stepSummary, "utf8")).toContain("## dr-drill ✅ PASS");
   });
@@ -90,7 +93,7 @@ describe("dr-drill run: the report directory an auditor receives", () => {
     const again = JSON.parse(await readFile(join(root, "reports", await readlink(join(root, "reports", "latest")), "evidence.json"), "utf8")).drills[0];
     expect(again.drillId).toBe(first.drillId);
     expect(again.scope.dataset.digest).toBe(first.scope.dataset.digest);
-    expect(again.expectation).toEqual({ outcome: "detects", met: true });
+    expect(again.expectation).toMatchObject({ outcome: "detects", met: true });
   });
 
   it("report.html renders in Chromium: no console error, the verdict, the charts", async () => {

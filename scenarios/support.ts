@@ -1,9 +1,11 @@
 import { expect } from "vitest";
-import { runDrill, newSeed, type DrillOptions, type DrillResult } from "../harness/drill.ts";
+import { newRunId, type DrillResult } from "../harness/drill.ts";
+import { newSeed } from "../harness/seed.ts";
 import { parseImageMode } from "../harness/runtime/images.ts";
-import type { BackupArtifact } from "../harness/engine.ts";
 import type { CheckResult } from "../harness/checkers/checker.ts";
 import type { ProgressSink } from "../harness/progress.ts";
+import type { ScenarioRequest } from "../harness/scenario.ts";
+import { engineEntry } from "../engines/index.ts";
 
 /** Rows per scenario drill: small enough for CI, overridable for a bigger run (`DR_DRILL_ROWS=100000`). */
 export const SCENARIO_ROWS = Number(process.env.DR_DRILL_ROWS ?? 20_000);
@@ -18,20 +20,40 @@ export function capturingSink(): ProgressSink & { lines: string[] } {
 }
 
 /**
- * Runs a scenario's drill with the run's seed and image mode; the replay command reruns exactly this test.
+ * Runs an engine's named scenario exactly as `dr-drill run --engine E --scenario S` does (the same scenario object,
+ * the same expectation), with this run's seed and image mode. The replay command is the command line.
  */
-export function scenarioDrill<P, A extends BackupArtifact>(
-  file: string,
-  testName: string,
-  opts: Omit<DrillOptions<P, A>, "replayCommand" | "seed" | "imageMode" | "rows"> & { rows?: number; seed?: number },
-): Promise<DrillResult> {
-  return runDrill({
-    rows: SCENARIO_ROWS,
-    seed: SCENARIO_SEED,
-    imageMode: parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"),
-    replayCommand: (seed) => `DR_DRILL_SEED=${seed} DR_DRILL_ROWS=${opts.rows ?? SCENARIO_ROWS} npx vitest run --project drills ${file} -t ${JSON.stringify(testName)}`,
-    ...opts,
-  });
+export async function runScenario(engine: string, scenario: string, opts: Partial<Pick<ScenarioRequest, "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink">> = {}): Promise<DrillResult[]> {
+  const entry = engineEntry(engine);
+  const found = entry.scenarios.find((s) => s.name === scenario);
+  if (!found) throw new Error(`${engine} has no scenario ${scenario}`);
+  const images = parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES");
+  const req: ScenarioRequest = {
+    version: opts.version ?? entry.defaultVersion,
+    method: opts.method ?? found.methods[0]!,
+    restoreInto: opts.restoreInto ?? null,
+    rows: opts.rows ?? SCENARIO_ROWS,
+    seed: opts.seed ?? SCENARIO_SEED,
+    writers: opts.writers ?? 2,
+    images,
+    runId: newRunId(),
+    reportsDir: "reports",
+    targets: {},
+    keepArtifacts: false,
+    ...(opts.sink ? { sink: opts.sink } : {}),
+    replay: (d) => ({
+      command: `npx dr-drill run --engine ${engine} --scenario ${scenario} --version ${d.version} --method ${opts.method ?? found.methods[0]}${d.restoreInto ? ` --restore-into ${d.restoreInto}` : ""} --rows ${opts.rows ?? SCENARIO_ROWS} --writers ${opts.writers ?? 2} --seed ${d.seed} --images ${images}`,
+      args: null,
+    }),
+  };
+  return found.run(req);
+}
+
+/** The single drill of a scenario run. */
+export async function runOne(engine: string, scenario: string, opts: Parameters<typeof runScenario>[2] = {}): Promise<DrillResult> {
+  const results = await runScenario(engine, scenario, opts);
+  expect(results).toHaveLength(1);
+  return results[0]!;
 }
 
 export function check(result: DrillResult, name: string): CheckResult {
@@ -40,11 +62,19 @@ export function check(result: DrillResult, name: string): CheckResult {
   return found!;
 }
 
+/** The drill did what its scenario expected, for the stated reason (harness/expectation.ts decided it). */
+export function expectMet(result: DrillResult): void {
+  const e = result.evidence;
+  expect(e.expectation.met, `${e.expectation.why}\nreasons: ${e.reasons.join("\n")}\nevidence ${result.evidencePath}`).toBe(true);
+  expect(e.verdict).not.toBe("unknown");
+}
+
 /** A passing drill: every check true, nothing unknown, RTO measured. */
 export function expectPass(result: DrillResult): void {
   const e = result.evidence;
   expect(e.reasons, `drill failed, evidence ${result.evidencePath}`).toEqual([]);
   expect(e.verdict).toBe("pass");
+  expect(e.expectation.met).toBe(true);
   expect(e.achieved.rtoMs).toBeGreaterThan(0);
   expect(check(result, "ledger-oracle").valid).toBe(true);
   expect(check(result, "new-write").valid).toBe(true);

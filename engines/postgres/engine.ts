@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type pg from "pg";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, EngineNode, LoadStats, RestoreResult, RestoredContext } from "../../harness/engine.ts";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, EngineNode, LoadStats, RestoreResult } from "../../harness/engine.ts";
+import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import { UNKNOWN_DIGEST, type KeyWrite, type Ledger } from "../../harness/ledger.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
@@ -12,9 +13,10 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { engineErrors } from "../../protocols/pg-wire.ts";
 import { ACCOUNTS, PostgresWorkload, datasetBatches, type PgOp } from "../../generators/postgres.ts";
 import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
-import { ALL_TABLES, INSERT_ACCOUNTS_SQL, INSERT_TRANSFER_SQL, canonicalReadSql, createSchemaSql, insertSql, updateSql } from "./schema.ts";
+import { ALL_TABLES, INSERT_ACCOUNTS_SQL, INSERT_TRANSFER_SQL, canonicalReadSql, createSchemaSql, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, updateSql } from "./schema.ts";
 import { postgresImageSpec } from "./versions.ts";
 
 export type PostgresBackupMethod = "physical" | "logical";
@@ -43,8 +45,11 @@ const socketArgs = ["-h", PG_SOCKET_DIR, "-U", CREDENTIALS.user];
  *   files into an empty PGDATA and starting the server, which replays that WAL to the end of the backup;
  * - `logical`: `pg_dump -Fc`, restored with `pg_restore` into a freshly initialised server.
  */
-export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
+export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifact> {
   readonly name = "postgres";
+  readonly backupMode = "online";
+  /** A base backup restores to one consistent WAL position, a dump reads one repeatable-read snapshot. */
+  readonly records: RecordModel = { consistency: "point-in-time" };
   private loadedRows = 0;
 
   constructor(
@@ -61,8 +66,7 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
     return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows));
   }
 
-  async backup(node: EngineNode<PgOp>, dir: string, rt: DrillRuntime): Promise<PostgresArtifact> {
-    const pgNode = asPostgresNode(node);
+  async backup(pgNode: PostgresNode, dir: string, rt: DrillRuntime): Promise<PostgresArtifact> {
     const relationFiles = await pgNode.relationFiles();
     await pgNode.pg.toolOrThrow(["rm", "-rf", BACKUP_DIR]);
     await pgNode.pg.toolOrThrow(["mkdir", "-p", BACKUP_DIR]);
@@ -79,32 +83,32 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
     return { dir, method: this.backupMethod, tool, sourceMajor, relationFiles, finishedAt };
   }
 
-  async preflight(artifact: PostgresArtifact, target: Engine<PgOp, PostgresArtifact>, rt: DrillRuntime): Promise<CheckResult[]> {
+  async preflight(artifact: PostgresArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
     const results: CheckResult[] = [];
-    const sameMajor = artifact.sourceMajor === target.version;
+    const sameMajor = artifact.sourceMajor === this.version;
     if (artifact.method === "physical") {
       results.push({
         name: "preflight:version",
         valid: sameMajor,
         summary: sameMajor
-          ? `physical backup from PostgreSQL ${artifact.sourceMajor}, target ${target.version}`
-          : `physical backup from PostgreSQL ${artifact.sourceMajor} cannot start on ${target.version}: data directories only work within one major version`,
+          ? `physical backup from PostgreSQL ${artifact.sourceMajor}, target ${this.version}`
+          : `physical backup from PostgreSQL ${artifact.sourceMajor} cannot start on ${this.version}: data directories only work within one major version`,
       });
       const label = existsSync(join(artifact.dir, "backup_label"));
       results.push({ name: "preflight:backup_label", valid: label, summary: label ? "backup_label present" : "backup_label missing: the server would not know where WAL replay must start" });
     } else if (!sameMajor) {
-      const upgrade = Number(target.version) > Number(artifact.sourceMajor);
+      const upgrade = Number(this.version) > Number(artifact.sourceMajor);
       results.push({
         name: "preflight:version",
         // pg_restore reads dumps of older servers; a dump of a newer one may use an archive format it does not know.
         valid: upgrade ? true : "unknown",
         summary: upgrade
-          ? `dump from PostgreSQL ${artifact.sourceMajor} restored into ${target.version} (an upgrade: pg_restore reads older dumps)`
-          : `dump from PostgreSQL ${artifact.sourceMajor} restored into older ${target.version}: not supported by PostgreSQL, the restore decides`,
+          ? `dump from PostgreSQL ${artifact.sourceMajor} restored into ${this.version} (an upgrade: pg_restore reads older dumps)`
+          : `dump from PostgreSQL ${artifact.sourceMajor} restored into older ${this.version}: not supported by PostgreSQL, the restore decides`,
       });
     }
     // The target version's own tools verify the artifact, in a throwaway container of the target image.
-    const image = await rt.images.resolve(postgresImageSpec(target.version));
+    const image = await rt.images.resolve(postgresImageSpec(this.version));
     const toolbox = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withCommand(["sleep", "900"]).start();
     try {
       await toolbox.copyDirectoryIn(artifact.dir, "/tmp/dr-drill-preflight");
@@ -125,7 +129,8 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
     return results;
   }
 
-  async restore(artifact: PostgresArtifact, rt: DrillRuntime): Promise<RestoreResult<PgOp>> {
+  /** No restore hooks: the data directory goes in whole, through the container builder. */
+  async restore(artifact: PostgresArtifact, rt: DrillRuntime): Promise<RestoreResult<PostgresNode>> {
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const started = Date.now();
@@ -158,9 +163,9 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
     return new PostgresWorkload(dataset.seed, this.loadedRows || dataset.rows);
   }
 
-  async invariants(ctx: RestoredContext<PgOp>): Promise<CheckResult[]> {
-    const client = await asPostgresNode(ctx.node).pg.client();
-    try {
+  async invariants(node: PostgresNode): Promise<CheckResult[]> {
+    const client = await node.pg.client();
+    return engineErrors(async () => {
       const total = ACCOUNTS.count * ACCOUNTS.initialBalance;
       const sum = await client.query<{ n: string; total: string }>("SELECT count(*)::text AS n, coalesce(sum(balance), 0)::text AS total FROM accounts");
       const { n, total: got } = sum.rows[0]!;
@@ -191,9 +196,7 @@ export class PostgresEngine implements Engine<PgOp, PostgresArtifact> {
           examples: drift.rows.map((r) => `accounts/${r.id}: balance ${r.balance}, transfers say ${r.expected}`),
         },
       ];
-    } finally {
-      await client.end();
-    }
+    }).finally(() => client.end());
   }
 }
 
@@ -206,12 +209,8 @@ export class PostgresNode implements EngineNode<PgOp> {
     private readonly onLoaded: (rows: number) => void,
   ) {}
 
-  get image(): ResolvedImage {
-    return this.pg.image;
-  }
-
-  get containerId(): string {
-    return this.pg.container.getId();
+  get images(): ResolvedImage[] {
+    return [this.pg.image];
   }
 
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
@@ -246,7 +245,7 @@ export class PostgresNode implements EngineNode<PgOp> {
 
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
     const client = await this.pg.client();
-    try {
+    await engineErrors(async () => {
       // One repeatable-read snapshot for all tables; a cursor streams each table with a sequential scan of the heap.
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       for (const table of ALL_TABLES) {
@@ -262,9 +261,7 @@ export class PostgresNode implements EngineNode<PgOp> {
         await client.query("CLOSE canon");
       }
       await client.query("COMMIT");
-    } finally {
-      await client.end();
-    }
+    }).finally(() => client.end());
   }
 
   async probeWrite(): Promise<string> {
@@ -315,6 +312,17 @@ class NoRowError extends Error {}
 class PostgresWorkloadClient implements WorkloadClient<PgOp> {
   constructor(private readonly client: pg.Client) {}
 
+  /** The server's digest of the row the op is about to write, computed before it is sent (the same expression as RETURNING). */
+  async intended(op: WorkloadOp<PgOp>): Promise<KeyWrite[]> {
+    const p = op.payload;
+    if (p.kind === "transfer") {
+      const rows = (await this.client.query<KeyRow>(intendedTransferSql(), [p.id, p.from, p.to, p.amount])).rows;
+      return [...keyWrites("transfers", rows), ...op.keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST }))];
+    }
+    const sql = p.kind === "insert" ? intendedInsertSql(p.table) : intendedUpdateSql(p.table);
+    return keyWrites(p.table.name, (await this.client.query<KeyRow>(sql, [p.id, ...p.row])).rows);
+  }
+
   async apply(op: WorkloadOp<PgOp>): Promise<KeyWrite[]> {
     const p = op.payload;
     if (p.kind === "insert") {
@@ -346,18 +354,14 @@ class PostgresWorkloadClient implements WorkloadClient<PgOp> {
     if (err instanceof NoRowError) return true;
     const code = (err as { code?: unknown }).code;
     // Data, integrity, rollback, syntax errors and statement time-outs: the server refused before committing.
-    // Anything else (lost connection, a time-out on the client side) leaves the outcome unknown.
-    return typeof code === "string" && /^(22|23|40|42)...$|^57014$/.test(code);
+    // 40003 (statement_completion_unknown) says the opposite: the commit may have happened. Anything else (lost
+    // connection, a time-out on the client side) leaves the outcome unknown too.
+    return typeof code === "string" && code !== "40003" && /^(22|23|40|42)...$|^57014$/.test(code);
   }
 
   async close(): Promise<void> {
     await this.client.end();
   }
-}
-
-function asPostgresNode(node: EngineNode<PgOp>): PostgresNode {
-  if (!(node instanceof PostgresNode)) throw new Error("not a PostgreSQL node");
-  return node;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { deleteFile, flipBytes, substituteOlderBackup, truncateFile } from "../../harness/faults.ts";
-import type { DrillFault } from "../../harness/drill.ts";
-import type { PostgresArtifact } from "./engine.ts";
+import type { DrillFault } from "../../harness/faults.ts";
+import type { PostgresArtifact, PostgresNode } from "./engine.ts";
+
+type PgFault = DrillFault<PostgresNode, PostgresArtifact>;
 
 /**
  * Faults on PostgreSQL backup artifacts. Each one says what it breaks and what the drill must then do; the scenarios
@@ -36,12 +38,21 @@ export async function versionColumnOffset(file: string): Promise<number> {
   }
 }
 
-/** Flips one byte inside a table's data file in a physical backup: silent corruption the server will not notice. */
-export function flipByteInTable(table: string): DrillFault<PostgresArtifact> {
+/**
+ * Flips one byte inside a table's data file in a physical backup: silent corruption the server will not notice. The
+ * oracle sees the row's value change, and PostgreSQL's own manifest check sees the file's checksum change.
+ */
+export function flipByteInTable(table: string): PgFault {
   return {
     name: `flip-byte:${table}`,
     description: `flip one byte inside the first row of ${table}'s data file`,
-    expected: "detects",
+    expect: {
+      outcome: "detects",
+      by: [
+        { check: "ledger-oracle", reason: `\\d+ corrupt` },
+        { check: "preflight:pg_verifybackup", reason: "checksum mismatch for file" },
+      ],
+    },
     async apply(artifact) {
       const rel = artifact.relationFiles[table];
       if (!rel) throw new Error(`no data file known for table ${table} in this backup`);
@@ -50,12 +61,15 @@ export function flipByteInTable(table: string): DrillFault<PostgresArtifact> {
   };
 }
 
+/** The server's refusal to start a data directory it cannot recover, as PostgreSQL words it. */
+export const WAL_REFUSAL = "could not locate required checkpoint record|could not find redo location|invalid checkpoint";
+
 /** Deletes the first WAL segment of a physical backup: the one holding the checkpoint replay must start from. */
-export function deleteFirstWalSegment(): DrillFault<PostgresArtifact> {
+export function deleteFirstWalSegment(): PgFault {
   return {
     name: "missing-wal-segment",
     description: "delete the WAL segment the backup's replay starts from",
-    expected: "detects",
+    expect: { outcome: "refuses", reason: WAL_REFUSAL },
     async apply(artifact) {
       const segments = (await readdir(join(artifact.dir, "pg_wal"))).filter((f) => /^[0-9A-F]{24}$/.test(f)).sort();
       if (!segments[0]) throw new Error("the backup holds no WAL segment");
@@ -65,11 +79,17 @@ export function deleteFirstWalSegment(): DrillFault<PostgresArtifact> {
 }
 
 /** Cuts the dump of a logical backup in half: an interrupted upload or a full disk. */
-export function truncateDump(keepFraction = 0.5): DrillFault<PostgresArtifact> {
+export function truncateDump(keepFraction = 0.5): PgFault {
   return {
     name: "truncated-dump",
     description: `truncate the dump to ${Math.round(keepFraction * 100)}% of its size`,
-    expected: "detects",
+    expect: {
+      outcome: "detects",
+      by: [
+        { check: "restore", reason: "pg_restore exited 1: .*(could not read|unexpected end|end of file)" },
+        { check: "ledger-oracle", reason: "\\d+ lost" },
+      ],
+    },
     async apply(artifact) {
       const dump = (await readdir(artifact.dir)).find((f) => f.endsWith(".pgdump"));
       if (!dump) throw new Error("no dump file in the artifact");
@@ -82,12 +102,12 @@ export function truncateDump(keepFraction = 0.5): DrillFault<PostgresArtifact> {
  * Takes a backup before the workload starts and restores that one instead of the new backup: the wrong file picked
  * from the backup store. Writes acknowledged between the two backups must then be reported lost.
  */
-export function substituteOlderBackupFault(): DrillFault<PostgresArtifact> {
+export function substituteOlderBackupFault(): PgFault {
   let older: PostgresArtifact | undefined;
   return {
     name: "older-backup",
     description: "restore an older backup instead of the one just taken",
-    expected: "detects",
+    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ (lost|stale)" }] },
     async beforeBackup({ takeBackup, runtime }) {
       older = await takeBackup(join(runtime.workDir, "older-backup"));
     },

@@ -36,6 +36,27 @@ export function updateSql(table: TableModel): string {
   return `UPDATE ${table.name} AS t SET version = t.version + 1, ${sets} WHERE t.id = $1 RETURNING t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
 }
 
+/** `ROW(...)::table` of parameters typed like the table's columns, starting at `$first`. */
+function typedRow(table: TableModel, first: number): string {
+  return table.columns.map((c, i) => `$${first + i}::${c.type.replace(/ NOT NULL$/, "")}`).join(", ");
+}
+
+const digestOfRow = (row: string) => `SELECT t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview FROM (SELECT ${row} AS t) s`;
+
+/** The digest an insert of (`$1` id, `$2`… columns) would return, without writing: for writes whose outcome is unknown. */
+export function intendedInsertSql(table: TableModel): string {
+  return digestOfRow(`ROW($1::bigint, 1, ${typedRow(table, 2)})::${table.name}`);
+}
+
+/** The digest an update of row `$1` would return (its version bumped), without writing. */
+export function intendedUpdateSql(table: TableModel): string {
+  return `SELECT (s.t).id, encode(sha256(convert_to(s.t::text, 'UTF8')), 'hex') AS digest, left(s.t::text, 160) AS preview FROM (SELECT ROW(c.id, c.version + 1, ${typedRow(table, 2)})::${table.name} AS t FROM ${table.name} c WHERE c.id = $1) s`;
+}
+
+export function intendedTransferSql(): string {
+  return digestOfRow("ROW($1::bigint, $2::bigint, $3::bigint, $4::bigint)::transfers");
+}
+
 export const INSERT_TRANSFER_SQL = `INSERT INTO transfers AS t VALUES ($1, $2, $3, $4) RETURNING t.id, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
 
 export function canonicalReadSql(table: string): string {

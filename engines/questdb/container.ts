@@ -2,7 +2,8 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import pg from "pg";
 import { Sender } from "@questdb/nodejs-client";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
+import { docker } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 
 /** Paths, user and ports shared by the official image and our offline one: engine code never branches on the source. */
@@ -146,6 +147,11 @@ export class StartedQuestDb {
     const { exitCode, output } = await this.exec(args, user);
     if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
     return output;
+  }
+
+  /** The server's log since it started (stdout and stderr: QuestDB writes no log file into the root). */
+  log(): Promise<string> {
+    return logTail(docker().getContainer(this.container.getId()), 1_000_000);
   }
 
   /** Copies a directory out of the container into `hostDir` (its contents, not the directory itself). */

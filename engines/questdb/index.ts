@@ -1,4 +1,9 @@
-export { QuestDbEngine, QuestDbNode, cpAll, preflightChecks, canonicalFromServer, causeLine, type QuestDbArtifact, type QuestDbEngineOptions, type CopyTool, type RestoreHooks, type QuestDbRestoreAttempt } from "./engine.ts";
+export { QuestDbEngine, type QuestDbArtifact, type QuestDbEngineOptions } from "./engine.ts";
+export { QuestDbNode, QuestDbWorkloadClient, canonicalFromServer } from "./node.ts";
+export { cpAll, copyToStaging, stagingToHost, type CopyTool } from "./copy-tools.ts";
+export { preflightChecks } from "./preflight.ts";
+export { causeLine, RECOVERED_LINE } from "./recovery.ts";
 export { QuestDbContainer, StartedQuestDb, QDB_ROOT, QDB_PG_PORT, QDB_HTTP_PORT } from "./container.ts";
 export { QUESTDB_VERSIONS, QUESTDB_DEFAULT_VERSION, questdbImageSpec, majorOf } from "./versions.ts";
-export { failedRestoreThenRetry, recoveryDisabled, backupWithoutCheckpointDir, copyBreakingMidway, cpGlobSkippingDotDirs, checkpointTableDir, type QuestDbFault } from "./faults.ts";
+export { failedRestoreThenRetry, recoveryDisabled, backupWithoutCheckpointDir, releaseAfterFailedCopy, checkpointReleased, cpGlobSkippingDotDirs, checkpointTableDir, RELEASE_PROBE_TABLES, type QuestDbFault } from "./faults.ts";
+export { QUESTDB_SCENARIOS, questdbWorkload } from "./scenarios.ts";

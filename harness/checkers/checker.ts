@@ -1,3 +1,5 @@
+import { isEngineError } from "../engine-error.ts";
+
 /** Jepsen's three-valued verdict: `unknown` when the checker could not decide (it crashed, or lacked input). */
 export type Validity = true | false | "unknown";
 
@@ -14,7 +16,8 @@ export interface CheckResult {
 
 export interface Checker<Context> {
   readonly name: string;
-  check(ctx: Context): Promise<CheckResult>;
+  /** One result, or several for a checker that bundles related checks (an engine's invariants). */
+  check(ctx: Context): Promise<CheckResult | CheckResult[]>;
 }
 
 /** false beats unknown beats true. */
@@ -24,14 +27,23 @@ export function mergeValidity(values: Validity[]): Validity {
   return true;
 }
 
-/** Runs every checker; one that throws yields `unknown` with the error, never a pass and never a lost verdict. */
+/**
+ * Runs every checker; the others keep their results whatever one of them does. A checker that throws yields `unknown`
+ * with the error (never a pass, never a lost verdict), except when the error came from the engine under test: that
+ * is a finding, so the check fails with the engine's words.
+ */
 export async function runCheckers<Context>(checkers: Checker<Context>[], ctx: Context): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const checker of checkers) {
     try {
-      results.push(await checker.check(ctx));
+      results.push(...[await checker.check(ctx)].flat());
     } catch (err) {
-      results.push({ name: checker.name, valid: "unknown", summary: `checker crashed: ${err instanceof Error ? err.message : String(err)}` });
+      const message = err instanceof Error ? err.message : String(err);
+      results.push(
+        isEngineError(err)
+          ? { name: checker.name, valid: false, summary: `the restored engine refused: ${message}` }
+          : { name: checker.name, valid: "unknown", summary: `checker crashed: ${message}` },
+      );
     }
   }
   return results;

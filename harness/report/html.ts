@@ -2,6 +2,7 @@ import type { Evidence } from "../evidence.ts";
 import { formatMs } from "../progress.ts";
 import type { HistoryEntry } from "./history.ts";
 import { drillKey } from "./history.ts";
+import { WEAK_CREDENTIALS_ADVICE } from "../secrets.ts";
 import type { RunEvidence } from "./run-evidence.ts";
 import type { DrillTimeline } from "./timeline.ts";
 
@@ -128,7 +129,7 @@ function drillSection(d: Evidence, timeline: DrillTimeline, index: number): stri
   const phases = d.phases.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(formatMs(p.durationMs))}</td><td>${esc(Object.entries(p.counts).filter(([k]) => k !== "error").map(([k, v]) => `${k}=${v}`).join(" "))}</td></tr>`).join("");
   return `<section class="drill" id="drill-${index}">
   <h3>${badge(d.verdict)} ${esc(d.drillId)}</h3>
-  <p>${esc(d.scope.engine)} ${esc(d.scope.version)} · ${esc(d.scope.backupMethod)} (${esc(d.scope.backupTool)}) · restored into ${esc(d.scope.restoreTarget.version)} · image <code>${esc(d.scope.image?.ref ?? "")}</code> (${esc(d.scope.image?.source ?? "")}) · seed ${esc(d.scope.seed)} · ${esc(d.scope.dataset.recordsLoaded.toLocaleString("en-US"))} records</p>
+  <p>${esc(d.scope.engine)} ${esc(d.scope.version)} · ${esc(d.scope.backupMethod)} (${esc(d.scope.backupTool)}) · restored into ${esc(d.scope.restoreTarget.version)} · image${d.scope.images.length === 1 ? "" : "s"} ${d.scope.images.map((i) => `<code>${esc(i.ref)}</code> (${esc(i.source)})`).join(", ")} · cut ${esc(d.scope.consistency)} · seed ${esc(d.scope.seed)} · ${esc(d.scope.dataset.recordsLoaded.toLocaleString("en-US"))} records</p>
   ${d.reasons.length ? `<ul class="reasons">${d.reasons.map((r) => `<li>${esc(r.split("\n")[0])}</li>`).join("")}</ul><p>Replay: <code>${esc(d.replay.command)}</code></p>` : ""}
   ${timelineSvg(timeline, `timeline-${index}`)}
   <details><summary>Checks (${d.checks.length})</summary><table>${checks}</table></details>
@@ -140,7 +141,7 @@ export function renderHtml(run: RunEvidence, timelines: DrillTimeline[], history
   const rows = run.drills
     .map(
       (d, i) =>
-        `<tr><td><a href="#drill-${i}">${esc(d.drillId)}</a></td><td>${esc(d.scope.engine)} ${esc(d.scope.version)}</td><td>${esc(d.scope.backupMethod)}</td><td>${esc(d.scope.restoreTarget.version)}</td><td>${badge(d.verdict)}</td><td class="${d.expectation.met ? "met" : "missed"}">${esc(d.expectation.outcome)}: ${d.expectation.met ? "met" : "NOT met"}</td><td>${vsTarget(d.achieved.rtoMs, d.targets.rtoMs)}</td><td>${vsTarget(d.achieved.rpoMs, d.targets.rpoMs)}</td><td>${esc(d.achieved.acknowledgedWritesLost ?? "n/a")}</td></tr>`,
+        `<tr><td><a href="#drill-${i}">${esc(d.drillId)}</a></td><td>${esc(d.scope.engine)} ${esc(d.scope.version)}</td><td>${esc(d.scope.backupMethod)}</td><td>${esc(d.scope.restoreTarget.version)}</td><td>${badge(d.verdict)}</td><td class="${d.expectation.met ? "met" : "missed"}" title="${esc(d.expectation.why)}">${esc(d.expectation.outcome)}: ${d.expectation.met ? "met" : "NOT met"}</td><td>${vsTarget(d.achieved.rtoMs, d.targets.rtoMs)}</td><td>${vsTarget(d.achieved.rpoMs, d.targets.rpoMs)}</td><td>${esc(d.achieved.verifyMs === null ? "n/a" : formatMs(d.achieved.verifyMs))}</td><td>${writesLostCell(d.achieved.writesLost)}</td></tr>`,
     )
     .join("");
   const matrix = run.matrix
@@ -170,8 +171,9 @@ run <code>${esc(run.runId)}</code> · ${esc(run.startedAt)} → ${esc(run.endedA
 initiated by ${esc(run.initiator.user)}@${esc(run.initiator.host)}${ci ? ` · ${esc(ci.provider)}${ci.actor ? ` actor ${esc(ci.actor)}` : ""}${ci.commit ? ` commit <code>${esc(ci.commit.slice(0, 12))}</code>` : ""}${ci.runUrl ? ` · <a href="${esc(ci.runUrl)}">CI run</a>` : ""}` : ""}
 ${run.targets.rtoMs !== undefined || run.targets.rpoMs !== undefined ? ` · targets: RTO ${esc(ms(run.targets.rtoMs))}, RPO ${esc(ms(run.targets.rpoMs))}` : ""}</p>
 </header>
+${weakCredentials(run.weakCredentials)}
 <h2>Drills</h2>
-<table><tr><th>drill</th><th>engine</th><th>backup</th><th>restored into</th><th>verdict</th><th>expected</th><th>RTO</th><th>RPO</th><th>acknowledged writes lost</th></tr>${rows}</table>
+<table><tr><th>drill</th><th>engine</th><th>backup</th><th>restored into</th><th>verdict</th><th>expected</th><th>RTO</th><th>RPO</th><th>verify</th><th>acknowledged writes not restored</th></tr>${rows}</table>
 ${matrix}
 <h2>Faults injected</h2>
 ${faultRows(run.drills)}
@@ -183,4 +185,16 @@ ${run.drills.map((d, i) => drillSection(d, timelines[i]!, i)).join("\n")}
 Drill kinds in the trend: ${esc([...new Set(run.drills.map(drillKey))].join(", "))}.</p></footer>
 </body></html>
 `;
+}
+
+/** Writes the backup promised and lost (a failure) apart from writes after the recovery point (lost by design). */
+function writesLostCell(lost: Evidence["achieved"]["writesLost"]): string {
+  if (!lost) return "n/a";
+  const inside = lost.insideRecoveryPoint ? `<strong class="missed">${lost.insideRecoveryPoint} lost inside the recovery point</strong>` : "none inside the recovery point";
+  return `${inside}; ${lost.afterRecoveryPoint.toLocaleString("en-US")} after it (by design)`;
+}
+
+function weakCredentials(weak: RunEvidence["weakCredentials"]): string {
+  if (!weak.length) return "";
+  return `<h2>Weak credentials</h2><p class="missed">${esc(WEAK_CREDENTIALS_ADVICE).replace(/`([^`]+)`/g, "<code>$1</code>")}</p><ul>${weak.map((w) => `<li>${esc(w.source)}: ${esc(w.reason)}</li>`).join("")}</ul>`;
 }

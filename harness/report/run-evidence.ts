@@ -28,6 +28,8 @@ export interface RunEvidence {
   counts: { drills: number; passed: number; failed: number; unknown: number };
   /** Present when a drill restored into another version than it backed up from. */
   matrix: MatrixCell[] | null;
+  /** Secrets too short or too common to redact without damaging the report: where each came from, never the value. */
+  weakCredentials: { source: string; reason: string }[];
   drills: Evidence[];
 }
 
@@ -44,18 +46,28 @@ export function compatibilityMatrix(drills: Evidence[]): MatrixCell[] | null {
     from: d.scope.version,
     to: d.scope.restoreTarget.version,
     verdict: d.verdict,
-    summary: d.verdict === "pass" ? "restores, every record checked" : (d.reasons[0] ?? d.verdict),
+    summary: d.verdict === "pass" ? "restores, every record checked" : `${d.expectation.observed}: ${d.restoreAttempts.at(-1)?.summary ?? d.reasons[0] ?? d.verdict}`,
     drillId: d.drillId,
   }));
 }
 
 /**
- * A run passes when every drill did what its scenario expected: restored and checked, or (for a fault drill) failed
- * for the fault. A drill that could not decide makes the run undecided unless another one failed outright.
+ * A run passes when every drill did what its scenario expected (`expectation.met`, decided once by
+ * harness/expectation.ts): restored and checked, or (for a fault drill) failed for the stated reason. A drill that
+ * could not decide never meets its expectation; it makes the run undecided unless another one failed outright.
  */
 export function runVerdict(drills: Evidence[]): Evidence["verdict"] {
   if (drills.length === 0) return "unknown";
-  if (drills.some((d) => d.verdict !== "unknown" && !d.expectation.met)) return "fail";
-  if (drills.some((d) => d.verdict === "unknown")) return "unknown";
-  return "pass";
+  if (drills.every((d) => d.expectation.met)) return "pass";
+  return drills.some((d) => d.verdict !== "unknown" && !d.expectation.met) ? "fail" : "unknown";
+}
+
+/** Drills that did what they were expected to, did not, or could not decide. */
+export function runCounts(drills: Evidence[]): RunEvidence["counts"] {
+  return {
+    drills: drills.length,
+    passed: drills.filter((d) => d.expectation.met).length,
+    failed: drills.filter((d) => !d.expectation.met && d.verdict !== "unknown").length,
+    unknown: drills.filter((d) => !d.expectation.met && d.verdict === "unknown").length,
+  };
 }

@@ -1,6 +1,7 @@
 import type { Evidence } from "../evidence.ts";
 import { formatMs } from "../progress.ts";
 import type { RunEvidence } from "./run-evidence.ts";
+import { WEAK_CREDENTIALS_ADVICE } from "../secrets.ts";
 
 // XML 1.0 cannot carry C0 control characters other than tab, newline and carriage return: they are dropped.
 // eslint-disable-next-line no-control-regex
@@ -10,11 +11,14 @@ const xml = (s: string) =>
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : formatMs(v));
 
-/** JUnit XML for CI test tabs: one test case per drill, its reasons as the failure. */
+/**
+ * JUnit XML for CI test tabs: one test case per drill; every drill that did not do what its scenario expected is a
+ * `<failure>` (a missed fault, a failed pass, a drill that could not decide), with the judgement and the reasons.
+ */
 export function junitXml(run: RunEvidence): string {
   const seconds = (Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000;
-  const failures = run.drills.filter((d) => d.verdict === "fail" && !d.expectation.met).length;
-  const errors = run.drills.filter((d) => d.verdict === "unknown").length;
+  const failures = run.drills.filter((d) => !d.expectation.met).length;
+  const errors = 0;
   const cases = run.drills.map((d) => {
     const time = (Date.parse(d.endedAt) - Date.parse(d.startedAt)) / 1000;
     const props = [
@@ -25,13 +29,8 @@ export function junitXml(run: RunEvidence): string {
     ]
       .map(([k, v]) => `        <property name="${xml(k!)}" value="${xml(v!)}"/>`)
       .join("\n");
-    const body = d.reasons.join("\n");
-    const outcome =
-      d.verdict === "fail" && !d.expectation.met
-        ? `\n      <failure message="${xml(d.reasons[0] ?? "drill failed")}">${xml(body)}</failure>`
-        : d.verdict === "unknown"
-          ? `\n      <error message="${xml(d.reasons[0] ?? "drill could not decide")}">${xml(body)}</error>`
-          : "";
+    const body = [d.expectation.why, ...d.reasons].join("\n");
+    const outcome = d.expectation.met ? "" : `\n      <failure message="${xml(`${d.verdict}: ${d.expectation.why}`)}">${xml(body)}</failure>`;
     return `    <testcase classname="${xml(`${d.scope.engine}.${d.scope.version}.${d.scope.backupMethod}`)}" name="${xml(d.drillId)}" time="${time.toFixed(3)}">
       <properties>
 ${props}
@@ -75,6 +74,7 @@ export function summaryMarkdown(run: RunEvidence): string {
     lines.push("", "### Why");
     for (const d of failing) {
       lines.push("", `**${md(d.drillId)}**`);
+      lines.push(`- expected ${d.expectation.outcome}: ${d.expectation.met ? "met" : "**not met**"}, ${md(d.expectation.why)}`);
       for (const r of d.reasons) lines.push(`- ${md(r.split("\n")[0] ?? "")}`);
       lines.push(`- replay: \`${d.replay.command}\``);
     }
@@ -82,6 +82,10 @@ export function summaryMarkdown(run: RunEvidence): string {
   if (run.matrix) {
     lines.push("", "### Version compatibility", "", "| engine | method | from | to | result |", "|---|---|---|---|---|");
     for (const c of run.matrix) lines.push(`| ${c.engine} | ${c.method} | ${c.from} | ${c.to} | ${icon[c.verdict]} ${md(c.summary)} |`);
+  }
+  if (run.weakCredentials.length) {
+    lines.push("", "### Weak credentials", "", WEAK_CREDENTIALS_ADVICE, "");
+    for (const w of run.weakCredentials) lines.push(`- ${md(w.source)}: ${md(w.reason)}`);
   }
   return lines.join("\n") + "\n";
 }

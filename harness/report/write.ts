@@ -7,7 +7,7 @@ import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
 import { sealDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runVerdict, toolVersion, type RunEvidence } from "./run-evidence.ts";
+import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolVersion, type RunEvidence } from "./run-evidence.ts";
 import { junitXml, summaryMarkdown } from "./text-reports.ts";
 import { drillTimeline } from "./timeline.ts";
 
@@ -35,6 +35,8 @@ export async function writeRunReport(opts: {
   const env = opts.env ?? process.env;
   const dir = join(opts.reportsRoot, opts.runId);
   const drills = opts.drills.map((d) => d.evidence);
+  // The engine names are in every report file: a secret equal to one is named as weak rather than blanked.
+  const { secrets, weak } = knownSecrets(env, [...new Set(drills.map((d) => d.scope.engine))]);
   const evidence: RunEvidence = {
     schema: RUN_EVIDENCE_SCHEMA,
     runId: opts.runId,
@@ -44,13 +46,9 @@ export async function writeRunReport(opts: {
     initiator: initiatorFromEnv(env),
     targets: opts.targets,
     verdict: runVerdict(drills),
-    counts: {
-      drills: drills.length,
-      passed: drills.filter((d) => d.verdict !== "unknown" && d.expectation.met).length,
-      failed: drills.filter((d) => d.verdict !== "unknown" && !d.expectation.met).length,
-      unknown: drills.filter((d) => d.verdict === "unknown").length,
-    },
+    counts: runCounts(drills),
     matrix: compatibilityMatrix(drills),
+    weakCredentials: weak,
     drills,
   };
   const historyPath = join(opts.reportsRoot, "history.jsonl");
@@ -62,7 +60,6 @@ export async function writeRunReport(opts: {
   await writeFile(join(dir, "report.html"), renderHtml(evidence, timelines, history));
   await writeFile(join(dir, "junit.xml"), junitXml(evidence));
   await writeFile(join(dir, "summary.md"), summary);
-  const secrets = knownSecrets(env);
   if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(summary, secrets));
   await scrubDirectory(dir, secrets);
   const sealed = await sealDirectory(dir, opts.signingKey);

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
+import { InputError } from "../errors.ts";
 import { docker } from "./docker.ts";
 import { run, runOrThrow } from "./shell.ts";
 
@@ -46,7 +47,7 @@ export class ImageUnavailableError extends Error {}
 
 export function parseImageMode(value: string | undefined, origin: string): ImageMode {
   const mode = (value ?? "auto") as ImageMode;
-  if (!IMAGE_MODES.includes(mode)) throw new Error(`${origin}: unknown image mode "${value}"; use one of ${IMAGE_MODES.join(", ")}`);
+  if (!IMAGE_MODES.includes(mode)) throw new InputError(`${origin}: unknown image mode "${value}"; use one of ${IMAGE_MODES.join(", ")}`);
   return mode;
 }
 

@@ -54,30 +54,55 @@ export async function removeVolume(name: string): Promise<void> {
   await docker().getVolume(name).remove().catch(ignoreMissing);
 }
 
-const activeRuns = new Map<string, (line: string) => void>();
+const activeRuns = new Set<{ runId: string; log: (line: string) => void; interrupt: AbortController }>();
+/** A drill that does not wind down within this time after Ctrl-C is cut short: its resources are removed and the process exits. */
+export const INTERRUPT_GRACE_MS = 8_000;
+let interruptedAt: number | undefined;
 
 function onSignal(signal: "SIGINT" | "SIGTERM"): void {
   const runs = [...activeRuns];
-  for (const [id, log] of runs) log(`${signal}: removing containers and volumes of run ${id}…`);
-  const done = Promise.all(runs.map(([id, log]) => removeManaged({ runId: id }).catch((e: Error) => log(`cleanup failed: ${e.message}`))));
-  void done.finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  const code = signal === "SIGINT" ? 130 : 143;
+  const forceExit = () => {
+    void Promise.all(runs.map(({ runId, log }) => removeManaged({ runId }).catch((e: Error) => log(`cleanup failed: ${e.message}`)))).finally(() => process.exit(code));
+  };
+  if (interruptedAt !== undefined) return forceExit(); // a second Ctrl-C: no more waiting
+  interruptedAt = Date.now();
+  process.exitCode = code;
+  for (const { runId, log, interrupt } of runs) {
+    if (!interrupt.signal.aborted) log(`${signal}: stopping run ${runId}, removing its containers and volumes, writing evidence marked interrupted…`);
+    interrupt.abort(signal);
+  }
+  setTimeout(forceExit, INTERRUPT_GRACE_MS).unref();
 }
 
 /**
- * While a run is active, SIGINT/SIGTERM remove its containers and volumes before the process exits, so Ctrl-C on a
- * drill leaves nothing behind. The handlers exist only while some run is active; the returned function ends it.
+ * While a run is active, SIGINT/SIGTERM interrupt it: its drills stop where they are, remove what they started and
+ * write evidence marked interrupted; the process exits with 130/143 once the report is written (or after
+ * INTERRUPT_GRACE_MS at the latest, or at a second signal). The handlers exist only while some run is active; the
+ * returned function ends it.
  */
-export function guardRun(runId: string, log: (line: string) => void): () => void {
+export function guardRun(runId: string, log: (line: string) => void, interrupt: AbortController): () => void {
   if (activeRuns.size === 0) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
-  activeRuns.set(runId, log);
+  const entry = { runId, log, interrupt };
+  activeRuns.add(entry);
   return () => {
-    activeRuns.delete(runId);
+    activeRuns.delete(entry);
     if (activeRuns.size === 0) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     }
   };
+}
+
+/** A labelled private network for the containers of one multi-container node; `removeManaged` removes it by label. */
+export async function createNetwork(name: string, labels: Record<string, string>): Promise<string> {
+  await docker().createNetwork({ Name: name, Labels: labels, CheckDuplicate: true });
+  return name;
+}
+
+export async function removeNetwork(name: string): Promise<void> {
+  await docker().getNetwork(name).remove().catch(ignoreMissing);
 }

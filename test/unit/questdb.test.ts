@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
-import { canonicalFromServer, causeLine, preflightChecks, type QuestDbArtifact } from "../../engines/questdb/engine.ts";
+import { canonicalFromServer } from "../../engines/questdb/node.ts";
+import { causeLine, failedAttempt, startedAttempt } from "../../engines/questdb/recovery.ts";
+import { preflightChecks } from "../../engines/questdb/preflight.ts";
+import type { QuestDbArtifact } from "../../engines/questdb/engine.ts";
 import { QUESTDB_VERSIONS, majorOf, questdbImageSpec } from "../../engines/questdb/versions.ts";
 import { QDB_TABLES, QDB_WORKLOAD_ID_BASE, QuestDbWorkload, canonicalRowText, questdbDataset, rowDigest, type QdbRow } from "../../generators/questdb.ts";
 import { makeTempDir } from "./support.ts";
@@ -151,5 +154,45 @@ describe("questdb log cause", () => {
     expect(causeLine(log)).toMatch(/^io\.questdb\.cairo\.CairoException: \[-1\] checkpoint trigger file found/);
     const config = ["2026-11-22T01:52:30.484135Z E server-main ", "io.questdb.ServerConfigurationException: Configuration issues:", "    Invalid settings (not recognized, probable typos):", "        * query.timeout", "", "\tat io.questdb.X"].join("\n");
     expect(causeLine(config)).toBe("io.questdb.ServerConfigurationException: Configuration issues: Invalid settings (not recognized, probable typos): * query.timeout");
+  });
+});
+
+describe("questdb restore observations", () => {
+  // Lines as QuestDB 9.3.4 logged them during a real checkpoint restore (8.2.0 and 9.2.3 log the same message).
+  const recovered = [
+    "2026-11-23T09:23:24.274185Z I i.q.c.DatabaseCheckpointAgent starting checkpoint recovery [trigger=file]",
+    "2026-11-23T09:23:24.878925Z I i.q.c.DatabaseCheckpointAgent checkpoint recovered [metaFilesCount=28, walFilesCount=1, symbolFilesCount=12]",
+  ].join("\n");
+  const skipped = "2026-11-23T09:23:40.743807Z I i.q.c.DatabaseCheckpointAgent skipping recovery from checkpoint [currentId=, previousId=]";
+
+  it("says recovered only when the trigger was there, is gone, and the log has QuestDB's line", () => {
+    const seen = startedAttempt({ triggerBefore: true, triggerAfter: false, log: recovered });
+    expect(seen).toMatchObject({ ok: true, toolErrors: [], summary: "server started; recovered from the checkpoint (log: checkpoint recovered [metaFilesCount=28, walFilesCount=1, symbolFilesCount=12]); _restore removed" });
+    expect(seen.observed).toEqual(["_restore present before the start", "_restore gone after the start", expect.stringMatching(/^log: 2026-.* checkpoint recovered \[metaFilesCount=28/)]);
+    const noLine = startedAttempt({ triggerBefore: true, triggerAfter: false, log: "" });
+    expect(noLine.ok).toBe(true);
+    expect(noLine.summary).not.toMatch(/recovered from/);
+  });
+
+  it("a start without the trigger is the raw copy, never a recovery", () => {
+    const seen = startedAttempt({ triggerBefore: false, triggerAfter: false, log: skipped });
+    expect(seen).toMatchObject({ ok: true, toolErrors: [] });
+    expect(seen.summary).toMatch(/^no _restore trigger: the server started on the raw copy, no recovery requested/);
+    expect(seen.summary).not.toMatch(/recovered/);
+    expect(seen.observed).toContain("no _restore before the start");
+  });
+
+  it("a trigger left after the start fails the attempt and reports a tool error", () => {
+    const seen = startedAttempt({ triggerBefore: true, triggerAfter: true, log: "" });
+    expect(seen.ok).toBe(false);
+    expect(seen.toolErrors[0]).toMatch(/_restore still present .*recovery did not run/);
+    expect(seen.observed).toContain("_restore still present after the start");
+  });
+
+  it("a failed start names the cause and whether the trigger stayed", () => {
+    const log = "io.questdb.cairo.CairoException: [-1] checkpoint trigger file found, but the checkpoint directory does not exist [dir=/var/lib/questdb/.checkpoint/db/]";
+    const seen = failedAttempt({ triggerBefore: true, triggerAfter: true, exitCode: 55, logTail: log });
+    expect(seen.summary).toBe(`server exited with code 55: ${log}; _restore still present`);
+    expect(seen.observed).toEqual(["_restore present before the start", "_restore still present after the exit"]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MultisetDigest, RecordFile, formatRecordLine, groupByKey, mergeJoin, parseRecordLine, previewOf, sortFile, type CanonicalRecord } from "../../harness/records.ts";
+import { MultisetDigest, RecordFile, compareKeys, formatRecordLine, groupByKey, mergeJoin, parseRecordLine, previewOf, sortFile, type CanonicalRecord } from "../../harness/records.ts";
 import { makeTempDir } from "./support.ts";
 
 const digestOf = (records: Pick<CanonicalRecord, "key" | "digest">[]) => {
@@ -59,7 +59,7 @@ describe("record lines", () => {
   it("round-trip through format and parse", () => {
     const safe = fc.string({ minLength: 1 }).filter((s) => !/[\t\n\r\\…]/.test(s));
     fc.assert(
-      fc.property(fc.record({ key: safe, digest: safe, preview: safe }), (r) => {
+      fc.property(fc.record({ key: safe, digest: safe, preview: safe, position: fc.nat() }, { requiredKeys: ["key", "digest", "preview"] }), (r) => {
         expect(parseRecordLine(formatRecordLine(r))).toEqual({ ...r, preview: previewOf(r.preview) });
       }),
       { seed: 7 },
@@ -69,6 +69,19 @@ describe("record lines", () => {
   it("keep a preview with tabs on one line and in the third field", () => {
     const parsed = parseRecordLine(formatRecordLine({ key: "k/1", digest: "d", preview: "a\tb\nc" }));
     expect(parsed).toEqual({ key: "k/1", digest: "d", preview: "a\\tb\\nc" });
+  });
+
+  it("parse an old line of three fields without a position", () => {
+    expect(parseRecordLine("k/1\td\tp")).toStrictEqual({ key: "k/1", digest: "d", preview: "p" });
+  });
+
+  it("carry a list item's position as a fourth field", () => {
+    expect(formatRecordLine({ key: "q\u001f01", digest: "d", preview: "p", position: 3 })).toBe("q\u001f01\td\tp\t3");
+  });
+
+  it("refuse a position that is not a non-negative integer", () => {
+    expect(() => formatRecordLine({ key: "q", digest: "d", preview: "", position: -1 })).toThrow(/position/);
+    expect(() => formatRecordLine({ key: "q", digest: "d", preview: "", position: 1.5 })).toThrow(/position/);
   });
 
   it("refuse a key or digest containing a tab or newline", () => {
@@ -130,6 +143,25 @@ describe("sortFile + mergeJoin", () => {
       { key: "a/1", left: [], right: ["a/1\tx"] },
       { key: "a/2", left: [], right: ["a/2\ty"] },
     ]);
+  });
+
+  it("joins every non-ASCII key exactly once, in the byte order sort uses", async () => {
+    // U+FF61 sorts before U+1D11E in UTF-8 bytes but after it in UTF-16 units; "e\u0301" is e + a combining acute.
+    const keys = ["z/1", "\u{1D11E}", "a/\uFF61", "\uFF61", "e\u0301", "\u00E9", "a/\u{1F600}", "\uE000", "a/1", "e", "q\u001f0002", "a/\uFFFD", "q\u001f0001"];
+    const rows = await joined(
+      keys.map((k) => `${k}\tl`),
+      keys.filter((_, i) => i % 2 === 0).map((k) => `${k}\tr`),
+    );
+    const byBytes = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(rows.map((r) => r.key)).toEqual(byBytes);
+    for (const r of rows) expect([r.left.length, r.right.length]).toEqual([1, keys.indexOf(r.key) % 2 === 0 ? 1 : 0]);
+  });
+
+  it("compareKeys orders by UTF-8 bytes where JavaScript's < disagrees", () => {
+    expect("\uFF61" < "\u{1D11E}").toBe(false);
+    expect(compareKeys("\uFF61", "\u{1D11E}")).toBeLessThan(0);
+    expect(compareKeys("people/10", "people/9")).toBeLessThan(0);
+    expect(compareKeys("\u{1D11E}", "\u{1D11E}")).toBe(0);
   });
 
   it("groupByKey groups consecutive lines of one key", async () => {

@@ -8,7 +8,7 @@ import { writeRunReport } from "../../harness/report/write.ts";
 import { verifyDirectory } from "../../harness/report/manifest.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { makeTempDir } from "./support.ts";
-import { sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
+import { sampleDrillResult, judged, sampleEvidence } from "./sample-evidence.ts";
 
 const RUN = "2026-11-22T01-00-00-000-abcd";
 
@@ -77,7 +77,7 @@ describe("run report directory", () => {
       drillId: "leaky",
       checks: [{ name: "restore", valid: false, summary: `FATAL: password authentication failed: ${password} ${token}`, examples: ["planted-db-password-99"] }],
       verdict: "fail",
-      expectation: { outcome: "pass", met: false },
+      expectation: judged("pass", false),
       reasons: [`restore: ${password}`],
     });
     const root = await makeTempDir();
@@ -101,8 +101,8 @@ describe("run report directory", () => {
     const { dir } = await report({
       drills: [
         {},
-        { verdict: "fail", expectation: { outcome: "pass", met: false }, reasons: [`ledger-oracle: 3 lost <&"'>`] },
-        { verdict: "fail", expectation: { outcome: "detects", met: true }, reasons: ["ledger-oracle: 1 corrupt"], faults: [{ fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects", observed: "detected" }] },
+        { verdict: "fail", expectation: judged("pass", false), reasons: [`ledger-oracle: 3 lost <&"'>`] },
+        { verdict: "fail", expectation: judged("detects", true), reasons: ["ledger-oracle: 1 corrupt"], faults: [{ fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects", observed: "detected" }] },
       ],
     });
     const xml = await readFile(join(dir, "junit.xml"), "utf8");
@@ -135,7 +135,7 @@ describe("run report directory", () => {
     const same = await report();
     expect(JSON.parse(await readFile(join(same.dir, "evidence.json"), "utf8")).matrix).toBeNull();
     const base = sampleEvidence(RUN);
-    const cross = await report({ drills: [{ scope: { ...base.scope, restoreTarget: { version: "17", image: null } } }] });
+    const cross = await report({ drills: [{ scope: { ...base.scope, restoreTarget: { version: "17", images: [] } } }] });
     const run = JSON.parse(await readFile(join(cross.dir, "evidence.json"), "utf8"));
     expect(run.matrix).toEqual([expect.objectContaining({ from: "15", to: "17", verdict: "pass" })]);
     expect(await readFile(join(cross.dir, "report.html"), "utf8")).toContain("Version compatibility");

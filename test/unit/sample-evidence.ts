@@ -3,6 +3,12 @@ import { join } from "node:path";
 import type { DrillResult } from "../../harness/drill.ts";
 import type { Evidence } from "../../harness/evidence.ts";
 
+/** A judgement as harness/expectation.ts gives it, for tests that set one. */
+export function judged(outcome: "pass" | "detects", met: boolean): Evidence["expectation"] {
+  const declared: Evidence["expectation"]["declared"] = outcome === "pass" ? { outcome } : { outcome, by: [{ check: "ledger-oracle" }] };
+  return { outcome, met, observed: met ? (outcome === "pass" ? "passed" : "detected") : "missed", why: met ? "as expected" : "not as expected", declared };
+}
+
 /** A complete, plausible drill record for report tests; `overrides` replace top-level fields. */
 export function sampleEvidence(runId: string, overrides: Partial<Evidence> = {}): Evidence {
   const t0 = Date.parse("2026-11-22T01:00:00.000Z");
@@ -18,32 +24,34 @@ export function sampleEvidence(runId: string, overrides: Partial<Evidence> = {})
     scope: {
       engine: "postgres",
       version: "15",
-      image: { ref: "postgres:15", id: "sha256:" + "a".repeat(64), source: "official" },
-      restoreTarget: { version: "15", image: { ref: "postgres:15", id: "sha256:" + "a".repeat(64), source: "official" } },
+      images: [{ ref: "postgres:15", id: "sha256:" + "a".repeat(64), source: "official" }],
+      restoreTarget: { version: "15", images: [{ ref: "postgres:15", id: "sha256:" + "a".repeat(64), source: "official" }] },
       backupMethod: "physical",
       backupTool: "pg_basebackup (PostgreSQL) 15.18",
       seed: 42,
       dataset: { rows: 1000, recordsLoaded: 1064, digest: "b".repeat(64) },
       recoveryPoint: { backupStartedAt: iso(5_000), backupEndedAt: iso(8_000) },
+      consistency: "point-in-time",
     },
     targets: { rtoMs: 60_000 },
-    achieved: { rtoMs: 7_000, rpoMs: 3_000, acknowledgedWritesLost: 12 },
+    achieved: { rtoMs: 7_000, verifyMs: 2_000, rpoMs: 3_000, writesLost: { insideRecoveryPoint: 0, afterRecoveryPoint: 12 } },
     phases: [
       { name: "provision", startedAt: iso(0), durationMs: 2_000, counts: { image: "postgres:15" } },
       { name: "load", startedAt: iso(2_000), durationMs: 2_000, counts: { records: 1064 } },
       { name: "backup", startedAt: iso(4_000), durationMs: 5_000, counts: { files: 10 } },
       { name: "restore", startedAt: iso(10_000), durationMs: 3_000, counts: {} },
     ],
-    workload: { writers: 2, invoked: 3, ok: 2, fail: 0, info: 1, latencyMs: { insert: { p50: 2, p99: 9, max: 9 } } },
-    backup: { durationMs: 5_000, specialModeMs: null, files: 10, bytes: 12_345 },
+    workload: { writers: 2, invoked: 3, ok: 2, fail: 0, info: 1, gaveUp: 0, latencyMs: { insert: { p50: 2, p99: 9, max: 9 } } },
+    backup: { mode: "online", durationMs: 5_000, specialModeMs: null, files: 10, bytes: 12_345, failedAttempts: [] },
     integrity: { source: null, restored: { count: 1064, digest: "c".repeat(64) } },
     restoreAttempts: [{ ok: true, summary: "server up", durationMs: 3_000 }],
     checks: [{ name: "ledger-oracle", valid: true, summary: "all keys consistent", details: { keysChecked: 1064 } }],
     faults: [],
-    expectation: { outcome: "pass", met: true },
+    expectation: { outcome: "pass", met: true, observed: "passed", why: "restored, every check held", declared: { outcome: "pass" } },
     deviations: [],
     artifacts: [{ path: "base/1/1", bytes: 8192, sha256: "d".repeat(64) }],
     verdict: "pass",
+    interrupted: null,
     reasons: [],
     replay: { seed: 42, command: "npx dr-drill run --engine postgres --seed 42", args: null },
     ...overrides,

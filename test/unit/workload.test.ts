@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DrillClock } from "../../harness/clock.ts";
 import { Ledger, UNKNOWN_DIGEST, type KeyWrite, type LedgerEntry } from "../../harness/ledger.ts";
-import { WorkloadRunner, type OpSource, type WorkloadBounds, type WorkloadClient, type WorkloadOp } from "../../harness/workload.ts";
+import { GIVE_UP_AFTER_UNANSWERED, WorkloadRunner, type OpSource, type WorkloadBounds, type WorkloadClient, type WorkloadOp } from "../../harness/workload.ts";
 import { makeTempDir } from "./support.ts";
 
 /** Each writer puts to its own keys: `k/<writer>/<n>`, payload n. */
@@ -127,5 +127,45 @@ describe("WorkloadRunner", () => {
     expect(all[1]).toMatchObject({ outcome: "fail", writes: [{ key: "k/0/1", digest: UNKNOWN_DIGEST }], error: "refused k/0/1" });
     expect(all[2]).toMatchObject({ outcome: "info", writes: [{ key: "k/0/2", digest: UNKNOWN_DIGEST }], error: "timeout on k/0/2" });
     for (const e of all) expect(e.completeAt).toBeGreaterThanOrEqual(e.invokeAt);
+  });
+});
+
+describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
+  it("an info write keeps the digest of the value the client meant to send", async () => {
+    const clients = fakeClients(() => "info");
+    const open = async () => ({ ...(await clients.open()), intended: async (op: WorkloadOp<number>) => op.keys.map((key) => ({ key, digest: `d${op.payload}` })) });
+    const clock = new DrillClock();
+    const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
+    const runner = new WorkloadRunner(new CountingSource(), open, ledger, clock, { writers: 1, maxOps: 2, maxMs: 60_000 });
+    await runner.start();
+    await runner.completedAtLeast(2);
+    await runner.stop();
+    await ledger.close();
+    const all = (await readFile(ledger.path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    expect(all.map((e) => [e.outcome, e.writes[0]!.digest])).toEqual([
+      ["info", "d0"],
+      ["info", "d1"],
+    ]);
+  });
+
+  it("a writer whose node stops answering backs off and gives up instead of spinning to the op cap", async () => {
+    const { runner, entries } = await setup({ writers: 2, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"));
+    const started = Date.now();
+    await runner.start();
+    await runner.completedAtLeast(Number.MAX_SAFE_INTEGER); // resolves when every writer has given up
+    const stats = await runner.stop();
+    expect(stats.gaveUp).toBe(2);
+    expect(stats.invoked).toBe(2 * GIVE_UP_AFTER_UNANSWERED);
+    expect(await entries()).toHaveLength(2 * GIVE_UP_AFTER_UNANSWERED);
+    expect(Date.now() - started).toBeGreaterThan(1_000); // it paused between attempts
+  });
+
+  it("stop() cuts a back-off pause short", async () => {
+    const { runner } = await setup({ writers: 1, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"));
+    await runner.start();
+    await runner.completedAtLeast(12); // deep into the back-off: pauses of a second
+    const asked = Date.now();
+    await runner.stop();
+    expect(Date.now() - asked).toBeLessThan(500);
   });
 });

@@ -1,0 +1,196 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import type { Sender } from "@questdb/nodejs-client";
+import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
+import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import type { RecordFile } from "../../harness/records.ts";
+import type { PhaseProgress } from "../../harness/progress.ts";
+import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { removeVolume } from "../../harness/runtime/resources.ts";
+import { engineErrors } from "../../protocols/pg-wire.ts";
+import { QDB_TABLES, canonicalRowText, questdbDataset, rowKey, type QdbOp, type QdbRow } from "../../generators/questdb.ts";
+import { QDB_ROOT, type StartedQuestDb } from "./container.ts";
+import { CANONICAL_COLUMNS, createTableSql, keyWrites, walState, writeBatch, type WalRow } from "./wire.ts";
+
+const DRILL_TABLES = QDB_TABLES.map((t) => t.name);
+
+/** A running QuestDB server on its own volume: the source of a drill, or a restored node. */
+export class QuestDbNode implements EngineNode<QdbOp> {
+  constructor(
+    readonly qdb: StartedQuestDb,
+    private readonly volume: string,
+  ) {}
+
+  get images(): ResolvedImage[] {
+    return [this.qdb.image];
+  }
+
+  async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
+    const client = await this.qdb.client();
+    let ilp: Sender | undefined;
+    try {
+      for (const t of QDB_TABLES) await client.query(createTableSql(t));
+      let records = 0;
+      for (const batch of questdbDataset(dataset.seed, dataset.rows)) {
+        const invokeAt = ledger.clock.now();
+        await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), batch.table, batch.rows);
+        ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(batch.table, batch.rows) });
+        records += batch.rows.length;
+        progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
+      }
+      await this.waitForWal(client, 300_000);
+      const bytes = await this.qdb.exec(["du", "-sb", `${QDB_ROOT}/db`]);
+      return { records, bytes: Number(bytes.output.trim().split(/\s+/)[0]) || undefined };
+    } finally {
+      await ilp?.close().catch(() => undefined);
+      await client.end();
+    }
+  }
+
+  /**
+   * Waits until the WAL tables among `tables` (the drill's by default) have applied their WAL, bounded. A suspended
+   * table will not apply anything more: it throws, unless `readAnyway`, which also returns at the deadline (the
+   * canonical read then takes what is served, and the oracle and the invariant say what is missing).
+   */
+  async waitForWal(client: pg.Client, timeoutMs: number, opts: { readAnyway?: boolean; tables?: string[] } = {}): Promise<WalRow[]> {
+    const tables = opts.tables ?? DRILL_TABLES;
+    const deadline = Date.now() + timeoutMs;
+    let last: WalRow[] = [];
+    while (Date.now() < deadline) {
+      last = (await walState(client)).filter((w) => tables.includes(w.name));
+      const suspended = last.filter((w) => w.suspended);
+      if (suspended.length && opts.readAnyway) return last;
+      if (suspended.length) throw new Error(`WAL table(s) suspended: ${suspended.map((w) => w.name).join(", ")}`);
+      if (last.every((w) => w.writerTxn === w.sequencerTxn)) return last;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (opts.readAnyway) return last;
+    throw new Error(`WAL not applied within ${timeoutMs} ms: ${last.map((w) => `${w.name} ${w.writerTxn}/${w.sequencerTxn}`).join(", ")}`);
+  }
+
+  async openWorkloadClient(): Promise<QuestDbWorkloadClient> {
+    return new QuestDbWorkloadClient(await this.qdb.client({ queryTimeoutMs: 30_000 }), () => this.qdb.ilp());
+  }
+
+  /**
+   * The drill tables (and only those), slice by slice of the designated timestamp. The server's own errors (a
+   * partition listed in `_txn` but missing on disk) are `EngineError`s: a finding about the restore. An absent table
+   * is no records: the oracle counts what is missing.
+   */
+  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
+    const client = await this.qdb.client();
+    await engineErrors(async () => {
+      await this.waitForWal(client, 120_000, { readAnyway: true });
+      for (const t of QDB_TABLES) {
+        let range;
+        try {
+          range = (await client.query<{ lo: string | null; hi: string | null }>(`SELECT cast(min(ts) AS LONG) AS lo, cast(max(ts) AS LONG) AS hi FROM ${t.name}`)).rows[0];
+        } catch (err) {
+          if (/table does not exist/i.test((err as Error).message)) continue;
+          throw err;
+        }
+        if (!range?.lo || !range.hi) continue;
+        // Partition-sized slices: each query is pruned to few partitions and the client never holds more than one.
+        const step = (t.partitionBy === "DAY" ? 24 : 1) * 3_600_000_000;
+        for (let lo = Number(range.lo); lo <= Number(range.hi); lo += step) {
+          const rows = await client.query<Record<string, string | null>>(
+            `SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE ts >= cast(${lo} AS TIMESTAMP) AND ts < cast(${lo + step} AS TIMESTAMP)`,
+          );
+          for (const r of rows.rows) {
+            const text = canonicalFromServer(r);
+            await into.add({ key: rowKey(t, r.id ?? "null"), digest: digestOfText(text), preview: text.slice(0, 160) });
+          }
+          progress.update({ records: into.digest.count });
+        }
+      }
+    }).finally(() => client.end());
+  }
+
+  async probeWrite(): Promise<string> {
+    const client = await this.qdb.client();
+    let ilp: Sender | undefined;
+    try {
+      const ts = Date.UTC(2030, 0, 1) * 1000;
+      const note = `dr-drill probe ${new Date().toISOString()} ✓`;
+      const probe = (id: number): QdbRow => ({ id, sym: "probe", qty: id, price: 0.5, flag: true, note, eventTs: ts, ts });
+      const viaPg = QDB_TABLES.find((t) => !t.wal)!;
+      const viaIlp = QDB_TABLES.find((t) => t.protocol === "ilp")!;
+      await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), viaPg, [probe(-1)]);
+      await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), viaIlp, [probe(-2)]);
+      await this.waitForWal(client, 60_000);
+      for (const [t, id] of [[viaPg, -1], [viaIlp, -2]] as const) {
+        const back = await client.query<Record<string, string | null>>(`SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE id = ${id}`);
+        if (back.rows.length !== 1 || canonicalFromServer(back.rows[0]!) !== canonicalRowText(probe(id))) {
+          throw new Error(`wrote ${canonicalRowText(probe(id))} to ${t.name}, read back ${JSON.stringify(back.rows)}`);
+        }
+      }
+      return `inserted a row into ${viaPg.name} over PG wire and one into ${viaIlp.name} over ILP/HTTP, and read both back`;
+    } finally {
+      await ilp?.close().catch(() => undefined);
+      await client.end();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.qdb.stop();
+    await removeVolume(this.volume);
+  }
+}
+
+/** The canonical text of a row as the server sent it back (see `canonicalRowText` for the form). */
+export function canonicalFromServer(r: Record<string, string | null>): string {
+  const num = (v: string | null | undefined) => (v === null || v === undefined ? null : String(Number(v)));
+  const flag = r.flag === "true" || r.flag === "t";
+  return JSON.stringify([r.id ?? null, r.sym ?? null, r.qty ?? null, num(r.price), flag, r.note ?? null, r.event_ts ?? null, r.ts ?? null]);
+}
+
+function digestOfText(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** One writer: a PG-wire session, and an ILP/HTTP sender opened on first use. */
+export class QuestDbWorkloadClient implements WorkloadClient<QdbOp> {
+  private sender: Sender | undefined;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly openSender: () => Promise<Sender>,
+  ) {}
+
+  /**
+   * The digests of the rows about to be sent: QuestDB has no RETURNING, so they are the client's, computed from the
+   * values themselves. A write whose outcome stays unknown then still says which value it may have left.
+   */
+  async intended(op: WorkloadOp<QdbOp>): Promise<KeyWrite[]> {
+    return keyWrites(op.payload.table, op.payload.rows);
+  }
+
+  async apply(op: WorkloadOp<QdbOp>): Promise<KeyWrite[]> {
+    const { table, rows } = op.payload;
+    try {
+      await writeBatch(this.client, async () => (this.sender ??= await this.openSender()), table, rows);
+    } catch (err) {
+      // A sender whose request failed may still hold rows in its buffer: never send them again with the next op.
+      await this.sender?.close().catch(() => undefined);
+      this.sender = undefined;
+      throw err;
+    }
+    return keyWrites(table, rows);
+  }
+
+  /**
+   * Only "table busy" proves a write did not happen: a non-WAL table has one writer, and an INSERT that cannot get it
+   * is refused before writing anything (two PG-wire writers on one non-WAL table meet this often). Anything else is
+   * `info`: QuestDB's PG-wire errors carry no SQLSTATE that means "rolled back", and an ILP/HTTP error may come after
+   * the commit (a time-out).
+   */
+  isDefiniteFailure(err: unknown): boolean {
+    return err instanceof Error && /^table busy \[reason=/.test(err.message);
+  }
+
+  async close(): Promise<void> {
+    await this.sender?.close().catch(() => undefined);
+    await this.client.end();
+  }
+}

@@ -1,0 +1,49 @@
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { CheckResult } from "../../harness/checkers/checker.ts";
+import type { QuestDbArtifact } from "./engine.ts";
+import { majorOf } from "./versions.ts";
+
+/** The checks on a backup before restoring it: what QuestDB's recovery needs, and whether the versions may meet. */
+export async function preflightChecks(artifact: QuestDbArtifact, targetVersion: string): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const cpDir = artifact.checkpointSql === "checkpoint" ? ".checkpoint" : "snapshot";
+  const hasDir = existsSync(join(artifact.dir, cpDir, "db"));
+  results.push({
+    name: "preflight:checkpoint-dir",
+    valid: hasDir,
+    summary: hasDir
+      ? `${cpDir}/db present`
+      : `the backup has no ${cpDir}/ directory: the copy tool skipped it (dot-directories are skipped by globs such as cp <root>/*); QuestDB cannot recover without it`,
+  });
+  if (hasDir) {
+    const meta = artifact.checkpointSql === "checkpoint" ? "_checkpoint_meta.d" : "_snapshot";
+    const hasMeta = existsSync(join(artifact.dir, cpDir, "db", meta));
+    results.push({ name: "preflight:checkpoint-meta", valid: hasMeta, summary: hasMeta ? `${cpDir}/db/${meta} present` : `${cpDir}/db/${meta} missing: the recovery will refuse this backup` });
+    const missing: string[] = [];
+    let tables = 0;
+    for (const entry of await readdir(join(artifact.dir, cpDir, "db"), { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      tables++;
+      for (const f of ["_meta", "_txn", "_cv"]) if (!existsSync(join(artifact.dir, cpDir, "db", entry.name, f))) missing.push(`${entry.name}/${f}`);
+    }
+    results.push({
+      name: "preflight:table-metadata",
+      valid: missing.length === 0 && tables > 0,
+      summary: missing.length === 0 ? `${tables} tables with _meta, _txn and _cv in ${cpDir}/db` : `table metadata missing in ${cpDir}/db: ${missing.slice(0, 10).join(", ")}`,
+      ...(missing.length ? { examples: missing.slice(0, 20) } : {}),
+    });
+  }
+  const sameMajor = majorOf(artifact.sourceVersion) === majorOf(targetVersion);
+  results.push({
+    name: "preflight:version",
+    // The docs allow a restore only within one major; across majors the restore itself decides (refused, migrated
+    // forward, or worse), and the drill reports what happened: a warning, not a verdict.
+    valid: sameMajor ? true : "unknown",
+    summary: sameMajor
+      ? `backup from QuestDB ${artifact.sourceVersion}, target ${targetVersion}: same major version`
+      : `backup from QuestDB ${artifact.sourceVersion} restored into ${targetVersion}: another major version, which the docs do not support`,
+  });
+  return results;
+}

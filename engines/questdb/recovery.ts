@@ -1,0 +1,97 @@
+import type { RestoreAttempt } from "../../harness/engine.ts";
+
+/**
+ * What a restore attempt showed, from observations only: whether `_restore` was in the root before the start and after
+ * it, and QuestDB's own log lines. Nothing here infers a recovery that was not seen.
+ */
+
+/**
+ * The line QuestDB logs once the `_restore` recovery has finished, found by restoring real checkpoint backups with
+ * 8.2.0, 9.2.3 and 9.3.4 (e.g. `… I i.q.c.DatabaseCheckpointAgent checkpoint recovered [metaFilesCount=28,
+ * walFilesCount=1, symbolFilesCount=12]`); it follows `starting checkpoint recovery [trigger=file]`.
+ */
+export const RECOVERED_LINE = /DatabaseCheckpointAgent checkpoint recovered \[[^\]]*\]/;
+/** Logged instead when the root has a checkpoint but no trigger: the server starts on the files as they are. */
+export const SKIPPED_LINE = /DatabaseCheckpointAgent skipping recovery from checkpoint \[[^\]]*\]/;
+
+/** The first line of `log` matching `pattern`, verbatim. */
+export function logLine(log: string, pattern: RegExp): string | undefined {
+  return log.split("\n").map((l) => l.trim()).find((l) => pattern.test(l));
+}
+
+/** The message part of a log line: without its timestamp, level and logger. */
+function message(line: string, pattern: RegExp): string {
+  return pattern.exec(line)?.[0].replace(/^DatabaseCheckpointAgent /, "") ?? line;
+}
+
+export interface StartObservations {
+  triggerBefore: boolean;
+  triggerAfter: boolean;
+  /** The server log from its start. */
+  log: string;
+}
+
+/** A server that came up: what the trigger and the log say, and whether that is the restore asked for. */
+export function startedAttempt(o: StartObservations): Pick<RestoreAttempt, "ok" | "summary" | "observed"> & { toolErrors: string[] } {
+  const recovered = logLine(o.log, RECOVERED_LINE);
+  const skipped = logLine(o.log, SKIPPED_LINE);
+  const observed = [
+    o.triggerBefore ? "_restore present before the start" : "no _restore before the start",
+    o.triggerAfter ? "_restore still present after the start" : o.triggerBefore ? "_restore gone after the start" : "no _restore after the start",
+    ...(recovered ? [`log: ${recovered}`] : []),
+    ...(skipped ? [`log: ${skipped}`] : []),
+    ...(!recovered && !skipped ? ["no checkpoint recovery line in the server log"] : []),
+  ];
+  if (!o.triggerBefore) {
+    return {
+      ok: true,
+      summary: `no _restore trigger: the server started on the raw copy, no recovery requested${skipped ? ` (log: ${message(skipped, SKIPPED_LINE)})` : ""}`,
+      observed,
+      toolErrors: [],
+    };
+  }
+  if (o.triggerAfter) {
+    return {
+      ok: false,
+      summary: `server started but _restore is still in the root: the checkpoint recovery did not run${recovered ? "" : " (no recovery line in its log)"}`,
+      observed,
+      toolErrors: ["_restore still present after the server started: recovery did not run (is cairo.checkpoint.recovery.enabled false?), so it serves the raw copy, not the checkpoint"],
+    };
+  }
+  return {
+    ok: true,
+    summary: recovered
+      ? `server started; recovered from the checkpoint (log: ${message(recovered, RECOVERED_LINE)}); _restore removed`
+      : "server started and _restore was removed, but its log has no checkpoint recovery line",
+    observed,
+    toolErrors: [],
+  };
+}
+
+/** A server that did not come up: its exit, its reason, and whether the trigger is still there for a retry. */
+export function failedAttempt(o: { triggerBefore: boolean; triggerAfter: boolean | undefined; exitCode: number | undefined; logTail: string }): Pick<RestoreAttempt, "ok" | "summary" | "observed"> {
+  const trigger = o.triggerAfter === undefined ? "" : o.triggerAfter ? "; _restore still present" : "; _restore gone";
+  return {
+    ok: false,
+    summary: `server ${o.exitCode === undefined ? "did not come up" : `exited with code ${o.exitCode}`}: ${causeLine(o.logTail)}${trigger}`,
+    observed: [
+      o.triggerBefore ? "_restore present before the start" : "no _restore before the start",
+      o.triggerAfter === undefined ? "_restore after the exit: could not look" : o.triggerAfter ? "_restore still present after the exit" : "_restore gone after the exit",
+    ],
+  };
+}
+
+/** The line of a QuestDB log that says why it stopped: a critical/error line, else an exception, else the last line. */
+export function causeLine(log: string): string {
+  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const patterns = [/^[\w.$]+(Exception|Error): /, / [CE] [\w.-]+ .*(checkpoint|restore|recover)/i, /^\S+ [CE] /, /Exception|could not|cannot|failed/i];
+  for (const p of patterns) {
+    const at = lines.findIndex((l) => p.test(l));
+    if (at < 0) continue;
+    let hit = lines[at]!.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, "");
+    // "Configuration issues:" and the like: the reason is on the next lines, before the stack trace.
+    if (hit.endsWith(":")) hit += " " + lines.slice(at + 1, at + 4).filter((l) => !l.startsWith("at ")).join(" ");
+    return hit;
+  }
+  return lines.at(-1) ?? "(no output)";
+}

@@ -1,0 +1,51 @@
+import type { CheckResult } from "../checkers/checker.ts";
+import type { OracleFigures } from "../checkers/ledger-oracle.ts";
+import type { Evidence } from "../evidence.ts";
+import { formatMs } from "../progress.ts";
+
+/** The moments on the drill clock that RTO and RPO are measured between (docs/evidence.md, "RTO and RPO"). */
+export interface Moments {
+  /** The last acknowledged write before the source was lost: the disaster, as far as data is concerned. */
+  disasterAt?: number;
+  /** Destroying the source began. */
+  destroyAt?: number;
+  /** The restored node was up and serving. */
+  restoredAt?: number;
+  /** How long the first write on the restored node took, when it succeeded. */
+  probeMs?: number;
+  /** Reading back and checking the restored state. */
+  verifyMs?: number;
+}
+
+/**
+ * RTO: destroy → restored node serving, plus its first write; only for a drill that recovered (every check held).
+ * RPO: disaster → newest acknowledged write that survived. Lost writes: the oracle's two counts, apart.
+ */
+export function measure(m: Moments, oracle: OracleFigures | null, recovered: boolean): Evidence["achieved"] {
+  const rtoMs = recovered && m.destroyAt !== undefined && m.restoredAt !== undefined && m.probeMs !== undefined ? m.restoredAt - m.destroyAt + m.probeMs : null;
+  const newest = oracle?.newestSurvivingAck;
+  // The oracle reads ledger times to the microsecond: compare at that precision.
+  const rpoMs = m.disasterAt !== undefined && newest !== undefined ? Math.max(0, Math.round((m.disasterAt - newest) * 1000) / 1000) : null;
+  return {
+    rtoMs,
+    verifyMs: m.verifyMs ?? null,
+    rpoMs,
+    writesLost: oracle ? { insideRecoveryPoint: oracle.lostInsideRecoveryPoint, afterRecoveryPoint: oracle.ackedLostAfterRecoveryPoint } : null,
+  };
+}
+
+/** A check per target: a drill that misses one fails. */
+export function targetChecks(achieved: Evidence["achieved"], targets: Evidence["targets"]): CheckResult[] {
+  const checks: CheckResult[] = [];
+  if (targets.rtoMs !== undefined) {
+    const { rtoMs } = achieved;
+    const met = rtoMs !== null && rtoMs <= targets.rtoMs;
+    checks.push({ name: "rto-target", valid: met, summary: rtoMs === null ? `not recovered: RTO target ${formatMs(targets.rtoMs)} missed` : `RTO ${formatMs(rtoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rtoMs)}` });
+  }
+  if (targets.rpoMs !== undefined) {
+    const { rpoMs } = achieved;
+    const met = rpoMs !== null && rpoMs <= targets.rpoMs;
+    checks.push({ name: "rpo-target", valid: met, summary: rpoMs === null ? `RPO unknown: target ${formatMs(targets.rpoMs)} not proven` : `RPO ${formatMs(rpoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rpoMs)}` });
+  }
+  return checks;
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { runDrill, type DrillOptions, type DrillResult } from "../../harness/drill.ts";
+import type { LedgerEntry } from "../../harness/ledger.ts";
+import { junitXml } from "../../harness/report/text-reports.ts";
+import { runVerdict, RUN_EVIDENCE_SCHEMA, type RunEvidence } from "../../harness/report/run-evidence.ts";
+import { MemoryEngine, corruptValue, dropKeys, engineOption, type MemoryArtifact, type MemoryEngineOptions, type MemoryNode, type MemoryOp } from "../../engines/memory/index.ts";
+import { makeTempDir } from "./support.ts";
+
+const UNDER_LOAD = { writers: 2, maxOps: 400, maxMs: 10_000, leadInOps: 50, tailMs: 30 };
+const quiet = { line: () => undefined };
+
+/** One drill of the in-process engine: the whole lifecycle, no Docker. */
+async function drill(opts: Partial<DrillOptions<MemoryOp, MemoryNode, MemoryArtifact>> & { engine?: MemoryEngine; options?: MemoryEngineOptions } = {}): Promise<DrillResult> {
+  const { options, ...rest } = opts;
+  return runDrill({
+    scenario: "unit",
+    engine: new MemoryEngine("1", options),
+    rows: 300,
+    seed: 7,
+    reportsDir: await makeTempDir(),
+    replayCommand: (seed) => `replay ${seed}`,
+    sink: quiet,
+    ...rest,
+  });
+}
+
+function run(...drills: DrillResult[]): RunEvidence {
+  const evidence = drills.map((d) => d.evidence);
+  const at = new Date().toISOString();
+  return { schema: RUN_EVIDENCE_SCHEMA, runId: "r", startedAt: at, endedAt: at, tool: { name: "dr-drill", version: "0" }, initiator: evidence[0]!.initiator, targets: {}, verdict: runVerdict(evidence), counts: { drills: 1, passed: 0, failed: 0, unknown: 0 }, matrix: null, weakCredentials: [], drills: evidence };
+}
+
+const check = (r: DrillResult, name: string) => r.evidence.checks.find((c) => c.name === name);
+
+describe("drill lifecycle: verdicts and expectations", () => {
+  it("a clean drill passes with exact equivalence, an RTO, and an RPO of zero", async () => {
+    const r = await drill();
+    expect(r.evidence.verdict).toBe("pass");
+    expect(r.evidence.expectation).toMatchObject({ outcome: "pass", met: true, observed: "passed" });
+    expect(check(r, "exact-equivalence")?.valid).toBe(true);
+    expect(r.evidence.achieved.rtoMs).toBeGreaterThan(0);
+    expect(r.evidence.achieved.rpoMs).toBe(0);
+    expect(r.evidence.achieved.writesLost).toEqual({ insideRecoveryPoint: 0, afterRecoveryPoint: 0 });
+  });
+
+  it("under load, writes after the recovery point are counted apart and do not fail the drill", async () => {
+    const r = await drill({ workload: UNDER_LOAD });
+    expect(r.evidence.verdict).toBe("pass");
+    expect(r.evidence.workload?.ok).toBeGreaterThan(UNDER_LOAD.leadInOps);
+    expect(r.evidence.achieved.writesLost?.insideRecoveryPoint).toBe(0);
+    expect(r.evidence.achieved.writesLost?.afterRecoveryPoint).toBeGreaterThan(0);
+    expect(r.evidence.achieved.rpoMs).toBeGreaterThan(0);
+  });
+
+  it("a detected fault meets its expectation, naming the check that caught it", async () => {
+    const r = await drill({ faults: [dropKeys(10)] });
+    expect(r.evidence.verdict).toBe("fail");
+    expect(r.evidence.expectation).toMatchObject({ outcome: "detects", met: true, observed: "detected" });
+    expect(r.evidence.faults).toMatchObject([{ fault: "drop-keys", expected: "detects", observed: "detected" }]);
+    expect(junitXml(run(r))).toContain('failures="0"');
+  });
+
+  it("a missed fault is a failure everywhere: expectation, run verdict and junit", async () => {
+    const r = await drill({ faults: [engineOption("does-nothing", { outcome: "detects", by: [{ check: "ledger-oracle" }] })] });
+    expect(r.evidence.verdict).toBe("pass");
+    expect(r.evidence.expectation).toMatchObject({ met: false, observed: "missed", why: expect.stringMatching(/MISSED/) });
+    expect(runVerdict([r.evidence])).toBe("fail");
+    expect(junitXml(run(r))).toMatch(/failures="1"[\s\S]*<failure message="pass: the fault was MISSED/);
+  });
+
+  it("a fault caught for another reason than stated does not meet the expectation", async () => {
+    const r = await drill({ faults: [corruptValue({ outcome: "detects", by: [{ check: "ledger-oracle", reason: "lost" }] })] });
+    expect(r.evidence.verdict).toBe("fail");
+    expect(r.evidence.expectation).toMatchObject({ met: false, why: expect.stringMatching(/not for the stated reason.*corrupt/) });
+  });
+
+  it("a loud refusal with the backup untouched meets a refuses expectation", async () => {
+    const options = { refuseRestore: "FATAL: database files are incompatible with server" };
+    const r = await drill({ options, faults: [engineOption("incompatible", { outcome: "refuses", reason: "incompatible" })] });
+    expect(r.evidence.expectation).toMatchObject({ met: true, observed: "refused" });
+    expect(check(r, "artifact-untouched")?.valid).toBe(true);
+    expect(r.evidence.achieved.rtoMs).toBeNull();
+  });
+
+  it("a crash of dr-drill during the restore is undecided, never a detection", async () => {
+    const r = await drill({ options: { crashIn: "restore" }, faults: [dropKeys(10)] });
+    expect(r.evidence.verdict).toBe("unknown");
+    expect(r.evidence.expectation).toMatchObject({ met: false, observed: "undecided" });
+    expect(r.evidence.reasons[0]).toMatch(/^restore failed: connect ENOENT/);
+    expect(runVerdict([r.evidence])).toBe("unknown");
+    expect(junitXml(run(r))).toMatch(/<failure message="unknown: undecided/);
+  });
+
+  it("a crash during the backup of a fault drill is undecided too", async () => {
+    const r = await drill({ options: { crashIn: "backup" }, faults: [dropKeys(10)] });
+    expect(r.evidence).toMatchObject({ verdict: "unknown", expectation: { met: false } });
+  });
+
+  it("a crashing checker is unknown while the other checkers keep their results", async () => {
+    const r = await drill({ options: { crashIn: "invariants" } });
+    expect(check(r, "invariants")).toMatchObject({ valid: "unknown", summary: expect.stringMatching(/checker crashed/) });
+    expect(check(r, "ledger-oracle")?.valid).toBe(true);
+    expect(r.evidence.verdict).toBe("unknown");
+  });
+
+  it("an error the restored engine returns while read is a failed check with its words, not a crash", async () => {
+    const r = await drill({ options: { readError: "Partition '2024-01-01' does not exist in table 'trades'" } });
+    expect(r.evidence.verdict).toBe("fail");
+    expect(check(r, "read-back")).toMatchObject({ valid: false, summary: expect.stringMatching(/Partition '2024-01-01' does not exist/) });
+    expect(check(r, "ledger-oracle")?.valid).toBe("unknown");
+  });
+
+  it("a torn copy under load is caught by the cut check of a point-in-time promise", async () => {
+    const r = await drill({ options: { tornCopyPauseMs: 40 }, workload: UNDER_LOAD });
+    const oracle = check(r, "ledger-oracle");
+    expect(oracle?.valid).toBe(false);
+    expect(oracle?.summary).toMatch(/torn-cut/);
+    expect(r.evidence.verdict).toBe("fail");
+  });
+
+  it("the same torn copy passes when the engine only promises per-key consistency", async () => {
+    const r = await drill({ options: { tornCopyPauseMs: 40, records: { consistency: "per-key" } }, workload: UNDER_LOAD });
+    expect(check(r, "ledger-oracle")?.valid).toBe(true);
+    expect(r.evidence.scope.consistency).toBe("per-key");
+  });
+
+  it("a backup that fails first and succeeds on retry meets a restores expectation naming the failure", async () => {
+    const fault = { ...engineOption("copy-breaks", { outcome: "restores", failedBackups: ["copy interrupted"] }), backupAttempts: 2 };
+    const r = await drill({ options: { failingBackups: 1 }, faults: [fault], workload: UNDER_LOAD });
+    expect(r.evidence.backup.failedAttempts).toEqual([expect.stringMatching(/copy interrupted/)]);
+    expect(r.evidence.expectation).toMatchObject({ met: true, observed: "restored" });
+    expect(r.evidence.deviations).toContain("backup needed 2 attempts");
+  });
+});
+
+describe("drill lifecycle: seams", () => {
+  it("an offline backup drains the writers, reads the source before the stop, and restores it exactly", async () => {
+    const r = await drill({ options: { backupMode: "offline" }, workload: UNDER_LOAD });
+    expect(r.evidence.backup.mode).toBe("offline");
+    expect(check(r, "exact-equivalence")?.valid).toBe(true);
+    expect(r.evidence.achieved.writesLost).toEqual({ insideRecoveryPoint: 0, afterRecoveryPoint: 0 });
+    const ledger = (await readFile(`${r.dir}/ledger.jsonl`, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const backupStart = Date.parse(r.evidence.scope.recoveryPoint.backupStartedAt) - Date.parse(r.evidence.startedAt);
+    expect(ledger.filter((e) => e.invokeAt > backupStart + 1)).toEqual([]);
+  });
+
+  it("a node of several containers lists every image in the evidence", async () => {
+    const images = [
+      { ref: "postgres:15", id: "sha256:aa", source: "official" as const },
+      { ref: "mongo:7", id: "sha256:bb", source: "official" as const },
+    ];
+    const r = await drill({ options: { images } });
+    expect(r.evidence.scope.images.map((i) => i.ref)).toEqual(["postgres:15", "mongo:7"]);
+    expect(r.evidence.scope.restoreTarget.images).toHaveLength(2);
+  });
+
+  it("an interrupted drill stops, says so, and leaves evidence marked interrupted", async () => {
+    const interrupt = new AbortController();
+    const slow = { ...UNDER_LOAD, maxOps: 1_000_000, maxMs: 60_000, leadInOps: 1_000_000 };
+    setTimeout(() => interrupt.abort("SIGINT"), 200);
+    const started = Date.now();
+    const r = await drill({ workload: slow, signal: interrupt.signal });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.evidence).toMatchObject({ verdict: "unknown", interrupted: "interrupted by SIGINT", expectation: { met: false } });
+    expect(r.evidence.phases.at(-1)).toMatchObject({ name: "backup", counts: { error: "interrupted by SIGINT" } });
+  });
+});
+
+describe("drill lifecycle: evidence", () => {
+  it("every verdict path writes evidence that matches the JSON Schema", async () => {
+    const schema = JSON.parse(await readFile("schemas/run-evidence.schema.json", "utf8"));
+    const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile({ $schema: schema.$schema, $defs: schema.$defs, $ref: "#/$defs/drill" });
+    const paths = [
+      await drill({ workload: UNDER_LOAD }),
+      await drill({ faults: [dropKeys(5)] }),
+      await drill({ options: { crashIn: "restore" } }),
+      await drill({ options: { refuseRestore: "refused" }, faults: [engineOption("refused", { outcome: "refuses", reason: "refused" })] }),
+      await drill({ options: { failingBackups: 1 }, faults: [{ ...engineOption("retry", { outcome: "restores", failedBackups: ["copy"] }), backupAttempts: 2 }] }),
+    ];
+    for (const r of paths) expect(validate(r.evidence), `${r.evidence.expectation.why}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+  });
+});

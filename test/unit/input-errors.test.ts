@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { drDrill, fakeDocker } from "./cli-process.ts";
+import { makeTempDir } from "./support.ts";
+
+describe("a bad value exits 2 naming where it came from, before Docker is asked anything", () => {
+  let docker: Awaited<ReturnType<typeof fakeDocker>>;
+  beforeAll(async () => (docker = await fakeDocker()));
+  afterAll(() => docker.close());
+
+  async function expectInputError(args: string[], env: NodeJS.ProcessEnv, origin: RegExp) {
+    const { code, stderr } = await drDrill(args, { env: { ...env, DOCKER_HOST: docker.host } });
+    expect(code, stderr).toBe(2);
+    expect(stderr).toMatch(origin);
+    expect(docker.requests).toEqual([]);
+    return stderr;
+  }
+
+  it("--images bogus", async () => {
+    await expectInputError(["run", "--engine", "postgres", "--images", "bogus"], {}, /--images: unknown image mode "bogus"/);
+  });
+
+  it.each([["run", "--engine", "postgres"], ["setup"]])("DR_DRILL_IMAGES=bogus: %s", async (...args) => {
+    const stderr = await expectInputError(args, { DR_DRILL_IMAGES: "bogus" }, /DR_DRILL_IMAGES: unknown image mode "bogus"/);
+    expect(stderr).not.toContain("--images");
+  });
+
+  it("a signing key that cannot be loaded: --signing-key, DR_DRILL_SIGNING_KEY, or the config's signing.privateKey", async () => {
+    const dir = await makeTempDir();
+    const missing = join(dir, "missing.key.pem");
+    await expectInputError(["run", "--engine", "postgres", "--signing-key", missing], {}, /--signing-key: signing key file not found/);
+    await expectInputError(["run", "--engine", "postgres"], { DR_DRILL_SIGNING_KEY: missing }, /DR_DRILL_SIGNING_KEY: signing key file not found/);
+    const notAKey = join(dir, "not-a-key.pem");
+    await writeFile(notAKey, "not a key\n");
+    const config = join(dir, "dr-drill.config.ts");
+    await writeFile(config, `export default { signing: { privateKey: ${JSON.stringify(notAKey)} } };\n`);
+    await expectInputError(["run", "--engine", "postgres", "--config", config], {}, new RegExp(`${config.replace(/[.\\]/g, "\\$&")}: signing.privateKey: `));
+  });
+});
