@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GenericContainer } from "testcontainers";
 import { docker } from "../harness/runtime/docker.ts";
-import { MANAGED_LABEL, RUN_LABEL, createVolume, removeManaged } from "../harness/runtime/resources.ts";
+import { MANAGED_LABEL, RUN_LABEL, createNetwork, createVolume, removeManaged } from "../harness/runtime/resources.ts";
 import { ImageResolver } from "../harness/runtime/images.ts";
 import { postgresImageSpec } from "../engines/postgres/versions.ts";
 import type { RunEvidence } from "../harness/report/run-evidence.ts";
@@ -70,6 +70,27 @@ describe("runtime: nothing is left running", () => {
     } finally {
       await foreign.stop({ timeout: 0 });
       await left.stop({ timeout: 0 }).catch(() => undefined);
+    }
+  });
+
+  it("a node of several containers on a private network: they reach each other by name, cleanup removes the network too", async () => {
+    const image = await new ImageResolver("auto", () => undefined).resolve(postgresImageSpec("15"));
+    const runId = `multi-${Date.now()}`;
+    const labels = { [MANAGED_LABEL]: "true", [RUN_LABEL]: runId };
+    const network = await createNetwork(`dr-drill-${runId}`, labels);
+    const start = (alias: string) => new GenericContainer(image.ref).withLabels(labels).withNetworkMode(network).withNetworkAliases(alias).withEntrypoint(["sleep"]).withCommand(["600"]).start();
+    const [a, b] = await Promise.all([start("files"), start("database")]);
+    try {
+      // One container resolves the other by its alias on the private network.
+      const seen = await a.exec(["getent", "hosts", "database"]);
+      expect(seen.exitCode, seen.output).toBe(0);
+      expect(seen.output).toContain(b.getIpAddress(network));
+      const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+      expect(await docker().listNetworks({ filters })).toHaveLength(1);
+      expect(await removeManaged({ runId })).toMatchObject({ containers: 2, networks: 1 });
+      expect(await docker().listNetworks({ filters })).toHaveLength(0);
+    } finally {
+      await removeManaged({ runId }).catch(() => undefined);
     }
   });
 });
