@@ -150,7 +150,7 @@ export async function runDrill<Payload, Node extends EngineNode<Payload>, Artifa
     const up = restored.node;
     if (up) {
       checked = await phases.run("check", async (p) => {
-        const c = await checkRestored({ node: up, workDir, ledgerPath: ledger.path, window: taken.window, model: target.records, sourceState, invariants: () => target.invariants(up, rt), p });
+        const c = await checkRestored({ node: up, workDir, ledgerPath: ledger.path, window: taken.window, model: { ...target.records, ...(taken.artifact.cutToleranceMs === undefined ? {} : { toleranceMs: taken.artifact.cutToleranceMs }) }, sourceState, invariants: () => target.invariants(up, rt), p });
         moments.verifyMs = p.elapsedMs();
         const keys = c.oracle?.keysChecked ?? 0;
         return { value: c, counts: { records: c.restoredState?.count ?? 0, keys, "keys/s": Math.round(keys / (p.elapsedMs() / 1000)), failed: c.checks.filter((x) => x.valid !== true).length } };

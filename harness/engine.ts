@@ -71,6 +71,11 @@ export interface BackupArtifact extends ArtifactRef {
   finishedAt: number;
   /** Time spent in the engine's special backup mode (QuestDB checkpoint, Memgraph lock), when it has one. */
   specialModeMs?: number;
+  /**
+   * When the backup fixes each part at its own instant inside a span (QuestDB's CHECKPOINT CREATE takes the tables
+   * one by one), how long that span was: the oracle then claims a torn cut only beyond it.
+   */
+  cutToleranceMs?: number;
 }
 
 /**

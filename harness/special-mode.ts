@@ -16,6 +16,8 @@ export interface SpecialModeCopy<T> {
   value: T;
   /** When `enter` returned: the recovery point of a checkpoint-like mode. */
   enteredAt: number;
+  /** How long `enter` took: a mode that fixes the parts one by one fixes them somewhere inside this span. */
+  enterMs: number;
   specialModeMs: number;
 }
 
@@ -47,5 +49,5 @@ export async function copyUnderSpecialMode<T>(steps: SpecialModeSteps<T>, clock:
     const parts = ["error" in copied ? `copy failed: ${copied.error.message}` : "copy done", leaveError ? `${steps.leaveName} FAILED: ${leaveError.message}` : `${steps.leaveName} ran`];
     throw new Error(parts.join("; "));
   }
-  return { value: copied.value, enteredAt, specialModeMs };
+  return { value: copied.value, enteredAt, enterMs: enteredAt - started, specialModeMs };
 }

@@ -14,6 +14,7 @@ import { QDB_ROOT, QDB_UID, QuestDbContainer, type QdbCredentials } from "./cont
 import { cpAll, type CopyTool } from "./copy-tools.ts";
 import { QuestDbNode } from "./node.ts";
 import { preflightChecks } from "./preflight.ts";
+import { copyTablesOneByOne } from "./torn-copy.ts";
 import { failedAttempt, startedAttempt } from "./recovery.ts";
 import { questdbImageSpec, questdbVersion } from "./versions.ts";
 import { scalar, walState } from "./wire.ts";
@@ -33,6 +34,8 @@ export interface QuestDbArtifact extends BackupArtifact {
   checkpointSql: "checkpoint" | "snapshot";
   /** Files created after CREATE and removed again while the copy ran (tolerated, see `copyToStaging`). */
   vanishedDuringCopy: number;
+  /** QuestDB's documented procedure, or a copy of the tables one by one without a checkpoint (`torn-copy.ts`). */
+  procedure: "checkpoint" | "tables-one-by-one";
 }
 
 export interface QuestDbEngineOptions {
@@ -43,6 +46,8 @@ export interface QuestDbEngineOptions {
   restoreTrigger?: boolean;
   /** Attempts at most, retries included; by default 2 when a fault can fix a failed attempt, else 1. */
   maxRestoreAttempts?: number;
+  /** Not QuestDB's procedure: no checkpoint, the tables copied one by one this many ms apart (`torn-copy.ts`). */
+  tablesOneByOneGapMs?: number;
 }
 
 /** One password per process, set through QDB_PG_PASSWORD like any QDB_* property. */
@@ -54,13 +59,12 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
   readonly backupMethod = "checkpoint";
   readonly backupMode = "online";
   /**
-   * Not one instant across tables: `CHECKPOINT CREATE` records each table's transaction in turn ("creating table
-   * checkpoint [table=…]", DatabaseCheckpointAgent), so each table is restored to an instant of its own inside the
-   * CREATE window. A drill under load showed it: `events` held a write invoked 0.9 ms after a `ticks` write was
-   * acknowledged, and that `ticks` write was missing. The core has no per-table cut, so the oracle checks each key:
-   * acknowledged before CREATE → present; invoked after CREATE returned → absent (rules 1-3).
+   * One point in time across tables, to within the time CHECKPOINT CREATE took: it records each table's transaction
+   * in turn ("creating table checkpoint [table=…]", DatabaseCheckpointAgent), so each table is fixed at an instant of
+   * its own inside the CREATE call. A drill under load showed it (`events` held a write invoked 0.9 ms after a
+   * `ticks` write was acknowledged that was missing), so every artifact carries that span as the cut's tolerance.
    */
-  readonly records: RecordModel = { consistency: "per-key" };
+  readonly records: RecordModel = { consistency: "point-in-time" };
 
   constructor(
     readonly version: string,
@@ -83,12 +87,17 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
 
   async backup(node: QuestDbNode, dir: string, rt: DrillRuntime): Promise<QuestDbArtifact> {
     const { checkpointSql } = questdbVersion(this.version);
+    if (this.options.tablesOneByOneGapMs !== undefined) {
+      const { tables } = await copyTablesOneByOne(node, dir, rt, this.options.tablesOneByOneGapMs);
+      const tool = `tables copied one by one, ${this.options.tablesOneByOneGapMs} ms apart, server frozen for each (no checkpoint): ${tables.length} table directories`;
+      return { dir, method: this.backupMethod, tool, finishedAt: rt.clock.now(), sourceVersion: this.version, sourceBuild: "", checkpointSql, vanishedDuringCopy: 0, procedure: "tables-one-by-one" };
+    }
     const [enter, leave] = checkpointSql === "checkpoint" ? ["CHECKPOINT CREATE", "CHECKPOINT RELEASE"] : ["SNAPSHOT PREPARE", "SNAPSHOT COMPLETE"];
     const copyTool = this.options.copyTool ?? cpAll;
     const client = await node.qdb.client();
     try {
       const sourceBuild = await scalar(client, "SELECT build()");
-      const { value, enteredAt, specialModeMs } = await copyUnderSpecialMode(
+      const { value, enteredAt, enterMs, specialModeMs } = await copyUnderSpecialMode(
         {
           enterName: enter,
           leaveName: leave,
@@ -110,10 +119,12 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
         tool: `${enter}/${leave} + ${copyTool.name} (${sourceBuild})`,
         finishedAt: enteredAt,
         specialModeMs,
+        cutToleranceMs: enterMs,
         sourceVersion: this.version,
         sourceBuild,
         checkpointSql,
         vanishedDuringCopy: value.vanished,
+        procedure: "checkpoint",
       };
     } finally {
       await client.end().catch(() => undefined);

@@ -200,3 +200,21 @@ export function releaseAfterFailedCopy(bytes = 4 * 1024 * 1024): QuestDbFault {
     },
   };
 }
+
+/**
+ * Not QuestDB's procedure: the tables copied one by one, seconds apart, while ingestion goes on (each with the server
+ * frozen, so each table restores), then started without `_restore`. Every table is readable and every key on its own
+ * looks plausible; only the cut check across tables can fail it, and it must, for that reason.
+ */
+export function tablesCopiedOneByOne(gapMs = 1_000): QuestDbFault {
+  return {
+    name: "torn-copy",
+    description: `tables copied one at a time, ${gapMs} ms apart, without a checkpoint, while ingestion goes on; restored without _restore`,
+    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "torn-cut" }] },
+    engineOptions: { tablesOneByOneGapMs: gapMs, restoreTrigger: false },
+    async apply() {
+      return { fault: "tables-copied-one-by-one", target: "db/", detail: { gapMs, checkpoint: false, restoreTrigger: false } };
+    },
+  };
+}
+

@@ -19,7 +19,7 @@ const DRILL_TABLES = QDB_TABLES.map((t) => t.name);
 export class QuestDbNode implements EngineNode<QdbOp> {
   constructor(
     readonly qdb: StartedQuestDb,
-    private readonly volume: string,
+    readonly volume: string,
   ) {}
 
   get images(): ResolvedImage[] {

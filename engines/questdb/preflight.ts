@@ -7,36 +7,59 @@ import { majorOf } from "./versions.ts";
 
 /** The checks on a backup before restoring it: what QuestDB's recovery needs, and whether the versions may meet. */
 export async function preflightChecks(artifact: QuestDbArtifact, targetVersion: string): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
+  if (artifact.procedure === "tables-one-by-one") return [rawCopyWarning(), await tableMetadata(artifact.dir, "db"), versionCheck(artifact, targetVersion)];
+  return [...(await checkpointChecks(artifact)), versionCheck(artifact, targetVersion)];
+}
+
+async function checkpointChecks(artifact: QuestDbArtifact): Promise<CheckResult[]> {
   const cpDir = artifact.checkpointSql === "checkpoint" ? ".checkpoint" : "snapshot";
   const hasDir = existsSync(join(artifact.dir, cpDir, "db"));
-  results.push({
+  const dirCheck: CheckResult = {
     name: "preflight:checkpoint-dir",
     valid: hasDir,
     summary: hasDir
       ? `${cpDir}/db present`
       : `the backup has no ${cpDir}/ directory: the copy tool skipped it (dot-directories are skipped by globs such as cp <root>/*); QuestDB cannot recover without it`,
-  });
-  if (hasDir) {
-    const meta = artifact.checkpointSql === "checkpoint" ? "_checkpoint_meta.d" : "_snapshot";
-    const hasMeta = existsSync(join(artifact.dir, cpDir, "db", meta));
-    results.push({ name: "preflight:checkpoint-meta", valid: hasMeta, summary: hasMeta ? `${cpDir}/db/${meta} present` : `${cpDir}/db/${meta} missing: the recovery will refuse this backup` });
-    const missing: string[] = [];
-    let tables = 0;
-    for (const entry of await readdir(join(artifact.dir, cpDir, "db"), { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      tables++;
-      for (const f of ["_meta", "_txn", "_cv"]) if (!existsSync(join(artifact.dir, cpDir, "db", entry.name, f))) missing.push(`${entry.name}/${f}`);
-    }
-    results.push({
-      name: "preflight:table-metadata",
-      valid: missing.length === 0 && tables > 0,
-      summary: missing.length === 0 ? `${tables} tables with _meta, _txn and _cv in ${cpDir}/db` : `table metadata missing in ${cpDir}/db: ${missing.slice(0, 10).join(", ")}`,
-      ...(missing.length ? { examples: missing.slice(0, 20) } : {}),
-    });
+  };
+  if (!hasDir) return [dirCheck];
+  const meta = artifact.checkpointSql === "checkpoint" ? "_checkpoint_meta.d" : "_snapshot";
+  const hasMeta = existsSync(join(artifact.dir, cpDir, "db", meta));
+  return [
+    dirCheck,
+    { name: "preflight:checkpoint-meta", valid: hasMeta, summary: hasMeta ? `${cpDir}/db/${meta} present` : `${cpDir}/db/${meta} missing: the recovery will refuse this backup` },
+    await tableMetadata(artifact.dir, join(cpDir, "db")),
+  ];
+}
+
+/** Every table directory under `rel` has the files QuestDB opens a table with. */
+async function tableMetadata(artifactDir: string, rel: string): Promise<CheckResult> {
+  const missing: string[] = [];
+  let tables = 0;
+  for (const entry of await readdir(join(artifactDir, rel), { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    tables++;
+    for (const f of ["_meta", "_txn", "_cv"]) if (!existsSync(join(artifactDir, rel, entry.name, f))) missing.push(`${entry.name}/${f}`);
   }
+  return {
+    name: "preflight:table-metadata",
+    valid: missing.length === 0 && tables > 0,
+    summary: missing.length === 0 ? `${tables} tables with _meta, _txn and _cv in ${rel}` : `table metadata missing in ${rel}: ${missing.slice(0, 10).join(", ")}`,
+    ...(missing.length ? { examples: missing.slice(0, 20) } : {}),
+  };
+}
+
+/** A copy without a checkpoint gives QuestDB nothing to recover to: whether the whole is consistent, only the oracle can tell. */
+function rawCopyWarning(): CheckResult {
+  return {
+    name: "preflight:procedure",
+    valid: "unknown",
+    summary: "the tables were copied one by one without a checkpoint: QuestDB serves each table as copied; whether they form one point in time is for the oracle to decide",
+  };
+}
+
+function versionCheck(artifact: QuestDbArtifact, targetVersion: string): CheckResult {
   const sameMajor = majorOf(artifact.sourceVersion) === majorOf(targetVersion);
-  results.push({
+  return {
     name: "preflight:version",
     // The docs allow a restore only within one major; across majors the restore itself decides (refused, migrated
     // forward, or worse), and the drill reports what happened: a warning, not a verdict.
@@ -44,6 +67,5 @@ export async function preflightChecks(artifact: QuestDbArtifact, targetVersion: 
     summary: sameMajor
       ? `backup from QuestDB ${artifact.sourceVersion}, target ${targetVersion}: same major version`
       : `backup from QuestDB ${artifact.sourceVersion} restored into ${targetVersion}: another major version, which the docs do not support`,
-  });
-  return results;
+  };
 }

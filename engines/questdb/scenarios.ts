@@ -1,7 +1,7 @@
 import type { WorkloadPlan } from "../../harness/drill.ts";
 import { drillScenario, versionMatrixScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
 import { QuestDbEngine, type QuestDbEngineOptions } from "./engine.ts";
-import { backupWithoutCheckpointDir, failedRestoreThenRetry, recoveryDisabled, releaseAfterFailedCopy, type QuestDbFault } from "./faults.ts";
+import { backupWithoutCheckpointDir, failedRestoreThenRetry, recoveryDisabled, releaseAfterFailedCopy, tablesCopiedOneByOne, type QuestDbFault } from "./faults.ts";
 import { QUESTDB_VERSIONS, majorOf } from "./versions.ts";
 
 const METHODS = ["checkpoint"];
@@ -69,6 +69,13 @@ export const QUESTDB_SCENARIOS: Scenario[] = [
     methods: METHODS,
     workload: questdbWorkload,
     build: (req) => withFault(req, releaseAfterFailedCopy()),
+  }),
+  drillScenario({
+    name: "torn-copy",
+    description: "no checkpoint: the tables copied one by one, a second apart, under ingestion; every table restores, and the cut check must fail it",
+    methods: METHODS,
+    workload: (writers) => ({ ...questdbWorkload(writers), maxMs: 600_000 }),
+    build: (req) => withFault(req, tablesCopiedOneByOne()),
   }),
   versionMatrixScenario({
     name: "matrix",

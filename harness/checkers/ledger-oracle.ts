@@ -23,6 +23,11 @@ export type Consistency = "point-in-time" | "prefix-per-stream" | "per-key";
 export interface RecordModel {
   consistency: Consistency;
   duplicates?: "allowed" | "forbidden";
+  /**
+   * A backup that fixes each part at its own instant inside a short span (QuestDB's CHECKPOINT CREATE takes the tables
+   * one after another) promises one cut only to within that span: a tear no longer than this is not claimed.
+   */
+  toleranceMs?: number;
 }
 
 /**
@@ -52,6 +57,8 @@ export interface TornCut {
 
 export interface CutFigures {
   consistency: Consistency;
+  /** The span within which the backup promised its cut (0: one instant). */
+  toleranceMs: number;
   /** Groups checked for a cut (a key alone cannot be torn and is not counted). */
   groups: number;
   tornGroups: number;
@@ -197,7 +204,7 @@ export async function checkAgainstLedger(opts: {
     infoRecovered: 0,
     newestSurvivingAck: undefined,
     duplicatesSeen: 0,
-    cut: { consistency: model.consistency, groups: 0, tornGroups: 0, untimedKeys: 0 },
+    cut: { consistency: model.consistency, toleranceMs: model.toleranceMs ?? 0, groups: 0, tornGroups: 0, untimedKeys: 0 },
   };
   const cut = figures.cut;
   const examples: string[] = [];
@@ -213,8 +220,8 @@ export async function checkAgainstLedger(opts: {
     cut.groups++;
     const { name, visible, missing } = group;
     group = undefined;
-    // Equal readings could be either order: only a strict gap is claimed.
-    if (!visible || !missing || visible.at <= missing.at) return;
+    // Equal readings could be either order: only a strict gap beyond the promised span is claimed.
+    if (!visible || !missing || visible.at - missing.at <= (model.toleranceMs ?? 0)) return;
     const torn: TornCut = { group: name, visibleKey: visible.key, visibleInvokeAt: visible.at, missingKey: missing.key, missingCompleteAt: missing.at, byMs: visible.at - missing.at };
     cut.tornGroups++;
     if (!cut.worst || torn.byMs > cut.worst.byMs) cut.worst = torn;

@@ -46,6 +46,7 @@ export async function checkRestored<Payload>(opts: {
   const checks: CheckResult[] = [];
   try {
     restoredState = await readState(opts.node, join(workDir, "restored.tsv"), opts.p);
+    checks.push({ name: "read-back", valid: true, summary: `the restored engine served all its data: ${restoredState.count} records` });
   } catch (err) {
     if (!isEngineError(err)) throw err;
     checks.push({ name: "read-back", valid: false, summary: `the restored engine could not serve its data: ${err.message}` });

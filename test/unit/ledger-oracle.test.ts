@@ -180,7 +180,7 @@ describe("checkAgainstLedger: consistency of the cut", () => {
     expect(result.valid).toBe(false);
     expect(result.figures.violations).toEqual({ ...NO_VIOLATIONS, "torn-cut": 1 });
     expect(result.figures.cut).toEqual({
-      consistency: "point-in-time", groups: 1, tornGroups: 1, untimedKeys: 0,
+      consistency: "point-in-time", toleranceMs: 0, groups: 1, tornGroups: 1, untimedKeys: 0,
       worst: { group: "all keys", visibleKey: "trades/17", visibleInvokeAt: 150, missingKey: "ticks/9", missingCompleteAt: 130, byMs: 20 },
     });
     expect(result.summary).toContain("torn cut: trades/17 holds a write invoked at 150.0 ms while ticks/9 lacks a write acknowledged at 130.0 ms (20.0 ms apart)");
@@ -191,7 +191,14 @@ describe("checkAgainstLedger: consistency of the cut", () => {
   it("passes the same state under per-key, which promises no cut", async () => {
     const result = await runCheck(TORN, TORN_STATE, PER_KEY);
     expect(result.valid).toBe(true);
-    expect(result.figures.cut).toEqual({ consistency: "per-key", groups: 0, tornGroups: 0, untimedKeys: 0 });
+    expect(result.figures.cut).toEqual({ consistency: "per-key", toleranceMs: 0, groups: 0, tornGroups: 0, untimedKeys: 0 });
+  });
+
+  it("does not claim a tear within the span the backup promised, and does beyond it", async () => {
+    // The same 20 ms tear: inside a 25 ms span (a checkpoint taking the tables one by one), outside a 15 ms one.
+    expect((await runCheck(TORN, TORN_STATE, { ...POINT_IN_TIME, toleranceMs: 25 })).valid).toBe(true);
+    const beyond = await runCheck(TORN, TORN_STATE, { ...POINT_IN_TIME, toleranceMs: 15 });
+    expect(beyond.figures.cut).toMatchObject({ toleranceMs: 15, tornGroups: 1, worst: { byMs: 20 } });
   });
 
   it("passes a consistent cut taken while writes were in flight", async () => {

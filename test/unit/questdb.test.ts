@@ -112,15 +112,22 @@ describe("questdb versions", () => {
 });
 
 describe("questdb preflight", () => {
-  async function artifact(files: string[], version = "9.3.4"): Promise<QuestDbArtifact> {
+  async function artifact(files: string[], version = "9.3.4", procedure: QuestDbArtifact["procedure"] = "checkpoint"): Promise<QuestDbArtifact> {
     const dir = await makeTempDir();
     for (const f of files) {
       await mkdir(join(dir, f, ".."), { recursive: true });
       await writeFile(join(dir, f), "");
     }
-    return { dir, method: "checkpoint", tool: "t", finishedAt: 0, sourceVersion: version, sourceBuild: "", checkpointSql: "checkpoint", vanishedDuringCopy: 0 };
+    return { dir, method: "checkpoint", tool: "t", finishedAt: 0, sourceVersion: version, sourceBuild: "", checkpointSql: "checkpoint", vanishedDuringCopy: 0, procedure };
   }
   const complete = [".checkpoint/db/_checkpoint_meta.d", ".checkpoint/db/trades~6/_meta", ".checkpoint/db/trades~6/_txn", ".checkpoint/db/trades~6/_cv", "db/trades~6/_txn"];
+
+  it("a copy of the tables without a checkpoint is left to the oracle, not passed, and its tables are still checked", async () => {
+    const results = await preflightChecks(await artifact(["db/trades~6/_meta", "db/trades~6/_txn", "db/trades~6/_cv", "db/ticks/_meta"], "9.3.4", "tables-one-by-one"), "9.3.4");
+    expect(results.find((r) => r.name === "preflight:procedure")).toMatchObject({ valid: "unknown", summary: expect.stringMatching(/without a checkpoint/) });
+    expect(results.find((r) => r.name === "preflight:table-metadata")).toMatchObject({ valid: false, summary: expect.stringMatching(/ticks\/_txn/) });
+    expect(results.some((r) => r.name === "preflight:checkpoint-dir")).toBe(false);
+  });
 
   it("passes a complete backup for the same major", async () => {
     const checks = await preflightChecks(await artifact(complete), "9.2.3");
