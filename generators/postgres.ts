@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { createHash } from "node:crypto";
 import type { OpSource, WorkloadOp } from "../harness/workload.ts";
+import { deriveSeed } from "../harness/seed.ts";
 import { bytes, decimal, float64, int16, int32, int64, jsonDocument, nastyText, nullable, text, timestamp } from "./values.ts";
 
 /**
@@ -70,11 +71,6 @@ export const ACCOUNTS = { count: 64, initialBalance: 1_000_000 };
 /** Loaded row `index` (0-based) goes to table `index % 3` with id `index + 1`: ids are unique across tables. */
 export function tableOfId(id: number): TableModel {
   return TABLES[(id - 1) % TABLES.length]!;
-}
-
-/** A seed for one (purpose, numbers) combination, so every batch and op is reproducible on its own. */
-export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
-  return createHash("sha256").update([seed, ...parts].join("/")).digest().readUInt32BE(0) & 0x7fffffff;
 }
 
 export interface RowBatch {

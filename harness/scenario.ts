@@ -5,6 +5,7 @@ import type { Expectation } from "./expectation.ts";
 import type { DrillFault } from "./faults.ts";
 import type { ProgressSink } from "./progress.ts";
 import type { ImageMode } from "./runtime/images.ts";
+import { newSeed } from "./seed.ts";
 
 /** One request to run a scenario, from the command line or a test: everything but the engine's own choices. */
 export interface ScenarioRequest {
@@ -77,21 +78,22 @@ function drillOf<Payload, Node extends EngineNode<Payload>, Artifact extends Bac
   setup: DrillSetup<Payload, Node, Artifact>,
 ): Promise<DrillResult> {
   const restoreInto = setup.restoreInto ? setup.restoreInto.version : null;
-  let replayed: ReturnType<ScenarioRequest["replay"]> | undefined;
-  const replayOf = (seed: number) => (replayed ??= req.replay({ seed, version: setup.engine.version, restoreInto }));
+  // The seed is fixed here, not inside the drill, so the replay arguments can name it.
+  const seed = req.seed ?? newSeed();
+  const replay = req.replay({ seed, version: setup.engine.version, restoreInto });
   return runDrill({
     scenario: def.name,
     ...setup,
     expect: expectationOf(setup),
-    seed: req.seed,
+    seed,
     rows: req.rows,
     workload: def.workload && req.writers > 0 ? def.workload(req.writers) : undefined,
     targets: req.targets,
     imageMode: req.images,
     reportsDir: req.reportsDir,
     runId: req.runId,
-    replayCommand: (seed) => replayOf(seed).command,
-    replayArgs: req.seed === undefined ? undefined : (replayOf(req.seed).args ?? undefined),
+    replayCommand: () => replay.command,
+    replayArgs: replay.args ?? undefined,
     keepArtifacts: req.keepArtifacts,
     sink: req.sink,
     signal: req.signal,

@@ -1,22 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type pg from "pg";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, EngineNode, LoadStats, RestoreResult } from "../../harness/engine.ts";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreResult } from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
-import { UNKNOWN_DIGEST, type KeyWrite, type Ledger } from "../../harness/ledger.ts";
-import type { RecordFile } from "../../harness/records.ts";
-import type { PhaseProgress } from "../../harness/progress.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
-import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
-import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
-import { ACCOUNTS, PostgresWorkload, datasetBatches, type PgOp } from "../../generators/postgres.ts";
+import { ACCOUNTS, PostgresWorkload, type PgOp } from "../../generators/postgres.ts";
 import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
-import { ALL_TABLES, INSERT_ACCOUNTS_SQL, INSERT_TRANSFER_SQL, canonicalReadSql, createSchemaSql, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, updateSql } from "./schema.ts";
+import { PostgresNode } from "./node.ts";
 import { postgresImageSpec } from "./versions.ts";
 
 export type PostgresBackupMethod = "physical" | "logical";
@@ -101,7 +95,9 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
       results.push({
         name: "preflight:version",
         // pg_restore reads dumps of older servers; a dump of a newer one may use an archive format it does not know.
-        valid: upgrade ? true : "unknown",
+        // This check does not decide that: the restore does, and the oracle says what came up ("unknown" here would
+        // leave a downgrade that restores every record undecided).
+        valid: true,
         summary: upgrade
           ? `dump from PostgreSQL ${artifact.sourceMajor} restored into ${this.version} (an upgrade: pg_restore reads older dumps)`
           : `dump from PostgreSQL ${artifact.sourceMajor} restored into older ${this.version}: not supported by PostgreSQL, the restore decides`,
@@ -200,169 +196,6 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
   }
 }
 
-export class PostgresNode implements EngineNode<PgOp> {
-  readonly dataDirectory = "/var/lib/postgresql/data";
-
-  constructor(
-    readonly pg: StartedPostgres,
-    private readonly volume: string,
-    private readonly onLoaded: (rows: number) => void,
-  ) {}
-
-  get images(): ResolvedImage[] {
-    return [this.pg.image];
-  }
-
-  async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
-    const client = await this.pg.client();
-    try {
-      await client.query(createSchemaSql());
-      let records = await this.loadStatement(client, ledger, "accounts", INSERT_ACCOUNTS_SQL, []);
-      for (const batch of datasetBatches(dataset.seed, dataset.rows)) {
-        const params = batch.ids.flatMap((id, i) => [id, 1, ...batch.rows[i]!]);
-        records += await this.loadStatement(client, ledger, batch.table.name, insertSql(batch.table, batch.ids.length), params);
-        progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
-      }
-      const size = await client.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
-      this.onLoaded(dataset.rows);
-      return { records, bytes: Number(size.rows[0]!.bytes) };
-    } finally {
-      await client.end();
-    }
-  }
-
-  /** One autocommit statement, acknowledged when it returns: one ledger entry with a digest per row. */
-  private async loadStatement(client: pg.Client, ledger: Ledger, table: string, sql: string, params: unknown[]): Promise<number> {
-    const invokeAt = ledger.clock.now();
-    const result = await client.query<KeyRow>(sql, params);
-    ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(table, result.rows) });
-    return result.rowCount ?? 0;
-  }
-
-  async openWorkloadClient(): Promise<WorkloadClient<PgOp>> {
-    return new PostgresWorkloadClient(await this.pg.client({ statementTimeoutMs: 10_000 }));
-  }
-
-  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
-    const client = await this.pg.client();
-    await engineErrors(async () => {
-      // One repeatable-read snapshot for all tables; a cursor streams each table with a sequential scan of the heap.
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      for (const table of ALL_TABLES) {
-        const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
-        if (!exists.rows[0]?.t) continue; // absent table = no records; the oracle counts what is missing
-        await client.query(`DECLARE canon NO SCROLL CURSOR FOR ${canonicalReadSql(table)}`);
-        for (;;) {
-          const batch = await client.query<{ key: string; digest: string; preview: string }>("FETCH 5000 FROM canon");
-          for (const r of batch.rows) await into.add(r);
-          progress.update({ records: into.digest.count });
-          if (batch.rows.length < 5000) break;
-        }
-        await client.query("CLOSE canon");
-      }
-      await client.query("COMMIT");
-    }).finally(() => client.end());
-  }
-
-  async probeWrite(): Promise<string> {
-    const client = await this.pg.client();
-    try {
-      const name = `dr-drill probe ${new Date().toISOString()} ✓`;
-      await client.query("INSERT INTO people (id, version, name) VALUES (-1, 1, $1)", [name]);
-      const back = await client.query<{ name: string }>("SELECT name FROM people WHERE id = -1");
-      if (back.rows[0]?.name !== name) throw new Error(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
-      return "inserted a row into people and read it back";
-    } finally {
-      await client.end();
-    }
-  }
-
-  async relationFiles(): Promise<Record<string, string>> {
-    const client = await this.pg.client();
-    try {
-      const rows = await client.query<{ relname: string; path: string }>(
-        "SELECT relname, pg_relation_filepath(oid) AS path FROM pg_class WHERE relname = ANY($1) AND relkind = 'r'",
-        [ALL_TABLES],
-      );
-      return Object.fromEntries(rows.rows.map((r) => [r.relname, r.path]));
-    } finally {
-      await client.end();
-    }
-  }
-
-  async destroy(): Promise<void> {
-    await this.pg.stop();
-    await removeVolume(this.volume);
-  }
-}
-
-interface KeyRow {
-  id: string;
-  digest: string;
-  preview: string;
-}
-
-function keyWrites(table: string, rows: KeyRow[]): KeyWrite[] {
-  return rows.map((r) => ({ key: `${table}/${r.id}`, digest: r.digest, preview: r.preview }));
-}
-
-/** The row an update targets does not exist: nothing was written, so the outcome is a definite `fail`. */
-class NoRowError extends Error {}
-
-class PostgresWorkloadClient implements WorkloadClient<PgOp> {
-  constructor(private readonly client: pg.Client) {}
-
-  /** The server's digest of the row the op is about to write, computed before it is sent (the same expression as RETURNING). */
-  async intended(op: WorkloadOp<PgOp>): Promise<KeyWrite[]> {
-    const p = op.payload;
-    if (p.kind === "transfer") {
-      const rows = (await this.client.query<KeyRow>(intendedTransferSql(), [p.id, p.from, p.to, p.amount])).rows;
-      return [...keyWrites("transfers", rows), ...op.keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST }))];
-    }
-    const sql = p.kind === "insert" ? intendedInsertSql(p.table) : intendedUpdateSql(p.table);
-    return keyWrites(p.table.name, (await this.client.query<KeyRow>(sql, [p.id, ...p.row])).rows);
-  }
-
-  async apply(op: WorkloadOp<PgOp>): Promise<KeyWrite[]> {
-    const p = op.payload;
-    if (p.kind === "insert") {
-      return keyWrites(p.table.name, (await this.client.query<KeyRow>(insertSql(p.table, 1), [p.id, 1, ...p.row])).rows);
-    }
-    if (p.kind === "update") {
-      const result = await this.client.query<KeyRow>(updateSql(p.table), [p.id, ...p.row]);
-      if (result.rowCount === 0) throw new NoRowError(`${p.table.name}/${p.id} does not exist`);
-      return keyWrites(p.table.name, result.rows);
-    }
-    // Lock accounts in id order so concurrent transfers cannot deadlock.
-    const [first, second] = p.from < p.to ? [p.from, p.to] : [p.to, p.from];
-    try {
-      await this.client.query("BEGIN");
-      for (const id of [first, second]) {
-        await this.client.query("UPDATE accounts SET balance = balance + $2 WHERE id = $1", [id, id === p.from ? -p.amount : p.amount]);
-      }
-      const inserted = await this.client.query<KeyRow>(INSERT_TRANSFER_SQL, [p.id, p.from, p.to, p.amount]);
-      await this.client.query("COMMIT");
-      // The balances' new values depend on every other transfer: unknown to this client, checked by the invariants.
-      return [...keyWrites("transfers", inserted.rows), ...op.keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST }))];
-    } catch (err) {
-      await this.client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    }
-  }
-
-  isDefiniteFailure(err: unknown): boolean {
-    if (err instanceof NoRowError) return true;
-    const code = (err as { code?: unknown }).code;
-    // Data, integrity, rollback, syntax errors and statement time-outs: the server refused before committing.
-    // 40003 (statement_completion_unknown) says the opposite: the commit may have happened. Anything else (lost
-    // connection, a time-out on the client side) leaves the outcome unknown too.
-    return typeof code === "string" && code !== "40003" && /^(22|23|40|42)...$|^57014$/.test(code);
-  }
-
-  async close(): Promise<void> {
-    await this.client.end();
-  }
-}
 
 /**
  * The line of a tool's output or a server log that says what went wrong: a PANIC, else a FATAL that is not just a

@@ -2,7 +2,8 @@ import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { deleteFile, flipBytes, substituteOlderBackup, truncateFile } from "../../harness/faults.ts";
 import type { DrillFault } from "../../harness/faults.ts";
-import type { PostgresArtifact, PostgresNode } from "./engine.ts";
+import type { PostgresArtifact } from "./engine.ts";
+import type { PostgresNode } from "./node.ts";
 
 type PgFault = DrillFault<PostgresNode, PostgresArtifact>;
 

@@ -1,4 +1,5 @@
-export { PostgresEngine, PostgresNode, type PostgresArtifact, type PostgresBackupMethod } from "./engine.ts";
+export { PostgresEngine, firstErrorLine, type PostgresArtifact, type PostgresBackupMethod } from "./engine.ts";
+export { PostgresNode } from "./node.ts";
 export { PostgresContainer, StartedPostgres, PGDATA, PG_PORT } from "./container.ts";
 export { POSTGRES_VERSIONS, postgresImageSpec } from "./versions.ts";
 export { deleteFirstWalSegment, flipByteInTable, substituteOlderBackupFault, truncateDump, versionColumnOffset } from "./faults.ts";

@@ -41,7 +41,6 @@ export class QuestDbContainer {
   private labels: Record<string, string> = {};
   private volume: string | undefined;
   private config: Record<string, string> = {};
-  private command: string[] | undefined;
   private startupTimeoutMs = 180_000;
 
   constructor(
@@ -66,12 +65,6 @@ export class QuestDbContainer {
     return this;
   }
 
-  /** Runs something other than the server (a toolbox looking at a volume). */
-  withCommand(command: string[]): this {
-    this.command = command;
-    return this;
-  }
-
   withStartupTimeout(ms: number): this {
     this.startupTimeoutMs = ms;
     return this;
@@ -88,14 +81,11 @@ export class QuestDbContainer {
         ...this.config,
       })
       .withLabels(this.labels)
-      .withStartupTimeout(this.startupTimeoutMs);
-    if (this.command) {
-      container = container.withEntrypoint([]).withCommand(this.command);
-    } else {
-      container = container.withExposedPorts(QDB_HTTP_PORT, QDB_PG_PORT, QDB_ILP_TCP_PORT, QDB_HEALTH_PORT).withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-    }
+      .withStartupTimeout(this.startupTimeoutMs)
+      .withExposedPorts(QDB_HTTP_PORT, QDB_PG_PORT, QDB_ILP_TCP_PORT, QDB_HEALTH_PORT)
+      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: QDB_ROOT }]);
-    return new StartedQuestDb(await container.start(), this.image, this.credentials, this.command === undefined);
+    return new StartedQuestDb(await container.start(), this.image, this.credentials);
   }
 }
 
@@ -104,12 +94,10 @@ export class StartedQuestDb {
     readonly container: StartedTestContainer,
     readonly image: ResolvedImage,
     readonly credentials: QdbCredentials,
-    private readonly serving: boolean,
   ) {}
 
   /** A PostgreSQL-wire client on the mapped port; every value is returned as the server's text. */
   async client(opts: { queryTimeoutMs?: number } = {}): Promise<pg.Client> {
-    if (!this.serving) throw new Error("this container runs no server");
     const client = new pg.Client({
       host: "127.0.0.1",
       port: this.container.getMappedPort(QDB_PG_PORT),
@@ -134,7 +122,6 @@ export class StartedQuestDb {
    * `line.proto.support.versions`, which 8.x servers do not have, and the client then fails.
    */
   async ilp(): Promise<Sender> {
-    if (!this.serving) throw new Error("this container runs no server");
     return Sender.fromConfig(`http::addr=127.0.0.1:${this.container.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`);
   }
 

@@ -1,0 +1,121 @@
+import type pg from "pg";
+import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
+import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import type { RecordFile } from "../../harness/records.ts";
+import type { PhaseProgress } from "../../harness/progress.ts";
+import type { WorkloadClient } from "../../harness/workload.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { removeVolume } from "../../harness/runtime/resources.ts";
+import { engineErrors } from "../../protocols/pg-wire.ts";
+import { datasetBatches, type PgOp } from "../../generators/postgres.ts";
+import type { StartedPostgres } from "./container.ts";
+import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql } from "./schema.ts";
+import { PostgresWorkloadClient } from "./workload-client.ts";
+
+/** A running PostgreSQL server on its own volume: the source of a drill, or a restored node. */
+export class PostgresNode implements EngineNode<PgOp> {
+  readonly dataDirectory = "/var/lib/postgresql/data";
+
+  constructor(
+    readonly pg: StartedPostgres,
+    private readonly volume: string,
+    private readonly onLoaded: (rows: number) => void,
+  ) {}
+
+  get images(): ResolvedImage[] {
+    return [this.pg.image];
+  }
+
+  async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
+    const client = await this.pg.client();
+    try {
+      await client.query(createSchemaSql());
+      let records = await this.loadStatement(client, ledger, "accounts", INSERT_ACCOUNTS_SQL, []);
+      for (const batch of datasetBatches(dataset.seed, dataset.rows)) {
+        const params = batch.ids.flatMap((id, i) => [id, 1, ...batch.rows[i]!]);
+        records += await this.loadStatement(client, ledger, batch.table.name, insertSql(batch.table, batch.ids.length), params);
+        progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
+      }
+      const size = await client.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
+      this.onLoaded(dataset.rows);
+      return { records, bytes: Number(size.rows[0]!.bytes) };
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** One autocommit statement, acknowledged when it returns: one ledger entry with a digest per row. */
+  private async loadStatement(client: pg.Client, ledger: Ledger, table: string, sql: string, params: unknown[]): Promise<number> {
+    const invokeAt = ledger.clock.now();
+    const result = await client.query<KeyRow>(sql, params);
+    ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(table, result.rows) });
+    return result.rowCount ?? 0;
+  }
+
+  async openWorkloadClient(): Promise<WorkloadClient<PgOp>> {
+    return new PostgresWorkloadClient(await this.pg.client({ statementTimeoutMs: 10_000 }));
+  }
+
+  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
+    const client = await this.pg.client();
+    await engineErrors(async () => {
+      // One repeatable-read snapshot for all tables; a cursor streams each table with a sequential scan of the heap.
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      for (const table of ALL_TABLES) {
+        const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
+        if (!exists.rows[0]?.t) continue; // absent table = no records; the oracle counts what is missing
+        await client.query(`DECLARE canon NO SCROLL CURSOR FOR ${canonicalReadSql(table)}`);
+        for (;;) {
+          const batch = await client.query<{ key: string; digest: string; preview: string }>("FETCH 5000 FROM canon");
+          for (const r of batch.rows) await into.add(r);
+          progress.update({ records: into.digest.count });
+          if (batch.rows.length < 5000) break;
+        }
+        await client.query("CLOSE canon");
+      }
+      await client.query("COMMIT");
+    }).finally(() => client.end());
+  }
+
+  async probeWrite(): Promise<string> {
+    const client = await this.pg.client();
+    try {
+      const name = `dr-drill probe ${new Date().toISOString()} ✓`;
+      await client.query("INSERT INTO people (id, version, name) VALUES (-1, 1, $1)", [name]);
+      const back = await client.query<{ name: string }>("SELECT name FROM people WHERE id = -1");
+      if (back.rows[0]?.name !== name) throw new Error(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
+      return "inserted a row into people and read it back";
+    } finally {
+      await client.end();
+    }
+  }
+
+  async relationFiles(): Promise<Record<string, string>> {
+    const client = await this.pg.client();
+    try {
+      const rows = await client.query<{ relname: string; path: string }>(
+        "SELECT relname, pg_relation_filepath(oid) AS path FROM pg_class WHERE relname = ANY($1) AND relkind = 'r'",
+        [ALL_TABLES],
+      );
+      return Object.fromEntries(rows.rows.map((r) => [r.relname, r.path]));
+    } finally {
+      await client.end();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.pg.stop();
+    await removeVolume(this.volume);
+  }
+}
+
+/** A statement's RETURNING rows: the key, the server's digest of the stored row, a preview. */
+export interface KeyRow {
+  id: string;
+  digest: string;
+  preview: string;
+}
+
+export function keyWrites(table: string, rows: KeyRow[]): KeyWrite[] {
+  return rows.map((r) => ({ key: `${table}/${r.id}`, digest: r.digest, preview: r.preview }));
+}
