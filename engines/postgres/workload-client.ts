@@ -50,15 +50,20 @@ export class PostgresWorkloadClient implements WorkloadClient<PgOp> {
   }
 
   isDefiniteFailure(err: unknown): boolean {
-    if (err instanceof NoRowError) return true;
-    const code = (err as { code?: unknown }).code;
-    // Data, integrity, rollback, syntax errors and statement time-outs: the server refused before committing.
-    // 40003 (statement_completion_unknown) says the opposite: the commit may have happened. Anything else (lost
-    // connection, a time-out on the client side) leaves the outcome unknown too.
-    return typeof code === "string" && code !== "40003" && /^(22|23|40|42)...$|^57014$/.test(code);
+    return err instanceof NoRowError || isDefiniteSqlFailure(err);
   }
 
   async close(): Promise<void> {
     await this.client.end();
   }
+}
+
+/**
+ * Data, integrity, rollback, syntax errors and statement time-outs: the server refused before committing, so the write
+ * definitely did not happen. 40003 (statement_completion_unknown) says the opposite: the commit may have happened.
+ * Anything else (a lost connection, a time-out on the client side) leaves the outcome unknown too.
+ */
+export function isDefiniteSqlFailure(err: unknown): boolean {
+  const code = err instanceof Error && "code" in err ? err.code : undefined;
+  return typeof code === "string" && code !== "40003" && /^(22|23|40|42)...$|^57014$/.test(code);
 }
