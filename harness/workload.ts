@@ -47,10 +47,17 @@ export interface WorkloadStats {
   gaveUp: number;
 }
 
-/** A writer whose node stops answering backs off (doubling the pause up to a second) and gives up after this many. */
-export const GIVE_UP_AFTER_UNANSWERED = 20;
-const BACKOFF_START_MS = 10;
-const BACKOFF_MAX_MS = 1_000;
+/**
+ * A writer whose node stops answering backs off (the pause doubles from `startMs` up to `maxMs`) and gives up after
+ * `giveUpAfter` unanswered ops in a row, so a lost node ends the workload instead of filling the ledger.
+ */
+export interface Backoff {
+  startMs: number;
+  maxMs: number;
+  giveUpAfter: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { startMs: 10, maxMs: 1_000, giveUpAfter: 20 };
 
 /**
  * N concurrent writers, each looping until it is stopped or a bound is reached. Every op goes through the ledger.
@@ -72,6 +79,7 @@ export class WorkloadRunner<Payload> {
     private readonly ledger: Ledger,
     private readonly clock: DrillClock,
     private readonly bounds: WorkloadBounds,
+    private readonly backoff: Backoff = DEFAULT_BACKOFF,
   ) {}
 
   async start(): Promise<void> {
@@ -133,11 +141,11 @@ export class WorkloadRunner<Payload> {
         this.stats[outcome]++;
         this.releaseWaiters(false);
         unanswered = outcome === "info" ? unanswered + 1 : 0;
-        if (unanswered >= GIVE_UP_AFTER_UNANSWERED) {
+        if (unanswered >= this.backoff.giveUpAfter) {
           this.stats.gaveUp++;
           break;
         }
-        if (unanswered > 0) await this.pause(Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (unanswered - 1)));
+        if (unanswered > 0) await this.pause(Math.min(this.backoff.maxMs, this.backoff.startMs * 2 ** (unanswered - 1)));
       }
     } finally {
       await client.close().catch(() => undefined);

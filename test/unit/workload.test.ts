@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DrillClock } from "../../harness/clock.ts";
 import { Ledger, UNKNOWN_DIGEST, type KeyWrite, type LedgerEntry } from "../../harness/ledger.ts";
-import { GIVE_UP_AFTER_UNANSWERED, WorkloadRunner, type OpSource, type WorkloadBounds, type WorkloadClient, type WorkloadOp } from "../../harness/workload.ts";
+import { WorkloadRunner, type Backoff, type OpSource, type WorkloadBounds, type WorkloadClient, type WorkloadOp } from "../../harness/workload.ts";
 import { makeTempDir } from "./support.ts";
 
 /** Each writer puts to its own keys: `k/<writer>/<n>`, payload n. */
@@ -42,10 +42,10 @@ function fakeClients(behave: (payload: number) => "ok" | "fail" | "info" = () =>
   return { open, state };
 }
 
-async function setup(bounds: WorkloadBounds, clients = fakeClients()) {
+async function setup(bounds: WorkloadBounds, clients = fakeClients(), backoff?: Backoff) {
   const clock = new DrillClock();
   const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
-  const runner = new WorkloadRunner(new CountingSource(), clients.open, ledger, clock, bounds);
+  const runner = new WorkloadRunner(new CountingSource(), clients.open, ledger, clock, bounds, backoff);
   const entries = async (): Promise<LedgerEntry[]> => {
     await ledger.close();
     return (await readFile(ledger.path, "utf8")).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
@@ -149,21 +149,22 @@ describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
   });
 
   it("a writer whose node stops answering backs off and gives up instead of spinning to the op cap", async () => {
-    const { runner, entries } = await setup({ writers: 2, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"));
+    const backoff = { startMs: 5, maxMs: 40, giveUpAfter: 8 };
+    const { runner, entries } = await setup({ writers: 2, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"), backoff);
     const started = Date.now();
     await runner.start();
     await runner.completedAtLeast(Number.MAX_SAFE_INTEGER); // resolves when every writer has given up
     const stats = await runner.stop();
     expect(stats.gaveUp).toBe(2);
-    expect(stats.invoked).toBe(2 * GIVE_UP_AFTER_UNANSWERED);
-    expect(await entries()).toHaveLength(2 * GIVE_UP_AFTER_UNANSWERED);
-    expect(Date.now() - started).toBeGreaterThan(1_000); // it paused between attempts
+    expect(stats.invoked).toBe(2 * backoff.giveUpAfter);
+    expect(await entries()).toHaveLength(2 * backoff.giveUpAfter);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190); // it paused between attempts: 5 + 10 + 20 + 4 × 40 ms
   });
 
   it("stop() cuts a back-off pause short", async () => {
-    const { runner } = await setup({ writers: 1, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"));
+    const { runner } = await setup({ writers: 1, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"), { startMs: 5_000, maxMs: 5_000, giveUpAfter: 20 });
     await runner.start();
-    await runner.completedAtLeast(12); // deep into the back-off: pauses of a second
+    await runner.completedAtLeast(1); // now in a pause of 5 s
     const asked = Date.now();
     await runner.stop();
     expect(Date.now() - asked).toBeLessThan(500);
