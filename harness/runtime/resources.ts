@@ -102,7 +102,3 @@ export async function createNetwork(name: string, labels: Record<string, string>
   await docker().createNetwork({ Name: name, Labels: labels, CheckDuplicate: true });
   return name;
 }
-
-export async function removeNetwork(name: string): Promise<void> {
-  await docker().getNetwork(name).remove().catch(ignoreMissing);
-}
