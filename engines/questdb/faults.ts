@@ -77,7 +77,8 @@ export function recoveryDisabled(): QuestDbFault {
   return {
     name: "recovery-disabled",
     description: "restore target configured with cairo.checkpoint.recovery.enabled=false",
-    expect: { outcome: "detects", by: [{ check: "restore", reason: "_restore still present .*recovery did not run" }] },
+    // Seen both ways on 9.3.4: the server serves the raw copy, or the JVM crashes on it; either way the trigger stays.
+    expect: { outcome: "detects", by: [{ check: "restore", reason: "_restore still present" }] },
     engineOptions: { restoreProperties: { "cairo.checkpoint.recovery.enabled": "false" } },
     async apply() {
       return { fault: "server-property", target: "cairo.checkpoint.recovery.enabled", detail: { value: "false", env: "QDB_CAIRO_CHECKPOINT_RECOVERY_ENABLED" } };

@@ -81,9 +81,20 @@ export function failedAttempt(o: { triggerBefore: boolean; triggerAfter: boolean
   };
 }
 
-/** The line of a QuestDB log that says why it stopped: a critical/error line, else an exception, else the last line. */
+/** The JVM's own crash report (hs_err header on stdout): the signal and the frame it died in. */
+function jvmCrash(lines: string[]): string | undefined {
+  if (!lines.some((l) => /A fatal error has been detected by the Java Runtime Environment/.test(l))) return undefined;
+  const signal = lines.map((l) => /^#\s+(SIG[A-Z]+|EXCEPTION_\w+|Internal Error)\b/.exec(l)?.[1]).find(Boolean);
+  const at = lines.findIndex((l) => /^#\s*Problematic frame:/.test(l));
+  const frame = at >= 0 ? lines[at + 1]?.replace(/^#\s*/, "") : undefined;
+  return `JVM crashed${signal ? ` (${signal})` : ""}${frame ? ` in ${frame}` : ""}`;
+}
+
+/** The line of a QuestDB log that says why it stopped: a JVM crash, a critical/error line, an exception, else the last line. */
 export function causeLine(log: string): string {
   const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const crash = jvmCrash(lines);
+  if (crash) return crash;
   const patterns = [/^[\w.$]+(Exception|Error): /, / [CE] [\w.-]+ .*(checkpoint|restore|recover)/i, /^\S+ [CE] /, /Exception|could not|cannot|failed/i];
   for (const p of patterns) {
     const at = lines.findIndex((l) => p.test(l));

@@ -162,6 +162,17 @@ describe("questdb log cause", () => {
     const config = ["2026-11-22T01:52:30.484135Z E server-main ", "io.questdb.ServerConfigurationException: Configuration issues:", "    Invalid settings (not recognized, probable typos):", "        * query.timeout", "", "\tat io.questdb.X"].join("\n");
     expect(causeLine(config)).toBe("io.questdb.ServerConfigurationException: Configuration issues: Invalid settings (not recognized, probable typos): * query.timeout");
   });
+
+  it("names a JVM crash by its signal and frame, not by a line of its report", () => {
+    const log = [
+      "2026-11-23T11:50:01.1Z I i.q.c.DatabaseCheckpointAgent skipping recovery from checkpoint [currentId=, previousId=]",
+      "#", "# A fatal error has been detected by the Java Runtime Environment:", "#",
+      "#  SIGSEGV (0xb) at pc=0x00007f3d1c752b00, pid=1, tid=45", "#",
+      "# Problematic frame:", "# C  [libc.so.6+0x152b00]", "#",
+    ].join("\n");
+    expect(causeLine(log)).toBe("JVM crashed (SIGSEGV) in C  [libc.so.6+0x152b00]");
+    expect(causeLine("# C  [libc.so.6+0x152b00]")).not.toMatch(/JVM crashed/);
+  });
 });
 
 describe("questdb restore observations", () => {
