@@ -33,13 +33,16 @@ export async function listEngines(): Promise<number> {
       const spec = entry.imageSpec(version);
       const official = tags.includes(spec.official);
       const offline = tags.find((t) => t.startsWith(`dr-drill-offline/${entry.name}:${version}-`));
+      const recipe = spec.offline;
       const where = official
         ? `yes: official image ${spec.official} present`
         : offline
           ? `yes: offline image ${offline} built`
-          : canBuildOffline
-            ? `yes: ${spec.official} if it can be pulled, else an offline image is built (Debian ${spec.offline.debianSuite})`
-            : `only if ${spec.official} can be pulled: offline images need Debian/Ubuntu with root (debootstrap)`;
+          : "unavailable" in recipe
+            ? `only if ${spec.official} can be pulled (its drills skip otherwise): no offline image, ${recipe.unavailable}`
+            : canBuildOffline
+              ? `yes: ${spec.official} if it can be pulled, else an offline image is built (Debian ${recipe.debianSuite})`
+              : `only if ${spec.official} can be pulled: offline images need Debian/Ubuntu with root (debootstrap)`;
       console.log(`  version ${version.padEnd(6)} ${up || canInstallDocker ? where : "no: Docker is not available"}`);
     }
     console.log("  scenarios:");

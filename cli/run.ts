@@ -6,7 +6,7 @@ import { newRunId, type DrillResult } from "../harness/drill.ts";
 import { guardRun } from "../harness/runtime/resources.ts";
 import type { Evidence, ReplayArgs } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
-import { parseImageMode, type ImageMode } from "../harness/runtime/images.ts";
+import { ImageResolver, parseImageMode, type ImageMode } from "../harness/runtime/images.ts";
 import { formatMs } from "../harness/progress.ts";
 import { loadConfig, type DrillConfig } from "../harness/config.ts";
 import { loadPrivateKey } from "../harness/report/manifest.ts";
@@ -122,9 +122,24 @@ function replayCommand(d: ReplayArgs, seed: number): string {
     .join(" ");
 }
 
+/** Every image the plan names, before the first drill: a missing one stops the run before anything starts. */
+async function resolveImages(plan: RunPlan): Promise<void> {
+  const seen = new Set<string>();
+  for (const d of plan.drills) {
+    const resolver = new ImageResolver(d.images as ImageMode, (l) => console.log(`[images] ${l}`));
+    for (const version of [d.version, ...(d.restoreInto ? [d.restoreInto] : [])]) {
+      const key = `${d.engine}:${version}:${d.images}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await resolver.resolve(engineEntry(d.engine).imageSpec(version));
+    }
+  }
+}
+
 /** Runs the planned drills one after another, then writes and seals the run's report directory. */
 export async function executeRun(plan: RunPlan): Promise<number> {
   await ensureDocker(console.log);
+  await resolveImages(plan);
   const runId = newRunId();
   const startedAt = new Date().toISOString();
   const interrupt = new AbortController();

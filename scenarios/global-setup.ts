@@ -1,5 +1,5 @@
 import { ensureDocker } from "../harness/runtime/docker.ts";
-import { ImageResolver, parseImageMode } from "../harness/runtime/images.ts";
+import { ImageResolver, ImageUnavailableError, parseImageMode } from "../harness/runtime/images.ts";
 import { ENGINES } from "../engines/index.ts";
 
 /**
@@ -12,8 +12,15 @@ export default async function setup(): Promise<void> {
   const resolver = new ImageResolver(parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"), log);
   for (const entry of Object.values(ENGINES)) {
     for (const version of entry.versions) {
-      const image = await resolver.resolve(entry.imageSpec(version));
-      log(`${entry.name} ${version}: ${image.ref} (${image.source})`);
+      const spec = entry.imageSpec(version);
+      try {
+        const image = await resolver.resolve(spec);
+        log(`${entry.name} ${version}: ${image.ref} (${image.source})`);
+      } catch (err) {
+        // Only an engine with no offline image may be missing: its drills skip and print why.
+        if (!(err instanceof ImageUnavailableError) || !("unavailable" in spec.offline)) throw err;
+        log(`${entry.name} ${version}: not available here, its drills will skip (${spec.offline.unavailable})`);
+      }
     }
   }
 }

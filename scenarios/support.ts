@@ -1,7 +1,7 @@
-import { expect } from "vitest";
+import { expect, type TestContext } from "vitest";
 import { newRunId, type DrillResult } from "../harness/drill.ts";
 import { newSeed } from "../harness/seed.ts";
-import { parseImageMode } from "../harness/runtime/images.ts";
+import { ImageResolver, ImageUnavailableError, parseImageMode } from "../harness/runtime/images.ts";
 import type { CheckResult } from "../harness/checkers/checker.ts";
 import type { ProgressSink } from "../harness/progress.ts";
 import type { ScenarioRequest } from "../harness/scenario.ts";
@@ -47,6 +47,31 @@ export async function runScenario(engine: string, scenario: string, opts: Partia
     }),
   };
   return found.run(req);
+}
+
+/**
+ * Why an engine's drills cannot run here (its image is neither present nor pullable, and it has no offline image), or
+ * undefined when they can. Call it at the top of a drill file and hand the answer to `skipUnless`.
+ */
+export async function missingImage(engine: string, versions?: string[]): Promise<string | undefined> {
+  const entry = engineEntry(engine);
+  const resolver = new ImageResolver(parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"), () => {});
+  for (const version of versions ?? [entry.defaultVersion]) {
+    try {
+      await resolver.resolve(entry.imageSpec(version));
+    } catch (err) {
+      if (err instanceof ImageUnavailableError) return err.message;
+      throw err;
+    }
+  }
+  return undefined;
+}
+
+/** Skips the running test when its image is missing, with the reason printed where a person reads the run. */
+export function skipUnless(ctx: TestContext, missing: string | undefined): void {
+  if (missing === undefined) return;
+  process.stdout.write(`[skipped] ${ctx.task.name}: ${missing}\n`);
+  ctx.skip(missing);
 }
 
 /** The single drill of a scenario run. */

@@ -29,12 +29,19 @@ export interface OfflineRecipe {
   buildArgs: Record<string, string>;
 }
 
+/** An engine whose image cannot be built from package registries (no Debian package, no jar, no Go module). */
+export interface NoOfflineImage {
+  /** Why not, for the person who asked (e.g. "EMQX publishes no Debian package or Maven artifact"). */
+  unavailable: string;
+}
+
 export interface ImageSpec {
   engine: string;
   version: string;
   official: string;
-  offline: OfflineRecipe;
+  offline: OfflineRecipe | NoOfflineImage;
 }
+
 
 export interface ResolvedImage {
   ref: string;
@@ -92,6 +99,14 @@ export class ImageResolver {
   }
 
   private async resolveNow(spec: ImageSpec): Promise<ResolvedImage> {
+    const recipe = spec.offline;
+    if ("unavailable" in recipe) {
+      const official = this.mode === "offline" ? await this.present(spec.official) : await this.official(spec);
+      if (official) return official;
+      throw new ImageUnavailableError(
+        `${spec.engine} ${spec.version} needs the official image ${spec.official}, which is not present${this.mode === "offline" ? "" : " and cannot be pulled"}, and no offline image can be built (${recipe.unavailable}). Pull it where a registry is reachable (\`docker pull ${spec.official}\`, or \`docker save\` there and \`docker load\` here), then run again.`,
+      );
+    }
     if (this.mode !== "offline") {
       const official = await this.official(spec);
       if (official) return official;
@@ -102,7 +117,12 @@ export class ImageResolver {
       }
       this.log(`${spec.official} cannot be pulled: building the offline image for ${spec.engine} ${spec.version} instead`);
     }
-    return this.offline(spec);
+    return this.offline(spec, recipe);
+  }
+
+  private async present(ref: string): Promise<ResolvedImage | undefined> {
+    const id = await imageId(ref);
+    return id ? { ref, id, source: "official" } : undefined;
   }
 
   private async official(spec: ImageSpec): Promise<ResolvedImage | undefined> {
@@ -121,16 +141,16 @@ export class ImageResolver {
     return id ? { ref: spec.official, id, source: "official" } : undefined;
   }
 
-  private async offline(spec: ImageSpec): Promise<ResolvedImage> {
-    const base = await this.debianBase(spec.offline.debianSuite);
+  private async offline(spec: ImageSpec, recipe: OfflineRecipe): Promise<ResolvedImage> {
+    const base = await this.debianBase(recipe.debianSuite);
     let contextDir: string;
-    if (typeof spec.offline.contextDir === "function") {
+    if (typeof recipe.contextDir === "function") {
       this.log(`preparing the build context of ${spec.engine} ${spec.version} (downloads once, then cached)…`);
-      contextDir = await spec.offline.contextDir();
+      contextDir = await recipe.contextDir();
     } else {
-      contextDir = spec.offline.contextDir;
+      contextDir = recipe.contextDir;
     }
-    const hash = createHash("sha256").update(base.id).update(JSON.stringify(spec.offline.buildArgs));
+    const hash = createHash("sha256").update(base.id).update(JSON.stringify(recipe.buildArgs));
     await hashDir(hash, contextDir);
     const ref = `dr-drill-offline/${spec.engine}:${spec.version}-${hash.digest("hex").slice(0, 12)}`;
     let id = await imageId(ref);
@@ -138,7 +158,7 @@ export class ImageResolver {
       this.log(`building ${ref} from ${contextDir} (cached by a hash of its inputs)…`);
       // --force-rm: a failed step must not leave its intermediate container behind.
       const args = ["build", "--network", "host", "--pull=false", "--force-rm", "-t", ref, "--build-arg", `BASE_IMAGE=${base.ref}`, "--label", "dr-drill.offline=true"];
-      for (const [k, v] of Object.entries(spec.offline.buildArgs)) args.push("--build-arg", `${k}=${v}`);
+      for (const [k, v] of Object.entries(recipe.buildArgs)) args.push("--build-arg", `${k}=${v}`);
       args.push(contextDir);
       const started = Date.now();
       // The legacy builder works with any daemon version and streams plain step lines we can show.
