@@ -1,0 +1,248 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { StreamDeletedError, UnavailableError, WrongExpectedVersionError } from "@eventstore/db-client";
+import { checkAgainstLedger, type BackupWindow, type Violation } from "../../harness/checkers/ledger-oracle.ts";
+import { DrillClock } from "../../harness/clock.ts";
+import { Ledger } from "../../harness/ledger.ts";
+import { RecordFile } from "../../harness/records.ts";
+import { EventsWorkload, type NewEvent } from "../../generators/events.ts";
+import type { EventStoreApi, Expected, StoredEvent, StreamRead } from "../../protocols/event-store/api.ts";
+import { outcomeByClass } from "../../protocols/event-store/adapter.ts";
+import { ESDB_ERRORS } from "../../protocols/event-store/esdb.ts";
+import { readBack } from "../../protocols/event-store/read-back.ts";
+import { EventStoreWorkloadClient } from "../../protocols/event-store/workload-client.ts";
+import { makeTempDir } from "./support.ts";
+
+/**
+ * The event-store oracle end to end without a server: the drill's own workload client and read-back run against an
+ * in-memory stream store that keeps the server's rules (expected revisions, `$maxCount`, deletes, tombstones) and
+ * throws the client library's real error classes; the restored state is a copy of that store taken inside the backup
+ * window, then damaged the ways a bad backup would.
+ */
+interface Stream {
+  events: StoredEvent[];
+  last: bigint | "no_stream";
+  deleted?: "soft" | "tombstone";
+  maxCount?: number;
+}
+
+class StreamStore implements EventStoreApi {
+  readonly product = "in-memory stream store";
+  streams = new Map<string, Stream>();
+  all: StoredEvent[] = [];
+  unreachable = false;
+  /** Appends refused with WrongExpectedVersion, kept so a test can forge a restore that shows them. */
+  refused: { stream: string; events: NewEvent[] }[] = [];
+
+  private stream(name: string): Stream {
+    let s = this.streams.get(name);
+    if (!s) this.streams.set(name, (s = { events: [], last: "no_stream" }));
+    return s;
+  }
+
+  private check(name: string, expected: Expected, events: NewEvent[] = []): Stream {
+    if (this.unreachable) throw new UnavailableError(undefined, "connection lost");
+    const s = this.stream(name);
+    if (s.deleted === "tombstone") throw StreamDeletedError.fromStreamName(name);
+    if (expected !== "any" && expected !== s.last) {
+      this.refused.push({ stream: name, events });
+      throw new WrongExpectedVersionError(undefined, { streamName: name, expected, current: s.last });
+    }
+    return s;
+  }
+
+  async append(name: string, events: NewEvent[], expected: Expected): Promise<bigint> {
+    const s = this.check(name, expected, events);
+    return this.write(name, s, events);
+  }
+
+  /** Writes a refused append after all, as a broken restore would show it. */
+  unrefuse(r: { stream: string; events: NewEvent[] }): void {
+    this.write(r.stream, this.stream(r.stream), r.events);
+  }
+
+  private write(name: string, s: Stream, events: NewEvent[]): bigint {
+    for (const e of events) {
+      const revision = s.last === "no_stream" ? 0n : s.last + 1n;
+      const stored = { id: e.id, streamId: name, revision, type: e.type, data: new Uint8Array(e.data), metadata: JSON.parse(JSON.stringify(e.metadata)) as unknown };
+      s.events.push(stored);
+      this.all.push(stored);
+      s.last = revision;
+    }
+    return s.last as bigint;
+  }
+
+  async setMaxCount(name: string, maxCount: number): Promise<void> {
+    if (this.unreachable) throw new UnavailableError();
+    this.stream(name).maxCount = maxCount;
+  }
+
+  async deleteStream(name: string, expected: Expected, tombstone: boolean): Promise<void> {
+    this.check(name, expected).deleted = tombstone ? "tombstone" : "soft";
+  }
+
+  async readStream(name: string): Promise<StreamRead> {
+    const s = this.streams.get(name);
+    if (s?.deleted === "tombstone") return { state: "tombstoned" };
+    if (!s || s.deleted === "soft" || s.events.length === 0) return { state: "not-found" };
+    return { state: "ok", events: s.events.slice(-(s.maxCount ?? Infinity)) };
+  }
+
+  async *readAll(): AsyncIterable<StoredEvent> {
+    yield* this.all;
+  }
+
+  outcomeOf(err: unknown) {
+    return outcomeByClass(err, ESDB_ERRORS);
+  }
+
+  async close(): Promise<void> {}
+
+  copy(): StreamStore {
+    const c = new StreamStore();
+    c.streams = structuredClone(this.streams);
+    const byId = new Map([...c.streams.values()].flatMap((s) => s.events.map((e) => [e.id, e] as const)));
+    c.all = this.all.map((e) => byId.get(e.id)!);
+    c.refused = this.refused;
+    return c;
+  }
+}
+
+class StepClock extends DrillClock {
+  t = 0;
+  override now(): number {
+    return (this.t += 1);
+  }
+}
+
+interface Run {
+  dir: string;
+  ledger: Ledger;
+  window: BackupWindow;
+  source: StreamStore;
+  restored: StreamStore;
+}
+
+/** Two writers, `ops` ops each; the backup window covers the middle third and the copy is taken inside it. */
+async function drill(seed: number, ops = 60, opts: { lossyTail?: boolean } = {}): Promise<Run> {
+  const dir = await makeTempDir();
+  const clock = new StepClock();
+  const ledger = new Ledger(join(dir, "ledger.jsonl"), clock);
+  const source = new StreamStore();
+  const workload = new EventsWorkload(seed);
+  const clients = [new EventStoreWorkloadClient(source), new EventStoreWorkloadClient(source)];
+  let restored: StreamStore | undefined;
+  const window = { start: 0, end: 0 };
+  for (let i = 0; i < ops; i++) {
+    if (i === Math.floor(ops / 3)) window.start = clock.now();
+    if (i === Math.floor(ops / 2)) restored = source.copy();
+    if (i === Math.floor((2 * ops) / 3)) window.end = clock.now();
+    source.unreachable = opts.lossyTail === true && i % 7 === 3;
+    for (const [w, client] of clients.entries()) {
+      const op = workload.next(w);
+      const intended = await client.intended(op);
+      await ledger.record(`writer-${w}`, op.kind, intended, () => client.apply(op), (err) => client.isDefiniteFailure(err));
+    }
+  }
+  await ledger.close();
+  return { dir, ledger, window, source, restored: restored! };
+}
+
+async function oracle(run: Run, store = run.restored) {
+  const file = new RecordFile(join(run.dir, `restored-${Math.random()}.tsv`));
+  const figures = await readBack(store, file);
+  await file.close();
+  const result = await checkAgainstLedger({ ledgerPath: run.ledger.path, restoredPath: file.path, window: run.window, model: { consistency: "prefix-per-stream" }, workDir: run.dir });
+  return { result, figures };
+}
+
+const broken = (r: Awaited<ReturnType<typeof oracle>>["result"]) => (Object.keys(r.figures.violations) as Violation[]).filter((v) => r.figures.violations[v] > 0);
+
+/** A stream of the restored copy with at least `n` visible events. */
+function streamWith(store: StreamStore, n: number): [string, Stream] {
+  const found = [...store.streams.entries()].find(([, s]) => !s.deleted && s.events.length >= n && s.maxCount === undefined);
+  expect(found, "a live stream with enough events").toBeDefined();
+  return found!;
+}
+
+describe("event-store oracle: prefix per stream, deletes, $all order", () => {
+  it("accepts a copy taken inside the backup window, with refused appends, deletes, tombstones and $maxCount", async () => {
+    const run = await drill(7);
+    expect(run.ledger.counts.fail).toBeGreaterThan(0);
+    const { result, figures } = await oracle(run);
+    expect(result.summary).toMatch(/^all \d+ keys consistent/);
+    expect(result.valid).toBe(true);
+    expect(figures.tombstoned + [...run.restored.streams.values()].filter((s) => s.deleted === "soft").length).toBeGreaterThan(0);
+    expect(figures.allOrderViolations).toEqual([]);
+    expect([...run.restored.streams.values()].some((s) => s.maxCount !== undefined && s.events.length > s.maxCount)).toBe(true);
+  });
+
+  it("accepts lost connections as info: the appends may or may not be there", async () => {
+    const run = await drill(11, 60, { lossyTail: true });
+    expect(run.ledger.counts.info).toBeGreaterThan(0);
+    const r = (await oracle(run)).result;
+    expect(r.valid, `${r.summary}\n${r.examples?.join("\n")}`).toBe(true);
+  });
+
+  it("reports an event acknowledged before the backup started and missing as lost", async () => {
+    const run = await drill(7);
+    // Everything acknowledged before the backup: the final state is the only acceptable one.
+    run.window.start = run.window.end = Infinity;
+    expect((await oracle(run, run.source)).result.valid).toBe(true);
+    const damaged = run.source.copy();
+    const live = [...damaged.streams.values()].find((st) => !st.deleted && st.events.length > 0)!;
+    live.events.splice(live.events.length - Math.min(live.maxCount ?? Infinity, live.events.length), 1);
+    const { result } = await oracle(run, damaged);
+    expect(broken(result)).toEqual(["lost"]);
+  });
+
+  it("reports a gap in a stream (an event missing before one that survived) as a torn cut", async () => {
+    const run = await drill(7, 90);
+    // The last events of a stream written inside the window: drop one and keep the one after it.
+    const candidates = [...run.source.streams.entries()].filter(([, s]) => !s.deleted && s.maxCount === undefined && s.events.length >= 6);
+    const [name, s] = candidates.at(-1)!;
+    const damaged = run.source.copy();
+    damaged.streams.get(name)!.events.splice(s.events.length - 3, 1);
+    run.window.end = Infinity;
+    const { result } = await oracle(run, damaged);
+    expect(broken(result)).toEqual(expect.arrayContaining(["torn-cut"]));
+    expect(result.summary).toMatch(/torn cut: /);
+  });
+
+  it("reports $all disagreeing with a stream's order as reordered", async () => {
+    const run = await drill(7);
+    const [, s] = streamWith(run.restored, 3);
+    const [a, b] = [run.restored.all.indexOf(s.events[0]!), run.restored.all.indexOf(s.events[2]!)];
+    [run.restored.all[a], run.restored.all[b]] = [run.restored.all[b]!, run.restored.all[a]!];
+    const { result, figures } = await oracle(run);
+    expect(broken(result)).toContain("reordered");
+    expect(figures.allOrderViolations.length).toBeGreaterThan(0);
+  });
+
+  it("reports a tombstoned stream that came back alive: its events stale, its tombstone lost", async () => {
+    const run = await drill(7);
+    const tombstoned = [...run.restored.streams.values()].find((s) => s.deleted === "tombstone" && s.events.length > 0);
+    expect(tombstoned).toBeDefined();
+    delete tombstoned!.deleted;
+    const { result } = await oracle(run);
+    expect(broken(result)).toEqual(expect.arrayContaining(["lost"]));
+    expect(result.examples?.some((e) => /^(lost|stale) /.test(e))).toBe(true);
+  });
+
+  it("reports the events of a refused (WrongExpectedVersion) append as failed-present when a restore shows them", async () => {
+    const run = await drill(7);
+    run.window.start = run.window.end = Infinity;
+    const refused = run.source.refused.find((r) => run.source.streams.get(r.stream)?.deleted === undefined);
+    expect(refused, "a refused append to a stream still live").toBeDefined();
+    const damaged = run.source.copy();
+    damaged.unrefuse(refused!);
+    const { result } = await oracle(run, damaged);
+    expect(broken(result)).toEqual(["failed-present"]);
+  });
+
+  it("reports events appended after the backup ended as future", async () => {
+    const run = await drill(7);
+    const { result } = await oracle(run, run.source);
+    expect(broken(result)).toContain("future");
+  });
+});
