@@ -4,6 +4,9 @@ import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
+import { ALL_VERSIONS, EVENTSTORE_DEFAULT_VERSION, KURRENTDB_DEFAULT_VERSION, KURRENTDB_VERSIONS, eventStoreImageSpec } from "./eventstore/versions.ts";
+import { EVENTSTORE_METHODS } from "./eventstore/engine.ts";
+import { eventStoreScenarios } from "./eventstore/scenarios.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -37,6 +40,26 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: QUESTDB_SCENARIOS,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
+  },
+  // One engine folder for both products: `eventstore` knows every version (the matrix runs 22.10 → 26.0),
+  // `kurrentdb` the KurrentDB ones.
+  eventstore: {
+    name: "eventstore",
+    versions: Object.keys(ALL_VERSIONS),
+    defaultVersion: EVENTSTORE_DEFAULT_VERSION,
+    methods: EVENTSTORE_METHODS,
+    scenarios: eventStoreScenarios("eventstore", Object.keys(ALL_VERSIONS)),
+    defaultScenario: "load",
+    imageSpec: eventStoreImageSpec("eventstore"),
+  },
+  kurrentdb: {
+    name: "kurrentdb",
+    versions: Object.keys(KURRENTDB_VERSIONS),
+    defaultVersion: KURRENTDB_DEFAULT_VERSION,
+    methods: EVENTSTORE_METHODS,
+    scenarios: eventStoreScenarios("kurrentdb", Object.keys(KURRENTDB_VERSIONS)),
+    defaultScenario: "load",
+    imageSpec: eventStoreImageSpec("kurrentdb"),
   },
 };
 

@@ -1,0 +1,96 @@
+import type { DrillRuntime, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { removeVolume } from "../../harness/runtime/resources.ts";
+import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import type { EventStoreContainer } from "./container.ts";
+import { EventStoreNode } from "./node.ts";
+import type { EventStoreVersion } from "./versions.ts";
+
+/** Server log lines that say what became of a restored database (TFChunkDb.cs, ClusterVNode.cs, ReadIndex). */
+export const TRUNCATED = "Truncation successful. Shutting down.";
+const TELLING = /Truncat|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException|MaxTruncation|UnsupportedFileVersionException/;
+
+/** The lines of a log worth quoting, at most `n`. */
+export function tellingLines(log: string, n = 12): string[] {
+  return log.split("\n").filter((l) => TELLING.test(l)).slice(-n).map((l) => l.trim().slice(0, 400));
+}
+
+/** Why a start failed, in the server's words when it said something. */
+export function refusalSummary(exitCode: number | undefined, log: string): string {
+  const said = tellingLines(log, 3);
+  return `the node exited${exitCode === undefined ? "" : ` with code ${exitCode}`} before it was ready${said.length ? `: ${said.join(" | ")}` : ""}`;
+}
+
+/** How long after coming up the node is watched for a failed background chunk verification (TFChunkDb.Open). */
+const SETTLE_MS = 10_000;
+
+interface RestorePlan {
+  builder: EventStoreContainer;
+  volume: string;
+  dir: string;
+  image: ResolvedImage;
+  version: EventStoreVersion;
+  truncateFromChaser: boolean;
+  /** The truncate position the node will find (-1: none). */
+  truncateAt: number;
+  rt: DrillRuntime;
+  hooks: RestoreHooks;
+}
+
+/**
+ * The guide's restore on a stopped node: files into the empty volume owned by the image's uid, `chaser.chk` copied
+ * to `truncate.chk`, start. A 24.x+ node asked to truncate exits 0 after "Truncation successful" and is started
+ * again (ClusterVNode.StartNode); both runs belong to one attempt, and what was seen is listed in `observed`.
+ */
+export async function restoreAttempts(p: RestorePlan): Promise<RestoreResult<EventStoreNode>> {
+  const { rt, version } = p;
+  const volume = restoreVolume({ image: p.image, volume: p.volume, mountPath: version.dataDir, uid: version.uid, labels: rt.labels });
+  const observed: string[] = [];
+  const started = Date.now();
+  try {
+    await volume.copyIn(p.dir);
+    if (p.truncateFromChaser) {
+      await volume.sh(`cp -p '${version.dataDir}/chaser.chk' '${version.dataDir}/truncate.chk' && chown ${version.uid}:${version.uid} '${version.dataDir}/truncate.chk'`);
+      observed.push(`chaser.chk copied to truncate.chk (${p.truncateAt})`);
+    } else {
+      observed.push(`truncate.chk ${(await volume.exists("truncate.chk")) ? "left as backed up" : "absent"}: the restore did not write it`);
+    }
+    await p.hooks.afterCopyIn?.(volume);
+    if (p.truncateAt !== -1 && version.exitsAfterTruncation) {
+      const first = await p.builder.runToExit(300_000);
+      const truncated = first.log.includes(TRUNCATED);
+      observed.push(...tellingLines(first.log));
+      if (first.exitCode !== 0 || !truncated) {
+        const failed: RestoreAttempt = { ok: false, summary: truncated ? `truncated, then exited ${first.exitCode}` : refusalSummary(first.exitCode, first.log), exitCode: first.exitCode, logTail: first.log.slice(-4000), durationMs: Date.now() - started, observed };
+        rt.log(`  restore failed: ${failed.summary}`);
+        await removeVolume(p.volume).catch(() => undefined);
+        return { attempts: [failed], toolErrors: [] };
+      }
+      observed.push(`exited 0 after "${TRUNCATED}": started again`);
+    }
+    const start = await p.builder.start().then((node) => ({ node }), (err: unknown) => ({ err }));
+    if ("err" in start) {
+      const exited = exitedCause(start.err);
+      const logTail = exited?.logTail ?? (start.err instanceof Error ? start.err.message : String(start.err));
+      const failed: RestoreAttempt = { ok: false, summary: refusalSummary(exited?.exitCode, logTail), ...(exited ? { exitCode: exited.exitCode } : {}), logTail, durationMs: Date.now() - started, observed };
+      rt.log(`  restore failed: ${failed.summary}`);
+      await removeVolume(p.volume).catch(() => undefined);
+      return { attempts: [failed], toolErrors: [] };
+    }
+    const node = new EventStoreNode(start.node, p.volume);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const log = await start.node.log();
+    observed.push(...tellingLines(log));
+    const running = (await start.node.container.exec(["true"]).then(() => true, () => false));
+    if (!running) {
+      await node.destroy().catch(() => undefined);
+      return { attempts: [{ ok: false, summary: refusalSummary(undefined, log), logTail: log.slice(-4000), durationMs: Date.now() - started, observed }], toolErrors: [] };
+    }
+    rt.log(`  restored: ${observed.join("; ")}`);
+    return { node, attempts: [{ ok: true, summary: `${version.product} came up on the restored files`, durationMs: Date.now() - started, observed }], toolErrors: [] };
+  } catch (err) {
+    await removeVolume(p.volume).catch(() => undefined);
+    throw err;
+  }
+}
