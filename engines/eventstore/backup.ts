@@ -1,5 +1,8 @@
 import type { StartedEventStore } from "./container.ts";
 
+/** Where the copy runs: the node's container (its shell, as its user) and its data directory. */
+export type CopySource = Pick<StartedEventStore, "exec"> & { version: { dataDir: string } };
+
 /**
  * The guide's copy order (seed 002, "Backing up a database"; the docs since 2021 spell out the index first): the
  * index checkpoints, the rest of the index, the database checkpoints (`*.chk`), then the chunks. Checkpoints copied
@@ -45,7 +48,7 @@ export interface CopyReport {
  * Copies the node's data directory into `dst` inside the container, step by step in the plan's order, as the image's
  * own user, then lists what came. `now` stamps each step on the drill clock.
  */
-export async function copyInOrder(node: StartedEventStore, dst: string, plan: CopyPlan, now: () => number): Promise<CopyReport> {
+export async function copyInOrder(node: CopySource, dst: string, plan: CopyPlan, now: () => number): Promise<CopyReport> {
   const src = node.version.dataDir;
   await node.exec(`rm -rf '${dst}' && mkdir -p '${dst}'`);
   const steps: CopyReport["steps"] = [];

@@ -1,6 +1,6 @@
-import { copyFile, cp, mkdir, readdir } from "node:fs/promises";
+import { copyFile, cp, mkdir, open, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { parseChunkFileName } from "./formats.ts";
+import { CHUNK_FOOTER_SIZE, parseChunkFileName, parseChunkFooter } from "./formats.ts";
 
 /** One `chunk-X.Y` file and the directory (backup set) it lies in. */
 export interface ChunkFile {
@@ -19,12 +19,16 @@ export async function listChunks(dir: string): Promise<ChunkFile[]> {
   return files.sort((a, b) => a.number - b.number || a.version - b.version);
 }
 
-/** The guide's differential rule: of every chunk number X keep only the file with the highest version Y. */
+/**
+ * The guide's differential rule: of every chunk number X keep only the file with the highest version Y. `files` come
+ * oldest set first; of two files with the same name the later one wins: the chunk that was still being written
+ * during the full backup is copied again, longer, by the differential one.
+ */
 export function highestVersions(files: ChunkFile[]): ChunkFile[] {
   const best = new Map<number, ChunkFile>();
   for (const f of files) {
     const kept = best.get(f.number);
-    if (!kept || f.version > kept.version) best.set(f.number, f);
+    if (!kept || f.version >= kept.version) best.set(f.number, f);
   }
   return [...best.values()].sort((a, b) => a.number - b.number);
 }
@@ -98,4 +102,27 @@ export async function mergeBackupSets(sets: string[], into: string): Promise<Mer
     await cp(join(newest, entry.name), join(into, entry.name), { recursive: true });
   }
   return { dir: into, chunks: chunks.map((c) => ({ name: c.name, from: c.dir })), checkpointsFrom: newest };
+}
+
+/**
+ * The chunk files of a backup set whose footer says they are completed: immutable, so a differential backup need not
+ * copy them again (the open chunk, still growing, it must).
+ */
+export async function completedChunks(dir: string): Promise<string[]> {
+  const done: string[] = [];
+  for (const c of await listChunks(dir)) {
+    const handle = await open(join(dir, c.name), "r");
+    try {
+      const { size } = await handle.stat();
+      if (size < CHUNK_FOOTER_SIZE) continue;
+      const footer = Buffer.alloc(CHUNK_FOOTER_SIZE);
+      await handle.read(footer, 0, CHUNK_FOOTER_SIZE, size - CHUNK_FOOTER_SIZE);
+      if (parseChunkFooter(footer).isCompleted) done.push(c.name);
+    } catch {
+      // An unreadable footer is not a completed chunk: it is copied again.
+    } finally {
+      await handle.close();
+    }
+  }
+  return done;
 }

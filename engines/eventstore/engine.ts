@@ -7,7 +7,7 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume } from "../../harness/runtime/resources.ts";
 import { EventsWorkload, type EventOp } from "../../generators/events.ts";
 import { DOCUMENTED_ORDER, copyInOrder, type CopyPlan, type CopyReport } from "./backup.ts";
-import { mergeBackupSets } from "./chunk-set.ts";
+import { completedChunks, mergeBackupSets } from "./chunk-set.ts";
 import { EventStoreContainer } from "./container.ts";
 import { decodeCheckpoint } from "./formats.ts";
 import { EventStoreNode } from "./node.ts";
@@ -19,7 +19,8 @@ import { eventStoreImageSpec, eventStoreVersion, type EventStoreVersion } from "
 /**
  * EventStoreDB and KurrentDB, backed up as their guide says (seed 002): the index checkpoints, the index, the
  * database `*.chk`, then the chunks, from a running node (online) or a stopped one (offline); a differential backup
- * copies, after a scavenge, only the chunk versions the full backup lacks. Restored on a stopped node: the files into
+ * copies, after a scavenge, every chunk file but those the full backup holds completed (new versions, new chunks,
+ * and the chunk that was still open). Restored on a stopped node: the files into
  * an empty volume owned by the image's user, `chaser.chk` copied to `truncate.chk`, start (24.x+: the node truncates,
  * exits 0, and is started again).
  */
@@ -97,11 +98,12 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     } finally {
       await api.close();
     }
-    const diff = await copyInOrder(node, STAGING, { ...plan, skipChunks: new Set(full.chunks) }, now);
+    const immutable = await completedChunks(join(dir, "full"));
+    const diff = await copyInOrder(node, STAGING, { ...plan, skipChunks: new Set(immutable) }, now);
     const finished = now();
     await node.copyDirectoryOut(STAGING, join(dir, "differential"));
-    rt.log(`  differential: ${diff.chunks.length} new chunk version(s) (${diff.chunks.join(", ") || "none"})`);
-    return { dir, method: this.backupMethod, tool: `${tool}; scavenge; differential of the new chunk versions`, finishedAt: finished, sourceVersion: this.version, sets: ["full", "differential"], copies: [full, diff] };
+    rt.log(`  differential: ${diff.chunks.length} chunk file(s) not completed in the full backup (${diff.chunks.join(", ") || "none"})`);
+    return { dir, method: this.backupMethod, tool: `${tool}; scavenge; differential of the chunk files not completed in the full backup`, finishedAt: finished, sourceVersion: this.version, sets: ["full", "differential"], copies: [full, diff] };
   }
 
   /** The set the node will start from: a single backup, or the full and differential sets merged (highest chunk-X.Y). */

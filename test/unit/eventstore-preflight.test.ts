@@ -7,7 +7,7 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { flipBytes } from "../../harness/faults.ts";
 import { CHUNK_VERSION, buildCompletedChunk, buildOngoingChunk, chunkFileName, encodeCheckpoint } from "../../engines/eventstore/formats.ts";
 import { inspectDatabase, type InspectOptions } from "../../engines/eventstore/preflight.ts";
-import { highestVersions, listChunks, mergeBackupSets } from "../../engines/eventstore/chunk-set.ts";
+import { completedChunks, highestVersions, listChunks, mergeBackupSets } from "../../engines/eventstore/chunk-set.ts";
 import { frame, header, payloads, soundBackup, writeCheckpoints, writeIndexMap } from "./eventstore-datadir.ts";
 
 const AS_IS: InspectOptions = { restoreWritesTruncate: false, targetChunkVersion: CHUNK_VERSION.transformed };
@@ -143,6 +143,22 @@ describe("differential backups: the highest version Y of every chunk-X.Y", () =>
     const results = await inspectDatabase(merged.dir, AS_IS);
     expect(failed(results)).toEqual([]);
     expect(byName(results, "preflight:chunk-numbering").summary).toMatch(/1 older version\(s\) the node removes/);
+  });
+
+  it("copies the chunk that was open during the full backup again, and the merge takes the differential's longer copy", async () => {
+    const full = join(dir, "full");
+    const diff = join(dir, "differential");
+    const fullLog = await soundBackup(full, { records: 150 });
+    const diffLog = await soundBackup(diff, { records: 220 });
+    const immutable = await completedChunks(full);
+    expect(immutable).toEqual(fullLog.files.slice(0, -1));
+    for (const name of immutable) await rm(join(diff, name));
+    const open = fullLog.files.at(-1)!;
+    expect(existsSync(join(diff, open)), "the open chunk is in the differential set").toBe(true);
+    const merged = await mergeBackupSets([full, diff], join(dir, "merged"));
+    expect(merged.chunks.find((c) => c.name === open)?.from).toBe(diff);
+    expect(failed(await inspectDatabase(merged.dir, AS_IS))).toEqual([]);
+    expect(diffLog.writer).toBeGreaterThan(fullLog.writer);
   });
 
   it("fails an incomplete set: a chunk that neither the full nor the differential backup holds", async () => {
