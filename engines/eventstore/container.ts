@@ -1,6 +1,6 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
+import { ProbeWaitStrategy, exitedCause, logTail } from "../../harness/runtime/wait-for-probe.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import type { EventStoreApi } from "../../protocols/event-store/api.ts";
@@ -71,7 +71,17 @@ export class EventStoreContainer {
    * A node that is still up at the deadline is killed and reported with code -1.
    */
   async runToExit(timeoutMs: number): Promise<{ exitCode: number; log: string }> {
-    const started = await this.container().withWaitStrategy(new ProbeWaitStrategy(["true"])).start();
+    // A node that truncates quickly may exit before the first probe: its exit is the answer, not an error.
+    const start = await this.container()
+      .withWaitStrategy(new ProbeWaitStrategy(["true"]))
+      .start()
+      .then((started) => ({ started }), (err: unknown) => ({ err }));
+    if ("err" in start) {
+      const exited = exitedCause(start.err);
+      if (!exited) throw start.err;
+      return { exitCode: exited.exitCode, log: exited.logTail };
+    }
+    const { started } = start;
     const handle = docker().getContainer(started.getId());
     const deadline = Date.now() + timeoutMs;
     try {
