@@ -165,6 +165,32 @@ function streamWith(store: StreamStore, n: number): [string, Stream] {
   return found!;
 }
 
+describe("event-store read-back", () => {
+  it("skips system streams and events, marks tombstones, leaves soft-deleted streams out, keys foreign events apart", async () => {
+    const store = new StreamStore();
+    const event = (seq: number, type = "Placed"): NewEvent => ({ id: `id-${seq}-${type}`, seq, type, data: Buffer.from(`e${seq}`), metadata: { seq, writer: "w0" } });
+    await store.append("orders 1", [event(0), event(1)], "no_stream");
+    await store.append("$system", [event(2)], "no_stream");
+    await store.append("gone", [event(3)], "no_stream");
+    await store.deleteStream("gone", 0n, true);
+    await store.append("soft", [event(4)], "no_stream");
+    await store.deleteStream("soft", 0n, false);
+    await store.append("orders 1", [event(5, "$metadata-like")], 1n);
+    const foreign: StoredEvent = { id: "foreign", streamId: "orders 1", revision: 3n, type: "Other", data: new Uint8Array([1]), metadata: { by: "someone else" } };
+    store.streams.get("orders 1")!.events.push(foreign);
+    store.all.push(foreign);
+    const lines: { key: string; position?: number }[] = [];
+    const figures = await readBack(store, { add: async (r) => void lines.push({ key: r.key.replace("\u001f", "/"), ...(r.position === undefined ? {} : { position: r.position }) }) });
+    expect(lines).toEqual([
+      { key: "gone/~state" },
+      { key: "orders 1/00000000", position: 0 },
+      { key: "orders 1/00000001", position: 1 },
+      { key: "orders 1/?3", position: 4 },
+    ]);
+    expect(figures).toMatchObject({ streams: 3, events: 3, tombstoned: 1, allOrderViolations: [] });
+  });
+});
+
 describe("event-store oracle: prefix per stream, deletes, $all order", () => {
   it("accepts a copy taken inside the backup window, with refused appends, deletes, tombstones and $maxCount", async () => {
     const run = await drill(7);
