@@ -204,3 +204,41 @@ export function decodeCheckpoint(buf: Buffer): number {
   if (value < BigInt(Number.MIN_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(`checkpoint value ${value} is out of range`);
   return Number(value);
 }
+
+/**
+ * `index/indexmap` (src/EventStore.Core/Index/IndexMap.cs, `SaveToFile` / `FromFile`): text lines, the first the MD5
+ * (32 upper-case hex digits) of every byte after those 32, then the version, `prepare/commit` checkpoints, from
+ * version 2 the maximum auto-merge level, then one `level,index,file` line per PTable.
+ */
+export interface IndexMap {
+  version: number;
+  prepareCheckpoint: number;
+  commitCheckpoint: number;
+  ptables: string[];
+  /** The stored MD5 matches the file. */
+  hashMatches: boolean;
+}
+
+export function formatIndexMap(m: { version: number; prepareCheckpoint: number; commitCheckpoint: number; maxAutoMergeLevel: number; ptables: string[] }): Buffer {
+  const body = [`${m.version}`, `${m.prepareCheckpoint}/${m.commitCheckpoint}`, ...(m.version > 1 ? [`${m.maxAutoMergeLevel}`] : []), ...m.ptables.map((f, i) => `0,${i},${f}`)].join("\n") + "\n";
+  const tail = Buffer.from(`\n${body}`, "utf8");
+  return Buffer.concat([Buffer.from(createHash("md5").update(tail).digest("hex").toUpperCase(), "ascii"), tail]);
+}
+
+export function parseIndexMap(file: Buffer): IndexMap {
+  const text = file.toString("utf8");
+  const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
+  const stored = lines[0] ?? "";
+  if (!/^[0-9A-F]{32}$/.test(stored)) throw new FormatError(`indexmap hash line is not 32 hex digits: "${stored.slice(0, 40)}"`);
+  const version = Number(lines[1]);
+  const checkpoints = /^(-?\d+)\/(-?\d+)$/.exec(lines[2] ?? "");
+  if (!Number.isInteger(version) || !checkpoints) throw new FormatError(`indexmap header unreadable: version "${lines[1]}", checkpoints "${lines[2]}"`);
+  const entries = lines.slice(version > 1 ? 4 : 3).filter((l) => l !== "");
+  return {
+    version,
+    prepareCheckpoint: Number(checkpoints[1]),
+    commitCheckpoint: Number(checkpoints[2]),
+    ptables: entries.map((l) => l.split(",")[2] ?? ""),
+    hashMatches: createHash("md5").update(file.subarray(32)).digest("hex").toUpperCase() === stored,
+  };
+}

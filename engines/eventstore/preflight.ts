@@ -14,7 +14,9 @@ import {
   decodeCheckpoint,
   parseChunkFooter,
   parseChunkHeader,
+  parseIndexMap,
   type ChunkFooter,
+  type IndexMap,
   type ChunkHeader,
   type DbCheckpoint,
 } from "./formats.ts";
@@ -158,7 +160,7 @@ export async function inspectDatabase(dir: string, opts: InspectOptions): Promis
   const files = await listChunks(dir);
   const chunks = await Promise.all(files.map(readChunk));
   results.push(...(await chunkChecks(dir, chunks, values, opts)));
-  results.push(indexCheck(dir));
+  results.push(await indexCheck(dir, values));
   return results;
 }
 
@@ -267,8 +269,33 @@ async function logTailCheck(dir: string, c: ReadChunk, values: Checkpoints): Pro
   );
 }
 
-/** The index is rebuilt from the log when it is missing (slow, not a loss): a warning, never a failure. */
-function indexCheck(dir: string): CheckResult {
-  const has = existsSync(join(dir, "index", "indexmap"));
-  return pass("preflight:index", has ? "index/indexmap present" : "warning: no index/indexmap: the node rebuilds the index from the chunks (slow for a large database)");
+/**
+ * The index (TableIndex.Initialize): a missing, unreadable or damaged `indexmap`, a PTable it lists that is gone, or a
+ * commit checkpoint at or past the chaser ("IndexMap's CommitCheckpoint … is greater than ChaserCheckpoint", logged as
+ * "ReadIndex is corrupted": the index copied after the checkpoints) makes the node delete the index and rebuild it
+ * from the chunks. Slow, not a loss: warnings, never a failure.
+ */
+async function indexCheck(dir: string, values: Checkpoints): Promise<CheckResult> {
+  const name = "preflight:index";
+  const path = join(dir, "index", "indexmap");
+  if (!existsSync(path)) return pass(name, "warning: no index/indexmap: the node rebuilds the index from the chunks (slow for a large database)");
+  let map: IndexMap;
+  try {
+    map = parseIndexMap(await readFile(path));
+  } catch (err) {
+    return pass(name, `warning: index/indexmap unreadable (${(err as Error).message}): the node rebuilds the index`);
+  }
+  const warnings: string[] = [];
+  if (!map.hashMatches) warnings.push("its MD5 does not match (CorruptIndexException)");
+  const gone = map.ptables.filter((f) => !existsSync(join(dir, "index", f)));
+  if (gone.length) warnings.push(`${gone.length} PTable file(s) it lists are missing (${gone.slice(0, 3).join(", ")})`);
+  const chaser = values.chaser;
+  if (chaser !== undefined && map.commitCheckpoint >= chaser) {
+    warnings.push(`its commit checkpoint ${map.commitCheckpoint} is at or past chaser.chk ${chaser}: the node logs "ReadIndex is corrupted" (index copied after the checkpoints?)`);
+  }
+  return pass(
+    name,
+    warnings.length ? `warning: index/indexmap ${warnings.join("; ")}: the node deletes the index and rebuilds it from the chunks` : `index/indexmap sound: ${map.ptables.length} PTable(s), commit checkpoint ${map.commitCheckpoint} before chaser ${chaser}`,
+    { ...map, warnings },
+  );
 }

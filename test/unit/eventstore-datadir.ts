@@ -7,6 +7,7 @@ import {
   buildOngoingChunk,
   chunkFileName,
   encodeCheckpoint,
+  formatIndexMap,
   type ChunkHeader,
 } from "../../engines/eventstore/formats.ts";
 
@@ -82,9 +83,11 @@ export async function writeCheckpoints(dir: string, values: Partial<Record<"writ
   for (const [name, value] of Object.entries(values)) await writeFile(join(dir, `${name}.chk`), encodeCheckpoint(value));
 }
 
-export async function writeIndexMap(dir: string): Promise<void> {
+/** An index with one PTable whose checkpoint is `commit` (a position the chaser had passed when it was written). */
+export async function writeIndexMap(dir: string, commit = 0): Promise<void> {
   await mkdir(join(dir, "index"), { recursive: true });
-  await writeFile(join(dir, "index", "indexmap"), "");
+  await writeFile(join(dir, "index", "0b9f8a3e-ptable"), "ptable");
+  await writeFile(join(dir, "index", "indexmap"), formatIndexMap({ version: 2, prepareCheckpoint: commit, commitCheckpoint: commit, maxAutoMergeLevel: 2147483647, ptables: ["0b9f8a3e-ptable"] }));
 }
 
 /** `n` payloads of 40-90 bytes with distinct contents. */

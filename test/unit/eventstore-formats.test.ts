@@ -10,6 +10,8 @@ import {
   encodeCheckpoint,
   formatChunkFooter,
   formatChunkHeader,
+  formatIndexMap,
+  parseIndexMap,
   parseChunkFileName,
   parseChunkFooter,
   parseChunkHeader,
@@ -99,5 +101,18 @@ describe("EventStoreDB checkpoints and chunk names", () => {
     expect(chunkFileName(12, 3)).toBe("chunk-000012.000003");
     expect(parseChunkFileName("chunk-000012.000003")).toEqual({ number: 12, version: 3 });
     for (const other of ["chunk-12.3", "chunk-000012.000003.tmp", "writer.chk", "chunk-000012"]) expect(parseChunkFileName(other)).toBeUndefined();
+  });
+});
+
+describe("EventStoreDB indexmap (IndexMap.cs)", () => {
+  it("writes the MD5 of everything after the hash, the version, prepare/commit, the merge level and one line per PTable", () => {
+    const file = formatIndexMap({ version: 2, prepareCheckpoint: 4096, commitCheckpoint: 4000, maxAutoMergeLevel: 7, ptables: ["a-ptable", "b-ptable"] });
+    const text = file.toString("utf8");
+    expect(text.slice(32)).toBe("\n2\n4096/4000\n7\n0,0,a-ptable\n0,1,b-ptable\n");
+    expect(text.slice(0, 32)).toMatch(/^[0-9A-F]{32}$/);
+    expect(parseIndexMap(file)).toEqual({ version: 2, prepareCheckpoint: 4096, commitCheckpoint: 4000, ptables: ["a-ptable", "b-ptable"], hashMatches: true });
+    file[40] = file[40]! ^ 1;
+    expect(parseIndexMap(file).hashMatches).toBe(false);
+    expect(() => parseIndexMap(Buffer.from("not a hash\n2\n"))).toThrow(/hash line/);
   });
 });

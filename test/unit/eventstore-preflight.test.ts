@@ -113,6 +113,23 @@ describe("preflight on a database directory built from the formats", () => {
   });
 });
 
+describe("preflight on the index: what makes the node rebuild it (warnings, never failures)", () => {
+  it("calls a sound index sound, and warns of an index ahead of the chaser, a damaged indexmap and a missing PTable", async () => {
+    const log = await soundBackup(dir);
+    const index = async () => byName(await inspectDatabase(dir, AS_IS), "preflight:index");
+    expect(await index()).toMatchObject({ valid: true, summary: expect.stringMatching(/^index\/indexmap sound: 1 PTable\(s\), commit checkpoint 0 before chaser \d+/) });
+    await writeIndexMap(dir, log.chaser);
+    expect((await index()).summary).toMatch(/commit checkpoint \d+ is at or past chaser\.chk \d+: the node logs "ReadIndex is corrupted"/);
+    await writeIndexMap(dir);
+    await flipBytes(dir, join("index", "indexmap"), 52, 1, 0x01); // the PTable line's index, 0 → 1
+    expect((await index()).summary).toMatch(/MD5 does not match/);
+    await writeIndexMap(dir);
+    await rm(join(dir, "index", "0b9f8a3e-ptable"));
+    const missing = await index();
+    expect(missing).toMatchObject({ valid: true, summary: expect.stringMatching(/1 PTable file\(s\) it lists are missing \(0b9f8a3e-ptable\)/) });
+  });
+});
+
 describe("differential backups: the highest version Y of every chunk-X.Y", () => {
   /** After a scavenge merged chunks 0 and 1 into chunk-000000.000001 and rewrote chunk 2 as chunk-000002.000001. */
   async function scavengedDifferential(full: string, diff: string) {
