@@ -218,6 +218,9 @@ async function chunkChecks(dir: string, chunks: ReadChunk[], values: Checkpoints
       tail = await logTailCheck(dir, c, values);
     }
   }
+  if (!tail && fatalMissing.includes(last)) {
+    tail = fail("preflight:log-tail", `writer.chk (${writer}) points into chunk ${last}, which the copy does not hold: the chunks were copied before the checkpoints (the wrong order), or the copy is incomplete`);
+  }
   const filesCheck = bad.length
     ? fail("preflight:chunk-files", `${bad.length} chunk file(s) the node cannot use: ${bad[0]}`, bad)
     : pass("preflight:chunk-files", `${verified} completed chunk(s): header, footer and MD5 verified`);

@@ -94,6 +94,14 @@ describe("preflight on a database directory built from the formats", () => {
     expect(byName(results, "preflight:log-tail").summary).toMatch(/holds whole records only up to local position \d+, but writer\.chk points to \d+: the chunk was copied before the checkpoints/);
   });
 
+  it("names the wrong order too when the writer moved into a chunk the copy does not hold", async () => {
+    const log = await soundBackup(dir);
+    await writeCheckpoints(dir, { writer: log.files.length * 4096 + 100 });
+    const results = await inspectDatabase(dir, AS_IS);
+    expect(byName(results, "preflight:log-tail").summary).toMatch(/points into chunk \d+, which the copy does not hold: the chunks were copied before the checkpoints/);
+    expect(byName(results, "preflight:chunk-numbering").valid).toBe(false);
+  });
+
   it("fails an unexpected chunk past the writer, and accepts the single fresh one the server removes", async () => {
     const log = await soundBackup(dir);
     const next = log.files.length;
