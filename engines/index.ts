@@ -4,6 +4,8 @@ import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
+import { NEO4J_DEFAULT_VERSION, NEO4J_VERSIONS, neo4jImageSpec } from "./neo4j/versions.ts";
+import { NEO4J_METHODS, NEO4J_SCENARIOS } from "./neo4j/scenarios.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -37,6 +39,15 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: QUESTDB_SCENARIOS,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
+  },
+  neo4j: {
+    name: "neo4j",
+    versions: Object.keys(NEO4J_VERSIONS),
+    defaultVersion: NEO4J_DEFAULT_VERSION,
+    methods: NEO4J_METHODS,
+    scenarios: NEO4J_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: neo4jImageSpec,
   },
 };
 
