@@ -6,6 +6,8 @@ import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./q
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
 import { NEO4J_DEFAULT_VERSION, NEO4J_VERSIONS, neo4jImageSpec } from "./neo4j/versions.ts";
 import { NEO4J_METHODS, NEO4J_SCENARIOS } from "./neo4j/scenarios.ts";
+import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./memgraph/versions.ts";
+import { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } from "./memgraph/scenarios.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -48,6 +50,15 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: NEO4J_SCENARIOS,
     defaultScenario: "load",
     imageSpec: neo4jImageSpec,
+  },
+  memgraph: {
+    name: "memgraph",
+    versions: Object.keys(MEMGRAPH_VERSIONS),
+    defaultVersion: MEMGRAPH_DEFAULT_VERSION,
+    methods: MEMGRAPH_METHODS,
+    scenarios: MEMGRAPH_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: memgraphImageSpec,
   },
 };
 

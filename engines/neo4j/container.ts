@@ -3,7 +3,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
-import { boltDriver, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 
 /**
  * Paths, user and ports shared by the official image (neo4j/docker-neo4j-publish, 5.26.x/bullseye/community/Dockerfile)
@@ -65,7 +65,7 @@ export class Neo4jContainer {
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: NEO4J_DATA }]);
     const started = new StartedNeo4j(await container.start(), this.image, this.password);
-    await started.waitForBolt(this.startupTimeoutMs);
+    await waitForBolt(started.endpoint, this.startupTimeoutMs);
     return started;
   }
 }
@@ -79,28 +79,6 @@ export class StartedNeo4j {
 
   get endpoint(): BoltEndpoint {
     return { url: `bolt://127.0.0.1:${this.container.getMappedPort(NEO4J_BOLT_PORT)}`, user: NEO4J_USER, password: this.password };
-  }
-
-  /** Bolt serves the default database: a query on it answers (bounded wait). */
-  async waitForBolt(timeoutMs: number): Promise<void> {
-    const driver = boltDriver(this.endpoint);
-    const deadline = Date.now() + timeoutMs;
-    try {
-      for (;;) {
-        const session = driver.session();
-        try {
-          await session.run("RETURN 1");
-          return;
-        } catch (err) {
-          if (Date.now() > deadline) throw new Error(`Neo4j on ${this.endpoint.url} did not serve queries within ${timeoutMs} ms: ${(err as Error).message}`);
-        } finally {
-          await session.close();
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    } finally {
-      await driver.close();
-    }
   }
 
   /** The server's log since it started. */

@@ -28,6 +28,28 @@ export function boltDriver(endpoint: BoltEndpoint): Driver {
   });
 }
 
+/** Waits until the server answers a query on its default database (bounded), after its port opened. */
+export async function waitForBolt(endpoint: BoltEndpoint, timeoutMs: number): Promise<void> {
+  const driver = boltDriver(endpoint);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const session = driver.session();
+      try {
+        await session.run("RETURN 1");
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`${endpoint.url} did not serve queries within ${timeoutMs} ms: ${(err as Error).message}`);
+      } finally {
+        await session.close();
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await driver.close();
+  }
+}
+
 /** Groups nodes by label set: labels are part of a CREATE's text, not a parameter. */
 function byLabels(nodes: GraphNode[]): Map<string, GraphNode[]> {
   const groups = new Map<string, GraphNode[]>();
