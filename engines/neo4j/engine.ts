@@ -118,7 +118,8 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
         const loadCmd = `neo4j-admin database load neo4j --from-path=${NEO4J_DATA} --overwrite-destination=true 2>&1`;
         await files.sh(`${loadCmd} && rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
       } catch (err) {
-        const output = (err as Error).message;
+        // The toolbox's error names the script; what neo4j-admin said follows "exited N: ".
+        const output = (err as Error).message.replace(/^toolbox on volume [\s\S]*? exited \d+: /, "");
         return failed(`neo4j-admin database load refused the dump: ${adminFailure(output)}`, { logTail: output.slice(-3000) });
       }
     }
