@@ -41,6 +41,8 @@ const DUMP_FILE = "dump.cypherl";
  *   copy runs, so the copy's end is the end of the backup window. Restored by putting both directories into a fresh
  *   data directory and starting with `--data-recovery-on-startup=true`, after the preflight read every file's header.
  * - `dump`: `DUMP DATABASE;` (one Cypher query per row), replayed query by query into a fresh node.
+ * Result columns as Memgraph's src/query/interpreter.cpp names them: `QUERY` for the dump, `storage info` / `value`
+ * (with a `storage_mode` row) for SHOW STORAGE INFO; flags as src/flags/general.cpp and storage_mode.cpp define them.
  */
 export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArtifact> {
   readonly name = "memgraph";
