@@ -27,8 +27,14 @@ export class Neo4jNode extends BoltGraphNode {
     return this.server !== undefined;
   }
 
+  /** A restart in progress: concurrent callers (the workload's writers connect at once) share it. */
+  private starting: Promise<StartedNeo4j> | undefined;
+
   protected async endpoint(): Promise<BoltEndpoint> {
-    this.server ??= await this.startOn(this.volume);
+    if (!this.server) {
+      this.starting ??= this.startOn(this.volume).finally(() => (this.starting = undefined));
+      this.server = await this.starting;
+    }
     return this.server.endpoint;
   }
 
