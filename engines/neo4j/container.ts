@@ -33,7 +33,7 @@ const SETTINGS = {
 export class Neo4jContainer {
   private labels: Record<string, string> = {};
   private volume: string | undefined;
-  private startupTimeoutMs = 180_000;
+  private readonly startupTimeoutMs = 240_000;
 
   constructor(
     private readonly image: ResolvedImage,
@@ -48,11 +48,6 @@ export class Neo4jContainer {
   /** A named volume for /data, so the data outlives a stopped server and destroying it is an explicit step. */
   withVolume(name: string): this {
     this.volume = name;
-    return this;
-  }
-
-  withStartupTimeout(ms: number): this {
-    this.startupTimeoutMs = ms;
     return this;
   }
 
