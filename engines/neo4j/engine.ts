@@ -77,7 +77,8 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
     await node.stop();
     const box = await this.toolbox(node.image, node.volume, rt);
     try {
-      const version = (await box.exec(["neo4j-admin", "--version"], { user: "neo4j" })).output.trim().split("\n").at(-1) ?? "";
+      // The version from the kernel jar's name (both images ship lib/neo4j-kernel-<version>.jar): no JVM started for it.
+      const version = (await box.exec(["sh", "-c", 'ls "$NEO4J_HOME/lib" | sed -n "s/^neo4j-kernel-\\([0-9][^-]*\\)\\.jar$/\\1/p"'])).output.trim();
       if (this.backupMethod === "cold-copy") {
         await copyDirectoryOut(box, NEO4J_DATA, dir);
         return { dir, method: "cold-copy", tool: `copy of ${NEO4J_DATA} of the stopped server (Neo4j ${version})`, finishedAt: rt.clock.now(), sourceVersion: this.version };
