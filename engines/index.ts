@@ -7,6 +7,10 @@ import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
 import { ALL_VERSIONS, EVENTSTORE_DEFAULT_VERSION, KURRENTDB_DEFAULT_VERSION, KURRENTDB_VERSIONS, eventStoreImageSpec } from "./eventstore/versions.ts";
 import { EVENTSTORE_METHODS } from "./eventstore/engine.ts";
 import { eventStoreScenarios } from "./eventstore/scenarios.ts";
+import { NEO4J_DEFAULT_VERSION, NEO4J_VERSIONS, neo4jImageSpec } from "./neo4j/versions.ts";
+import { NEO4J_METHODS, NEO4J_SCENARIOS } from "./neo4j/scenarios.ts";
+import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./memgraph/versions.ts";
+import { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } from "./memgraph/scenarios.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -60,6 +64,24 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: eventStoreScenarios("kurrentdb", Object.keys(KURRENTDB_VERSIONS)),
     defaultScenario: "load",
     imageSpec: eventStoreImageSpec("kurrentdb"),
+  },
+  neo4j: {
+    name: "neo4j",
+    versions: Object.keys(NEO4J_VERSIONS),
+    defaultVersion: NEO4J_DEFAULT_VERSION,
+    methods: NEO4J_METHODS,
+    scenarios: NEO4J_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: neo4jImageSpec,
+  },
+  memgraph: {
+    name: "memgraph",
+    versions: Object.keys(MEMGRAPH_VERSIONS),
+    defaultVersion: MEMGRAPH_DEFAULT_VERSION,
+    methods: MEMGRAPH_METHODS,
+    scenarios: MEMGRAPH_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: memgraphImageSpec,
   },
 };
 

@@ -1,0 +1,163 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
+import type { CheckResult } from "../../harness/checkers/checker.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
+import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { GraphWorkload, type GraphOp } from "../../generators/graph.ts";
+import { MG_DATA, MG_UID, MemgraphContainer } from "./container.ts";
+import { cypherlOf, splitCypherScript } from "./dump-replay.ts";
+import { durabilityCheck, durabilityFiles, storageModeCheck } from "./durability.ts";
+import { MemgraphNode } from "./node.ts";
+import { memgraphImageSpec } from "./versions.ts";
+
+export type MemgraphBackupMethod = "snapshot" | "dump";
+
+export interface MemgraphArtifact extends BackupArtifact {
+  method: MemgraphBackupMethod;
+  sourceVersion: string;
+  /** `SHOW STORAGE INFO` of the source as it was backed up. */
+  storageInfo: { name: string; value: string }[];
+}
+
+export interface MemgraphEngineOptions {
+  /** `--storage-mode` of the source (IN_MEMORY_ANALYTICAL writes no WAL: a finding the drill reports). */
+  storageMode?: "IN_MEMORY_TRANSACTIONAL" | "IN_MEMORY_ANALYTICAL";
+  /** Restore files the preflight says this version cannot read, to record what the server then does (version matrix). */
+  restoreUnreadable?: boolean;
+}
+
+const STAGING = "/tmp/dr-drill-backup";
+const DUMP_FILE = "dump.cypherl";
+
+/**
+ * Memgraph, backed up as its guide says (seed 001, "Backup and restore"):
+ * - `snapshot`: `CREATE SNAPSHOT;` → `LOCK DATA DIRECTORY;` → copy `snapshots/` and `wal/` → `UNLOCK DATA DIRECTORY;`
+ *   (always, even when the copy fails). The lock only postpones deletions: writes go on and the WAL grows while the
+ *   copy runs, so the copy's end is the end of the backup window. Restored by putting both directories into a fresh
+ *   data directory and starting with `--data-recovery-on-startup=true`, after the preflight read every file's header.
+ * - `dump`: `DUMP DATABASE;` (one Cypher query per row), replayed query by query into a fresh node.
+ * Result columns as Memgraph's src/query/interpreter.cpp names them: `QUERY` for the dump, `storage info` / `value`
+ * (with a `storage_mode` row) for SHOW STORAGE INFO; flags as src/flags/general.cpp and storage_mode.cpp define them.
+ */
+export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArtifact> {
+  readonly name = "memgraph";
+  readonly backupMode = "online";
+  /** Snapshot plus WAL recover to the last complete transaction; a dump reads one transaction's snapshot. */
+  readonly records: RecordModel = { consistency: "point-in-time" };
+
+  constructor(
+    readonly version: string,
+    readonly backupMethod: MemgraphBackupMethod,
+    readonly options: MemgraphEngineOptions = {},
+  ) {
+    memgraphImageSpec(version); // fails early, naming the known versions
+  }
+
+  private container(image: ResolvedImage, volume: string, rt: DrillRuntime): MemgraphContainer {
+    return new MemgraphContainer(image)
+      .withLabels(rt.labels)
+      .withVolume(volume)
+      .withStorageMode(this.options.storageMode ?? "IN_MEMORY_TRANSACTIONAL");
+  }
+
+  async provision(rt: DrillRuntime): Promise<MemgraphNode> {
+    const image = await rt.images.resolve(memgraphImageSpec(this.version));
+    const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
+    return new MemgraphNode(await this.container(image, volume, rt).start(), volume);
+  }
+
+  async backup(node: MemgraphNode, dir: string, rt: DrillRuntime): Promise<MemgraphArtifact> {
+    const storageInfo = (await node.query("SHOW STORAGE INFO")).map((r) => ({ name: String(r["storage info"]), value: String(r.value) }));
+    const base = { dir, method: this.backupMethod, sourceVersion: this.version, storageInfo };
+    if (this.backupMethod === "dump") {
+      const queries = (await node.query("DUMP DATABASE")).map((r) => String(r.QUERY));
+      const finishedAt = rt.clock.now();
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, DUMP_FILE), cypherlOf(queries));
+      return { ...base, tool: `DUMP DATABASE (Memgraph ${this.version})`, finishedAt };
+    }
+    const copy = `rm -rf ${STAGING} && mkdir -p ${STAGING} && cp -a ${MG_DATA}/snapshots ${STAGING}/ && if [ -d ${MG_DATA}/wal ]; then cp -a ${MG_DATA}/wal ${STAGING}/; fi`;
+    const { value: finishedAt, specialModeMs } = await copyUnderSpecialMode(
+      {
+        enterName: "CREATE SNAPSHOT; LOCK DATA DIRECTORY",
+        leaveName: "UNLOCK DATA DIRECTORY",
+        enter: async () => {
+          await node.query("CREATE SNAPSHOT");
+          await node.query("LOCK DATA DIRECTORY");
+        },
+        copy: async () => {
+          await node.mg.execOrThrow(["sh", "-c", copy]);
+          return rt.clock.now();
+        },
+        leave: async () => void (await node.query("UNLOCK DATA DIRECTORY")),
+      },
+      rt.clock,
+    );
+    try {
+      await node.mg.copyDirectoryOut(STAGING, dir);
+    } finally {
+      await node.mg.execOrThrow(["rm", "-rf", STAGING]).catch(() => undefined);
+    }
+    return { ...base, tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version})`, finishedAt, specialModeMs };
+  }
+
+  async preflight(artifact: MemgraphArtifact): Promise<CheckResult[]> {
+    const mode = storageModeCheck(artifact.storageInfo);
+    if (artifact.method === "snapshot") return [durabilityCheck(await durabilityFiles(artifact.dir), this.version), mode];
+    const statements = splitCypherScript(await readFile(join(artifact.dir, DUMP_FILE), "utf8"));
+    return [{ name: "preflight:dump", valid: statements.length > 0, summary: `${DUMP_FILE}: ${statements.length} queries` }, mode];
+  }
+
+  async restore(artifact: MemgraphArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<MemgraphNode>> {
+    const started = Date.now();
+    if (artifact.method === "snapshot" && !this.options.restoreUnreadable) {
+      const check = durabilityCheck(await durabilityFiles(artifact.dir), this.version);
+      if (!check.valid) return { attempts: [{ ok: false, summary: `refused before any restore: ${check.summary}`, durationMs: Date.now() - started }], toolErrors: [] };
+    }
+    const image = await rt.images.resolve(memgraphImageSpec(this.version));
+    const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
+    if (artifact.method === "snapshot") {
+      const files = restoreVolume({ image, volume, mountPath: MG_DATA, uid: MG_UID, labels: rt.labels });
+      await files.copyIn(artifact.dir);
+      await hooks.afterCopyIn?.(files);
+    }
+    let node: MemgraphNode;
+    try {
+      node = new MemgraphNode(await this.container(image, volume, rt).start(), volume);
+    } catch (err) {
+      await removeVolume(volume).catch(() => undefined);
+      const exited = exitedCause(err);
+      const logTail = exited?.logTail ?? (err as Error).message;
+      return { attempts: [{ ok: false, summary: `server did not start: ${logTail.split("\n").at(-1)}`, exitCode: exited?.exitCode, logTail, durationMs: Date.now() - started }], toolErrors: [] };
+    }
+    const toolErrors = artifact.method === "dump" ? await this.replay(node, artifact.dir) : [];
+    const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;
+    return { node, attempts: [{ ok: toolErrors.length === 0, summary, durationMs: Date.now() - started }], toolErrors };
+  }
+
+  /** Replays the dump query by query, stopping at the first error (which is the restore's tool error). */
+  private async replay(node: MemgraphNode, dir: string): Promise<string[]> {
+    const statements = splitCypherScript(await readFile(join(dir, DUMP_FILE), "utf8"));
+    for (const [i, statement] of statements.entries()) {
+      try {
+        await node.query(statement);
+      } catch (err) {
+        return [`dump replay failed at query ${i + 1} of ${statements.length}: ${(err as Error).message.split("\n")[0]}`];
+      }
+    }
+    return [];
+  }
+
+  workload(dataset: DatasetSpec): GraphWorkload {
+    return new GraphWorkload(dataset.seed, dataset.rows);
+  }
+
+  invariants(node: MemgraphNode): Promise<CheckResult[]> {
+    return node.invariants();
+  }
+}

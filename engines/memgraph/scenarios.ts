@@ -1,0 +1,79 @@
+import type { WorkloadPlan } from "../../harness/drill.ts";
+import { drillScenario, versionMatrixScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
+import type { Expectation } from "../../harness/expectation.ts";
+import { MemgraphEngine, type MemgraphBackupMethod } from "./engine.ts";
+import { MEMGRAPH_VERSIONS, memgraphVersion } from "./versions.ts";
+
+export const MEMGRAPH_METHODS: MemgraphBackupMethod[] = ["snapshot", "dump"];
+
+export function memgraphWorkload(writers: number): WorkloadPlan {
+  return { writers, maxOps: 50_000, maxMs: 5 * 60_000, leadInOps: 200 * writers, tailMs: 1_000 };
+}
+
+const methodOf = (m: string): MemgraphBackupMethod => MEMGRAPH_METHODS.find((x) => x === m) ?? "snapshot";
+const engineFor = (req: BuildRequest, version = req.version) => new MemgraphEngine(version, methodOf(req.method));
+const versions = Object.keys(MEMGRAPH_VERSIONS);
+
+/** The oldest known version whose durability format is older than `version`'s: where newer files meet an older binary. */
+export function olderReader(version: string): string | undefined {
+  const writes = memgraphVersion(version).writes;
+  return versions.find((v) => memgraphVersion(v).writes < writes);
+}
+
+/**
+ * What a matrix pair must show when the files are restored whatever the preflight says: an older binary skips newer
+ * files and starts empty, which the oracle must count as lost; same version must pass; a newer binary reading older
+ * files is what Memgraph's code allows and its docs do not promise, so a pass or a loud refusal is recorded as such.
+ */
+export function matrixExpectation(method: MemgraphBackupMethod, from: string, to: string): Expectation {
+  if (from === to || method === "dump") return { outcome: "pass" };
+  if (memgraphVersion(from).writes > memgraphVersion(to).writes) return { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ lost" }] };
+  return { outcome: "no-silent-loss" };
+}
+
+/** The drills `dr-drill run --engine memgraph --scenario` offers. They need the official image (see versions.ts). */
+export const MEMGRAPH_SCENARIOS: Scenario[] = [
+  drillScenario({
+    name: "load",
+    description: "snapshot + locked copy (or DUMP DATABASE) while creates, updates, deletes and transfers commit; oracle, cut, invariants",
+    methods: MEMGRAPH_METHODS,
+    workload: memgraphWorkload,
+    build: (req) => ({ engine: engineFor(req) }),
+  }),
+  drillScenario({
+    name: "clean",
+    description: "backup with no writes; the restored graph must equal the source exactly",
+    methods: MEMGRAPH_METHODS,
+    build: (req) => ({ engine: engineFor(req) }),
+  }),
+  drillScenario({
+    name: "newer-into-older",
+    description: "snapshot of this version restored into an older one: the header preflight must refuse it before the server skips the files and starts empty",
+    methods: ["snapshot"],
+    build: (req) => {
+      const to = req.restoreInto ?? olderReader(req.version) ?? req.version;
+      return { engine: engineFor(req), restoreInto: engineFor(req, to), expect: { outcome: "refuses", reason: "durability format \\d+, Memgraph \\S+ reads formats" } };
+    },
+  }),
+  drillScenario({
+    name: "analytical",
+    description: "source in IN_MEMORY_ANALYTICAL storage mode (no WAL, no periodic snapshots): the drill must report it",
+    methods: ["snapshot"],
+    workload: memgraphWorkload,
+    build: (req) => ({
+      engine: new MemgraphEngine(req.version, "snapshot", { storageMode: "IN_MEMORY_ANALYTICAL" }),
+      expect: { outcome: "detects", by: [{ check: "durability:storage-mode", reason: "IN_MEMORY_ANALYTICAL" }] },
+    }),
+  }),
+  versionMatrixScenario({
+    name: "matrix",
+    description: "back up on one version, restore the files into every version: an older binary starts empty and must be caught as lost",
+    methods: ["snapshot"],
+    versions,
+    pair: (from, to) => ({
+      engine: new MemgraphEngine(from, "snapshot"),
+      restoreInto: new MemgraphEngine(to, "snapshot", { restoreUnreadable: true }),
+      expect: matrixExpectation("snapshot", from, to),
+    }),
+  }),
+];

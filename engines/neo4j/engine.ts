@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
+import type { CheckResult } from "../../harness/checkers/checker.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { registerSecret } from "../../harness/secrets.ts";
+import { GraphWorkload, type GraphOp } from "../../generators/graph.ts";
+import { NEO4J_DATA, NEO4J_UID, Neo4jContainer } from "./container.ts";
+import { Neo4jNode } from "./node.ts";
+import { DUMP_FILE, adminFailure, dumpPreflight, coldCopyPreflight } from "./preflight.ts";
+import { neo4jImageSpec } from "./versions.ts";
+
+export type Neo4jBackupMethod = "dump" | "cold-copy";
+
+export interface Neo4jArtifact extends BackupArtifact {
+  method: Neo4jBackupMethod;
+  sourceVersion: string;
+}
+
+/** One password per process, set through NEO4J_AUTH; a cold copy brings the source's users along, so both agree. */
+const PASSWORD = randomBytes(12).toString("hex");
+registerSecret(PASSWORD);
+
+const BACKUPS = "/backups";
+
+/**
+ * Neo4j Community, backed up as its Operations Manual says for Docker ("Back up and restore a database in Docker":
+ * stop the container, then run `neo4j-admin` in a container of the same image on the same /data):
+ * - `dump`: `neo4j-admin database dump neo4j --to-path=/backups` on the stopped database (it refuses a database in
+ *   use); restored with `neo4j-admin database load neo4j --from-path=… --overwrite-destination=true` into a fresh
+ *   /data, then the server starts on it;
+ * - `cold-copy`: the whole /data of the stopped server, put back into a fresh volume as it was.
+ * Both are offline backups: the writers drain and the server stops first, so the cut is the moment it stopped.
+ */
+export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
+  readonly name = "neo4j";
+  readonly backupMode = "offline";
+  readonly records: RecordModel = { consistency: "point-in-time" };
+
+  constructor(
+    readonly version: string,
+    readonly backupMethod: Neo4jBackupMethod,
+  ) {
+    neo4jImageSpec(version); // fails early, naming the known versions
+  }
+
+  private starter(image: ResolvedImage, rt: DrillRuntime) {
+    return (volume: string) => new Neo4jContainer(image, PASSWORD).withLabels(rt.labels).withVolume(volume).start();
+  }
+
+  async provision(rt: DrillRuntime): Promise<Neo4jNode> {
+    const image = await rt.images.resolve(neo4jImageSpec(this.version));
+    const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
+    const start = this.starter(image, rt);
+    return new Neo4jNode(await start(volume), volume, image, start);
+  }
+
+  /** A container of the node's image on its /data volume, with a shell and the admin tool but no server. */
+  private toolbox(image: ResolvedImage, volume: string, rt: DrillRuntime): Promise<StartedTestContainer> {
+    return new GenericContainer(image.ref)
+      .withEntrypoint(["sleep"])
+      .withCommand(["900"])
+      .withUser("root")
+      .withLabels(rt.labels)
+      .withBindMounts([{ source: volume, target: NEO4J_DATA }])
+      .withStartupTimeout(60_000)
+      .start();
+  }
+
+  async backup(node: Neo4jNode, dir: string, rt: DrillRuntime): Promise<Neo4jArtifact> {
+    rt.log(`  stopping the server (clean shutdown) for an offline ${this.backupMethod}`);
+    await node.stop();
+    const box = await this.toolbox(node.image, node.volume, rt);
+    try {
+      // The version from the kernel jar's name (both images ship lib/neo4j-kernel-<version>.jar): no JVM started for it.
+      const version = (await box.exec(["sh", "-c", 'ls "$NEO4J_HOME/lib" | sed -n "s/^neo4j-kernel-\\([0-9][^-]*\\)\\.jar$/\\1/p"'])).output.trim();
+      if (this.backupMethod === "cold-copy") {
+        await copyDirectoryOut(box, NEO4J_DATA, dir);
+        return { dir, method: "cold-copy", tool: `copy of ${NEO4J_DATA} of the stopped server (Neo4j ${version})`, finishedAt: rt.clock.now(), sourceVersion: this.version };
+      }
+      await box.exec(["sh", "-c", `mkdir -p ${BACKUPS} && chown neo4j:neo4j ${BACKUPS}`]);
+      const dumped = await box.exec(["neo4j-admin", "database", "dump", "neo4j", `--to-path=${BACKUPS}`], { user: "neo4j" });
+      if (dumped.exitCode !== 0) throw new Error(`neo4j-admin database dump exited ${dumped.exitCode}: ${adminFailure(dumped.output)}`);
+      const finishedAt = rt.clock.now();
+      await copyDirectoryOut(box, BACKUPS, dir);
+      return { dir, method: "dump", tool: `neo4j-admin database dump (Neo4j ${version})`, finishedAt, sourceVersion: this.version };
+    } finally {
+      await box.stop({ remove: true, timeout: 0 }).catch(() => undefined);
+    }
+  }
+
+  async preflight(artifact: Neo4jArtifact): Promise<CheckResult[]> {
+    const version: CheckResult = {
+      name: "preflight:version",
+      valid: artifact.sourceVersion === this.version,
+      summary: `${artifact.method} from Neo4j ${artifact.sourceVersion}, target ${this.version}`,
+    };
+    return [version, artifact.method === "dump" ? await dumpPreflight(artifact.dir) : await coldCopyPreflight(artifact.dir)];
+  }
+
+  async restore(artifact: Neo4jArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<Neo4jNode>> {
+    const image = await rt.images.resolve(neo4jImageSpec(this.version));
+    const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
+    const started = Date.now();
+    const failed = async (summary: string, extra: { exitCode?: number; logTail?: string } = {}): Promise<RestoreResult<Neo4jNode>> => {
+      await removeVolume(volume).catch(() => undefined);
+      return { attempts: [{ ok: false, summary, durationMs: Date.now() - started, ...extra }], toolErrors: [] };
+    };
+    const files = restoreVolume({ image, volume, mountPath: NEO4J_DATA, uid: NEO4J_UID, labels: rt.labels });
+    await files.copyIn(artifact.dir);
+    await hooks.afterCopyIn?.(files);
+    if (artifact.method === "dump") {
+      try {
+        const loadCmd = `neo4j-admin database load neo4j --from-path=${NEO4J_DATA} --overwrite-destination=true 2>&1`;
+        await files.sh(`${loadCmd} && rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
+      } catch (err) {
+        // The toolbox's error names the script; what neo4j-admin said follows "exited N: ".
+        const output = (err as Error).message.replace(/^toolbox on volume [\s\S]*? exited \d+: /, "");
+        return failed(`neo4j-admin database load refused the dump: ${adminFailure(output)}`, { logTail: output.slice(-3000) });
+      }
+    }
+    try {
+      const server = await this.starter(image, rt)(volume);
+      return { node: new Neo4jNode(server, volume, image, this.starter(image, rt)), attempts: [{ ok: true, summary: `server up on ${image.ref}`, durationMs: Date.now() - started }], toolErrors: [] };
+    } catch (err) {
+      const exited = exitedCause(err);
+      const logTail = exited?.logTail ?? (err as Error).message;
+      return failed(`server did not start: ${adminFailure(logTail)}`, { exitCode: exited?.exitCode, logTail });
+    }
+  }
+
+  workload(dataset: DatasetSpec): GraphWorkload {
+    return new GraphWorkload(dataset.seed, dataset.rows);
+  }
+
+  invariants(node: Neo4jNode): Promise<CheckResult[]> {
+    return node.invariants();
+  }
+}

@@ -1,0 +1,55 @@
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { removeVolume } from "../../harness/runtime/resources.ts";
+import { BoltGraphNode, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import { NEO4J_DIALECT } from "../../protocols/bolt/cypher.ts";
+import type { StartedNeo4j } from "./container.ts";
+
+/**
+ * A Neo4j server on its own /data volume: the source of a drill or a restored node. The backup stops the server and
+ * keeps the volume; anything that needs the server again (an older backup taken first, then the workload) starts a
+ * new container on the same volume.
+ */
+export class Neo4jNode extends BoltGraphNode {
+  constructor(
+    private server: StartedNeo4j | undefined,
+    readonly volume: string,
+    readonly image: ResolvedImage,
+    private readonly startOn: (volume: string) => Promise<StartedNeo4j>,
+  ) {
+    super(NEO4J_DIALECT);
+  }
+
+  get images(): ResolvedImage[] {
+    return [this.image];
+  }
+
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** A restart in progress: concurrent callers (the workload's writers connect at once) share it. */
+  private starting: Promise<StartedNeo4j> | undefined;
+
+  protected async endpoint(): Promise<BoltEndpoint> {
+    if (!this.server) {
+      this.starting ??= this.startOn(this.volume).finally(() => (this.starting = undefined));
+      this.server = await this.starting;
+    }
+    return this.server.endpoint;
+  }
+
+  /** Shuts the server down cleanly, as a dump and a cold copy need; the volume stays. */
+  async stop(): Promise<void> {
+    await this.closeDriver();
+    const server = this.server;
+    this.server = undefined;
+    await server?.shutdown();
+  }
+
+  async destroy(): Promise<void> {
+    await this.closeDriver();
+    await this.server?.kill();
+    this.server = undefined;
+    await removeVolume(this.volume);
+  }
+}

@@ -1,0 +1,189 @@
+import neo4j, { type Driver, type Session } from "neo4j-driver";
+import type { CheckResult } from "../../harness/checkers/checker.ts";
+import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
+import type { Ledger } from "../../harness/ledger.ts";
+import type { PhaseProgress } from "../../harness/progress.ts";
+import type { RecordFile } from "../../harness/records.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import type { WorkloadClient } from "../../harness/workload.ts";
+import { ACCOUNTS, canonicalNodeText, canonicalRelText, digestOf, graphBatches, nodeKey, relKey, type GraphNode, type GraphOp } from "../../generators/graph.ts";
+import { ACCOUNT_FLOWS, READ_NODES, READ_RELS, createNodesCypher, createRelsCypher, nodeRows, relRow, type CypherDialect } from "./cypher.ts";
+import { boltEngineErrors } from "./errors.ts";
+import { GraphWorkloadClient, nodeWrite, relWrite } from "./workload-client.ts";
+
+/** Where a Bolt server listens and who may log in. */
+export interface BoltEndpoint {
+  url: string;
+  user: string;
+  password: string;
+}
+
+/** A driver for canonical reads: integers stay 64-bit (`neo4j.Integer`), never rounded to a JavaScript number. */
+export function boltDriver(endpoint: BoltEndpoint): Driver {
+  return neo4j.driver(endpoint.url, neo4j.auth.basic(endpoint.user, endpoint.password), {
+    disableLosslessIntegers: false,
+    connectionTimeout: 10_000,
+    maxConnectionPoolSize: 16,
+    connectionAcquisitionTimeout: 30_000,
+  });
+}
+
+/** Waits until the server answers a query on its default database (bounded), after its port opened. */
+export async function waitForBolt(endpoint: BoltEndpoint, timeoutMs: number): Promise<void> {
+  const driver = boltDriver(endpoint);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const session = driver.session();
+      try {
+        await session.run("RETURN 1");
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`${endpoint.url} did not serve queries within ${timeoutMs} ms: ${(err as Error).message}`);
+      } finally {
+        await session.close();
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await driver.close();
+  }
+}
+
+/** Groups nodes by label set: labels are part of a CREATE's text, not a parameter. */
+function byLabels(nodes: GraphNode[]): Map<string, GraphNode[]> {
+  const groups = new Map<string, GraphNode[]>();
+  for (const n of nodes) {
+    const key = n.labels.join("\u0000");
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  return groups;
+}
+
+/**
+ * A graph database reached over Bolt with `neo4j-driver`: the load, the workload, the canonical read-back, the probe
+ * write and the account invariants, the same for every engine. An engine supplies the endpoint (which may change when
+ * its container is replaced), its Cypher dialect, its images and how to destroy it.
+ */
+export abstract class BoltGraphNode implements EngineNode<GraphOp> {
+  abstract readonly images: ResolvedImage[];
+  abstract destroy(): Promise<void>;
+  /** The endpoint of the running server (an engine may restart it first). */
+  protected abstract endpoint(): Promise<BoltEndpoint>;
+
+  private current: { url: string; driver: Driver } | undefined;
+
+  constructor(protected readonly dialect: CypherDialect) {}
+
+  protected async driver(): Promise<Driver> {
+    const ep = await this.endpoint();
+    if (this.current?.url !== ep.url) {
+      await this.current?.driver.close().catch(() => undefined);
+      this.current = { url: ep.url, driver: boltDriver(ep) };
+    }
+    return this.current.driver;
+  }
+
+  protected async closeDriver(): Promise<void> {
+    await this.current?.driver.close().catch(() => undefined);
+    this.current = undefined;
+  }
+
+  protected async withSession<T>(body: (s: Session) => Promise<T>): Promise<T> {
+    const session = (await this.driver()).session();
+    try {
+      return await body(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
+    return this.withSession(async (s) => {
+      for (const statement of this.dialect.schema) await s.run(statement);
+      let records = 0;
+      for (const batch of graphBatches(dataset.seed, dataset.rows)) {
+        const invokeAt = ledger.clock.now();
+        if (batch.kind === "nodes") {
+          for (const [, nodes] of byLabels(batch.nodes)) await s.run(createNodesCypher(nodes[0]!.labels), { rows: nodeRows(nodes) });
+        } else {
+          for (const type of new Set(batch.rels.map((r) => r.type))) {
+            const rels = batch.rels.filter((r) => r.type === type);
+            const created = (await s.run(createRelsCypher(type), { rows: rels.map(relRow) })).records[0]?.get("created");
+            if (Number(created) !== rels.length) throw new Error(`loading ${type}: ${String(created)} of ${rels.length} relationships created`);
+          }
+        }
+        const writes = batch.kind === "nodes" ? batch.nodes.map(nodeWrite) : batch.rels.map(relWrite);
+        ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes });
+        records += writes.length;
+        progress.update({ records, "records/s": Math.round(records / Math.max(0.001, progress.elapsedMs() / 1000)) });
+      }
+      return { records };
+    });
+  }
+
+  async openWorkloadClient(): Promise<WorkloadClient<GraphOp>> {
+    return new GraphWorkloadClient((await this.driver()).session());
+  }
+
+  /** Every node with the `Node` label, then every relationship with its endpoints' uids, as canonical records. */
+  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
+    await boltEngineErrors(() =>
+      this.withSession(async (s) => {
+        let records = 0;
+        for await (const r of s.run(READ_NODES)) {
+          const labels = r.get("labels") as string[];
+          const props = r.get("props") as Record<string, unknown>;
+          const text = canonicalNodeText(labels, props);
+          await into.add({ key: nodeKey(String(props.uid)), digest: digestOf(text), preview: text });
+          if (++records % 1000 === 0) progress.update({ records });
+        }
+        for await (const r of s.run(READ_RELS)) {
+          const props = r.get("props") as Record<string, unknown>;
+          const text = canonicalRelText(r.get("type") as string, r.get("from"), r.get("to"), props);
+          await into.add({ key: relKey(String(props.uid)), digest: digestOf(text), preview: text });
+          if (++records % 1000 === 0) progress.update({ records });
+        }
+      }),
+    );
+  }
+
+  async probeWrite(): Promise<string> {
+    const uid = neo4j.int(-Date.now());
+    return this.withSession(async (s) => {
+      await s.run("CREATE (n:Probe {uid: $uid})", { uid });
+      const back = await s.run("MATCH (n:Probe {uid: $uid}) RETURN count(n) AS n", { uid });
+      if (Number(back.records[0]?.get("n")) !== 1) throw new Error("the probe node was written but is not served back");
+      await s.run("MATCH (n:Probe {uid: $uid}) DELETE n", { uid });
+      return "created a node, read it back and deleted it";
+    });
+  }
+
+  /** The accounts' total is what they opened with, and each balance equals its opening plus the TRANSFERs in and out. */
+  async invariants(): Promise<CheckResult[]> {
+    const rows = await boltEngineErrors(() => this.withSession(async (s) => (await s.run(ACCOUNT_FLOWS)).records));
+    let total = 0n;
+    const drift: string[] = [];
+    for (const r of rows) {
+      const balance = BigInt(String(r.get("balance")));
+      const expected = BigInt(ACCOUNTS.initialBalance) + BigInt(String(r.get("ins") ?? 0)) - BigInt(String(r.get("outs") ?? 0));
+      total += balance;
+      if (balance !== expected) drift.push(`node/${String(r.get("uid"))}: balance ${balance}, its transfers say ${expected}`);
+    }
+    const opened = BigInt(ACCOUNTS.count * ACCOUNTS.initialBalance);
+    const balanced = rows.length === ACCOUNTS.count && total === opened;
+    return [
+      {
+        name: "invariant:total-balance",
+        valid: balanced,
+        summary: balanced ? `${rows.length} accounts, total balance ${total} as opened` : `total balance ${total} over ${rows.length} accounts, expected ${opened} over ${ACCOUNTS.count}`,
+      },
+      {
+        name: "invariant:transfers-atomic",
+        valid: drift.length === 0,
+        summary: drift.length === 0 ? "every balance matches its restored TRANSFER relationships" : `${drift.length} account(s) disagree with their TRANSFER relationships: a transaction was cut in half`,
+        examples: drift.slice(0, 20),
+      },
+    ];
+  }
+}

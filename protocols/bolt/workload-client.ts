@@ -1,0 +1,93 @@
+import neo4j, { type Session } from "neo4j-driver";
+import { ABSENT_DIGEST, UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
+import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
+import { canonicalNodeText, canonicalRelText, digestOf, nodeKey, relKey, type GraphNode, type GraphOp, type GraphRel } from "../../generators/graph.ts";
+import { DELETE_NODE, DELETE_REL, TRANSFER, UPDATE_NODE, createNodesCypher, createRelsCypher, nodeRows, relRow } from "./cypher.ts";
+import { isDefiniteBoltFailure } from "./errors.ts";
+
+/**
+ * The ledger's view of a node or relationship written: the digest of its canonical text, built from the values sent.
+ * Bolt has nothing like RETURNING a server-side digest, so the read-back builds the same text from what the driver
+ * decodes (`canonicalNodeText`, `canonicalRelText`): one canonical form on both sides.
+ */
+export function nodeWrite(n: GraphNode): KeyWrite {
+  const text = canonicalNodeText(n.labels, n.props);
+  return { key: nodeKey(n.uid), digest: digestOf(text), preview: text.slice(0, 160) };
+}
+
+export function relWrite(r: GraphRel): KeyWrite {
+  const text = canonicalRelText(r.type, neo4j.int(r.from), neo4j.int(r.to), r.props);
+  return { key: relKey(r.uid), digest: digestOf(text), preview: text.slice(0, 160) };
+}
+
+/** The write matched nothing (a MATCH found no node): nothing was written, a definite `fail`. */
+class NothingMatched extends Error {}
+
+const TX = { timeout: 10_000 };
+
+/** What each op leaves on its keys, known before it is sent. */
+function writesOf(p: GraphOp, keys: string[]): KeyWrite[] {
+  switch (p.kind) {
+    case "create-node":
+    case "update-node":
+      return [nodeWrite(p.node)];
+    case "delete-node":
+    case "delete-rel":
+      return [{ key: keys[0]!, digest: ABSENT_DIGEST }];
+    case "create-rel":
+      return [relWrite(p.rel)];
+    case "transfer":
+      // The balances' new values depend on every other transfer: unknown here, checked by the invariants.
+      return [relWrite(p.rel), ...keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST }))];
+  }
+}
+
+/** One writer's session. Every op is one auto-commit statement: acknowledged when the server confirmed its commit. */
+export class GraphWorkloadClient implements WorkloadClient<GraphOp> {
+  constructor(private readonly session: Session) {}
+
+  async intended(op: WorkloadOp<GraphOp>): Promise<KeyWrite[]> {
+    return writesOf(op.payload, op.keys);
+  }
+
+  async apply(op: WorkloadOp<GraphOp>): Promise<KeyWrite[]> {
+    const p = op.payload;
+    const counted = async (query: string, params: Record<string, unknown>, column: string) => {
+      const result = await this.session.run(query, params, TX);
+      const n = Number(result.records[0]?.get(column) ?? 0);
+      if (p.kind !== "delete-node" && p.kind !== "delete-rel" && n !== 1) throw new NothingMatched(`${op.kind} ${op.keys[0]}: ${n} matched`);
+    };
+    switch (p.kind) {
+      case "create-node":
+        await this.session.run(createNodesCypher(p.node.labels), { rows: nodeRows([p.node]) }, TX);
+        break;
+      case "update-node": {
+        const result = await this.session.run(UPDATE_NODE, { uid: neo4j.int(p.node.uid), props: p.node.props }, TX);
+        if (result.records.length !== 1) throw new NothingMatched(`${op.keys[0]} does not exist`);
+        break;
+      }
+      case "delete-node":
+        // A node this writer created and whose create may not have happened: deleting nothing leaves it absent all the same.
+        await counted(DELETE_NODE, { uid: neo4j.int(p.uid) }, "deleted");
+        break;
+      case "delete-rel":
+        await counted(DELETE_REL, { uid: neo4j.int(p.uid) }, "deleted");
+        break;
+      case "create-rel":
+        await counted(createRelsCypher(p.rel.type), { rows: [relRow(p.rel)] }, "created");
+        break;
+      case "transfer":
+        await counted(TRANSFER, { from: neo4j.int(p.rel.from), to: neo4j.int(p.rel.to), amount: neo4j.int(p.amount), props: p.rel.props }, "created");
+        break;
+    }
+    return writesOf(p, op.keys);
+  }
+
+  isDefiniteFailure(err: unknown): boolean {
+    return err instanceof NothingMatched || isDefiniteBoltFailure(err);
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}
