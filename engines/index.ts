@@ -4,6 +4,7 @@ import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
+import { EXO_DEFAULT_VERSION, EXO_SCENARIOS, EXO_VERSIONS, mongoWireImageSpec } from "./exo/index.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -37,6 +38,16 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: QUESTDB_SCENARIOS,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
+  },
+  exo: {
+    name: "exo",
+    versions: Object.keys(EXO_VERSIONS),
+    defaultVersion: EXO_DEFAULT_VERSION,
+    methods: ["procedure"],
+    scenarios: EXO_SCENARIOS,
+    defaultScenario: "clean",
+    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's offline image, resolved at provision).
+    imageSpec: mongoWireImageSpec,
   },
 };
 
