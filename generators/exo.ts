@@ -159,6 +159,7 @@ export class ExoWorkload implements OpSource<ExoOp> {
     } else if (kind === "activity") op = { kind, activity: activitySpec(this.seed, id, user.name, documentId) };
     else if (kind === "chat") op = { kind, chat: chatSpec(this.seed, tag, user.name, 1_800_000_000_000 + id) };
     else op = { kind: "wallet", wallet: walletSpec(this.seed, { ...user, id }) };
+    // The keys follow from where the engine stores each part (engines/exo/writes.ts keysOf), which fills them in.
     return { kind: op.kind, keys: [], payload: op };
   }
 }

@@ -74,13 +74,21 @@ export function checkReferences(t: TierSnapshot): CheckResult {
 
 /** The codec folder holds the key that opens every wallet's private key. */
 export function checkCodec(t: TierSnapshot): CheckResult {
+  const name = "cross-part:codec";
+  if (!t.codec && t.wallets.length) {
+    return {
+      name,
+      valid: false,
+      summary: `codec folder has no codeckey.txt: the ${t.wallets.length} wallet private keys cannot be opened (the platform would make a new codec at start)`,
+      examples: t.wallets.slice(0, MAX_EXAMPLES).map((w) => `wallet ${w.identityId}: private key cannot be opened without the codec`),
+    };
+  }
   const problems: string[] = [];
-  if (!t.codec && t.wallets.length) problems.push(`codec folder has no codeckey.txt: the ${t.wallets.length} wallet private keys cannot be opened (the platform would make a new codec at start)`);
-  else for (const w of t.wallets) {
+  for (const w of t.wallets) {
     const opened = openPrivateKey(t.codec, w.content);
     if ("error" in opened) problems.push(`wallet ${w.identityId}: private key ${opened.error}`);
   }
-  return result("cross-part:codec", problems, `the codec opens all ${t.wallets.length} wallet private keys`, "wallet key(s) the codec cannot open");
+  return result(name, problems, `the codec opens all ${t.wallets.length} wallet private keys`, "wallet key(s) the codec cannot open");
 }
 
 export function crossPartChecks(t: TierSnapshot): CheckResult[] {

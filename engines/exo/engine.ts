@@ -11,7 +11,7 @@ import { snapshotTier } from "./snapshot.ts";
 import { EXO_PG, ExoNode, startTier } from "./tier.ts";
 import { DATASOURCES, databaseOf } from "./schema.ts";
 import { CODEC_FILE } from "./layout.ts";
-import { CHAT_DB, messagesCollection } from "./writes.ts";
+import { CHAT_DB, keysOf, messagesCollection } from "./writes.ts";
 import { exoVersion } from "./versions.ts";
 
 /** One part of the backup: what it is, the tool that made it, where it lies in the artifact, how long it took. */
@@ -144,7 +144,7 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
       if (!existsSync(from(PART_PATHS.chat))) return `${PART_PATHS.chat} is not in the backup`;
       await mongo.copyDirectoryIn(from("mongo"), RESTORE_DIR);
       // FerretDB refuses the dumped index options ("Index option ns is unknown"): documents first, indexes recreated below.
-      const r = await mongo.tool(["mongorestore", "--quiet", `--archive=${RESTORE_DIR}/${ARCHIVE}`, "--gzip", `--nsInclude=${CHAT_DB}.*`, "--noIndexRestore", "--drop"]);
+      const r = await mongo.tool(["mongorestore", `--archive=${RESTORE_DIR}/${ARCHIVE}`, "--gzip", `--nsInclude=${CHAT_DB}.*`, "--noIndexRestore", "--drop"]);
       if (r.exitCode !== 0) return `mongorestore exited ${r.exitCode}: ${firstLine(r.output)}`;
       const client = await mongo.client();
       try {
@@ -160,7 +160,13 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
   }
 
   workload(dataset: DatasetSpec): OpSource<ExoOp> {
-    return new ExoWorkload(dataset.seed, exoDataset(dataset.seed, dataset.rows));
+    const ops = new ExoWorkload(dataset.seed, exoDataset(dataset.seed, dataset.rows));
+    return {
+      next: (writer) => {
+        const op = ops.next(writer);
+        return { ...op, keys: keysOf(op.payload) };
+      },
+    };
   }
 
   async invariants(node: ExoNode): Promise<CheckResult[]> {

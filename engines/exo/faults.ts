@@ -1,5 +1,4 @@
-import { cp, mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { dropDirectory, truncateFile, type DrillFault } from "../../harness/faults.ts";
 import type { ExoNode } from "./tier.ts";
@@ -60,7 +59,7 @@ export function olderDatasource(ds: "idm" | "jcr" | "jpa"): ExoFault {
       ],
     },
     beforeBackup: async ({ takeBackup, runtime }) => {
-      older = join(await mkdtemp(join(tmpdir(), "dr-drill-exo-older-")), "backup");
+      older = join(runtime.workDir, "older-backup");
       await takeBackup(older);
       runtime.log(`  older backup taken in ${older}`);
     },
@@ -76,7 +75,7 @@ export function truncatedChatArchive(keepFraction: number): ExoFault {
   return {
     name: "truncated-mongodump",
     description: `the mongodump archive cut to ${keepFraction * 100}% of its size`,
-    expect: { outcome: "detects", by: [{ check: "restore", reason: "mongorestore" }] },
+    expect: { outcome: "detects", by: [{ check: "restore", reason: "mongorestore exited [1-9]" }] },
     apply: (a) => truncateFile(a.dir, PART_PATHS.chat, keepFraction),
   };
 }

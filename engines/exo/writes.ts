@@ -166,3 +166,28 @@ export function applyOp(s: TierSession, op: ExoOp): Promise<KeyWrite[]> {
       return writeWallets(s, [op.wallet]);
   }
 }
+
+/** The keys an op writes, known before it runs: an op whose outcome is unknown is recorded with `*` on each. */
+export function keysOf(op: ExoOp): string[] {
+  switch (op.kind) {
+    case "user":
+      return [`idm/jbid_io/${op.user.id}`, `idm/jbid_io_rel/${op.user.id}`, `chat/users/${op.user.name}`];
+    case "document": {
+      const d = op.document;
+      return [
+        ...(d.inFile ? [fileKey(`data/${jcrValueFile(d.dataPropertyId, 0)}`)] : []),
+        ...[d.nodeId, d.dataPropertyId, d.hashPropertyId].map((id) => `jcr/jcr_sitem/${id}`),
+        ...[d.dataPropertyId, d.hashPropertyId].map((id) => `jcr/jcr_svalue/${id}:0`),
+      ];
+    }
+    case "activity": {
+      const a = op.activity;
+      const file = a.attachment ? [fileKey(`data/${storedFile(sha256(a.attachment.content))}`), `jpa/files_files/${a.attachment.fileId}`, `jpa/soc_activity_template_params/${a.id}:FILE_ID`] : [];
+      return [`jpa/soc_activities/${a.id}`, `jpa/soc_activity_template_params/${a.id}:DOCUMENT_ID`, ...file];
+    }
+    case "chat":
+      return [`chat/${messagesCollection(op.chat.room)}/${op.chat.id}`];
+    case "wallet":
+      return [`jpa/addons_wallet_account/${op.wallet.identityId}`];
+  }
+}
