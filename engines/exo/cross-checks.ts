@@ -16,7 +16,7 @@ export interface TierSnapshot {
   storedFiles: { fileId: string; checksum: string }[];
   /** Chat message authors and room members: `<collection>/<id>` and the user it names. */
   chatUsers: { where: string; user: string }[];
-  wallets: { identityId: string; content: string }[];
+  wallets: { identityId: string; user: string; content: string }[];
   codec: Buffer | undefined;
 }
 
@@ -68,8 +68,9 @@ export function checkReferences(t: TierSnapshot): CheckResult {
     if (a.fileId !== undefined && !fileIds.has(a.fileId)) problems.push(`dangling: activity ${a.id} attaches file ${a.fileId}, which is not in FILES_FILES`);
   }
   for (const c of t.chatUsers) if (!t.users.has(c.user)) problems.push(`dangling: chat ${c.where} names ${c.user}, who is not in IDM`);
-  const checked = t.activities.length + t.chatUsers.length;
-  return result("cross-part:references", problems, `${checked} references (activities → documents, files, users; chat → users) all resolve`, "dangling reference(s)");
+  for (const w of t.wallets) if (!t.users.has(w.user)) problems.push(`dangling: wallet ${w.identityId} belongs to ${w.user}, who is not in IDM`);
+  const checked = t.activities.length + t.chatUsers.length + t.wallets.length;
+  return result("cross-part:references", problems, `${checked} references (activities → documents, files, users; chat and wallets → users) all resolve`, "dangling reference(s)");
 }
 
 /** The codec folder holds the key that opens every wallet's private key. */

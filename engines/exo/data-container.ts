@@ -36,7 +36,8 @@ export class GateinVolume {
 
   /** sha256 of every regular file under the given directories (relative to GATEIN), keyed by relative path. */
   async hashes(dirs: string[]): Promise<Map<string, string>> {
-    const out = await this.exec(["sh", "-c", `cd ${GATEIN} && find ${dirs.join(" ")} -type f -print0 | xargs -0 -r sha256sum`]);
+    // A directory a restore did not bring back is no error here: its files are simply absent from the records.
+    const out = await this.exec(["sh", "-c", `cd ${GATEIN} && for d in ${dirs.join(" ")}; do [ -d "$d" ] && find "$d" -type f -print0; done | xargs -0 -r sha256sum`]);
     const map = new Map<string, string>();
     for (const line of out.split("\n")) {
       const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line.trim());

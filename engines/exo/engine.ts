@@ -95,7 +95,7 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
     const finishedAt = rt.clock.now();
     await pg.copyDirectoryOut(IN_CONTAINER, join(dir, "pg"));
     await mongo.copyDirectoryOut(IN_CONTAINER, join(dir, "mongo"));
-    const tools = [(await pg.toolOrThrow(["pg_dump", "--version"])).trim(), `mongodump ${(await mongo.tool(["mongodump", "--version"])).output.split("\n")[0]?.trim()}`];
+    const tools = [(await pg.toolOrThrow(["pg_dump", "--version"])).trim(), (await mongo.tool(["mongodump", "--version"])).output.split("\n")[0]?.trim() ?? "mongodump"];
     return { dir, method: this.backupMethod, tool: `${tools.join("; ")}; file copy of gatein/data and gatein/conf/codec`, finishedAt, version: this.version, parts };
   }
 

@@ -37,7 +37,7 @@ export async function snapshotTier(parts: TierParts): Promise<TierSnapshot> {
        FROM soc_activities a`,
   );
   const storedFiles = await rows<{ file_id: string; checksum: string }>(parts, "jpa", "SELECT file_id::text, checksum FROM files_files");
-  const wallets = await rows<{ identity_id: string; private_key_content: string }>(parts, "jpa", "SELECT identity_id::text, private_key_content FROM addons_wallet_account");
+  const wallets = await rows<{ identity_id: string; user_name: string; private_key_content: string }>(parts, "jpa", "SELECT identity_id::text, user_name, private_key_content FROM addons_wallet_account");
   const files = new Map<string, string>();
   for (const [rel, hash] of await parts.gatein.hashes(["data/files", "data/jcr/values"])) files.set(rel.slice("data/".length), hash);
   const mongo = await parts.mongo.client();
@@ -59,7 +59,7 @@ export async function snapshotTier(parts: TierParts): Promise<TierSnapshot> {
     activities: activities.map((a) => ({ id: a.id, poster: a.poster, ...(a.document_id ? { documentId: a.document_id } : {}), ...(a.file_id ? { fileId: a.file_id } : {}) })),
     storedFiles: storedFiles.map((f) => ({ fileId: f.file_id, checksum: f.checksum })),
     chatUsers,
-    wallets: wallets.map((w) => ({ identityId: w.identity_id, content: w.private_key_content })),
+    wallets: wallets.map((w) => ({ identityId: w.identity_id, user: w.user_name, content: w.private_key_content })),
     codec: await readCodec(parts),
   };
 }

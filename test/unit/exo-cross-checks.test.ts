@@ -22,7 +22,7 @@ function tier(): TierSnapshot {
     activities: [{ id: "1", poster: "john", documentId: NODE, fileId: "10" }],
     storedFiles: [{ fileId: "10", checksum: CHECKSUM }],
     chatUsers: [{ where: "messages_room_space-0/m1", user: "mary" }],
-    wallets: [{ identityId: "1", content: sealPrivateKey(codecKey(5), "k", "n") }],
+    wallets: [{ identityId: "1", user: "john", content: sealPrivateKey(codecKey(5), "k", "n") }],
     codec: codecKey(5),
   };
 }
@@ -58,19 +58,20 @@ describe("exo: cross-part checks", () => {
     expect(checkFileStorage(orphan).summary).toMatch(/orphan: stored file files\/.* has no FILES_FILES row/);
   });
 
-  it("name every dangling reference: poster, document, attachment, chat author", () => {
+  it("name every dangling reference: poster, document, attachment, chat author, wallet owner", () => {
     const t = tier();
     t.users = new Set();
     t.documents = new Set();
     t.storedFiles = [];
     const c = checkReferences(t);
     expect(c.valid).toBe(false);
-    expect(c.summary).toMatch(/^4 dangling reference\(s\): /);
+    expect(c.summary).toMatch(/^5 dangling reference\(s\): /);
     expect(c.examples).toEqual([
       "dangling: activity 1 was posted by john, who is not in IDM",
       `dangling: activity 1 shares JCR document ${NODE}, which is not in JCR`,
       "dangling: activity 1 attaches file 10, which is not in FILES_FILES",
       "dangling: chat messages_room_space-0/m1 names mary, who is not in IDM",
+      "dangling: wallet 1 belongs to john, who is not in IDM",
     ]);
   });
 
