@@ -42,9 +42,12 @@ export async function startTier(rt: DrillRuntime, version: string, name: string,
   const prefix = `${rt.drillId}-${name}`;
   const network = await createNetwork(`${prefix}-net`, rt.labels);
   const [pgVolume, mongoVolume, gateinVolume] = await Promise.all(["pgdata", "mongodata", "gatein"].map((v) => createVolume(`${prefix}-${v}`, rt.labels)));
-  const pgStarted = await new PostgresContainer(pgImage, EXO_PG).withLabels(rt.labels).withNetwork(network, "postgres").withVolume(pgVolume!).start();
-  const mongo = await new MongoWireContainer(mongoImage).withLabels(rt.labels).withNetwork(network, "mongo").withVolume(mongoVolume!).start();
-  const gatein = await GateinVolume.start(pgImage, gateinVolume!, rt.labels, network);
+  // The parts start side by side, as they would on their own machines.
+  const [pgStarted, mongo, gatein] = await Promise.all([
+    new PostgresContainer(pgImage, EXO_PG).withLabels(rt.labels).withNetwork(network, "postgres").withVolume(pgVolume!).start(),
+    new MongoWireContainer(mongoImage).withLabels(rt.labels).withNetwork(network, "mongo").withVolume(mongoVolume!).start(),
+    GateinVolume.start(pgImage, gateinVolume!, rt.labels, network),
+  ]);
   const admin = await pgStarted.client();
   try {
     for (const ds of DATASOURCES.filter((d) => databaseOf(d) !== EXO_PG.database)) await admin.query(`CREATE DATABASE ${databaseOf(ds)}`);
