@@ -11,6 +11,7 @@ import { NEO4J_DEFAULT_VERSION, NEO4J_VERSIONS, neo4jImageSpec } from "./neo4j/v
 import { NEO4J_METHODS, NEO4J_SCENARIOS } from "./neo4j/scenarios.ts";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./memgraph/versions.ts";
 import { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } from "./memgraph/scenarios.ts";
+import { EXO_DEFAULT_VERSION, EXO_SCENARIOS, EXO_VERSIONS, mongoWireImageSpec } from "./exo/index.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -82,6 +83,16 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: MEMGRAPH_SCENARIOS,
     defaultScenario: "load",
     imageSpec: memgraphImageSpec,
+  },
+  exo: {
+    name: "exo",
+    versions: Object.keys(EXO_VERSIONS),
+    defaultVersion: EXO_DEFAULT_VERSION,
+    methods: ["procedure"],
+    scenarios: EXO_SCENARIOS,
+    defaultScenario: "clean",
+    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's offline image, resolved at provision).
+    imageSpec: mongoWireImageSpec,
   },
 };
 

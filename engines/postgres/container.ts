@@ -31,6 +31,7 @@ export class PostgresContainer {
   private dataDir: string | undefined;
   private command: string[] | undefined;
   private startupTimeoutMs = 120_000;
+  private network: { name: string; alias: string } | undefined;
 
   constructor(
     private readonly image: ResolvedImage,
@@ -60,6 +61,12 @@ export class PostgresContainer {
     return this;
   }
 
+  /** Joins a private network under `alias`, for a node made of several containers. */
+  withNetwork(name: string, alias: string): this {
+    this.network = { name, alias };
+    return this;
+  }
+
   withStartupTimeout(ms: number): this {
     this.startupTimeoutMs = ms;
     return this;
@@ -78,6 +85,7 @@ export class PostgresContainer {
         .withExposedPorts(PG_PORT)
         .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
     }
+    if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: PGDATA }]);
     if (this.dataDir) container = container.withCopyDirectoriesToContainer([{ source: this.dataDir, target: PGDATA }]);
     return new StartedPostgres(await container.start(), this.image, this.credentials, this.command === undefined);
@@ -93,12 +101,13 @@ export class StartedPostgres {
   ) {}
 
   /** A client on the mapped port, with the canonical session settings. */
-  async client(opts: { statementTimeoutMs?: number } = {}): Promise<pg.Client> {
+  async client(opts: { statementTimeoutMs?: number; database?: string } = {}): Promise<pg.Client> {
     if (!this.serving) throw new Error("this container runs no server");
     const client = new pg.Client({
       host: "127.0.0.1",
       port: this.container.getMappedPort(PG_PORT),
       ...this.credentials,
+      ...(opts.database ? { database: opts.database } : {}),
       options: CANONICAL_SESSION + (opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : ""),
       query_timeout: opts.statementTimeoutMs ? opts.statementTimeoutMs + 5_000 : undefined,
       connectionTimeoutMillis: 10_000,

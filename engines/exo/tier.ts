@@ -1,0 +1,171 @@
+import { randomBytes } from "node:crypto";
+import type { MongoClient } from "mongodb";
+import type pg from "pg";
+import type { DatasetSpec, DrillRuntime, EngineNode, LoadStats } from "../../harness/engine.ts";
+import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import type { PhaseProgress } from "../../harness/progress.ts";
+import type { RecordFile } from "../../harness/records.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import type { WorkloadClient } from "../../harness/workload.ts";
+import { createNetwork, createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { registerSecret } from "../../harness/secrets.ts";
+import { docker } from "../../harness/runtime/docker.ts";
+import { PostgresContainer, type PgCredentials, type StartedPostgres } from "../postgres/container.ts";
+import { isDefiniteSqlFailure } from "../postgres/workload-client.ts";
+import { ROOMS, exoDataset, roomId, type ExoOp } from "../../generators/exo.ts";
+import { GateinVolume } from "./data-container.ts";
+import { MongoWireContainer, type StartedMongoWire } from "./mongo-container.ts";
+import { readTier } from "./canonical.ts";
+import { CODEC_DIR, CODEC_FILE, DATA_DIR } from "./layout.ts";
+import { DATASOURCES, SCHEMA, databaseOf, type Datasource } from "./schema.ts";
+import { exoPostgresImageSpec, mongoWireImageSpec } from "./versions.ts";
+import { codecKey } from "./wallet-codec.ts";
+import { CHAT_DB, applyOp, writeActivities, writeChats, writeCodec, writeDocuments, writeRooms, writeUsers, writeWallets, type TierSession } from "./writes.ts";
+
+/** One password per process (or `DR_DRILL_EXO_PASSWORD`), registered as a secret so no report shows it. */
+export const EXO_PG: PgCredentials = { user: "exo", password: process.env.DR_DRILL_EXO_PASSWORD || randomBytes(12).toString("hex"), database: databaseOf("jcr") };
+registerSecret(EXO_PG.password);
+
+/** The containers of one tier: PostgreSQL (three databases), the MongoDB-wire server, the gatein volume's holder. */
+export interface TierParts {
+  pg: StartedPostgres;
+  mongo: StartedMongoWire;
+  gatein: GateinVolume;
+}
+
+/**
+ * Starts a tier on its own private network with a labelled volume per part. `withSchema` creates the platform's
+ * tables (a source); a restore target starts with empty databases, filled by pg_restore.
+ */
+export async function startTier(rt: DrillRuntime, version: string, name: string, withSchema: boolean): Promise<ExoNode> {
+  const [pgImage, mongoImage] = [await rt.images.resolve(exoPostgresImageSpec(version)), await rt.images.resolve(mongoWireImageSpec(version))];
+  const prefix = `${rt.drillId}-${name}`;
+  const network = await createNetwork(`${prefix}-net`, rt.labels);
+  const [pgVolume, mongoVolume, gateinVolume] = await Promise.all(["pgdata", "mongodata", "gatein"].map((v) => createVolume(`${prefix}-${v}`, rt.labels)));
+  // The parts start side by side, as they would on their own machines.
+  const [pgStarted, mongo, gatein] = await Promise.all([
+    new PostgresContainer(pgImage, EXO_PG).withLabels(rt.labels).withNetwork(network, "postgres").withVolume(pgVolume!).start(),
+    new MongoWireContainer(mongoImage).withLabels(rt.labels).withNetwork(network, "mongo").withVolume(mongoVolume!).start(),
+    GateinVolume.start(pgImage, gateinVolume!, rt.labels, network),
+  ]);
+  const admin = await pgStarted.client();
+  try {
+    for (const ds of DATASOURCES.filter((d) => databaseOf(d) !== EXO_PG.database)) await admin.query(`CREATE DATABASE ${databaseOf(ds)}`);
+  } finally {
+    await admin.end();
+  }
+  const parts = { pg: pgStarted, mongo, gatein };
+  if (withSchema) {
+    for (const ds of DATASOURCES) {
+      const c = await pgStarted.client({ database: databaseOf(ds) });
+      await c.query(SCHEMA[ds]).finally(() => c.end());
+    }
+  }
+  rt.log(`  tier ${name}: PostgreSQL (${DATASOURCES.map(databaseOf).join(", ")}), ${mongoImage.ref} (${mongoImage.source}), gatein volume ${gateinVolume} on network ${network}`);
+  return new ExoNode(parts, [pgImage, mongoImage], { network, volumes: [pgVolume!, mongoVolume!, gateinVolume!] });
+}
+
+/** Connections of one writer (or reader) to every part. */
+async function openSession(parts: TierParts, codec: Buffer): Promise<TierSession & { close(): Promise<void> }> {
+  const sql = {} as Record<Datasource, pg.Client>;
+  for (const ds of DATASOURCES) sql[ds] = await parts.pg.client({ database: databaseOf(ds), statementTimeoutMs: 30_000 });
+  const mongo: MongoClient = await parts.mongo.client();
+  return {
+    sql,
+    chat: mongo.db(CHAT_DB),
+    gatein: parts.gatein,
+    codec,
+    close: async () => {
+      await Promise.all(DATASOURCES.map((ds) => sql[ds].end().catch(() => undefined)));
+      await mongo.close().catch(() => undefined);
+    },
+  };
+}
+
+/** The codec the platform would read at start (a restored tier may have none). */
+export async function readCodec(parts: TierParts): Promise<Buffer | undefined> {
+  const { exitCode, output } = await parts.gatein.container.exec(["cat", `${CODEC_DIR}/${CODEC_FILE}`]);
+  return exitCode === 0 && /^[0-9a-f]{32}$/.test(output.trim()) ? Buffer.from(output.trim(), "hex") : undefined;
+}
+
+export class ExoNode implements EngineNode<ExoOp> {
+  constructor(
+    readonly parts: TierParts,
+    readonly images: ResolvedImage[],
+    private readonly resources: { network: string; volumes: string[] },
+  ) {}
+
+  async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
+    const data = exoDataset(dataset.seed, dataset.rows);
+    const s = await openSession(this.parts, codecKey(dataset.seed));
+    let records = 0;
+    const batch = async (what: string, write: () => Promise<KeyWrite[]>) => {
+      const invokeAt = ledger.clock.now();
+      const writes = await write();
+      ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes });
+      records += writes.length;
+      progress.update({ records, at: what });
+    };
+    try {
+      await batch("codec", () => writeCodec(s));
+      // What a running platform leaves in the optional directories: a swapped value, a transaction log.
+      await s.gatein.write([
+        { path: "data/jcr/swap/collaboration/swap-0.tmp", content: Buffer.from("swapped value") },
+        { path: "data/jta/ObjectStore/ShadowNoFileLockStore/defaultStore/log-0", content: Buffer.from("transaction log") },
+      ]);
+      for (let i = 0; i < data.users.length; i += 100) await batch("users", () => writeUsers(s, data.users.slice(i, i + 100)));
+      await batch("rooms", () => writeRooms(s, Array.from({ length: ROOMS }, (_, k) => ({ id: roomId(k), users: data.users.filter((_, j) => j % ROOMS === k).slice(0, 5).map((u) => u.name) }))));
+      for (let i = 0; i < data.documents.length; i += 50) await batch("documents", () => writeDocuments(s, data.documents.slice(i, i + 50)));
+      for (let i = 0; i < data.activities.length; i += 100) await batch("activities", () => writeActivities(s, data.activities.slice(i, i + 100)));
+      for (let i = 0; i < data.chats.length; i += 200) await batch("chat", () => writeChats(s, data.chats.slice(i, i + 200)));
+      await batch("wallets", () => writeWallets(s, data.wallets));
+      for (let k = 0; k < ROOMS; k++) await s.chat.collection(`messages_room_${roomId(k)}`).createIndex({ timestamp: 1 });
+    } finally {
+      await s.close();
+    }
+    return { records };
+  }
+
+  async openWorkloadClient(): Promise<WorkloadClient<ExoOp>> {
+    const codec = await readCodec(this.parts);
+    if (!codec) throw new Error("the tier has no codec key: load first");
+    const s = await openSession(this.parts, codec);
+    return {
+      apply: (op) => applyOp(s, op.payload),
+      isDefiniteFailure: (err) => isDefiniteSqlFailure(err),
+      close: () => s.close(),
+    };
+  }
+
+  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
+    const s = await openSession(this.parts, Buffer.alloc(0));
+    try {
+      await readTier(s, into, progress);
+    } finally {
+      await s.close();
+    }
+  }
+
+  async probeWrite(): Promise<string> {
+    const c = await this.parts.pg.client({ database: databaseOf("idm") });
+    const mongo = await this.parts.mongo.client();
+    try {
+      await c.query("BEGIN");
+      await c.query("INSERT INTO jbid_io VALUES (-999999, 1, 'probe', 'idm_realm_portal')");
+      await c.query("ROLLBACK");
+      await mongo.db(CHAT_DB).collection("probe").insertOne({ probe: true });
+      await mongo.db(CHAT_DB).collection("probe").drop();
+      await this.parts.gatein.exec(["sh", "-c", `echo probe > ${DATA_DIR}/probe && rm ${DATA_DIR}/probe`]);
+      return "IDM took a row (rolled back), chat took a document (dropped), the volume took a file";
+    } finally {
+      await c.end();
+      await mongo.close();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([this.parts.pg.stop(), this.parts.mongo.stop(), this.parts.gatein.stop()].map((p) => p.catch(() => undefined)));
+    for (const v of this.resources.volumes) await removeVolume(v).catch(() => undefined);
+    await docker().getNetwork(this.resources.network).remove().catch(() => undefined);
+  }
+}
