@@ -96,7 +96,7 @@ export class StartedPostgres {
   async client(opts: { statementTimeoutMs?: number } = {}): Promise<pg.Client> {
     if (!this.serving) throw new Error("this container runs no server");
     const client = new pg.Client({
-      host: "127.0.0.1",
+      host: this.container.getHost(),
       port: this.container.getMappedPort(PG_PORT),
       ...this.credentials,
       options: CANONICAL_SESSION + (opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : ""),

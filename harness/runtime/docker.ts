@@ -29,6 +29,10 @@ async function answers(timeoutMs = 3000): Promise<boolean> {
  */
 export async function ensureDocker(log: (line: string) => void): Promise<void> {
   if (await answers()) return;
+  // A remote engine named by DOCKER_HOST is not replaced by a local one: the drills would run somewhere else.
+  if (process.env.DOCKER_HOST) {
+    throw new DockerUnavailableError(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer. Check that engine is up and reachable, or unset DOCKER_HOST to use the local one.`);
+  }
   const canInstall = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
   if (!canInstall) {
     throw new DockerUnavailableError(
