@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -43,7 +43,8 @@ export async function mergeReports(args: string[]): Promise<number> {
   const { config, file } = await loadConfig(vocabulary(), typeof v.config === "string" ? v.config : undefined);
   const [keySource, origin] = firstGiven([v["signing-key"], "--signing-key"], [process.env.DR_DRILL_SIGNING_KEY, "DR_DRILL_SIGNING_KEY"], [config.signing?.privateKey, `${file}: signing.privateKey`]);
   const signingKey = keySource ? fromInput(origin, () => loadPrivateKey(keySource)) : undefined;
-  const checkKey = publicKey(v["public-key"], config, file);
+  // Shards signed with the key the merge signs with are checked with its public half when no public key is given.
+  const checkKey = publicKey(v["public-key"], config, file) ?? (signingKey ? createPublicKey(signingKey) : undefined);
   try {
     const report = await merge({ dirs: positionals, out: v.out, ...(checkKey ? { publicKey: checkKey } : {}), ...(signingKey ? { signingKey } : {}) });
     const run = report.evidence;

@@ -157,6 +157,17 @@ describe("merge-reports", () => {
     const report = await mergeReports({ dirs: shards, out, publicKey: keys.publicKey, signingKey: keys.privateKey, env: {} });
     expect(report.evidence.mergedFrom?.map((s) => s.signature)).toEqual(["valid", "valid"]);
     expect(await verifyDirectory(out, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
+    // On the command line, the signing key alone checks shards it signed (its public half) and signs the merge.
+    const keyFile = join(root, "signing.key.pem");
+    await writeFile(keyFile, keys.privateKey.export({ type: "pkcs8", format: "pem" }));
+    const byCli = join(root, "merged-by-cli");
+    expect(await drDrill(["merge-reports", ...shards, "--out", byCli, "--signing-key", keyFile])).toMatchObject({ code: 0 });
+    expect(await verifyDirectory(byCli, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
+    const otherFile = join(root, "other.key.pem");
+    await writeFile(otherFile, other.privateKey.export({ type: "pkcs8", format: "pem" }));
+    const refused = await drDrill(["merge-reports", ...shards, "--out", join(root, "other"), "--signing-key", otherFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/manifest.sig does not match the manifest for this public key/);
   });
 
   it("refuses an incomplete or doubled set of shards, a drill given twice, and an existing --out", async () => {
