@@ -1,7 +1,8 @@
 /**
  * Benchmark of the ledger oracle: N keys loaded, a tenth of them updated, the restored state with every value present.
  * Prints wall time, keys checked per second and peak memory, so the claim "checking a million records needs no
- * million objects in memory" is a figure, not a hope. Usage: npx tsx bench/checker.bench.ts [records=1000000]
+ * million objects in memory" is a figure, not a hope. Usage: npx tsx bench/checker.bench.ts [records=1000000] [--json]
+ * (`--json` adds one line of figures for bench/bench.ts, which runs this in a process of its own so RSS is the oracle's).
  */
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,7 +13,7 @@ import { Ledger } from "../harness/ledger.ts";
 import { RecordFile } from "../harness/records.ts";
 import { checkAgainstLedger } from "../harness/checkers/ledger-oracle.ts";
 
-const records = Number(process.argv[2] ?? 1_000_000);
+const records = Number(process.argv.slice(2).find((a) => a !== "--json") ?? 1_000_000);
 const dir = await mkdtemp(join(tmpdir(), "dr-drill-bench-"));
 const digest = (s: string) => createHash("sha256").update(s).digest("hex");
 let peakRss = 0;
@@ -46,6 +47,7 @@ try {
   console.log(`prepare files:      ${(prepared / 1000).toFixed(1)} s`);
   console.log(`check (sort+merge): ${(checkMs / 1000).toFixed(1)} s, ${Math.round(records / (checkMs / 1000)).toLocaleString("en-US")} keys/s`);
   console.log(`memory:             RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before the check, peak ${(peakRss / 2 ** 20).toFixed(0)} MiB during it`);
+  if (process.argv.includes("--json")) console.log(JSON.stringify({ oracle: { records, valid: result.valid, checkMs, keysPerSecond: records / (checkMs / 1000), rssBeforeMiB: rssBefore / 2 ** 20, peakRssMiB: peakRss / 2 ** 20 } }));
 } finally {
   clearInterval(sampler);
   await rm(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import pg from "pg";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { publishedHost } from "../../harness/runtime/docker.ts";
 
 /** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
 export const PGDATA = "/var/lib/postgresql/data";
@@ -96,7 +97,7 @@ export class StartedPostgres {
   async client(opts: { statementTimeoutMs?: number } = {}): Promise<pg.Client> {
     if (!this.serving) throw new Error("this container runs no server");
     const client = new pg.Client({
-      host: this.container.getHost(),
+      host: publishedHost(this.container),
       port: this.container.getMappedPort(PG_PORT),
       ...this.credentials,
       options: CANONICAL_SESSION + (opts.statementTimeoutMs ? ` -c statement_timeout=${opts.statementTimeoutMs}` : ""),

@@ -63,3 +63,14 @@ export async function ensureDocker(log: (line: string) => void): Promise<void> {
   const tail = await run("tail", ["-n", "20", "/var/log/dr-drill-dockerd.log"], { timeoutMs: 5000 });
   throw new DockerUnavailableError(`dockerd did not answer within 60 s. Its log ends with:\n${tail.stdout}`);
 }
+
+/**
+ * The address at which a container's published ports are reached from here. A remote engine (DOCKER_HOST=tcp://…)
+ * publishes them on its own host, the one testcontainers reports. The local engine publishes them on loopback
+ * (dr-drill starts dockerd with --ip=127.0.0.1); for a local socket testcontainers guesses the bridge gateway as soon
+ * as this process runs inside a container, where nothing is published. TESTCONTAINERS_HOST_OVERRIDE still wins.
+ */
+export function publishedHost(container: { getHost(): string }, env: NodeJS.ProcessEnv = process.env): string {
+  const remote = /^(tcp|https?):\/\//.test(env.DOCKER_HOST ?? "");
+  return remote || env.TESTCONTAINERS_HOST_OVERRIDE ? container.getHost() : "127.0.0.1";
+}
