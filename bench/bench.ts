@@ -19,6 +19,8 @@ import { ENGINES } from "../engines/index.ts";
 import { postgresBaseline, questdbBaseline, type Baseline } from "./baselines.ts";
 import { sideBySide, targets, type OracleFigures, type SizeFigures } from "./table.ts";
 
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // as the CLI: the reaper image cannot be pulled offline; cleanup is by label
+
 const SEED = 20261123;
 const BASELINES: Record<string, { method: string; measure: typeof postgresBaseline }> = {
   postgres: { method: "physical", measure: postgresBaseline },
