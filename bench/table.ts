@@ -4,6 +4,8 @@ export interface PhaseFigures {
   engineTool: string;
   engineMs: number | null;
   oursMs: number;
+  /** Where our time went, when the drill's phases tell (e.g. the check's read-back alone). */
+  detail?: string;
 }
 
 export interface SizeFigures {
@@ -35,7 +37,7 @@ export function sideBySide(sizes: SizeFigures[], oracle: OracleFigures[]): strin
   for (const f of sizes) {
     for (const p of f.phases) {
       const ratio = p.engineMs === null ? "n/a" : `${(p.oursMs / p.engineMs).toFixed(2)}×`;
-      lines.push(`${pad(`${f.engine} ${f.version}`, 16)}${lpad(f.rows.toLocaleString("en-US"), 10)}  ${pad(p.phase, 11)}${lpad(sec(p.engineMs), 13)}${lpad(sec(p.oursMs), 11)}${lpad(ratio, 8)}${lpad(perRowUs(f, p).toFixed(1), 11)}  ${p.engineTool}`);
+      lines.push(`${pad(`${f.engine} ${f.version}`, 16)}${lpad(f.rows.toLocaleString("en-US"), 10)}  ${pad(p.phase, 11)}${lpad(sec(p.engineMs), 13)}${lpad(sec(p.oursMs), 11)}${lpad(ratio, 8)}${lpad(perRowUs(f, p).toFixed(1), 11)}  ${p.engineTool}${p.detail ? `; ours: ${p.detail}` : ""}`);
     }
   }
   if (oracle.length) {
