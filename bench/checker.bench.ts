@@ -18,6 +18,7 @@ import { checkAgainstLedger } from "../harness/checkers/ledger-oracle.ts";
 
 const digest = (s: string) => createHash("sha256").update(s).digest("hex");
 const MiB = 2 ** 20;
+const breathe = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 /** Resident memory of a process and all its descendants, in bytes (0 for one that is gone). */
 function treeRss(pid: number): number {
@@ -38,9 +39,11 @@ async function prepare(dir: string, records: number): Promise<{ ledgerPath: stri
     const writes = [];
     for (let i = batch; i < Math.min(records, batch + 1000); i++) writes.push({ key: `t/${i}`, digest: digest(`v1-${i}`), preview: `(${i},1)` });
     ledger.append({ seq: 0, process: "loader", op: "load", invokeAt: batch, completeAt: batch + 0.5, outcome: "ok", writes });
+    if (batch % 100_000 === 0) await breathe(); // lets the ledger's stream reach the disk: 10M keys would not fit in memory
   }
   for (let i = 0; i < records; i += 10) {
     ledger.append({ seq: 0, process: "w", op: "update", invokeAt: records + i, completeAt: records + i + 0.5, outcome: "ok", writes: [{ key: `t/${i}`, digest: digest(`v2-${i}`) }] });
+    if (i % 100_000 === 0) await breathe();
   }
   for (let i = 0; i < records; i++) await restored.add({ key: `t/${i}`, digest: digest(i % 10 === 0 ? `v2-${i}` : `v1-${i}`), preview: "" });
   await ledger.close();
