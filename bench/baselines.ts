@@ -46,14 +46,16 @@ async function onLoadedNode<Node extends EngineNode<unknown>>(
   const drillId = `bench-baseline-${process.pid}-${Date.now()}`;
   await mkdir(workDir, { recursive: true });
   const { rt, progress } = createDrillRuntime({ runId: drillId, drillId, workDir, sink: { line: log } });
-  const node = await engine.provision(rt);
+  let node: Node | undefined;
   try {
+    node = await engine.provision(rt);
     const ledger = new Ledger(join(workDir, "ledger.jsonl"), rt.clock);
     await node.load({ seed, rows }, ledger, progress.phase("load"));
     await ledger.close();
     return await measure(node);
   } finally {
-    await node.destroy().catch(() => undefined);
+    // By label as well: a provision that failed half-way leaves a volume and no node.
+    await node?.destroy().catch(() => undefined);
     await removeManaged({ drillId });
   }
 }
