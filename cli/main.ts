@@ -6,7 +6,7 @@ import { ENGINES, engineEntry } from "../engines/index.ts";
 import { UsageError, firstGiven, list, parse } from "./args.ts";
 import { replay, run } from "./run.ts";
 import { listEngines } from "./inspect.ts";
-import { keygen, verifyReport } from "./report-commands.ts";
+import { keygen, mergeReports, verifyReport } from "./report-commands.ts";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // the reaper image cannot be pulled offline; we clean up by label
 
@@ -17,6 +17,7 @@ Commands:
   list                               engines, versions, scenarios, and whether each can run here
   replay <drill id | seed>           run a past drill again with the same arguments and data
   verify-report <dir> [--public-key F]  check every report file against manifest.sha256 (and manifest.sig)
+  merge-reports <dir>... --out DIR   verify shard reports (--public-key F when signed), combine them into one run
   keygen [--out DIR]                 make an Ed25519 key pair for signing reports
   setup [--images MODE]              start Docker if needed and prepare the engine images
   cleanup                            remove containers and volumes left by crashed runs (ours only, by label)
@@ -32,6 +33,7 @@ run options (flags override dr-drill.config.ts):
   --reports DIR          report root (./reports)      --signing-key F    Ed25519 key (or $DR_DRILL_SIGNING_KEY)
   --config F             config file (./dr-drill.config.ts)
   --keep-artifacts       keep backups and sorted files next to the evidence
+  --shard I/N            run only the I-th of N slices of the selected drills (a CI matrix); merge-reports joins them
 
 Exit codes: 0 every drill did what its scenario expected, 1 one did not, 2 bad input (a flag, variable or config value), 3 Docker or image unavailable.`;
 
@@ -47,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
         return await listEngines();
       case "verify-report":
         return await verifyReport(rest);
+      case "merge-reports":
+        return await mergeReports(rest);
       case "keygen":
         return await keygen(rest);
       case "setup":

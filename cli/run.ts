@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { KeyObject } from "node:crypto";
 import { newRunId, type DrillResult } from "../harness/drill.ts";
@@ -11,10 +11,11 @@ import { formatMs } from "../harness/progress.ts";
 import { loadConfig, type DrillConfig } from "../harness/config.ts";
 import { loadPrivateKey } from "../harness/report/manifest.ts";
 import { writeRunReport } from "../harness/report/write.ts";
-import type { RunEvidence } from "../harness/report/run-evidence.ts";
+import type { RunEvidence, ShardOf } from "../harness/report/run-evidence.ts";
 import { ENGINES, engineEntry } from "../engines/index.ts";
 import { fromInput } from "../harness/errors.ts";
 import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration } from "./args.ts";
+import { parseShard, sliceForShard } from "./shard.ts";
 
 export const RUN_OPTIONS = {
   engine: { type: "string" },
@@ -32,6 +33,7 @@ export const RUN_OPTIONS = {
   "signing-key": { type: "string" },
   config: { type: "string" },
   "keep-artifacts": { type: "boolean" },
+  shard: { type: "string" },
 } as const;
 
 export const vocabulary = () => ({
@@ -45,6 +47,8 @@ interface PlannedDrill extends ReplayArgs {
 
 interface RunPlan {
   drills: PlannedDrill[];
+  /** Set when the run is one shard of the selection (`--shard i/n`). */
+  shard?: ShardOf;
   reports: string;
   targets: { rtoMs?: number; rpoMs?: number };
   signingKey?: KeyObject;
@@ -96,8 +100,10 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     }
   }
   if (drills.length === 0) throw new UsageError("no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)");
+  const sharded = typeof v.shard === "string" ? sliceForShard(drills, parseShard(v.shard)) : undefined;
   return {
-    drills,
+    drills: sharded ? sharded.drills : drills,
+    ...(sharded ? { shard: sharded.shard } : {}),
     reports: resolve(typeof v.reports === "string" ? v.reports : (config.reports ?? "reports")),
     targets: { ...(rto ? { rtoMs: parseDuration(rto, "--rto") } : {}), ...(rpo ? { rpoMs: parseDuration(rpo, "--rpo") } : {}) },
     signingKey: signingKey(v["signing-key"], config, file),
@@ -138,9 +144,11 @@ async function resolveImages(plan: RunPlan): Promise<void> {
 
 /** Runs the planned drills one after another, then writes and seals the run's report directory. */
 export async function executeRun(plan: RunPlan): Promise<number> {
+  const runId = newRunId();
+  if (plan.shard) console.log(`shard ${plan.shard.index}/${plan.shard.count}: ${plan.drills.length} of the ${plan.shard.planned} planned drill(s) (plan ${plan.shard.plan})`);
+  if (plan.drills.length === 0) return emptyShard(plan, runId);
   await ensureDocker(console.log);
   await resolveImages(plan);
-  const runId = newRunId();
   const startedAt = new Date().toISOString();
   const interrupt = new AbortController();
   const unguard = guardRun(runId, console.log, interrupt);
@@ -170,7 +178,7 @@ export async function executeRun(plan: RunPlan): Promise<number> {
   } finally {
     unguard();
   }
-  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt, drills: results, targets: plan.targets, signingKey: plan.signingKey });
+  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt, drills: results, targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
   printSummary(report.evidence);
   console.log(`\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`);
   if (interrupt.signal.aborted) {
@@ -178,6 +186,17 @@ export async function executeRun(plan: RunPlan): Promise<number> {
     return interrupt.signal.reason === "SIGTERM" ? 143 : 130;
   }
   return report.evidence.verdict === "pass" ? 0 : 1;
+}
+
+/**
+ * A shard with nothing to run (more shards than planned drills) still writes its sealed, empty report, so that
+ * `merge-reports` sees every shard of the plan; it needs no Docker and succeeds.
+ */
+async function emptyShard(plan: RunPlan, runId: string): Promise<number> {
+  await mkdir(join(plan.reports, runId), { recursive: true });
+  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt: new Date().toISOString(), drills: [], targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
+  console.log(`Nothing to run in this shard. Report: ${report.dir} (empty, for merge-reports)`);
+  return 0;
 }
 
 function printSummary(run: RunEvidence): void {

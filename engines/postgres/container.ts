@@ -3,6 +3,7 @@ import pg from "pg";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { publishedHost } from "../../harness/runtime/docker.ts";
 
 /** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
 export const PGDATA = "/var/lib/postgresql/data";
@@ -104,7 +105,7 @@ export class StartedPostgres {
   async client(opts: { statementTimeoutMs?: number; database?: string } = {}): Promise<pg.Client> {
     if (!this.serving) throw new Error("this container runs no server");
     const client = new pg.Client({
-      host: "127.0.0.1",
+      host: publishedHost(this.container),
       port: this.container.getMappedPort(PG_PORT),
       ...this.credentials,
       ...(opts.database ? { database: opts.database } : {}),

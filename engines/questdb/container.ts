@@ -3,7 +3,7 @@ import pg from "pg";
 import { Sender } from "@questdb/nodejs-client";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
-import { docker } from "../../harness/runtime/docker.ts";
+import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 
 /** Paths, user and ports shared by the official image and our offline one: engine code never branches on the source. */
@@ -99,7 +99,7 @@ export class StartedQuestDb {
   /** A PostgreSQL-wire client on the mapped port; every value is returned as the server's text. */
   async client(opts: { queryTimeoutMs?: number } = {}): Promise<pg.Client> {
     const client = new pg.Client({
-      host: "127.0.0.1",
+      host: publishedHost(this.container),
       port: this.container.getMappedPort(QDB_PG_PORT),
       user: this.credentials.user,
       password: this.credentials.password,
@@ -122,7 +122,7 @@ export class StartedQuestDb {
    * `line.proto.support.versions`, which 8.x servers do not have, and the client then fails.
    */
   async ilp(): Promise<Sender> {
-    return Sender.fromConfig(`http::addr=127.0.0.1:${this.container.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`);
+    return Sender.fromConfig(`http::addr=${publishedHost(this.container)}:${this.container.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`);
   }
 
   async exec(args: string[], user?: string): Promise<{ exitCode: number; output: string }> {

@@ -1,9 +1,8 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type LedgerEntry, type Outcome } from "../ledger.ts";
-import { LIST_SEPARATOR, mergeJoin, parseRecordLine, previewOf, sortFile } from "../records.ts";
+import { LIST_SEPARATOR, mergeJoin, parseRecordLine, previewOf, readLines, sortFile } from "../records.ts";
 import type { CheckResult } from "./checker.ts";
 
 /** The backup window on the drill clock: from invoking the backup to its completion. */
@@ -104,8 +103,7 @@ const fixed = (ms: number) => ms.toFixed(3).padStart(16, "0");
 /** Flattens the ledger into one line per (key, write) for sorting: key, invoke, complete, outcome, digest, preview. */
 async function writeKeyRows(ledgerPath: string, out: string): Promise<void> {
   const sink = createWriteStream(out);
-  const rl = createInterface({ input: createReadStream(ledgerPath), crlfDelay: Infinity });
-  for await (const line of rl) {
+  for await (const line of readLines(ledgerPath)) {
     if (!line) continue;
     const entry = JSON.parse(line) as LedgerEntry;
     for (const w of entry.writes) {

@@ -4,6 +4,7 @@ import type { HistoryEntry } from "./history.ts";
 import { drillKey } from "./history.ts";
 import { WEAK_CREDENTIALS_ADVICE } from "../secrets.ts";
 import type { RunEvidence } from "./run-evidence.ts";
+import { provenance } from "./text-reports.ts";
 import type { DrillTimeline } from "./timeline.ts";
 
 /**
@@ -171,6 +172,7 @@ run <code>${esc(run.runId)}</code> · ${esc(run.startedAt)} → ${esc(run.endedA
 initiated by ${esc(run.initiator.user)}@${esc(run.initiator.host)}${ci ? ` · ${esc(ci.provider)}${ci.actor ? ` actor ${esc(ci.actor)}` : ""}${ci.commit ? ` commit <code>${esc(ci.commit.slice(0, 12))}</code>` : ""}${ci.runUrl ? ` · <a href="${esc(ci.runUrl)}">CI run</a>` : ""}` : ""}
 ${run.targets.rtoMs !== undefined || run.targets.rpoMs !== undefined ? ` · targets: RTO ${esc(ms(run.targets.rtoMs))}, RPO ${esc(ms(run.targets.rpoMs))}` : ""}</p>
 </header>
+${provenance(run) ? `<p class="muted" id="provenance">${esc(provenance(run))}</p>` : ""}
 ${weakCredentials(run.weakCredentials)}
 <h2>Drills</h2>
 <table><tr><th>drill</th><th>engine</th><th>backup</th><th>restored into</th><th>verdict</th><th>expected</th><th>RTO</th><th>RPO</th><th>verify</th><th>acknowledged writes not restored</th></tr>${rows}</table>

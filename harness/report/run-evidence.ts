@@ -14,6 +14,29 @@ export interface MatrixCell {
   drillId: string;
 }
 
+/** Which slice of a planned run this is: `dr-drill run --shard index/count`; `plan` names the whole selection. */
+export interface ShardOf {
+  index: number;
+  count: number;
+  /** Digest of the whole plan (every drill the flags and config select, before slicing): shards of one run share it. */
+  plan: string;
+  /** Drills in the whole plan. */
+  planned: number;
+}
+
+/** One run a merged report was made from, as its sealed report directory said. */
+export interface MergedShard {
+  runId: string;
+  shard: ShardOf | null;
+  startedAt: string;
+  endedAt: string;
+  verdict: Evidence["verdict"];
+  drills: number;
+  /** SHA-256 of the shard's manifest.sha256, which was verified before merging. */
+  manifestSha256: string;
+  signature: "valid" | "absent";
+}
+
 /** The evidence of a whole run: every drill's record, with who ran it, against which targets, and the overall verdict. */
 export interface RunEvidence {
   schema: typeof RUN_EVIDENCE_SCHEMA;
@@ -31,6 +54,10 @@ export interface RunEvidence {
   /** Secrets too short or too common to redact without damaging the report: where each came from, never the value. */
   weakCredentials: { source: string; reason: string }[];
   drills: Evidence[];
+  /** Set on a run of one shard; null otherwise (absent in reports of earlier versions). */
+  shard?: ShardOf | null;
+  /** Set on a report made by `dr-drill merge-reports`: the shard runs it combines. */
+  mergedFrom?: MergedShard[] | null;
 }
 
 export function toolVersion(): string {

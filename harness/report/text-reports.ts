@@ -52,6 +52,14 @@ function targetCell(achieved: number | null, target: number | undefined): string
   return `${ms(achieved)} ${met ? "≤" : ">"} ${formatMs(target)} ${met ? "✅" : "❌"}`;
 }
 
+/** Where the drills of this run came from when it is a shard, or merged from shards; empty otherwise. */
+export function provenance(run: RunEvidence): string {
+  if (run.shard) return `Shard ${run.shard.index}/${run.shard.count} of plan ${run.shard.plan} (${run.shard.planned} planned drill(s)).`;
+  if (!run.mergedFrom) return "";
+  const parts = run.mergedFrom.map((s) => `${s.runId}${s.shard ? ` (shard ${s.shard.index}/${s.shard.count})` : ""}: ${s.drills} drill(s), ${s.verdict}`);
+  return `Merged from ${run.mergedFrom.length} verified report(s): ${parts.join("; ")}.`;
+}
+
 const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 /** A Markdown summary: for `$GITHUB_STEP_SUMMARY`, a pull request, or a ticket. */
@@ -60,7 +68,7 @@ export function summaryMarkdown(run: RunEvidence): string {
   const lines = [
     `## dr-drill ${icon[run.verdict]} ${run.verdict.toUpperCase()} — run ${run.runId}`,
     "",
-    `${run.counts.drills} drill(s): ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.unknown} undecided. ${run.startedAt} → ${run.endedAt}.`,
+    `${run.counts.drills} drill(s): ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.unknown} undecided. ${run.startedAt} → ${run.endedAt}. ${provenance(run)}`.trimEnd(),
     "",
     "| drill | engine | backup | restored into | verdict | expected | RTO | RPO | records |",
     "|---|---|---|---|---|---|---|---|---|",

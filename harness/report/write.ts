@@ -1,13 +1,14 @@
 import { appendFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import type { DrillResult } from "../drill.ts";
+import type { Evidence } from "../evidence.ts";
 import { initiatorFromEnv } from "../evidence.ts";
 import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
 import { sealDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolVersion, type RunEvidence } from "./run-evidence.ts";
+import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolVersion, type MergedShard, type RunEvidence, type ShardOf } from "./run-evidence.ts";
 import { junitXml, summaryMarkdown } from "./text-reports.ts";
 import { drillTimeline } from "./timeline.ts";
 
@@ -18,43 +19,59 @@ export interface RunReport {
   signed: boolean;
 }
 
+/** What a run report is made of, whether the drills ran here or were merged from shards. */
+export interface RunReportInput {
+  /** The run's report directory; the drills' directories (`<drillId>/ledger.jsonl`) are inside it. */
+  dir: string;
+  runId: string;
+  startedAt: string;
+  endedAt?: string;
+  drills: Evidence[];
+  targets: RunEvidence["targets"];
+  shard?: ShardOf | null;
+  mergedFrom?: MergedShard[] | null;
+  /** Weak credentials other runs named (merged shards): kept beside the ones this environment names. */
+  weakCredentials?: RunEvidence["weakCredentials"];
+  signingKey?: KeyObject;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Writes a run's report directory: evidence.json, report.html, junit.xml, summary.md, then removes any secret from
  * every file and seals the directory (manifest.sha256, and manifest.sig when a signing key is given). The history
  * of runs (for trends) lives beside the run directories, in `<reports>/history.jsonl`.
  */
-export async function writeRunReport(opts: {
-  reportsRoot: string;
-  runId: string;
-  startedAt: string;
-  drills: DrillResult[];
-  targets: RunEvidence["targets"];
-  signingKey?: KeyObject;
-  env?: NodeJS.ProcessEnv;
-}): Promise<RunReport> {
+export async function writeRunReport(opts: { reportsRoot: string; drills: DrillResult[] } & Omit<RunReportInput, "dir" | "drills">): Promise<RunReport> {
+  const { reportsRoot, drills, ...rest } = opts;
+  return writeReportDirectory({ ...rest, dir: join(reportsRoot, opts.runId), drills: drills.map((d) => d.evidence) });
+}
+
+export async function writeReportDirectory(opts: RunReportInput): Promise<RunReport> {
   const env = opts.env ?? process.env;
-  const dir = join(opts.reportsRoot, opts.runId);
-  const drills = opts.drills.map((d) => d.evidence);
+  const { dir, drills } = opts;
   // The engine names are in every report file: a secret equal to one is named as weak rather than blanked.
   const { secrets, weak } = knownSecrets(env, [...new Set(drills.map((d) => d.scope.engine))]);
+  const weakCredentials = [...weak, ...(opts.weakCredentials ?? []).filter((w) => !weak.some((x) => x.source === w.source))];
   const evidence: RunEvidence = {
     schema: RUN_EVIDENCE_SCHEMA,
     runId: opts.runId,
     startedAt: opts.startedAt,
-    endedAt: new Date().toISOString(),
+    endedAt: opts.endedAt ?? new Date().toISOString(),
     tool: { name: "dr-drill", version: toolVersion() },
     initiator: initiatorFromEnv(env),
     targets: opts.targets,
     verdict: runVerdict(drills),
     counts: runCounts(drills),
     matrix: compatibilityMatrix(drills),
-    weakCredentials: weak,
+    weakCredentials,
     drills,
+    shard: opts.shard ?? null,
+    mergedFrom: opts.mergedFrom ?? null,
   };
-  const historyPath = join(opts.reportsRoot, "history.jsonl");
+  const historyPath = join(dirname(dir), "history.jsonl");
   await appendHistory(historyPath, historyEntry(evidence));
   const history = await readHistory(historyPath);
-  const timelines = await Promise.all(opts.drills.map((d) => drillTimeline(d.evidence, join(d.dir, "ledger.jsonl"))));
+  const timelines = await Promise.all(drills.map((d) => drillTimeline(d, join(dir, d.drillId, "ledger.jsonl"))));
   const summary = summaryMarkdown(evidence);
   await writeFile(join(dir, "evidence.json"), JSON.stringify(evidence, null, 2) + "\n");
   await writeFile(join(dir, "report.html"), renderHtml(evidence, timelines, history));

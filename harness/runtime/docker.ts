@@ -29,6 +29,10 @@ async function answers(timeoutMs = 3000): Promise<boolean> {
  */
 export async function ensureDocker(log: (line: string) => void): Promise<void> {
   if (await answers()) return;
+  // A remote engine named by DOCKER_HOST is not replaced by a local one: the drills would run somewhere else.
+  if (process.env.DOCKER_HOST) {
+    throw new DockerUnavailableError(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer. Check that engine is up and reachable, or unset DOCKER_HOST to use the local one.`);
+  }
   const canInstall = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
   if (!canInstall) {
     throw new DockerUnavailableError(
@@ -58,4 +62,15 @@ export async function ensureDocker(log: (line: string) => void): Promise<void> {
   }
   const tail = await run("tail", ["-n", "20", "/var/log/dr-drill-dockerd.log"], { timeoutMs: 5000 });
   throw new DockerUnavailableError(`dockerd did not answer within 60 s. Its log ends with:\n${tail.stdout}`);
+}
+
+/**
+ * The address at which a container's published ports are reached from here. A remote engine (DOCKER_HOST=tcp://…)
+ * publishes them on its own host, the one testcontainers reports. The local engine publishes them on loopback
+ * (dr-drill starts dockerd with --ip=127.0.0.1); for a local socket testcontainers guesses the bridge gateway as soon
+ * as this process runs inside a container, where nothing is published. TESTCONTAINERS_HOST_OVERRIDE still wins.
+ */
+export function publishedHost(container: { getHost(): string }, env: NodeJS.ProcessEnv = process.env): string {
+  const remote = /^(tcp|https?):\/\//.test(env.DOCKER_HOST ?? "");
+  return remote || env.TESTCONTAINERS_HOST_OVERRIDE ? container.getHost() : "127.0.0.1";
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { makeTempDir } from "./support.ts";
 
@@ -24,6 +24,17 @@ describe("GitHub workflows", () => {
     const files = (await readdir(dir)).filter((f) => f.endsWith(".yml")).map((f) => join(dir, f));
     expect(files.sort()).toEqual([".github/workflows/nightly-drill.yml", ".github/workflows/pre-upgrade.yml"]);
     expect(lint(files)).toEqual({ status: 0, output: "" });
+  });
+
+  it.each(["nightly-drill.yml", "pre-upgrade.yml"])("%s fans out over engines × shards and merges in a final job", async (name) => {
+    const text = await readFile(join(".github/workflows", name), "utf8");
+    const shards = /SHARDS: (\d+)/.exec(text)?.[1];
+    // The matrix lists as many shard indexes as the jobs pass as the count, so no slice is left unrun.
+    expect(text).toContain(`shard: [${Array.from({ length: Number(shards) }, (_, i) => i + 1).join(", ")}]`);
+    expect(text).toMatch(/\n {8}engine: /);
+    expect(text).toContain('--shard "$SHARD/$SHARDS"');
+    expect(text).toMatch(/\n {2}merge:\n {4}needs: \w+\n {4}if: \$\{\{ !cancelled\(\) \}\}/);
+    expect(text).toMatch(/npx dr-drill merge-reports "\$\{runs\[@\]\}" --out/);
   });
 
   it("the linter really runs: a broken workflow is reported", async () => {

@@ -1,0 +1,133 @@
+/**
+ * The engines' own tools, run alone on a loaded node, for the side-by-side benchmark: what a backup, a full read and
+ * a restore cost without dr-drill around them. Each returns wall times in ms, measured around the tool only.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { request } from "node:http";
+import { createDrillRuntime } from "../harness/drill.ts";
+import type { DrillRuntime, EngineNode } from "../harness/engine.ts";
+import { Ledger } from "../harness/ledger.ts";
+import { publishedHost } from "../harness/runtime/docker.ts";
+import { removeManaged } from "../harness/runtime/resources.ts";
+import { PostgresEngine } from "../engines/postgres/index.ts";
+import { ALL_TABLES } from "../engines/postgres/schema.ts";
+import { PG_SOCKET_DIR } from "../engines/postgres/container.ts";
+import { QuestDbEngine } from "../engines/questdb/index.ts";
+import { QDB_HTTP_PORT, QDB_ROOT } from "../engines/questdb/container.ts";
+import { QDB_TABLES } from "../generators/questdb.ts";
+
+export interface Baseline {
+  backup: { ms: number; tool: string };
+  read: { ms: number; tool: string };
+  restore: { ms: number; tool: string } | { ms: null; tool: string };
+}
+
+const time = async (what: () => Promise<unknown>): Promise<number> => {
+  const t = performance.now();
+  await what();
+  return performance.now() - t;
+};
+
+async function execOk(node: { exec(args: string[], user?: string): Promise<{ exitCode: number; output: string }> }, script: string, user?: string): Promise<void> {
+  const { exitCode, output } = await node.exec(["sh", "-c", script], user);
+  if (exitCode !== 0) throw new Error(`${script.slice(0, 80)}… exited ${exitCode}: ${output.slice(-800)}`);
+}
+
+/** Provisions and loads a node of `engine` with the drill's own loader, runs `measure`, and removes everything. */
+async function onLoadedNode<Node extends EngineNode<unknown>>(
+  engine: { provision(rt: DrillRuntime): Promise<Node> },
+  rows: number,
+  seed: number,
+  workDir: string,
+  log: (l: string) => void,
+  measure: (node: Node) => Promise<Baseline>,
+): Promise<Baseline> {
+  const drillId = `bench-baseline-${process.pid}-${Date.now()}`;
+  await mkdir(workDir, { recursive: true });
+  const { rt, progress } = createDrillRuntime({ runId: drillId, drillId, workDir, sink: { line: log } });
+  let node: Node | undefined;
+  try {
+    node = await engine.provision(rt);
+    const ledger = new Ledger(join(workDir, "ledger.jsonl"), rt.clock);
+    await node.load({ seed, rows }, ledger, progress.phase("load"));
+    await ledger.close();
+    return await measure(node);
+  } finally {
+    // By label as well: a provision that failed half-way leaves a volume and no node.
+    await node?.destroy().catch(() => undefined);
+    await removeManaged({ drillId });
+  }
+}
+
+/**
+ * PostgreSQL 15: `pg_basebackup -Fp -X stream -c fast` into the container's /tmp; `COPY <table> TO STDOUT` of every
+ * drill table through psql into /dev/null; a restore as the docs describe it: the base backup copied into an empty
+ * data directory and `pg_ctl start -w` (WAL replay to the end of the backup, then ready).
+ */
+export function postgresBaseline(version: string, rows: number, seed: number, workDir: string, log: (l: string) => void): Promise<Baseline> {
+  return onLoadedNode(new PostgresEngine(version, "physical"), rows, seed, workDir, log, async (node) => {
+    const pg = { exec: (args: string[]) => node.pg.tool(args) };
+    const auth = `-h ${PG_SOCKET_DIR} -U drill --no-password`;
+    const backupMs = await time(() => execOk(pg, `rm -rf /tmp/bench-bb && pg_basebackup ${auth} -D /tmp/bench-bb -Fp -X stream -c fast`));
+    const copies = ALL_TABLES.map((t) => `-c "COPY ${t} TO STDOUT"`).join(" ");
+    const readMs = await time(() => execOk(pg, `psql ${auth} -d drill -q ${copies} > /dev/null`));
+    const restoreMs = await time(() =>
+      execOk(pg, `rm -rf /tmp/bench-restore && cp -a /tmp/bench-bb /tmp/bench-restore && chmod 700 /tmp/bench-restore && pg_ctl -D /tmp/bench-restore -o "-p 5499 -k /tmp -c listen_addresses=''" -w -t 600 start > /tmp/bench-restore.log`),
+    );
+    await execOk(pg, "pg_ctl -D /tmp/bench-restore -m fast stop > /dev/null && rm -rf /tmp/bench-bb /tmp/bench-restore");
+    return {
+      backup: { ms: backupMs, tool: "pg_basebackup -Fp -X stream -c fast (in the container)" },
+      read: { ms: readMs, tool: `COPY … TO STDOUT of ${ALL_TABLES.length} tables (psql in the container, to /dev/null)` },
+      restore: { ms: restoreMs, tool: "cp -a of the base backup + pg_ctl start -w (WAL replay, in the container)" },
+    };
+  });
+}
+
+/** Reads a URL to its end, discarding the body; fails on a status other than 200. */
+function drain(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let bytes = 0;
+      res.on("data", (c: Buffer) => (bytes += c.length));
+      res.on("end", () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
+      res.on("error", reject);
+    })
+      .on("error", reject)
+      .end();
+  });
+}
+
+/**
+ * QuestDB: `CHECKPOINT CREATE` → `cp -a` of the root inside the container → `CHECKPOINT RELEASE`; the `/exp` CSV export
+ * of every table read to its end over HTTP. Its restore is a server start on the copied root with the `_restore`
+ * trigger, which takes a second server: not measured alone here.
+ */
+export function questdbBaseline(version: string, rows: number, seed: number, workDir: string, log: (l: string) => void): Promise<Baseline> {
+  return onLoadedNode(new QuestDbEngine(version), rows, seed, workDir, log, async (node) => {
+    const client = await node.qdb.client();
+    let backupMs: number;
+    try {
+      backupMs = await time(async () => {
+        await client.query("CHECKPOINT CREATE");
+        try {
+          await execOk(node.qdb, `rm -rf /tmp/bench-copy && mkdir -p /tmp/bench-copy && cp -a ${QDB_ROOT}/. /tmp/bench-copy/`);
+        } finally {
+          await client.query("CHECKPOINT RELEASE");
+        }
+      });
+      await execOk(node.qdb, "rm -rf /tmp/bench-copy");
+    } finally {
+      await client.end();
+    }
+    const base = `http://${publishedHost(node.qdb.container)}:${node.qdb.container.getMappedPort(QDB_HTTP_PORT)}`;
+    const readMs = await time(async () => {
+      for (const t of QDB_TABLES) await drain(`${base}/exp?query=${encodeURIComponent(`SELECT * FROM ${t.name}`)}`);
+    });
+    return {
+      backup: { ms: backupMs, tool: "CHECKPOINT CREATE + cp -a <root> (in the container) + CHECKPOINT RELEASE" },
+      read: { ms: readMs, tool: `/exp CSV export of ${QDB_TABLES.length} tables over HTTP, read to the end` },
+      restore: { ms: null, tool: "not measured alone: it is a server start with the _restore trigger on the copied root" },
+    };
+  });
+}

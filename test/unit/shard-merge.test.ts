@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { runDrill } from "../../harness/drill.ts";
+import { InputError } from "../../harness/errors.ts";
+import { verifyDirectory } from "../../harness/report/manifest.ts";
+import { ShardRejected, mergeReports } from "../../harness/report/merge.ts";
+import type { RunEvidence } from "../../harness/report/run-evidence.ts";
+import { writeRunReport } from "../../harness/report/write.ts";
+import { MemoryEngine, dropKeys } from "../../engines/memory/index.ts";
+import { UsageError } from "../../cli/args.ts";
+import { parseShard, sliceForShard } from "../../cli/shard.ts";
+import { drDrill, fakeDocker } from "./cli-process.ts";
+import { makeTempDir } from "./support.ts";
+
+const quiet = { line: () => undefined };
+
+describe("--shard i/n", () => {
+  it("reads index/count and refuses anything else, saying what is accepted", () => {
+    expect(parseShard("2/3")).toEqual({ index: 2, count: 3 });
+    expect(parseShard(" 1 / 1 ")).toEqual({ index: 1, count: 1 });
+    for (const [value, message] of [
+      ["2", /is not index\/count; use e.g. --shard 1\/2/],
+      ["a/b", /is not index\/count/],
+      ["-1/2", /is not index\/count/],
+      ["0/2", /the index must be between 1 and 2 \(shards count from 1\)/],
+      ["3/2", /the index must be between 1 and 2/],
+      ["1/0", /the count must be between 1 and 1000/],
+    ] as const) {
+      expect(() => parseShard(value)).toThrow(UsageError);
+      expect(() => parseShard(value)).toThrow(message);
+    }
+  });
+
+  it("deals every drill of the plan to exactly one shard, the same way every time, under one plan digest", () => {
+    const plan = Array.from({ length: 7 }, (_, i) => ({ engine: i < 4 ? "postgres" : "questdb", scenario: `s${i}` }));
+    const shards = [1, 2, 3].map((index) => sliceForShard(plan, { index, count: 3 }));
+    expect(shards.map((s) => s.drills.map((d) => d.scenario))).toEqual([["s0", "s3", "s6"], ["s1", "s4"], ["s2", "s5"]]);
+    expect(shards.flatMap((s) => s.drills).sort((a, b) => a.scenario.localeCompare(b.scenario))).toEqual(plan);
+    expect(new Set(shards.map((s) => s.shard.plan)).size).toBe(1);
+    expect(shards[0]!.shard).toMatchObject({ index: 1, count: 3, planned: 7 });
+    expect(sliceForShard(plan, { index: 2, count: 3 })).toEqual(shards[1]);
+    // Another selection is another plan: its shards are not taken for this one's.
+    expect(sliceForShard(plan.slice(1), { index: 1, count: 3 }).shard.plan).not.toBe(shards[0]!.shard.plan);
+    // More shards than drills: the extra shards are empty, not an error (a CI matrix has a fixed width).
+    expect(sliceForShard(plan.slice(0, 1), { index: 2, count: 2 }).drills).toEqual([]);
+  });
+
+  describe("on the command line", () => {
+    let docker: Awaited<ReturnType<typeof fakeDocker>>;
+    beforeAll(async () => (docker = await fakeDocker()));
+    afterAll(() => docker.close());
+
+    it("a bad --shard exits 2 before Docker is asked anything", async () => {
+      const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--shard", "3/2"], { env: { DOCKER_HOST: docker.host } });
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/--shard "3\/2": the index must be between 1 and 2/);
+      expect(docker.requests).toEqual([]);
+    });
+
+    it("a shard with nothing to run writes a sealed empty report for the merge and needs no Docker", async () => {
+      const reports = await makeTempDir();
+      // load on PostgreSQL 15 selects two drills (physical, logical): the third of three shards is empty.
+      const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--version", "15", "--scenario", "load", "--shard", "3/3", "--reports", reports], { env: { DOCKER_HOST: docker.host } });
+      expect(code, stderr).toBe(0);
+      expect(docker.requests).toEqual([]);
+      const [runId] = (await readdir(reports)).filter((e) => e !== "history.jsonl");
+      const run = JSON.parse(await readFile(join(reports, runId!, "evidence.json"), "utf8")) as RunEvidence;
+      expect(run.drills).toEqual([]);
+      expect(run.shard).toMatchObject({ index: 3, count: 3, planned: 2 });
+      expect(await verifyDirectory(join(reports, runId!))).toMatchObject({ ok: true });
+    });
+  });
+});
+
+/** A sharded run of the in-process engine: three drills (one a detected fault), dealt to two shards, each its own report. */
+async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunReport>[0]["signingKey"]): Promise<string[]> {
+  const plan = [
+    { seed: 11, faults: [] },
+    { seed: 12, faults: [dropKeys(5)] },
+    { seed: 13, faults: [] },
+  ];
+  const dirs: string[] = [];
+  for (const index of [1, 2]) {
+    const { drills, shard } = sliceForShard(plan, { index, count: 2 });
+    const runId = `2026-11-23T10-00-0${index}-000-shard`;
+    const results = [];
+    for (const d of drills) {
+      results.push(await runDrill({ scenario: "unit", engine: new MemoryEngine("1"), rows: 200, seed: d.seed, faults: d.faults, reportsDir: root, runId, replayCommand: (s) => `replay ${s}`, sink: quiet }));
+    }
+    const written = await writeRunReport({ reportsRoot: root, runId, startedAt: new Date().toISOString(), drills: results, targets: {}, shard, env: {}, ...(signingKey ? { signingKey } : {}) });
+    dirs.push(written.dir);
+  }
+  return dirs;
+}
+
+describe("merge-reports", () => {
+  it("merges verified shards into one run that verify-report accepts, with every drill, its files and the shards named", async () => {
+    const root = await makeTempDir();
+    const shards = await shardedRun(root);
+    const out = join(root, "merged");
+    const report = await mergeReports({ dirs: shards, out, env: {} });
+    const run = report.evidence;
+    expect(run.drills.map((d) => d.scope.seed).sort()).toEqual([11, 12, 13]);
+    expect(run.counts).toEqual({ drills: 3, passed: 3, failed: 0, unknown: 0 });
+    expect(run.verdict).toBe("pass");
+    expect(run.mergedFrom?.map((s) => [s.shard?.index, s.drills, s.signature])).toEqual([[1, 2, "absent"], [2, 1, "absent"]]);
+    expect(run.shard).toBeNull();
+    expect(await verifyDirectory(out)).toMatchObject({ ok: true });
+    const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(await readFile("schemas/run-evidence.schema.json", "utf8")));
+    const written = JSON.parse(await readFile(join(out, "evidence.json"), "utf8"));
+    expect(validate(written), JSON.stringify(validate.errors)).toBe(true);
+    // The drills' own directories came along, and the re-made reports name every drill.
+    for (const d of run.drills) expect(existsSync(join(out, d.drillId, "ledger.jsonl"))).toBe(true);
+    const junit = await readFile(join(out, "junit.xml"), "utf8");
+    expect(junit.match(/<testcase /g)).toHaveLength(3);
+    expect(await readFile(join(out, "summary.md"), "utf8")).toMatch(/Merged from 2 verified report\(s\)/);
+    expect(await readFile(join(out, "report.html"), "utf8")).toContain('id="provenance"');
+
+    // The command a CI job runs: the merge exits 0 and verify-report accepts what it wrote.
+    const cliOut = join(root, "merged-by-cli");
+    expect(await drDrill(["merge-reports", ...shards, "--out", cliOut])).toMatchObject({ code: 0 });
+    expect(await drDrill(["verify-report", cliOut])).toMatchObject({ code: 0 });
+  });
+
+  it("refuses a tampered shard, naming the changed file, and writes nothing", async () => {
+    const root = await makeTempDir();
+    const shards = await shardedRun(root);
+    const [drillDir] = (await readdir(shards[1]!, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    const ledger = join(shards[1]!, drillDir!, "ledger.jsonl");
+    await writeFile(ledger, (await readFile(ledger, "utf8")).replace('"outcome":"ok"', '"outcome":"fail"'));
+    const out = join(root, "merged");
+    const refused = mergeReports({ dirs: shards, out, env: {} });
+    await expect(refused).rejects.toThrow(ShardRejected);
+    await expect(refused).rejects.toThrow(`changed: ${drillDir}/ledger.jsonl`);
+    expect(existsSync(out)).toBe(false);
+    const cli = await drDrill(["merge-reports", ...shards, "--out", out]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`FAILED: ${shards[1]} does not verify; nothing was merged`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("checks signed shards with the public key, and signs the merged report", async () => {
+    const root = await makeTempDir();
+    const keys = generateKeyPairSync("ed25519");
+    const shards = await shardedRun(root, keys.privateKey);
+    await expect(mergeReports({ dirs: shards, out: join(root, "unchecked"), env: {} })).rejects.toThrow(/manifest.sig present but no public key given/);
+    const other = generateKeyPairSync("ed25519");
+    await expect(mergeReports({ dirs: shards, out: join(root, "wrong-key"), publicKey: other.publicKey, env: {} })).rejects.toThrow(/does not match the manifest for this public key/);
+    const out = join(root, "merged");
+    const report = await mergeReports({ dirs: shards, out, publicKey: keys.publicKey, signingKey: keys.privateKey, env: {} });
+    expect(report.evidence.mergedFrom?.map((s) => s.signature)).toEqual(["valid", "valid"]);
+    expect(await verifyDirectory(out, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
+    // On the command line, the signing key alone checks shards it signed (its public half) and signs the merge.
+    const keyFile = join(root, "signing.key.pem");
+    await writeFile(keyFile, keys.privateKey.export({ type: "pkcs8", format: "pem" }));
+    const byCli = join(root, "merged-by-cli");
+    expect(await drDrill(["merge-reports", ...shards, "--out", byCli, "--signing-key", keyFile])).toMatchObject({ code: 0 });
+    expect(await verifyDirectory(byCli, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
+    const otherFile = join(root, "other.key.pem");
+    await writeFile(otherFile, other.privateKey.export({ type: "pkcs8", format: "pem" }));
+    const refused = await drDrill(["merge-reports", ...shards, "--out", join(root, "other"), "--signing-key", otherFile]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/manifest.sig does not match the manifest for this public key/);
+  });
+
+  it("refuses an incomplete or doubled set of shards, a drill given twice, and an existing --out", async () => {
+    const root = await makeTempDir();
+    const shards = await shardedRun(root);
+    const refuse = (dirs: string[], message: RegExp, out = join(root, "merged")) => expect(mergeReports({ dirs, out, env: {} })).rejects.toThrow(message);
+    await refuse([shards[0]!], /shard 2\/2 is missing \(given: 1\/2\)/);
+    await refuse([shards[0]!, shards[0]!], /is given twice/);
+    await refuse(shards, /exists: the merged report goes into a new directory/, root);
+    await refuse([shards[0]!, join(root, "nowhere")], /is not a run report directory/);
+    await expect(mergeReports({ dirs: shards, out: join(shards[0]!, "inside"), env: {} })).rejects.toThrow(InputError);
+    // A merged report is not merged again with one of its shards: its drills would count twice.
+    await mergeReports({ dirs: shards, out: join(root, "merged"), env: {} });
+    await refuse([join(root, "merged"), shards[0]!], /already a merged report/, join(root, "again"));
+    await rm(join(root, "merged"), { recursive: true });
+    expect(existsSync(join(root, "again"))).toBe(false);
+  });
+});
