@@ -1,7 +1,7 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, exitedCause, logTail } from "../../harness/runtime/wait-for-probe.ts";
-import { docker } from "../../harness/runtime/docker.ts";
+import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import type { EventStoreApi } from "../../protocols/event-store/api.ts";
 import { esdbApi } from "../../protocols/event-store/esdb.ts";
@@ -107,12 +107,12 @@ export class StartedEventStore {
   /** The client of the node's product, on the mapped port. */
   api(): EventStoreApi {
     const port = this.container.getMappedPort(HTTP_PORT);
-    return this.version.client === "esdb" ? esdbApi("127.0.0.1", port) : kurrentApi("127.0.0.1", port);
+    return this.version.client === "esdb" ? esdbApi(publishedHost(this.container), port) : kurrentApi(publishedHost(this.container), port);
   }
 
   /** `POST /admin/scavenge` (the operations API; no credentials on an insecure node). Returns the scavenge id. */
   async startScavenge(): Promise<string> {
-    const res = await fetch(`http://127.0.0.1:${this.container.getMappedPort(HTTP_PORT)}/admin/scavenge`, { method: "POST", signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://${publishedHost(this.container)}:${this.container.getMappedPort(HTTP_PORT)}/admin/scavenge`, { method: "POST", signal: AbortSignal.timeout(30_000) });
     const body = await res.text();
     if (!res.ok) throw new Error(`starting a scavenge answered ${res.status}: ${body.slice(0, 300)}`);
     const id = /"scavengeId"\s*:\s*"([^"]+)"/.exec(body)?.[1];

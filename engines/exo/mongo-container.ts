@@ -3,6 +3,7 @@ import { MongoClient } from "mongodb";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+import { publishedHost } from "../../harness/runtime/docker.ts";
 
 export const MONGO_PORT = 27017;
 
@@ -55,7 +56,7 @@ export class StartedMongoWire {
   ) {}
 
   url(): string {
-    return `mongodb://127.0.0.1:${this.container.getMappedPort(MONGO_PORT)}/?directConnection=true`;
+    return `mongodb://${publishedHost(this.container)}:${this.container.getMappedPort(MONGO_PORT)}/?directConnection=true`;
   }
 
   async client(): Promise<MongoClient> {

@@ -2,6 +2,7 @@ import { GenericContainer, Wait, type StartedTestContainer } from "testcontainer
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import { publishedHost } from "../../harness/runtime/docker.ts";
 
 /**
  * The official image's layout (memgraph/memgraph, release/docker/*.dockerfile): user memgraph (uid 101), data
@@ -64,7 +65,7 @@ export class StartedMemgraph {
 
   /** Memgraph without users accepts any credentials (neo4j-driver still sends basic auth). */
   get endpoint(): BoltEndpoint {
-    return { url: `bolt://127.0.0.1:${this.container.getMappedPort(MG_BOLT_PORT)}`, user: "", password: "" };
+    return { url: `bolt://${publishedHost(this.container)}:${this.container.getMappedPort(MG_BOLT_PORT)}`, user: "", password: "" };
   }
 
   async execOrThrow(args: string[], user?: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
-import { docker } from "../../harness/runtime/docker.ts";
+import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 
@@ -73,7 +73,7 @@ export class StartedNeo4j {
   ) {}
 
   get endpoint(): BoltEndpoint {
-    return { url: `bolt://127.0.0.1:${this.container.getMappedPort(NEO4J_BOLT_PORT)}`, user: NEO4J_USER, password: this.password };
+    return { url: `bolt://${publishedHost(this.container)}:${this.container.getMappedPort(NEO4J_BOLT_PORT)}`, user: NEO4J_USER, password: this.password };
   }
 
   /** The server's log since it started. */
