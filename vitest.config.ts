@@ -17,7 +17,10 @@ export default defineConfig({
           globalSetup: ["scenarios/global-setup.ts"],
           testTimeout: 20 * 60_000,
           hookTimeout: 20 * 60_000,
-          fileParallelism: false,
+          // Two drill files at a time: every container, volume and network is labelled per drill, and a drill spends
+          // most of its time waiting on a container, so two share 2 cores; tests inside one file stay in order.
+          fileParallelism: true,
+          maxWorkers: 2,
           maxConcurrency: 1,
         },
       },
