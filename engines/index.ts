@@ -4,6 +4,7 @@ import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
+import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -37,6 +38,15 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: QUESTDB_SCENARIOS,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
+  },
+  rabbitmq: {
+    name: "rabbitmq",
+    versions: Object.keys(RABBITMQ_VERSIONS),
+    defaultVersion: RABBITMQ_DEFAULT_VERSION,
+    methods: ["mnesia-copy"],
+    scenarios: RABBITMQ_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: rabbitmqImageSpec,
   },
 };
 
