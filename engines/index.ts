@@ -4,6 +4,7 @@ import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
+import { EMQX_DEFAULT_VERSION, EMQX_METHODS, EMQX_SCENARIOS, EMQX_VERSIONS, emqxImageSpec } from "./emqx/index.ts";
 import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
 
 /**
@@ -47,6 +48,15 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: RABBITMQ_SCENARIOS,
     defaultScenario: "load",
     imageSpec: rabbitmqImageSpec,
+  },
+  emqx: {
+    name: "emqx",
+    versions: Object.keys(EMQX_VERSIONS),
+    defaultVersion: EMQX_DEFAULT_VERSION,
+    methods: EMQX_METHODS,
+    scenarios: EMQX_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: emqxImageSpec,
   },
 };
 

@@ -8,7 +8,7 @@ import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { MNESIA_BASE, RABBIT_DATA_DIR, RABBIT_UID, RabbitMqContainer, nodeNameOf } from "./container.ts";
-import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE, RabbitMqNode } from "./node.ts";
+import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE, rabbitMqNode, type RabbitMqNode } from "./node.ts";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "./node-name.ts";
 import { startObservations } from "./restore-log.ts";
 import { rabbitmqImageSpec } from "./versions.ts";
@@ -63,7 +63,7 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
     const image = await rt.images.resolve(rabbitmqImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
     try {
-      return new RabbitMqNode(await this.container(image, volume, SOURCE_HOST, rt).start(), volume, () => this.container(image, volume, SOURCE_HOST, rt).start());
+      return rabbitMqNode(await this.container(image, volume, SOURCE_HOST, rt).start(), volume, () => this.container(image, volume, SOURCE_HOST, rt).start());
     } catch (err) {
       await removeVolume(volume).catch(() => undefined);
       throw err;
@@ -72,7 +72,7 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
 
   /** `rabbitmqctl shutdown`, the whole Mnesia base out of the stopped container, then the node started again. */
   async backup(node: RabbitMqNode, dir: string, rt: DrillRuntime): Promise<RabbitMqArtifact> {
-    const broker = node.broker;
+    const broker = node.container;
     const sourceVersion = (await broker.ctl(["rabbitmq-diagnostics", "-q", "server_version"])).trim();
     const erlang = (await broker.ctl(["rabbitmq-diagnostics", "-q", "erlang_version"])).trim();
     const stopping = rt.clock.now();
@@ -121,7 +121,7 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
         await removeVolume(volumeName).catch(() => undefined);
         return { attempts, toolErrors: [] };
       }
-      const node = new RabbitMqNode(start.broker, volumeName);
+      const node = rabbitMqNode(start.broker, volumeName);
       const seen = startObservations(await start.broker.log(), `${MNESIA_BASE}/${nodeNameOf(host)}`);
       attempts.push({ ok: true, summary: `node ${nodeNameOf(host)} started: ${seen.summary}`, observed: seen.observed, durationMs: Date.now() - started });
       rt.log(`  restore: ${attempts[0]!.summary}`);

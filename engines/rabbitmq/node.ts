@@ -1,13 +1,5 @@
-import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
-import type { CheckResult } from "../../harness/checkers/checker.ts";
-import type { Ledger } from "../../harness/ledger.ts";
-import type { PhaseProgress } from "../../harness/progress.ts";
-import type { RecordFile } from "../../harness/records.ts";
-import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import type { WorkloadClient } from "../../harness/workload.ts";
-import { removeVolume } from "../../harness/runtime/resources.ts";
-import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttPublish, type MqttUniverse } from "../../protocols/mqtt/index.ts";
-import { MqttBroker } from "../../protocols/mqtt-broker.ts";
+import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttUniverse } from "../../protocols/mqtt/index.ts";
+import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
 import type { StartedRabbitMq } from "./container.ts";
 import { ReconnectingWriter } from "./writer.ts";
 
@@ -20,62 +12,21 @@ import { ReconnectingWriter } from "./writer.ts";
  */
 export const RABBITMQ_MQTT: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, topicCharsAltered: ".*" };
 
+export const RABBITMQ_UNIVERSE: MqttUniverse = mqttUniverse(RABBITMQ_MQTT);
+
 /** Silence that ends a delivery on read-back: a node just started (or restarted) recovers queues slowly on 2 cores. */
 const READ_QUIET_MS = 1_500;
 
-export const RABBITMQ_UNIVERSE: MqttUniverse = mqttUniverse(RABBITMQ_MQTT);
-
 /** A running RabbitMQ node on its own volume: the source of a drill, or a restored node. */
-export class RabbitMqNode implements EngineNode<MqttPublish> {
-  private writers = 0;
-  readonly mqtt = new MqttBroker(() => ({ url: this.current.mqttUrl }), RABBITMQ_MQTT, RABBITMQ_UNIVERSE, READ_QUIET_MS);
+export type RabbitMqNode = MqttBrokerNode<StartedRabbitMq>;
 
-  constructor(
-    private current: StartedRabbitMq,
-    readonly volume: string,
-    /** Starts a node on the same volume under the same name (the source, after its backup); restored nodes have none. */
-    private readonly startAgain?: () => Promise<StartedRabbitMq>,
-  ) {}
-
-  get broker(): StartedRabbitMq {
-    return this.current;
-  }
-
-  get images(): ResolvedImage[] {
-    return [this.current.image];
-  }
-
-  /** After `rabbitmqctl shutdown`: the stopped container goes, a new one starts on the same data. */
-  async restart(): Promise<void> {
-    if (!this.startAgain) throw new Error("this node cannot be restarted");
-    await this.current.stop();
-    this.current = await this.startAgain();
-  }
-
-  load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
-    return this.mqtt.load(dataset, ledger, progress);
-  }
-
-  /** A writer that connects again after the backup's restart of the node (writer.ts). */
-  async openWorkloadClient(): Promise<WorkloadClient<MqttPublish>> {
-    const clientId = `dd-writer-${this.writers++}`;
-    return new ReconnectingWriter(() => openMqttWorkloadClient({ url: this.current.mqttUrl }, clientId, 4));
-  }
-
-  readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
-    return this.mqtt.read(into, progress);
-  }
-
-  notEmptyCheck(): CheckResult {
-    return this.mqtt.emptyStart();
-  }
-
-  probeWrite(): Promise<string> {
-    return this.mqtt.probeWrite();
-  }
-
-  async destroy(): Promise<void> {
-    await this.current.stop();
-    await removeVolume(this.volume);
-  }
+export function rabbitMqNode(broker: StartedRabbitMq, volume: string, startAgain?: () => Promise<StartedRabbitMq>): RabbitMqNode {
+  return new MqttBrokerNode(broker, volume, {
+    caps: RABBITMQ_MQTT,
+    universe: RABBITMQ_UNIVERSE,
+    quietMs: READ_QUIET_MS,
+    // A writer that connects again after the backup's restart of the node (writer.ts).
+    openWriter: async (n, endpoint) => new ReconnectingWriter(() => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, 4)),
+    ...(startAgain ? { startAgain } : {}),
+  });
 }

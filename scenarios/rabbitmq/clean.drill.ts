@@ -1,8 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { check, expectPass, runOne } from "../support.ts";
-
-/** MQTT publishes in a small drill: a few thousand, with 24 persistent sessions and 48 retained topics. */
-export const RABBITMQ_ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
+import { RABBITMQ_ROWS } from "./size.ts";
 
 // Stop the node, copy the Mnesia base, restore it at the same path under the same node name, no writes meanwhile:
 // the restored broker must serve exactly what the source served.
