@@ -5,7 +5,7 @@ import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
 import { EMQX_DEFAULT_VERSION, EMQX_METHODS, EMQX_SCENARIOS, EMQX_VERSIONS, emqxImageSpec } from "./emqx/index.ts";
-import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
+import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_METHODS, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -44,7 +44,7 @@ export const ENGINES: Record<string, EngineEntry> = {
     name: "rabbitmq",
     versions: Object.keys(RABBITMQ_VERSIONS),
     defaultVersion: RABBITMQ_DEFAULT_VERSION,
-    methods: ["mnesia-copy"],
+    methods: RABBITMQ_METHODS,
     scenarios: RABBITMQ_SCENARIOS,
     defaultScenario: "load",
     imageSpec: rabbitmqImageSpec,

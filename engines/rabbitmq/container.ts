@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
@@ -127,6 +129,18 @@ export class StartedRabbitMq {
   /** Copies a directory out of the container, running or stopped, into `hostDir` (its contents). */
   copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
     return copyDirectoryOut(this.container, containerDir, hostDir);
+  }
+
+  /** A small text file of the container (a definitions export) into `hostDir`, under its own name. */
+  async copyFileOut(containerPath: string, hostDir: string): Promise<void> {
+    const { exitCode, stdout, stderr } = await this.container.exec(["cat", containerPath], { user: "rabbitmq" });
+    if (exitCode !== 0) throw new Error(`cannot read ${containerPath}: ${stderr.trim()}`);
+    await mkdir(hostDir, { recursive: true });
+    await writeFile(join(hostDir, basename(containerPath)), stdout);
+  }
+
+  async copyFileIn(hostPath: string, containerPath: string): Promise<void> {
+    await this.container.copyFilesToContainer([{ source: hostPath, target: containerPath, mode: 0o644 }]);
   }
 
   async stop(): Promise<void> {

@@ -11,6 +11,7 @@ import { MNESIA_BASE, RABBIT_DATA_DIR, RABBIT_UID, RabbitMqContainer, nodeNameOf
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE, rabbitMqNode, type RabbitMqNode } from "./node.ts";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "./node-name.ts";
 import { startObservations } from "./restore-log.ts";
+import { DEFINITIONS_FILE, definitionsCheck, exportDefinitions, importDefinitions } from "./definitions.ts";
 import { rabbitmqImageSpec } from "./versions.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
 
@@ -27,14 +28,19 @@ export interface RabbitMqArtifact extends BackupArtifact {
   sourceVersion: string;
 }
 
+/** `mnesia-copy`: the stopped node's Mnesia base; `definitions`: `rabbitmqctl export_definitions` (definitions.ts). */
+export type RabbitMqMethod = "mnesia-copy" | "definitions";
+export const RABBITMQ_METHODS: RabbitMqMethod[] = ["mnesia-copy", "definitions"];
+
 export interface RabbitMqEngineOptions {
+  method?: RabbitMqMethod;
   /** The host the restored node runs under; the source's by default. Another one is the node-name fault. */
   restoreHost?: string;
 }
 
 export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitMqArtifact> {
   readonly name = "rabbitmq";
-  readonly backupMethod = "mnesia-copy";
+  readonly backupMethod: RabbitMqMethod;
   /**
    * The node is stopped for the copy, but the harness's `offline` mode reads the source before the stop, and reading
    * an MQTT session's queue takes its messages (protocols/mqtt/read-back.ts): the backup would miss them. So the
@@ -42,13 +48,16 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
    * the copy, as an operator's maintenance window does: its state is read after the backup, like an online backup's.
    */
   readonly backupMode = "online";
-  readonly records: RecordModel = { ...MQTT_RECORDS, consistency: "point-in-time" };
+  /** A stopped node's copy is one instant; a definitions export has no message to order. */
+  readonly records: RecordModel;
 
   constructor(
     readonly version: string,
     readonly options: RabbitMqEngineOptions = {},
   ) {
     rabbitmqImageSpec(version); // fails early, naming the known versions
+    this.backupMethod = options.method ?? "mnesia-copy";
+    this.records = this.backupMethod === "mnesia-copy" ? { ...MQTT_RECORDS, consistency: "point-in-time" } : MQTT_RECORDS;
   }
 
   get restoreNodeName(): string {
@@ -75,6 +84,11 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
     const broker = node.container;
     const sourceVersion = (await broker.ctl(["rabbitmq-diagnostics", "-q", "server_version"])).trim();
     const erlang = (await broker.ctl(["rabbitmq-diagnostics", "-q", "erlang_version"])).trim();
+    if (this.backupMethod === "definitions") {
+      await exportDefinitions(broker, dir);
+      const finishedAt = rt.clock.now();
+      return { dir, method: this.backupMethod, tool: `rabbitmqctl export_definitions (RabbitMQ ${sourceVersion}, ${erlang})`, finishedAt, sourceNodeName: broker.nodeName, sourceVersion };
+    }
     const stopping = rt.clock.now();
     await broker.shutdown();
     const finishedAt = rt.clock.now();
@@ -95,6 +109,7 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
 
   /** The node name in the backup against the target's: a mismatch restores into an empty node, so it is said first. */
   async preflight(artifact: RabbitMqArtifact): Promise<CheckResult[]> {
+    if (artifact.method === "definitions") return [await definitionsCheck(join(artifact.dir, DEFINITIONS_FILE))];
     const entries = await readdir(join(artifact.dir, "mnesia"), { withFileTypes: true }).catch(() => []);
     const found = nodesInMnesiaBase(entries.map((e) => ({ name: e.name, dir: e.isDirectory() })));
     return [rabbitNodeNameCheck(found, this.restoreNodeName), featureFlagsCheck(found)];
@@ -108,7 +123,7 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
     const attempts: RestoreAttempt[] = [];
     try {
       const volume = restoreVolume({ image, volume: volumeName, mountPath: RABBIT_DATA_DIR, uid: RABBIT_UID, labels: rt.labels });
-      await volume.copyIn(artifact.dir);
+      if (artifact.method === "mnesia-copy") await volume.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(volume);
       const started = Date.now();
       const start = await this.container(image, volumeName, host, rt)
@@ -122,6 +137,15 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
         return { attempts, toolErrors: [] };
       }
       const node = rabbitMqNode(start.broker, volumeName);
+      if (artifact.method === "definitions") {
+        const imported = await importDefinitions(start.broker, join(artifact.dir, DEFINITIONS_FILE)).then((out) => ({ out }), (err: Error) => ({ err }));
+        if ("err" in imported) {
+          await node.destroy().catch(() => undefined);
+          return { attempts: [{ ok: false, summary: `rabbitmqctl import_definitions failed: ${imported.err.message.split("\n")[0]}`, logTail: imported.err.message, durationMs: Date.now() - started }], toolErrors: [] };
+        }
+        attempts.push({ ok: true, summary: `rabbitmqctl import_definitions into a fresh node ${nodeNameOf(host)}: ${imported.out.split("\n").at(-1)}`, durationMs: Date.now() - started });
+        return { node, attempts, toolErrors: [] };
+      }
       const seen = startObservations(await start.broker.log(), `${MNESIA_BASE}/${nodeNameOf(host)}`);
       attempts.push({ ok: true, summary: `node ${nodeNameOf(host)} started: ${seen.summary}`, observed: seen.observed, durationMs: Date.now() - started });
       rt.log(`  restore: ${attempts[0]!.summary}`);

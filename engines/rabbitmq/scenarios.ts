@@ -31,6 +31,12 @@ export const RABBITMQ_SCENARIOS: Scenario[] = [
     build: (req) => ({ engine: new RabbitMqEngine(req.version) }),
   }),
   drillScenario({
+    name: "definitions",
+    description: "rabbitmqctl export_definitions, then import_definitions into a fresh node: the sessions' queues and bindings come back, their messages and the retained store do not, and the drill must say so",
+    methods: ["definitions"],
+    build: (req) => ({ engine: new RabbitMqEngine(req.version, { method: "definitions" }), expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ lost" }] } }),
+  }),
+  drillScenario({
     name: "another-node-name",
     description: "restored under another node name: RabbitMQ starts EMPTY without an error; the preflight warns and the drill says everything was lost",
     methods: METHODS,

@@ -5,6 +5,10 @@ import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../../engines/rabbitmq/node.ts
 import { ReconnectingWriter } from "../../engines/rabbitmq/writer.ts";
 import { RENAMED_HOST } from "../../engines/rabbitmq/faults.ts";
 import { rabbitmqImageSpec, RABBITMQ_VERSIONS } from "../../engines/rabbitmq/versions.ts";
+import { definitionsCheck, summariseDefinitions } from "../../engines/rabbitmq/definitions.ts";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { makeTempDir } from "./support.ts";
 import { emptyStartCheck } from "../../protocols/mnesia-node.ts";
 import { NotSentError, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
@@ -146,5 +150,41 @@ describe("rabbitmq: versions", () => {
       expect(spec.offline).toMatchObject({ debianSuite: "bookworm", buildArgs: { RABBITMQ_VERSION: v } });
     }
     expect(() => rabbitmqImageSpec("3.13.0")).toThrow(/unknown RabbitMQ version "3.13.0"; known versions: 3.10.8/);
+  });
+});
+
+/** A definitions export of a 3.10 node with two MQTT sessions, trimmed to the keys the summary reads and their neighbours. */
+const DEFINITIONS = {
+  rabbit_version: "3.10.8",
+  rabbitmq_version: "3.10.8",
+  users: [{ name: "guest" }],
+  vhosts: [{ name: "/" }],
+  queues: [
+    { name: "mqtt-subscription-dd-v3-0qos1", vhost: "/", durable: true, auto_delete: false, arguments: {} },
+    { name: "mqtt-subscription-dd-v3-1qos1", vhost: "/", durable: true, auto_delete: false, arguments: {} },
+    { name: "orders", vhost: "/", durable: true, auto_delete: false, arguments: {} },
+  ],
+  exchanges: [],
+  bindings: [{ source: "amq.topic", destination: "mqtt-subscription-dd-v3-0qos1", routing_key: "dr-drill-inbox.0.*", destination_type: "queue" }],
+};
+
+describe("rabbitmq: a definitions export (the second method)", () => {
+  it("counts queues, MQTT session queues and bindings; it carries no message", async () => {
+    expect(summariseDefinitions(JSON.stringify(DEFINITIONS))).toEqual({ rabbitVersion: "3.10.8", queues: 3, mqttSessionQueues: 2, bindings: 1 });
+    const dir = await makeTempDir();
+    await writeFile(join(dir, "definitions.json"), JSON.stringify(DEFINITIONS));
+    expect(await definitionsCheck(join(dir, "definitions.json"))).toEqual({
+      name: "preflight:definitions",
+      valid: true,
+      summary: "definitions of RabbitMQ 3.10.8: 3 queue(s), 2 of them MQTT session queues, 1 binding(s); no message, no retained store",
+    });
+  });
+
+  it("fails a file that is not a definitions export, or none", async () => {
+    expect(() => summariseDefinitions(JSON.stringify({ queues: [] }))).toThrow(/not a RabbitMQ definitions export/);
+    const dir = await makeTempDir();
+    await writeFile(join(dir, "definitions.json"), "{truncated");
+    expect((await definitionsCheck(join(dir, "definitions.json"))).valid).toBe(false);
+    expect((await definitionsCheck(join(dir, "absent.json"))).summary).toMatch(/^definitions.json: ENOENT/);
   });
 });
