@@ -4,6 +4,8 @@ import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
+import { MOSQUITTO_DEFAULT_VERSION, MOSQUITTO_VERSIONS, mosquittoImageSpec } from "./mosquitto/versions.ts";
+import { MOSQUITTO_METHODS, MOSQUITTO_SCENARIOS } from "./mosquitto/scenarios.ts";
 import { EMQX_DEFAULT_VERSION, EMQX_METHODS, EMQX_SCENARIOS, EMQX_VERSIONS, emqxImageSpec } from "./emqx/index.ts";
 import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_METHODS, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
 
@@ -39,6 +41,15 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: QUESTDB_SCENARIOS,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
+  },
+  mosquitto: {
+    name: "mosquitto",
+    versions: Object.keys(MOSQUITTO_VERSIONS),
+    defaultVersion: MOSQUITTO_DEFAULT_VERSION,
+    methods: MOSQUITTO_METHODS,
+    scenarios: MOSQUITTO_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: mosquittoImageSpec,
   },
   rabbitmq: {
     name: "rabbitmq",

@@ -2,7 +2,7 @@ import { EngineError } from "../../harness/engine-error.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { CanonicalRecord, RecordFile } from "../../harness/records.ts";
 import type { SessionSpec } from "../../generators/mqtt.ts";
-import { closeMqtt, connectMqtt, sessionConnect, type MqttEndpoint } from "./client.ts";
+import { closeMqtt, connectMqtt, MqttPublisher, sessionConnect, type MqttEndpoint } from "./client.ts";
 import { LIST_SEPARATOR } from "../../harness/records.ts";
 import { payloadPreview, queuedWrite, retainedWrite, seqOfPayload, sessionKey, SESSION_PRESENT, type MqttCapabilities, type MqttUniverse } from "./model.ts";
 
@@ -11,7 +11,7 @@ import { payloadPreview, queuedWrite, retainedWrite, seqOfPayload, sessionKey, S
  * session of the universe by reconnecting as it and taking what it was holding. MQTT has no "list", so the end of a
  * delivery is a quiet period after the last message (bounded); no writer may run meanwhile. Taking a session's queue
  * acknowledges it: the broker forgets those messages, so reading is destructive for queues (the session and its
- * subscription stay).
+ * subscription stay), unless `requeue` publishes them again.
  */
 export interface ReadBackOptions {
   endpoint: MqttEndpoint;
@@ -23,6 +23,11 @@ export interface ReadBackOptions {
   maxMs?: number;
   /** Sessions read at once. */
   parallel?: number;
+  /**
+   * Publish each session's messages again, in the order read, once it is read (QoS 1, each acknowledged): the queues
+   * then hold what they held, for a source that is read before an offline backup copies it.
+   */
+  requeue?: boolean;
 }
 
 export interface ReadBackStats {
@@ -86,9 +91,11 @@ async function readRetained(opts: Required<ReadBackOptions>, add: AddRecord, sta
 
 async function readSession(session: SessionSpec, opts: Required<ReadBackOptions>, add: AddRecord, stats: ReadBackStats): Promise<void> {
   let position = 0;
+  const taken: { topic: string; payload: Buffer }[] = [];
   const gather = gatherer(opts.quietMs, opts.maxMs, (topic, payload, _retain, dup) => {
     stats.queued++;
     if (dup) stats.redelivered++;
+    taken.push({ topic, payload });
     const seq = seqOfPayload(payload);
     // A header that does not parse keys the record under no write's key: the oracle calls it a phantom.
     const w = seq === undefined ? { key: `queue/${session.clientId}${LIST_SEPARATOR}?unparsable-${position}`, digest: "?", preview: `${topic} ${payloadPreview(payload)}` } : queuedWrite(session.clientId, seq, topic, payload);
@@ -101,6 +108,7 @@ async function readSession(session: SessionSpec, opts: Required<ReadBackOptions>
   } finally {
     await closeMqtt(client);
   }
+  if (sessionPresent && opts.requeue && taken.length) await requeue(session, taken, opts);
   if (sessionPresent) {
     stats.sessionsPresent++;
     add({ key: sessionKey(session.clientId), digest: SESSION_PRESENT, preview: `session present, ${position} message(s) queued` });
@@ -112,8 +120,21 @@ async function readSession(session: SessionSpec, opts: Required<ReadBackOptions>
   }
 }
 
+/** Publishes a session's messages again in order on one connection, each acknowledged, or throws. */
+async function requeue(session: SessionSpec, messages: { topic: string; payload: Buffer }[], opts: Required<ReadBackOptions>): Promise<void> {
+  const { client } = await connectMqtt(opts.endpoint, { clientId: `dd-requeue-${process.pid}-${session.clientId}`, protocol: opts.caps.protocols.at(-1)!, persistent: false });
+  const publisher = new MqttPublisher(client);
+  try {
+    for (const m of messages) await publisher.publish(m.topic, m.payload, 1, false);
+  } catch (err) {
+    throw new Error(`putting back the ${messages.length} message(s) read from ${session.clientId} failed: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await publisher.close();
+  }
+}
+
 export async function readMqttState(options: ReadBackOptions, into: RecordFile, progress?: PhaseProgress): Promise<ReadBackStats> {
-  const opts: Required<ReadBackOptions> = { quietMs: 400, maxMs: 60_000, parallel: 4, ...options };
+  const opts: Required<ReadBackOptions> = { quietMs: 400, maxMs: 60_000, parallel: 4, requeue: false, ...options };
   const stats: ReadBackStats = { retained: 0, sessionsPresent: 0, sessionsAbsent: 0, queued: 0, redelivered: 0 };
   // Deliveries of several connections arrive interleaved: one chain keeps the file's writes in order.
   let written: Promise<void> = Promise.resolve();

@@ -114,6 +114,9 @@ export class MqttWorkload implements OpSource<MqttPublish> {
   }
 }
 
+/** A writer whose connection is gone waits this long before each refused op, so it does not spin until stopped. */
+const DISCONNECTED_PAUSE_MS = 100;
+
 /** A writer's connection: one publish per op, its outcome mapped as client.ts says. */
 export async function openMqttWorkloadClient(endpoint: MqttEndpoint, clientId: string, protocol: 4 | 5): Promise<WorkloadClient<MqttPublish>> {
   const { client } = await connectMqtt(endpoint, { clientId, protocol, persistent: false });
@@ -121,6 +124,7 @@ export async function openMqttWorkloadClient(endpoint: MqttEndpoint, clientId: s
   return {
     apply: async (op) => {
       const p = op.payload;
+      if (!client.connected) await new Promise((r) => setTimeout(r, DISCONNECTED_PAUSE_MS));
       await publisher.publish(p.topic, p.payload, p.qos, p.retain);
       return [p.write];
     },
