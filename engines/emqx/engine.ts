@@ -89,8 +89,9 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
       rt.log(`  emqx ctl data export: ${path} in ${(finishedAt - started).toFixed(0)} ms`);
       return { ...base, tool: `emqx ctl data export (EMQX ${this.version})`, finishedAt, cutToleranceMs: finishedAt - started, exportFile };
     }
-    await emqx.shutdown();
+    const exitCode = await emqx.shutdown();
     const finishedAt = rt.clock.now();
+    rt.log(`  emqx stop: ${emqx.nodeName} stopped (container exit code ${exitCode}); copying ${EMQX_DATA} and ${EMQX_ETC}`);
     await emqx.copyDirectoryOut(EMQX_DATA, join(dir, "data"));
     await emqx.copyDirectoryOut(EMQX_ETC, join(dir, "etc"));
     await node.restart();

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
+import { ProbeWaitStrategy, logTail, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 
@@ -106,19 +106,11 @@ export class StartedRabbitMq {
    * kills it with its container (137): the container's exit code is the answer, not the CLI's.
    */
   async shutdown(timeoutMs = 60_000): Promise<void> {
-    const { exitCode, output } = await this.container.exec(["rabbitmqctl", "shutdown"], { user: "rabbitmq" });
-    const handle = docker().getContainer(this.container.getId());
-    const deadline = Date.now() + timeoutMs;
-    for (let state = (await handle.inspect()).State; ; state = (await handle.inspect()).State) {
-      if (!state.Running) {
-        if (state.ExitCode !== 0) throw new Error(`the node exited with code ${state.ExitCode} on rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
-        return;
-      }
-      if (exitCode === 0 || Date.now() > deadline) {
-        if (Date.now() > deadline) throw new Error(`the node did not stop within ${timeoutMs} ms after rabbitmqctl shutdown (exit ${exitCode}): ${output.trim().slice(-1000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const { output } = await this.container.exec(["rabbitmqctl", "shutdown"], { user: "rabbitmq" });
+    const exitCode = await waitForExit(docker().getContainer(this.container.getId()), timeoutMs).catch((err: Error) => {
+      throw new Error(`${err.message} after rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
+    });
+    if (exitCode !== 0) throw new Error(`the node exited with code ${exitCode} on rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
   }
 
   /** The server's console log (stdout and stderr). */
