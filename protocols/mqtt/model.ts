@@ -28,6 +28,8 @@ export interface MqttCapabilities {
   publishQos: readonly (1 | 2)[];
   /** The longest topic name it accepts, in UTF-8 bytes (RabbitMQ: a 255-byte routing key). */
   maxTopicBytes: number;
+  /** Characters its topic names must not hold (RabbitMQ maps `/` to `.` in routing keys, so a `.` would not come back). */
+  forbiddenTopicChars?: string;
 }
 
 /** The topics and sessions a broker is drilled with: the same for every drill of the same capabilities and size. */
@@ -47,8 +49,9 @@ export const DEFAULT_UNIVERSE: UniverseSize = { retainedTopics: 48, sessions: 24
 export const UNIVERSE_SEED = 0x6d717474;
 
 export function mqttUniverse(caps: MqttCapabilities, size: UniverseSize = DEFAULT_UNIVERSE, seed = UNIVERSE_SEED): MqttUniverse {
-  const [retainedTopics] = fc.sample(fc.uniqueArray(topicName(caps.maxTopicBytes), { minLength: size.retainedTopics, maxLength: size.retainedTopics }), { seed, numRuns: 1 });
-  const sessions = Array.from({ length: size.sessions }, (_, i) => fc.sample(sessionSpec(i, caps.protocols, caps.maxTopicBytes), { seed: seed + i + 1, numRuns: 1 })[0]!);
+  const forbidden = caps.forbiddenTopicChars ?? "";
+  const [retainedTopics] = fc.sample(fc.uniqueArray(topicName(caps.maxTopicBytes, forbidden), { minLength: size.retainedTopics, maxLength: size.retainedTopics }), { seed, numRuns: 1 });
+  const sessions = Array.from({ length: size.sessions }, (_, i) => fc.sample(sessionSpec(i, caps.protocols, caps.maxTopicBytes, forbidden), { seed: seed + i + 1, numRuns: 1 })[0]!);
   return { retainedTopics: retainedTopics!, sessions };
 }
 

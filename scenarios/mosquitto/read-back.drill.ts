@@ -14,7 +14,7 @@ describe("MQTT read-back on Mosquitto", () => {
   it("exact-topic reads equal `#` reads, and a requeueing read leaves every queue as it was", async () => {
     await onMosquitto("mqtt-read-back", async (node, { rt, progress, workDir }) => {
       // A 3.1.1-only broker's universe: what RabbitMQ drills with.
-      const caps: MqttCapabilities = { ...MOSQUITTO_CAPABILITIES, protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255 };
+      const caps: MqttCapabilities = { ...MOSQUITTO_CAPABILITIES, protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: "." };
       const universe = mqttUniverse(caps);
       const endpoint = node.broker.endpoint;
       const ledger = new Ledger(join(workDir, "ledger.jsonl"), rt.clock);
