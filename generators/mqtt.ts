@@ -37,16 +37,17 @@ const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
 
 /**
  * A topic name: UTF-8 beyond ASCII, empty levels, a leading or trailing `/`, many levels, long names; never a
- * wildcard, never a leading `$` (reserved: `#` does not match it), never longer than `maxBytes` UTF-8 bytes.
+ * wildcard, never a leading `$` (reserved: `#` does not match it), never longer than `maxBytes` UTF-8 bytes, never
+ * holding a character of `forbidden` (a broker that maps topics onto something else, e.g. RabbitMQ's `.`).
  */
-export function topicName(maxBytes = 65_535): fc.Arbitrary<string> {
+export function topicName(maxBytes = 65_535, forbidden = ""): fc.Arbitrary<string> {
   return fc
     .oneof(
       { weight: 8, arbitrary: fc.array(level, { minLength: 1, maxLength: 6 }) },
       { weight: 1, arbitrary: fc.array(level, { minLength: 20, maxLength: 60 }) },
     )
     .map((levels) => levels.join("/"))
-    .filter((t) => t.length > 0 && !t.startsWith("$") && !t.startsWith(INBOX_ROOT) && utf8Bytes(t) <= maxBytes);
+    .filter((t) => t.length > 0 && !t.startsWith("$") && !t.startsWith(INBOX_ROOT) && utf8Bytes(t) <= maxBytes && ![...forbidden].some((c) => t.includes(c)));
 }
 
 /** Payload bytes: empty, binary with NULs, nasty UTF-8 text, rarely a few kilobytes. */
@@ -69,9 +70,9 @@ export interface SessionSpec {
 }
 
 /** Sessions number `index`, speaking one of `protocols`; the inbox level keeps sessions apart. */
-export function sessionSpec(index: number, protocols: readonly MqttProtocolVersion[], maxTopicBytes = 65_535): fc.Arbitrary<SessionSpec> {
+export function sessionSpec(index: number, protocols: readonly MqttProtocolVersion[], maxTopicBytes = 65_535, forbidden = ""): fc.Arbitrary<SessionSpec> {
   const root = `${INBOX_ROOT}/${index}`;
-  const tail = topicName(Math.max(8, maxTopicBytes - utf8Bytes(root) - 64)).filter((t) => !t.startsWith("/"));
+  const tail = topicName(Math.max(8, maxTopicBytes - utf8Bytes(root) - 64), forbidden).filter((t) => !t.startsWith("/"));
   return fc.record({
     protocol: fc.constantFrom(...protocols),
     shape: fc.constantFrom("hash", "plus", "exact"),

@@ -163,8 +163,7 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
     try {
       await volume.copyIn(join(artifact.dir, "data"));
       await hooks.afterCopyIn?.(volume);
-      const inVolume = (await volume.sh(`stat -c '%s' ${MOSQ_DATA}/mosquitto.db`)).trim();
-      const observed = [`mosquitto.db in the data volume before the start: ${inVolume} bytes`];
+      const observed = [`mosquitto.db of ${artifact.save.after.bytes} bytes at the backup put in the data volume`];
       const config = await readFile(join(artifact.dir, ARTIFACT_CONF), "utf8");
       const started = Date.now();
       const start = await this.start(rt, volumeName, config).then((broker) => ({ broker }), (err: unknown) => ({ err }));
@@ -178,6 +177,8 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
         return { attempts, toolErrors: [] };
       }
       const node = new MosquittoNode(start.broker, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
+      const onDisk = await start.broker.dbStat();
+      observed.push(`mosquitto.db the broker started on: ${onDisk ? `${onDisk.bytes} bytes` : "none"}`);
       const log = await start.broker.log();
       const problem = logProblems(log);
       attempts.push({ ok: true, summary: `Mosquitto started on the restored mosquitto.db${problem ? ` (log: ${problem})` : ""}`, durationMs: Date.now() - started, observed: [...observed, ...(problem ? [`log: ${problem}`] : ["no warning or error in the broker's log"])] });

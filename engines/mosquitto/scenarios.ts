@@ -6,7 +6,7 @@ import { emptyDbFile, flippedPayloadByte, truncatedDbFile, type MosquittoFault }
 export const MOSQUITTO_METHODS = ["sigusr1", "crash"];
 
 /** Autosave interval of the crash drill: short, so a drill waits for one; the kill comes half an interval after it. */
-export const CRASH_AUTOSAVE_S = 4;
+export const CRASH_AUTOSAVE_S = 6;
 
 /**
  * Writers publishing retained sets and deletes and messages for the offline sessions while the backup runs, and for

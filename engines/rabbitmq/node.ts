@@ -10,7 +10,7 @@ import { ReconnectingWriter } from "./writer.ts";
  * retained messages come back under another topic), and a retained message is delivered only to a subscription on
  * its exact topic, never to `#` or `+`.
  */
-export const RABBITMQ_MQTT: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, topicCharsAltered: ".*" };
+export const RABBITMQ_MQTT: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: ".*" };
 
 export const RABBITMQ_UNIVERSE: MqttUniverse = mqttUniverse(RABBITMQ_MQTT);
 

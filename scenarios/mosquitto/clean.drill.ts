@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { check, expectPass, runOne } from "../support.ts";
-import { MOSQUITTO_ROWS } from "./rows.ts";
+import { MOSQUITTO_ROWS } from "./support.ts";
 
 // No writes during the backup: the restored broker must hold exactly what the source held, record for record.
 describe("mosquitto: clean drill, no load", () => {

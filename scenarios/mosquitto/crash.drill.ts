@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import type { OracleFigures } from "../../harness/checkers/ledger-oracle.ts";
 import { CRASH_AUTOSAVE_S } from "../../engines/mosquitto/scenarios.ts";
 import { check, expectPass, runOne } from "../support.ts";
-import { MOSQUITTO_ROWS } from "./rows.ts";
+import { MOSQUITTO_ROWS } from "./support.ts";
 
 // Crash consistency: under load, the broker is killed (SIGKILL) half an autosave_interval after an autosave. What
 // survives is that autosave, whole: everything acknowledged before it, nothing invoked after it. The writes in

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import type { OracleFigures } from "../../harness/checkers/ledger-oracle.ts";
 import { check, expectMet, runOne } from "../support.ts";
-import { MOSQUITTO_ROWS } from "./rows.ts";
+import { MOSQUITTO_ROWS } from "./support.ts";
 
 const failedChecks = (r: Awaited<ReturnType<typeof runOne>>) => r.evidence.checks.filter((c) => c.valid === false).map((c) => c.name);
 
@@ -25,7 +25,7 @@ describe("mosquitto: faults in mosquitto.db", () => {
     const result = await runOne("mosquitto", "empty-file", { rows: MOSQUITTO_ROWS });
     expectMet(result);
     const e = result.evidence;
-    expect(e.restoreAttempts).toMatchObject([{ ok: true, summary: expect.stringMatching(/Warning: Persistence file is empty\./) }]);
+    expect(e.restoreAttempts).toMatchObject([{ ok: true, summary: expect.stringMatching(/Warning: Persistence file is empty\./), observed: expect.arrayContaining(["mosquitto.db the broker started on: 0 bytes"]) }]);
     const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
     expect(oracle.keysPresent).toBe(0);
     expect(oracle.violations.lost).toBe(e.integrity.source!.count);

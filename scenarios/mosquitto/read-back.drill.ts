@@ -1,30 +1,20 @@
-import { describe, it, expect, afterAll } from "vitest";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { describe, it, expect } from "vitest";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createDrillRuntime, newRunId } from "../../harness/drill.ts";
 import { Ledger } from "../../harness/ledger.ts";
 import { RecordFile } from "../../harness/records.ts";
-import { removeManaged } from "../../harness/runtime/resources.ts";
-import { parseImageMode } from "../../harness/runtime/images.ts";
-import { MOSQUITTO_CAPABILITIES, MosquittoEngine } from "../../engines/mosquitto/engine.ts";
+import { MOSQUITTO_CAPABILITIES } from "../../engines/mosquitto/engine.ts";
+import { onMosquitto } from "./support.ts";
 import { loadMqtt, mqttUniverse, readMqttState, type MqttCapabilities } from "../../protocols/mqtt/index.ts";
 
 // The shared MQTT read-back on a real broker, in the modes other brokers need: retained messages read on exact topics
 // (RabbitMQ delivers them only there) must equal those read on `#`, and a read with `requeue` (a source read before an
 // offline backup) must leave the queues as they were, message for message and in order.
 describe("MQTT read-back on Mosquitto", () => {
-  const runId = newRunId();
-  const drillId = `mqtt-read-back-${runId}`;
-  afterAll(async () => void (await removeManaged({ drillId })));
-
   it("exact-topic reads equal `#` reads, and a requeueing read leaves every queue as it was", async () => {
-    const workDir = await mkdtemp(join(tmpdir(), "dr-drill-mqtt-read-"));
-    const { rt, progress } = createDrillRuntime({ runId, drillId, workDir, imageMode: parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES") });
-    const node = await new MosquittoEngine("2").provision(rt);
-    try {
+    await onMosquitto("mqtt-read-back", async (node, { rt, progress, workDir }) => {
       // A 3.1.1-only broker's universe: what RabbitMQ drills with.
-      const caps: MqttCapabilities = { ...MOSQUITTO_CAPABILITIES, protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255 };
+      const caps: MqttCapabilities = { ...MOSQUITTO_CAPABILITIES, protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: "." };
       const universe = mqttUniverse(caps);
       const endpoint = node.broker.endpoint;
       const ledger = new Ledger(join(workDir, "ledger.jsonl"), rt.clock);
@@ -51,9 +41,6 @@ describe("MQTT read-back on Mosquitto", () => {
       // Without requeue the read takes the queues: what is left is retained messages and the sessions.
       expect(after.stats).toMatchObject({ queued: 0, retained: exact.stats.retained, sessionsPresent: universe.sessions.length });
       console.log(`read-back: ${exact.stats.retained} retained, ${exact.stats.sessionsPresent} sessions, ${exact.stats.queued} queued messages; read three times, equal`);
-    } finally {
-      await node.destroy();
-      await rm(workDir, { recursive: true, force: true });
-    }
+    });
   });
 });

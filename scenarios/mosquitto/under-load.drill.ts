@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { LedgerEntry } from "../../harness/ledger.ts";
 import type { OracleFigures } from "../../harness/checkers/ledger-oracle.ts";
 import { check, expectPass, runOne } from "../support.ts";
-import { MOSQUITTO_ROWS } from "./rows.ts";
+import { MOSQUITTO_ROWS } from "./support.ts";
 
 const WRITERS = 4;
 

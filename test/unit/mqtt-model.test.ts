@@ -8,7 +8,7 @@ import { MqttWorkload, WORKLOAD_SEQ_BASE, type MqttPublish } from "../../protoco
 import type { WorkloadOp } from "../../harness/workload.ts";
 
 const FULL: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535 };
-const NARROW: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255 };
+const NARROW: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: "." };
 
 describe("topic names", () => {
   it("never hold a wildcard, a control character, a leading $ or the inbox root, and stay within the byte limit", () => {
@@ -23,6 +23,11 @@ describe("topic names", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("leave out the characters a broker forbids", () => {
+    expect(fc.sample(topicName(65_535, "./"), { seed: 2, numRuns: 300 }).every((t) => !t.includes(".") && !t.includes("/"))).toBe(true);
+    expect(fc.sample(topicName(), { seed: 2, numRuns: 300 }).some((t) => t.includes("."))).toBe(true);
   });
 
   it("reach beyond ASCII, with empty levels, many levels and long names", () => {
@@ -62,11 +67,12 @@ describe("mqttUniverse", () => {
       expect(new Set(u.retainedTopics).size).toBe(40);
       expect(u.sessions).toHaveLength(12);
       expect(new Set(u.sessions.map((s) => s.clientId)).size).toBe(12);
-      for (const t of u.retainedTopics) expect(Buffer.byteLength(t)).toBeLessThanOrEqual(caps.maxTopicBytes);
+      const allowed = (t: string) => Buffer.byteLength(t) <= caps.maxTopicBytes && ![...(caps.forbiddenTopicChars ?? "")].some((c) => t.includes(c));
+      for (const t of u.retainedTopics) expect(allowed(t), t).toBe(true);
       for (const s of u.sessions) {
         expect(caps.protocols).toContain(s.protocol);
         for (const topic of s.topics) {
-          expect(Buffer.byteLength(topic)).toBeLessThanOrEqual(caps.maxTopicBytes);
+          expect(allowed(topic), topic).toBe(true);
           expect(u.sessions.filter((o) => matchesFilter(o.filter, topic)).map((o) => o.clientId)).toEqual([s.clientId]);
           expect(u.retainedTopics.some((r) => matchesFilter(s.filter, r))).toBe(false);
         }
