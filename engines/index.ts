@@ -12,6 +12,10 @@ import { NEO4J_METHODS, NEO4J_SCENARIOS } from "./neo4j/scenarios.ts";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./memgraph/versions.ts";
 import { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } from "./memgraph/scenarios.ts";
 import { EXO_DEFAULT_VERSION, EXO_SCENARIOS, EXO_VERSIONS, mongoWireImageSpec } from "./exo/index.ts";
+import { MOSQUITTO_DEFAULT_VERSION, MOSQUITTO_VERSIONS, mosquittoImageSpec } from "./mosquitto/versions.ts";
+import { MOSQUITTO_METHODS, MOSQUITTO_SCENARIOS } from "./mosquitto/scenarios.ts";
+import { EMQX_DEFAULT_VERSION, EMQX_METHODS, EMQX_SCENARIOS, EMQX_VERSIONS, emqxImageSpec } from "./emqx/index.ts";
+import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_METHODS, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -93,6 +97,33 @@ export const ENGINES: Record<string, EngineEntry> = {
     defaultScenario: "clean",
     // The tier's own image: the chat database's (PostgreSQL is the postgres engine's offline image, resolved at provision).
     imageSpec: mongoWireImageSpec,
+  },
+  mosquitto: {
+    name: "mosquitto",
+    versions: Object.keys(MOSQUITTO_VERSIONS),
+    defaultVersion: MOSQUITTO_DEFAULT_VERSION,
+    methods: MOSQUITTO_METHODS,
+    scenarios: MOSQUITTO_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: mosquittoImageSpec,
+  },
+  rabbitmq: {
+    name: "rabbitmq",
+    versions: Object.keys(RABBITMQ_VERSIONS),
+    defaultVersion: RABBITMQ_DEFAULT_VERSION,
+    methods: RABBITMQ_METHODS,
+    scenarios: RABBITMQ_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: rabbitmqImageSpec,
+  },
+  emqx: {
+    name: "emqx",
+    versions: Object.keys(EMQX_VERSIONS),
+    defaultVersion: EMQX_DEFAULT_VERSION,
+    methods: EMQX_METHODS,
+    scenarios: EMQX_SCENARIOS,
+    defaultScenario: "load",
+    imageSpec: emqxImageSpec,
   },
 };
 

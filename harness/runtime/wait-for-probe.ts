@@ -76,3 +76,18 @@ export class ProbeWaitStrategy implements WaitStrategy {
     throw new Error(`probe ${this.probe.join(" ")} did not succeed within ${this.startupTimeoutMs} ms; last log lines:\n${await logTail(container)}`);
   }
 }
+
+/**
+ * Waits, bounded, until a container has stopped (an engine told to shut down, whose main process is PID 1), and
+ * returns its exit code. A tool that asked for the stop inside the container is killed with it, so its own exit code
+ * says nothing; the container's does.
+ */
+export async function waitForExit(container: Dockerode.Container, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = (await container.inspect()).State;
+    if (!state.Running) return state.ExitCode;
+    if (Date.now() > deadline) throw new Error(`the container did not stop within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,161 @@
+import { readdir } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { CheckResult } from "../../harness/checkers/checker.ts";
+import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
+import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
+import { EMQX_DATA, EMQX_ETC, EMQX_UID, emqxNodeName, type EmqxSettings } from "./config.ts";
+import { EmqxContainer, type StartedEmqx } from "./container.ts";
+import { exportedPath, importOutcome } from "./export.ts";
+import { emqxNodeNameCheck } from "./node-name.ts";
+import { EMQX_MQTT, EMQX_UNIVERSE, emqxNode, type EmqxNode } from "./node.ts";
+import { exportChecks } from "./preflight.ts";
+import { emqxImageSpec, emqxVersion } from "./versions.ts";
+
+/** The host (and so the node name, `emqx@<host>`) every drill's source node runs under. */
+export const EMQX_SOURCE_HOST = "dr-drill-emqx";
+
+/**
+ * - `file-copy` (the seed's procedure): stop the node, copy `etc/` and `data/`; restore them before the first start.
+ * - `data-export` (5.1+): `emqx ctl data export` on the running node; `emqx ctl data import <file>` into a fresh one.
+ */
+export type EmqxMethod = "file-copy" | "data-export";
+export const EMQX_METHODS: EmqxMethod[] = ["file-copy", "data-export"];
+
+export interface EmqxArtifact extends BackupArtifact {
+  method: EmqxMethod;
+  sourceNodeName: string;
+  sourceVersion: string;
+  /** For `data-export`: the export's file name in the artifact directory. */
+  exportFile?: string;
+}
+
+export interface EmqxEngineOptions {
+  method?: EmqxMethod;
+  /** Settings of the nodes (retained storage, durable sessions); the seed's defaults are RAM and off. */
+  settings?: Partial<Omit<EmqxSettings, "host">>;
+  /** The host the restored node runs under; the source's by default. Another one is the node-name fault. */
+  restoreHost?: string;
+}
+
+export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
+  readonly name = "emqx";
+  readonly backupMethod: EmqxMethod;
+  /** Both methods leave the source running afterwards (a stopped copy starts the node again); see the RabbitMQ engine for why. */
+  readonly backupMode = "online";
+  readonly records: RecordModel;
+
+  constructor(
+    readonly version: string,
+    readonly options: EmqxEngineOptions = {},
+  ) {
+    const known = emqxVersion(version);
+    this.backupMethod = options.method ?? "file-copy";
+    if (this.backupMethod === "data-export" && !known.dataExport) throw new Error(`EMQX ${version} has no \`emqx ctl data export\` (5.1+)`);
+    // A stopped node's files are one instant; an export dumps table after table (one Mnesia checkpoint each).
+    this.records = this.backupMethod === "file-copy" ? { ...MQTT_RECORDS, consistency: "point-in-time" } : MQTT_RECORDS;
+  }
+
+  private container(image: ResolvedImage, volume: string, host: string, rt: DrillRuntime): EmqxContainer {
+    return new EmqxContainer(image, this.version).withLabels(rt.labels).withDataVolume(volume).withSettings({ ...this.options.settings, host });
+  }
+
+  async provision(rt: DrillRuntime): Promise<EmqxNode> {
+    const image = await rt.images.resolve(emqxImageSpec(this.version));
+    const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
+    const start = () => this.container(image, volume, EMQX_SOURCE_HOST, rt).start();
+    try {
+      return emqxNode(await start(), volume, start);
+    } catch (err) {
+      await removeVolume(volume).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async backup(node: EmqxNode, dir: string, rt: DrillRuntime): Promise<EmqxArtifact> {
+    const emqx = node.container;
+    const base = { dir, method: this.backupMethod, sourceNodeName: emqx.nodeName, sourceVersion: this.version };
+    if (this.backupMethod === "data-export") {
+      const started = rt.clock.now();
+      const out = await emqx.ctl(["emqx", "ctl", "data", "export"]);
+      const finishedAt = rt.clock.now();
+      const path = exportedPath(out.output);
+      await emqx.copyDirectoryOut(join(EMQX_DATA, "backup"), join(dir, "export"));
+      const exportFile = join("export", basename(path));
+      rt.log(`  emqx ctl data export: ${path} in ${(finishedAt - started).toFixed(0)} ms`);
+      return { ...base, tool: `emqx ctl data export (EMQX ${this.version})`, finishedAt, cutToleranceMs: finishedAt - started, exportFile };
+    }
+    const exitCode = await emqx.shutdown();
+    const finishedAt = rt.clock.now();
+    rt.log(`  emqx stop: ${emqx.nodeName} stopped (container exit code ${exitCode}); copying ${EMQX_DATA} and ${EMQX_ETC}`);
+    await emqx.copyDirectoryOut(EMQX_DATA, join(dir, "data"));
+    await emqx.copyDirectoryOut(EMQX_ETC, join(dir, "etc"));
+    await node.restart();
+    return { ...base, tool: `emqx stop + copy of ${EMQX_DATA} and ${EMQX_ETC} (EMQX ${this.version})`, finishedAt };
+  }
+
+  get restoreNodeName(): string {
+    return emqxNodeName(this.options.restoreHost ?? EMQX_SOURCE_HOST);
+  }
+
+  async preflight(artifact: EmqxArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
+    if (artifact.exportFile) return exportChecks(join(artifact.dir, artifact.exportFile), join(rt.workDir, "export-preflight"), this.version);
+    const entries = await readdir(join(artifact.dir, "data", "mnesia"), { withFileTypes: true }).catch(() => []);
+    return [emqxNodeNameCheck(entries.map((e) => ({ name: e.name, dir: e.isDirectory() })), this.restoreNodeName)];
+  }
+
+  async restore(artifact: EmqxArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<EmqxNode>> {
+    const image = await rt.images.resolve(emqxImageSpec(this.version));
+    const volumeName = await createVolume(`${rt.drillId}-restored`, rt.labels);
+    const host = this.options.restoreHost ?? EMQX_SOURCE_HOST;
+    const started = Date.now();
+    try {
+      let builder = this.container(image, volumeName, host, rt);
+      if (!artifact.exportFile) {
+        await restoreVolume({ image, volume: volumeName, mountPath: EMQX_DATA, uid: EMQX_UID, labels: rt.labels }).copyIn(join(artifact.dir, "data"));
+        builder = builder.withEtcFrom(join(artifact.dir, "etc"));
+      }
+      await hooks.afterCopyIn?.(restoreVolume({ image, volume: volumeName, mountPath: EMQX_DATA, uid: EMQX_UID, labels: rt.labels }));
+      const start = await builder.start().then((emqx) => ({ emqx }), (err: unknown) => ({ err }));
+      if ("err" in start) {
+        const exited = exitedCause(start.err);
+        const logTail = exited?.logTail ?? (start.err instanceof Error ? start.err.message : String(start.err));
+        await removeVolume(volumeName).catch(() => undefined);
+        return { attempts: [{ ok: false, summary: `node ${emqxNodeName(host)} did not start`, logTail, durationMs: Date.now() - started, ...(exited ? { exitCode: exited.exitCode } : {}) }], toolErrors: [] };
+      }
+      const attempt = artifact.exportFile ? await this.importInto(start.emqx, join(artifact.dir, artifact.exportFile)) : { ok: true, summary: `node ${emqxNodeName(host)} started on the restored data/ and etc/` };
+      const done: RestoreAttempt = { ...attempt, durationMs: Date.now() - started };
+      if (!done.ok) {
+        await start.emqx.stop().catch(() => undefined);
+        await removeVolume(volumeName).catch(() => undefined);
+        return { attempts: [done], toolErrors: [] };
+      }
+      return { node: emqxNode(start.emqx, volumeName), attempts: [done], toolErrors: [] };
+    } catch (err) {
+      await removeVolume(volumeName).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** `emqx ctl data import <file>` on the fresh node: its printed outcome decides the attempt. */
+  private async importInto(emqx: StartedEmqx, hostFile: string): Promise<Omit<RestoreAttempt, "durationMs">> {
+    const target = `${EMQX_DATA}/backup/${basename(hostFile)}`;
+    await emqx.copyFileIn(hostFile, target);
+    const { output } = await emqx.ctl(["emqx", "ctl", "data", "import", target]);
+    const outcome = importOutcome(output);
+    if (!outcome.ok) return { ok: false, summary: `emqx ctl data import refused the export: ${outcome.reason}`, logTail: output.trim().slice(-2000) };
+    return { ok: true, summary: outcome.partial ? "emqx ctl data import: imported, but some errors occurred" : "emqx ctl data import: Data has been imported successfully." };
+  }
+
+  workload(dataset: DatasetSpec): MqttWorkload {
+    return new MqttWorkload(EMQX_UNIVERSE, EMQX_MQTT, dataset.seed);
+  }
+
+  async invariants(node: EmqxNode): Promise<CheckResult[]> {
+    return [node.notEmptyCheck()];
+  }
+}

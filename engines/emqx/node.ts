@@ -1,0 +1,24 @@
+import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttUniverse } from "../../protocols/mqtt/index.ts";
+import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
+import type { StartedEmqx } from "./container.ts";
+
+/**
+ * What EMQX 5 speaks (apps/emqx/src/emqx_schema.erl defaults): MQTT 3.1.1 and 5, QoS 1 and 2, retained messages
+ * delivered to wildcard subscriptions; topics up to 65535 bytes and `mqtt.max_topic_levels` 128 levels (the
+ * generator's topics stay under 62).
+ */
+export const EMQX_MQTT: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535 };
+
+export const EMQX_UNIVERSE: MqttUniverse = mqttUniverse(EMQX_MQTT);
+
+export type EmqxNode = MqttBrokerNode<StartedEmqx>;
+
+export function emqxNode(emqx: StartedEmqx, volume: string, startAgain?: () => Promise<StartedEmqx>): EmqxNode {
+  return new MqttBrokerNode(emqx, volume, {
+    caps: EMQX_MQTT,
+    universe: EMQX_UNIVERSE,
+    // Writers alternate MQTT 5 and 3.1.1, as the sessions do.
+    openWriter: (n, endpoint) => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, n % 2 === 0 ? 5 : 4),
+    ...(startAgain ? { startAgain } : {}),
+  });
+}

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { generate, parser, type Packet } from "mqtt-packet";
+import { ErrorWithReasonCode } from "mqtt";
+import { connectMqtt, isDefiniteFailure, MqttPublisher, NoAckError, NotSentError } from "../../protocols/mqtt/client.ts";
+import { EngineError } from "../../harness/engine-error.ts";
+
+// The outcome mapping against a scripted broker speaking real MQTT packets (mqtt-packet, the parser mqtt.js uses):
+// PUBACK/PUBCOMP = ok, a refusal = fail, no acknowledgement or a lost connection = info.
+type Answer = "ack" | "refuse" | "silent" | "hang-up";
+
+const servers: { server: Server; sockets: Set<Socket> }[] = [];
+function stop({ server, sockets }: { server: Server; sockets: Set<Socket> }): Promise<unknown> {
+  sockets.forEach((s) => s.destroy());
+  return new Promise((r) => server.close(r));
+}
+afterEach(async () => {
+  for (const s of servers.splice(0)) await stop(s);
+});
+
+async function broker(answer: Answer, opts: { connackCode?: number; sessionPresent?: boolean } = {}): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    let version = 4;
+    const p = parser();
+    const send = (packet: Packet) => socket.write(generate(packet, { protocolVersion: version }));
+    p.on("packet", (packet) => {
+      if (packet.cmd === "connect") {
+        version = packet.protocolVersion ?? 4;
+        send({ cmd: "connack", returnCode: opts.connackCode ?? 0, reasonCode: opts.connackCode ?? 0, sessionPresent: opts.sessionPresent ?? false });
+      } else if (packet.cmd === "publish") {
+        const messageId = packet.messageId!;
+        if (answer === "hang-up") socket.destroy();
+        if (answer === "silent" || answer === "hang-up") return;
+        const reasonCode = answer === "refuse" ? 0x87 : 0;
+        send(packet.qos === 2 ? { cmd: "pubrec", messageId, reasonCode } : { cmd: "puback", messageId, reasonCode });
+      } else if (packet.cmd === "pubrel") {
+        send({ cmd: "pubcomp", messageId: packet.messageId! });
+      } else if (packet.cmd === "disconnect") socket.end();
+    });
+    socket.on("data", (d) => p.parse(d));
+  });
+  servers.push({ server, sockets });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function outcomeOf(answer: Answer, protocol: 4 | 5, qos: 1 | 2, ackTimeoutMs = 2_000): Promise<{ outcome: "ok" | "fail" | "info"; err?: unknown }> {
+  const url = await broker(answer);
+  const { client } = await connectMqtt({ url }, { clientId: "t", protocol, persistent: false });
+  const publisher = new MqttPublisher(client, ackTimeoutMs);
+  try {
+    await publisher.publish("a/ü/😀", Buffer.from([0, 1]), qos, true);
+    return { outcome: "ok" };
+  } catch (err) {
+    return { outcome: isDefiniteFailure(err) ? "fail" : "info", err };
+  } finally {
+    await publisher.close();
+  }
+}
+
+describe("MQTT publish outcomes", () => {
+  for (const protocol of [4, 5] as const) {
+    it(`MQTT ${protocol === 5 ? "5" : "3.1.1"}: PUBACK (QoS 1) and PUBCOMP (QoS 2) are ok`, async () => {
+      expect((await outcomeOf("ack", protocol, 1)).outcome).toBe("ok");
+      expect((await outcomeOf("ack", protocol, 2)).outcome).toBe("ok");
+    });
+
+    it(`MQTT ${protocol === 5 ? "5" : "3.1.1"}: no acknowledgement in time is info, a connection lost while waiting too`, async () => {
+      const silent = await outcomeOf("silent", protocol, 1, 300);
+      expect(silent).toMatchObject({ outcome: "info", err: expect.any(NoAckError) });
+      expect(String(silent.err)).toMatch(/no PUBACK within 300 ms/);
+      const lost = await outcomeOf("hang-up", protocol, 2);
+      expect(lost).toMatchObject({ outcome: "info", err: expect.any(NoAckError) });
+    });
+  }
+
+  it("MQTT 5: a PUBACK or PUBREC with an error reason code is a definite refusal", async () => {
+    for (const qos of [1, 2] as const) {
+      const refused = await outcomeOf("refuse", 5, qos);
+      expect(refused.outcome).toBe("fail");
+      expect(refused.err).toBeInstanceOf(ErrorWithReasonCode);
+    }
+  });
+
+  it("a publish on a connection already gone is never sent: fail", async () => {
+    const url = await broker("ack");
+    const { client } = await connectMqtt({ url }, { clientId: "t", protocol: 4, persistent: false });
+    const publisher = new MqttPublisher(client);
+    await publisher.close();
+    const err = await publisher.publish("a", Buffer.from("x"), 1, false).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotSentError);
+    expect(isDefiniteFailure(err)).toBe(true);
+  });
+
+  it("reason codes: 0x10 (no matching subscribers) would be no error, ≥ 0x80 refusals, anything else unknown", () => {
+    expect(isDefiniteFailure(new ErrorWithReasonCode("quota", 0x97))).toBe(true);
+    expect(isDefiniteFailure(new ErrorWithReasonCode("odd", 0x04))).toBe(false);
+    expect(isDefiniteFailure(new Error("ECONNRESET"))).toBe(false);
+    expect(isDefiniteFailure(new NoAckError("x"))).toBe(false);
+  });
+});
+
+describe("connectMqtt", () => {
+  it("reports CONNACK's sessionPresent", async () => {
+    const url = await broker("ack", { sessionPresent: true });
+    const { client, sessionPresent } = await connectMqtt({ url }, { clientId: "s", protocol: 4, persistent: true });
+    expect(sessionPresent).toBe(true);
+    await client.endAsync();
+  });
+
+  it("a CONNACK refusal is the broker's answer (EngineError); no broker at all is not", async () => {
+    const url = await broker("ack", { connackCode: 5 });
+    await expect(connectMqtt({ url }, { clientId: "s", protocol: 4, persistent: true })).rejects.toBeInstanceOf(EngineError);
+    const closed = await broker("ack");
+    await stop(servers.pop()!);
+    const err = await connectMqtt({ url: closed }, { clientId: "s", protocol: 4, persistent: true, connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(EngineError);
+  });
+});
