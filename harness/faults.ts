@@ -91,6 +91,26 @@ export async function dropDirectory(artifactDir: string, rel: string): Promise<F
 }
 
 /** Replaces the artifact's whole content with an older backup's (the wrong file picked from the backup store). */
+/**
+ * Takes a backup before the workload starts and restores that one instead of the new backup: the wrong file picked
+ * from the backup store. Writes acknowledged between the two backups must then be reported lost (or stale).
+ */
+export function olderBackupFault<Node, Artifact extends ArtifactRef>(): DrillFault<Node, Artifact> {
+  let older: Artifact | undefined;
+  return {
+    name: "older-backup",
+    description: "restore a backup taken before the workload instead of the one just taken",
+    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ (lost|stale)" }] },
+    async beforeBackup({ takeBackup, runtime }) {
+      older = await takeBackup(join(runtime.workDir, "older-backup"));
+    },
+    async apply(artifact) {
+      if (!older) throw new Error("the older backup was not taken");
+      return substituteOlderBackup(artifact.dir, older.dir);
+    },
+  };
+}
+
 export async function substituteOlderBackup(artifactDir: string, olderDir: string): Promise<FaultRecord> {
   for (const entry of await readdir(artifactDir)) await rm(join(artifactDir, entry), { recursive: true });
   await cp(olderDir, artifactDir, { recursive: true });

@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { flipBytes, substituteOlderBackup, truncateFile, type DrillFault } from "../../harness/faults.ts";
+import { flipBytes, truncateFile, type DrillFault } from "../../harness/faults.ts";
 import type { Neo4jArtifact } from "./engine.ts";
 import type { Neo4jNode } from "./node.ts";
 import { DUMP_FILE } from "./preflight.ts";
@@ -26,22 +25,3 @@ export function flipDumpHeader(offset = 1): Neo4jFault {
   };
 }
 
-/**
- * Takes a backup before the workload starts and restores it instead of the new one: the wrong file picked from the
- * backup store. Writes acknowledged between the two must be reported lost (or stale).
- */
-export function olderBackup(): Neo4jFault {
-  let older: Neo4jArtifact | undefined;
-  return {
-    name: "older-backup",
-    description: "restore a backup taken before the workload instead of the one just taken",
-    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ (lost|stale)" }] },
-    async beforeBackup({ takeBackup, runtime }) {
-      older = await takeBackup(join(runtime.workDir, "older-backup"));
-    },
-    async apply(artifact) {
-      if (!older) throw new Error("the older backup was not taken");
-      return substituteOlderBackup(artifact.dir, older.dir);
-    },
-  };
-}

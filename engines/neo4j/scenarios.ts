@@ -1,7 +1,8 @@
+import { olderBackupFault } from "../../harness/faults.ts";
 import type { WorkloadPlan } from "../../harness/drill.ts";
 import { drillScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
 import { Neo4jEngine, type Neo4jBackupMethod } from "./engine.ts";
-import { flipDumpHeader, olderBackup, truncateDump } from "./faults.ts";
+import { flipDumpHeader, truncateDump } from "./faults.ts";
 
 export const NEO4J_METHODS: Neo4jBackupMethod[] = ["dump", "cold-copy"];
 
@@ -45,6 +46,6 @@ export const NEO4J_SCENARIOS: Scenario[] = [
     description: "restore a dump taken before the workload instead of the new one; acknowledged writes must be reported lost",
     methods: ["dump"],
     workload: neo4jWorkload,
-    build: (req) => ({ engine: engineFor(req), faults: [olderBackup()] }),
+    build: (req) => ({ engine: engineFor(req), faults: [olderBackupFault()] }),
   }),
 ];

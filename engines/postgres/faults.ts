@@ -1,6 +1,6 @@
 import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { deleteFile, flipBytes, substituteOlderBackup, truncateFile } from "../../harness/faults.ts";
+import { deleteFile, flipBytes, truncateFile } from "../../harness/faults.ts";
 import type { DrillFault } from "../../harness/faults.ts";
 import type { PostgresArtifact } from "./engine.ts";
 import type { PostgresNode } from "./node.ts";
@@ -99,22 +99,3 @@ export function truncateDump(keepFraction = 0.5): PgFault {
   };
 }
 
-/**
- * Takes a backup before the workload starts and restores that one instead of the new backup: the wrong file picked
- * from the backup store. Writes acknowledged between the two backups must then be reported lost.
- */
-export function substituteOlderBackupFault(): PgFault {
-  let older: PostgresArtifact | undefined;
-  return {
-    name: "older-backup",
-    description: "restore an older backup instead of the one just taken",
-    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ (lost|stale)" }] },
-    async beforeBackup({ takeBackup, runtime }) {
-      older = await takeBackup(join(runtime.workDir, "older-backup"));
-    },
-    async apply(artifact) {
-      if (!older) throw new Error("the older backup was not taken");
-      return substituteOlderBackup(artifact.dir, older.dir);
-    },
-  };
-}

@@ -2,4 +2,4 @@ export { PostgresEngine, firstErrorLine, type PostgresArtifact, type PostgresBac
 export { PostgresNode } from "./node.ts";
 export { PostgresContainer, StartedPostgres, PGDATA, PG_PORT } from "./container.ts";
 export { POSTGRES_VERSIONS, postgresImageSpec } from "./versions.ts";
-export { deleteFirstWalSegment, flipByteInTable, substituteOlderBackupFault, truncateDump, versionColumnOffset } from "./faults.ts";
+export { deleteFirstWalSegment, flipByteInTable, truncateDump, versionColumnOffset } from "./faults.ts";

@@ -1,7 +1,8 @@
+import { olderBackupFault } from "../../harness/faults.ts";
 import type { WorkloadPlan } from "../../harness/drill.ts";
 import { drillScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
 import { PostgresEngine, type PostgresBackupMethod } from "./engine.ts";
-import { deleteFirstWalSegment, flipByteInTable, substituteOlderBackupFault, truncateDump } from "./faults.ts";
+import { deleteFirstWalSegment, flipByteInTable, truncateDump } from "./faults.ts";
 import { POSTGRES_VERSIONS } from "./versions.ts";
 
 export const POSTGRES_METHODS: PostgresBackupMethod[] = ["physical", "logical"];
@@ -60,7 +61,7 @@ export const POSTGRES_SCENARIOS: Scenario[] = [
     description: "restore an older backup instead of the new one; acknowledged writes must be reported lost",
     methods: POSTGRES_METHODS,
     workload: (writers) => ({ ...postgresWorkload(writers), leadInOps: 150 * writers, tailMs: 200 }),
-    build: (req) => ({ engine: engineFor(req), faults: [substituteOlderBackupFault()] }),
+    build: (req) => ({ engine: engineFor(req), faults: [olderBackupFault()] }),
   }),
   drillScenario({
     name: "upgrade",
