@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+        test: { name: "unit", include: ["test/**/*.test.ts"], testTimeout: 60_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -21,6 +21,8 @@ export default defineConfig({
           // most of its time waiting on a container, so two share 2 cores; tests inside one file stay in order.
           fileParallelism: true,
           maxWorkers: 2,
+          // After the unit tests (a project with its own worker count needs its own group).
+          sequence: { groupOrder: 1 },
           maxConcurrency: 1,
         },
       },
