@@ -9,6 +9,8 @@ import { GenericContainer } from "testcontainers";
 import { docker } from "../harness/runtime/docker.ts";
 import { MANAGED_LABEL, RUN_LABEL, createNetwork, createVolume, removeManaged } from "../harness/runtime/resources.ts";
 import { ImageResolver } from "../harness/runtime/images.ts";
+import { startContainer } from "../harness/runtime/start-container.ts";
+import { ContainerExitedError, ProbeWaitStrategy } from "../harness/runtime/wait-for-probe.ts";
 import { postgresImageSpec } from "../engines/postgres/versions.ts";
 import type { RunEvidence } from "../harness/report/run-evidence.ts";
 
@@ -91,6 +93,24 @@ describe("runtime: nothing is left running", () => {
       expect(await docker().listNetworks({ filters })).toHaveLength(0);
     } finally {
       await removeManaged({ runId }).catch(() => undefined);
+    }
+  });
+
+  it("an engine that exits at once is reported by its exit code and log, not as a port time-out", async () => {
+    const image = await new ImageResolver("auto", () => undefined).resolve(postgresImageSpec("15"));
+    const runId = `exit-${Date.now()}`;
+    const container = new GenericContainer(image.ref)
+      .withLabels({ [MANAGED_LABEL]: "true", [RUN_LABEL]: runId })
+      .withEntrypoint(["sh", "-c"])
+      .withCommand(["echo 'Error: could not open database.'; exit 3"])
+      .withExposedPorts(5432)
+      .withWaitStrategy(new ProbeWaitStrategy(["true"]));
+    try {
+      const failed = await startContainer(container).then(() => undefined, (err: unknown) => err);
+      expect(failed).toBeInstanceOf(ContainerExitedError);
+      expect(failed).toMatchObject({ exitCode: 3, logTail: expect.stringContaining("could not open database") });
+    } finally {
+      await removeManaged({ runId });
     }
   });
 });

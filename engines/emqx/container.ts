@@ -5,6 +5,7 @@ import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { EMQX_DATA, EMQX_ETC, EMQX_MQTT_PORT, emqxEnvironment, emqxNodeName, type EmqxSettings } from "./config.ts";
 import { emqxVersion } from "./versions.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /** `emqx ctl status` answers "Node 'emqx@host' 5.8.6 is started" once the applications run (emqx_mgmt_cli.erl `status/1`). */
 const READY_PROBE = ["sh", "-c", "emqx ctl status | grep -q 'is started'"];
@@ -54,7 +55,7 @@ export class EmqxContainer {
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.dataVolume) container = container.withBindMounts([{ source: this.dataVolume, target: EMQX_DATA }]);
     if (this.etcDir) container = container.withCopyDirectoriesToContainer([{ source: this.etcDir, target: EMQX_ETC }]);
-    return new StartedEmqx(await container.start(), this.image, emqxNodeName(this.settings.host));
+    return new StartedEmqx(await startContainer(container), this.image, emqxNodeName(this.settings.host));
   }
 }
 

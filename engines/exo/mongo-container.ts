@@ -4,6 +4,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 export const MONGO_PORT = 27017;
 
@@ -43,7 +44,7 @@ export class MongoWireContainer {
       .withStartupTimeout(120_000);
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: "/data/db" }]);
-    const started = new StartedMongoWire(await container.start(), this.image);
+    const started = new StartedMongoWire(await startContainer(container), this.image);
     await started.waitForPing();
     return started;
   }

@@ -3,6 +3,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /**
  * The official image's layout (memgraph/memgraph, release/docker/*.dockerfile): user memgraph (uid 101), data
@@ -51,7 +52,7 @@ export class MemgraphContainer {
       .withWaitStrategy(Wait.forListeningPorts())
       .withStartupTimeout(120_000);
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: MG_DATA }]);
-    const started = new StartedMemgraph(await container.start(), this.image);
+    const started = new StartedMemgraph(await startContainer(container), this.image);
     await waitForBolt(started.endpoint, 60_000);
     return started;
   }

@@ -7,6 +7,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import type { MqttEndpoint } from "../../protocols/mqtt/index.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /** The layout of the official eclipse-mosquitto:2 image, which the offline image copies: engine code never branches on the source. */
 export const MOSQ_CONFIG = "/mosquitto/config/mosquitto.conf";
@@ -83,7 +84,7 @@ export class MosquittoContainer {
       .withStartupTimeout(60_000)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: MOSQ_DATA }]);
-    return new StartedMosquitto(await container.start(), this.image);
+    return new StartedMosquitto(await startContainer(container), this.image);
   }
 }
 

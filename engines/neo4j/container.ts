@@ -4,6 +4,7 @@ import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /**
  * Paths, user and ports shared by the official image (neo4j/docker-neo4j-publish, 5.26.x/bullseye/community/Dockerfile)
@@ -59,7 +60,7 @@ export class Neo4jContainer {
       .withExposedPorts(NEO4J_BOLT_PORT, NEO4J_HTTP_PORT)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: NEO4J_DATA }]);
-    const started = new StartedNeo4j(await container.start(), this.image, this.password);
+    const started = new StartedNeo4j(await startContainer(container), this.image, this.password);
     await waitForBolt(started.endpoint, this.startupTimeoutMs);
     return started;
   }

@@ -4,6 +4,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
 export const PGDATA = "/var/lib/postgresql/data";
@@ -89,7 +90,7 @@ export class PostgresContainer {
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: PGDATA }]);
     if (this.dataDir) container = container.withCopyDirectoriesToContainer([{ source: this.dataDir, target: PGDATA }]);
-    return new StartedPostgres(await container.start(), this.image, this.credentials, this.command === undefined);
+    return new StartedPostgres(await startContainer(container), this.image, this.credentials, this.command === undefined);
   }
 }
 

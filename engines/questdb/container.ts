@@ -5,6 +5,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /** Paths, user and ports shared by the official image and our offline one: engine code never branches on the source. */
 export const QDB_ROOT = "/var/lib/questdb";
@@ -85,7 +86,7 @@ export class QuestDbContainer {
       .withExposedPorts(QDB_HTTP_PORT, QDB_PG_PORT, QDB_ILP_TCP_PORT, QDB_HEALTH_PORT)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: QDB_ROOT }]);
-    return new StartedQuestDb(await container.start(), this.image, this.credentials);
+    return new StartedQuestDb(await startContainer(container), this.image, this.credentials);
   }
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /**
  * Paths, user and ports shared by the official `rabbitmq:3` image and our offline one (docker-library/rabbitmq
@@ -78,7 +79,7 @@ export class RabbitMqContainer {
       .withExposedPorts(MQTT_PORT)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: RABBIT_DATA_DIR }]);
-    return new StartedRabbitMq(await container.start(), this.image, nodeNameOf(this.host));
+    return new StartedRabbitMq(await startContainer(container), this.image, nodeNameOf(this.host));
   }
 }
 

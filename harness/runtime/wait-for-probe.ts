@@ -6,8 +6,9 @@ export class ContainerExitedError extends Error {
   constructor(
     readonly exitCode: number,
     readonly logTail: string,
+    options?: ErrorOptions,
   ) {
-    super(`container exited with code ${exitCode} before it was ready; last log lines:\n${logTail}`);
+    super(`container exited with code ${exitCode} before it was ready; last log lines:\n${logTail}`, options);
   }
 }
 
