@@ -9,6 +9,10 @@ export interface Moments {
   disasterAt?: number;
   /** Destroying the source began. */
   destroyAt?: number;
+  /** Destroying the source ended. */
+  destroyedAt?: number;
+  /** This target's restore side began (right after the destroy, or after the restores of earlier targets). */
+  restoreFrom?: number;
   /** The restored node was up and serving. */
   restoredAt?: number;
   /** How long the first write on the restored node took, when it succeeded. */
@@ -19,10 +23,15 @@ export interface Moments {
 
 /**
  * RTO: destroy → restored node serving, plus its first write; only for a drill that recovered (every check held).
+ * Restores of earlier targets of the same backup are not in it: the destroy, then this target's own restore.
  * RPO: disaster → newest acknowledged write that survived. Lost writes: the oracle's two counts, apart.
  */
 export function measure(m: Moments, oracle: OracleFigures | null, recovered: boolean): Evidence["achieved"] {
-  const rtoMs = recovered && m.destroyAt !== undefined && m.restoredAt !== undefined && m.probeMs !== undefined ? m.restoredAt - m.destroyAt + m.probeMs : null;
+  const { destroyAt, destroyedAt, restoreFrom, restoredAt, probeMs } = m;
+  const rtoMs =
+    recovered && destroyAt !== undefined && destroyedAt !== undefined && restoreFrom !== undefined && restoredAt !== undefined && probeMs !== undefined
+      ? destroyedAt - destroyAt + (restoredAt - restoreFrom) + probeMs
+      : null;
   const newest = oracle?.newestSurvivingAck;
   // The oracle reads ledger times to the microsecond: compare at that precision.
   const rpoMs = m.disasterAt !== undefined && newest !== undefined ? Math.max(0, Math.round((m.disasterAt - newest) * 1000) / 1000) : null;

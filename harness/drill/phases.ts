@@ -20,13 +20,17 @@ export class PhaseError extends Error {
  * once when the run is interrupted (the abandoned work fails on its own once its containers are removed).
  */
 export class Phases {
-  readonly records: PhaseRecord[] = [];
+  readonly records: PhaseRecord[];
 
+  /** `before`: phases already run for this drill (a source side shared by several restores). */
   constructor(
     private readonly progress: Progress,
     private readonly clock: DrillClock,
     private readonly signal: AbortSignal,
-  ) {}
+    before: PhaseRecord[] = [],
+  ) {
+    this.records = [...before];
+  }
 
   async run<T>(name: string, body: (p: PhaseProgress) => Promise<{ value: T; counts?: Counts }>): Promise<T> {
     this.throwIfInterrupted();

@@ -1,15 +1,12 @@
 import type { CheckResult } from "../checkers/checker.ts";
-import type { StateSummary } from "../checkers/equivalence.ts";
 import type { DrillClock } from "../clock.ts";
-import type { BackupArtifact, Engine, EngineNode, RestoreResult } from "../engine.ts";
-import { EVIDENCE_SCHEMA, initiatorFromEnv, type ArtifactFile, type Evidence, type PhaseRecord } from "../evidence.ts";
+import type { BackupArtifact, Engine, EngineNode } from "../engine.ts";
+import { EVIDENCE_SCHEMA, initiatorFromEnv, type Evidence, type PhaseRecord } from "../evidence.ts";
 import type { Expectation, Judgement, Verdict } from "../expectation.ts";
-import type { FaultRecord } from "../faults.ts";
-import type { ResolvedImage } from "../runtime/images.ts";
-import type { BackupOutcome } from "./backup.ts";
-import type { CheckOutcome } from "./check.ts";
+import type { RestoreOutcome } from "./restore-side.ts";
+import type { SourceOutcome } from "./source-side.ts";
 
-/** Everything a drill produced, phase by phase: the evidence is a function of these values only. */
+/** Everything a drill produced, side by side: the evidence is a function of these values only. */
 export interface DrillValues<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact> {
   ids: { drillId: string; runId: string; scenario: string };
   clock: DrillClock;
@@ -18,33 +15,31 @@ export interface DrillValues<Payload, Node extends EngineNode<Payload>, Artifact
   seed: number;
   rows: number;
   writers: number;
-  recordsLoaded: number;
   loadedDigest: string;
-  sourceImages: ResolvedImage[];
-  backup: BackupOutcome<Artifact> | undefined;
-  artifacts: ArtifactFile[];
-  sourceState: StateSummary | undefined;
-  restored: RestoreResult<Node> | undefined;
-  checked: CheckOutcome | undefined;
+  latencies: Map<string, number[]>;
+  source: SourceOutcome<Artifact>;
+  /** Absent when the source side left nothing to restore. */
+  restore: RestoreOutcome<Node> | undefined;
   checks: CheckResult[];
-  injected: FaultRecord[];
   declared: Expectation;
   judgement: Judgement;
   verdict: Verdict;
   targets: Evidence["targets"];
   achieved: Evidence["achieved"];
   phases: PhaseRecord[];
-  latencies: Map<string, number[]>;
   undecided: string | undefined;
   interrupted: string | null;
   replay: Evidence["replay"];
 }
 
 export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(v: DrillValues<Payload, Node, Artifact>): Evidence {
-  const { clock, backup } = v;
+  const { clock, source } = v;
+  const { backup } = source;
+  const restored = v.restore?.restored;
+  const restoredState = v.restore?.checked?.restoredState;
   const reasons = [...(v.undecided ? [v.undecided] : []), ...v.checks.filter((c) => c.valid === false).map((c) => `${c.name}: ${c.summary}`)];
   const deviations = [
-    ...(v.restored && v.restored.attempts.length > 1 ? [`restore needed ${v.restored.attempts.length} attempts`] : []),
+    ...(restored && restored.attempts.length > 1 ? [`restore needed ${restored.attempts.length} attempts`] : []),
     ...(backup && backup.failedAttempts.length ? [`backup needed ${backup.failedAttempts.length + 1} attempts`] : []),
     ...v.checks.filter((c) => c.valid === "unknown").map((c) => `${c.name} could not decide: ${c.summary}`),
   ];
@@ -58,12 +53,12 @@ export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifac
     scope: {
       engine: v.engine.name,
       version: v.engine.version,
-      images: v.sourceImages.map((i) => ({ ...i })),
-      restoreTarget: { version: v.target.version, images: (v.restored?.node?.images ?? []).map((i) => ({ ...i })) },
+      images: source.sourceImages.map((i) => ({ ...i })),
+      restoreTarget: { version: v.target.version, images: (restored?.node?.images ?? []).map((i) => ({ ...i })) },
       backupMethod: v.engine.backupMethod,
       backupTool: backup?.artifact.tool ?? "",
       seed: v.seed,
-      dataset: { rows: v.rows, recordsLoaded: v.recordsLoaded, digest: v.loadedDigest },
+      dataset: { rows: v.rows, recordsLoaded: source.recordsLoaded, digest: v.loadedDigest },
       recoveryPoint: backup ? { backupStartedAt: clock.toIso(backup.window.start), backupEndedAt: clock.toIso(backup.window.end) } : { backupStartedAt: "", backupEndedAt: "" },
       consistency: v.target.records.consistency,
     },
@@ -75,20 +70,20 @@ export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifac
       mode: v.engine.backupMode,
       durationMs: backup?.durationMs ?? 0,
       specialModeMs: backup?.artifact.specialModeMs ?? null,
-      files: v.artifacts.length,
-      bytes: v.artifacts.reduce((n, f) => n + f.bytes, 0),
+      files: source.artifacts.length,
+      bytes: source.artifacts.reduce((n, f) => n + f.bytes, 0),
       failedAttempts: backup?.failedAttempts ?? [],
     },
     integrity: {
-      source: v.sourceState ? { count: v.sourceState.count, digest: v.sourceState.digest } : null,
-      restored: v.checked?.restoredState ? { count: v.checked.restoredState.count, digest: v.checked.restoredState.digest } : null,
+      source: source.sourceState ? { count: source.sourceState.count, digest: source.sourceState.digest } : null,
+      restored: restoredState ? { count: restoredState.count, digest: restoredState.digest } : null,
     },
-    restoreAttempts: v.restored?.attempts ?? [],
+    restoreAttempts: restored?.attempts ?? [],
     checks: v.checks,
-    faults: v.injected.map((f) => ({ ...f, expected: v.declared.outcome, observed: v.judgement.observed })),
+    faults: source.injected.map((f) => ({ ...f, expected: v.declared.outcome, observed: v.judgement.observed })),
     expectation: { ...v.judgement, declared: v.declared },
     deviations,
-    artifacts: v.artifacts,
+    artifacts: source.artifacts,
     verdict: v.verdict,
     interrupted: v.interrupted,
     reasons,

@@ -1,0 +1,106 @@
+import type { CheckResult } from "../checkers/checker.ts";
+import type { BackupArtifact, DrillRuntime, EngineNode, RestoreResult } from "../engine.ts";
+import { manifestOf, type ArtifactFile } from "../evidence.ts";
+import type { Expectation } from "../expectation.ts";
+import type { DrillFault } from "../faults.ts";
+import type { Progress } from "../progress.ts";
+import { removeManaged } from "../runtime/resources.ts";
+import type { BackupOutcome } from "./backup.ts";
+import { checkRestored, type CheckOutcome } from "./check.ts";
+import type { Moments } from "./measures.ts";
+import type { RestoreTarget } from "./options.ts";
+import { Interrupted, type Phases } from "./phases.ts";
+import { changedFiles, restoreArtifact, restoreHooksOf } from "./restore.ts";
+import type { SourceOutcome } from "./source-side.ts";
+
+/** What one restore of the backup found. */
+export interface RestoreOutcome<Node> {
+  restored: RestoreResult<Node> | undefined;
+  checked: CheckOutcome | undefined;
+  checks: CheckResult[];
+  moments: Pick<Moments, "restoreFrom" | "restoredAt" | "probeMs" | "verifyMs">;
+  undecided: string | undefined;
+  interrupted: string | null;
+}
+
+export interface RestoreContext<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact> {
+  target: RestoreTarget<Payload, Node, Artifact>;
+  declared: Expectation;
+  backup: BackupOutcome<Artifact>;
+  source: SourceOutcome<Artifact>;
+  faults: DrillFault<Node, Artifact>[];
+  /** This drill's copy of the source side's ledger. */
+  ledgerPath: string;
+  /**
+   * The artifact's files as the source side left them, when earlier restores read it before this one: it must be
+   * unchanged, or this restore would not be of the backup the evidence names.
+   */
+  sealed?: ArtifactFile[];
+  rt: DrillRuntime;
+  progress: Progress;
+  phases: Phases;
+}
+
+/**
+ * The restore side of a drill: [artifact unchanged] → preflight → restore → check → probe write. Never throws: an error
+ * is `undecided` in the outcome. Always removes what it started (the containers labelled with `rt.drillId`).
+ */
+export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(ctx: RestoreContext<Payload, Node, Artifact>): Promise<RestoreOutcome<Node>> {
+  const { rt, progress, phases, backup } = ctx;
+  const target = ctx.target.engine;
+  const { artifact } = backup;
+  const out: RestoreOutcome<Node> = { restored: undefined, checked: undefined, checks: [], moments: { restoreFrom: rt.clock.now() }, undecided: undefined, interrupted: null };
+  try {
+    const sealed = ctx.sealed;
+    if (sealed) await phases.run("artifact unchanged", async () => ({ value: await sameArtifact(artifact.dir, sealed), counts: { files: sealed.length } }));
+    out.checks.push(
+      ...(await phases.run("preflight", async () => {
+        const results = await target.preflight(artifact, rt);
+        for (const r of results) progress.info(`  ${r.valid === true ? "ok" : r.valid === false ? "FAIL" : "??"} ${r.name}: ${r.summary}`);
+        return { value: results, counts: { checks: results.length, failed: results.filter((r) => r.valid !== true).length } };
+      })),
+    );
+    const outcome = await phases.run("restore", async () => {
+      const r = await restoreArtifact({ target, artifact, rt, hooks: restoreHooksOf(ctx.faults), proveUntouched: ctx.declared.outcome === "refuses" });
+      return { value: r, counts: { attempts: r.restored.attempts.length, up: r.restored.node ? "yes" : "no" } };
+    });
+    out.moments.restoredAt = rt.clock.now();
+    out.restored = outcome.restored;
+    out.checks.push(...outcome.checks);
+    const up = outcome.restored.node;
+    if (up) {
+      const model = { ...target.records, ...(artifact.cutToleranceMs === undefined ? {} : { toleranceMs: artifact.cutToleranceMs }) };
+      const checked = (out.checked = await phases.run("check", async (p) => {
+        const c = await checkRestored({ node: up, workDir: rt.workDir, ledgerPath: ctx.ledgerPath, window: backup.window, model, sourceState: ctx.source.sourceState, invariants: () => target.invariants(up, rt), p });
+        out.moments.verifyMs = p.elapsedMs();
+        const keys = c.oracle?.keysChecked ?? 0;
+        return { value: c, counts: { records: c.restoredState?.count ?? 0, keys, "keys/s": Math.round(keys / (p.elapsedMs() / 1000)), failed: c.checks.filter((x) => x.valid !== true).length } };
+      }));
+      out.checks.push(...checked.checks);
+      out.checks.push(
+        await phases.run<CheckResult>("probe write", async (p) => {
+          try {
+            const what = await up.probeWrite();
+            out.moments.probeMs = p.elapsedMs();
+            return { value: { name: "new-write", valid: true, summary: what } };
+          } catch (err) {
+            return { value: { name: "new-write", valid: false, summary: `restored engine refused a new write: ${err instanceof Error ? err.message : String(err)}` } };
+          }
+        }),
+      );
+    }
+  } catch (err) {
+    out.undecided = err instanceof Error ? err.message : String(err);
+    if (err instanceof Interrupted) out.interrupted = err.message;
+  } finally {
+    await removeManaged({ drillId: rt.drillId }).catch((e: Error) => progress.info(`cleanup failed: ${e.message}`));
+    await out.restored?.node?.destroy().catch(() => undefined);
+  }
+  return out;
+}
+
+/** Throws (an error of dr-drill or an engine, not a finding about the backup) when the artifact changed on the host. */
+async function sameArtifact(dir: string, sealed: ArtifactFile[]): Promise<void> {
+  const changed = changedFiles(sealed, await manifestOf(dir));
+  if (changed.length) throw new Error(`the backup changed on the host after an earlier restore read it (an engine's restore must not write into it): ${changed.slice(0, 5).join(", ")}`);
+}
