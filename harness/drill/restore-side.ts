@@ -49,10 +49,11 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
   const { rt, progress, phases, backup } = ctx;
   const target = ctx.target.engine;
   const { artifact } = backup;
-  const out: RestoreOutcome<Node> = { restored: undefined, checked: undefined, checks: [], moments: { restoreFrom: rt.clock.now() }, undecided: undefined, interrupted: null };
+  const out: RestoreOutcome<Node> = { restored: undefined, checked: undefined, checks: [], moments: {}, undecided: undefined, interrupted: null };
   try {
     const sealed = ctx.sealed;
     if (sealed) await phases.run("artifact unchanged", async () => ({ value: await sameArtifact(artifact.dir, sealed), counts: { files: sealed.length } }));
+    out.moments.restoreFrom = rt.clock.now();
     out.checks.push(
       ...(await phases.run("preflight", async () => {
         const results = await target.preflight(artifact, rt);
