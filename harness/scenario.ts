@@ -1,4 +1,4 @@
-import { runDrill, type DrillResult, type WorkloadPlan } from "./drill.ts";
+import { runDrillInto, type DrillResult, type RestoreTarget, type SourceOptions, type WorkloadPlan } from "./drill.ts";
 import type { BackupArtifact, Engine, EngineNode } from "./engine.ts";
 import type { ReplayArgs } from "./evidence.ts";
 import type { Expectation } from "./expectation.ts";
@@ -72,19 +72,17 @@ function describeExpectation(e: Expectation): string {
   return e.outcome;
 }
 
-function drillOf<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+/** The source side of a scenario's drill: the request's data, writers, images and run; the setup's engine and faults. */
+function sourceOf<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
   def: Pick<ScenarioDefinition<Payload, Node, Artifact>, "name" | "workload">,
   req: ScenarioRequest,
-  setup: DrillSetup<Payload, Node, Artifact>,
-): Promise<DrillResult> {
-  const restoreInto = setup.restoreInto ? setup.restoreInto.version : null;
-  // The seed is fixed here, not inside the drill, so the replay arguments can name it.
-  const seed = req.seed ?? newSeed();
-  const replay = req.replay({ seed, version: setup.engine.version, restoreInto });
-  return runDrill({
+  seed: number,
+  setup: Pick<DrillSetup<Payload, Node, Artifact>, "engine" | "faults">,
+): SourceOptions<Payload, Node, Artifact> {
+  return {
     scenario: def.name,
-    ...setup,
-    expect: expectationOf(setup),
+    engine: setup.engine,
+    faults: setup.faults,
     seed,
     rows: req.rows,
     workload: def.workload && req.writers > 0 ? def.workload(req.writers) : undefined,
@@ -92,12 +90,16 @@ function drillOf<Payload, Node extends EngineNode<Payload>, Artifact extends Bac
     imageMode: req.images,
     reportsDir: req.reportsDir,
     runId: req.runId,
-    replayCommand: () => replay.command,
-    replayArgs: replay.args ?? undefined,
     keepArtifacts: req.keepArtifacts,
     sink: req.sink,
     signal: req.signal,
-  });
+  };
+}
+
+/** One restore of the backup: the setup's target (the source engine itself by default), expectation and replay. */
+function targetOf<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(req: ScenarioRequest, seed: number, setup: DrillSetup<Payload, Node, Artifact>): RestoreTarget<Payload, Node, Artifact> {
+  const replay = req.replay({ seed, version: setup.engine.version, restoreInto: setup.restoreInto ? setup.restoreInto.version : null });
+  return { engine: setup.restoreInto ?? setup.engine, expect: expectationOf(setup), replayCommand: () => replay.command, replayArgs: replay.args ?? undefined };
 }
 
 /** A scenario of one drill per request. */
@@ -108,21 +110,30 @@ export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifac
     methods: def.methods,
     expects: (req) => describeExpectation(expectationOf(def.build(req))),
     versions: "default",
-    run: async (req) => [await drillOf(def, req, def.build(req))],
+    run: (req) => {
+      const setup = def.build(req);
+      // The seed is fixed here, not inside the drill, so the replay arguments can name it.
+      const seed = req.seed ?? newSeed();
+      return runDrillInto(sourceOf(def, req, seed, setup), [targetOf(req, seed, setup)]);
+    },
   };
 }
 
 /**
- * A version matrix: back up on the requested version, restore into every version (or only the one asked for with
- * --restore-into). Each pair says what it expects: same major must restore; other pairs must at least not lose data
- * silently, and what they really did is recorded.
+ * A version matrix: back up once on the requested version, restore that one backup into every version (or only the
+ * one asked for with --restore-into), each restore a drill of its own citing the same artifact. Each pair says what
+ * it expects: same major must restore; other pairs must at least not lose data silently, and what they really did is
+ * recorded.
  */
 export function versionMatrixScenario<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(def: {
   name: string;
   description: string;
   methods: string[];
   versions: string[];
-  pair(from: string, to: string): DrillSetup<Payload, Node, Artifact>;
+  /** The engine backed up on `from`. */
+  source(from: string): Engine<Payload, Node, Artifact>;
+  /** The engine restored into `to`, and what restoring a backup of `from` into it must show. */
+  target(from: string, to: string): { engine: Engine<Payload, Node, Artifact>; expect: Expectation };
 }): Scenario {
   return {
     name: def.name,
@@ -130,13 +141,14 @@ export function versionMatrixScenario<Payload, Node extends EngineNode<Payload>,
     methods: def.methods,
     expects: () => "each pair as the engine's docs say (same major: pass), else a pass or a loud refusal, never a silent loss",
     versions: "all",
-    run: async (req) => {
-      const results: DrillResult[] = [];
-      for (const to of req.restoreInto ? [req.restoreInto] : def.versions) {
-        if (req.signal?.aborted) break;
-        results.push(await drillOf(def, req, def.pair(req.version, to)));
-      }
-      return results;
+    run: (req) => {
+      const engine = def.source(req.version);
+      const seed = req.seed ?? newSeed();
+      const targets = (req.restoreInto ? [req.restoreInto] : def.versions).map((to) => {
+        const { engine: restoreInto, expect } = def.target(req.version, to);
+        return targetOf(req, seed, { engine, restoreInto, expect });
+      });
+      return runDrillInto(sourceOf(def, req, seed, { engine }), targets);
     },
   };
 }

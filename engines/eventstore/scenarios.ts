@@ -52,7 +52,8 @@ export function eventStoreScenarios(engine: string, versions: string[]): Scenari
       description: "back up on one version, restore into each (22.10 → 23.10 → 24.10 → 25.0 → 26.0, chunk format v3 → v4)",
       methods: ["online"],
       versions,
-      pair: (from, to) => ({ engine: new EventStoreEngine(engine, from), restoreInto: new EventStoreEngine(engine, to), expect: { outcome: versionPairExpectation(from, to) } }),
+      source: (from) => new EventStoreEngine(engine, from),
+      target: (from, to) => ({ engine: new EventStoreEngine(engine, to), expect: { outcome: versionPairExpectation(from, to) } }),
     }),
   ];
 }

@@ -70,10 +70,7 @@ export const MEMGRAPH_SCENARIOS: Scenario[] = [
     description: "back up on one version, restore the files into every version: an older binary starts empty and must be caught as lost",
     methods: ["snapshot"],
     versions,
-    pair: (from, to) => ({
-      engine: new MemgraphEngine(from, "snapshot"),
-      restoreInto: new MemgraphEngine(to, "snapshot", { restoreUnreadable: true }),
-      expect: matrixExpectation("snapshot", from, to),
-    }),
+    source: (from) => new MemgraphEngine(from, "snapshot"),
+    target: (from, to) => ({ engine: new MemgraphEngine(to, "snapshot", { restoreUnreadable: true }), expect: matrixExpectation("snapshot", from, to) }),
   }),
 ];

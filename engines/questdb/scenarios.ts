@@ -82,10 +82,7 @@ export const QUESTDB_SCENARIOS: Scenario[] = [
     description: "back up on one version, restore into every version: same major must pass, other pairs must not lose data silently",
     methods: METHODS,
     versions: Object.keys(QUESTDB_VERSIONS),
-    pair: (from, to) => ({
-      engine: new QuestDbEngine(from),
-      restoreInto: new QuestDbEngine(to),
-      expect: majorOf(from) === majorOf(to) ? { outcome: "pass" } : { outcome: "no-silent-loss" },
-    }),
+    source: (from) => new QuestDbEngine(from),
+    target: (from, to) => ({ engine: new QuestDbEngine(to), expect: majorOf(from) === majorOf(to) ? { outcome: "pass" } : { outcome: "no-silent-loss" } }),
   }),
 ];
