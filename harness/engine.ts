@@ -128,7 +128,10 @@ export interface Engine<Payload, Node extends EngineNode<Payload>, Artifact exte
   backup(node: Node, dir: string, rt: DrillRuntime): Promise<Artifact>;
   /** Checks on the artifact before restoring it into this engine's version (missing parts, manifests, versions). */
   preflight(artifact: Artifact, rt: DrillRuntime): Promise<CheckResult[]>;
-  /** The documented restore procedure into a fresh node of this engine's version. */
+  /**
+   * The documented restore procedure into a fresh node of this engine's version. Reads `artifact.dir` and never writes
+   * into it: one backup is restored into several targets (a version matrix), each from the same files.
+   */
   restore(artifact: Artifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<Node>>;
   /** The workload this engine's data model supports (inserts, updates, transfers…). */
   workload(dataset: DatasetSpec): OpSource<Payload>;
