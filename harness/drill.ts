@@ -5,7 +5,7 @@ import { DrillClock } from "./clock.ts";
 import { Ledger } from "./ledger.ts";
 import type { BackupArtifact, DrillRuntime, EngineNode } from "./engine.ts";
 import { Progress, formatMs, type ProgressSink } from "./progress.ts";
-import { writeEvidence, type ArtifactFile, type PhaseRecord } from "./evidence.ts";
+import { writeEvidence, type PhaseRecord } from "./evidence.ts";
 import type { Expectation } from "./expectation.ts";
 import { newSeed } from "./seed.ts";
 import { ImageResolver, type ImageMode } from "./runtime/images.ts";
@@ -14,6 +14,7 @@ import { Phases } from "./drill/phases.ts";
 import { runSourceSide, type SourceOutcome } from "./drill/source-side.ts";
 import { runRestoreSide } from "./drill/restore-side.ts";
 import { judgeDrill } from "./drill/verdict.ts";
+import type { ArtifactSeal } from "./drill/seal.ts";
 import type { DrillOptions, DrillResult, RestoreTarget, SourceOptions } from "./drill/options.ts";
 
 export type { DrillOptions, DrillResult, RestoreTarget, SourceOptions, WorkloadPlan } from "./drill/options.ts";
@@ -121,7 +122,7 @@ async function restoreAndRecord<Payload, Node extends EngineNode<Payload>, Artif
     sourcePhases: PhaseRecord[];
     ledger: Ledger;
   } & Pick<DrillRuntime, "clock" | "images" | "signal">,
-  d: { target: RestoreTarget<Payload, Node, Artifact>; drillId: string; dir: string; workDir: string; sealed: ArtifactFile[] | undefined; keepWork: boolean },
+  d: { target: RestoreTarget<Payload, Node, Artifact>; drillId: string; dir: string; workDir: string; sealed: ArtifactSeal | undefined; keepWork: boolean },
 ): Promise<DrillResult> {
   const { opts, source, seed } = shared;
   const faults = opts.faults ?? [];

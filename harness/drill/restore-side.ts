@@ -1,6 +1,5 @@
 import type { CheckResult } from "../checkers/checker.ts";
 import type { BackupArtifact, DrillRuntime, EngineNode, RestoreResult } from "../engine.ts";
-import { manifestOf, type ArtifactFile } from "../evidence.ts";
 import type { Expectation } from "../expectation.ts";
 import type { DrillFault } from "../faults.ts";
 import type { Progress } from "../progress.ts";
@@ -10,7 +9,8 @@ import { checkRestored, type CheckOutcome } from "./check.ts";
 import type { Moments } from "./measures.ts";
 import type { RestoreTarget } from "./options.ts";
 import { Interrupted, type Phases } from "./phases.ts";
-import { changedFiles, restoreArtifact, restoreHooksOf } from "./restore.ts";
+import { restoreArtifact, restoreHooksOf } from "./restore.ts";
+import { unsealed, type ArtifactSeal } from "./seal.ts";
 import type { SourceOutcome } from "./source-side.ts";
 
 /** What one restore of the backup found. */
@@ -32,10 +32,10 @@ export interface RestoreContext<Payload, Node extends EngineNode<Payload>, Artif
   /** This drill's copy of the source side's ledger. */
   ledgerPath: string;
   /**
-   * The artifact's files as the source side left them, when earlier restores read it before this one: it must be
-   * unchanged, or this restore would not be of the backup the evidence names.
+   * The artifact as the source side left it, when earlier restores read it before this one: it must be unchanged, or
+   * this restore would not be of the backup the evidence names.
    */
-  sealed?: ArtifactFile[];
+  sealed?: ArtifactSeal;
   rt: DrillRuntime;
   progress: Progress;
   phases: Phases;
@@ -52,7 +52,7 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
   const out: RestoreOutcome<Node> = { restored: undefined, checked: undefined, checks: [], moments: {}, undecided: undefined, interrupted: null };
   try {
     const sealed = ctx.sealed;
-    if (sealed) await phases.run("artifact unchanged", async () => ({ value: await sameArtifact(artifact.dir, sealed), counts: { files: sealed.length } }));
+    if (sealed) await phases.run("artifact unchanged", async () => ({ value: await sameArtifact(artifact.dir, sealed), counts: { files: sealed.size } }));
     out.moments.restoreFrom = rt.clock.now();
     out.checks.push(
       ...(await phases.run("preflight", async () => {
@@ -101,7 +101,7 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
 }
 
 /** Throws (an error of dr-drill or an engine, not a finding about the backup) when the artifact changed on the host. */
-async function sameArtifact(dir: string, sealed: ArtifactFile[]): Promise<void> {
-  const changed = changedFiles(sealed, await manifestOf(dir));
+async function sameArtifact(dir: string, sealed: ArtifactSeal): Promise<void> {
+  const changed = await unsealed(dir, sealed);
   if (changed.length) throw new Error(`the backup changed on the host after an earlier restore read it (an engine's restore must not write into it): ${changed.slice(0, 5).join(", ")}`);
 }

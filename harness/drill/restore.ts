@@ -58,18 +58,13 @@ export async function restoreArtifact<Payload, Node extends EngineNode<Payload>,
 }
 
 function untouched(before: ArtifactFile[], after: ArtifactFile[]): CheckResult {
-  const changed = changedFiles(before, after);
-  return {
-    name: "artifact-untouched",
-    valid: changed.length === 0,
-    summary: changed.length === 0 ? `the backup is unchanged after the restore (sha256 of ${after.length} files)` : `the restore changed the backup: ${changed.slice(0, 5).join(", ")}`,
-  };
-}
-
-/** Files added, removed or changed between two manifests of one artifact. */
-export function changedFiles(before: ArtifactFile[], after: ArtifactFile[]): string[] {
   const key = (f: ArtifactFile) => `${f.path}\t${f.sha256}`;
   const was = new Set(before.map(key));
-  const is = new Set(after.map(key));
-  return [...new Set([...after.filter((f) => !was.has(key(f))), ...before.filter((f) => !is.has(key(f)))].map((f) => f.path))];
+  const changed = after.filter((f) => !was.has(key(f))).map((f) => f.path);
+  const same = changed.length === 0 && before.length === after.length;
+  return {
+    name: "artifact-untouched",
+    valid: same,
+    summary: same ? `the backup is unchanged after the restore (sha256 of ${after.length} files)` : `the restore changed the backup: ${changed.slice(0, 5).join(", ") || `${before.length} files before, ${after.length} after`}`,
+  };
 }

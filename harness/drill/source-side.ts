@@ -10,6 +10,7 @@ import type { ResolvedImage } from "../runtime/images.ts";
 import { removeManaged } from "../runtime/resources.ts";
 import { takeBackup, type BackupOutcome } from "./backup.ts";
 import { readState } from "./check.ts";
+import { sealOf, type ArtifactSeal } from "./seal.ts";
 import type { Moments } from "./measures.ts";
 import type { SourceOptions } from "./options.ts";
 import { Interrupted, type Phases } from "./phases.ts";
@@ -21,8 +22,8 @@ export interface SourceOutcome<Artifact> {
   backup: BackupOutcome<Artifact> | undefined;
   /** The backup's files as it was made, before any fault. */
   artifacts: ArtifactFile[];
-  /** The backup's files as the restores get it (after the faults), when several restores read it. */
-  sealed?: ArtifactFile[];
+  /** The backup as the restores get it (after the faults), when several restores read it. */
+  sealed?: ArtifactSeal;
   sourceState: StateSummary | undefined;
   injected: FaultRecord[];
   /** Checks made on the source (what a failed backup attempt left behind). */
@@ -88,7 +89,7 @@ export async function runSourceSide<Payload, Node extends EngineNode<Payload>, A
       out.injected.push(record);
       progress.info(`  fault: ${fault.description} → ${JSON.stringify(record.detail)}`);
     }
-    if (ctx.seal) out.sealed = await manifestOf(taken.artifact.dir);
+    if (ctx.seal) out.sealed = await sealOf(taken.artifact.dir);
     out.moments.destroyAt = rt.clock.now();
     await phases.run("destroy source", async () => {
       await node.destroy();
