@@ -10,6 +10,7 @@ import { startContainer } from "../../harness/runtime/start-container.ts";
 export const PGDATA = "/var/lib/postgresql/data";
 export const PG_SOCKET_DIR = "/var/run/postgresql";
 export const PG_PORT = 5432;
+export const PG_UID = 999;
 
 export interface PgCredentials {
   user: string;
@@ -30,7 +31,6 @@ const CANONICAL_SESSION = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle
 export class PostgresContainer {
   private labels: Record<string, string> = {};
   private volume: string | undefined;
-  private dataDir: string | undefined;
   private command: string[] | undefined;
   private startupTimeoutMs = 120_000;
   private network: { name: string; alias: string } | undefined;
@@ -48,12 +48,6 @@ export class PostgresContainer {
   /** A named volume for PGDATA, so destroying the data is an explicit, checkable step. */
   withVolume(name: string): this {
     this.volume = name;
-    return this;
-  }
-
-  /** Puts a physical backup (a whole data directory) into PGDATA before the server first starts. */
-  withDataDirectoryFrom(hostDir: string): this {
-    this.dataDir = hostDir;
     return this;
   }
 
@@ -89,7 +83,6 @@ export class PostgresContainer {
     }
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: PGDATA }]);
-    if (this.dataDir) container = container.withCopyDirectoriesToContainer([{ source: this.dataDir, target: PGDATA }]);
     return new StartedPostgres(await startContainer(container), this.image, this.credentials, this.command === undefined);
   }
 }

@@ -5,11 +5,12 @@ import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreResult }
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { ACCOUNTS, PostgresWorkload, type PgOp } from "../../generators/postgres.ts";
-import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
+import { PGDATA, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
 import { PostgresNode } from "./node.ts";
 import { postgresImageSpec } from "./versions.ts";
 
@@ -125,16 +126,23 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     return results;
   }
 
-  /** No restore hooks: the data directory goes in whole, through the container builder. */
+  /** No restore hooks: a physical backup goes into the empty PGDATA volume whole, before the server first starts. */
   async restore(artifact: PostgresArtifact, rt: DrillRuntime): Promise<RestoreResult<PostgresNode>> {
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const started = Date.now();
-    let builder = new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume);
-    if (artifact.method === "physical") builder = builder.withDataDirectoryFrom(artifact.dir);
+    if (artifact.method === "physical") {
+      // A failed copy is an error of ours, not the server refusing the backup: thrown, not reported as an attempt.
+      await restoreVolume({ image, volume, mountPath: PGDATA, uid: PG_UID, labels: rt.labels })
+        .copyIn(artifact.dir)
+        .catch(async (err: unknown) => {
+          await removeVolume(volume).catch(() => undefined);
+          throw err;
+        });
+    }
     let pgStarted: StartedPostgres;
     try {
-      pgStarted = await builder.start();
+      pgStarted = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start();
     } catch (err) {
       await removeVolume(volume).catch(() => undefined);
       const exited = exitedCause(err);
