@@ -11,6 +11,8 @@ export const PGDATA = "/var/lib/postgresql/data";
 export const PG_SOCKET_DIR = "/var/run/postgresql";
 export const PG_PORT = 5432;
 export const PG_UID = 999;
+/** Where a volume for backups is mounted: a copy to the host reads it from a toolbox, not through the server's container. */
+export const PG_BACKUPS = "/dr-drill-backups";
 
 export interface PgCredentials {
   user: string;
@@ -31,6 +33,7 @@ const CANONICAL_SESSION = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle
 export class PostgresContainer {
   private labels: Record<string, string> = {};
   private volume: string | undefined;
+  private backupVolume: string | undefined;
   private command: string[] | undefined;
   private startupTimeoutMs = 120_000;
   private network: { name: string; alias: string } | undefined;
@@ -48,6 +51,12 @@ export class PostgresContainer {
   /** A named volume for PGDATA, so destroying the data is an explicit, checkable step. */
   withVolume(name: string): this {
     this.volume = name;
+    return this;
+  }
+
+  /** A named volume at PG_BACKUPS, writable by the server's user, for backups made inside the container. */
+  withBackupVolume(name: string): this {
+    this.backupVolume = name;
     return this;
   }
 
@@ -82,8 +91,10 @@ export class PostgresContainer {
         .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
     }
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: PGDATA }]);
-    return new StartedPostgres(await startContainer(container), this.image, this.credentials, this.command === undefined);
+    const mounts = [...(this.volume ? [{ source: this.volume, target: PGDATA }] : []), ...(this.backupVolume ? [{ source: this.backupVolume, target: PG_BACKUPS }] : [])];
+    const started = new StartedPostgres(await startContainer(container.withBindMounts(mounts)), this.image, this.credentials, this.command === undefined);
+    if (this.backupVolume) await started.rootOrThrow(["chown", "postgres:postgres", PG_BACKUPS]);
+    return started;
   }
 }
 
@@ -122,6 +133,13 @@ export class StartedPostgres {
   async toolOrThrow(args: string[]): Promise<string> {
     const { exitCode, output } = await this.tool(args);
     if (exitCode !== 0) throw new Error(`${args[0]} exited ${exitCode}: ${output.trim().slice(-2000)}`);
+    return output;
+  }
+
+  /** Runs a command inside the container as root. */
+  async rootOrThrow(args: string[]): Promise<string> {
+    const { exitCode, output } = await this.container.exec(args, { user: "root" });
+    if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
     return output;
   }
 

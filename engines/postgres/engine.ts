@@ -6,11 +6,12 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { ACCOUNTS, PostgresWorkload, type PgOp } from "../../generators/postgres.ts";
-import { PGDATA, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
+import { PGDATA, PG_BACKUPS, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
 import { PostgresNode } from "./node.ts";
 import { postgresImageSpec } from "./versions.ts";
 
@@ -30,7 +31,7 @@ export interface PostgresArtifact extends BackupArtifact {
  */
 const CREDENTIALS: PgCredentials = { user: "drill", password: process.env.DR_DRILL_POSTGRES_PASSWORD || randomBytes(12).toString("hex"), database: "drill" };
 registerSecret(CREDENTIALS.password);
-const BACKUP_DIR = "/tmp/dr-drill-backup";
+const BACKUP_DIR = `${PG_BACKUPS}/backup`;
 const DUMP_FILE = "drill.pgdump";
 const socketArgs = ["-h", PG_SOCKET_DIR, "-U", CREDENTIALS.user];
 
@@ -57,8 +58,9 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
   async provision(rt: DrillRuntime): Promise<PostgresNode> {
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
-    const started = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start();
-    return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows));
+    const backups = await createVolume(`${rt.drillId}-backups`, rt.labels);
+    const started = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).withBackupVolume(backups).start();
+    return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows), backups);
   }
 
   async backup(pgNode: PostgresNode, dir: string, rt: DrillRuntime): Promise<PostgresArtifact> {
@@ -73,9 +75,14 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
       await pgNode.pg.toolOrThrow(["pg_dump", ...socketArgs, "--no-password", "-d", CREDENTIALS.database, "-Fc", "-f", `${BACKUP_DIR}/${DUMP_FILE}`]);
     }
     const finishedAt = rt.clock.now();
-    await pgNode.pg.copyDirectoryOut(BACKUP_DIR, dir);
+    if (!pgNode.backupVolume) throw new Error("this PostgreSQL node was started without a backup volume: backups are taken from the provisioned source");
+    const volumes = [{ name: pgNode.backupVolume, path: PG_BACKUPS, readOnly: true }];
+    const via = await withToolbox({ image: pgNode.pg.image.ref, labels: rt.labels, volumes, host: { dir, direction: "out" } }, async (box) => {
+      await box.copyOut(BACKUP_DIR);
+      return box.how;
+    });
     const sourceMajor = (await pgNode.pg.toolOrThrow(["cat", `${pgNode.dataDirectory}/PG_VERSION`])).trim();
-    return { dir, method: this.backupMethod, tool, sourceMajor, relationFiles, finishedAt };
+    return { dir, method: this.backupMethod, tool: `${tool}, ${via}`, sourceMajor, relationFiles, finishedAt };
   }
 
   async preflight(artifact: PostgresArtifact, rt: DrillRuntime): Promise<CheckResult[]> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { publishedHost } from "../../harness/runtime/docker.ts";
+import { defaultTransfer } from "../../harness/runtime/toolbox.ts";
 import { drDrill } from "./cli-process.ts";
 import { makeTempDir } from "./support.ts";
 
@@ -12,6 +13,14 @@ describe("DOCKER_HOST", () => {
     expect(publishedHost(container, {})).toBe("127.0.0.1");
     expect(publishedHost(container, { DOCKER_HOST: "unix:///var/run/docker.sock" })).toBe("127.0.0.1");
     expect(publishedHost(container, { TESTCONTAINERS_HOST_OVERRIDE: "10.0.0.7" })).toBe("docker.example.internal");
+  });
+
+  it("copies use a bind mount only when the engine is local: a remote one (or a host override) gets the archive API", () => {
+    expect(defaultTransfer({})).toBe("bind-mount");
+    expect(defaultTransfer({ DOCKER_HOST: "unix:///var/run/docker.sock" })).toBe("bind-mount");
+    expect(defaultTransfer({ DOCKER_HOST: "tcp://docker.example.internal:2375" })).toBe("archive");
+    expect(defaultTransfer({ DOCKER_HOST: "https://docker.example.internal:2376" })).toBe("archive");
+    expect(defaultTransfer({ TESTCONTAINERS_HOST_OVERRIDE: "10.0.0.7" })).toBe("archive");
   });
 
   it("a DOCKER_HOST that does not answer exits 3 naming it, and no local engine is started in its place", async () => {
