@@ -34,7 +34,6 @@ export class PostgresContainer {
   private labels: Record<string, string> = {};
   private volume: string | undefined;
   private backupVolume: string | undefined;
-  private command: string[] | undefined;
   private startupTimeoutMs = 120_000;
   private network: { name: string; alias: string } | undefined;
 
@@ -60,12 +59,6 @@ export class PostgresContainer {
     return this;
   }
 
-  /** Runs something other than the server (a toolbox for checks on backups). */
-  withCommand(command: string[]): this {
-    this.command = command;
-    return this;
-  }
-
   /** Joins a private network under `alias`, for a node made of several containers. */
   withNetwork(name: string, alias: string): this {
     this.network = { name, alias };
@@ -81,18 +74,13 @@ export class PostgresContainer {
     let container = new GenericContainer(this.image.ref)
       .withEnvironment({ POSTGRES_USER: this.credentials.user, POSTGRES_PASSWORD: this.credentials.password, POSTGRES_DB: this.credentials.database })
       .withLabels(this.labels)
-      .withStartupTimeout(this.startupTimeoutMs);
-    if (this.command) {
-      container = container.withCommand(this.command);
-    } else {
+      .withStartupTimeout(this.startupTimeoutMs)
+      .withExposedPorts(PG_PORT)
       // Ready means the real server answers on TCP: the init-time server only listens on the unix socket.
-      container = container
-        .withExposedPorts(PG_PORT)
-        .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
-    }
+      .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
     const mounts = [...(this.volume ? [{ source: this.volume, target: PGDATA }] : []), ...(this.backupVolume ? [{ source: this.backupVolume, target: PG_BACKUPS }] : [])];
-    const started = new StartedPostgres(await startContainer(container.withBindMounts(mounts)), this.image, this.credentials, this.command === undefined);
+    const started = new StartedPostgres(await startContainer(container.withBindMounts(mounts)), this.image, this.credentials);
     if (this.backupVolume) await started.rootOrThrow(["chown", "postgres:postgres", PG_BACKUPS]);
     return started;
   }
@@ -103,12 +91,10 @@ export class StartedPostgres {
     readonly container: StartedTestContainer,
     readonly image: ResolvedImage,
     readonly credentials: PgCredentials,
-    private readonly serving: boolean,
   ) {}
 
   /** A client on the mapped port, with the canonical session settings. */
   async client(opts: { statementTimeoutMs?: number; database?: string } = {}): Promise<pg.Client> {
-    if (!this.serving) throw new Error("this container runs no server");
     const client = new pg.Client({
       host: publishedHost(this.container),
       port: this.container.getMappedPort(PG_PORT),

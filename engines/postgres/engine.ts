@@ -111,25 +111,21 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
           : `dump from PostgreSQL ${artifact.sourceMajor} restored into older ${this.version}: not supported by PostgreSQL, the restore decides`,
       });
     }
-    // The target version's own tools verify the artifact, in a throwaway container of the target image.
+    // The target version's own tools verify a copy of the artifact, in a throwaway container of the target image.
     const image = await rt.images.resolve(postgresImageSpec(this.version));
-    const toolbox = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withCommand(["sleep", "900"]).start();
-    try {
-      await toolbox.copyDirectoryIn(artifact.dir, "/tmp/dr-drill-preflight");
-      const verify =
-        artifact.method === "physical"
-          ? await toolbox.tool(["pg_verifybackup", "/tmp/dr-drill-preflight"])
-          : await toolbox.tool(["pg_restore", "--list", `/tmp/dr-drill-preflight/${DUMP_FILE}`]);
-      const tool = artifact.method === "physical" ? "pg_verifybackup" : "pg_restore --list";
-      results.push({
-        name: `preflight:${tool.split(" ")[0]}`,
-        valid: verify.exitCode === 0,
-        summary: verify.exitCode === 0 ? `${tool}: artifact readable and complete` : `${tool} exited ${verify.exitCode}: ${firstErrorLine(verify.output)}`,
-        details: { output: verify.output.slice(-2000) },
-      });
-    } finally {
-      await toolbox.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
-    }
+    const copy = "/tmp/dr-drill-preflight";
+    const verify = await withToolbox({ image: image.ref, labels: rt.labels, volumes: [], host: { dir: artifact.dir, direction: "in" } }, async (box) => {
+      await box.copyIn(copy);
+      await box.run(["chown", "-R", "postgres:postgres", copy]);
+      return box.exec(artifact.method === "physical" ? ["pg_verifybackup", copy] : ["pg_restore", "--list", `${copy}/${DUMP_FILE}`], "postgres");
+    });
+    const tool = artifact.method === "physical" ? "pg_verifybackup" : "pg_restore --list";
+    results.push({
+      name: `preflight:${tool.split(" ")[0]}`,
+      valid: verify.exitCode === 0,
+      summary: verify.exitCode === 0 ? `${tool}: artifact readable and complete` : `${tool} exited ${verify.exitCode}: ${firstErrorLine(verify.output)}`,
+      details: { output: verify.output.slice(-2000) },
+    });
     return results;
   }
 

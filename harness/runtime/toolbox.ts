@@ -130,6 +130,7 @@ export class Toolbox {
   /** Copies the host directory's contents, or its one file `rel`, to `target` inside the toolbox; the host's stay as they are. */
   async copyIn(target: string, rel?: string): Promise<void> {
     const hostDir = this.hostDir("in");
+    if (rel === undefined) await this.run(["mkdir", "-p", "--", target]);
     if (this.transfer === "archive") {
       if (rel === undefined) return this.container.copyArchiveToContainer(packDirectory(hostDir), target);
       // Under a plain name first: testcontainers reads a backslash in a target path as a directory separator.
