@@ -81,3 +81,21 @@ export function publishedHost(container: { getHost(): string }, env: NodeJS.Proc
 export function dockerIsLocal(env: NodeJS.ProcessEnv = process.env): boolean {
   return !/^(tcp|https?):\/\//.test(env.DOCKER_HOST ?? "") && !env.TESTCONTAINERS_HOST_OVERRIDE;
 }
+
+/**
+ * The uid:gid that, set inside a container, makes a file on a bind mount belong to the user running dr-drill. Under
+ * rootless Docker the containers' root is that user (a uid set inside would map to one of its subordinate uids).
+ */
+export function hostOwner(securityOptions: string[], ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }): string {
+  return securityOptions.some((o) => o.includes("name=rootless")) ? "0:0" : `${ids.uid}:${ids.gid}`;
+}
+
+let securityOptions: Promise<string[]> | undefined;
+
+/** The engine's security options (`docker info`), asked once. */
+export function engineSecurityOptions(): Promise<string[]> {
+  securityOptions ??= docker()
+    .info()
+    .then((info: { SecurityOptions?: string[] }) => info.SecurityOptions ?? []);
+  return securityOptions;
+}

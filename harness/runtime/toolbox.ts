@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { copyDirectoryOut } from "./archive.ts";
 import { packDirectory } from "./pack.ts";
-import { dockerIsLocal } from "./docker.ts";
+import { dockerIsLocal, engineSecurityOptions, hostOwner } from "./docker.ts";
 
 /**
  * How bytes move between this machine and a container. `bind-mount`: the host directory is mounted into the toolbox
@@ -104,7 +104,7 @@ export class Toolbox {
       await copyDirectoryOut(this.container, STAGING, hostDir, opts);
       return value;
     }
-    const owner = `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`;
+    const owner = hostOwner(await engineSecurityOptions());
     let value: T;
     try {
       if (opts.abortAfterBytes === undefined) value = await fill(HOST_MOUNT);
