@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { GraphWorkload, type GraphOp } from "../../generators/graph.ts";
@@ -60,38 +59,25 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
     return new Neo4jNode(await start(volume), volume, image, start);
   }
 
-  /** A container of the node's image on its /data volume, with a shell and the admin tool but no server. */
-  private toolbox(image: ResolvedImage, volume: string, rt: DrillRuntime): Promise<StartedTestContainer> {
-    return new GenericContainer(image.ref)
-      .withEntrypoint(["sleep"])
-      .withCommand(["900"])
-      .withUser("root")
-      .withLabels(rt.labels)
-      .withBindMounts([{ source: volume, target: NEO4J_DATA }])
-      .withStartupTimeout(60_000)
-      .start();
-  }
-
   async backup(node: Neo4jNode, dir: string, rt: DrillRuntime): Promise<Neo4jArtifact> {
     rt.log(`  stopping the server (clean shutdown) for an offline ${this.backupMethod}`);
     await node.stop();
-    const box = await this.toolbox(node.image, node.volume, rt);
-    try {
+    // A container of the node's image on its /data volume, with a shell and the admin tool but no server.
+    const volumes = [{ name: node.volume, path: NEO4J_DATA }];
+    return withToolbox<Neo4jArtifact>({ image: node.image.ref, labels: rt.labels, volumes, host: { dir, direction: "out" } }, async (box) => {
       // The version from the kernel jar's name (both images ship lib/neo4j-kernel-<version>.jar): no JVM started for it.
       const version = (await box.exec(["sh", "-c", 'ls "$NEO4J_HOME/lib" | sed -n "s/^neo4j-kernel-\\([0-9][^-]*\\)\\.jar$/\\1/p"'])).output.trim();
       if (this.backupMethod === "cold-copy") {
-        await copyDirectoryOut(box, NEO4J_DATA, dir);
-        return { dir, method: "cold-copy", tool: `copy of ${NEO4J_DATA} of the stopped server (Neo4j ${version})`, finishedAt: rt.clock.now(), sourceVersion: this.version };
+        await box.copyOut(NEO4J_DATA);
+        return { dir, method: "cold-copy", tool: `copy of ${NEO4J_DATA} of the stopped server (Neo4j ${version}), ${box.how}`, finishedAt: rt.clock.now(), sourceVersion: this.version };
       }
       await box.exec(["sh", "-c", `mkdir -p ${BACKUPS} && chown neo4j:neo4j ${BACKUPS}`]);
-      const dumped = await box.exec(["neo4j-admin", "database", "dump", "neo4j", `--to-path=${BACKUPS}`], { user: "neo4j" });
+      const dumped = await box.exec(["neo4j-admin", "database", "dump", "neo4j", `--to-path=${BACKUPS}`], "neo4j");
       if (dumped.exitCode !== 0) throw new Error(`neo4j-admin database dump exited ${dumped.exitCode}: ${adminFailure(dumped.output)}`);
       const finishedAt = rt.clock.now();
-      await copyDirectoryOut(box, BACKUPS, dir);
-      return { dir, method: "dump", tool: `neo4j-admin database dump (Neo4j ${version})`, finishedAt, sourceVersion: this.version };
-    } finally {
-      await box.stop({ remove: true, timeout: 0 }).catch(() => undefined);
-    }
+      await box.copyOut(BACKUPS);
+      return { dir, method: "dump", tool: `neo4j-admin database dump (Neo4j ${version}), ${box.how}`, finishedAt, sourceVersion: this.version };
+    });
   }
 
   async preflight(artifact: Neo4jArtifact): Promise<CheckResult[]> {

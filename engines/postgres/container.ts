@@ -10,6 +10,9 @@ import { startContainer } from "../../harness/runtime/start-container.ts";
 export const PGDATA = "/var/lib/postgresql/data";
 export const PG_SOCKET_DIR = "/var/run/postgresql";
 export const PG_PORT = 5432;
+export const PG_UID = 999;
+/** Where a volume for backups is mounted: a copy to the host reads it from a toolbox, not through the server's container. */
+export const PG_BACKUPS = "/dr-drill-backups";
 
 export interface PgCredentials {
   user: string;
@@ -30,8 +33,7 @@ const CANONICAL_SESSION = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle
 export class PostgresContainer {
   private labels: Record<string, string> = {};
   private volume: string | undefined;
-  private dataDir: string | undefined;
-  private command: string[] | undefined;
+  private backupVolume: string | undefined;
   private startupTimeoutMs = 120_000;
   private network: { name: string; alias: string } | undefined;
 
@@ -51,15 +53,9 @@ export class PostgresContainer {
     return this;
   }
 
-  /** Puts a physical backup (a whole data directory) into PGDATA before the server first starts. */
-  withDataDirectoryFrom(hostDir: string): this {
-    this.dataDir = hostDir;
-    return this;
-  }
-
-  /** Runs something other than the server (a toolbox for checks on backups). */
-  withCommand(command: string[]): this {
-    this.command = command;
+  /** A named volume at PG_BACKUPS, writable by the server's user, for backups made inside the container. */
+  withBackupVolume(name: string): this {
+    this.backupVolume = name;
     return this;
   }
 
@@ -78,19 +74,15 @@ export class PostgresContainer {
     let container = new GenericContainer(this.image.ref)
       .withEnvironment({ POSTGRES_USER: this.credentials.user, POSTGRES_PASSWORD: this.credentials.password, POSTGRES_DB: this.credentials.database })
       .withLabels(this.labels)
-      .withStartupTimeout(this.startupTimeoutMs);
-    if (this.command) {
-      container = container.withCommand(this.command);
-    } else {
+      .withStartupTimeout(this.startupTimeoutMs)
+      .withExposedPorts(PG_PORT)
       // Ready means the real server answers on TCP: the init-time server only listens on the unix socket.
-      container = container
-        .withExposedPorts(PG_PORT)
-        .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
-    }
+      .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: PGDATA }]);
-    if (this.dataDir) container = container.withCopyDirectoriesToContainer([{ source: this.dataDir, target: PGDATA }]);
-    return new StartedPostgres(await startContainer(container), this.image, this.credentials, this.command === undefined);
+    const mounts = [...(this.volume ? [{ source: this.volume, target: PGDATA }] : []), ...(this.backupVolume ? [{ source: this.backupVolume, target: PG_BACKUPS }] : [])];
+    const started = new StartedPostgres(await startContainer(container.withBindMounts(mounts)), this.image, this.credentials);
+    if (this.backupVolume) await started.rootOrThrow(["chown", "postgres:postgres", PG_BACKUPS]);
+    return started;
   }
 }
 
@@ -99,12 +91,10 @@ export class StartedPostgres {
     readonly container: StartedTestContainer,
     readonly image: ResolvedImage,
     readonly credentials: PgCredentials,
-    private readonly serving: boolean,
   ) {}
 
   /** A client on the mapped port, with the canonical session settings. */
   async client(opts: { statementTimeoutMs?: number; database?: string } = {}): Promise<pg.Client> {
-    if (!this.serving) throw new Error("this container runs no server");
     const client = new pg.Client({
       host: publishedHost(this.container),
       port: this.container.getMappedPort(PG_PORT),
@@ -129,6 +119,13 @@ export class StartedPostgres {
   async toolOrThrow(args: string[]): Promise<string> {
     const { exitCode, output } = await this.tool(args);
     if (exitCode !== 0) throw new Error(`${args[0]} exited ${exitCode}: ${output.trim().slice(-2000)}`);
+    return output;
+  }
+
+  /** Runs a command inside the container as root. */
+  async rootOrThrow(args: string[]): Promise<string> {
+    const { exitCode, output } = await this.container.exec(args, { user: "root" });
+    if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
     return output;
   }
 

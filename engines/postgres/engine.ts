@@ -5,11 +5,13 @@ import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreResult }
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
+import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { ACCOUNTS, PostgresWorkload, type PgOp } from "../../generators/postgres.ts";
-import { PG_SOCKET_DIR, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
+import { PGDATA, PG_BACKUPS, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
 import { PostgresNode } from "./node.ts";
 import { postgresImageSpec } from "./versions.ts";
 
@@ -29,7 +31,7 @@ export interface PostgresArtifact extends BackupArtifact {
  */
 const CREDENTIALS: PgCredentials = { user: "drill", password: process.env.DR_DRILL_POSTGRES_PASSWORD || randomBytes(12).toString("hex"), database: "drill" };
 registerSecret(CREDENTIALS.password);
-const BACKUP_DIR = "/tmp/dr-drill-backup";
+const BACKUP_DIR = `${PG_BACKUPS}/backup`;
 const DUMP_FILE = "drill.pgdump";
 const socketArgs = ["-h", PG_SOCKET_DIR, "-U", CREDENTIALS.user];
 
@@ -56,8 +58,9 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
   async provision(rt: DrillRuntime): Promise<PostgresNode> {
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
-    const started = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start();
-    return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows));
+    const backups = await createVolume(`${rt.drillId}-backups`, rt.labels);
+    const started = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).withBackupVolume(backups).start();
+    return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows), backups);
   }
 
   async backup(pgNode: PostgresNode, dir: string, rt: DrillRuntime): Promise<PostgresArtifact> {
@@ -72,9 +75,14 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
       await pgNode.pg.toolOrThrow(["pg_dump", ...socketArgs, "--no-password", "-d", CREDENTIALS.database, "-Fc", "-f", `${BACKUP_DIR}/${DUMP_FILE}`]);
     }
     const finishedAt = rt.clock.now();
-    await pgNode.pg.copyDirectoryOut(BACKUP_DIR, dir);
+    if (!pgNode.backupVolume) throw new Error("this PostgreSQL node was started without a backup volume: backups are taken from the provisioned source");
+    const volumes = [{ name: pgNode.backupVolume, path: PG_BACKUPS, readOnly: true }];
+    const via = await withToolbox({ image: pgNode.pg.image.ref, labels: rt.labels, volumes, host: { dir, direction: "out" } }, async (box) => {
+      await box.copyOut(BACKUP_DIR);
+      return box.how;
+    });
     const sourceMajor = (await pgNode.pg.toolOrThrow(["cat", `${pgNode.dataDirectory}/PG_VERSION`])).trim();
-    return { dir, method: this.backupMethod, tool, sourceMajor, relationFiles, finishedAt };
+    return { dir, method: this.backupMethod, tool: `${tool}, ${via}`, sourceMajor, relationFiles, finishedAt };
   }
 
   async preflight(artifact: PostgresArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
@@ -103,38 +111,41 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
           : `dump from PostgreSQL ${artifact.sourceMajor} restored into older ${this.version}: not supported by PostgreSQL, the restore decides`,
       });
     }
-    // The target version's own tools verify the artifact, in a throwaway container of the target image.
+    // The target version's own tools verify a copy of the artifact, in a throwaway container of the target image.
     const image = await rt.images.resolve(postgresImageSpec(this.version));
-    const toolbox = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withCommand(["sleep", "900"]).start();
-    try {
-      await toolbox.copyDirectoryIn(artifact.dir, "/tmp/dr-drill-preflight");
-      const verify =
-        artifact.method === "physical"
-          ? await toolbox.tool(["pg_verifybackup", "/tmp/dr-drill-preflight"])
-          : await toolbox.tool(["pg_restore", "--list", `/tmp/dr-drill-preflight/${DUMP_FILE}`]);
-      const tool = artifact.method === "physical" ? "pg_verifybackup" : "pg_restore --list";
-      results.push({
-        name: `preflight:${tool.split(" ")[0]}`,
-        valid: verify.exitCode === 0,
-        summary: verify.exitCode === 0 ? `${tool}: artifact readable and complete` : `${tool} exited ${verify.exitCode}: ${firstErrorLine(verify.output)}`,
-        details: { output: verify.output.slice(-2000) },
-      });
-    } finally {
-      await toolbox.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
-    }
+    const copy = "/tmp/dr-drill-preflight";
+    const verify = await withToolbox({ image: image.ref, labels: rt.labels, volumes: [], host: { dir: artifact.dir, direction: "in" } }, async (box) => {
+      await box.copyIn(copy);
+      await box.run(["chown", "-R", "postgres:postgres", copy]);
+      return box.exec(artifact.method === "physical" ? ["pg_verifybackup", copy] : ["pg_restore", "--list", `${copy}/${DUMP_FILE}`], "postgres");
+    });
+    const tool = artifact.method === "physical" ? "pg_verifybackup" : "pg_restore --list";
+    results.push({
+      name: `preflight:${tool.split(" ")[0]}`,
+      valid: verify.exitCode === 0,
+      summary: verify.exitCode === 0 ? `${tool}: artifact readable and complete` : `${tool} exited ${verify.exitCode}: ${firstErrorLine(verify.output)}`,
+      details: { output: verify.output.slice(-2000) },
+    });
     return results;
   }
 
-  /** No restore hooks: the data directory goes in whole, through the container builder. */
+  /** No restore hooks: a physical backup goes into the empty PGDATA volume whole, before the server first starts. */
   async restore(artifact: PostgresArtifact, rt: DrillRuntime): Promise<RestoreResult<PostgresNode>> {
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const started = Date.now();
-    let builder = new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume);
-    if (artifact.method === "physical") builder = builder.withDataDirectoryFrom(artifact.dir);
+    if (artifact.method === "physical") {
+      // A failed copy is an error of ours, not the server refusing the backup: thrown, not reported as an attempt.
+      await restoreVolume({ image, volume, mountPath: PGDATA, uid: PG_UID, labels: rt.labels })
+        .copyIn(artifact.dir)
+        .catch(async (err: unknown) => {
+          await removeVolume(volume).catch(() => undefined);
+          throw err;
+        });
+    }
     let pgStarted: StartedPostgres;
     try {
-      pgStarted = await builder.start();
+      pgStarted = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start();
     } catch (err) {
       await removeVolume(volume).catch(() => undefined);
       const exited = exitedCause(err);

@@ -12,7 +12,7 @@ import type { StartedPostgres } from "./container.ts";
 import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
 
-/** A running PostgreSQL server on its own volume: the source of a drill, or a restored node. */
+/** A running PostgreSQL server on its own volume: the source of a drill (with a volume for backups), or a restored node. */
 export class PostgresNode implements EngineNode<PgOp> {
   readonly dataDirectory = "/var/lib/postgresql/data";
 
@@ -20,6 +20,7 @@ export class PostgresNode implements EngineNode<PgOp> {
     readonly pg: StartedPostgres,
     private readonly volume: string,
     private readonly onLoaded: (rows: number) => void,
+    readonly backupVolume?: string,
   ) {}
 
   get images(): ResolvedImage[] {
@@ -106,6 +107,7 @@ export class PostgresNode implements EngineNode<PgOp> {
   async destroy(): Promise<void> {
     await this.pg.stop();
     await removeVolume(this.volume);
+    if (this.backupVolume) await removeVolume(this.backupVolume);
   }
 }
 

@@ -4,7 +4,6 @@ import { Sender } from "@questdb/nodejs-client";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /** Paths, user and ports shared by the official image and our offline one: engine code never branches on the source. */
@@ -140,11 +139,6 @@ export class StartedQuestDb {
   /** The server's log since it started (stdout and stderr: QuestDB writes no log file into the root). */
   log(): Promise<string> {
     return logTail(docker().getContainer(this.container.getId()), 1_000_000);
-  }
-
-  /** Copies a directory out of the container into `hostDir` (its contents, not the directory itself). */
-  copyDirectoryOut(containerDir: string, hostDir: string, opts: { abortAfterBytes?: number } = {}): Promise<void> {
-    return copyDirectoryOut(this.container, containerDir, hostDir, opts);
   }
 
   async stop(): Promise<void> {

@@ -32,7 +32,7 @@ export interface QuestDbArtifact extends BackupArtifact {
   sourceBuild: string;
   /** `checkpoint` (CHECKPOINT CREATE/RELEASE, 8.1.1+) or `snapshot` (SNAPSHOT PREPARE/COMPLETE, older). */
   checkpointSql: "checkpoint" | "snapshot";
-  /** Files created after CREATE and removed again while the copy ran (tolerated, see `copyToStaging`). */
+  /** Files created after CREATE and removed again while the copy ran (tolerated, see `copyRoot`). */
   vanishedDuringCopy: number;
   /** QuestDB's documented procedure, or a copy of the tables one by one without a checkpoint (`torn-copy.ts`). */
   procedure: "checkpoint" | "tables-one-by-one";
@@ -88,8 +88,8 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
   async backup(node: QuestDbNode, dir: string, rt: DrillRuntime): Promise<QuestDbArtifact> {
     const { checkpointSql } = questdbVersion(this.version);
     if (this.options.tablesOneByOneGapMs !== undefined) {
-      const { tables } = await copyTablesOneByOne(node, dir, rt, this.options.tablesOneByOneGapMs);
-      const tool = `tables copied one by one, ${this.options.tablesOneByOneGapMs} ms apart, server frozen for each (no checkpoint): ${tables.length} table directories`;
+      const { tables, via } = await copyTablesOneByOne(node, dir, rt, this.options.tablesOneByOneGapMs);
+      const tool = `tables copied one by one, ${this.options.tablesOneByOneGapMs} ms apart, server frozen for each (no checkpoint): ${tables.length} table directories, ${via}`;
       return { dir, method: this.backupMethod, tool, finishedAt: rt.clock.now(), sourceVersion: this.version, sourceBuild: "", checkpointSql, vanishedDuringCopy: 0, procedure: "tables-one-by-one" };
     }
     const [enter, leave] = checkpointSql === "checkpoint" ? ["CHECKPOINT CREATE", "CHECKPOINT RELEASE"] : ["SNAPSHOT PREPARE", "SNAPSHOT COMPLETE"];
@@ -102,7 +102,7 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
           enterName: enter,
           leaveName: leave,
           enter: async () => void (await client.query(enter)),
-          copy: () => copyTool.copy(node, dir).catch((err: Error) => Promise.reject(new Error(`${copyTool.name}: ${err.message}`))),
+          copy: () => copyTool.copy(node, dir, rt).catch((err: Error) => Promise.reject(new Error(`${copyTool.name}: ${err.message}`))),
           leave: async () => void (await client.query(leave)),
           // A broken session must not skip the release: a fresh one is used.
           leaveAgain: async () => {
@@ -112,11 +112,11 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
         },
         rt.clock,
       );
-      rt.log(`  ${enter} → copy (${copyTool.name}) → ${leave}: ${specialModeMs.toFixed(0)} ms in checkpoint mode, ${value.vanished} file(s) vanished during the copy`);
+      rt.log(`  ${enter} → copy (${copyTool.name}, ${value.via}) → ${leave}: ${specialModeMs.toFixed(0)} ms in checkpoint mode, ${value.vanished} file(s) vanished during the copy`);
       return {
         dir,
         method: this.backupMethod,
-        tool: `${enter}/${leave} + ${copyTool.name} (${sourceBuild})`,
+        tool: `${enter}/${leave} + ${copyTool.name}, ${value.via} (${sourceBuild})`,
         finishedAt: enteredAt,
         specialModeMs,
         cutToleranceMs: enterMs,

@@ -5,7 +5,7 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { DrillFault } from "../../harness/faults.ts";
 import { QDB_TABLES, QuestDbWorkload, rowKey, type QdbTable } from "../../generators/questdb.ts";
 import { QDB_ROOT } from "./container.ts";
-import { copyToStaging, stagingToHost, type CopyTool } from "./copy-tools.ts";
+import { copyRoot, type CopyTool } from "./copy-tools.ts";
 import type { QuestDbArtifact, QuestDbEngineOptions } from "./engine.ts";
 import type { QuestDbNode } from "./node.ts";
 import { createTableSql, isTrue } from "./wire.ts";
@@ -89,11 +89,7 @@ export function recoveryDisabled(): QuestDbFault {
 /** `cp -a <root>/* dest`: the shell glob skips dot-entries, so `.checkpoint` never reaches the backup. */
 export const cpGlobSkippingDotDirs: CopyTool = {
   name: "cp -a <root>/* (glob: dot-directories skipped)",
-  async copy(node, hostDir) {
-    const { vanished } = await copyToStaging(node, `${QDB_ROOT}/*`);
-    await stagingToHost(node, hostDir);
-    return { vanished };
-  },
+  copy: (node, hostDir, rt) => copyRoot(node, hostDir, rt, "*"),
 };
 
 export function backupWithoutCheckpointDir(): QuestDbFault {
@@ -181,13 +177,8 @@ export async function checkpointReleased(node: QuestDbNode, error: Error): Promi
 export function releaseAfterFailedCopy(bytes = 4 * 1024 * 1024): QuestDbFault {
   let copies = 0;
   const copyTool: CopyTool = {
-    name: `cp -a + docker cp (breaks after ${bytes} bytes on the first attempt)`,
-    async copy(node, hostDir) {
-      copies++;
-      const { vanished } = await copyToStaging(node, `${QDB_ROOT}/.`);
-      await stagingToHost(node, hostDir, copies === 1 ? { abortAfterBytes: bytes } : {});
-      return { vanished };
-    },
+    name: `cp -a <root>/. (breaks after ${bytes} bytes on the first attempt)`,
+    copy: (node, hostDir, rt) => copyRoot(node, hostDir, rt, ".", ++copies === 1 ? { abortAfterBytes: bytes } : {}),
   };
   return {
     name: "release-after-failed-copy",

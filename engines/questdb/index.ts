@@ -1,6 +1,6 @@
 export { QuestDbEngine, type QuestDbArtifact, type QuestDbEngineOptions } from "./engine.ts";
 export { QuestDbNode, QuestDbWorkloadClient, canonicalFromServer } from "./node.ts";
-export { cpAll, copyToStaging, stagingToHost, type CopyTool } from "./copy-tools.ts";
+export { cpAll, copyRoot, type CopyTool } from "./copy-tools.ts";
 export { preflightChecks } from "./preflight.ts";
 export { causeLine, RECOVERED_LINE } from "./recovery.ts";
 export { QuestDbContainer, StartedQuestDb, QDB_ROOT, QDB_PG_PORT, QDB_HTTP_PORT } from "./container.ts";

@@ -1,7 +1,6 @@
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { DrillRuntime } from "../../harness/engine.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { freezeContainer } from "../../harness/runtime/freeze.ts";
+import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import type { QuestDbNode } from "./node.ts";
 
 /**
@@ -12,17 +11,11 @@ import type { QuestDbNode } from "./node.ts";
  * whole is not one point in time: a table copied early lacks writes acknowledged before a later table was copied,
  * whose own later writes are there. Only a check of the cut across tables can see that.
  */
-export async function copyTablesOneByOne(node: QuestDbNode, hostDir: string, rt: DrillRuntime, gapMs: number): Promise<{ tables: string[] }> {
-  const box = await new GenericContainer(node.qdb.image.ref)
-    .withEntrypoint(["sleep"])
-    .withCommand(["900"])
-    .withUser("root")
-    .withLabels(rt.labels)
-    .withBindMounts([{ source: node.volume, target: "/src", mode: "ro" }])
-    .start();
-  try {
-    const tables = (await run(box, "find /src/db -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'")).split("\n").filter(Boolean);
-    const frozen = (script: string) => whileFrozen(node, () => run(box, script));
+export async function copyTablesOneByOne(node: QuestDbNode, hostDir: string, rt: DrillRuntime, gapMs: number): Promise<{ tables: string[]; via: string }> {
+  const volumes = [{ name: node.volume, path: "/src", readOnly: true }];
+  return withToolbox({ image: node.qdb.image.ref, labels: rt.labels, volumes, host: { dir: hostDir, direction: "out" } }, async (box) => {
+    const tables = (await box.sh("find /src/db -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'")).split("\n").filter(Boolean);
+    const frozen = (script: string) => whileFrozen(node, () => box.sh(script));
     // The root without db/ and .checkpoint, and db's own files (the table registry, the index), in one freeze.
     await frozen(
       "mkdir -p /bk/db && cd /src && for f in $(ls -A); do case $f in db|.checkpoint|_restore) ;; *) cp -a \"$f\" /bk/ ;; esac; done && find /src/db -mindepth 1 -maxdepth 1 ! -type d -exec cp -a {} /bk/db/ \\;",
@@ -32,11 +25,9 @@ export async function copyTablesOneByOne(node: QuestDbNode, hostDir: string, rt:
       await frozen(`cp -a '/src/db/${table}' /bk/db/`);
       rt.log(`  copied db/${table} with the server frozen`);
     }
-    await copyDirectoryOut(box, "/bk", hostDir);
-    return { tables };
-  } finally {
-    await box.stop({ remove: true, timeout: 0 }).catch(() => undefined);
-  }
+    await box.copyOut("/bk");
+    return { tables, via: box.how };
+  });
 }
 
 async function whileFrozen<T>(node: QuestDbNode, body: () => Promise<T>): Promise<T> {
@@ -46,10 +37,4 @@ async function whileFrozen<T>(node: QuestDbNode, body: () => Promise<T>): Promis
   } finally {
     await thaw();
   }
-}
-
-async function run(box: StartedTestContainer, script: string): Promise<string> {
-  const { exitCode, output } = await box.exec(["sh", "-c", script]);
-  if (exitCode !== 0) throw new Error(`\`${script.slice(0, 80)}\` exited ${exitCode}: ${output.trim().slice(-1000)}`);
-  return output;
 }

@@ -7,6 +7,7 @@ import type { StartedTestContainer } from "testcontainers";
 /**
  * Copies a directory out of a container into `hostDir` (its contents, not the directory itself), streaming Docker's
  * tar archive. Hard links keep working (engines such as QuestDB hard-link files): their targets get the same renaming.
+ * The files belong to the user running dr-drill, root included (tar-fs would otherwise give root the engine's uids).
  * `abortAfterBytes` breaks the transfer midway, for fault drills about interrupted copies.
  */
 export async function copyDirectoryOut(container: StartedTestContainer, containerDir: string, hostDir: string, opts: { abortAfterBytes?: number } = {}): Promise<void> {
@@ -21,13 +22,14 @@ export async function copyDirectoryOut(container: StartedTestContainer, containe
       if (seen > limit) archive.destroy(new Error(`copy interrupted after ${seen} bytes (injected fault: the transfer broke midway)`));
     });
   }
+  const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   const strip = (name: string) => (name.startsWith(prefix) ? name.slice(prefix.length) : name);
   await pipeline(
     archive,
     tarFs.extract(hostDir, {
       map: (header) => {
         const link = (header as { linkname?: string | null }).linkname;
-        return { ...header, name: strip(header.name), ...(link && header.type === "link" ? { linkname: strip(link) } : {}) };
+        return { ...header, ...owner, name: strip(header.name), ...(link && header.type === "link" ? { linkname: strip(link) } : {}) };
       },
       ignore: (_name, header) => header?.name === "" || header?.name === prefix.slice(0, -1),
     }),

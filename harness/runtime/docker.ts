@@ -71,6 +71,31 @@ export async function ensureDocker(log: (line: string) => void): Promise<void> {
  * as this process runs inside a container, where nothing is published. TESTCONTAINERS_HOST_OVERRIDE still wins.
  */
 export function publishedHost(container: { getHost(): string }, env: NodeJS.ProcessEnv = process.env): string {
-  const remote = /^(tcp|https?):\/\//.test(env.DOCKER_HOST ?? "");
-  return remote || env.TESTCONTAINERS_HOST_OVERRIDE ? container.getHost() : "127.0.0.1";
+  return dockerIsLocal(env) ? "127.0.0.1" : container.getHost();
+}
+
+/**
+ * Whether the Docker engine runs on this machine and sees its files: no tcp/http DOCKER_HOST and no
+ * TESTCONTAINERS_HOST_OVERRIDE (which says the containers live somewhere else).
+ */
+export function dockerIsLocal(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !/^(tcp|https?):\/\//.test(env.DOCKER_HOST ?? "") && !env.TESTCONTAINERS_HOST_OVERRIDE;
+}
+
+/**
+ * The uid:gid that, set inside a container, makes a file on a bind mount belong to the user running dr-drill. Under
+ * rootless Docker the containers' root is that user (a uid set inside would map to one of its subordinate uids).
+ */
+export function hostOwner(securityOptions: string[], ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }): string {
+  return securityOptions.some((o) => o.includes("name=rootless")) ? "0:0" : `${ids.uid}:${ids.gid}`;
+}
+
+let securityOptions: Promise<string[]> | undefined;
+
+/** The engine's security options (`docker info`), asked once. */
+export function engineSecurityOptions(): Promise<string[]> {
+  securityOptions ??= docker()
+    .info()
+    .then((info: { SecurityOptions?: string[] }) => info.SecurityOptions ?? []);
+  return securityOptions;
 }

@@ -1,6 +1,5 @@
-import { join } from "node:path";
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "./images.ts";
+import { withToolbox, type Toolbox, type Transfer } from "./toolbox.ts";
 
 /**
  * The volume a restore fills before the engine first starts on it, reached through a short-lived toolbox container of
@@ -11,7 +10,7 @@ export interface RestoreVolume {
   readonly name: string;
   /** Runs a shell script with the volume mounted at the engine's data path; returns its output, throws on failure. */
   sh(script: string): Promise<string>;
-  /** Copies the contents of a host directory into the data path, owned by the engine's uid. */
+  /** Copies the contents of a host directory into the data path, owned by the engine's uid; the host's stay as they are. */
   copyIn(hostDir: string): Promise<void>;
   /** Copies one file of a host directory (path relative to both roots) into the data path, owned by the engine's uid. */
   putBack(hostDir: string, rel: string): Promise<void>;
@@ -19,41 +18,26 @@ export interface RestoreVolume {
   exists(rel: string): Promise<boolean>;
 }
 
-export function restoreVolume(opts: { image: ResolvedImage; volume: string; mountPath: string; uid: number; labels: Record<string, string> }): RestoreVolume {
+export function restoreVolume(opts: { image: ResolvedImage; volume: string; mountPath: string; uid: number; labels: Record<string, string>; transfer?: Transfer }): RestoreVolume {
   const { mountPath, uid } = opts;
-  const withToolbox = async <T>(body: (box: StartedTestContainer) => Promise<T>): Promise<T> => {
-    const box = await new GenericContainer(opts.image.ref)
-      .withEntrypoint(["sleep"])
-      .withCommand(["900"])
-      .withUser("root")
-      .withLabels(opts.labels)
-      .withBindMounts([{ source: opts.volume, target: mountPath }])
-      .withStartupTimeout(60_000)
-      .start();
-    try {
-      return await body(box);
-    } finally {
-      await box.stop({ remove: true, timeout: 0 }).catch(() => undefined);
-    }
-  };
-  const run = async (box: StartedTestContainer, script: string) => {
-    const { exitCode, output } = await box.exec(["sh", "-c", script]);
-    if (exitCode !== 0) throw new Error(`toolbox on volume ${opts.volume}: \`${script}\` exited ${exitCode}: ${output.trim().slice(-1000)}`);
-    return output;
-  };
+  const toolbox = <T>(from: string | undefined, body: (box: Toolbox) => Promise<T>): Promise<T> =>
+    withToolbox(
+      { image: opts.image.ref, labels: opts.labels, volumes: [{ name: opts.volume, path: mountPath }], host: from === undefined ? undefined : { dir: from, direction: "in" }, transfer: opts.transfer },
+      body,
+    );
   return {
     name: opts.volume,
-    sh: (script) => withToolbox((box) => run(box, script)),
+    sh: (script) => toolbox(undefined, (box) => box.sh(script)),
     copyIn: (hostDir) =>
-      withToolbox(async (box) => {
-        await box.copyDirectoriesToContainer([{ source: hostDir, target: mountPath }]);
-        await run(box, `chown -R ${uid}:${uid} '${mountPath}'`);
+      toolbox(hostDir, async (box) => {
+        await box.copyIn(mountPath);
+        await box.run(["chown", "-R", `${uid}:${uid}`, mountPath]);
       }),
     putBack: (hostDir, rel) =>
-      withToolbox(async (box) => {
-        await box.copyFilesToContainer([{ source: join(hostDir, rel), target: `${mountPath}/${rel}` }]);
-        await run(box, `chown ${uid}:${uid} '${mountPath}/${rel}'`);
+      toolbox(hostDir, async (box) => {
+        await box.copyIn(`${mountPath}/${rel}`, rel);
+        await box.run(["chown", `${uid}:${uid}`, "--", `${mountPath}/${rel}`]);
       }),
-    exists: (rel) => withToolbox(async (box) => (await box.exec(["test", "-e", `${mountPath}/${rel}`])).exitCode === 0),
+    exists: (rel) => toolbox(undefined, async (box) => (await box.exec(["test", "-e", `${mountPath}/${rel}`])).exitCode === 0),
   };
 }
