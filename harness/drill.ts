@@ -111,7 +111,7 @@ export async function runDrill<Payload, Node extends EngineNode<Payload>, Artifa
     }));
     checks.push(...taken.afterFailureChecks);
     sourceState = taken.sourceState;
-    if (!opts.workload && engine.backupMode === "online") {
+    if (!opts.workload && engine.backupMode !== "offline") {
       sourceState = await phases.run("snapshot source", async (p) => {
         const s = await readState(node, join(workDir, "source.tsv"), p);
         return { value: s, counts: { records: s.count } };
