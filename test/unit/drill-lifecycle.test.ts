@@ -155,7 +155,7 @@ describe("drill lifecycle: seams", () => {
     expect(r.evidence.integrity.source).toBeNull();
     expect(r.evidence.achieved.writesLost?.insideRecoveryPoint).toBe(0);
     expect(r.evidence.achieved.writesLost?.afterRecoveryPoint).toBeGreaterThan(0);
-    const ledger = (await readFile(`${r.dir}/ledger.jsonl`, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = (await readFile(`${r.dir}/ledger.jsonl`, "utf8")).trim().split("\n").map((l): LedgerEntry => JSON.parse(l));
     const cut = Date.parse(r.evidence.scope.recoveryPoint.backupEndedAt) - Date.parse(r.evidence.startedAt);
     const afterCut = ledger.filter((e) => e.op !== "load" && e.invokeAt > cut + 1);
     expect(afterCut.some((e) => e.outcome !== "ok")).toBe(true);
