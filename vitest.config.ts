@@ -15,6 +15,10 @@ export default defineConfig({
           name: "drills",
           include: ["scenarios/**/*.drill.ts"],
           globalSetup: ["scenarios/global-setup.ts"],
+          // Workers are child processes, so a worker notices its run's main process going (Ctrl-C) and exits; the
+          // run's reaper then removes what the run started (harness/runtime/reaper.ts).
+          pool: "forks",
+          setupFiles: ["scenarios/worker-setup.ts"],
           testTimeout: 20 * 60_000,
           hookTimeout: 20 * 60_000,
           // Two drill files at a time: every container, volume and network is labelled per drill, and a drill spends

@@ -110,11 +110,15 @@ export interface RestoreHooks {
 }
 
 /**
- * - `online`: the backup runs while the workload writes;
+ * - `online`: the backup runs while the node serves and the workload writes;
  * - `offline`: the node is stopped for the backup; the writers drain and stop first, and the source state is read
- *   before the stop.
+ *   before the stop;
+ * - `stop-copy-start`: the backup stops the node, copies it and starts it again (a maintenance window) while the
+ *   writers go on: their writes fail while the node is down and succeed again after the restart. The cut is the stop
+ *   (the artifact's `finishedAt`); the source state is not read before it (a read may change it: taking an MQTT
+ *   session's queue empties it), so under load only the ledger judges the restored state.
  */
-export type BackupMode = "online" | "offline";
+export type BackupMode = "online" | "offline" | "stop-copy-start";
 
 export interface Engine<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact> {
   readonly name: string;

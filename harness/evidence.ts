@@ -5,7 +5,7 @@ import { hostname, userInfo } from "node:os";
 import { join, relative } from "node:path";
 import type { CheckResult, Validity } from "./checkers/checker.ts";
 import type { FaultRecord } from "./faults.ts";
-import type { RestoreAttempt } from "./engine.ts";
+import type { BackupMode, RestoreAttempt } from "./engine.ts";
 import type { Expectation, Judgement, Observed, Outcome, Verdict } from "./expectation.ts";
 
 export const EVIDENCE_SCHEMA = "dr-drill/evidence@1";
@@ -65,7 +65,7 @@ export interface Evidence {
   };
   phases: PhaseRecord[];
   workload: { writers: number; invoked: number; ok: number; fail: number; info: number; gaveUp: number; latencyMs: Record<string, { p50: number; p99: number; max: number }> } | null;
-  backup: { mode: "online" | "offline"; durationMs: number; specialModeMs: number | null; files: number; bytes: number; failedAttempts: string[] };
+  backup: { mode: BackupMode; durationMs: number; specialModeMs: number | null; files: number; bytes: number; failedAttempts: string[] };
   integrity: { source: { count: number; digest: string } | null; restored: { count: number; digest: string } | null };
   restoreAttempts: RestoreAttempt[];
   checks: CheckResult[];

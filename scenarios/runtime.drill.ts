@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GenericContainer } from "testcontainers";
 import { docker } from "../harness/runtime/docker.ts";
-import { MANAGED_LABEL, RUN_LABEL, createNetwork, createVolume, removeManaged } from "../harness/runtime/resources.ts";
+import { RUN_LABEL, createNetwork, createVolume, removeManaged, runLabels } from "../harness/runtime/resources.ts";
 import { ImageResolver } from "../harness/runtime/images.ts";
 import { startContainer } from "../harness/runtime/start-container.ts";
 import { ContainerExitedError, ProbeWaitStrategy } from "../harness/runtime/wait-for-probe.ts";
@@ -58,7 +58,7 @@ describe("runtime: nothing is left running", () => {
 
   it("cleanup removes what a crashed run left, and nothing unlabelled", async () => {
     const image = await new ImageResolver("auto", () => undefined).resolve(postgresImageSpec("15"));
-    const labels = { [MANAGED_LABEL]: "true", [RUN_LABEL]: "crashed-run" };
+    const labels = runLabels("crashed-run", "crashed-run");
     await createVolume("dr-drill-crashed-run-volume", labels);
     const left = await new GenericContainer(image.ref).withLabels(labels).withCommand(["sleep", "600"]).start();
     const foreign = await new GenericContainer(image.ref).withLabels({ other: "tool" }).withCommand(["sleep", "600"]).start();
@@ -78,7 +78,7 @@ describe("runtime: nothing is left running", () => {
   it("a node of several containers on a private network: they reach each other by name, cleanup removes the network too", async () => {
     const image = await new ImageResolver("auto", () => undefined).resolve(postgresImageSpec("15"));
     const runId = `multi-${Date.now()}`;
-    const labels = { [MANAGED_LABEL]: "true", [RUN_LABEL]: runId };
+    const labels = runLabels(runId, runId);
     const network = await createNetwork(`dr-drill-${runId}`, labels);
     const start = (alias: string) => new GenericContainer(image.ref).withLabels(labels).withNetworkMode(network).withNetworkAliases(alias).withEntrypoint(["sleep"]).withCommand(["600"]).start();
     const [a, b] = await Promise.all([start("files"), start("database")]);
@@ -100,7 +100,7 @@ describe("runtime: nothing is left running", () => {
     const image = await new ImageResolver("auto", () => undefined).resolve(postgresImageSpec("15"));
     const runId = `exit-${Date.now()}`;
     const container = new GenericContainer(image.ref)
-      .withLabels({ [MANAGED_LABEL]: "true", [RUN_LABEL]: runId })
+      .withLabels(runLabels(runId, runId))
       .withEntrypoint(["sh", "-c"])
       .withCommand(["echo 'Error: could not open database.'; exit 3"])
       .withExposedPorts(5432)

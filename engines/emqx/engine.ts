@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -45,8 +45,8 @@ export interface EmqxEngineOptions {
 export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
   readonly name = "emqx";
   readonly backupMethod: EmqxMethod;
-  /** Both methods leave the source running afterwards (a stopped copy starts the node again); see the RabbitMQ engine for why. */
-  readonly backupMode = "online";
+  /** `file-copy` stops the node, copies it and starts it again (see the RabbitMQ engine for why not `offline`); `data-export` runs on the serving node. */
+  readonly backupMode: BackupMode;
   readonly records: RecordModel;
 
   constructor(
@@ -55,6 +55,7 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
   ) {
     const known = emqxVersion(version);
     this.backupMethod = options.method ?? "file-copy";
+    this.backupMode = this.backupMethod === "file-copy" ? "stop-copy-start" : "online";
     if (this.backupMethod === "data-export" && !known.dataExport) throw new Error(`EMQX ${version} has no \`emqx ctl data export\` (5.1+)`);
     // A stopped node's files are one instant; an export dumps table after table (one Mnesia checkpoint each).
     this.records = this.backupMethod === "file-copy" ? { ...MQTT_RECORDS, consistency: "point-in-time" } : MQTT_RECORDS;

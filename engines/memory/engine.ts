@@ -46,6 +46,8 @@ export interface MemoryArtifact extends BackupArtifact {
 }
 
 const ARTIFACT_FILE = "store.json";
+/** stop-copy-start: the store stays stopped this long after the copy before it starts again, so writers meet it down. */
+const STOPPED_AFTER_COPY_MS = 50;
 const IN_PROCESS: ResolvedImage = { ref: "in-process/memory", id: "none", source: "offline" };
 
 export const digestOf = (value: string) => createHash("sha256").update(value).digest("hex");
@@ -149,7 +151,7 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
       this.backupsFailed++;
       throw new Error(`copy interrupted after ${this.backupsFailed * 1000} bytes`);
     }
-    if (this.backupMode === "offline") node.running = false;
+    if (this.backupMode !== "online") node.running = false;
     const entries = [...node.store];
     const half = this.options.tornCopyPauseMs === undefined ? entries.length : Math.floor(entries.length / 2);
     const copied = entries.slice(0, half);
@@ -161,6 +163,10 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
     const finishedAt = rt.clock.now();
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, ARTIFACT_FILE), JSON.stringify(copied));
+    if (this.backupMode === "stop-copy-start") {
+      await new Promise((r) => setTimeout(r, STOPPED_AFTER_COPY_MS));
+      node.running = true;
+    }
     return { dir, method: this.backupMethod, tool: "in-process snapshot", finishedAt, sourceVersion: this.version };
   }
 

@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -42,12 +42,11 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
   readonly name = "rabbitmq";
   readonly backupMethod: RabbitMqMethod;
   /**
-   * The node is stopped for the copy, but the harness's `offline` mode reads the source before the stop, and reading
-   * an MQTT session's queue takes its messages (protocols/mqtt/read-back.ts): the backup would miss them. So the
-   * writers run on while the node stops (their in-flight publishes end `info`), and the source is started again after
-   * the copy, as an operator's maintenance window does: its state is read after the backup, like an online backup's.
+   * `mnesia-copy` stops the node, copies it and starts it again while the publishers go on (`stop-copy-start`): not
+   * `offline`, which reads the source before the stop, and reading an MQTT session's queue takes its messages
+   * (protocols/mqtt/read-back.ts): the backup would miss them. `definitions` exports from the running node.
    */
-  readonly backupMode = "online";
+  readonly backupMode: BackupMode;
   /** A stopped node's copy is one instant; a definitions export has no message to order. */
   readonly records: RecordModel;
 
@@ -57,6 +56,7 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
   ) {
     rabbitmqImageSpec(version); // fails early, naming the known versions
     this.backupMethod = options.method ?? "mnesia-copy";
+    this.backupMode = this.backupMethod === "mnesia-copy" ? "stop-copy-start" : "online";
     this.records = this.backupMethod === "mnesia-copy" ? { ...MQTT_RECORDS, consistency: "point-in-time" } : MQTT_RECORDS;
   }
 

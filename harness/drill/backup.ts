@@ -35,9 +35,10 @@ export interface BackupContext<Payload, Node extends EngineNode<Payload>, Artifa
 }
 
 /**
- * The backup phase. Online: writers start, the backup begins once writes are in flight, writing goes on for the tail
- * after it. Offline: writers start, then drain and stop, the source state is read, then the engine stops the node and
- * copies it. Attempts that fail on purpose are taken again when a fault allows it.
+ * The backup phase. Online and stop-copy-start: writers start, the backup begins once writes are in flight, writing
+ * goes on for the tail after it (after the restart, for stop-copy-start). Offline: writers start, then drain and stop,
+ * the source state is read, then the engine stops the node and copies it. Attempts that fail on purpose are taken
+ * again when a fault allows it.
  */
 export async function takeBackup<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
   ctx: BackupContext<Payload, Node, Artifact>,
@@ -71,7 +72,7 @@ export async function takeBackup<Payload, Node extends EngineNode<Payload>, Arti
         const artifact = await engine.backup(node, join(rt.workDir, attempt === 1 ? "backup" : `backup-${attempt}`), rt);
         const window = { start, end: artifact.finishedAt };
         const durationMs = rt.clock.now() - start;
-        if (runner && plan && engine.backupMode === "online") await sleep(plan.tailMs, rt.signal);
+        if (runner && plan && engine.backupMode !== "offline") await sleep(plan.tailMs, rt.signal);
         return { artifact, window, durationMs, failedAttempts, afterFailureChecks, workload: await stopWorkload(), ...(sourceState ? { sourceState } : {}) };
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));

@@ -73,7 +73,7 @@ export async function runSourceSide<Payload, Node extends EngineNode<Payload>, A
     }));
     out.checks.push(...taken.afterFailureChecks);
     out.sourceState = taken.sourceState;
-    if (!opts.workload && engine.backupMode === "online") {
+    if (!opts.workload && engine.backupMode !== "offline") {
       out.sourceState = await phases.run("snapshot source", async (p) => {
         const s = await readState(node, sourcePath, p);
         return { value: s, counts: { records: s.count } };

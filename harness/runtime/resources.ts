@@ -4,9 +4,16 @@ import { docker } from "./docker.ts";
 export const MANAGED_LABEL = "dr-drill.managed";
 export const RUN_LABEL = "dr-drill.run";
 export const DRILL_LABEL = "dr-drill.drill";
+/**
+ * Everything one test run started across its worker processes, whose reaper removes it when the run ends or is
+ * interrupted (reaper.ts); its id comes from the environment the run's global setup gives the workers.
+ */
+export const INVOCATION_LABEL = "dr-drill.invocation";
+export const INVOCATION_ENV = "DR_DRILL_INVOCATION";
 
 export function runLabels(runId: string, drillId: string): Record<string, string> {
-  return { [MANAGED_LABEL]: "true", [RUN_LABEL]: runId, [DRILL_LABEL]: drillId };
+  const invocation = process.env[INVOCATION_ENV];
+  return { [MANAGED_LABEL]: "true", [RUN_LABEL]: runId, [DRILL_LABEL]: drillId, ...(invocation ? { [INVOCATION_LABEL]: invocation } : {}) };
 }
 
 export interface CleanupReport {
@@ -17,10 +24,11 @@ export interface CleanupReport {
 
 /**
  * Removes what dr-drill left: containers (with their anonymous volumes), then labelled volumes and networks.
- * With a drill or run id, only that drill's or run's; without, everything of ours (a crashed run's leftovers). Never touches anything unlabelled.
+ * With a drill, run or invocation id, only that one's; without, everything of ours (a crashed run's leftovers). Never
+ * touches anything unlabelled.
  */
-export async function removeManaged(scope: { runId?: string; drillId?: string } = {}): Promise<CleanupReport> {
-  const label = scope.drillId ? `${DRILL_LABEL}=${scope.drillId}` : scope.runId ? `${RUN_LABEL}=${scope.runId}` : `${MANAGED_LABEL}=true`;
+export async function removeManaged(scope: { runId?: string; drillId?: string; invocation?: string } = {}): Promise<CleanupReport> {
+  const label = scope.drillId ? `${DRILL_LABEL}=${scope.drillId}` : scope.runId ? `${RUN_LABEL}=${scope.runId}` : scope.invocation ? `${INVOCATION_LABEL}=${scope.invocation}` : `${MANAGED_LABEL}=true`;
   const filters = JSON.stringify({ label: [label] });
   const d = docker();
   const report: CleanupReport = { containers: 0, volumes: 0, networks: 0 };

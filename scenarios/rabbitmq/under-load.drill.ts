@@ -22,6 +22,9 @@ describe("rabbitmq: drill under publish load", () => {
     // Acknowledged publishes of every kind before the stop, and acknowledged publishes to the restarted source after it.
     for (const op of ["retain", "enqueue"]) expect(writes.some((w) => w.op === op && w.outcome === "ok" && w.completeAt < start), op).toBe(true);
     expect(writes.some((w) => w.outcome === "ok" && w.invokeAt > end)).toBe(true);
+    // The evidence names what happened: publishes refused while the node was down, accepted again after its restart.
+    expect(e.backup.mode).toBe("stop-copy-start");
+    expect(writes.some((w) => w.outcome !== "ok" && w.invokeAt > end)).toBe(true);
     const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
     expect(oracle.violations.future).toBe(0);
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);

@@ -147,6 +147,21 @@ describe("drill lifecycle: seams", () => {
     expect(ledger.filter((e) => e.invokeAt > backupStart + 1)).toEqual([]);
   });
 
+  it("a stop-copy-start backup: writers run through the stop, refused while the node is down, accepted after the restart and lost by design", async () => {
+    const r = await drill({ options: { backupMode: "stop-copy-start" }, workload: UNDER_LOAD });
+    expect(r.evidence.backup.mode).toBe("stop-copy-start");
+    expect(r.evidence.verdict).toBe("pass");
+    // Not read before the stop, unlike an offline backup: under load the ledger alone judges the restored state.
+    expect(r.evidence.integrity.source).toBeNull();
+    expect(r.evidence.achieved.writesLost?.insideRecoveryPoint).toBe(0);
+    expect(r.evidence.achieved.writesLost?.afterRecoveryPoint).toBeGreaterThan(0);
+    const ledger = (await readFile(`${r.dir}/ledger.jsonl`, "utf8")).trim().split("\n").map((l): LedgerEntry => JSON.parse(l));
+    const cut = Date.parse(r.evidence.scope.recoveryPoint.backupEndedAt) - Date.parse(r.evidence.startedAt);
+    const afterCut = ledger.filter((e) => e.op !== "load" && e.invokeAt > cut + 1);
+    expect(afterCut.some((e) => e.outcome !== "ok")).toBe(true);
+    expect(afterCut.some((e) => e.outcome === "ok")).toBe(true);
+  });
+
   it("a node of several containers lists every image in the evidence", async () => {
     const images = [
       { ref: "postgres:15", id: "sha256:aa", source: "official" as const },
@@ -177,6 +192,7 @@ describe("drill lifecycle: evidence", () => {
     const validate = ajv.compile({ $schema: schema.$schema, $defs: schema.$defs, $ref: "#/$defs/drill" });
     const paths = [
       await drill({ workload: UNDER_LOAD }),
+      await drill({ options: { backupMode: "stop-copy-start" }, workload: UNDER_LOAD }),
       await drill({ faults: [dropKeys(5)] }),
       await drill({ options: { crashIn: "restore" } }),
       await drill({ options: { refuseRestore: "refused" }, faults: [engineOption("refused", { outcome: "refuses", reason: "refused" })] }),

@@ -151,6 +151,11 @@ describe("emqx: versions, images and scenarios", () => {
     expect(EMQX_VERSIONS["5.8.6"]!.retainedInExport).toBe(true);
   });
 
+  it("file-copy stops the node, copies it and starts it again; data-export runs on the serving node", () => {
+    expect(new EmqxEngine("5.8.6").backupMode).toBe("stop-copy-start");
+    expect(new EmqxEngine("5.8.6", { method: "data-export" }).backupMode).toBe("online");
+  });
+
   it("its universe speaks MQTT 3.1.1 and 5 and reads retained messages with #", () => {
     expect(new Set(EMQX_UNIVERSE.sessions.map((s) => s.protocol))).toEqual(new Set([4, 5]));
     expect(EMQX_MQTT.retainedReadBack).toBe("wildcard");

@@ -4,7 +4,8 @@ import { startObservations } from "../../engines/rabbitmq/restore-log.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../../engines/rabbitmq/node.ts";
 import { ReconnectingWriter } from "../../engines/rabbitmq/writer.ts";
 import { RENAMED_HOST } from "../../engines/rabbitmq/faults.ts";
-import { rabbitmqImageSpec, RABBITMQ_VERSIONS } from "../../engines/rabbitmq/versions.ts";
+import { rabbitmqImageSpec, RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS } from "../../engines/rabbitmq/versions.ts";
+import { RabbitMqEngine } from "../../engines/rabbitmq/engine.ts";
 import { definitionsCheck, summariseDefinitions } from "../../engines/rabbitmq/definitions.ts";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -150,6 +151,13 @@ describe("rabbitmq: versions", () => {
       expect(spec.offline).toMatchObject({ debianSuite: "bookworm", buildArgs: { RABBITMQ_VERSION: v } });
     }
     expect(() => rabbitmqImageSpec("3.13.0")).toThrow(/unknown RabbitMQ version "3.13.0"; known versions: 3.10.8/);
+  });
+});
+
+describe("rabbitmq: what the evidence says the backup did to the node", () => {
+  it("mnesia-copy stops the node, copies it and starts it again under load; definitions exports from the serving node", () => {
+    expect(new RabbitMqEngine(RABBITMQ_DEFAULT_VERSION).backupMode).toBe("stop-copy-start");
+    expect(new RabbitMqEngine(RABBITMQ_DEFAULT_VERSION, { method: "definitions" }).backupMode).toBe("online");
   });
 });
 
