@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { CommandExitError } from "./command-exit.ts";
 import type { ResolvedImage } from "./images.ts";
 
 /**
@@ -38,7 +39,7 @@ export function restoreVolume(opts: { image: ResolvedImage; volume: string; moun
   };
   const run = async (box: StartedTestContainer, script: string) => {
     const { exitCode, output } = await box.exec(["sh", "-c", script]);
-    if (exitCode !== 0) throw new Error(`toolbox on volume ${opts.volume}: \`${script}\` exited ${exitCode}: ${output.trim().slice(-1000)}`);
+    if (exitCode !== 0) throw new CommandExitError(`toolbox on volume ${opts.volume}: \`${script}\``, exitCode, output, 1000);
     return output;
   };
   return {
