@@ -3,8 +3,12 @@ import * as esdb from "@eventstore/db-client";
 import * as kurrent from "@kurrent/kurrentdb-client";
 import { ownExit } from "../../engines/eventstore/container.ts";
 import { exitedWhileSettling, refusedStart } from "../../engines/eventstore/restore.ts";
+import { nodeExited as emqxNodeExited } from "../../engines/emqx/engine.ts";
+import { importResult } from "../../engines/emqx/export.ts";
+import { mnesiaStartObservation } from "../../engines/emqx/node-name.ts";
 import { loadRefused } from "../../engines/neo4j/engine.ts";
 import { importRefused, nodeExited as rabbitNodeExited } from "../../engines/rabbitmq/engine.ts";
+import { restoreCheck } from "../../harness/drill/restore.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { judge } from "../../harness/expectation.ts";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
@@ -40,6 +44,7 @@ describe("a failed start is the engine's refusal only when the engine exited", (
     for (const refusal of [
       (err: unknown) => refusedStart(err, [], Date.now()),
       (err: unknown) => rabbitNodeExited(err, "dr-drill-rabbit", Date.now()),
+      (err: unknown) => emqxNodeExited(err, "emqx@dr-drill-emqx", Date.now()),
     ]) {
       const err = probeTimedOut();
       expect(() => refusal(err)).toThrow(err);
@@ -58,6 +63,7 @@ describe("a failed start is the engine's refusal only when the engine exited", (
       observed: ["truncate.chk absent"],
     });
     expect(rabbitNodeExited(exitedWith(1, "BOOT FAILED"), "dr-drill-rabbit", Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "node rabbit@dr-drill-rabbit did not start on the restored Mnesia base (exit 1)", logTail: "BOOT FAILED" });
+    expect(emqxNodeExited(exitedWith(2, "mria failed"), "emqx@dr-drill-emqx", Date.now())).toMatchObject({ ok: false, exitCode: 2, summary: "node emqx@dr-drill-emqx exited with code 2 before it was ready" });
   });
 });
 
@@ -143,5 +149,47 @@ describe("rabbitmq: only rabbitmqctl's own exit is a refused definitions import"
     expect(importRefused(refused, Date.now())).toMatchObject({ ok: false, exitCode: 65, summary: "rabbitmqctl import_definitions failed: rabbitmqctl import_definitions /tmp/definitions.json exited 65: Error: failed to import definitions: bad JSON" });
     const copy = dockerError();
     expect(() => importRefused(copy, Date.now())).toThrow(copy);
+  });
+});
+
+describe("emqx: a partial data import fails the restore check", () => {
+  // What emqx ctl data import prints for a table it could not import (emqx_mgmt_data_backup.erl, v5.8.6).
+  const partial = [
+    'Importing data from "/opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz"...',
+    "Importing cluster configuration...",
+    "Importing built-in database...",
+    "Importing emqx_retainer_message database table...",
+    "[error] Failed to import built-in database table: emqx_retainer_message, reason: {aborted,{no_exists,emqx_retainer_message}}",
+    "Data has been imported, but some errors occurred, see the log above.",
+    "",
+  ].join("\n");
+
+  it("what it could not import becomes the restore's tool errors, and the restore check fails on them", () => {
+    const { attempt, toolErrors } = importResult(partial);
+    expect(toolErrors).toEqual(["emqx ctl data import: [error] Failed to import built-in database table: emqx_retainer_message, reason: {aborted,{no_exists,emqx_retainer_message}}"]);
+    expect(attempt).toMatchObject({ ok: true, summary: expect.stringMatching(/^emqx ctl data import: imported, but some errors occurred \(1\): \[error\] Failed to import built-in database table: emqx_retainer_message/) });
+    const check = restoreCheck({ node: "the restored node", attempts: [{ ...attempt, durationMs: 1 }], toolErrors });
+    expect(check).toMatchObject({ name: "restore", valid: false, summary: expect.stringMatching(/^engine came up but the restore reported errors: emqx ctl data import: \[error\] Failed to import/) });
+  });
+
+  it("a partial import that printed no line of its own still fails, on its closing line", () => {
+    expect(importResult("Data has been imported, but some errors occurred, see the log above.\n").toolErrors).toEqual(["emqx ctl data import: Data has been imported, but some errors occurred, see the log above."]);
+    expect(importResult("Data has been imported successfully.\n")).toEqual({ attempt: { ok: true, summary: "emqx ctl data import: Data has been imported successfully." }, toolErrors: [] });
+  });
+});
+
+describe("emqx: a file-copy restore says what the started node holds, not what it assumed", () => {
+  it("the node's own directory from the backup", () => {
+    expect(mnesiaStartObservation("emqx@dr-drill-emqx", ["emqx@dr-drill-emqx"], ["emqx@dr-drill-emqx"])).toEqual({
+      summary: "node emqx@dr-drill-emqx started; its data/mnesia/emqx@dr-drill-emqx is the backup's",
+      observed: ["the backup's data/mnesia/ holds: emqx@dr-drill-emqx", "the started node's data/mnesia/ holds: emqx@dr-drill-emqx"],
+    });
+  });
+
+  it("another node name: a new directory beside the backup's, not 'started on the restored data'", () => {
+    const seen = mnesiaStartObservation("emqx@dr-drill-emqx-renamed", ["emqx@dr-drill-emqx"], ["emqx@dr-drill-emqx", "emqx@dr-drill-emqx-renamed"]);
+    expect(seen.summary).toBe("node emqx@dr-drill-emqx-renamed started with a NEW data/mnesia/emqx@dr-drill-emqx-renamed, not in the backup (which holds emqx@dr-drill-emqx)");
+    expect(seen.summary).not.toMatch(/restored/);
+    expect(mnesiaStartObservation("emqx@h", [], []).summary).toBe("node emqx@h started; no data/mnesia/emqx@h seen in it");
   });
 });
