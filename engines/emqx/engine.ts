@@ -6,12 +6,13 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
+import { nodeDirectories } from "../../protocols/mnesia-node.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import { EMQX_DATA, EMQX_ETC, EMQX_UID, emqxNodeName, type EmqxSettings } from "./config.ts";
 import { EmqxContainer, type StartedEmqx } from "./container.ts";
-import { exportedPath, importOutcome } from "./export.ts";
-import { emqxNodeNameCheck } from "./node-name.ts";
+import { exportedPath, importResult, type AttemptOutcome } from "./export.ts";
+import { MNESIA_IN_DATA, emqxNodeNameCheck, lsEntries, mnesiaStartObservation } from "./node-name.ts";
 import { EMQX_MQTT, EMQX_UNIVERSE, emqxNode, type EmqxNode } from "./node.ts";
 import { exportChecks } from "./preflight.ts";
 import { emqxImageSpec, emqxVersion } from "./versions.ts";
@@ -105,8 +106,7 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
 
   async preflight(artifact: EmqxArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
     if (artifact.exportFile) return exportChecks(join(artifact.dir, artifact.exportFile), join(rt.workDir, "export-preflight"), this.version);
-    const entries = await readdir(join(artifact.dir, "data", "mnesia"), { withFileTypes: true }).catch(() => []);
-    return [emqxNodeNameCheck(entries.map((e) => ({ name: e.name, dir: e.isDirectory() })), this.restoreNodeName)];
+    return [emqxNodeNameCheck(await backupMnesia(artifact), this.restoreNodeName)];
   }
 
   async restore(artifact: EmqxArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<EmqxNode>> {
@@ -121,35 +121,37 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
         builder = builder.withEtcFrom(join(artifact.dir, "etc"));
       }
       await hooks.afterCopyIn?.(restoreVolume({ image, volume: volumeName, mountPath: EMQX_DATA, uid: EMQX_UID, labels: rt.labels }));
-      const start = await builder.start().then((emqx) => ({ emqx }), (err: unknown) => ({ err }));
-      if ("err" in start) {
-        const exited = exitedCause(start.err);
-        const logTail = exited?.logTail ?? (start.err instanceof Error ? start.err.message : String(start.err));
+      const start = await builder.start().then((emqx) => ({ emqx }), (err: unknown) => ({ refused: nodeExited(err, emqxNodeName(host), started) }));
+      if ("refused" in start) {
         await removeVolume(volumeName).catch(() => undefined);
-        return { attempts: [{ ok: false, summary: `node ${emqxNodeName(host)} did not start`, logTail, durationMs: Date.now() - started, ...(exited ? { exitCode: exited.exitCode } : {}) }], toolErrors: [] };
+        return { attempts: [start.refused], toolErrors: [] };
       }
-      const attempt = artifact.exportFile ? await this.importInto(start.emqx, join(artifact.dir, artifact.exportFile)) : { ok: true, summary: `node ${emqxNodeName(host)} started on the restored data/ and etc/` };
-      const done: RestoreAttempt = { ...attempt, durationMs: Date.now() - started };
-      if (!done.ok) {
+      const done = artifact.exportFile ? await this.importInto(start.emqx, join(artifact.dir, artifact.exportFile)) : await this.startedOn(start.emqx, artifact);
+      const attempt: RestoreAttempt = { ...done.attempt, durationMs: Date.now() - started };
+      if (!attempt.ok) {
         await start.emqx.stop().catch(() => undefined);
         await removeVolume(volumeName).catch(() => undefined);
-        return { attempts: [done], toolErrors: [] };
+        return { attempts: [attempt], toolErrors: [] };
       }
-      return { node: emqxNode(start.emqx, volumeName), attempts: [done], toolErrors: [] };
+      return { node: emqxNode(start.emqx, volumeName), attempts: [attempt], toolErrors: done.toolErrors };
     } catch (err) {
       await removeVolume(volumeName).catch(() => undefined);
       throw err;
     }
   }
 
-  /** `emqx ctl data import <file>` on the fresh node: its printed outcome decides the attempt. */
-  private async importInto(emqx: StartedEmqx, hostFile: string): Promise<Omit<RestoreAttempt, "durationMs">> {
+  /** `emqx ctl data import <file>` on the fresh node: its printed outcome decides the attempt (importResult). */
+  private async importInto(emqx: StartedEmqx, hostFile: string): Promise<AttemptOutcome> {
     const target = `${EMQX_DATA}/backup/${basename(hostFile)}`;
     await emqx.copyFileIn(hostFile, target);
-    const { output } = await emqx.ctl(["emqx", "ctl", "data", "import", target]);
-    const outcome = importOutcome(output);
-    if (!outcome.ok) return { ok: false, summary: `emqx ctl data import refused the export: ${outcome.reason}`, logTail: output.trim().slice(-2000) };
-    return { ok: true, summary: outcome.partial ? "emqx ctl data import: imported, but some errors occurred" : "emqx ctl data import: Data has been imported successfully." };
+    return importResult((await emqx.ctl(["emqx", "ctl", "data", "import", target])).output);
+  }
+
+  /** A file-copy restore: what the started node's data/mnesia/ holds, against the backup's, as listed in both. */
+  private async startedOn(emqx: StartedEmqx, artifact: EmqxArtifact): Promise<AttemptOutcome> {
+    const listed = await emqx.ctl(["ls", "-1p", `${EMQX_DATA}/${MNESIA_IN_DATA}`]);
+    const seen = mnesiaStartObservation(emqx.nodeName, nodeDirectories(await backupMnesia(artifact)), nodeDirectories(listed.exitCode === 0 ? lsEntries(listed.output) : []));
+    return { attempt: { ok: true, summary: seen.summary, observed: seen.observed }, toolErrors: [] };
   }
 
   workload(dataset: DatasetSpec): MqttWorkload {
@@ -159,4 +161,16 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
   async invariants(node: EmqxNode): Promise<CheckResult[]> {
     return [node.notEmptyCheck()];
   }
+}
+
+/** The entries of a file-copy backup's `data/mnesia/`. */
+async function backupMnesia(artifact: EmqxArtifact): Promise<{ name: string; dir: boolean }[]> {
+  const entries = await readdir(join(artifact.dir, "data", MNESIA_IN_DATA), { withFileTypes: true }).catch(() => []);
+  return entries.map((e) => ({ name: e.name, dir: e.isDirectory() }));
+}
+
+/** A start that failed because the node exited is its refusal; any other failed start is thrown (undecided). */
+export function nodeExited(err: unknown, nodeName: string, startedAt: number): RestoreAttempt {
+  const exited = exitOrRethrow(err);
+  return { ok: false, summary: `node ${nodeName} exited with code ${exited.exitCode} before it was ready`, exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt };
 }

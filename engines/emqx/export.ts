@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tarFs from "tar-fs";
+import type { RestoreAttempt } from "../../harness/engine.ts";
 
 /**
  * `emqx ctl data export` (5.1+), read from EMQX's source (apps/emqx_management/src/emqx_mgmt_data_backup.erl, v5.8.6):
@@ -79,10 +80,44 @@ export function exportedPath(output: string): string {
   return m[1]!;
 }
 
-/** What `emqx ctl data import` printed (emqx_mgmt_cli.erl `data(["import", File])`), as an outcome. */
-export function importOutcome(output: string): { ok: true; partial: boolean } | { ok: false; reason: string } {
-  if (/Data has been imported successfully\./.test(output)) return { ok: true, partial: false };
-  if (/Data has been imported, but some errors occurred/.test(output)) return { ok: true, partial: true };
+/**
+ * The lines `emqx ctl data import` prints for what it could not import (emqx_mgmt_data_backup.erl, v5.8.6:
+ * `maybe_print_mnesia_import_err`, `conf_error_formatter`), printed above its closing line.
+ */
+const IMPORT_ERROR_LINE = /^(\[error\] Failed to import built-in database table: .*|Failed to import the following config path: .*)$/;
+
+/**
+ * What `emqx ctl data import` printed (emqx_mgmt_cli.erl `data(["import", File])`), as an outcome. A partial import
+ * ("Data has been imported, but some errors occurred, see the log above.") took some tables or settings and not
+ * others: its `errors` are what it printed for each (or that closing line when it printed none), for the restore
+ * to report as the tool's errors.
+ */
+export function importOutcome(output: string): { ok: true; errors: string[] } | { ok: false; reason: string } {
+  if (/Data has been imported successfully\./.test(output)) return { ok: true, errors: [] };
+  const partial = /Data has been imported, but some errors occurred.*$/m.exec(output);
+  if (partial) {
+    const lines = output.split("\n").map((l) => l.trim()).filter((l) => IMPORT_ERROR_LINE.test(l));
+    return { ok: true, errors: lines.length ? lines.map((l) => l.slice(0, 500)) : [partial[0].trim()] };
+  }
   const failed = /\[error\] Data import failed, reason: (.*)$/m.exec(output);
   return { ok: false, reason: failed ? failed[1]!.trim() : output.trim().slice(-500) || "no output" };
+}
+
+/** What a restore attempt on a started node came to, before its duration is known. */
+export interface AttemptOutcome {
+  attempt: Omit<RestoreAttempt, "durationMs">;
+  toolErrors: string[];
+}
+
+/**
+ * The attempt `emqx ctl data import` made, from what it printed: refused, imported, or imported in part, in which
+ * case what it could not import are the restore's tool errors, so the restore check fails on them.
+ */
+export function importResult(output: string): AttemptOutcome {
+  const outcome = importOutcome(output);
+  const logTail = output.trim().slice(-2000);
+  if (!outcome.ok) return { attempt: { ok: false, summary: `emqx ctl data import refused the export: ${outcome.reason}`, logTail }, toolErrors: [] };
+  const errors = outcome.errors.map((e) => `emqx ctl data import: ${e}`);
+  if (errors.length) return { attempt: { ok: true, summary: `emqx ctl data import: imported, but some errors occurred (${errors.length}): ${outcome.errors[0]}`, observed: outcome.errors, logTail }, toolErrors: errors };
+  return { attempt: { ok: true, summary: "emqx ctl data import: Data has been imported successfully." }, toolErrors: [] };
 }

@@ -1,6 +1,6 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, exitedCause, logTail } from "../../harness/runtime/wait-for-probe.ts";
+import { ProbeWaitStrategy, exitOrRethrow, logTail, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import type { EventStoreApi } from "../../protocols/event-store/api.ts";
@@ -67,34 +67,31 @@ export class EventStoreContainer {
   }
 
   /**
-   * Runs the node until it exits on its own (24.x+: after truncating), bounded; returns its exit code and log.
-   * A node that is still up at the deadline is killed and reported with code -1.
+   * Runs the node until it exits on its own (24.x+: after truncating), bounded; returns its exit code and log. A node
+   * still up at the deadline has not answered: that is thrown (the drill cannot decide), never reported as an exit.
    */
   async runToExit(timeoutMs: number): Promise<{ exitCode: number; log: string }> {
     // A node that truncates quickly may exit before the first probe: its exit is the answer, not an error.
     const start = await this.container()
       .withWaitStrategy(new ProbeWaitStrategy(["true"]))
       .start()
-      .then((started) => ({ started }), (err: unknown) => ({ err }));
-    if ("err" in start) {
-      const exited = exitedCause(start.err);
-      if (!exited) throw start.err;
-      return { exitCode: exited.exitCode, log: exited.logTail };
-    }
+      .then((started) => ({ started }), (err: unknown) => ({ exited: exitOrRethrow(err) }));
+    if ("exited" in start) return { exitCode: start.exited.exitCode, log: start.exited.logTail };
     const { started } = start;
     const handle = docker().getContainer(started.getId());
-    const deadline = Date.now() + timeoutMs;
     try {
-      while (Date.now() < deadline) {
-        const state = (await handle.inspect()).State;
-        if (!state.Running) return { exitCode: state.ExitCode, log: await logTail(handle, 400) };
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      return { exitCode: -1, log: await logTail(handle, 400) };
+      return { exitCode: await ownExit(handle, timeoutMs, this.version.product), log: await logTail(handle, 400) };
     } finally {
       await started.stop({ remove: true, timeout: 0 }).catch(() => undefined);
     }
   }
+}
+
+/** The exit code of a node run to its own exit; a node still running at the deadline, or a failed look, is thrown. */
+export async function ownExit(handle: Parameters<typeof waitForExit>[0], timeoutMs: number, product: string): Promise<number> {
+  return waitForExit(handle, timeoutMs).catch((err: Error) => {
+    throw new Error(`the run of ${product} that was to truncate and exit did not end in an exit: ${err.message}`, { cause: err });
+  });
 }
 
 export class StartedEventStore {
@@ -128,6 +125,12 @@ export class StartedEventStore {
 
   log(): Promise<string> {
     return logTail(docker().getContainer(this.container.getId()), 100_000);
+  }
+
+  /** Whether the node still runs, and its exit code when not, as Docker reports them; a failed look throws. */
+  async state(): Promise<{ running: boolean; exitCode: number }> {
+    const { State } = await docker().getContainer(this.container.getId()).inspect();
+    return { running: State.Running, exitCode: State.ExitCode };
   }
 
   copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {

@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
-import { EngineError } from "../../harness/engine-error.ts";
 import type { Ledger } from "../../harness/ledger.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EventsWorkload, type EventOp } from "../../generators/events.ts";
-import { readBack, type ReadBackFigures } from "../../protocols/event-store/read-back.ts";
+import { readRestored, type ReadBackFigures } from "../../protocols/event-store/read-back.ts";
 import { EventStoreWorkloadClient } from "../../protocols/event-store/workload-client.ts";
 import type { StartedEventStore } from "./container.ts";
 
@@ -48,14 +47,12 @@ export class EventStoreNode implements EngineNode<EventOp> {
     return new EventStoreWorkloadClient(this.node.api());
   }
 
-  /** A failed read of the restored node is the engine's answer about the backup (EngineError), not our crash. */
+  /** A read the server refused is the engine's answer about the backup (EngineError); any other failure is not. */
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
     const api = this.node.api();
     try {
-      this.lastRead = await readBack(api, into);
+      this.lastRead = await readRestored(api, into);
       progress.update({ streams: this.lastRead.streams, events: this.lastRead.events });
-    } catch (err) {
-      throw new EngineError(`${api.product} could not be read back: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       await api.close();
     }

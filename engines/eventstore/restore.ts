@@ -2,8 +2,8 @@ import type { DrillRuntime, RestoreAttempt, RestoreHooks, RestoreResult } from "
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
-import type { EventStoreContainer } from "./container.ts";
+import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
+import type { EventStoreContainer, StartedEventStore } from "./container.ts";
 import { EventStoreNode } from "./node.ts";
 import type { EventStoreVersion } from "./versions.ts";
 
@@ -20,6 +20,24 @@ export function tellingLines(log: string, n = 12): string[] {
 export function refusalSummary(exitCode: number | undefined, log: string): string {
   const said = tellingLines(log, 3);
   return `the node exited${exitCode === undefined ? "" : ` with code ${exitCode}`} before it was ready${said.length ? `: ${said.join(" | ")}` : ""}`;
+}
+
+/** A start that failed because the node exited is its refusal; any other failed start is thrown (undecided). */
+export function refusedStart(err: unknown, observed: string[], startedAt: number): RestoreAttempt {
+  const exited = exitOrRethrow(err);
+  return { ok: false, summary: refusalSummary(exited.exitCode, exited.logTail), exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt, observed };
+}
+
+/**
+ * After the settle: a node Docker reports stopped refused the restore late (a failed chunk verification), with its
+ * exit code and log; a node still running is undefined; a failed look at it (Docker) is thrown, never an exit.
+ */
+export async function exitedWhileSettling(node: Pick<StartedEventStore, "state" | "log">, observed: string[], startedAt: number): Promise<RestoreAttempt | undefined> {
+  const state = await node.state();
+  const log = await node.log();
+  observed.push(...tellingLines(log));
+  if (state.running) return undefined;
+  return { ok: false, summary: refusalSummary(state.exitCode, log), exitCode: state.exitCode, logTail: log.slice(-4000), durationMs: Date.now() - startedAt, observed };
 }
 
 /** How long after coming up the node is watched for a failed background chunk verification (TFChunkDb.Open). */
@@ -70,23 +88,22 @@ export async function restoreAttempts(p: RestorePlan): Promise<RestoreResult<Eve
       // Exit 0 is the truncation's own way out; whether its log line was still in the tail read is said as seen.
       observed.push(truncated ? `exited 0 after "${TRUNCATED}": started again` : `exited 0 (the truncation line was not in the log tail read): started again`);
     }
-    const start = await p.builder.start().then((node) => ({ node }), (err: unknown) => ({ err }));
-    if ("err" in start) {
-      const exited = exitedCause(start.err);
-      const logTail = exited?.logTail ?? (start.err instanceof Error ? start.err.message : String(start.err));
-      const failed: RestoreAttempt = { ok: false, summary: refusalSummary(exited?.exitCode, logTail), ...(exited ? { exitCode: exited.exitCode } : {}), logTail, durationMs: Date.now() - started, observed };
-      rt.log(`  restore failed: ${failed.summary}`);
+    const start = await p.builder.start().then((node) => ({ node }), (err: unknown) => ({ refused: refusedStart(err, observed, started) }));
+    if ("refused" in start) {
+      rt.log(`  restore failed: ${start.refused.summary}`);
       await removeVolume(p.volume).catch(() => undefined);
-      return { attempts: [failed], toolErrors: [] };
+      return { attempts: [start.refused], toolErrors: [] };
     }
     const node = new EventStoreNode(start.node, p.volume);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const log = await start.node.log();
-    observed.push(...tellingLines(log));
-    const running = (await start.node.container.exec(["true"]).then(() => true, () => false));
-    if (!running) {
+    const exited = await exitedWhileSettling(start.node, observed, started).catch(async (err: unknown) => {
       await node.destroy().catch(() => undefined);
-      return { attempts: [{ ok: false, summary: refusalSummary(undefined, log), logTail: log.slice(-4000), durationMs: Date.now() - started, observed }], toolErrors: [] };
+      throw err;
+    });
+    if (exited) {
+      rt.log(`  restore failed: ${exited.summary}`);
+      await node.destroy().catch(() => undefined);
+      return { attempts: [exited], toolErrors: [] };
     }
     rt.log(`  restored: ${observed.join("; ")}`);
     return { node, attempts: [{ ok: true, summary: `${version.product} came up on the restored files`, durationMs: Date.now() - started, observed }], toolErrors: [] };

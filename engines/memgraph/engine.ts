@@ -1,13 +1,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import { GraphWorkload, type GraphOp } from "../../generators/graph.ts";
 import { MG_DATA, MG_UID, MemgraphContainer } from "./container.ts";
 import { cypherlOf, splitCypherScript } from "./dump-replay.ts";
@@ -27,8 +27,6 @@ export interface MemgraphArtifact extends BackupArtifact {
 export interface MemgraphEngineOptions {
   /** `--storage-mode` of the source (IN_MEMORY_ANALYTICAL writes no WAL: a finding the drill reports). */
   storageMode?: "IN_MEMORY_TRANSACTIONAL" | "IN_MEMORY_ANALYTICAL";
-  /** Restore files the preflight says this version cannot read, to record what the server then does (version matrix). */
-  restoreUnreadable?: boolean;
 }
 
 const STAGING = "/tmp/dr-drill-backup";
@@ -44,6 +42,12 @@ const DUMP_FILE = "dump.cypherl";
  * Result columns as Memgraph's src/query/interpreter.cpp names them: `QUERY` for the dump, `storage info` / `value`
  * (with a `storage_mode` row) for SHOW STORAGE INFO; flags as src/flags/general.cpp and storage_mode.cpp define them.
  */
+/** A start that failed because the server exited is its refusal, in its last log line; any other is thrown (undecided). */
+export function serverExited(err: unknown, startedAt: number): RestoreAttempt {
+  const exited = exitOrRethrow(err);
+  return { ok: false, summary: `server exited with code ${exited.exitCode}: ${exited.logTail.split("\n").at(-1)}`, exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt };
+}
+
 export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArtifact> {
   readonly name = "memgraph";
   readonly backupMode = "online";
@@ -113,12 +117,12 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     return [{ name: "preflight:dump", valid: statements.length > 0, summary: `${DUMP_FILE}: ${statements.length} queries` }, mode];
   }
 
+  /**
+   * Restores whatever the preflight said: its verdict is a failed check of ours, never an attempt the server refused,
+   * so what the server then does with the files (start empty, refuse, recover) is seen and judged as its own.
+   */
   async restore(artifact: MemgraphArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<MemgraphNode>> {
     const started = Date.now();
-    if (artifact.method === "snapshot" && !this.options.restoreUnreadable) {
-      const check = durabilityCheck(await durabilityFiles(artifact.dir), this.version);
-      if (!check.valid) return { attempts: [{ ok: false, summary: `refused before any restore: ${check.summary}`, durationMs: Date.now() - started }], toolErrors: [] };
-    }
     const image = await rt.images.resolve(memgraphImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
     if (artifact.method === "snapshot") {
@@ -126,18 +130,18 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
       await files.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(files);
     }
-    let node: MemgraphNode;
-    try {
-      node = new MemgraphNode(await this.container(image, volume, rt).start(), volume);
-    } catch (err) {
-      await removeVolume(volume).catch(() => undefined);
-      const exited = exitedCause(err);
-      const logTail = exited?.logTail ?? (err as Error).message;
-      return { attempts: [{ ok: false, summary: `server did not start: ${logTail.split("\n").at(-1)}`, exitCode: exited?.exitCode, logTail, durationMs: Date.now() - started }], toolErrors: [] };
-    }
+    const start = await this.container(image, volume, rt)
+      .start()
+      .then((mg) => ({ mg }), async (err: unknown) => {
+        await removeVolume(volume).catch(() => undefined);
+        return { refused: serverExited(err, started) };
+      });
+    if ("refused" in start) return { attempts: [start.refused], toolErrors: [] };
+    const node = new MemgraphNode(start.mg, volume);
     const toolErrors = artifact.method === "dump" ? await this.replay(node, artifact.dir) : [];
     const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;
-    return { node, attempts: [{ ok: toolErrors.length === 0, summary, durationMs: Date.now() - started }], toolErrors };
+    // The server came up (ok): a failed replay is a tool error on a node that serves, never a refusal to start.
+    return { node, attempts: [{ ok: true, summary, durationMs: Date.now() - started }], toolErrors };
   }
 
   /** Replays the dump query by query, stopping at the first error (which is the restore's tool error). */

@@ -3,10 +3,11 @@ import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, R
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { withToolbox } from "../../harness/runtime/toolbox.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { GraphWorkload, type GraphOp } from "../../generators/graph.ts";
 import { NEO4J_DATA, NEO4J_UID, Neo4jContainer } from "./container.ts";
@@ -36,6 +37,15 @@ const BACKUPS = "/backups";
  * - `cold-copy`: the whole /data of the stopped server, put back into a fresh volume as it was.
  * Both are offline backups: the writers drain and the server stops first, so the cut is the moment it stopped.
  */
+/**
+ * `neo4j-admin database load` exiting non-zero in the toolbox is its refusal of the dump, in its own words; a toolbox
+ * that could not be started or reached is an error of ours or Docker's, thrown (undecided).
+ */
+export function loadRefused(err: unknown): { summary: string; exitCode: number; logTail: string } {
+  if (!(err instanceof CommandExitError)) throw err;
+  return { summary: `neo4j-admin database load refused the dump: ${adminFailure(err.output)}`, exitCode: err.exitCode, logTail: err.output.slice(-3000) };
+}
+
 export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
   readonly name = "neo4j";
   readonly backupMode = "offline";
@@ -101,23 +111,14 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
     await files.copyIn(artifact.dir);
     await hooks.afterCopyIn?.(files);
     if (artifact.method === "dump") {
-      try {
-        const loadCmd = `neo4j-admin database load neo4j --from-path=${NEO4J_DATA} --overwrite-destination=true 2>&1`;
-        await files.sh(`${loadCmd} && rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
-      } catch (err) {
-        // The toolbox's error names the script; what neo4j-admin said follows "exited N: ".
-        const output = (err as Error).message.replace(/^toolbox on volume [\s\S]*? exited \d+: /, "");
-        return failed(`neo4j-admin database load refused the dump: ${adminFailure(output)}`, { logTail: output.slice(-3000) });
-      }
+      // The load alone in its script, so that only neo4j-admin's own exit can be read as its refusal.
+      const refused = await files.sh(`neo4j-admin database load neo4j --from-path=${NEO4J_DATA} --overwrite-destination=true 2>&1`).then(() => undefined, loadRefused);
+      if (refused) return failed(refused.summary, { exitCode: refused.exitCode, logTail: refused.logTail });
+      await files.sh(`rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
     }
-    try {
-      const server = await this.starter(image, rt)(volume);
-      return { node: new Neo4jNode(server, volume, image, this.starter(image, rt)), attempts: [{ ok: true, summary: `server up on ${image.ref}`, durationMs: Date.now() - started }], toolErrors: [] };
-    } catch (err) {
-      const exited = exitedCause(err);
-      const logTail = exited?.logTail ?? (err as Error).message;
-      return failed(`server did not start: ${adminFailure(logTail)}`, { exitCode: exited?.exitCode, logTail });
-    }
+    const start = await this.starter(image, rt)(volume).then((server) => ({ server }), (err: unknown) => ({ exited: exitOrRethrow(err) }));
+    if ("exited" in start) return failed(`server exited with code ${start.exited.exitCode}: ${adminFailure(start.exited.logTail)}`, { exitCode: start.exited.exitCode, logTail: start.exited.logTail });
+    return { node: new Neo4jNode(start.server, volume, image, this.starter(image, rt)), attempts: [{ ok: true, summary: `server up on ${image.ref}`, durationMs: Date.now() - started }], toolErrors: [] };
   }
 
   workload(dataset: DatasetSpec): GraphWorkload {

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
@@ -97,7 +98,7 @@ export class StartedRabbitMq {
   /** A RabbitMQ CLI as the rabbitmq user (its home holds the Erlang cookie, in both images). */
   async ctl(args: string[]): Promise<string> {
     const { exitCode, output } = await this.container.exec(args, { user: "rabbitmq" });
-    if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
+    if (exitCode !== 0) throw new CommandExitError(args.join(" "), exitCode, output);
     return output;
   }
 

@@ -4,9 +4,10 @@ import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, Res
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
+import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import { MNESIA_BASE, RABBIT_DATA_DIR, RABBIT_UID, RabbitMqContainer, nodeNameOf } from "./container.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE, rabbitMqNode, type RabbitMqNode } from "./node.ts";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "./node-name.ts";
@@ -14,6 +15,18 @@ import { startObservations } from "./restore-log.ts";
 import { DEFINITIONS_FILE, definitionsCheck, exportDefinitions, importDefinitions } from "./definitions.ts";
 import { rabbitmqImageSpec } from "./versions.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
+
+/** A start that failed because the node exited is its refusal; any other failed start is thrown (undecided). */
+export function nodeExited(err: unknown, host: string, startedAt: number): RestoreAttempt {
+  const exited = exitOrRethrow(err);
+  return { ok: false, summary: `node ${nodeNameOf(host)} did not start on the restored Mnesia base (exit ${exited.exitCode})`, exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt };
+}
+
+/** `rabbitmqctl import_definitions` exiting non-zero is the node refusing them; a failed copy or exec is thrown. */
+export function importRefused(err: unknown, startedAt: number): RestoreAttempt {
+  if (!(err instanceof CommandExitError)) throw err;
+  return { ok: false, summary: `rabbitmqctl import_definitions failed: ${err.message.split("\n")[0]}`, exitCode: err.exitCode, logTail: err.output, durationMs: Date.now() - startedAt };
+}
 
 /** The host (and so the node name, `rabbit@<host>`) every drill's source node runs under. */
 export const SOURCE_HOST = "dr-drill-rabbit";
@@ -128,20 +141,18 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
       const started = Date.now();
       const start = await this.container(image, volumeName, host, rt)
         .start()
-        .then((broker) => ({ broker }), (err: unknown) => ({ err }));
-      if ("err" in start) {
-        const exited = exitedCause(start.err);
-        const logTail = exited?.logTail ?? (start.err instanceof Error ? start.err.message : String(start.err));
-        attempts.push({ ok: false, summary: `node ${nodeNameOf(host)} did not start on the restored Mnesia base${exited ? ` (exit ${exited.exitCode})` : ""}`, ...(exited ? { exitCode: exited.exitCode } : {}), logTail, durationMs: Date.now() - started });
+        .then((broker) => ({ broker }), (err: unknown) => ({ refused: nodeExited(err, host, started) }));
+      if ("refused" in start) {
+        attempts.push(start.refused);
         await removeVolume(volumeName).catch(() => undefined);
         return { attempts, toolErrors: [] };
       }
       const node = rabbitMqNode(start.broker, volumeName);
       if (artifact.method === "definitions") {
-        const imported = await importDefinitions(start.broker, join(artifact.dir, DEFINITIONS_FILE)).then((out) => ({ out }), (err: Error) => ({ err }));
-        if ("err" in imported) {
+        const imported = await importDefinitions(start.broker, join(artifact.dir, DEFINITIONS_FILE)).then((out) => ({ out }), (err: unknown) => ({ refused: importRefused(err, started) }));
+        if ("refused" in imported) {
           await node.destroy().catch(() => undefined);
-          return { attempts: [{ ok: false, summary: `rabbitmqctl import_definitions failed: ${imported.err.message.split("\n")[0]}`, logTail: imported.err.message, durationMs: Date.now() - started }], toolErrors: [] };
+          return { attempts: [imported.refused], toolErrors: [] };
         }
         attempts.push({ ok: true, summary: `rabbitmqctl import_definitions into a fresh node ${nodeNameOf(host)}: ${imported.out.split("\n").at(-1)}`, durationMs: Date.now() - started });
         return { node, attempts, toolErrors: [] };

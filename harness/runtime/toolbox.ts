@@ -2,6 +2,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { copyDirectoryOut } from "./archive.ts";
+import { CommandExitError } from "./command-exit.ts";
 import { packDirectory } from "./pack.ts";
 import { dockerIsLocal, engineSecurityOptions, hostOwner } from "./docker.ts";
 
@@ -86,7 +87,7 @@ export class Toolbox {
   /** Runs a command (no shell: arguments are passed as they are); returns its output, throws on failure. */
   async run(args: string[], what = args.join(" ")): Promise<string> {
     const { exitCode, output } = await this.exec(args);
-    if (exitCode !== 0) throw new Error(`${this.what}: ${what} exited ${exitCode}: ${output.trim().slice(-1000)}`);
+    if (exitCode !== 0) throw new CommandExitError(`${this.what}: ${what}`, exitCode, output, 1000);
     return output;
   }
 

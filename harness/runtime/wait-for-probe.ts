@@ -18,6 +18,17 @@ export function exitedCause(err: unknown): ContainerExitedError | undefined {
   return undefined;
 }
 
+/**
+ * The engine's own exit behind a failed start, returned: the one start failure that is the engine refusing. Anything
+ * else (a readiness probe that timed out while the engine still runs on a busy machine, a Docker error) is thrown
+ * again, so the drill is undecided instead of crediting the engine with a refusal it never made.
+ */
+export function exitOrRethrow(err: unknown): ContainerExitedError {
+  const exited = exitedCause(err);
+  if (!exited) throw err;
+  return exited;
+}
+
 export async function logTail(container: Dockerode.Container, lines = 40): Promise<string> {
   const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
   return demux(buf);
@@ -83,7 +94,7 @@ export class ProbeWaitStrategy implements WaitStrategy {
  * returns its exit code. A tool that asked for the stop inside the container is killed with it, so its own exit code
  * says nothing; the container's does.
  */
-export async function waitForExit(container: Dockerode.Container, timeoutMs: number): Promise<number> {
+export async function waitForExit(container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> }, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = (await container.inspect()).State;

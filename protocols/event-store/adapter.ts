@@ -18,6 +18,12 @@ export interface ErrorClasses {
   definite: ErrorClass[];
   notFound: ErrorClass;
   deleted: ErrorClass[];
+  /**
+   * What the server itself answered with: a named exception, or an error status the client does not name itself
+   * (`UnknownError`). Not a lost connection, a deadline or a cancellation (`UnavailableError`,
+   * `DeadlineExceededError`, `TimeoutError`, `CancelledError`), nor an error the client raises on its own.
+   */
+  server: ErrorClass[];
 }
 
 /** One client's calls, with its own option names (`expectedRevision` or `streamState`). */
@@ -101,6 +107,7 @@ export function eventStoreApi(calls: ClientCalls, classes: ErrorClasses): EventS
       for await (const resolved of calls.readAll()) if (resolved.event) yield stored(resolved.event);
     },
     outcomeOf: (err) => outcomeByClass(err, classes),
+    fromServer: (err) => classes.server.some((c) => err instanceof c),
     close: () => calls.close(),
   };
 }

@@ -38,5 +38,7 @@ export interface EventStoreApi {
   /** Every event in `$all`, forwards, system events included (the caller filters). */
   readAll(): AsyncIterable<StoredEvent>;
   outcomeOf(err: unknown): WriteOutcome;
+  /** Whether an error is the server's own answer (see ErrorClasses.server), as opposed to the connection's or ours. */
+  fromServer(err: unknown): boolean;
   close(): Promise<void>;
 }

@@ -3,8 +3,11 @@ import {
   EventStoreDBClient,
   InvalidArgumentError,
   MaxAppendSizeExceededError,
+  NotFoundError,
+  NotLeaderError,
   StreamDeletedError,
   StreamNotFoundError,
+  UnknownError,
   WrongExpectedVersionError,
   binaryEvent,
 } from "@eventstore/db-client";
@@ -16,6 +19,7 @@ export const ESDB_ERRORS: ErrorClasses = {
   definite: [WrongExpectedVersionError, StreamDeletedError, MaxAppendSizeExceededError, AccessDeniedError, InvalidArgumentError],
   notFound: StreamNotFoundError,
   deleted: [StreamDeletedError],
+  server: [UnknownError, NotFoundError, NotLeaderError, AccessDeniedError, StreamNotFoundError, StreamDeletedError, WrongExpectedVersionError, MaxAppendSizeExceededError],
 };
 
 /** An insecure single node on a mapped port (`esdb://…?tls=false`); appends name the expected `expectedRevision`. */

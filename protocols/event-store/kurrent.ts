@@ -15,6 +15,17 @@ export const KURRENT_ERRORS: ErrorClasses = {
   ],
   notFound: kurrent.StreamNotFoundError,
   deleted: [kurrent.StreamDeletedError, kurrent.StreamTombstonedError],
+  server: [
+    kurrent.UnknownError,
+    kurrent.NotFoundError,
+    kurrent.NotLeaderError,
+    kurrent.AccessDeniedError,
+    kurrent.StreamNotFoundError,
+    kurrent.StreamDeletedError,
+    kurrent.StreamTombstonedError,
+    kurrent.WrongExpectedVersionError,
+    kurrent.MaxAppendSizeExceededError,
+  ],
 };
 
 /** An insecure single node (`kurrentdb://…?tls=false`); appends name the expected state `streamState`. */

@@ -1,3 +1,4 @@
+import { EngineError } from "../../harness/engine-error.ts";
 import { LIST_SEPARATOR, type RecordFile } from "../../harness/records.ts";
 import { TOMBSTONED, eventDigest, eventKey, eventPreview, stateDigest, stateKey } from "../../generators/events.ts";
 import type { EventStoreApi, StoredEvent, StreamRead } from "./api.ts";
@@ -53,4 +54,18 @@ export async function readBack(api: Pick<EventStoreApi, "readAll" | "readStream"
     }
   }
   return figures;
+}
+
+/**
+ * Reads a restored node back (readBack). A read the server itself refused is the engine's answer about the backup
+ * (EngineError, the check fails with its words); a lost connection, a deadline or a bug of ours propagates as it is,
+ * and the drill is undecided.
+ */
+export async function readRestored(api: Pick<EventStoreApi, "readAll" | "readStream" | "fromServer" | "product">, into: Pick<RecordFile, "add">): Promise<ReadBackFigures> {
+  try {
+    return await readBack(api, into);
+  } catch (err) {
+    if (!api.fromServer(err)) throw err;
+    throw new EngineError(`${api.product} could not be read back: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`);
+  }
 }

@@ -78,8 +78,8 @@ describe("emqx: which exports data import accepts (check_version/1)", () => {
       "/opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz",
     );
     expect(() => exportedPath("[error] Data export failed, reason: \"boom\".")).toThrow(/did not report a file/);
-    expect(importOutcome("Importing data from \"/x.tar.gz\"...\nData has been imported successfully.\n")).toEqual({ ok: true, partial: false });
-    expect(importOutcome("Data has been imported, but some errors occurred, see the log above.\n")).toEqual({ ok: true, partial: true });
+    expect(importOutcome("Importing data from \"/x.tar.gz\"...\nData has been imported successfully.\n")).toEqual({ ok: true, errors: [] });
+    expect(importOutcome("Data has been imported, but some errors occurred, see the log above.\n")).toEqual({ ok: true, errors: ["Data has been imported, but some errors occurred, see the log above."] });
     // format_error({unsupported_version, V}) printed with ~p inside ~p: the inner quotes come back escaped.
     const refused = 'Importing data from "/opt/emqx/data/backup/e.tar.gz"...\n[error] Data import failed, reason: "[warning] Backup version \\"5.8.6\\" is newer than EMQX version \\"5.5.1\\", import is not allowed.\\n".\n';
     const outcome = importOutcome(refused);

@@ -96,6 +96,10 @@ class StreamStore implements EventStoreApi {
     return outcomeByClass(err, ESDB_ERRORS);
   }
 
+  fromServer(err: unknown) {
+    return ESDB_ERRORS.server.some((c) => err instanceof c);
+  }
+
   async close(): Promise<void> {}
 
   copy(): StreamStore {

@@ -5,7 +5,13 @@ import fc from "fast-check";
 import { durabilityCheck, durabilityFiles, parseDurabilityHeader, readDurabilityHeader, storageModeCheck } from "../../engines/memgraph/durability.ts";
 import { cypherlOf, splitCypherScript } from "../../engines/memgraph/dump-replay.ts";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, NO_OFFLINE_MEMGRAPH, memgraphImageSpec, memgraphVersion } from "../../engines/memgraph/versions.ts";
-import { matrixExpectation, olderReader } from "../../engines/memgraph/scenarios.ts";
+import { MEMGRAPH_SCENARIOS, NEWER_INTO_OLDER, matrixExpectation, olderReader } from "../../engines/memgraph/scenarios.ts";
+import { MemgraphEngine, serverExited, type MemgraphArtifact } from "../../engines/memgraph/engine.ts";
+import { DrillClock } from "../../harness/clock.ts";
+import type { DrillRuntime } from "../../harness/engine.ts";
+import { judge } from "../../harness/expectation.ts";
+import { ImageResolver, ImageUnavailableError, type ImageSpec, type ResolvedImage } from "../../harness/runtime/images.ts";
+import { ContainerExitedError } from "../../harness/runtime/wait-for-probe.ts";
 import { makeTempDir } from "./support.ts";
 
 /** A durability file as Memgraph writes one: magic, uint64 little-endian version, then a body we do not read. */
@@ -61,8 +67,8 @@ describe("memgraph version preflight", () => {
     const check = durabilityCheck(await durabilityFiles(dir), "2.19.0");
     expect(check.valid).toBe(false);
     expect(check.summary).toBe("snapshots/s is durability format 31, Memgraph 2.19.0 reads formats 14–19: it would skip 2 of 2 file(s) and start without their data");
-    // The refusal the newer-into-older scenario expects is this very summary.
-    expect(check.summary).toMatch(/durability format \d+, Memgraph \S+ reads formats/);
+    // The detection the newer-into-older scenario expects is this very summary.
+    expect(check.summary).toMatch(new RegExp(NEWER_INTO_OLDER.outcome === "detects" ? NEWER_INTO_OLDER.by[0]!.reason! : "(none)"));
   });
 
   it("refuses files older than the oldest supported format, unknown files, and a backup without a snapshot", async () => {
@@ -119,7 +125,56 @@ describe("memgraph DUMP DATABASE replay", () => {
 
   it("reports IN_MEMORY_ANALYTICAL as a finding, the transactional mode as fine", () => {
     expect(storageModeCheck([{ name: "storage_mode", value: "IN_MEMORY_ANALYTICAL" }])).toMatchObject({ name: "durability:storage-mode", valid: false, summary: expect.stringMatching(/no WAL/) });
-    expect(storageModeCheck([{ name: "storage_mode", value: "IN_MEMORY_TRANSACTIONAL" }]).valid).toBe(true);
+    // Only the mode is read: nothing about WAL or snapshots is claimed for it.
+    expect(storageModeCheck([{ name: "storage_mode", value: "IN_MEMORY_TRANSACTIONAL" }])).toEqual({ name: "durability:storage-mode", valid: true, summary: "storage_mode IN_MEMORY_TRANSACTIONAL (SHOW STORAGE INFO), not IN_MEMORY_ANALYTICAL" });
     expect(storageModeCheck([]).valid).toBe("unknown");
+  });
+});
+
+/** An image resolver as on this machine, where no Memgraph image can be had; it records what the restore asked for. */
+class NoMemgraphImage extends ImageResolver {
+  readonly asked: ImageSpec[] = [];
+
+  constructor() {
+    super("offline", () => undefined);
+  }
+
+  override resolve(spec: ImageSpec): Promise<ResolvedImage> {
+    this.asked.push(spec);
+    return Promise.reject(new ImageUnavailableError(`${spec.official} is not present`));
+  }
+}
+
+describe("memgraph restore: the preflight is ours, the refusal is the server's", () => {
+  async function newerSnapshot(): Promise<MemgraphArtifact> {
+    const dir = await backupDir({ "snapshots/s": durabilityFile("MGsn", 31), "wal/w": durabilityFile("MGwl", 31) });
+    return { dir, method: "snapshot", sourceVersion: "3.7.2", storageInfo: [], tool: "CREATE SNAPSHOT", finishedAt: 0 };
+  }
+
+  it("restores files the preflight flagged instead of answering with a refusal of its own", async () => {
+    const images = new NoMemgraphImage();
+    const rt: DrillRuntime = { runId: "unit", drillId: "unit", labels: {}, images, clock: new DrillClock(), workDir: await makeTempDir(), signal: new AbortController().signal, log: () => undefined };
+    const artifact = await newerSnapshot();
+    const engine = new MemgraphEngine("2.19.0", "snapshot");
+    expect((await engine.preflight(artifact)).find((c) => c.name === "preflight:durability-version")?.valid).toBe(false);
+    // It goes on to the server's image (missing here: an error, so the drill would be undecided), not to an attempt.
+    await expect(engine.restore(artifact, rt, {})).rejects.toThrow(ImageUnavailableError);
+    expect(images.asked.map((s) => s.official)).toEqual(["memgraph/memgraph:2.19.0"]);
+  });
+
+  it("newer-into-older expects the preflight to detect it, which the preflight's own summary meets", async () => {
+    const scenario = MEMGRAPH_SCENARIOS.find((s) => s.name === "newer-into-older")!;
+    expect(scenario.expects({ version: "3.7.2", method: "snapshot", restoreInto: null })).toBe("detects (by preflight:durability-version)");
+    const flagged = durabilityCheck(await durabilityFiles((await newerSnapshot()).dir), "2.19.0");
+    // The older server came up (on no data it could read): the preflight's finding is what the scenario is judged on.
+    const facts = { verdict: "fail" as const, checks: [flagged, { name: "restore", valid: true, summary: "engine came up after 1 attempt(s)" }], restoreAttempts: [{ ok: true, summary: "server up", durationMs: 1 }], failedBackups: [] };
+    expect(judge(NEWER_INTO_OLDER, facts)).toMatchObject({ met: true, observed: "detected" });
+  });
+
+  it("a start that failed because the server exited is its refusal; a probe that timed out is thrown, undecided", () => {
+    const exited = new ContainerExitedError(1, "Recovery failure: Invalid snapshot version!");
+    expect(serverExited(new Error("start failed", { cause: exited }), Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "server exited with code 1: Recovery failure: Invalid snapshot version!" });
+    const timedOut = new Error("probe mgconsole did not succeed within 120000 ms; last log lines:\nRecovering snapshot…");
+    expect(() => serverExited(timedOut, Date.now())).toThrow(timedOut);
   });
 });
