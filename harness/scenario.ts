@@ -40,6 +40,8 @@ export interface Scenario {
   expects(req: BuildRequest): string;
   /** The versions it runs on when none are asked for: the engine's default, or all of them (a version matrix). */
   readonly versions: "default" | "all";
+  /** The drills `run` makes for a request, in its order: the version each restores into (null: the one it backs up). */
+  restoreTargets(req: BuildRequest): (string | null)[];
   run(req: ScenarioRequest): Promise<DrillResult[]>;
 }
 
@@ -108,6 +110,7 @@ export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifac
     methods: def.methods,
     expects: (req) => describeExpectation(expectationOf(def.build(req))),
     versions: "default",
+    restoreTargets: (req) => [def.build(req).restoreInto?.version ?? null],
     run: async (req) => [await drillOf(def, req, def.build(req))],
   };
 }
@@ -124,15 +127,17 @@ export function versionMatrixScenario<Payload, Node extends EngineNode<Payload>,
   versions: string[];
   pair(from: string, to: string): DrillSetup<Payload, Node, Artifact>;
 }): Scenario {
+  const restoreTargets = (req: BuildRequest) => (req.restoreInto ? [req.restoreInto] : def.versions);
   return {
     name: def.name,
     description: def.description,
     methods: def.methods,
     expects: () => "each pair as the engine's docs say (same major: pass), else a pass or a loud refusal, never a silent loss",
     versions: "all",
+    restoreTargets,
     run: async (req) => {
       const results: DrillResult[] = [];
-      for (const to of req.restoreInto ? [req.restoreInto] : def.versions) {
+      for (const to of restoreTargets(req)) {
         if (req.signal?.aborted) break;
         results.push(await drillOf(def, req, def.pair(req.version, to)));
       }
