@@ -15,7 +15,7 @@ import { writeRunReport } from "../harness/report/write.ts";
 import { coverageOf, describePlanned, type RunEvidence, type ShardOf } from "../harness/report/run-evidence.ts";
 import { ENGINES, engineEntry } from "../engines/index.ts";
 import { fromInput } from "../harness/errors.ts";
-import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration } from "./args.ts";
+import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration, positiveInt } from "./args.ts";
 import { parseShard, sliceForShard } from "./shard.ts";
 
 export const RUN_OPTIONS = {
@@ -63,7 +63,8 @@ export async function planRun(args: string[]): Promise<RunPlan> {
   const engineNames = list(v.engine, Object.keys(ENGINES), "--engine", Object.keys(config.engines ?? {}));
   if (engineNames.length === 0) throw new UsageError(`--engine is required (or engines in the config file); known: ${Object.keys(ENGINES).join(", ")}`);
   const images = parseImageMode(...firstGiven([v.images, "--images"], [config.images, `${file}: images`], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
-  const rows = nonNegativeInt(v.rows, "--rows", config.rows ?? 100_000);
+  // A drill of no data would compare an empty source with an empty restore: at least one row.
+  const rows = positiveInt(v.rows, "--rows", config.rows ?? 100_000);
   const writers = nonNegativeInt(v.writers, "--writers", config.writers ?? 4);
   const seed = v.seed === undefined ? config.seed : nonNegativeInt(v.seed, "--seed", 0);
   const rto = typeof v.rto === "string" ? v.rto : config.targets?.rto;

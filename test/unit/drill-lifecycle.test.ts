@@ -102,6 +102,13 @@ describe("drill lifecycle: verdicts and expectations", () => {
     expect(junitXml(run(r))).toMatch(/<failure message="unknown: undecided/);
   });
 
+  it("a drill whose ledger holds nothing acknowledged before the backup is undecided: an empty restore of an empty source proves nothing", async () => {
+    const r = await drill({ rows: 0 });
+    expect(check(r, "exact-equivalence")?.valid).toBe(true);
+    expect(check(r, "ledger-oracle")).toMatchObject({ valid: "unknown", summary: expect.stringMatching(/^nothing to check/) });
+    expect(r.evidence).toMatchObject({ verdict: "unknown", expectation: { met: false, observed: "undecided" }, scope: { dataset: { recordsLoaded: 0 } } });
+  });
+
   it("a crash during the backup of a fault drill is undecided too", async () => {
     const r = await drill({ options: { crashIn: "backup" }, faults: [dropKeys(10)] });
     expect(r.evidence).toMatchObject({ verdict: "unknown", expectation: { met: false } });
