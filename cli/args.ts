@@ -20,9 +20,18 @@ export function parseDuration(value: string, flag: string): number {
 }
 
 export function nonNegativeInt(value: string | number | boolean | undefined, flag: string, fallback: number): number {
+  return intAtLeast(0, value, flag, fallback);
+}
+
+/** A count that must not be zero, e.g. `--rows`: a drill of no data proves nothing. */
+export function positiveInt(value: string | number | boolean | undefined, flag: string, fallback: number): number {
+  return intAtLeast(1, value, flag, fallback);
+}
+
+function intAtLeast(min: 0 | 1, value: string | number | boolean | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a ${min === 0 ? "non-negative" : "positive"} integer, got "${value}"`);
   return n;
 }
 

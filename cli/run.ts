@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { KeyObject } from "node:crypto";
-import { newRunId, type DrillResult } from "../harness/drill.ts";
+import { newRunId } from "../harness/drill.ts";
+import { runScenarios, type RunOutcome } from "../harness/run.ts";
 import { guardRun } from "../harness/runtime/resources.ts";
 import type { Evidence, ReplayArgs } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
@@ -11,10 +12,10 @@ import { formatMs } from "../harness/progress.ts";
 import { loadConfig, type DrillConfig } from "../harness/config.ts";
 import { loadPrivateKey } from "../harness/report/manifest.ts";
 import { writeRunReport } from "../harness/report/write.ts";
-import type { RunEvidence, ShardOf } from "../harness/report/run-evidence.ts";
+import { coverageOf, describePlanned, type RunEvidence, type ShardOf } from "../harness/report/run-evidence.ts";
 import { ENGINES, engineEntry } from "../engines/index.ts";
 import { fromInput } from "../harness/errors.ts";
-import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration } from "./args.ts";
+import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration, positiveInt } from "./args.ts";
 import { parseShard, sliceForShard } from "./shard.ts";
 
 export const RUN_OPTIONS = {
@@ -41,12 +42,12 @@ export const vocabulary = () => ({
 });
 
 /** One drill to run, fully resolved from flags, config and defaults. */
-interface PlannedDrill extends ReplayArgs {
+interface DrillRequest extends ReplayArgs {
   seed?: number;
 }
 
 interface RunPlan {
-  drills: PlannedDrill[];
+  drills: DrillRequest[];
   /** Set when the run is one shard of the selection (`--shard i/n`). */
   shard?: ShardOf;
   reports: string;
@@ -62,12 +63,13 @@ export async function planRun(args: string[]): Promise<RunPlan> {
   const engineNames = list(v.engine, Object.keys(ENGINES), "--engine", Object.keys(config.engines ?? {}));
   if (engineNames.length === 0) throw new UsageError(`--engine is required (or engines in the config file); known: ${Object.keys(ENGINES).join(", ")}`);
   const images = parseImageMode(...firstGiven([v.images, "--images"], [config.images, `${file}: images`], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
-  const rows = nonNegativeInt(v.rows, "--rows", config.rows ?? 100_000);
+  // A drill of no data would compare an empty source with an empty restore: at least one row.
+  const rows = positiveInt(v.rows, "--rows", config.rows ?? 100_000);
   const writers = nonNegativeInt(v.writers, "--writers", config.writers ?? 4);
   const seed = v.seed === undefined ? config.seed : nonNegativeInt(v.seed, "--seed", 0);
   const rto = typeof v.rto === "string" ? v.rto : config.targets?.rto;
   const rpo = typeof v.rpo === "string" ? v.rpo : config.targets?.rpo;
-  const drills: PlannedDrill[] = [];
+  const drills: DrillRequest[] = [];
   for (const name of engineNames) {
     const entry = engineEntry(name);
     const fromConfig = config.engines?.[name] ?? {};
@@ -152,37 +154,37 @@ export async function executeRun(plan: RunPlan): Promise<number> {
   const startedAt = new Date().toISOString();
   const interrupt = new AbortController();
   const unguard = guardRun(runId, console.log, interrupt);
-  const results: DrillResult[] = [];
+  let outcome: RunOutcome;
   try {
-    for (const d of plan.drills) {
-      if (interrupt.signal.aborted) break;
-      const scenario = engineEntry(d.engine).scenarios.find((s) => s.name === d.scenario)!;
-      const { seed, ...args } = d;
-      results.push(
-        ...(await scenario.run({
+    outcome = await runScenarios(
+      plan.drills.map(({ seed, ...args }) => ({
+        engine: args.engine,
+        scenario: engineEntry(args.engine).scenarios.find((s) => s.name === args.scenario)!,
+        request: {
           ...args,
-          images: d.images as ImageMode,
+          images: args.images as ImageMode,
           ...(seed === undefined ? {} : { seed }),
           runId,
           reportsDir: plan.reports,
           targets: plan.targets,
           keepArtifacts: plan.keepArtifacts,
-          signal: interrupt.signal,
           replay: (drill) => {
             const replayArgs = { ...args, version: drill.version, restoreInto: drill.restoreInto };
             return { command: replayCommand(replayArgs, drill.seed), args: replayArgs };
           },
-        })),
-      );
-    }
+        },
+      })),
+      interrupt.signal,
+    );
   } finally {
     unguard();
   }
-  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt, drills: results, targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
+  const { results, planned, interrupted } = outcome;
+  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt, drills: results, planned, interrupted, targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
   printSummary(report.evidence);
   console.log(`\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`);
-  if (interrupt.signal.aborted) {
-    console.log(`Interrupted by ${String(interrupt.signal.reason)}: the evidence of the drill that was running says so; nothing of the run is left in Docker.`);
+  if (interrupted) {
+    console.log(`${interrupted}: the evidence of the drill that was running says so, the run is not a pass; nothing of the run is left in Docker.`);
     return interrupt.signal.reason === "SIGTERM" ? 143 : 130;
   }
   return report.evidence.verdict === "pass" ? 0 : 1;
@@ -194,19 +196,20 @@ export async function executeRun(plan: RunPlan): Promise<number> {
  */
 async function emptyShard(plan: RunPlan, runId: string): Promise<number> {
   await mkdir(join(plan.reports, runId), { recursive: true });
-  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt: new Date().toISOString(), drills: [], targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
+  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt: new Date().toISOString(), drills: [], planned: [], interrupted: null, targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
   console.log(`Nothing to run in this shard. Report: ${report.dir} (empty, for merge-reports)`);
   return 0;
 }
 
 function printSummary(run: RunEvidence): void {
-  console.log(`\n${run.verdict.toUpperCase()}: ${run.counts.passed} of ${run.counts.drills} drill(s) did what their scenario expected`);
+  console.log(`\n${run.verdict.toUpperCase()}: ${run.counts.passed} of ${run.counts.drills} drill(s) did what their scenario expected (${run.planned.count} planned)`);
   for (const e of run.drills) {
     const rto = e.achieved.rtoMs === null ? "n/a" : formatMs(e.achieved.rtoMs);
     const rpo = e.achieved.rpoMs === null ? "n/a" : formatMs(e.achieved.rpoMs);
     const expect = e.expectation.outcome === "pass" && e.expectation.met ? "" : ` (expected ${e.expectation.outcome}: ${e.expectation.met ? "met" : `NOT MET, ${e.expectation.why}`})`;
     console.log(`  ${e.verdict.toUpperCase().padEnd(7)} ${e.scope.engine} ${e.scope.version}→${e.scope.restoreTarget.version} ${e.scope.backupMethod.padEnd(8)} ${e.scenario.padEnd(14)} RTO ${rto.padEnd(7)} RPO ${rpo.padEnd(7)}${expect}`);
   }
+  for (const p of coverageOf(run).notRun) console.log(`  NOT RUN ${describePlanned(p)}`);
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -7,6 +7,7 @@ export interface DrillConfig {
   reports?: string;
   /** Where engine images come from (see `ImageMode` in harness/runtime/images.ts). */
   images?: "official" | "offline" | "auto";
+  /** Rows to load per drill (default 100,000): at least 1, a drill of no data proves nothing. */
   rows?: number;
   writers?: number;
   seed?: number;

@@ -139,6 +139,8 @@ export function canonicalRelText(type: string, from: unknown, to: unknown, props
 
 export const digestOf = (text: string) => createHash("sha256").update(text).digest("hex");
 export const nodeKey = (uid: number | string) => `node/${uid}`;
+/** An account's balance, a record apart from the rest of the account: transfers move it, nothing else changes. */
+export const balanceKey = (uid: number | string) => `${nodeKey(uid)}#balance`;
 export const relKey = (uid: number | string) => `rel/${uid}`;
 
 export type GraphOp =
@@ -201,7 +203,7 @@ export class GraphWorkload implements OpSource<GraphOp> {
       const to = (from + 1 + (b % (ACCOUNTS.count - 1))) % ACCOUNTS.count;
       const rel = relOf(ownUid, TRANSFER_TYPE, ACCOUNTS.uidBase + from, ACCOUNTS.uidBase + to, { amount: neo4j.int(amount) });
       // The balances' new values depend on every other writer's transfers: checked by the invariants, not key by key.
-      return { kind: "transfer", keys: [relKey(ownUid), nodeKey(rel.from), nodeKey(rel.to)], payload: { kind: "transfer", rel, amount } };
+      return { kind: "transfer", keys: [relKey(ownUid), balanceKey(rel.from), balanceKey(rel.to)], payload: { kind: "transfer", rel, amount } };
     }
     mine.nodes.push(ownUid);
     return { kind: "create-node", keys: [nodeKey(ownUid)], payload: { kind: "create-node", node: nodeOf(ownUid, props) } };

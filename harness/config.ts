@@ -23,15 +23,16 @@ export interface ConfigVocabulary {
   engines: Record<string, { versions: string[]; methods: string[]; scenarios: string[] }>;
 }
 
-type Shape = "string" | "number" | "string[]" | { [key: string]: Shape } | { record: Shape };
+type Shape = "string" | "count" | "positive count" | "string[]" | { [key: string]: Shape } | { record: Shape };
 
 const ENGINE_SHAPE: Shape = { versions: "string[]", methods: "string[]", scenarios: "string[]", restoreInto: "string" };
 const CONFIG_SHAPE: Shape = {
   reports: "string",
   images: "string",
-  rows: "number",
-  writers: "number",
-  seed: "number",
+  // A drill of no data would compare an empty source with an empty restore: at least one row.
+  rows: "positive count",
+  writers: "count",
+  seed: "count",
   targets: { rto: "string", rpo: "string" },
   engines: { record: ENGINE_SHAPE },
   signing: { privateKey: "string", publicKey: "string" },
@@ -43,8 +44,9 @@ function checkShape(value: unknown, shape: Shape, path: string, file: string): v
   };
   if (shape === "string") {
     if (typeof value !== "string") fail(`must be a string, got ${JSON.stringify(value)}`);
-  } else if (shape === "number") {
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) fail(`must be a non-negative number, got ${JSON.stringify(value)}`);
+  } else if (shape === "count" || shape === "positive count") {
+    const min = shape === "count" ? 0 : 1;
+    if (!Number.isInteger(value) || (value as number) < min) fail(`must be a ${min === 0 ? "non-negative" : "positive"} integer, got ${JSON.stringify(value)}`);
   } else if (shape === "string[]") {
     if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) fail(`must be a list of strings, got ${JSON.stringify(value)}`);
   } else if (typeof value !== "object" || value === null || Array.isArray(value)) {

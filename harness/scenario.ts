@@ -40,6 +40,8 @@ export interface Scenario {
   expects(req: BuildRequest): string;
   /** The versions it runs on when none are asked for: the engine's default, or all of them (a version matrix). */
   readonly versions: "default" | "all";
+  /** The drills `run` makes for a request, in its order: the version each restores into (null: the one it backs up). */
+  restoreTargets(req: BuildRequest): (string | null)[];
   run(req: ScenarioRequest): Promise<DrillResult[]>;
 }
 
@@ -110,6 +112,7 @@ export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifac
     methods: def.methods,
     expects: (req) => describeExpectation(expectationOf(def.build(req))),
     versions: "default",
+    restoreTargets: (req) => [def.build(req).restoreInto?.version ?? null],
     run: (req) => {
       const setup = def.build(req);
       // The seed is fixed here, not inside the drill, so the replay arguments can name it.
@@ -135,16 +138,18 @@ export function versionMatrixScenario<Payload, Node extends EngineNode<Payload>,
   /** The engine restored into `to`, and what restoring a backup of `from` into it must show. */
   target(from: string, to: string): { engine: Engine<Payload, Node, Artifact>; expect: Expectation };
 }): Scenario {
+  const restoreTargets = (req: BuildRequest) => (req.restoreInto ? [req.restoreInto] : def.versions);
   return {
     name: def.name,
     description: def.description,
     methods: def.methods,
     expects: () => "each pair as the engine's docs say (same major: pass), else a pass or a loud refusal, never a silent loss",
     versions: "all",
+    restoreTargets,
     run: (req) => {
       const engine = def.source(req.version);
       const seed = req.seed ?? newSeed();
-      const targets = (req.restoreInto ? [req.restoreInto] : def.versions).map((to) => {
+      const targets = restoreTargets(req).map((to) => {
         const { engine: restoreInto, expect } = def.target(req.version, to);
         return targetOf(req, seed, { engine, restoreInto, expect });
       });

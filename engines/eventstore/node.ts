@@ -5,7 +5,8 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
-import { EventsWorkload, type EventOp } from "../../generators/events.ts";
+import type { EventOp } from "../../generators/events.ts";
+import { loadEvents } from "../../protocols/event-store/load.ts";
 import { readRestored, type ReadBackFigures } from "../../protocols/event-store/read-back.ts";
 import { EventStoreWorkloadClient } from "../../protocols/event-store/workload-client.ts";
 import type { StartedEventStore } from "./container.ts";
@@ -24,23 +25,8 @@ export class EventStoreNode implements EngineNode<EventOp> {
     return [this.node.image];
   }
 
-  /** The load goes through the workload's own client and model (writer `load`), one ledger entry per append. */
-  async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
-    const source = new EventsWorkload(dataset.seed);
-    const client = new EventStoreWorkloadClient(this.node.api());
-    let records = 0;
-    try {
-      for (let ops = 0; records < dataset.rows && ops < dataset.rows * 2; ops++) {
-        const op = source.nextFor("load");
-        const intended = await client.intended(op);
-        const outcome = await ledger.record("loader", "load", intended, () => client.apply(op), (err) => client.isDefiniteFailure(err));
-        if (outcome === "ok" && op.payload.kind === "append") records += op.payload.events.length;
-        if (ops % 50 === 0) progress.update({ events: records, "events/s": Math.round(records / Math.max(progress.elapsedMs() / 1000, 0.001)) });
-      }
-    } finally {
-      await client.close();
-    }
-    return { records };
+  load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
+    return loadEvents({ api: this.node.api(), dataset, ledger, progress });
   }
 
   async openWorkloadClient(): Promise<EventStoreWorkloadClient> {

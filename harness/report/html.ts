@@ -3,8 +3,8 @@ import { formatMs } from "../progress.ts";
 import type { HistoryEntry } from "./history.ts";
 import { drillKey } from "./history.ts";
 import { WEAK_CREDENTIALS_ADVICE } from "../secrets.ts";
-import type { RunEvidence } from "./run-evidence.ts";
-import { provenance } from "./text-reports.ts";
+import { coverageOf, describePlanned, type RunEvidence } from "./run-evidence.ts";
+import { coverageLine, provenance } from "./text-reports.ts";
 import type { DrillTimeline } from "./timeline.ts";
 
 /**
@@ -167,11 +167,12 @@ table{border-collapse:collapse;width:100%;margin:8px 0} th,td{border-bottom:1px 
 </style></head><body>
 <header>
 <h1>dr-drill run <span class="badge verdict ${esc(run.verdict)}" id="verdict">${esc(run.verdict.toUpperCase())}</span></h1>
-<p>${esc(run.counts.drills)} drill(s): ${esc(run.counts.passed)} passed, ${esc(run.counts.failed)} failed, ${esc(run.counts.unknown)} undecided ·
+<p>${esc(run.counts.drills)} of ${esc(run.planned.count)} planned drill(s) ran: ${esc(run.counts.passed)} passed, ${esc(run.counts.failed)} failed, ${esc(run.counts.unknown)} undecided ·
 run <code>${esc(run.runId)}</code> · ${esc(run.startedAt)} → ${esc(run.endedAt)} (UTC) · dr-drill ${esc(run.tool.version)}<br>
 initiated by ${esc(run.initiator.user)}@${esc(run.initiator.host)}${ci ? ` · ${esc(ci.provider)}${ci.actor ? ` actor ${esc(ci.actor)}` : ""}${ci.commit ? ` commit <code>${esc(ci.commit.slice(0, 12))}</code>` : ""}${ci.runUrl ? ` · <a href="${esc(ci.runUrl)}">CI run</a>` : ""}` : ""}
 ${run.targets.rtoMs !== undefined || run.targets.rpoMs !== undefined ? ` · targets: RTO ${esc(ms(run.targets.rtoMs))}, RPO ${esc(ms(run.targets.rpoMs))}` : ""}</p>
 </header>
+${notRunSection(run)}
 ${provenance(run) ? `<p class="muted" id="provenance">${esc(provenance(run))}</p>` : ""}
 ${weakCredentials(run.weakCredentials)}
 <h2>Drills</h2>
@@ -194,6 +195,15 @@ function writesLostCell(lost: Evidence["achieved"]["writesLost"]): string {
   if (!lost) return "n/a";
   const inside = lost.insideRecoveryPoint ? `<strong class="missed">${lost.insideRecoveryPoint} lost inside the recovery point</strong>` : "none inside the recovery point";
   return `${inside}; ${lost.afterRecoveryPoint.toLocaleString("en-US")} after it (by design)`;
+}
+
+/** An incomplete run says so above everything else: why, and which planned drills never ran. */
+function notRunSection(run: RunEvidence): string {
+  const line = coverageLine(run);
+  if (!line) return "";
+  const skipped = coverageOf(run).notRun;
+  const list = skipped.length ? `<h2>Not run</h2><ul id="not-run">${skipped.map((p) => `<li>${esc(describePlanned(p))}</li>`).join("")}</ul>` : "";
+  return `<p class="missed" id="coverage">${esc(line)}</p>${list}`;
 }
 
 function weakCredentials(weak: RunEvidence["weakCredentials"]): string {

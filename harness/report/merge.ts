@@ -5,7 +5,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import type { Evidence } from "../evidence.ts";
 import { MANIFEST, SIGNATURE, verifyDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, type MergedShard, type RunEvidence } from "./run-evidence.ts";
+import { RUN_EVIDENCE_SCHEMA, coverageOf, describeCoverage, type MergedShard, type RunEvidence } from "./run-evidence.ts";
 import { writeReportDirectory, type RunReport } from "./write.ts";
 
 /** A shard whose sealed report does not verify: nothing of it is merged. */
@@ -30,7 +30,8 @@ interface Shard {
 /**
  * Combines the report directories of the shards of a run (`dr-drill run --shard i/n`) into one run directory. Each
  * shard's manifest (and signature, given the public key) is verified before anything of it is read; a shard that does
- * not verify stops the merge. Every shard of each plan must be there once, no drill twice, the targets alike. The
+ * not verify stops the merge. Every shard of each plan must be there once and have run its whole slice, no drill
+ * twice, the targets alike. The
  * drills' directories are copied as they are, then evidence.json, report.html, junit.xml, summary.md and the manifest
  * (and signature) are made anew over the merged files, exactly as a run makes them.
  */
@@ -62,6 +63,8 @@ export async function mergeReports(opts: { dirs: string[]; out: string; publicKe
     startedAt: shards.map((s) => s.run.startedAt).sort()[0]!,
     endedAt: shards.map((s) => s.run.endedAt).sort().at(-1)!,
     drills,
+    planned: shards.flatMap((s) => s.run.planned.drills),
+    interrupted: null,
     targets: shards[0]!.run.targets,
     mergedFrom: shards.map((s) => s.ref),
     weakCredentials: shards.flatMap((s) => s.run.weakCredentials).filter((w, i, all) => all.findIndex((x) => x.source === w.source) === i),
@@ -86,7 +89,9 @@ async function readShard(dir: string, publicKey: KeyObject | undefined): Promise
   if (!verified.ok) throw new ShardRejected(dir, verified.problems);
   const manifest = await readFile(join(dir, MANIFEST));
   const run = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8")) as RunEvidence;
-  if (run.schema !== RUN_EVIDENCE_SCHEMA) throw new InputError(`${dir}/evidence.json is ${String(run.schema)}, not ${RUN_EVIDENCE_SCHEMA}`);
+  if (run.schema !== RUN_EVIDENCE_SCHEMA) {
+    throw new InputError(`${dir}/evidence.json is ${String(run.schema)}, not ${RUN_EVIDENCE_SCHEMA}: a report of an earlier dr-drill does not say which drills it planned; run that shard again`);
+  }
   if (run.mergedFrom) throw new InputError(`${dir} is already a merged report: merge the shards' own directories`);
   const drillDirs = new Set(run.drills.map((d: Evidence) => d.drillId));
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -110,8 +115,16 @@ async function readShard(dir: string, publicKey: KeyObject | undefined): Promise
   };
 }
 
-/** Every shard of each plan once: a merged report that lacks a shard would pass without having run its drills. */
+/**
+ * Every shard of each plan once, each having run its whole slice: a merged report that lacks a shard, or a shard
+ * interrupted before its last drill, would pass without having run those drills. Such a shard is refused rather than
+ * merged as undecided: the merged report is the one record an auditor reads for the whole plan, and it either covers
+ * every planned drill or is not made; the shard's own sealed report still says what it ran, and the shard is run again.
+ */
 function checkComplete(shards: Shard[]): void {
+  for (const s of shards) {
+    if (!coverageOf(s.run).complete) throw new InputError(`${s.dir} did not run its whole slice (${describeCoverage(s.run)}): run that shard again, then merge`);
+  }
   const plans = new Map<string, Shard[]>();
   for (const s of shards) if (s.run.shard) plans.set(s.run.shard.plan, [...(plans.get(s.run.shard.plan) ?? []), s]);
   for (const [plan, group] of plans) {

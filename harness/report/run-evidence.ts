@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Evidence, Initiator } from "../evidence.ts";
 
-export const RUN_EVIDENCE_SCHEMA = "dr-drill/run-evidence@1";
+/** @2: a run records its plan and any interruption, and passes only when every planned drill ran (docs/evidence.md). */
+export const RUN_EVIDENCE_SCHEMA = "dr-drill/run-evidence@2";
 
 /** One cell of the version compatibility matrix: a backup from one version restored into another. */
 export interface MatrixCell {
@@ -22,6 +23,20 @@ export interface ShardOf {
   plan: string;
   /** Drills in the whole plan. */
   planned: number;
+}
+
+/**
+ * One drill a run set out to run (`dr-drill run` plans one per restore target of each scenario, version and method
+ * selected; a shard plans its slice), and the drill record it made: null when it did not run.
+ */
+export interface PlannedDrill {
+  engine: string;
+  version: string;
+  method: string;
+  scenario: string;
+  /** The version it restores into; null: the version it backs up from. */
+  restoreInto: string | null;
+  drillId: string | null;
 }
 
 /** One run a merged report was made from, as its sealed report directory said. */
@@ -54,6 +69,10 @@ export interface RunEvidence {
   /** Secrets too short or too common to redact without damaging the report: where each came from, never the value. */
   weakCredentials: { source: string; reason: string }[];
   drills: Evidence[];
+  /** Every drill the run set out to run; `count` is their number. */
+  planned: { count: number; drills: PlannedDrill[] };
+  /** Why the run stopped early (`interrupted by SIGTERM`), even when no planned drill was left; null when it was not stopped. */
+  interrupted: string | null;
   /** Set on a run of one shard; null otherwise (absent in reports of earlier versions). */
   shard?: ShardOf | null;
   /** Set on a report made by `dr-drill merge-reports`: the shard runs it combines. */
@@ -78,15 +97,50 @@ export function compatibilityMatrix(drills: Evidence[]): MatrixCell[] | null {
   }));
 }
 
+/** How far a run covered its plan: the planned drills that did not run, the drills it ran outside the plan. */
+export interface Coverage {
+  notRun: PlannedDrill[];
+  /** Ids of drills that no planned drill names (a scenario that made more drills than it planned). */
+  unplanned: string[];
+  interrupted: string | null;
+  /** Every planned drill ran, nothing else did, and the run was not interrupted. */
+  complete: boolean;
+}
+
+export function coverageOf(run: Pick<RunEvidence, "drills" | "planned" | "interrupted">): Coverage {
+  const named = new Set(run.planned.drills.map((p) => p.drillId));
+  const notRun = run.planned.drills.filter((p) => p.drillId === null);
+  const unplanned = run.drills.filter((d) => !named.has(d.drillId)).map((d) => d.drillId);
+  return { notRun, unplanned, interrupted: run.interrupted, complete: !run.interrupted && notRun.length === 0 && unplanned.length === 0 };
+}
+
+/** The coverage in one line, for reports and error messages; empty when the run is complete. */
+export function describeCoverage(run: Pick<RunEvidence, "drills" | "planned" | "interrupted">): string {
+  const c = coverageOf(run);
+  if (c.complete) return "";
+  return [
+    `${run.planned.count - c.notRun.length} of ${run.planned.count} planned drill(s) ran`,
+    ...(c.notRun.length ? [`not run: ${c.notRun.map(describePlanned).join(", ")}`] : []),
+    ...(c.unplanned.length ? [`not in the plan: ${c.unplanned.join(", ")}`] : []),
+    ...(c.interrupted ? [c.interrupted] : []),
+  ].join("; ");
+}
+
+export function describePlanned(p: PlannedDrill): string {
+  return `${p.engine} ${p.version}${p.restoreInto && p.restoreInto !== p.version ? `→${p.restoreInto}` : ""} ${p.method} ${p.scenario}`;
+}
+
 /**
- * A run passes when every drill did what its scenario expected (`expectation.met`, decided once by
+ * A run passes when every planned drill ran and did what its scenario expected (`expectation.met`, decided once by
  * harness/expectation.ts): restored and checked, or (for a fault drill) failed for the stated reason. A drill that
- * could not decide never meets its expectation; it makes the run undecided unless another one failed outright.
+ * failed outright fails the run. Otherwise a drill that could not decide, a planned drill that did not run, or an
+ * interruption leaves the run undecided: a run that stopped early proved nothing about the drills it skipped.
  */
-export function runVerdict(drills: Evidence[]): Evidence["verdict"] {
-  if (drills.length === 0) return "unknown";
-  if (drills.every((d) => d.expectation.met)) return "pass";
-  return drills.some((d) => d.verdict !== "unknown" && !d.expectation.met) ? "fail" : "unknown";
+export function runVerdict(run: Pick<RunEvidence, "drills" | "planned" | "interrupted">): Evidence["verdict"] {
+  const { drills } = run;
+  if (drills.some((d) => d.verdict !== "unknown" && !d.expectation.met)) return "fail";
+  if (drills.length === 0 || !coverageOf(run).complete) return "unknown";
+  return drills.every((d) => d.expectation.met) ? "pass" : "unknown";
 }
 
 /** Drills that did what they were expected to, did not, or could not decide. */

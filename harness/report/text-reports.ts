@@ -1,6 +1,6 @@
 import type { Evidence } from "../evidence.ts";
 import { formatMs } from "../progress.ts";
-import type { RunEvidence } from "./run-evidence.ts";
+import { coverageOf, describeCoverage, describePlanned, type RunEvidence } from "./run-evidence.ts";
 import { WEAK_CREDENTIALS_ADVICE } from "../secrets.ts";
 
 // XML 1.0 cannot carry C0 control characters other than tab, newline and carriage return: they are dropped.
@@ -13,12 +13,13 @@ const ms = (v: number | null | undefined) => (v === null || v === undefined ? "n
 
 /**
  * JUnit XML for CI test tabs: one test case per drill; every drill that did not do what its scenario expected is a
- * `<failure>` (a missed fault, a failed pass, a drill that could not decide), with the judgement and the reasons.
+ * `<failure>` (a missed fault, a failed pass, a drill that could not decide), with the judgement and the reasons. Every
+ * planned drill that did not run is an `<error>`, and so is an interruption: a CI tab never shows green for a run
+ * that stopped early.
  */
 export function junitXml(run: RunEvidence): string {
   const seconds = (Date.parse(run.endedAt) - Date.parse(run.startedAt)) / 1000;
   const failures = run.drills.filter((d) => !d.expectation.met).length;
-  const errors = 0;
   const cases = run.drills.map((d) => {
     const time = (Date.parse(d.endedAt) - Date.parse(d.startedAt)) / 1000;
     const props = [
@@ -37,13 +38,32 @@ ${props}
       </properties>${outcome}
     </testcase>`;
   });
+  const why = run.interrupted ? `the run was ${run.interrupted}` : "the run ended before it";
+  const skipped = coverageOf(run).notRun.map(
+    (p) => `    <testcase classname="${xml(`${p.engine}.${p.version}.${p.method}`)}" name="${xml(`${describePlanned(p)} (not run)`)}" time="0.000">
+      <error type="not-run" message="${xml(`not run: ${why}`)}">${xml(`planned, never started: ${describePlanned(p)}`)}</error>
+    </testcase>`,
+  );
+  const stopped = run.interrupted
+    ? [`    <testcase classname="dr-drill.run" name="${xml(`run ${run.runId}`)}" time="${seconds.toFixed(3)}">
+      <error type="interrupted" message="${xml(run.interrupted)}">${xml(`${run.interrupted}: the run is undecided, whatever its drills found`)}</error>
+    </testcase>`]
+    : [];
+  const all = [...cases, ...skipped, ...stopped];
+  const errors = skipped.length + stopped.length;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="dr-drill" tests="${run.drills.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">
-  <testsuite name="${xml(run.runId)}" tests="${run.drills.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}" timestamp="${xml(run.startedAt)}">
-${cases.join("\n")}
+<testsuites name="dr-drill" tests="${all.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}">
+  <testsuite name="${xml(run.runId)}" tests="${all.length}" failures="${failures}" errors="${errors}" time="${seconds.toFixed(3)}" timestamp="${xml(run.startedAt)}">
+${all.join("\n")}
   </testsuite>
 </testsuites>
 `;
+}
+
+/** What keeps the run from covering its plan, in one line; empty when it ran every planned drill and nothing stopped it. */
+export function coverageLine(run: RunEvidence): string {
+  const gaps = describeCoverage(run);
+  return gaps ? `Incomplete run, so not a pass: ${gaps}.` : "";
 }
 
 function targetCell(achieved: number | null, target: number | undefined): string {
@@ -70,6 +90,7 @@ export function summaryMarkdown(run: RunEvidence): string {
     "",
     `${run.counts.drills} drill(s): ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.unknown} undecided. ${run.startedAt} → ${run.endedAt}. ${provenance(run)}`.trimEnd(),
     "",
+    ...(coverageLine(run) ? [`**${coverageLine(run)}**`, ""] : []),
     "| drill | engine | backup | restored into | verdict | expected | RTO | RPO | records |",
     "|---|---|---|---|---|---|---|---|---|",
     ...run.drills.map(
@@ -86,6 +107,11 @@ export function summaryMarkdown(run: RunEvidence): string {
       for (const r of d.reasons) lines.push(`- ${md(r.split("\n")[0] ?? "")}`);
       lines.push(`- replay: \`${d.replay.command}\``);
     }
+  }
+  const skipped = coverageOf(run).notRun;
+  if (skipped.length) {
+    lines.push("", "### Not run", "");
+    for (const p of skipped) lines.push(`- ${md(describePlanned(p))}`);
   }
   if (run.matrix) {
     lines.push("", "### Version compatibility", "", "| engine | method | from | to | result |", "|---|---|---|---|---|");

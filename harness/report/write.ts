@@ -8,7 +8,7 @@ import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
 import { sealDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolVersion, type MergedShard, type RunEvidence, type ShardOf } from "./run-evidence.ts";
+import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolVersion, type MergedShard, type PlannedDrill, type RunEvidence, type ShardOf } from "./run-evidence.ts";
 import { junitXml, summaryMarkdown } from "./text-reports.ts";
 import { drillTimeline } from "./timeline.ts";
 
@@ -27,6 +27,9 @@ export interface RunReportInput {
   startedAt: string;
   endedAt?: string;
   drills: Evidence[];
+  /** Every drill the run set out to run, each with the id of the drill it made (null: not run). */
+  planned: PlannedDrill[];
+  interrupted: string | null;
   targets: RunEvidence["targets"];
   shard?: ShardOf | null;
   mergedFrom?: MergedShard[] | null;
@@ -52,6 +55,7 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
   // The engine names are in every report file: a secret equal to one is named as weak rather than blanked.
   const { secrets, weak } = knownSecrets(env, [...new Set(drills.map((d) => d.scope.engine))]);
   const weakCredentials = [...weak, ...(opts.weakCredentials ?? []).filter((w) => !weak.some((x) => x.source === w.source))];
+  const coverage = { drills, planned: { count: opts.planned.length, drills: opts.planned }, interrupted: opts.interrupted };
   const evidence: RunEvidence = {
     schema: RUN_EVIDENCE_SCHEMA,
     runId: opts.runId,
@@ -60,11 +64,13 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
     tool: { name: "dr-drill", version: toolVersion() },
     initiator: initiatorFromEnv(env),
     targets: opts.targets,
-    verdict: runVerdict(drills),
+    verdict: runVerdict(coverage),
     counts: runCounts(drills),
     matrix: compatibilityMatrix(drills),
     weakCredentials,
     drills,
+    planned: coverage.planned,
+    interrupted: opts.interrupted,
     shard: opts.shard ?? null,
     mergedFrom: opts.mergedFrom ?? null,
   };

@@ -6,10 +6,10 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
-import { ACCOUNTS, canonicalNodeText, canonicalRelText, digestOf, graphBatches, nodeKey, relKey, type GraphNode, type GraphOp } from "../../generators/graph.ts";
+import { ACCOUNTS, canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "../../generators/graph.ts";
 import { ACCOUNT_FLOWS, READ_NODES, READ_RELS, createNodesCypher, createRelsCypher, nodeRows, relRow, type CypherDialect } from "./cypher.ts";
 import { boltEngineErrors } from "./errors.ts";
-import { GraphWorkloadClient, nodeWrite, relWrite } from "./workload-client.ts";
+import { GraphWorkloadClient, nodeRecords, nodeWrites, relWrite } from "./workload-client.ts";
 
 /** Where a Bolt server listens and who may log in. */
 export interface BoltEndpoint {
@@ -113,7 +113,7 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
             if (Number(created) !== rels.length) throw new Error(`loading ${type}: ${String(created)} of ${rels.length} relationships created`);
           }
         }
-        const writes = batch.kind === "nodes" ? batch.nodes.map(nodeWrite) : batch.rels.map(relWrite);
+        const writes = batch.kind === "nodes" ? batch.nodes.flatMap(nodeWrites) : batch.rels.map(relWrite);
         ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes });
         records += writes.length;
         progress.update({ records, "records/s": Math.round(records / Math.max(0.001, progress.elapsedMs() / 1000)) });
@@ -126,16 +126,13 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
     return new GraphWorkloadClient((await this.driver()).session());
   }
 
-  /** Every node with the `Node` label, then every relationship with its endpoints' uids, as canonical records. */
+  /** Every node with the `Node` label (an account's balance a record apart), then every relationship with its endpoints' uids, as canonical records. */
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
     await boltEngineErrors(() =>
       this.withSession(async (s) => {
         let records = 0;
         for await (const r of s.run(READ_NODES)) {
-          const labels = r.get("labels") as string[];
-          const props = r.get("props") as Record<string, unknown>;
-          const text = canonicalNodeText(labels, props);
-          await into.add({ key: nodeKey(String(props.uid)), digest: digestOf(text), preview: text });
+          for (const record of nodeRecords(r.get("labels") as string[], r.get("props") as Record<string, unknown>)) await into.add(record);
           if (++records % 1000 === 0) progress.update({ records });
         }
         for await (const r of s.run(READ_RELS)) {

@@ -1,18 +1,31 @@
 import neo4j, { type Session } from "neo4j-driver";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
+import type { CanonicalRecord } from "../../harness/records.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
-import { canonicalNodeText, canonicalRelText, digestOf, nodeKey, relKey, type GraphNode, type GraphOp, type GraphRel } from "../../generators/graph.ts";
+import { balanceKey, canonicalNodeText, canonicalRelText, canonicalValue, digestOf, nodeKey, relKey, type GraphNode, type GraphOp, type GraphRel } from "../../generators/graph.ts";
 import { DELETE_NODE, DELETE_REL, TRANSFER, UPDATE_NODE, createNodesCypher, createRelsCypher, nodeRows, relRow } from "./cypher.ts";
 import { isDefiniteBoltFailure } from "./errors.ts";
 
 /**
- * The ledger's view of a node or relationship written: the digest of its canonical text, built from the values sent.
- * Bolt has nothing like RETURNING a server-side digest, so the read-back builds the same text from what the driver
- * decodes (`canonicalNodeText`, `canonicalRelText`): one canonical form on both sides.
+ * The records of a node, the same whichever side builds them (the values sent, or what the driver decodes): the digest
+ * of its canonical text (`canonicalNodeText`; Bolt has nothing like RETURNING a server-side digest). An account's
+ * balance is a record of its own (`node/<uid>#balance`): transfers move it by amounts no client knows, so the ledger
+ * accepts any value there and the invariants check it, while the rest of the account (labels, every other property)
+ * must come back exactly as loaded.
  */
-export function nodeWrite(n: GraphNode): KeyWrite {
-  const text = canonicalNodeText(n.labels, n.props);
-  return { key: nodeKey(n.uid), digest: digestOf(text), preview: text.slice(0, 160) };
+export function nodeRecords(labels: string[], props: Record<string, unknown>): CanonicalRecord[] {
+  const uid = String(props.uid);
+  const { balance, ...rest } = props;
+  const text = canonicalNodeText(labels, rest);
+  const node = { key: nodeKey(uid), digest: digestOf(text), preview: text };
+  if (!("balance" in props)) return [node];
+  const value = canonicalValue(balance);
+  return [node, { key: balanceKey(uid), digest: digestOf(value), preview: value }];
+}
+
+/** The ledger's view of a node written: its records, previews cut short. */
+export function nodeWrites(n: GraphNode): KeyWrite[] {
+  return nodeRecords(n.labels, n.props).map((w) => ({ ...w, preview: w.preview.slice(0, 160) }));
 }
 
 export function relWrite(r: GraphRel): KeyWrite {
@@ -26,18 +39,19 @@ class NothingMatched extends Error {}
 const TX = { timeout: 10_000 };
 
 /** What each op leaves on its keys, known before it is sent. */
-function writesOf(p: GraphOp, keys: string[]): KeyWrite[] {
+export function writesOf(p: GraphOp, keys: string[]): KeyWrite[] {
   switch (p.kind) {
     case "create-node":
     case "update-node":
-      return [nodeWrite(p.node)];
+      return nodeWrites(p.node);
     case "delete-node":
     case "delete-rel":
       return [{ key: keys[0]!, digest: ABSENT_DIGEST }];
     case "create-rel":
       return [relWrite(p.rel)];
     case "transfer":
-      // The balances' new values depend on every other transfer: unknown here, checked by the invariants.
+      // The balances' new values depend on every other transfer: unknown here, checked by the invariants (the keys
+      // are the accounts' balance records, so the rest of each account stays checked as loaded).
       return [relWrite(p.rel), ...keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST }))];
   }
 }

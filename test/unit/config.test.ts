@@ -17,7 +17,10 @@ describe("config file", () => {
 
   it.each([
     [{ targets: { rtoo: "1m" } }, /unknown key "targets.rtoo"/],
-    [{ rows: "many" }, /rows must be a non-negative number/],
+    [{ rows: "many" }, /rows must be a positive integer, got "many"/],
+    [{ rows: 0 }, /rows must be a positive integer, got 0/],
+    [{ rows: 1.5 }, /rows must be a positive integer, got 1.5/],
+    [{ writers: 1.5 }, /writers must be a non-negative integer, got 1.5/],
     [{ images: "cloud" }, /images "cloud" is not one of official, offline, auto/],
     [{ engines: { mysql: {} } }, /engines.mysql is not a known engine/],
     [{ engines: { postgres: { versions: ["9.6"] } } }, /engines.postgres.versions has unknown value "9.6"; known: 15, 17/],
@@ -59,25 +62,41 @@ describe("dr-drill run planning", () => {
   });
 });
 
+/** Runs the command line in this process: its exit code and what it printed on stderr. */
+async function mainOf(argv: string[]): Promise<{ code: number; stderr: string }> {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (text: string) => errors.push(text);
+  try {
+    return { code: await main(argv), stderr: errors.join("\n") };
+  } finally {
+    console.error = original;
+  }
+}
+
 describe("dr-drill usage errors", () => {
+  it("a config file with rows: 0 exits 2 naming the file and the key", async () => {
+    const file = join(await makeTempDir(), "zero.config.ts");
+    await writeFile(file, "export default { rows: 0 };\n");
+    const { code, stderr } = await mainOf(["run", "--engine", "postgres", "--config", file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${file}: rows must be a positive integer, got 0`);
+  });
+
   it.each([
     [["run", "--engine", "mysql"], /--engine: unknown value "mysql"; known: postgres/],
     [["run", "--engine", "postgres", "--version", "9"], /--version: unknown value "9"; known: 15, 17/],
     [["run", "--engine", "postgres", "--rto", "soon"], /--rto "soon" is not a duration/],
-    [["run", "--engine", "postgres", "--rows=-5"], /--rows must be a non-negative integer/],
+    [["run", "--engine", "postgres", "--rows=-5"], /--rows must be a positive integer, got "-5"/],
+    [["run", "--engine", "postgres", "--rows", "0"], /--rows must be a positive integer, got "0"/],
+    [["run", "--engine", "postgres", "--writers", "1.5"], /--writers must be a non-negative integer, got "1.5"/],
     [["run", "--engine", "postgres", "--bogus"], /Unknown option '--bogus'/],
     [["frobnicate"], /unknown command "frobnicate"/],
     [["verify-report"], /verify-report takes one report directory/],
     [["run", "--engine", "postgres", "--config", "nowhere.config.ts"], /config file not found/],
   ])("%j exits 2 naming the problem", async (argv, message) => {
-    const errors: string[] = [];
-    const original = console.error;
-    console.error = (text: string) => errors.push(text);
-    try {
-      expect(await main(argv)).toBe(2);
-    } finally {
-      console.error = original;
-    }
-    expect(errors.join("\n")).toMatch(message);
+    const { code, stderr } = await mainOf(argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
   });
 });

@@ -3,10 +3,12 @@ import { readFile } from "node:fs/promises";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { runDrill, type DrillOptions, type DrillResult } from "../../harness/drill.ts";
+import type { Evidence } from "../../harness/evidence.ts";
 import type { LedgerEntry } from "../../harness/ledger.ts";
 import { junitXml } from "../../harness/report/text-reports.ts";
 import { runVerdict, RUN_EVIDENCE_SCHEMA, type RunEvidence } from "../../harness/report/run-evidence.ts";
 import { MemoryEngine, corruptValue, dropKeys, engineOption, type MemoryArtifact, type MemoryEngineOptions, type MemoryNode, type MemoryOp } from "../../engines/memory/index.ts";
+import { ranAsPlanned } from "./sample-evidence.ts";
 import { makeTempDir } from "./support.ts";
 
 const UNDER_LOAD = { writers: 2, maxOps: 400, maxMs: 10_000, leadInOps: 50, tailMs: 30 };
@@ -27,10 +29,16 @@ async function drill(opts: Partial<DrillOptions<MemoryOp, MemoryNode, MemoryArti
   });
 }
 
+/** A run in which every planned drill ran. */
+function complete(evidence: Evidence[]) {
+  const { planned, interrupted } = ranAsPlanned(evidence.map((e) => ({ evidence: e })));
+  return { drills: evidence, planned: { count: planned.length, drills: planned }, interrupted };
+}
+
 function run(...drills: DrillResult[]): RunEvidence {
   const evidence = drills.map((d) => d.evidence);
   const at = new Date().toISOString();
-  return { schema: RUN_EVIDENCE_SCHEMA, runId: "r", startedAt: at, endedAt: at, tool: { name: "dr-drill", version: "0" }, initiator: evidence[0]!.initiator, targets: {}, verdict: runVerdict(evidence), counts: { drills: 1, passed: 0, failed: 0, unknown: 0 }, matrix: null, weakCredentials: [], drills: evidence };
+  return { schema: RUN_EVIDENCE_SCHEMA, runId: "r", startedAt: at, endedAt: at, tool: { name: "dr-drill", version: "0" }, initiator: evidence[0]!.initiator, targets: {}, verdict: runVerdict(complete(evidence)), counts: { drills: 1, passed: 0, failed: 0, unknown: 0 }, matrix: null, weakCredentials: [], ...complete(evidence) };
 }
 
 const check = (r: DrillResult, name: string) => r.evidence.checks.find((c) => c.name === name);
@@ -67,7 +75,7 @@ describe("drill lifecycle: verdicts and expectations", () => {
     const r = await drill({ faults: [engineOption("does-nothing", { outcome: "detects", by: [{ check: "ledger-oracle" }] })] });
     expect(r.evidence.verdict).toBe("pass");
     expect(r.evidence.expectation).toMatchObject({ met: false, observed: "missed", why: expect.stringMatching(/MISSED/) });
-    expect(runVerdict([r.evidence])).toBe("fail");
+    expect(runVerdict(complete([r.evidence]))).toBe("fail");
     expect(junitXml(run(r))).toMatch(/failures="1"[\s\S]*<failure message="pass: the fault was MISSED/);
   });
 
@@ -90,8 +98,15 @@ describe("drill lifecycle: verdicts and expectations", () => {
     expect(r.evidence.verdict).toBe("unknown");
     expect(r.evidence.expectation).toMatchObject({ met: false, observed: "undecided" });
     expect(r.evidence.reasons[0]).toMatch(/^restore failed: connect ENOENT/);
-    expect(runVerdict([r.evidence])).toBe("unknown");
+    expect(runVerdict(complete([r.evidence]))).toBe("unknown");
     expect(junitXml(run(r))).toMatch(/<failure message="unknown: undecided/);
+  });
+
+  it("a drill whose ledger holds nothing acknowledged before the backup is undecided: an empty restore of an empty source proves nothing", async () => {
+    const r = await drill({ rows: 0 });
+    expect(check(r, "exact-equivalence")?.valid).toBe(true);
+    expect(check(r, "ledger-oracle")).toMatchObject({ valid: "unknown", summary: expect.stringMatching(/^nothing to check/) });
+    expect(r.evidence).toMatchObject({ verdict: "unknown", expectation: { met: false, observed: "undecided" }, scope: { dataset: { recordsLoaded: 0 } } });
   });
 
   it("a crash during the backup of a fault drill is undecided too", async () => {

@@ -156,6 +156,23 @@ describe("checkAgainstLedger", () => {
     expect(result.figures.infoRecovered).toBe(1);
   });
 
+  it("cannot decide when nothing was acknowledged before the backup: an empty source and an empty restore prove nothing", async () => {
+    const empty = await runCheck([], []);
+    expect(empty.valid).toBe("unknown");
+    expect(empty.figures.ackedBeforeWindow).toBe(0);
+    expect(empty.summary).toMatch(/^nothing to check: the ledger holds no write acknowledged before the backup started \(0 keys, 0 restored\), so an empty restore would pass as well/);
+    // Every write of the load failed or is unknown, or came after the backup started: still nothing the backup promised.
+    const unacknowledged = [entry("load", "fail", 0, 10, [["people/1", "a1"]]), entry("load", "info", 10, 20, [["people/2", "a2"]]), entry("insert", "ok", 120, 130, [["people/9", "a9"]])];
+    expect((await runCheck(unacknowledged, [])).valid).toBe("unknown");
+    expect((await runCheck(unacknowledged, [["people/9", "a9"]])).valid).toBe("unknown");
+    // A violation is still a failure: false beats unknown.
+    expect((await runCheck(unacknowledged, [["people/1", "a1"]])).valid).toBe(false);
+    // One write acknowledged before the start is a promise the restore can keep or break.
+    const kept = await runCheck([entry("load", "ok", 0, 10, [["people/1", "a1"]])], [["people/1", "a1"]]);
+    expect(kept.valid).toBe(true);
+    expect(kept.figures.ackedBeforeWindow).toBe(1);
+  });
+
   it("reports a list whose items are restored out of append order", async () => {
     const q = (seq: string) => `queue${LIST_SEPARATOR}${seq}`;
     const entries = [entry("append", "ok", 0, 10, [[q("01"), "m1"], [q("02"), "m2"], [q("03"), "m3"]])];

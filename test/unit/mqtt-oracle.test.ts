@@ -58,7 +58,8 @@ describe("MQTT oracle: retained messages", () => {
     const lost = await judge([{ write: before, at: 10 }], []);
     expect(lost.figures.violations.lost).toBe(1);
     expect(lost.examples[0]).toMatch(/^lost retained\/ünï\/😀\/\/levels/);
-    const after = await judge([{ write: set("t2", "b"), at: 1_500 }], []);
+    const kept = set("t1", "a");
+    const after = await judge([{ write: kept, at: 10 }, { write: set("t2", "b"), at: 1_500 }], [rec(kept)]);
     expect(after.valid).toBe(true);
     expect(after.figures.ackedLostAfterRecoveryPoint).toBe(1);
   });

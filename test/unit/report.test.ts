@@ -2,17 +2,18 @@ import { describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
 import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { writeRunReport } from "../../harness/report/write.ts";
 import { verifyDirectory } from "../../harness/report/manifest.ts";
 import { registerSecret } from "../../harness/secrets.ts";
+import { schemaValidator } from "./run-schema.ts";
 import { makeTempDir } from "./support.ts";
-import { sampleDrillResult, judged, sampleEvidence } from "./sample-evidence.ts";
+import { sampleDrillResult, judged, plannedOf, ranAsPlanned, sampleEvidence } from "./sample-evidence.ts";
 
 const RUN = "2026-11-22T01-00-00-000-abcd";
 
-async function report(opts: { signed?: boolean; env?: NodeJS.ProcessEnv; drills?: Parameters<typeof sampleEvidence>[1][] } = {}) {
+type Coverage = Pick<Parameters<typeof writeRunReport>[0], "planned" | "interrupted">;
+
+async function report(opts: { signed?: boolean; env?: NodeJS.ProcessEnv; drills?: Parameters<typeof sampleEvidence>[1][]; coverage?: (ran: Awaited<ReturnType<typeof sampleDrillResult>>[]) => Coverage } = {}) {
   const root = await makeTempDir();
   const keys = generateKeyPairSync("ed25519");
   const drills = await Promise.all((opts.drills ?? [{}]).map((o, i) => sampleDrillResult(root, sampleEvidence(RUN, { drillId: `drill-${i}`, ...o }))));
@@ -21,17 +22,12 @@ async function report(opts: { signed?: boolean; env?: NodeJS.ProcessEnv; drills?
     runId: RUN,
     startedAt: "2026-11-22T01:00:00.000Z",
     drills,
+    ...(opts.coverage ?? ranAsPlanned)(drills),
     targets: { rtoMs: 60_000 },
     signingKey: opts.signed ? keys.privateKey : undefined,
     env: opts.env ?? {},
   });
   return { root, dir: written.dir, written, keys };
-}
-
-export async function schemaValidator() {
-  const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
-  addFormats.default(ajv);
-  return ajv.compile(JSON.parse(await readFile(new URL("../../schemas/run-evidence.schema.json", import.meta.url), "utf8")));
 }
 
 describe("run report directory", () => {
@@ -86,7 +82,7 @@ describe("run report directory", () => {
     await appendFile(join(drill.dir, "ledger.jsonl"), JSON.stringify(failed) + "\n");
     const stepSummary = join(root, "step-summary.md");
     await writeFile(stepSummary, "");
-    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: leaky.startedAt, drills: [drill], targets: {}, env: { ...env, GITHUB_STEP_SUMMARY: stepSummary } });
+    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: leaky.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env: { ...env, GITHUB_STEP_SUMMARY: stepSummary } });
     const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
     expect(files.length).toBeGreaterThan(6);
     for (const file of files) {
@@ -114,13 +110,29 @@ describe("run report directory", () => {
     expect(run).toMatchObject({ verdict: "fail", counts: { drills: 3, passed: 2, failed: 1, unknown: 0 } });
   });
 
+  it("a run whose every drill passed is UNKNOWN, not PASS, when a planned drill did not run or the run was interrupted", async () => {
+    const skipped = sampleEvidence(RUN, { drillId: "never-ran", scenario: "matrix", scope: { ...sampleEvidence(RUN).scope, restoreTarget: { version: "17", images: [] } } });
+    const withSkipped = (ran: { evidence: typeof skipped }[]) => ({ planned: [...ranAsPlanned(ran).planned, plannedOf(skipped, null)], interrupted: null });
+    const { dir, written } = await report({ drills: [{}, {}], coverage: withSkipped });
+    expect(written.evidence).toMatchObject({ verdict: "unknown", counts: { drills: 2, passed: 2 }, planned: { count: 3 }, interrupted: null });
+    expect(await readFile(join(dir, "junit.xml"), "utf8")).toMatch(
+      /tests="3" failures="0" errors="1"[\s\S]*name="postgres 15→17 physical matrix \(not run\)"[\s\S]*<error type="not-run" message="not run: the run ended before it"/,
+    );
+    expect(await readFile(join(dir, "summary.md"), "utf8")).toContain("Incomplete run, so not a pass: 2 of 3 planned drill(s) ran; not run: postgres 15→17 physical matrix.");
+    const validate = await schemaValidator();
+    expect(validate(JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"))), JSON.stringify(validate.errors)).toBe(true);
+
+    const stopped = await report({ coverage: (ran) => ({ ...ranAsPlanned(ran), interrupted: "interrupted by SIGTERM" }) });
+    expect(stopped.written.evidence).toMatchObject({ verdict: "unknown", counts: { drills: 1, passed: 1 } });
+  });
+
   it("summary.md goes to GITHUB_STEP_SUMMARY and the history feeds the next report's trend", async () => {
     const root = await makeTempDir();
     const stepSummary = join(root, "step.md");
     await writeFile(stepSummary, "before\n");
     for (const runId of ["run-a", "run-b"]) {
       const drill = await sampleDrillResult(root, sampleEvidence(runId));
-      await writeRunReport({ reportsRoot: root, runId, startedAt: drill.evidence.startedAt, drills: [drill], targets: {}, env: { GITHUB_STEP_SUMMARY: stepSummary } });
+      await writeRunReport({ reportsRoot: root, runId, startedAt: drill.evidence.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env: { GITHUB_STEP_SUMMARY: stepSummary } });
     }
     const step = await readFile(stepSummary, "utf8");
     expect(step.startsWith("before\n")).toBe(true);

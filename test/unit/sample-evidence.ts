@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DrillResult } from "../../harness/drill.ts";
 import type { Evidence } from "../../harness/evidence.ts";
+import type { PlannedDrill } from "../../harness/report/run-evidence.ts";
 
 /** A judgement as harness/expectation.ts gives it, for tests that set one. */
 export function judged(outcome: "pass" | "detects", met: boolean): Evidence["expectation"] {
@@ -71,4 +72,15 @@ export async function sampleDrillResult(reportsRoot: string, evidence: Evidence)
   await writeFile(join(dir, "ledger.jsonl"), ops.map((o) => JSON.stringify(o)).join("\n") + "\n");
   await writeFile(join(dir, "evidence.json"), JSON.stringify(evidence, null, 2));
   return { evidence, evidencePath: join(dir, "evidence.json"), dir };
+}
+
+/** The plan of a run in which every drill ran, as `dr-drill run` records it: one planned drill per result. */
+export function ranAsPlanned(drills: { evidence: Evidence }[]): { planned: PlannedDrill[]; interrupted: null } {
+  return { planned: drills.map(({ evidence: e }) => plannedOf(e, e.drillId)), interrupted: null };
+}
+
+/** A planned drill of the same kind as `e`, made by `drillId` (null: it did not run). */
+export function plannedOf(e: Evidence, drillId: string | null): PlannedDrill {
+  const to = e.scope.restoreTarget.version;
+  return { engine: e.scope.engine, version: e.scope.version, method: e.scope.backupMethod, scenario: e.scenario, restoreInto: to === e.scope.version ? null : to, drillId };
 }

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runDrill } from "../../harness/drill.ts";
+import { runDrill, type DrillResult } from "../../harness/drill.ts";
 import { InputError } from "../../harness/errors.ts";
-import { verifyDirectory } from "../../harness/report/manifest.ts";
+import { sealDirectory, verifyDirectory } from "../../harness/report/manifest.ts";
 import { ShardRejected, mergeReports } from "../../harness/report/merge.ts";
 import type { RunEvidence } from "../../harness/report/run-evidence.ts";
 import { writeRunReport } from "../../harness/report/write.ts";
@@ -15,6 +13,8 @@ import { MemoryEngine, dropKeys } from "../../engines/memory/index.ts";
 import { UsageError } from "../../cli/args.ts";
 import { parseShard, sliceForShard } from "../../cli/shard.ts";
 import { drDrill, fakeDocker } from "./cli-process.ts";
+import { schemaValidator } from "./run-schema.ts";
+import { plannedOf, ranAsPlanned } from "./sample-evidence.ts";
 import { makeTempDir } from "./support.ts";
 
 const quiet = { line: () => undefined };
@@ -78,7 +78,7 @@ describe("--shard i/n", () => {
 });
 
 /** A sharded run of the in-process engine: three drills (one a detected fault), dealt to two shards, each its own report. */
-async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunReport>[0]["signingKey"]): Promise<string[]> {
+async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunReport>[0]["signingKey"], coverage: (ran: DrillResult[]) => Pick<Parameters<typeof writeRunReport>[0], "planned" | "interrupted"> = ranAsPlanned): Promise<string[]> {
   const plan = [
     { seed: 11, faults: [] },
     { seed: 12, faults: [dropKeys(5)] },
@@ -92,7 +92,7 @@ async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunR
     for (const d of drills) {
       results.push(await runDrill({ scenario: "unit", engine: new MemoryEngine("1"), rows: 200, seed: d.seed, faults: d.faults, reportsDir: root, runId, replayCommand: (s) => `replay ${s}`, sink: quiet }));
     }
-    const written = await writeRunReport({ reportsRoot: root, runId, startedAt: new Date().toISOString(), drills: results, targets: {}, shard, env: {}, ...(signingKey ? { signingKey } : {}) });
+    const written = await writeRunReport({ reportsRoot: root, runId, startedAt: new Date().toISOString(), drills: results, ...(index === 2 ? coverage(results) : ranAsPlanned(results)), targets: {}, shard, env: {}, ...(signingKey ? { signingKey } : {}) });
     dirs.push(written.dir);
   }
   return dirs;
@@ -111,9 +111,7 @@ describe("merge-reports", () => {
     expect(run.mergedFrom?.map((s) => [s.shard?.index, s.drills, s.signature])).toEqual([[1, 2, "absent"], [2, 1, "absent"]]);
     expect(run.shard).toBeNull();
     expect(await verifyDirectory(out)).toMatchObject({ ok: true });
-    const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
-    addFormats.default(ajv);
-    const validate = ajv.compile(JSON.parse(await readFile("schemas/run-evidence.schema.json", "utf8")));
+    const validate = await schemaValidator();
     const written = JSON.parse(await readFile(join(out, "evidence.json"), "utf8"));
     expect(validate(written), JSON.stringify(validate.errors)).toBe(true);
     // The drills' own directories came along, and the re-made reports name every drill.
@@ -168,6 +166,33 @@ describe("merge-reports", () => {
     const refused = await drDrill(["merge-reports", ...shards, "--out", join(root, "other"), "--signing-key", otherFile]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/manifest.sig does not match the manifest for this public key/);
+  });
+
+  it("refuses a shard that was interrupted or did not run its whole slice, naming what it lacks, and writes nothing", async () => {
+    const root = await makeTempDir();
+    // Shard 2 of 2 planned its one drill and a second one that never ran: its drills all passed.
+    const skipped = (ran: Parameters<typeof ranAsPlanned>[0]) => ({ planned: [...ranAsPlanned(ran).planned, plannedOf(ran[0]!.evidence, null)], interrupted: null });
+    const partial = await shardedRun(join(root, "partial"), undefined, skipped);
+    const out = join(root, "merged");
+    await expect(mergeReports({ dirs: partial, out, env: {} })).rejects.toThrow(`${partial[1]} did not run its whole slice (1 of 2 planned drill(s) ran; not run: memory 1 snapshot unit): run that shard again, then merge`);
+    const cli = await drDrill(["merge-reports", ...partial, "--out", out]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain("did not run its whole slice");
+    expect(existsSync(out)).toBe(false);
+
+    const stopped = await shardedRun(join(root, "stopped"), undefined, (ran) => ({ ...ranAsPlanned(ran), interrupted: "interrupted by SIGTERM" }));
+    await expect(mergeReports({ dirs: stopped, out, env: {} })).rejects.toThrow(/did not run its whole slice \(1 of 1 planned drill\(s\) ran; interrupted by SIGTERM\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses a shard written by an earlier dr-drill, which does not say what it planned", async () => {
+    const root = await makeTempDir();
+    const shards = await shardedRun(root);
+    const path = join(shards[1]!, "evidence.json");
+    const { planned: _, interrupted: __, ...older } = JSON.parse(await readFile(path, "utf8"));
+    await writeFile(path, JSON.stringify({ ...older, schema: "dr-drill/run-evidence@1" }));
+    await sealDirectory(shards[1]!);
+    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(/is dr-drill\/run-evidence@1, not dr-drill\/run-evidence@2: a report of an earlier dr-drill does not say which drills it planned/);
   });
 
   it("refuses an incomplete or doubled set of shards, a drill given twice, and an existing --out", async () => {

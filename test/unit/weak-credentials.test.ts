@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import Ajv2020 from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import { writeRunReport } from "../../harness/report/write.ts";
 import { verifyDirectory } from "../../harness/report/manifest.ts";
+import { schemaValidator } from "./run-schema.ts";
 import { makeTempDir } from "./support.ts";
-import { sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
+import { ranAsPlanned, sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
 
 const RUN = "2026-11-23T01-00-00-000-weak";
 
@@ -16,7 +15,7 @@ describe("a weak secret is named, not blanked across the report", () => {
     const root = await makeTempDir();
     const drill = await sampleDrillResult(root, sampleEvidence(RUN, { reasons: [`restore: auth failed for ${strong}`] }));
     const env = { PGPASSWORD: "postgres", CI_TOKEN: strong };
-    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: drill.evidence.startedAt, drills: [drill], targets: {}, env });
+    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: drill.evidence.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env });
 
     const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
     for (const file of files) {
@@ -31,9 +30,7 @@ describe("a weak secret is named, not blanked across the report", () => {
     const evidence = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"));
     expect(evidence.weakCredentials).toEqual([{ source: "environment variable PGPASSWORD", reason: "a well-known default password" }]);
     expect(evidence.drills[0].replay.command).toBe(drill.evidence.replay.command);
-    const ajv = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true });
-    addFormats.default(ajv);
-    const validate = ajv.compile(JSON.parse(await readFile(new URL("../../schemas/run-evidence.schema.json", import.meta.url), "utf8")));
+    const validate = await schemaValidator();
     expect(validate(evidence), JSON.stringify(validate.errors)).toBe(true);
     expect(await readFile(join(dir, "summary.md"), "utf8")).toMatch(/### Weak credentials\n\n.*long random value.*\n\n- environment variable PGPASSWORD: a well-known default password/);
     expect(await readFile(join(dir, "report.html"), "utf8")).toContain("<h2>Weak credentials</h2>");
@@ -43,7 +40,7 @@ describe("a weak secret is named, not blanked across the report", () => {
   it("a report with no weak secret has no such section", async () => {
     const root = await makeTempDir();
     const drill = await sampleDrillResult(root, sampleEvidence(RUN));
-    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: drill.evidence.startedAt, drills: [drill], targets: {}, env: {} });
+    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: drill.evidence.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env: {} });
     expect(JSON.parse(await readFile(join(dir, "evidence.json"), "utf8")).weakCredentials).toEqual([]);
     expect(await readFile(join(dir, "summary.md"), "utf8")).not.toContain("Weak credentials");
     expect(await readFile(join(dir, "report.html"), "utf8")).not.toContain("Weak credentials");
