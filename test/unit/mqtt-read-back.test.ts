@@ -54,7 +54,7 @@ async function memoryBroker(data: ReturnType<typeof dataSet>, behaviour: Behavio
   const filtersOf = new Map<ScriptedConnection, string[]>();
   const outbox = new Map<ScriptedConnection, Promise<void>>();
   let messageId = 1;
-  const deliver = (conn: ScriptedConnection, m: Message, retain = false) => conn.send({ cmd: "publish", topic: m.topic, payload: m.payload, qos: 1, messageId: messageId++, retain, dup: false });
+  const deliver = (conn: ScriptedConnection, m: Message, retain = false, qos: 1 | 2 = 1) => conn.send({ cmd: "publish", topic: m.topic, payload: m.payload, qos, messageId: messageId++, retain, dup: false });
   // One chain per connection keeps its deliveries in order, pauses included: a FIFO.
   const later = (conn: ScriptedConnection, f: () => Promise<void> | void) => outbox.set(conn, (outbox.get(conn) ?? Promise.resolve()).then(f));
   const drain = async (conn: ScriptedConnection, queue: Message[]) => {
@@ -77,9 +77,12 @@ async function memoryBroker(data: ReturnType<typeof dataSet>, behaviour: Behavio
       conn.socket.on("close", () => filtersOf.delete(conn));
     } else if (packet.cmd === "subscribe") {
       filtersOf.get(conn)?.push(...packet.subscriptions.map((s) => s.topic));
-      // Retained messages before the SUBACK, as Mosquitto queues them.
-      for (const [topic, payload] of data.retained) if (packet.subscriptions.some((s) => matchesFilter(s.topic, topic))) deliver(conn, { topic, payload }, true);
-      conn.send({ cmd: "suback", messageId: packet.messageId, granted: packet.subscriptions.map(() => 1) });
+      // Retained messages (published with QoS 2) before the SUBACK, as Mosquitto queues them, with the QoS granted.
+      for (const [topic, payload] of data.retained) {
+        const sub = packet.subscriptions.find((s) => matchesFilter(s.topic, topic));
+        if (sub) deliver(conn, { topic, payload }, true, sub.qos === 2 ? 2 : 1);
+      }
+      conn.send({ cmd: "suback", messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
     } else if (packet.cmd === "publish") {
       conn.send({ cmd: "puback", messageId: packet.messageId! });
       for (const [to, filters] of filtersOf) {
@@ -88,6 +91,10 @@ async function memoryBroker(data: ReturnType<typeof dataSet>, behaviour: Behavio
         if (behaviour.liveFirst) deliver(to, m);
         else later(to, () => deliver(to, m));
       }
+    } else if (packet.cmd === "pubrec") {
+      // A busy broker: the QoS 2 flow's second half comes late (the client hands the message over only on PUBREL).
+      const released = packet.messageId;
+      setTimeout(() => conn.send({ cmd: "pubrel", messageId: released }), 200);
     } else if (packet.cmd === "pingreq") conn.send({ cmd: "pingresp" });
     else if (packet.cmd === "disconnect") conn.socket.end();
   });
