@@ -60,6 +60,7 @@ export class Delivery {
   private readonly startedAt = performance.now();
   private lastAt = this.startedAt;
   private markerQos: number | undefined;
+  private interrupted: Error | undefined;
 
   constructor(private readonly onData: (topic: string, payload: Buffer, packet: IPublishPacket) => void) {}
 
@@ -70,6 +71,11 @@ export class Delivery {
     else if (payload.equals(this.marker)) this.markerQos = packet.qos;
   };
 
+  /** The connection went away: no end can be decided, the waiting `end` throws `err`. */
+  interrupt(err: Error): void {
+    this.interrupted ??= err;
+  }
+
   /** Waits for the end by `rule`, silence counted from this call at the earliest (make it once the marker is acknowledged). */
   end(rule: EndRule, what: string): Promise<DeliveryEnd> {
     this.lastAt = Math.max(this.lastAt, performance.now());
@@ -78,7 +84,8 @@ export class Delivery {
         const now = performance.now();
         const quietMs = now - this.lastAt;
         const qos = this.markerQos;
-        if (qos !== undefined && quietMs >= rule.lullMs) resolve({ marker: true, qos });
+        if (this.interrupted) reject(this.interrupted);
+        else if (qos !== undefined && quietMs >= rule.lullMs) resolve({ marker: true, qos });
         else if (qos === undefined && quietMs >= rule.silenceMs) resolve({ marker: false });
         else if (now - this.startedAt >= rule.maxMs) reject(new Error(`${what}: still delivering after ${rule.maxMs} ms, ${qos === undefined ? "its marker not arrived" : `no ${rule.lullMs} ms lull after its marker`}: the read cannot be known complete`));
         else return;

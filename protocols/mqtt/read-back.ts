@@ -1,3 +1,4 @@
+import type { MqttClient } from "mqtt";
 import { EngineError } from "../../harness/engine-error.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { CanonicalRecord, RecordFile } from "../../harness/records.ts";
@@ -53,6 +54,12 @@ type Options = Required<ReadBackOptions>;
 
 const endRule = (opts: Options): EndRule => ({ lullMs: opts.caps.fifoSessionQueue ? 0 : opts.lullMs, silenceMs: opts.silenceMs, maxMs: opts.maxMs });
 
+/** A connection lost while its delivery is awaited decides nothing (not a lost subscription): the read throws. */
+function watch(client: MqttClient, delivery: Delivery, what: string): void {
+  client.on("error", () => undefined);
+  client.on("close", () => delivery.interrupt(new Error(`${what}: the connection closed while the read-back waited for its marker`)));
+}
+
 async function readRetained(opts: Options, add: AddRecord, stats: ReadBackStats, markers: MqttPublisher): Promise<void> {
   const delivery = new Delivery((topic, payload, packet) => {
     // Only retained deliveries: a live publish meanwhile would be another writer, not the stored state.
@@ -63,7 +70,7 @@ async function readRetained(opts: Options, add: AddRecord, stats: ReadBackStats,
   });
   const protocol = opts.caps.protocols.at(-1)!;
   const { client } = await connectMqtt(opts.endpoint, { clientId: `dd-reader-${process.pid}-${Date.now()}`, protocol, persistent: false, onMessage: delivery.listener });
-  client.on("error", () => undefined);
+  watch(client, delivery, "the retained read");
   try {
     const own = readerMarkerTopic();
     // `#` matches the reader's own topic; exact topics need it subscribed last.
@@ -96,7 +103,7 @@ async function readSession(session: SessionSpec, opts: Options, add: AddRecord, 
     add({ key: w.key, digest: w.digest, preview: w.preview ?? "", position: position++ });
   });
   const { client, sessionPresent } = await connectMqtt(opts.endpoint, { ...sessionConnect(session), onMessage: delivery.listener });
-  client.on("error", () => undefined);
+  watch(client, delivery, `session ${session.clientId}`);
   let end: DeliveryEnd = { marker: false };
   try {
     // A session the broker did not have is new and subscribes nothing: nothing can be queued for it.

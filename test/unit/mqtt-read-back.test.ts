@@ -33,6 +33,8 @@ interface Behaviour {
   endless?: boolean;
   /** A live publish goes out at once, before what the session held (no FIFO per session). */
   liveFirst?: boolean;
+  /** The broker drops the session's connection in the middle of its queue. */
+  hangUp?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,6 +62,7 @@ async function memoryBroker(data: ReturnType<typeof dataSet>, behaviour: Behavio
   const drain = async (conn: ScriptedConnection, queue: Message[]) => {
     for (let i = 0; conn.socket.writable && (behaviour.endless || queue.length > 0); i++) {
       if (i === Math.floor(QUEUED / 2) && behaviour.pauseMs) await sleep(behaviour.pauseMs);
+      if (i === Math.floor(QUEUED / 2) && behaviour.hangUp) return void conn.socket.destroy();
       if (behaviour.endless) await sleep(20);
       deliver(conn, queue.shift() ?? { topic: "t", payload: framePayload(i, Buffer.from("more")) });
     }
@@ -158,6 +161,13 @@ describe("MQTT read-back: where a delivery ends", () => {
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(EngineError);
     expect(String(err)).toMatch(/session dd-v\d-\d: still delivering after 1500 ms, its marker not arrived/);
+  });
+
+  it("a connection lost mid-queue decides nothing: a plain error, not a lost subscription", async () => {
+    const err = await readAndJudge({ subscriptions: true, hangUp: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(EngineError);
+    expect(String(err)).toMatch(/session dd-v\d-\d: the connection closed while the read-back waited for its marker/);
   });
 
   it("without a FIFO per session the marker may overtake the queue: a lull after it ends the read, and says so", async () => {
