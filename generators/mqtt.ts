@@ -85,6 +85,19 @@ export function sessionSpec(index: number, protocols: readonly MqttProtocolVersi
   });
 }
 
+/** The last level of the topic a session's read-back marker goes to (protocols/mqtt/marker.ts). */
+export const MARKER_LEVEL = "dr-drill-marker";
+
+/**
+ * The topic that reaches one session and no other: under its own inbox level for a `#` or `+` filter, the filter
+ * itself for an exact one. No retained topic lies under the inbox root, and every session's filter starts with its own
+ * `dr-drill-inbox/<n>/`, so a message on it lands in this session's queue only.
+ */
+export function markerTopic(session: SessionSpec): string {
+  const wildcard = session.filter.endsWith("/#") || session.filter.endsWith("/+");
+  return wildcard ? `${session.filter.slice(0, -1)}${MARKER_LEVEL}` : session.filter;
+}
+
 /** Whether a topic filter matches a topic name (MQTT 3.1.1 §4.7; names starting with `$` are left out of wildcards). */
 export function matchesFilter(filter: string, topic: string): boolean {
   if (topic.startsWith("$") && (filter.startsWith("#") || filter.startsWith("+"))) return false;

@@ -36,6 +36,8 @@ export interface BrokerHoldings {
   retained: number;
   sessionsPresent: number;
   queued: number;
+  /** How the read-back decided where each delivery ended (protocols/mqtt/read-back.ts). */
+  ended?: string;
 }
 
 /**
@@ -49,5 +51,5 @@ export function emptyStartCheck(held: BrokerHoldings | undefined, sessions: numb
   if (held.retained === 0 && held.sessionsPresent === 0) {
     return { name, valid: false, summary: `the restored broker is EMPTY: all retained messages and all ${sessions} sessions were lost (0 retained messages, 0 of ${sessions} sessions, ${held.queued} queued messages)` };
   }
-  return { name, valid: true, summary: `the restored broker serves ${held.retained} retained message(s), ${held.sessionsPresent} of ${sessions} session(s), ${held.queued} queued message(s)` };
+  return { name, valid: true, summary: `the restored broker serves ${held.retained} retained message(s), ${held.sessionsPresent} of ${sessions} session(s), ${held.queued} queued message(s)${held.ended ? `; ${held.ended}` : ""}` };
 }

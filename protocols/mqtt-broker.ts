@@ -24,8 +24,6 @@ export interface BrokerNodeOptions<C extends BrokerContainer> {
   openWriter(n: number, endpoint: () => MqttEndpoint): Promise<WorkloadClient<MqttPublish>>;
   /** Starts a node on the same volume under the same name (a source after a stopped copy); restored nodes have none. */
   startAgain?: () => Promise<C>;
-  /** Silence that ends a delivery on read-back (the shared default when not given). */
-  quietMs?: number;
 }
 
 /**
@@ -70,8 +68,8 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
   }
 
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
-    const { caps, universe, quietMs } = this.options;
-    this.lastRead = await readMqttState({ endpoint: this.endpoint(), caps, universe, ...(quietMs ? { quietMs } : {}) }, into, progress);
+    const { caps, universe } = this.options;
+    this.lastRead = await readMqttState({ endpoint: this.endpoint(), caps, universe }, into, progress);
   }
 
   /** The invariant every such broker reports: did the restored node start on an empty database? */

@@ -5,9 +5,13 @@ import type { StartedEmqx } from "./container.ts";
 /**
  * What EMQX 5 speaks (apps/emqx/src/emqx_schema.erl defaults): MQTT 3.1.1 and 5, QoS 1 and 2, retained messages
  * delivered to wildcard subscriptions; topics up to 65535 bytes and `mqtt.max_topic_levels` 128 levels (the
- * generator's topics stay under 62).
+ * generator's topics stay under 62). No FIFO per session: a durable session replays several storage streams, polled
+ * apart (apps/emqx/src/emqx_persistent_session_ds/emqx_persistent_session_ds_stream_scheduler.erl at v5.8.6), and a
+ * message's shard follows its publisher's client id (apps/emqx_ds_builtin_raft/src/emqx_ds_replication_layer.erl,
+ * `shard_of_operation`); retained messages are sent by a pool worker the subscribe only casts to
+ * (apps/emqx_retainer/src/emqx_retainer_dispatcher.erl, `dispatch`): the read-back ends on a lull after its marker.
  */
-export const EMQX_MQTT: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535 };
+export const EMQX_MQTT: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535, fifoSessionQueue: false };
 
 export const EMQX_UNIVERSE: MqttUniverse = mqttUniverse(EMQX_MQTT);
 

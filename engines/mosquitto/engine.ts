@@ -22,8 +22,15 @@ import { mosquittoImageSpec } from "./versions.ts";
  */
 export type MosquittoMethod = "sigusr1" | "crash";
 
-/** What Mosquitto 2 speaks and how its state reads back: MQTT 5, retained messages on `#`. */
-export const MOSQUITTO_CAPABILITIES: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535 };
+/**
+ * What Mosquitto 2 speaks and how its state reads back: MQTT 5, retained messages on `#`. One FIFO per client
+ * (src/database.c at v2.0.11): `db__message_insert` appends a message to the client's in-flight list only while it has
+ * send quota, else to its `queued` list (`DL_APPEND`), and queued messages move to in-flight from the head whenever
+ * quota frees (`db__message_delete_outgoing`, `db__message_write_queued_out`, `db__message_reconnect_reset_outgoing`):
+ * a message published after the session connected comes after everything it held. Retained messages for a new
+ * subscription are inserted the same way before the SUBACK is sent (src/handle_subscribe.c).
+ */
+export const MOSQUITTO_CAPABILITIES: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535, fifoSessionQueue: true };
 
 export interface MosquittoArtifact extends BackupArtifact {
   sourceVersion: string;

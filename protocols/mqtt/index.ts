@@ -15,6 +15,8 @@ export {
   SESSION_PRESENT,
   sessionKey,
   sessionWrite,
+  subscriptionKey,
+  subscriptionWrite,
   UNIVERSE_SEED,
   type MqttCapabilities,
   type MqttUniverse,

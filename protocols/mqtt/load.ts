@@ -2,15 +2,15 @@ import type { DatasetSpec, LoadStats } from "../../harness/engine.ts";
 import type { Ledger } from "../../harness/ledger.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import { closeMqtt, connectMqtt, isDefiniteFailure, MqttPublisher, sessionConnect, type MqttEndpoint } from "./client.ts";
-import { sessionWrite, type MqttCapabilities, type MqttUniverse } from "./model.ts";
+import { sessionWrite, subscriptionWrite, type MqttCapabilities, type MqttUniverse } from "./model.ts";
 import { MqttPublishes } from "./workload.ts";
 
 /** Publishes in flight at once during the load (one connection, so a session's messages keep their order). */
 const LOAD_WINDOW = 32;
 
 /**
- * Creates every persistent session of the universe (connect, SUBSCRIBE its filter with QoS 1, disconnect: acknowledged
- * on SUBACK), then publishes `dataset.rows` messages: retained sets and deletes, and QoS 1 messages that queue for the
+ * Creates every persistent session of the universe (connect, SUBSCRIBE its filter with QoS 1, disconnect: the session
+ * and its subscription acknowledged on SUBACK), then publishes `dataset.rows` messages: retained sets and deletes, and QoS 1 messages that queue for the
  * offline sessions. One ledger entry per write. A load that is not fully acknowledged throws: the drill cannot start
  * from a state it does not know.
  */
@@ -18,7 +18,9 @@ export async function loadMqtt(opts: { endpoint: MqttEndpoint; caps: MqttCapabil
   const { endpoint, universe, ledger, progress } = opts;
   let failed: string | undefined;
   for (const session of universe.sessions) {
-    const outcome = await ledger.record("loader", "load", [sessionWrite(session.clientId)], async () => {
+    // A QoS 1 publish reaches a QoS 1 (or 2) subscription with QoS 1: what the read-back's marker will show.
+    const writes = [sessionWrite(session.clientId), subscriptionWrite(session.clientId, session.filter, 1)];
+    const outcome = await ledger.record("loader", "load", writes, async () => {
       const { client } = await connectMqtt(endpoint, sessionConnect(session));
       try {
         const granted = await client.subscribeAsync(session.filter, { qos: 1 });
@@ -27,7 +29,7 @@ export async function loadMqtt(opts: { endpoint: MqttEndpoint; caps: MqttCapabil
       } finally {
         await closeMqtt(client);
       }
-      return [sessionWrite(session.clientId)];
+      return writes;
     }, isDefiniteFailure);
     if (outcome !== "ok") throw new Error(`load: session ${session.clientId} could not be created (${outcome})`);
   }
@@ -63,5 +65,5 @@ export async function loadMqtt(opts: { endpoint: MqttEndpoint; caps: MqttCapabil
     await publisher.close();
   }
   if (failed) throw new Error(`load: a publish was not acknowledged (${failed}); the broker did not take the data set`);
-  return { records: acked + universe.sessions.length, bytes };
+  return { records: acked + 2 * universe.sessions.length, bytes };
 }

@@ -10,9 +10,14 @@ import { sessionSpec, topicName, type MqttProtocolVersion, type SessionSpec } fr
  * - `retained/<topic>`: the retained message of a topic, digest of its payload. A new retained publish replaces it, an
  *   empty retained payload deletes it (the key must then be absent);
  * - `session/<client id>`: a persistent session the broker still knows (CONNACK sessionPresent=1 on reconnect);
+ * - `subscription/<client id>`: the session's subscription still delivers: a QoS 1 message published to it during the
+ *   read-back reached it (read-back.ts), digest of the filter and the QoS it arrived with. A session can come back
+ *   with its queue but without its subscription (a RabbitMQ queue without its binding): sessionPresent=1, every later
+ *   message silently dropped;
  * - `queue/<client id>␟<seq>`: a QoS 1 message queued for the offline session, digest of topic and payload, in
  *   arrival order (the record's position). Redelivery is legal (duplicates allowed), loss and reordering are not.
- * A write is acknowledged (`ok`) on PUBACK (QoS 1) or PUBCOMP (QoS 2) and, for a session, on SUBACK.
+ * A write is acknowledged (`ok`) on PUBACK (QoS 1) or PUBCOMP (QoS 2) and, for a session and its subscription, on
+ * SUBACK.
  */
 
 /** What a broker can do, declared by its engine; the workload, the read-back and the universe follow it. */
@@ -30,6 +35,13 @@ export interface MqttCapabilities {
   maxTopicBytes: number;
   /** Characters its topic names must not hold (RabbitMQ maps `/` to `.` in routing keys, so a `.` would not come back). */
   forbiddenTopicChars?: string;
+  /**
+   * Whether each session's messages wait in one FIFO whatever their publisher, so a message published after the session
+   * connected arrives after everything queued before it: the read-back's marker then ends a queue (marker.ts). The MQTT
+   * specification does not promise it (§4.6, "Message ordering", in 3.1.1 and 5.0: order holds per topic and QoS for
+   * the messages of one publishing client); a broker's own queue does, or does not.
+   */
+  fifoSessionQueue: boolean;
 }
 
 /** The topics and sessions a broker is drilled with: the same for every drill of the same capabilities and size. */
@@ -70,6 +82,7 @@ const sha256 = (...parts: (string | Buffer)[]) => {
 
 export const retainedKey = (topic: string) => `retained/${topic}`;
 export const sessionKey = (clientId: string) => `session/${clientId}`;
+export const subscriptionKey = (clientId: string) => `subscription/${clientId}`;
 /** Nine digits keep byte order equal to append order across the load's and the workload's sequence numbers. */
 export const queueKey = (clientId: string, seq: number) => `queue/${clientId}${LIST_SEPARATOR}${String(seq).padStart(9, "0")}`;
 
@@ -87,6 +100,11 @@ export function queuedWrite(clientId: string, seq: number, topic: string, payloa
 
 export function sessionWrite(clientId: string): KeyWrite {
   return { key: sessionKey(clientId), digest: SESSION_PRESENT, preview: "session present" };
+}
+
+/** A subscription to `filter` that delivers a QoS 1 message with `qos` (the lower of 1 and the QoS granted). */
+export function subscriptionWrite(clientId: string, filter: string, qos: number): KeyWrite {
+  return { key: subscriptionKey(clientId), digest: sha256("subscription", filter, String(qos)), preview: `${filter} QoS ${qos}` };
 }
 
 export function payloadPreview(payload: Buffer): string {

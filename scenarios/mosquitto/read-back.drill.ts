@@ -9,7 +9,8 @@ import { loadMqtt, mqttUniverse, readMqttState, type MqttCapabilities } from "..
 
 // The shared MQTT read-back on a real broker, in the modes other brokers need: retained messages read on exact topics
 // (RabbitMQ delivers them only there) must equal those read on `#`, and a read with `requeue` (a source read before an
-// offline backup) must leave the queues as they were, message for message and in order.
+// offline backup) must leave the queues as they were, message for message and in order; the read-back's markers leave
+// nothing behind.
 describe("MQTT read-back on Mosquitto", () => {
   it("exact-topic reads equal `#` reads, and a requeueing read leaves every queue as it was", async () => {
     await onMosquitto("mqtt-read-back", async (node, { rt, progress, workDir }) => {
@@ -35,11 +36,15 @@ describe("MQTT read-back on Mosquitto", () => {
       expect(exact.stats.retained).toBeGreaterThan(0);
       expect(exact.stats.queued).toBeGreaterThan(0);
       expect(exact.stats.sessionsPresent).toBe(universe.sessions.length);
+      // Every session's marker arrived (its subscription delivers) and ended its queue.
+      expect(exact.stats.subscriptions).toBe(universe.sessions.length);
+      expect(exact.stats.ended).toMatch(/^each delivery ended on its own marker/);
       // Same records, same positions: the requeue put every queue back as it was, twice over.
       expect(wildcard.lines).toEqual(exact.lines);
       expect(drained.lines).toEqual(exact.lines);
-      // Without requeue the read takes the queues: what is left is retained messages and the sessions.
-      expect(after.stats).toMatchObject({ queued: 0, retained: exact.stats.retained, sessionsPresent: universe.sessions.length });
+      // Without requeue the read takes the queues: what is left is retained messages, the sessions and their
+      // subscriptions; no marker stayed behind (it would be read as a phantom message) and none was retained.
+      expect(after.stats).toMatchObject({ queued: 0, retained: exact.stats.retained, sessionsPresent: universe.sessions.length, subscriptions: universe.sessions.length });
       console.log(`read-back: ${exact.stats.retained} retained, ${exact.stats.sessionsPresent} sessions, ${exact.stats.queued} queued messages; read three times, equal`);
     });
   });

@@ -1,50 +1,28 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
-import { generate, parser, type Packet } from "mqtt-packet";
+import { describe, expect, it } from "vitest";
 import { ErrorWithReasonCode } from "mqtt";
 import { connectMqtt, isDefiniteFailure, MqttPublisher, NoAckError, NotSentError } from "../../protocols/mqtt/client.ts";
 import { EngineError } from "../../harness/engine-error.ts";
+import { scriptedBroker } from "./scripted-mqtt-broker.ts";
 
-// The outcome mapping against a scripted broker speaking real MQTT packets (mqtt-packet, the parser mqtt.js uses):
+// The outcome mapping against a scripted broker speaking real MQTT packets:
 // PUBACK/PUBCOMP = ok, a refusal = fail, no acknowledgement or a lost connection = info.
 type Answer = "ack" | "refuse" | "silent" | "hang-up";
 
-const servers: { server: Server; sockets: Set<Socket> }[] = [];
-function stop({ server, sockets }: { server: Server; sockets: Set<Socket> }): Promise<unknown> {
-  sockets.forEach((s) => s.destroy());
-  return new Promise((r) => server.close(r));
-}
-afterEach(async () => {
-  for (const s of servers.splice(0)) await stop(s);
-});
-
 async function broker(answer: Answer, opts: { connackCode?: number; sessionPresent?: boolean } = {}): Promise<string> {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("error", () => undefined);
-    let version = 4;
-    const p = parser();
-    const send = (packet: Packet) => socket.write(generate(packet, { protocolVersion: version }));
-    p.on("packet", (packet) => {
-      if (packet.cmd === "connect") {
-        version = packet.protocolVersion ?? 4;
-        send({ cmd: "connack", returnCode: opts.connackCode ?? 0, reasonCode: opts.connackCode ?? 0, sessionPresent: opts.sessionPresent ?? false });
-      } else if (packet.cmd === "publish") {
-        const messageId = packet.messageId!;
-        if (answer === "hang-up") socket.destroy();
-        if (answer === "silent" || answer === "hang-up") return;
-        const reasonCode = answer === "refuse" ? 0x87 : 0;
-        send(packet.qos === 2 ? { cmd: "pubrec", messageId, reasonCode } : { cmd: "puback", messageId, reasonCode });
-      } else if (packet.cmd === "pubrel") {
-        send({ cmd: "pubcomp", messageId: packet.messageId! });
-      } else if (packet.cmd === "disconnect") socket.end();
-    });
-    socket.on("data", (d) => p.parse(d));
+  const started = await scriptedBroker((packet, conn) => {
+    if (packet.cmd === "connect") {
+      conn.send({ cmd: "connack", returnCode: opts.connackCode ?? 0, reasonCode: opts.connackCode ?? 0, sessionPresent: opts.sessionPresent ?? false });
+    } else if (packet.cmd === "publish") {
+      const messageId = packet.messageId!;
+      if (answer === "hang-up") conn.socket.destroy();
+      if (answer === "silent" || answer === "hang-up") return;
+      const reasonCode = answer === "refuse" ? 0x87 : 0;
+      conn.send(packet.qos === 2 ? { cmd: "pubrec", messageId, reasonCode } : { cmd: "puback", messageId, reasonCode });
+    } else if (packet.cmd === "pubrel") {
+      conn.send({ cmd: "pubcomp", messageId: packet.messageId! });
+    } else if (packet.cmd === "disconnect") conn.socket.end();
   });
-  servers.push({ server, sockets });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return started.url;
 }
 
 async function outcomeOf(answer: Answer, protocol: 4 | 5, qos: 1 | 2, ackTimeoutMs = 2_000): Promise<{ outcome: "ok" | "fail" | "info"; err?: unknown }> {
@@ -114,9 +92,9 @@ describe("connectMqtt", () => {
   it("a CONNACK refusal is the broker's answer (EngineError); no broker at all is not", async () => {
     const url = await broker("ack", { connackCode: 5 });
     await expect(connectMqtt({ url }, { clientId: "s", protocol: 4, persistent: true })).rejects.toBeInstanceOf(EngineError);
-    const closed = await broker("ack");
-    await stop(servers.pop()!);
-    const err = await connectMqtt({ url: closed }, { clientId: "s", protocol: 4, persistent: true, connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
+    const closed = await scriptedBroker(() => undefined);
+    await closed.stop();
+    const err = await connectMqtt({ url: closed.url }, { clientId: "s", protocol: 4, persistent: true, connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(EngineError);
   });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { INBOX_ROOT, matchesFilter, payloadBytes, topicName, topicSafe } from "../../generators/mqtt.ts";
+import { INBOX_ROOT, markerTopic, matchesFilter, payloadBytes, topicName, topicSafe } from "../../generators/mqtt.ts";
 import { ABSENT_DIGEST } from "../../harness/ledger.ts";
 import { formatRecordLine, LIST_SEPARATOR, compareKeys } from "../../harness/records.ts";
 import { framePayload, mqttUniverse, queueKey, queuedWrite, retainedWrite, seqOfPayload, type MqttCapabilities } from "../../protocols/mqtt/model.ts";
 import { MqttWorkload, WORKLOAD_SEQ_BASE, type MqttPublish } from "../../protocols/mqtt/workload.ts";
 import type { WorkloadOp } from "../../harness/workload.ts";
 
-const FULL: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535 };
-const NARROW: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: "." };
+const FULL: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535, fifoSessionQueue: true };
+const NARROW: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: ".", fifoSessionQueue: true };
 
 describe("topic names", () => {
   it("never hold a wildcard, a control character, a leading $ or the inbox root, and stay within the byte limit", () => {
@@ -78,6 +78,17 @@ describe("mqttUniverse", () => {
         }
       }
       expect(new Set(u.sessions.map((s) => s.protocol))).toEqual(new Set(caps.protocols));
+    });
+
+    it(`${name}: a session's marker topic reaches that session alone, and no retained topic`, () => {
+      const u = mqttUniverse(caps, { retainedTopics: 40, sessions: 30 });
+      expect(new Set(u.sessions.map((s) => s.filter.at(-1) === "#" ? "#" : s.filter.at(-1) === "+" ? "+" : "exact"))).toEqual(new Set(["#", "+", "exact"]));
+      for (const s of u.sessions) {
+        const topic = markerTopic(s);
+        expect(Buffer.byteLength(topic) <= caps.maxTopicBytes && ![...(caps.forbiddenTopicChars ?? "")].some((c) => topic.includes(c)), topic).toBe(true);
+        expect(u.sessions.filter((o) => matchesFilter(o.filter, topic)).map((o) => o.clientId)).toEqual([s.clientId]);
+        expect(u.retainedTopics).not.toContain(topic);
+      }
     });
   }
 });

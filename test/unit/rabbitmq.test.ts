@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "../../engines/rabbitmq/node-name.ts";
 import { startObservations } from "../../engines/rabbitmq/restore-log.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../../engines/rabbitmq/node.ts";
+import { markerTopic } from "../../generators/mqtt.ts";
+import { readerMarkerTopic } from "../../protocols/mqtt/marker.ts";
 import { ReconnectingWriter } from "../../engines/rabbitmq/writer.ts";
 import { RENAMED_HOST } from "../../engines/rabbitmq/faults.ts";
 import { rabbitmqImageSpec, RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS } from "../../engines/rabbitmq/versions.ts";
@@ -94,11 +96,15 @@ describe("rabbitmq: the empty-start invariant", () => {
     expect(emptyStartCheck({ retained: 0, sessionsPresent: 1, queued: 0 }, 24).valid).toBe(true);
     expect(emptyStartCheck(undefined, 24).valid).toBe("unknown");
   });
+
+  it("says how the read-back decided where each delivery ended", () => {
+    expect(emptyStartCheck({ retained: 3, sessionsPresent: 24, queued: 9, ended: "each delivery ended on its own marker" }, 24).summary).toBe("the restored broker serves 3 retained message(s), 24 of 24 session(s), 9 queued message(s); each delivery ended on its own marker");
+  });
 });
 
 describe("rabbitmq: its MQTT universe", () => {
-  it("holds no topic RabbitMQ 3.10 alters (`.` and `*`) and no topic over 255 bytes", () => {
-    const topics = [...RABBITMQ_UNIVERSE.retainedTopics, ...RABBITMQ_UNIVERSE.sessions.flatMap((s) => [s.filter, ...s.topics])];
+  it("holds no topic RabbitMQ 3.10 alters (`.` and `*`) and no topic over 255 bytes, the read-back's markers included", () => {
+    const topics = [...RABBITMQ_UNIVERSE.retainedTopics, ...RABBITMQ_UNIVERSE.sessions.flatMap((s) => [s.filter, ...s.topics, markerTopic(s)]), readerMarkerTopic()];
     expect(topics.length).toBeGreaterThan(48);
     for (const t of topics) {
       expect(t.includes(".") || t.includes("*"), t).toBe(false);
