@@ -163,7 +163,8 @@ describe("drill lifecycle: seams", () => {
   });
 
   it("a stop-copy-start backup: writers run through the stop, refused while the node is down, accepted after the restart and lost by design", async () => {
-    const r = await drill({ options: { backupMode: "stop-copy-start" }, workload: UNDER_LOAD });
+    // A tail that outlasts the writers' back-off after the restart, on a busy machine too.
+    const r = await drill({ options: { backupMode: "stop-copy-start" }, workload: { ...UNDER_LOAD, tailMs: 1_000 } });
     expect(r.evidence.backup.mode).toBe("stop-copy-start");
     expect(r.evidence.verdict).toBe("pass");
     // Not read before the stop, unlike an offline backup: under load the ledger alone judges the restored state.
