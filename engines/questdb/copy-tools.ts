@@ -1,5 +1,5 @@
 import type { DrillRuntime } from "../../harness/engine.ts";
-import { withToolbox, type Toolbox, type Transfer } from "../../harness/runtime/toolbox.ts";
+import { withToolbox, type Toolbox } from "../../harness/runtime/toolbox.ts";
 import { QDB_ROOT } from "./container.ts";
 import type { QuestDbNode } from "./node.ts";
 
@@ -15,9 +15,9 @@ export interface CopyTool {
  * the node's volume mounted read-only at the root, while the server goes on. `abortAfterBytes` breaks the transfer
  * midway (see `Toolbox.toHost`).
  */
-export function copyRoot(node: QuestDbNode, hostDir: string, rt: DrillRuntime, source: string, opts: { abortAfterBytes?: number; transfer?: Transfer } = {}): Promise<{ vanished: number; via: string }> {
+export function copyRoot(node: QuestDbNode, hostDir: string, rt: DrillRuntime, source: string, opts: { abortAfterBytes?: number } = {}): Promise<{ vanished: number; via: string }> {
   const volumes = [{ name: node.volume, path: QDB_ROOT, readOnly: true }];
-  return withToolbox({ image: node.qdb.image.ref, labels: rt.labels, volumes, host: { dir: hostDir, direction: "out" }, transfer: opts.transfer }, async (box) => {
+  return withToolbox({ image: node.qdb.image.ref, labels: rt.labels, volumes, host: { dir: hostDir, direction: "out" } }, async (box) => {
     const vanished = await box.toHost((dest) => cpTolerant(box, `${QDB_ROOT}/${source}`, dest), opts);
     return { vanished, via: box.how };
   });
