@@ -1,4 +1,5 @@
 import { describe, it, expect } from "vitest";
+import { ACCOUNTS } from "../../generators/graph.ts";
 import { check, expectPass, runOne } from "../support.ts";
 
 /** Graph drills stay small: a few thousand nodes and relationships (DR_DRILL_ROWS overrides). */
@@ -13,9 +14,9 @@ describe("neo4j: clean drill, no load", () => {
       expect(check(result, "exact-equivalence").valid).toBe(true);
       const { source, restored } = result.evidence.integrity;
       expect(restored).toEqual(source);
-      // Every node, every relationship and every account came back.
+      // Every node, every relationship and every account (its balance a record of its own) came back.
       expect(source!.count).toBe(result.evidence.scope.dataset.recordsLoaded);
-      expect(result.evidence.scope.dataset.recordsLoaded).toBe(2 * GRAPH_ROWS + 32);
+      expect(result.evidence.scope.dataset.recordsLoaded).toBe(2 * GRAPH_ROWS + 2 * ACCOUNTS.count);
       expect(check(result, "invariant:total-balance").valid).toBe(true);
       expect(result.evidence.achieved.rpoMs).toBe(0);
     });
