@@ -23,7 +23,10 @@ export interface ArtifactFile {
   sha256: string;
 }
 
-/** One drill's record: what an auditor needs to trust it and an engineer needs to replay it (design.md). */
+/**
+ * One drill's record: what an auditor needs to trust it and an engineer needs to replay it (docs/design.md,
+ * "Evidence").
+ */
 export interface Evidence {
   schema: typeof EVIDENCE_SCHEMA;
   drillId: string;

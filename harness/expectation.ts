@@ -8,7 +8,7 @@ export interface Observation {
 }
 
 /**
- * What a scenario predicts, and what must observe it (design.md, "Expectation, not just verdict"):
+ * What a scenario predicts, and what must observe it (docs/design.md, "Expectations"):
  * - `pass`: the drill restores and every check holds;
  * - `detects`: the drill fails, and each listed check is among the failures, for the stated reason;
  * - `refuses`: the engine refuses the restore loudly (no attempt comes up, the last one says `reason`), and the backup

@@ -23,8 +23,8 @@ export interface SpecialModeCopy<T> {
 
 /**
  * Enters the mode, copies, and always leaves it, even when the copy fails: a node left in backup mode keeps growing
- * (QuestDB's seed: "It is very important to exit the checkpoint mode regardless of whether the copy operation
- * succeeded or failed."). A failed copy or leave throws one error that says what ran.
+ * (QuestDB's guide, docs/engines/questdb.md: "It is very important to exit the checkpoint mode regardless of whether
+ * the copy operation succeeded or failed."). A failed copy or leave throws one error that says what ran.
  */
 export async function copyUnderSpecialMode<T>(steps: SpecialModeSteps<T>, clock: DrillClock): Promise<SpecialModeCopy<T>> {
   const started = clock.now();

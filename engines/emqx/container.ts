@@ -34,7 +34,7 @@ export class EmqxContainer {
     return this;
   }
 
-  /** A backed-up etc/ put in place before the first start (the seed's restore). */
+  /** A backed-up etc/ put in place before the first start (the guide's restore, docs/engines/emqx.md). */
   withEtcFrom(hostDir: string): this {
     this.etcDir = hostDir;
     return this;

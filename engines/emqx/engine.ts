@@ -21,7 +21,8 @@ import { emqxImageSpec, emqxVersion } from "./versions.ts";
 export const EMQX_SOURCE_HOST = "dr-drill-emqx";
 
 /**
- * - `file-copy` (the seed's procedure): stop the node, copy `etc/` and `data/`; restore them before the first start.
+ * - `file-copy` (the guide's procedure, docs/engines/emqx.md, "The vendor's backup guide"): stop the node, copy
+ *   `etc/` and `data/`; restore them before the first start.
  * - `data-export` (5.1+): `emqx ctl data export` on the running node; `emqx ctl data import <file>` into a fresh one.
  */
 export type EmqxMethod = "file-copy" | "data-export";
@@ -37,7 +38,7 @@ export interface EmqxArtifact extends BackupArtifact {
 
 export interface EmqxEngineOptions {
   method?: EmqxMethod;
-  /** Settings of the nodes (retained storage, durable sessions); the seed's defaults are RAM and off. */
+  /** Settings of the nodes (retained storage, durable sessions); EMQX's defaults are RAM and off. */
   settings?: Partial<Omit<EmqxSettings, "host">>;
   /** The host the restored node runs under; the source's by default. Another one is the node-name fault. */
   restoreHost?: string;

@@ -10,7 +10,8 @@ import type { ImageSpec } from "../../harness/runtime/images.ts";
  *   emqx_mgmt_data_backup.erl);
  * - `durableSessions`: the setting that keeps persistent sessions on disk, off by default (apps/emqx/src/emqx_schema.erl:
  *   `session_persistence` in 5.5, `durable_sessions.enable` from 5.7); before 5.0 they live in RAM only and cannot be
- *   backed up (the seed); 4.x is not in the table: its source is not in the repository's 5.x history read here.
+ *   backed up (docs/engines/emqx.md, "The vendor's backup guide"); 4.x is not in the table: its source is not in the
+ *   repository's 5.x history read here.
  *   Without the setting a file copy restores no session.
  * The data directory and node name layout (`data/mnesia/<node>`) is the same in all of them (bin/emqx: `-mnesia dir
  * "$DATA_DIR/mnesia/$NAME"`).

@@ -4,10 +4,10 @@ import type { StartedEventStore } from "./container.ts";
 export type CopySource = Pick<StartedEventStore, "exec"> & { version: { dataDir: string } };
 
 /**
- * The guide's copy order (seed 002, "Backing up a database"; the docs since 2021 spell out the index first): the
- * index checkpoints, the rest of the index, the database checkpoints (`*.chk`), then the chunks. Checkpoints copied
- * before the data they describe can only point at data the copy holds; data copied first could be described by
- * checkpoints that point past it.
+ * The guide's copy order (docs/engines/eventstore.md, "The vendor's backup guide"; the docs since 2021 spell out the
+ * index first): the index checkpoints, the rest of the index, the database checkpoints (`*.chk`), then the chunks.
+ * Checkpoints copied before the data they describe can only point at data the copy holds; data copied first could be
+ * described by checkpoints that point past it.
  */
 export type CopyStep = "index-checkpoints" | "index" | "checkpoints" | "chunks";
 export const DOCUMENTED_ORDER: readonly CopyStep[] = ["index-checkpoints", "index", "checkpoints", "chunks"];

@@ -17,10 +17,10 @@ import { waitForScavenge } from "./scavenge.ts";
 import { eventStoreImageSpec, eventStoreVersion, type EventStoreVersion } from "./versions.ts";
 
 /**
- * EventStoreDB and KurrentDB, backed up as their guide says (seed 002): the index checkpoints, the index, the
- * database `*.chk`, then the chunks, from a running node (online) or a stopped one (offline); a differential backup
- * copies, after a scavenge, every chunk file but those the full backup holds completed (new versions, new chunks,
- * and the chunk that was still open). Restored on a stopped node: the files into
+ * EventStoreDB and KurrentDB, backed up as their guide says (docs/engines/eventstore.md, "The vendor's backup guide"):
+ * the index checkpoints, the index, the database `*.chk`, then the chunks, from a running node (online) or a stopped
+ * one (offline); a differential backup copies, after a scavenge, every chunk file but those the full backup holds
+ * completed (new versions, new chunks, and the chunk that was still open). Restored on a stopped node: the files into
  * an empty volume owned by the image's user, `chaser.chk` copied to `truncate.chk`, start (24.x+: the node truncates,
  * exits 0, and is started again).
  */

@@ -11,7 +11,8 @@ import { CHUNK_VERSION } from "./formats.ts";
  * - `ClusterVNode.StartNode`: from 24.x the node truncates, logs "Truncation successful. Shutting down." and exits 0,
  *   to be started again; 22.10 and 23.10 truncate and go on;
  * - configuration by environment with the product's prefix (`EVENTSTORE_`, `KURRENTDB_`).
- * The image tags are the vendors' `major.minor` tags; none can be pulled from this repository's CI (see README).
+ * The image tags are the vendors' `major.minor` tags; none can be pulled from this repository's CI
+ * (docs/engines/eventstore.md).
  */
 export interface EventStoreVersion {
   product: "EventStoreDB" | "KurrentDB";

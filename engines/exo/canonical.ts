@@ -6,7 +6,8 @@ import { CHAT_DB, chatRecord, fileKey, type TierSession } from "./writes.ts";
 
 /**
  * The parts of the data directory the platform cannot do without: the file storage, the JCR value files and the codec.
- * `jcr/index` is rebuilt at start when missing, `jcr/swap` and `jta` are optional (seed 003): not records.
+ * `jcr/index` is rebuilt at start when missing, `jcr/swap` and `jta` are optional (docs/engines/exo.md, "The vendor's
+ * backup guide"): not records.
  */
 export const ESSENTIAL_DIRS = ["data/files", "data/jcr/values", "conf/codec"];
 

@@ -31,7 +31,8 @@ export interface ExoArtifact extends BackupArtifact {
 
 /**
  * The platform is NOT stopped during the backup (a fault): writers go on, and each part waits `pauseMs` before the
- * next, so the parts are fixed at different times: the seed's warning about inconsistent parts.
+ * next, so the parts are fixed at different times: the guide's warning about inconsistent parts (docs/engines/exo.md,
+ * "The vendor's backup guide").
  */
 export interface ExoOptions {
   platformRunning?: { pauseMs: number };
@@ -46,9 +47,10 @@ export const PART_PATHS = { data: "gatein/data", jcr: "pg/jcr.pgdump", idm: "pg/
 const firstLine = (text: string) => text.split("\n").find((l) => /error|failed|fatal/i.test(l))?.trim() ?? text.trim().split("\n").at(-1) ?? "";
 
 /**
- * eXo Platform's data tier, backed up as seed 003 says: the platform stopped (the writers drained: an offline backup),
- * then each part with its own tool (a file copy of gatein/data, pg_dump of each datasource, `mongodump --db exochat`,
- * a copy of gatein/conf/codec), restored into a fresh tier with the matching tools.
+ * eXo Platform's data tier, backed up as its guide says (docs/engines/exo.md, "The vendor's backup guide"): the
+ * platform stopped (the writers drained: an offline backup), then each part with its own tool (a file copy of
+ * gatein/data, pg_dump of each datasource, `mongodump --db exochat`, a copy of gatein/conf/codec), restored into a
+ * fresh tier with the matching tools.
  */
 export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
   readonly name = "exo";

@@ -31,7 +31,7 @@ export function codecLeftOut(): ExoFault {
   };
 }
 
-/** swap and jta are optional (seed 003): leaving them out must still restore everything. */
+/** swap and jta are optional (docs/engines/exo.md, "The vendor's backup guide"): leaving them out must restore all. */
 export function swapAndJtaLeftOut(): ExoFault {
   return {
     name: "swap-jta-left-out",

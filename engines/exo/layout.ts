@@ -1,7 +1,8 @@
 import { posix } from "node:path";
 
 /**
- * Where eXo keeps its files, as the platform lays them out under `$PLATFORM_TOMCAT_HOME/gatein` (seed 003):
+ * Where eXo keeps its files, as the platform lays them out under `$PLATFORM_TOMCAT_HOME/gatein`
+ * (docs/engines/exo.md, "The vendor's backup guide"):
  * `data/files` (the file storage), `data/jcr/{values,index,swap}`, `data/jta`, and `conf/codec/codeckey.txt`.
  * The volume holding them is mounted at GATEIN in the tier's data container.
  */

@@ -28,7 +28,7 @@ export function exoVersion(version: string): ExoTierVersion {
   return known;
 }
 
-/** What the offline MongoDB-wire image is built from: said in the evidence (image ref) and the README. */
+/** What the offline MongoDB-wire image is built from: said in the evidence (image ref) and docs/engines/exo.md. */
 export const MONGO_WIRE_OFFLINE = { ferretdb: "v1.24.2", mongoTools: "100.6.1" };
 
 const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));

@@ -4,9 +4,9 @@ import { bytesOf } from "../../generators/exo.ts";
 /**
  * The wallet add-on keeps private keys encrypted with the platform's codec key (`gatein/conf/codec/codeckey.txt`);
  * when that file is lost the platform silently makes a new one at start (GateIn's CodecInitializer / TokenServiceInitializer
- * create it when missing), and every stored key becomes unreadable: the seed's warning. Here the key is 16 bytes in hex
- * (eXo serialises a Java AES key) and each wallet key is AES-128-GCM sealed, so a wrong or missing codec is detected,
- * not guessed.
+ * create it when missing), and every stored key becomes unreadable: the guide's warning (docs/engines/exo.md). Here
+ * the key is 16 bytes in hex (eXo serialises a Java AES key) and each wallet key is AES-128-GCM sealed, so a wrong or
+ * missing codec is detected, not guessed.
  */
 export function codecKey(seed: number): Buffer {
   return bytesOf(seed, 16, "codec");

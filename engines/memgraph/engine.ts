@@ -33,7 +33,7 @@ const STAGING = "/tmp/dr-drill-backup";
 const DUMP_FILE = "dump.cypherl";
 
 /**
- * Memgraph, backed up as its guide says (seed 001, "Backup and restore"):
+ * Memgraph, backed up as its guide says (docs/engines/memgraph.md, "The vendor's backup guide"):
  * - `snapshot`: `CREATE SNAPSHOT;` → `LOCK DATA DIRECTORY;` → copy `snapshots/` and `wal/` → `UNLOCK DATA DIRECTORY;`
  *   (always, even when the copy fails). The lock only postpones deletions: writes go on and the WAL grows while the
  *   copy runs, so the copy's end is the end of the backup window. Restored by putting both directories into a fresh

@@ -20,11 +20,12 @@ import { questdbImageSpec, questdbVersion } from "./versions.ts";
 import { scalar, walState } from "./wire.ts";
 
 /**
- * QuestDB, backed up as its docs say (seed 004): `CHECKPOINT CREATE` → copy the whole root, `.checkpoint` included →
- * `CHECKPOINT RELEASE`, always, even when the copy fails. Restored by putting the root into an empty volume, creating
- * the empty `_restore` trigger file and starting the server, which then rolls every table back to the checkpoint and
- * removes `_restore`; when the recovery fails it exits and leaves `_restore` for the retry. The recovery point is the
- * moment `CHECKPOINT CREATE` returned: writes invoked later are dropped by the restore.
+ * QuestDB, backed up as its docs say (docs/engines/questdb.md, "The vendor's backup guide"): `CHECKPOINT CREATE` → copy
+ * the whole root, `.checkpoint` included → `CHECKPOINT RELEASE`, always, even when the copy fails. Restored by putting
+ * the root into an empty volume, creating the empty `_restore` trigger file and starting the server, which then rolls
+ * every table back to the checkpoint and removes `_restore`; when the recovery fails it exits and leaves `_restore` for
+ * the retry. The recovery point is the moment `CHECKPOINT CREATE` returned: writes invoked later are dropped by the
+ * restore.
  */
 export interface QuestDbArtifact extends BackupArtifact {
   sourceVersion: string;

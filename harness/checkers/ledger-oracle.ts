@@ -12,7 +12,7 @@ export interface BackupWindow {
 }
 
 /**
- * What an engine's backup promises (design.md, "Consistency promises" and "Record models"):
+ * What an engine's backup promises (docs/design.md, "Consistency promises" and "Record models"):
  * - `point-in-time`: the restored state is the state of all keys at one instant;
  * - `prefix-per-stream`: each list (`<list>\u001f<seq>` keys) is restored up to one instant of its own;
  * - `per-key`: only each key on its own is checked (rules 1-3 and rule 4's version order).
@@ -30,7 +30,7 @@ export interface RecordModel {
 }
 
 /**
- * The oracle's rules (design.md), checked key by key against the ledger:
+ * The oracle's rules (docs/design.md, "The oracle"), checked key by key against the ledger:
  * - `lost` (rule 1): a write acknowledged before the backup started is missing;
  * - `phantom` (rule 2): a key is present that no write ever touched;
  * - `duplicate` (rule 2): a key is restored more than once where the model forbids it, or its copies disagree;
