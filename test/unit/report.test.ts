@@ -110,6 +110,21 @@ describe("run report directory", () => {
     expect(run).toMatchObject({ verdict: "fail", counts: { drills: 3, passed: 2, failed: 1, unknown: 0 } });
   });
 
+  it("report.html colours a fault by the one judgement: an undecided fault is not met", async () => {
+    const fault = { fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects" as const };
+    const undecided = { ...judged("detects", false), observed: "undecided" as const, why: "undecided: a checker crashed" };
+    const { dir } = await report({
+      drills: [
+        { verdict: "unknown", expectation: undecided, reasons: ["invariants: checker crashed: TypeError"], faults: [{ ...fault, observed: "undecided" }] },
+        { verdict: "fail", expectation: judged("detects", true), reasons: ["ledger-oracle: 1 corrupt"], faults: [{ ...fault, observed: "detected" }] },
+      ],
+    });
+    const html = await readFile(join(dir, "report.html"), "utf8");
+    expect(html).toContain('<td class="missed">undecided</td>');
+    expect(html).toContain('<td class="met">detected</td>');
+    expect(html).not.toContain('<td class="met">undecided</td>');
+  });
+
   it("a run whose every drill passed is UNKNOWN, not PASS, when a planned drill did not run or the run was interrupted", async () => {
     const skipped = sampleEvidence(RUN, { drillId: "never-ran", scenario: "matrix", scope: { ...sampleEvidence(RUN).scope, restoreTarget: { version: "17", images: [] } } });
     const withSkipped = (ran: { evidence: typeof skipped }[]) => ({ planned: [...ranAsPlanned(ran).planned, plannedOf(skipped, null)], interrupted: null });
