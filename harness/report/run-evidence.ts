@@ -133,12 +133,12 @@ export function describePlanned(p: PlannedDrill): string {
 /**
  * A run passes when every planned drill ran and did what its scenario expected (`expectation.met`, decided once by
  * harness/expectation.ts): restored and checked, or (for a fault drill) failed for the stated reason. A drill that
- * failed outright fails the run. Otherwise a drill that could not decide, a planned drill that did not run, or an
+ * did not do it fails the run, unless its judgement is undecided (a crash of ours beside a finding is undecided too). Otherwise a drill that could not decide, a planned drill that did not run, or an
  * interruption leaves the run undecided: a run that stopped early proved nothing about the drills it skipped.
  */
 export function runVerdict(run: Pick<RunEvidence, "drills" | "planned" | "interrupted">): Evidence["verdict"] {
   const { drills } = run;
-  if (drills.some((d) => d.verdict !== "unknown" && !d.expectation.met)) return "fail";
+  if (drills.some(missed)) return "fail";
   if (drills.length === 0 || !coverageOf(run).complete) return "unknown";
   return drills.every((d) => d.expectation.met) ? "pass" : "unknown";
 }
@@ -148,7 +148,10 @@ export function runCounts(drills: Evidence[]): RunEvidence["counts"] {
   return {
     drills: drills.length,
     passed: drills.filter((d) => d.expectation.met).length,
-    failed: drills.filter((d) => !d.expectation.met && d.verdict !== "unknown").length,
-    unknown: drills.filter((d) => !d.expectation.met && d.verdict === "unknown").length,
+    failed: drills.filter(missed).length,
+    unknown: drills.filter((d) => !d.expectation.met && d.expectation.observed === "undecided").length,
   };
 }
+
+/** A drill that decided and did not do what its scenario expected. */
+const missed = (d: Evidence) => !d.expectation.met && d.expectation.observed !== "undecided";
