@@ -27,7 +27,7 @@ run options (flags override dr-drill.config.ts):
   --version V[,V]        engine version(s)            --restore-into V   restore into another version
   --method M[,M]         backup method(s)             --scenario S[,S]   drill scenario(s) (see list)
   --rows N               data set size (100000)       --seed N           data seed (random, printed)
-  --writers N            writers during the backup (4)
+  --writers N            writers during the backup (4; 0 only for scenarios without writes)
   --images MODE          official | offline | auto (default: $DR_DRILL_IMAGES or auto)
   --rto D  --rpo D       targets, e.g. 90s, 2m: a drill that misses one fails
   --reports DIR          report root (./reports)      --signing-key F    Ed25519 key (or $DR_DRILL_SIGNING_KEY)

@@ -65,7 +65,8 @@ export async function planRun(args: string[]): Promise<RunPlan> {
   const images = parseImageMode(...firstGiven([v.images, "--images"], [config.images, `${file}: images`], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
   // A drill of no data would compare an empty source with an empty restore: at least one row.
   const rows = positiveInt(v.rows, "--rows", config.rows ?? 100_000);
-  const writers = nonNegativeInt(v.writers, "--writers", config.writers ?? 4);
+  const writersFrom = v.writers !== undefined ? "--writers" : config.writers !== undefined ? `${file}: writers` : "default";
+  const writers = nonNegativeInt(v.writers, writersFrom, config.writers ?? 4);
   const seed = v.seed === undefined ? config.seed : nonNegativeInt(v.seed, "--seed", 0);
   const rto = typeof v.rto === "string" ? v.rto : config.targets?.rto;
   const rpo = typeof v.rpo === "string" ? v.rpo : config.targets?.rpo;
@@ -102,6 +103,7 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     }
   }
   if (drills.length === 0) throw new UsageError("no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)");
+  if (writers === 0) refuseNoWriters(drills, writersFrom === "--writers" ? "--writers 0" : `${writersFrom}: 0`);
   const sharded = typeof v.shard === "string" ? sliceForShard(drills, parseShard(v.shard)) : undefined;
   return {
     drills: sharded ? sharded.drills : drills,
@@ -111,6 +113,12 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     signingKey: signingKey(v["signing-key"], config, file),
     keepArtifacts: Boolean(v["keep-artifacts"]),
   };
+}
+
+/** A scenario that writes under load, run without writers, would silently be a drill without writes: refused. */
+function refuseNoWriters(drills: DrillRequest[], said: string): void {
+  const underLoad = [...new Set(drills.filter((d) => engineEntry(d.engine).scenarios.find((s) => s.name === d.scenario)?.writesUnderLoad).map((d) => `${d.engine} ${d.scenario}`))];
+  if (underLoad.length) throw new UsageError(`${said}, but ${underLoad.join(", ")} write(s) while the backup runs and need at least one writer: give --writers 1 or more, or choose a scenario without writes (see \`dr-drill list\`)`);
 }
 
 /** The report signing key: `--signing-key`, else `DR_DRILL_SIGNING_KEY` (a PEM file or the PEM itself), else the config. */
@@ -227,6 +235,7 @@ export async function replay(args: string[]): Promise<number> {
   if (!found) throw new UsageError(`no drill with id or seed "${wanted}" in ${reports}`);
   if (!found.replay.args) throw new UsageError(`drill ${found.drillId} was not started by \`dr-drill run\`; replay it with: ${found.replay.command}`);
   const a = found.replay.args;
+  if (a.writers === 0) refuseNoWriters([a], `drill ${found.drillId} was run with 0 writers`);
   console.log(`replaying ${found.drillId} (seed ${found.scope.seed}) from ${found.startedAt}`);
   return executeRun({ drills: [{ ...a, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config, file), keepArtifacts: false });
 }
