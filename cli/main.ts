@@ -34,6 +34,8 @@ run options (flags override dr-drill.config.ts):
   --config F             config file (./dr-drill.config.ts)
   --keep-artifacts       keep backups and sorted files next to the evidence
   --shard I/N            run only the I-th of N slices of the selected drills (a CI matrix); merge-reports joins them
+  --run-nonce ID         with --shard: the id every shard of this run shares (or $DR_DRILL_RUN_NONCE; in GitHub
+                         Actions and GitLab CI the run's own id and attempt)
 
 Exit codes: 0 every drill did what its scenario expected, 1 one did not, 2 bad input (a flag, variable or config value), 3 Docker or image unavailable.`;
 

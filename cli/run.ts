@@ -16,7 +16,7 @@ import { coverageOf, describePlanned, type RunEvidence, type ShardOf } from "../
 import { ENGINES, engineEntry } from "../engines/index.ts";
 import { fromInput } from "../harness/errors.ts";
 import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration, positiveInt } from "./args.ts";
-import { parseShard, sliceForShard } from "./shard.ts";
+import { parseShard, runNonce, sliceForShard } from "./shard.ts";
 
 export const RUN_OPTIONS = {
   engine: { type: "string" },
@@ -35,6 +35,7 @@ export const RUN_OPTIONS = {
   config: { type: "string" },
   "keep-artifacts": { type: "boolean" },
   shard: { type: "string" },
+  "run-nonce": { type: "string" },
 } as const;
 
 export const vocabulary = () => ({
@@ -104,7 +105,8 @@ export async function planRun(args: string[]): Promise<RunPlan> {
   }
   if (drills.length === 0) throw new UsageError("no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)");
   if (writers === 0) refuseNoWriters(drills, writersFrom === "--writers" ? "--writers 0" : `${writersFrom}: 0`);
-  const sharded = typeof v.shard === "string" ? sliceForShard(drills, parseShard(v.shard)) : undefined;
+  if (typeof v["run-nonce"] === "string" && typeof v.shard !== "string") throw new UsageError("--run-nonce binds the shards of one run: give it with --shard");
+  const sharded = typeof v.shard === "string" ? shardOfPlan(drills, v.shard, typeof v["run-nonce"] === "string" ? v["run-nonce"] : undefined) : undefined;
   return {
     drills: sharded ? sharded.drills : drills,
     ...(sharded ? { shard: sharded.shard } : {}),
@@ -113,6 +115,12 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     signingKey: signingKey(v["signing-key"], config, file),
     keepArtifacts: Boolean(v["keep-artifacts"]),
   };
+}
+
+/** `--shard i/n` of the plan, bound to this run by its nonce. */
+function shardOfPlan(drills: DrillRequest[], shard: string, nonce: string | undefined): { drills: DrillRequest[]; shard: ShardOf } {
+  const slice = parseShard(shard);
+  return sliceForShard(drills, slice, runNonce(nonce, process.env));
 }
 
 /** A scenario that writes under load, run without writers, would silently be a drill without writes: refused. */

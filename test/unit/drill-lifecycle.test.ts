@@ -38,7 +38,7 @@ function complete(evidence: Evidence[]) {
 function run(...drills: DrillResult[]): RunEvidence {
   const evidence = drills.map((d) => d.evidence);
   const at = new Date().toISOString();
-  return { schema: RUN_EVIDENCE_SCHEMA, runId: "r", startedAt: at, endedAt: at, tool: { name: "dr-drill", version: "0" }, initiator: evidence[0]!.initiator, targets: {}, verdict: runVerdict(complete(evidence)), counts: { drills: 1, passed: 0, failed: 0, unknown: 0 }, matrix: null, weakCredentials: [], ...complete(evidence) };
+  return { schema: RUN_EVIDENCE_SCHEMA, runId: "r", startedAt: at, endedAt: at, tool: { name: "dr-drill", version: "0", commit: null }, initiator: evidence[0]!.initiator, targets: {}, verdict: runVerdict(complete(evidence)), counts: { drills: 1, passed: 0, failed: 0, unknown: 0 }, matrix: null, weakCredentials: [], ...complete(evidence) };
 }
 
 const check = (r: DrillResult, name: string) => r.evidence.checks.find((c) => c.name === name);
