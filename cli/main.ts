@@ -27,13 +27,15 @@ run options (flags override dr-drill.config.ts):
   --version V[,V]        engine version(s)            --restore-into V   restore into another version
   --method M[,M]         backup method(s)             --scenario S[,S]   drill scenario(s) (see list)
   --rows N               data set size (100000)       --seed N           data seed (random, printed)
-  --writers N            writers during the backup (4)
+  --writers N            writers during the backup (4; 0 only for scenarios without writes)
   --images MODE          official | offline | auto (default: $DR_DRILL_IMAGES or auto)
   --rto D  --rpo D       targets, e.g. 90s, 2m: a drill that misses one fails
   --reports DIR          report root (./reports)      --signing-key F    Ed25519 key (or $DR_DRILL_SIGNING_KEY)
   --config F             config file (./dr-drill.config.ts)
   --keep-artifacts       keep backups and sorted files next to the evidence
   --shard I/N            run only the I-th of N slices of the selected drills (a CI matrix); merge-reports joins them
+  --run-nonce ID         with --shard: the id every shard of this run shares (or $DR_DRILL_RUN_NONCE; in GitHub
+                         Actions and GitLab CI the run's own id and attempt)
 
 Exit codes: 0 every drill did what its scenario expected, 1 one did not, 2 bad input (a flag, variable or config value), 3 Docker or image unavailable.`;
 

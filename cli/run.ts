@@ -16,7 +16,7 @@ import { coverageOf, describePlanned, type RunEvidence, type ShardOf } from "../
 import { ENGINES, engineEntry } from "../engines/index.ts";
 import { fromInput } from "../harness/errors.ts";
 import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration, positiveInt } from "./args.ts";
-import { parseShard, sliceForShard } from "./shard.ts";
+import { parseShard, runNonce, sliceForShard } from "./shard.ts";
 
 export const RUN_OPTIONS = {
   engine: { type: "string" },
@@ -35,6 +35,7 @@ export const RUN_OPTIONS = {
   config: { type: "string" },
   "keep-artifacts": { type: "boolean" },
   shard: { type: "string" },
+  "run-nonce": { type: "string" },
 } as const;
 
 export const vocabulary = () => ({
@@ -65,7 +66,8 @@ export async function planRun(args: string[]): Promise<RunPlan> {
   const images = parseImageMode(...firstGiven([v.images, "--images"], [config.images, `${file}: images`], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
   // A drill of no data would compare an empty source with an empty restore: at least one row.
   const rows = positiveInt(v.rows, "--rows", config.rows ?? 100_000);
-  const writers = nonNegativeInt(v.writers, "--writers", config.writers ?? 4);
+  const writersFrom = v.writers !== undefined ? "--writers" : config.writers !== undefined ? `${file}: writers` : "default";
+  const writers = nonNegativeInt(v.writers, writersFrom, config.writers ?? 4);
   const seed = v.seed === undefined ? config.seed : nonNegativeInt(v.seed, "--seed", 0);
   const rto = typeof v.rto === "string" ? v.rto : config.targets?.rto;
   const rpo = typeof v.rpo === "string" ? v.rpo : config.targets?.rpo;
@@ -102,7 +104,9 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     }
   }
   if (drills.length === 0) throw new UsageError("no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)");
-  const sharded = typeof v.shard === "string" ? sliceForShard(drills, parseShard(v.shard)) : undefined;
+  if (writers === 0) refuseNoWriters(drills, writersFrom === "--writers" ? "--writers 0" : `${writersFrom}: 0`);
+  if (typeof v["run-nonce"] === "string" && typeof v.shard !== "string") throw new UsageError("--run-nonce binds the shards of one run: give it with --shard");
+  const sharded = typeof v.shard === "string" ? shardOfPlan(drills, v.shard, typeof v["run-nonce"] === "string" ? v["run-nonce"] : undefined) : undefined;
   return {
     drills: sharded ? sharded.drills : drills,
     ...(sharded ? { shard: sharded.shard } : {}),
@@ -111,6 +115,18 @@ export async function planRun(args: string[]): Promise<RunPlan> {
     signingKey: signingKey(v["signing-key"], config, file),
     keepArtifacts: Boolean(v["keep-artifacts"]),
   };
+}
+
+/** `--shard i/n` of the plan, bound to this run by its nonce. */
+function shardOfPlan(drills: DrillRequest[], shard: string, nonce: string | undefined): { drills: DrillRequest[]; shard: ShardOf } {
+  const slice = parseShard(shard);
+  return sliceForShard(drills, slice, runNonce(nonce, process.env));
+}
+
+/** A scenario that writes under load, run without writers, would silently be a drill without writes: refused. */
+function refuseNoWriters(drills: DrillRequest[], said: string): void {
+  const underLoad = [...new Set(drills.filter((d) => engineEntry(d.engine).scenarios.find((s) => s.name === d.scenario)?.writesUnderLoad).map((d) => `${d.engine} ${d.scenario}`))];
+  if (underLoad.length) throw new UsageError(`${said}, but ${underLoad.join(", ")} write(s) while the backup runs and need at least one writer: give --writers 1 or more, or choose a scenario without writes (see \`dr-drill list\`)`);
 }
 
 /** The report signing key: `--signing-key`, else `DR_DRILL_SIGNING_KEY` (a PEM file or the PEM itself), else the config. */
@@ -227,6 +243,7 @@ export async function replay(args: string[]): Promise<number> {
   if (!found) throw new UsageError(`no drill with id or seed "${wanted}" in ${reports}`);
   if (!found.replay.args) throw new UsageError(`drill ${found.drillId} was not started by \`dr-drill run\`; replay it with: ${found.replay.command}`);
   const a = found.replay.args;
+  if (a.writers === 0) refuseNoWriters([a], `drill ${found.drillId} was run with 0 writers`);
   console.log(`replaying ${found.drillId} (seed ${found.scope.seed}) from ${found.startedAt}`);
   return executeRun({ drills: [{ ...a, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config, file), keepArtifacts: false });
 }

@@ -1,7 +1,10 @@
 import type { CheckResult } from "./checkers/checker.ts";
 import type { RestoreAttempt } from "./engine.ts";
 
-/** A check that must have the given validity, with a summary (or example) matching `reason` (a RegExp source). */
+/**
+ * A check that must fail for a reason: its summary matches `reason` (a RegExp source), or an example line starts with
+ * it as a whole word (the violation, e.g. `lost`), never the data an example quotes.
+ */
 export interface Observation {
   check: string;
   reason?: string;
@@ -11,8 +14,8 @@ export interface Observation {
  * What a scenario predicts, and what must observe it (docs/design.md, "Expectations"):
  * - `pass`: the drill restores and every check holds;
  * - `detects`: the drill fails, and each listed check is among the failures, for the stated reason;
- * - `refuses`: the engine refuses the restore loudly (no attempt comes up, the last one says `reason`), and the backup
- *   is left untouched;
+ * - `refuses`: the engine refuses the restore loudly (no node came up, whatever a tool said; the last attempt says
+ *   `reason`), and the backup is left untouched;
  * - `restores`: the procedure copes: the listed backup and restore attempts fail first for the stated reasons, then
  *   the drill passes, with the listed checks holding;
  * - `no-silent-loss`: the outcome is not predicted (a version pair the docs do not cover): a pass or a loud refusal
@@ -34,6 +37,8 @@ export interface DrillFacts {
   verdict: Verdict;
   checks: CheckResult[];
   restoreAttempts: RestoreAttempt[];
+  /** A restored node came up (it may serve wrong data, whatever its attempts or tools said): never a refusal. */
+  nodeUp: boolean;
   /** Errors of backup attempts that failed before one succeeded. */
   failedBackups: string[];
   /** Why the drill could not decide (an error of dr-drill or Docker, an interruption), when it could not. */
@@ -52,23 +57,45 @@ export interface Judgement {
 
 const matches = (text: string | undefined, reason: string | undefined) => reason === undefined || (text !== undefined && new RegExp(reason).test(text));
 
-function findCheck(checks: CheckResult[], name: string): CheckResult | undefined {
-  return checks.find((c) => c.name === name);
+/** Every check of that name: an engine's invariants may bundle several under one name. */
+function checksNamed(checks: CheckResult[], name: string): CheckResult[] {
+  return checks.filter((c) => c.name === name);
 }
 
+/** Every check of that name ran and held (none ran: not held). */
+function allHold(checks: CheckResult[], name: string): boolean {
+  const named = checksNamed(checks, name);
+  return named.length > 0 && named.every((c) => c.valid === true);
+}
+
+/**
+ * The check's own words say `reason`: its summary, or the violation word that opens an example line (`lost k/1…`).
+ * The rest of an example quotes data (values, previews), which must never make a check say what it did not.
+ */
 function checkSays(c: CheckResult, reason: string | undefined): boolean {
-  return matches(c.summary, reason) || (c.examples ?? []).some((e) => matches(e, reason));
+  if (reason === undefined) return true;
+  const violation = new RegExp(`^(?:${reason})$`);
+  return matches(c.summary, reason) || (c.examples ?? []).some((e) => violation.test(/^\S+/.exec(e)?.[0] ?? ""));
 }
 
 /**
  * The one function that decides whether a drill did what its scenario expected. The exit code, junit.xml,
- * summary.md, the HTML report and the step summary all read its result; nothing else re-derives it.
+ * summary.md, the HTML report and the step summary all read its result; nothing else re-derives it. A drill in which
+ * a checker crashed (an error of dr-drill, not a check that lacked input) never meets an expectation.
  */
 export function judge(expect: Expectation, facts: DrillFacts): Judgement {
   const { outcome } = expect;
   if (facts.verdict === "unknown") {
     return { outcome, met: false, observed: "undecided", why: `undecided, so the expectation "${outcome}" is not met: ${facts.undecided ?? "a check could not decide"}` };
   }
+  const judged = judgeOutcome(expect, facts);
+  const crashed = facts.checks.filter((c) => c.crashed);
+  if (!judged.met || crashed.length === 0) return judged;
+  return { outcome, met: false, observed: "undecided", why: `${judged.why}, but a checker crashed (an error of dr-drill), so the expectation "${outcome}" is not met: ${crashed.map((c) => `${c.name}: ${c.summary}`).join("; ")}` };
+}
+
+function judgeOutcome(expect: Expectation, facts: DrillFacts): Judgement {
+  const { outcome } = expect;
   switch (expect.outcome) {
     case "pass":
       return facts.verdict === "pass"
@@ -85,7 +112,7 @@ export function judge(expect: Expectation, facts: DrillFacts): Judgement {
       const refused = refusal(facts);
       return refused.ok
         ? { outcome, met: true, observed: "refused", why: `refused loudly: ${refused.summary}` }
-        : { outcome, met: false, observed: "missed", why: `the engine came up with wrong data or failed quietly: ${failedNames(facts)}` };
+        : { outcome, met: false, observed: "missed", why: `${refused.up ? "the engine came up with wrong data" : "the engine failed quietly"}: ${failedNames(facts)}` };
     }
   }
 }
@@ -95,39 +122,50 @@ function failedNames(facts: DrillFacts): string {
   return failed.length ? failed.map((c) => `${c.name}: ${c.summary.split("\n")[0]}`).join("; ") : "no check failed";
 }
 
+/** What the checks of one name made of an expected detection: caught it, could not decide, or did not catch it. */
+function observation(o: Observation, checks: CheckResult[]): { seen: "caught" | "undecided" | "missed"; said: string } {
+  const named = checksNamed(checks, o.check);
+  if (named.some((c) => c.valid === false && checkSays(c, o.reason))) return { seen: "caught", said: `${o.check} caught it` };
+  const undecided = named.find((c) => c.valid === "unknown");
+  if (undecided) return { seen: "undecided", said: `${o.check} ${undecided.crashed ? "crashed" : "could not decide"}: ${undecided.summary.split("\n")[0]}` };
+  if (named.length === 0) return { seen: "missed", said: `${o.check} did not run` };
+  const wrong = named.find((c) => c.valid === false);
+  return { seen: "missed", said: wrong ? `${o.check} was false but said "${wrong.summary.split("\n")[0]}" (expected /${o.reason}/)` : `${o.check} was true` };
+}
+
 function judgeDetects(by: Observation[], facts: DrillFacts): Judgement {
   if (facts.verdict === "pass") return { outcome: "detects", met: false, observed: "missed", why: `the fault was MISSED: the drill passed, ${by.map((o) => o.check).join(", ")} held` };
-  const missing = by.filter((o) => {
-    const c = findCheck(facts.checks, o.check);
-    return !c || c.valid !== false || !checkSays(c, o.reason);
-  });
-  if (missing.length === 0) return { outcome: "detects", met: true, observed: "detected", why: `detected by ${by.map((o) => o.check).join(", ")}` };
-  const said = missing.map((o) => {
-    const c = findCheck(facts.checks, o.check);
-    return c ? `${o.check} was ${c.valid === false ? `false but said "${c.summary.split("\n")[0]}" (expected /${o.reason}/)` : String(c.valid)}` : `${o.check} did not run`;
-  });
+  const seen = by.map((o) => observation(o, facts.checks));
+  if (seen.every((s) => s.seen === "caught")) return { outcome: "detects", met: true, observed: "detected", why: `detected by ${by.map((o) => o.check).join(", ")}` };
+  const said = seen.filter((s) => s.seen !== "caught").map((s) => s.said);
+  // A miss is a finding only when every expected check decided: one that could not may have caught the fault.
+  if (seen.some((s) => s.seen === "undecided")) return { outcome: "detects", met: false, observed: "undecided", why: `undecided: not every expected check decided: ${said.join("; ")}` };
   return { outcome: "detects", met: false, observed: "missed", why: `the drill failed, but not for the stated reason: ${said.join("; ")}; it failed on ${failedNames(facts)}` };
 }
 
-function refusal(facts: DrillFacts): { ok: boolean; summary: string } {
+/** A loud refusal: no node came up, every attempt failed, and the restore check says so. */
+function refusal(facts: DrillFacts): { ok: boolean; up: boolean; summary: string } {
   const attempts = facts.restoreAttempts;
   const last = attempts.at(-1);
-  const noneUp = attempts.length > 0 && attempts.every((a) => !a.ok);
-  const restore = findCheck(facts.checks, "restore");
-  return { ok: noneUp && restore?.valid === false, summary: last?.summary ?? "no restore attempt was made" };
+  const restore = checksNamed(facts.checks, "restore");
+  const noneUp = !facts.nodeUp && attempts.length > 0 && attempts.every((a) => !a.ok);
+  return { ok: noneUp && restore.length > 0 && restore.every((c) => c.valid === false), up: facts.nodeUp, summary: last?.summary ?? "no restore attempt was made" };
 }
 
 function judgeRefuses(reason: string, facts: DrillFacts): Judgement {
   const refused = refusal(facts);
   const last = facts.restoreAttempts.at(-1);
   if (!refused.ok) {
-    return { outcome: "refuses", met: false, observed: "missed", why: facts.verdict === "pass" ? "the restore was NOT refused: the drill passed" : `the engine did not refuse the restore: ${failedNames(facts)}` };
+    const why = facts.verdict === "pass" ? "the restore was NOT refused: the drill passed" : refused.up ? `the restore was NOT refused: a node came up (whatever its tools said): ${failedNames(facts)}` : `the engine did not refuse the restore: ${failedNames(facts)}`;
+    return { outcome: "refuses", met: false, observed: "missed", why };
   }
   if (!matches(last?.summary, reason) && !matches(last?.logTail, reason)) {
     return { outcome: "refuses", met: false, observed: "missed", why: `refused, but not for the stated reason: "${refused.summary}" (expected /${reason}/)` };
   }
-  const untouched = findCheck(facts.checks, "artifact-untouched");
-  if (untouched?.valid !== true) return { outcome: "refuses", met: false, observed: "missed", why: `refused, but the backup was not proven untouched: ${untouched?.summary ?? "not checked"}` };
+  if (!allHold(facts.checks, "artifact-untouched")) {
+    const untouched = checksNamed(facts.checks, "artifact-untouched").find((c) => c.valid !== true);
+    return { outcome: "refuses", met: false, observed: "missed", why: `refused, but the backup was not proven untouched: ${untouched?.summary ?? "not checked"}` };
+  }
   return { outcome: "refuses", met: true, observed: "refused", why: `refused loudly: ${refused.summary}` };
 }
 
@@ -144,8 +182,8 @@ function judgeRestores(expect: Extract<Expectation, { outcome: "restores" }>, fa
   const failedRestores = facts.restoreAttempts.filter((a) => !a.ok).map((a) => `${a.summary}\n${a.logTail ?? ""}`);
   sequence("restore(s)", expect.failedRestores ?? [], failedRestores);
   for (const name of expect.holds ?? []) {
-    const c = findCheck(facts.checks, name);
-    if (c?.valid !== true) problems.push(`${name} ${c ? `was ${String(c.valid)}: ${c.summary}` : "did not run"}`);
+    const named = checksNamed(facts.checks, name);
+    if (!allHold(facts.checks, name)) problems.push(`${name} ${named.length ? named.filter((c) => c.valid !== true).map((c) => `was ${String(c.valid)}: ${c.summary}`).join("; ") : "did not run"}`);
   }
   return problems.length
     ? { outcome: "restores", met: false, observed: "missed", why: problems.join("; ") }

@@ -1,6 +1,7 @@
 import { runDrillInto, type DrillResult, type RestoreTarget, type SourceOptions, type WorkloadPlan } from "./drill.ts";
 import type { BackupArtifact, Engine, EngineNode } from "./engine.ts";
 import type { ReplayArgs } from "./evidence.ts";
+import { InputError } from "./errors.ts";
 import type { Expectation } from "./expectation.ts";
 import type { DrillFault } from "./faults.ts";
 import type { ProgressSink } from "./progress.ts";
@@ -40,6 +41,8 @@ export interface Scenario {
   expects(req: BuildRequest): string;
   /** The versions it runs on when none are asked for: the engine's default, or all of them (a version matrix). */
   readonly versions: "default" | "all";
+  /** Writers write while its backup runs (a load drill, a fault under load): it needs at least one writer. */
+  readonly writesUnderLoad: boolean;
   /** The drills `run` makes for a request, in its order: the version each restores into (null: the one it backs up). */
   restoreTargets(req: BuildRequest): (string | null)[];
   run(req: ScenarioRequest): Promise<DrillResult[]>;
@@ -87,7 +90,7 @@ function sourceOf<Payload, Node extends EngineNode<Payload>, Artifact extends Ba
     faults: setup.faults,
     seed,
     rows: req.rows,
-    workload: def.workload && req.writers > 0 ? def.workload(req.writers) : undefined,
+    workload: def.workload ? def.workload(req.writers) : undefined,
     targets: req.targets,
     imageMode: req.images,
     reportsDir: req.reportsDir,
@@ -112,8 +115,11 @@ export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifac
     methods: def.methods,
     expects: (req) => describeExpectation(expectationOf(def.build(req))),
     versions: "default",
+    writesUnderLoad: def.workload !== undefined,
     restoreTargets: (req) => [def.build(req).restoreInto?.version ?? null],
-    run: (req) => {
+    run: async (req) => {
+      // Without writers a drill under load would silently become one without writes, and be judged as such.
+      if (def.workload && req.writers < 1) throw new InputError(`scenario ${def.name} writes while the backup runs: it needs at least one writer, not ${req.writers}`);
       const setup = def.build(req);
       // The seed is fixed here, not inside the drill, so the replay arguments can name it.
       const seed = req.seed ?? newSeed();
@@ -145,6 +151,7 @@ export function versionMatrixScenario<Payload, Node extends EngineNode<Payload>,
     methods: def.methods,
     expects: () => "each pair as the engine's docs say (same major: pass), else a pass or a loud refusal, never a silent loss",
     versions: "all",
+    writesUnderLoad: false,
     restoreTargets,
     run: (req) => {
       const engine = def.source(req.version);

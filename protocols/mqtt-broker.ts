@@ -6,7 +6,8 @@ import type { RecordFile } from "../harness/records.ts";
 import type { ResolvedImage } from "../harness/runtime/images.ts";
 import type { WorkloadClient } from "../harness/workload.ts";
 import { removeVolume } from "../harness/runtime/resources.ts";
-import { closeMqtt, connectMqtt, loadMqtt, MqttPublisher, readMqttState, type MqttCapabilities, type MqttEndpoint, type MqttPublish, type MqttUniverse, type ReadBackStats } from "./mqtt/index.ts";
+import { EngineError } from "../harness/engine-error.ts";
+import { brokerRefusals, closeMqtt, connectMqtt, loadMqtt, MqttPublisher, readMqttState, type MqttCapabilities, type MqttEndpoint, type MqttPublish, type MqttUniverse, type ReadBackStats } from "./mqtt/index.ts";
 import { emptyStartCheck } from "./mnesia-node.ts";
 
 /** The container of one broker node: what the MQTT side needs of it. */
@@ -77,7 +78,10 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
     return emptyStartCheck(this.lastRead, this.options.universe.sessions.length);
   }
 
-  /** A retained QoS 1 publish (PUBACK), read back on its exact topic (every broker delivers that), then deleted. */
+  /**
+   * A retained QoS 1 publish (PUBACK), read back on its exact topic (every broker delivers that), then deleted. The
+   * broker's refusal, or a message not served back, is its answer (EngineError).
+   */
   async probeWrite(): Promise<string> {
     const topic = `dr-drill-probe/${Date.now()}`;
     const payload = Buffer.from(`probe ✓ ${new Date().toISOString()}`);
@@ -85,10 +89,10 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
     const { client } = await connectMqtt(this.endpoint(), { clientId: `dd-probe-${process.pid}`, protocol, persistent: false });
     const publisher = new MqttPublisher(client);
     try {
-      await publisher.publish(topic, payload, 1, true);
+      await brokerRefusals(() => publisher.publish(topic, payload, 1, true));
       const back = await this.retainedOn(topic, 10_000);
-      if (!back?.equals(payload)) throw new Error(`published a retained message on ${topic} (PUBACK), read back ${back ? JSON.stringify(back.toString()) : "nothing"}`);
-      await publisher.publish(topic, Buffer.alloc(0), 1, true);
+      if (!back?.equals(payload)) throw new EngineError(`published a retained message on ${topic} (PUBACK), read back ${back ? JSON.stringify(back.toString()) : "nothing"}`);
+      await brokerRefusals(() => publisher.publish(topic, Buffer.alloc(0), 1, true));
       return "published a retained message with QoS 1 (PUBACK), read it back on its topic, deleted it";
     } finally {
       await publisher.close();

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
+import { EngineError } from "../../harness/engine-error.ts";
 import type { Ledger } from "../../harness/ledger.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { RecordFile } from "../../harness/records.ts";
@@ -44,14 +45,19 @@ export class EventStoreNode implements EngineNode<EventOp> {
     }
   }
 
+  /** An error the server answered, or an event not read back, is the engine's answer (EngineError); any other is not. */
   async probeWrite(): Promise<string> {
     const api = this.node.api();
     const stream = `dr-drill-probe-${randomUUID()}`;
     try {
       const event = { id: randomUUID(), seq: 0, type: "probe", data: Buffer.from("probe"), metadata: { seq: 0, writer: "probe" } };
-      await api.append(stream, [event], "no_stream");
-      const read = await api.readStream(stream);
-      if (read.state !== "ok" || read.events[0]?.id !== event.id) throw new Error(`the probe event appended to ${stream} was not read back (${read.state})`);
+      const read = await (async () => {
+        await api.append(stream, [event], "no_stream");
+        return api.readStream(stream);
+      })().catch((err: unknown) => {
+        throw api.fromServer(err) ? new EngineError(`${api.product} refused the probe write: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`) : err;
+      });
+      if (read.state !== "ok" || read.events[0]?.id !== event.id) throw new EngineError(`the probe event appended to ${stream} was not read back (${read.state})`);
       return `appended and read back one event in ${stream}`;
     } finally {
       await api.close();

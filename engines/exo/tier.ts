@@ -9,6 +9,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
 import { createNetwork, createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { registerSecret } from "../../harness/secrets.ts";
+import { engineErrors } from "../../protocols/pg-wire.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { PostgresContainer, type PgCredentials, type StartedPostgres } from "../postgres/container.ts";
 import { isDefiniteSqlFailure } from "../postgres/workload-client.ts";
@@ -150,9 +151,12 @@ export class ExoNode implements EngineNode<ExoOp> {
     const c = await this.parts.pg.client({ database: databaseOf("idm") });
     const mongo = await this.parts.mongo.client();
     try {
-      await c.query("BEGIN");
-      await c.query("INSERT INTO jbid_io VALUES (-999999, 1, 'probe', 'idm_realm_portal')");
-      await c.query("ROLLBACK");
+      // The SQL server's refusal is the engine's answer (EngineError); the chat store's and the volume's errors leave it undecided.
+      await engineErrors(async () => {
+        await c.query("BEGIN");
+        await c.query("INSERT INTO jbid_io VALUES (-999999, 1, 'probe', 'idm_realm_portal')");
+        await c.query("ROLLBACK");
+      });
       await mongo.db(CHAT_DB).collection("probe").insertOne({ probe: true });
       await mongo.db(CHAT_DB).collection("probe").drop();
       await this.parts.gatein.exec(["sh", "-c", `echo probe > ${DATA_DIR}/probe && rm ${DATA_DIR}/probe`]);

@@ -23,11 +23,18 @@ export interface MemoryEngineOptions {
   /** The backup copies half the keys, waits this long while writes go on, then the rest: a torn cut. */
   tornCopyPauseMs?: number;
   /** A plain exception (a bug of dr-drill, Docker going away) in this step. */
-  crashIn?: "backup" | "restore" | "invariants";
+  crashIn?: "backup" | "restore" | "invariants" | "probe-write";
   /** The restored store refuses to start, saying this (an engine refusal). */
   refuseRestore?: string;
+  /**
+   * The restored store comes up and serves, but its restore tool reported this error (a failed attempt and a tool
+   * error beside a live node, as a pg_restore error or a `_restore` left behind gives).
+   */
+  upDespiteToolError?: string;
   /** The restored store starts but cannot serve reads, saying this (an engine error). */
   readError?: string;
+  /** The restored store refuses the probe write, saying this (an engine error). */
+  refuseWrite?: string;
   /** Backup attempts that fail before one succeeds. */
   failingBackups?: number;
   /** Images the node reports, e.g. two for a multi-container node. */
@@ -59,7 +66,7 @@ export class MemoryNode implements EngineNode<MemoryOp> {
 
   constructor(
     readonly images: ResolvedImage[],
-    private readonly readError?: string,
+    private readonly restored: Pick<MemoryEngineOptions, "readError" | "refuseWrite" | "crashIn"> = {},
   ) {}
 
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
@@ -94,11 +101,13 @@ export class MemoryNode implements EngineNode<MemoryOp> {
   }
 
   async readCanonical(into: RecordFile): Promise<void> {
-    if (this.readError) throw new EngineError(this.readError);
+    if (this.restored.readError) throw new EngineError(this.restored.readError);
     for (const [key, s] of this.store) await into.add({ key, ...s });
   }
 
   async probeWrite(): Promise<string> {
+    if (this.restored.crashIn === "probe-write") throw new Error("connect ECONNREFUSED /var/run/docker.sock (simulated harness failure)");
+    if (this.restored.refuseWrite) throw new EngineError(this.restored.refuseWrite);
     this.put("probe", "probe");
     this.store.delete("probe");
     return "wrote a key and removed it";
@@ -178,8 +187,10 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
   async restore(artifact: MemoryArtifact): Promise<RestoreResult<MemoryNode>> {
     if (this.options.crashIn === "restore") throw new Error("connect ENOENT /var/run/docker.sock (simulated harness failure)");
     if (this.options.refuseRestore) return { attempts: [{ ok: false, summary: this.options.refuseRestore, exitCode: 1, durationMs: 1 }], toolErrors: [] };
-    const node = new MemoryNode(this.options.images ?? [IN_PROCESS], this.options.readError);
+    const node = new MemoryNode(this.options.images ?? [IN_PROCESS], this.options);
     for (const [key, s] of JSON.parse(await readFile(join(artifact.dir, ARTIFACT_FILE), "utf8")) as [string, Stored][]) node.store.set(key, s);
+    const toolError = this.options.upDespiteToolError;
+    if (toolError) return { node, attempts: [{ ok: false, summary: `store up, but ${toolError}`, exitCode: 1, durationMs: 1 }], toolErrors: [toolError] };
     return { node, attempts: [{ ok: true, summary: `store of ${node.store.size} keys loaded`, durationMs: 1 }], toolErrors: [] };
   }
 

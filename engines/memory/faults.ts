@@ -27,14 +27,14 @@ export function dropKeys(count: number, expect: Expectation = { outcome: "detect
   };
 }
 
-/** Changes one stored value: silent corruption. */
-export function corruptValue(expect: Expectation = { outcome: "detects", by: [{ check: "ledger-oracle", reason: "corrupt" }] }): DrillFault<MemoryNode, MemoryArtifact> {
+/** Changes one stored value to `value`: silent corruption. */
+export function corruptValue(expect: Expectation = { outcome: "detects", by: [{ check: "ledger-oracle", reason: "corrupt" }] }, value = "garbage"): DrillFault<MemoryNode, MemoryArtifact> {
   return {
     name: "corrupt-value",
     description: "change the value of one key in the snapshot",
     expect,
     async apply(artifact) {
-      await rewrite(artifact, ([first, ...rest]) => (first ? [[first[0], { digest: digestOf("garbage"), preview: "garbage" }], ...rest] : rest));
+      await rewrite(artifact, ([first, ...rest]) => (first ? [[first[0], { digest: digestOf(value), preview: value }], ...rest] : rest));
       return { fault: "corrupt-value", target: "store.json", detail: {} };
     },
   };

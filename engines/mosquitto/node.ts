@@ -6,7 +6,8 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
-import { closeMqtt, connectMqtt, loadMqtt, MqttPublisher, openMqttWorkloadClient, readMqttState, type MqttCapabilities, type MqttPublish, type MqttUniverse } from "../../protocols/mqtt/index.ts";
+import { EngineError } from "../../harness/engine-error.ts";
+import { brokerRefusals, closeMqtt, connectMqtt, loadMqtt, MqttPublisher, openMqttWorkloadClient, readMqttState, type MqttCapabilities, type MqttPublish, type MqttUniverse } from "../../protocols/mqtt/index.ts";
 import type { StartedMosquitto } from "./container.ts";
 
 /** A running Mosquitto broker on its own data volume: the source of a drill, or a restored node. */
@@ -38,7 +39,10 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
     await readMqttState({ endpoint: this.broker.endpoint, caps: this.caps, universe: this.universe }, into, progress);
   }
 
-  /** A retained message on a topic outside the universe: acknowledged, received by a new subscriber, then deleted. */
+  /**
+   * A retained message on a topic outside the universe: acknowledged, received by a new subscriber, then deleted. The
+   * broker's refusal, or a message not delivered, is its answer (EngineError).
+   */
   async probeWrite(): Promise<string> {
     const topic = `dr-drill-probe/${Date.now()}/✓`;
     const payload = Buffer.from(`probe ${new Date().toISOString()}`);
@@ -46,7 +50,7 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
     const { client } = await connectMqtt(endpoint, { clientId: `dd-probe-${process.pid}`, protocol: this.caps.protocols.at(-1)!, persistent: false });
     const publisher = new MqttPublisher(client);
     try {
-      await publisher.publish(topic, payload, 1, true);
+      await brokerRefusals(() => publisher.publish(topic, payload, 1, true));
       let received: (p: Buffer) => void = () => undefined;
       const seen = new Promise<Buffer | undefined>((resolve) => {
         received = resolve;
@@ -56,11 +60,11 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
       try {
         await reader.subscribeAsync(topic, { qos: 1 });
         const got = await seen;
-        if (!got?.equals(payload)) throw new Error(`published a retained message on ${topic}; a new subscriber got ${got ? "another payload" : "nothing within 5 s"}`);
+        if (!got?.equals(payload)) throw new EngineError(`published a retained message on ${topic}; a new subscriber got ${got ? "another payload" : "nothing within 5 s"}`);
       } finally {
         await closeMqtt(reader);
       }
-      await publisher.publish(topic, Buffer.alloc(0), 1, true);
+      await brokerRefusals(() => publisher.publish(topic, Buffer.alloc(0), 1, true));
       return "published a retained QoS 1 message (PUBACK), a new subscriber received it, then it was deleted";
     } finally {
       await publisher.close();

@@ -6,6 +6,7 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
+import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { datasetBatches, type PgOp } from "../../generators/postgres.ts";
 import type { StartedPostgres } from "./container.ts";
@@ -78,13 +79,16 @@ export class PostgresNode implements EngineNode<PgOp> {
     }).finally(() => client.end());
   }
 
+  /** The server's refusal of the write, or a different value served back, is the engine's answer (EngineError). */
   async probeWrite(): Promise<string> {
     const client = await this.pg.client();
     try {
       const name = `dr-drill probe ${new Date().toISOString()} ✓`;
-      await client.query("INSERT INTO people (id, version, name) VALUES (-1, 1, $1)", [name]);
-      const back = await client.query<{ name: string }>("SELECT name FROM people WHERE id = -1");
-      if (back.rows[0]?.name !== name) throw new Error(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
+      const back = await engineErrors(async () => {
+        await client.query("INSERT INTO people (id, version, name) VALUES (-1, 1, $1)", [name]);
+        return client.query<{ name: string }>("SELECT name FROM people WHERE id = -1");
+      });
+      if (back.rows[0]?.name !== name) throw new EngineError(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
       return "inserted a row into people and read it back";
     } finally {
       await client.end();

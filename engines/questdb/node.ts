@@ -8,6 +8,7 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
+import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { QDB_TABLES, canonicalRowText, questdbDataset, rowKey, type QdbOp, type QdbRow } from "../../generators/questdb.ts";
 import { QDB_ROOT, type StartedQuestDb } from "./container.ts";
@@ -107,6 +108,7 @@ export class QuestDbNode implements EngineNode<QdbOp> {
     }).finally(() => client.end());
   }
 
+  /** A PG-wire error the server sent, or a row served back otherwise than written, is the engine's answer (EngineError). */
   async probeWrite(): Promise<string> {
     const client = await this.qdb.client();
     let ilp: Sender | undefined;
@@ -116,13 +118,15 @@ export class QuestDbNode implements EngineNode<QdbOp> {
       const probe = (id: number): QdbRow => ({ id, sym: "probe", qty: id, price: 0.5, flag: true, note, eventTs: ts, ts });
       const viaPg = QDB_TABLES.find((t) => !t.wal)!;
       const viaIlp = QDB_TABLES.find((t) => t.protocol === "ilp")!;
-      await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), viaPg, [probe(-1)]);
-      await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), viaIlp, [probe(-2)]);
-      await this.waitForWal(client, 60_000);
+      await engineErrors(async () => {
+        await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), viaPg, [probe(-1)]);
+        await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), viaIlp, [probe(-2)]);
+        await this.waitForWal(client, 60_000);
+      });
       for (const [t, id] of [[viaPg, -1], [viaIlp, -2]] as const) {
-        const back = await client.query<Record<string, string | null>>(`SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE id = ${id}`);
+        const back = await engineErrors(() => client.query<Record<string, string | null>>(`SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE id = ${id}`));
         if (back.rows.length !== 1 || canonicalFromServer(back.rows[0]!) !== canonicalRowText(probe(id))) {
-          throw new Error(`wrote ${canonicalRowText(probe(id))} to ${t.name}, read back ${JSON.stringify(back.rows)}`);
+          throw new EngineError(`wrote ${canonicalRowText(probe(id))} to ${t.name}, read back ${JSON.stringify(back.rows)}`);
         }
       }
       return `inserted a row into ${viaPg.name} over PG wire and one into ${viaIlp.name} over ILP/HTTP, and read both back`;

@@ -12,6 +12,11 @@ export interface CheckResult {
   details?: Record<string, unknown>;
   /** The first differences, readable. */
   examples?: string[];
+  /**
+   * Set by runCheckers when the checker threw an error of its own (a bug of dr-drill, Docker): `valid` is then
+   * `unknown`, as for a check that could not decide for want of input, but no judgement may rest on a drill with one.
+   */
+  crashed?: true;
 }
 
 export interface Checker<Context> {
@@ -42,7 +47,7 @@ export async function runCheckers<Context>(checkers: Checker<Context>[], ctx: Co
       results.push(
         isEngineError(err)
           ? { name: checker.name, valid: false, summary: `the restored engine refused: ${message}` }
-          : { name: checker.name, valid: "unknown", summary: `checker crashed: ${message}` },
+          : { name: checker.name, valid: "unknown", summary: `checker crashed: ${message}`, crashed: true },
       );
     }
   }

@@ -37,7 +37,7 @@ export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifac
   const { backup } = source;
   const restored = v.restore?.restored;
   const restoredState = v.restore?.checked?.restoredState;
-  const reasons = [...(v.undecided ? [v.undecided] : []), ...v.checks.filter((c) => c.valid === false).map((c) => `${c.name}: ${c.summary}`)];
+  const reasons = [...(v.undecided ? [v.undecided] : []), ...v.checks.filter((c) => c.valid === false || c.crashed).map((c) => `${c.name}: ${c.summary}`)];
   const deviations = [
     ...(restored && restored.attempts.length > 1 ? [`restore needed ${restored.attempts.length} attempts`] : []),
     ...(backup && backup.failedAttempts.length ? [`backup needed ${backup.failedAttempts.length + 1} attempts`] : []),

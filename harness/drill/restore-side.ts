@@ -1,4 +1,5 @@
 import type { CheckResult } from "../checkers/checker.ts";
+import { isEngineError } from "../engine-error.ts";
 import type { BackupArtifact, DrillRuntime, EngineNode, RestoreResult } from "../engine.ts";
 import type { Expectation } from "../expectation.ts";
 import type { DrillFault } from "../faults.ts";
@@ -85,7 +86,9 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
             out.moments.probeMs = p.elapsedMs();
             return { value: { name: "new-write", valid: true, summary: what } };
           } catch (err) {
-            return { value: { name: "new-write", valid: false, summary: `restored engine refused a new write: ${err instanceof Error ? err.message : String(err)}` } };
+            // Only the engine's own answer is a refused write; any other error (Docker, ours) leaves the drill undecided.
+            if (!isEngineError(err)) throw err;
+            return { value: { name: "new-write", valid: false, summary: `restored engine refused a new write: ${err.message}` } };
           }
         }),
       );

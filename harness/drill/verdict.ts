@@ -22,6 +22,6 @@ export function judgeDrill<Payload, Node extends EngineNode<Payload>, Artifact e
   const achieved = measure({ ...source.moments, ...restore?.moments }, restore?.checked?.oracle ?? null, recovered);
   checks.push(...targetChecks(achieved, targets));
   const verdict = undecided !== undefined ? "unknown" : verdictOf(checks.map((c) => c.valid));
-  const judgement = judge(declared, { verdict, checks, restoreAttempts: restored?.attempts ?? [], failedBackups: source.backup?.failedAttempts ?? [], ...(undecided ? { undecided } : {}) });
+  const judgement = judge(declared, { verdict, checks, restoreAttempts: restored?.attempts ?? [], nodeUp: restored?.node !== undefined, failedBackups: source.backup?.failedAttempts ?? [], ...(undecided ? { undecided } : {}) });
   return buildEvidence({ ...v, targets, checks, judgement, verdict, achieved, undecided, interrupted });
 }

@@ -115,8 +115,8 @@ export function trendSvg(history: HistoryEntry[]): string {
 function faultRows(drills: Evidence[]): string {
   const rows = drills.flatMap((d) =>
     d.faults.map((f) => {
-      const ok = f.observed !== "missed";
-      return `<tr><td>${esc(d.drillId)}</td><td>${esc(f.fault)}</td><td><code>${esc(f.target)}</code></td><td>${esc(f.expected)}</td><td class="${ok ? "met" : "missed"}">${esc(f.observed)}</td><td>${esc(d.reasons[0] ?? "")}</td></tr>`;
+      // The one judgement colours the row, as it decides JUnit and the exit code: undecided is not met.
+      return `<tr><td>${esc(d.drillId)}</td><td>${esc(f.fault)}</td><td><code>${esc(f.target)}</code></td><td>${esc(f.expected)}</td><td class="${d.expectation.met ? "met" : "missed"}">${esc(f.observed)}</td><td>${esc(d.reasons[0] ?? "")}</td></tr>`;
     }),
   );
   if (rows.length === 0) return `<p class="muted">No fault injected in this run.</p>`;

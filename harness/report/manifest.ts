@@ -1,5 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
-import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, type Dirent } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 
@@ -16,13 +16,24 @@ async function sha256(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
+/**
+ * What is under `dir`, not following links: its regular files (but the manifest and signature), and every entry that
+ * is neither a regular file nor a directory (a symbolic link, a fifo, a socket, a device), which a manifest of
+ * contents cannot vouch for. Directories stand for what they hold.
+ */
+async function entriesUnder(dir: string): Promise<{ files: string[]; others: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join("/"))
-    .filter((p) => p !== MANIFEST && p !== SIGNATURE)
-    .sort();
+  const path = (e: Dirent) => relative(dir, join(e.parentPath, e.name)).split(sep).join("/");
+  const files = entries.filter((e) => e.isFile()).map(path).filter((p) => p !== MANIFEST && p !== SIGNATURE);
+  const others = entries.filter((e) => !e.isFile() && !e.isDirectory()).map((e) => `${path(e)} (${kindOf(e)})`);
+  return { files: files.sort(), others: others.sort() };
+}
+
+function kindOf(e: Dirent): string {
+  if (e.isSymbolicLink()) return "symbolic link";
+  if (e.isFIFO()) return "fifo";
+  if (e.isSocket()) return "socket";
+  return "device";
 }
 
 export function loadPrivateKey(pemOrPath: string): KeyObject {
@@ -46,7 +57,9 @@ function readFileSyncOrThrow(path: string, what: string): string {
 
 /** Writes the manifest of every file under `dir`, and its signature when a key is given. */
 export async function sealDirectory(dir: string, signingKey?: KeyObject): Promise<{ files: number; signed: boolean }> {
-  const files = await filesUnder(dir);
+  const { files, others } = await entriesUnder(dir);
+  // A seal that verify-report would then refuse is worse than none: say what is in the way instead.
+  if (others.length) throw new Error(`cannot seal ${dir}: a report holds regular files only, not ${others.join(", ")}`);
   const lines = [];
   for (const f of files) lines.push(`${await sha256(join(dir, f))}  ${f}`);
   const manifest = lines.join("\n") + "\n";
@@ -63,7 +76,8 @@ export interface VerifyOutcome {
 }
 
 /**
- * Checks every file against the manifest (changed, missing, or not listed) and the signature against a public key.
+ * Checks every file against the manifest (changed, missing, or not listed), refuses any entry that is not a regular
+ * file (a symbolic link could point at a forged file the manifest never saw), and the signature against a public key.
  * A signed report with no key given is not called valid: the signature was not checked.
  */
 export async function verifyDirectory(dir: string, publicKey?: KeyObject): Promise<VerifyOutcome> {
@@ -81,12 +95,14 @@ export async function verifyDirectory(dir: string, publicKey?: KeyObject): Promi
     }
     listed.set(m[2]!, m[1]!);
   }
-  const present = new Set(await filesUnder(dir));
+  const { files, others } = await entriesUnder(dir);
+  const present = new Set(files);
   for (const [file, digest] of listed) {
     if (!present.has(file)) problems.push(`missing: ${file}`);
     else if ((await sha256(join(dir, file))) !== digest) problems.push(`changed: ${file}`);
   }
   for (const file of present) if (!listed.has(file)) problems.push(`not in the manifest: ${file}`);
+  for (const other of others) problems.push(`not a regular file: ${other}`);
 
   let signature: VerifyOutcome["signature"] = "absent";
   const sigPath = join(dir, SIGNATURE);

@@ -41,6 +41,7 @@ export async function mergeReports(opts: { dirs: string[]; out: string; publicKe
   checkPaths(dirs, out);
   const shards: Shard[] = [];
   for (const dir of dirs) shards.push(await readShard(dir, opts.publicKey));
+  checkOneRun(shards);
   checkComplete(shards);
   const drills = shards.flatMap((s) => s.run.drills).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.drillId.localeCompare(b.drillId));
   const seen = new Map<string, string>();
@@ -109,10 +110,30 @@ async function readShard(dir: string, publicKey: KeyObject | undefined): Promise
       endedAt: run.endedAt,
       verdict: run.verdict,
       drills: run.drills.length,
+      tool: run.tool,
       manifestSha256: createHash("sha256").update(manifest).digest("hex"),
       signature: verified.signature === "valid" ? "valid" : "absent",
     },
   };
+}
+
+/**
+ * The shards of one run only, made by one dr-drill: the same run nonce (`--run-nonce`, or the CI run and attempt), the
+ * same version and commit. Two runs of one plan (yesterday's shard 1 and today's shard 2) make a complete-looking
+ * set of shards; merged, they would pass a plan no single run covered, with drills of another tool among them.
+ */
+function checkOneRun(shards: Shard[]): void {
+  for (const s of shards) {
+    if (!s.run.shard) throw new InputError(`${s.dir} is not a shard (it was run without --shard): merge-reports combines the shards of one run`);
+    if (!s.run.shard.run) throw new InputError(`${s.dir} names no run nonce (made by an earlier dr-drill): run that shard again, with the others of its run`);
+  }
+  const [first, ...rest] = shards;
+  const nonce = first!.run.shard!.run;
+  const odd = rest.find((s) => s.run.shard!.run !== nonce);
+  if (odd) throw new InputError(`${odd.dir} is a shard of run "${odd.run.shard!.run}", ${first!.dir} of run "${nonce}": merge the shards of one run only (every shard of a run is started with the same --run-nonce, or in the same CI run and attempt)`);
+  const made = (t: RunEvidence["tool"]) => `dr-drill ${t.version} (commit ${t.commit ?? "unknown"})`;
+  const other = rest.find((s) => made(s.run.tool) !== made(first!.run.tool));
+  if (other) throw new InputError(`${other.dir} was made by ${made(other.run.tool)}, ${first!.dir} by ${made(first!.run.tool)}: the shards of one run are made by one dr-drill`);
 }
 
 /**

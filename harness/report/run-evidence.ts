@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Evidence, Initiator } from "../evidence.ts";
 
 /** @2: a run records its plan and any interruption, and passes only when every planned drill ran (docs/evidence.md). */
@@ -15,12 +17,20 @@ export interface MatrixCell {
   drillId: string;
 }
 
-/** Which slice of a planned run this is: `dr-drill run --shard index/count`; `plan` names the whole selection. */
+/**
+ * Which slice of a planned run this is: `dr-drill run --shard index/count`; `plan` names the whole selection, `run`
+ * the one run every shard of it belongs to.
+ */
 export interface ShardOf {
   index: number;
   count: number;
   /** Digest of the whole plan (every drill the flags and config select, before slicing): shards of one run share it. */
   plan: string;
+  /**
+   * The run nonce, the same for every shard of one run and no other (`--run-nonce`, DR_DRILL_RUN_NONCE, or the CI run
+   * and attempt): shards of two runs of one plan are not merged as one.
+   */
+  run: string;
   /** Drills in the whole plan. */
   planned: number;
 }
@@ -47,6 +57,8 @@ export interface MergedShard {
   endedAt: string;
   verdict: Evidence["verdict"];
   drills: number;
+  /** The dr-drill that ran the shard. */
+  tool: Tool;
   /** SHA-256 of the shard's manifest.sha256, which was verified before merging. */
   manifestSha256: string;
   signature: "valid" | "absent";
@@ -58,7 +70,7 @@ export interface RunEvidence {
   runId: string;
   startedAt: string;
   endedAt: string;
-  tool: { name: "dr-drill"; version: string };
+  tool: Tool;
   initiator: Initiator;
   targets: { rtoMs?: number; rpoMs?: number };
   verdict: Evidence["verdict"];
@@ -79,9 +91,37 @@ export interface RunEvidence {
   mergedFrom?: MergedShard[] | null;
 }
 
-export function toolVersion(): string {
+/** The dr-drill that wrote a report: its version, and its git commit when it runs from a checkout of its own. */
+export interface Tool {
+  name: "dr-drill";
+  version: string;
+  /** HEAD of dr-drill's own checkout, `-dirty` when tracked files differ from it; null when not run from one. */
+  commit: string | null;
+}
+
+let tool: Tool | undefined;
+
+export function toolOf(): Tool {
+  tool ??= { name: "dr-drill", version: toolVersion(), commit: toolCommit() };
+  return { ...tool };
+}
+
+function toolVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
   return pkg.version;
+}
+
+/** dr-drill's own commit; not that of a repository it is installed in (node_modules/dr-drill is not its own checkout). */
+function toolCommit(): string | null {
+  const root = realpathSync(fileURLToPath(new URL("../..", import.meta.url)));
+  const git = (...args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  try {
+    if (realpathSync(git("rev-parse", "--show-toplevel")) !== root) return null;
+    const head = git("rev-parse", "HEAD");
+    return git("status", "--porcelain", "--untracked-files=no") ? `${head}-dirty` : head;
+  } catch {
+    return null;
+  }
 }
 
 export function compatibilityMatrix(drills: Evidence[]): MatrixCell[] | null {
@@ -133,12 +173,12 @@ export function describePlanned(p: PlannedDrill): string {
 /**
  * A run passes when every planned drill ran and did what its scenario expected (`expectation.met`, decided once by
  * harness/expectation.ts): restored and checked, or (for a fault drill) failed for the stated reason. A drill that
- * failed outright fails the run. Otherwise a drill that could not decide, a planned drill that did not run, or an
+ * did not do it fails the run, unless its judgement is undecided (a crash of ours beside a finding is undecided too). Otherwise a drill that could not decide, a planned drill that did not run, or an
  * interruption leaves the run undecided: a run that stopped early proved nothing about the drills it skipped.
  */
 export function runVerdict(run: Pick<RunEvidence, "drills" | "planned" | "interrupted">): Evidence["verdict"] {
   const { drills } = run;
-  if (drills.some((d) => d.verdict !== "unknown" && !d.expectation.met)) return "fail";
+  if (drills.some(missed)) return "fail";
   if (drills.length === 0 || !coverageOf(run).complete) return "unknown";
   return drills.every((d) => d.expectation.met) ? "pass" : "unknown";
 }
@@ -148,7 +188,10 @@ export function runCounts(drills: Evidence[]): RunEvidence["counts"] {
   return {
     drills: drills.length,
     passed: drills.filter((d) => d.expectation.met).length,
-    failed: drills.filter((d) => !d.expectation.met && d.verdict !== "unknown").length,
-    unknown: drills.filter((d) => !d.expectation.met && d.verdict === "unknown").length,
+    failed: drills.filter(missed).length,
+    unknown: drills.filter((d) => !d.expectation.met && d.expectation.observed === "undecided").length,
   };
 }
+
+/** A drill that decided and did not do what its scenario expected. */
+const missed = (d: Evidence) => !d.expectation.met && d.expectation.observed !== "undecided";

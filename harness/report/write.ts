@@ -8,7 +8,7 @@ import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
 import { sealDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolVersion, type MergedShard, type PlannedDrill, type RunEvidence, type ShardOf } from "./run-evidence.ts";
+import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolOf, type MergedShard, type PlannedDrill, type RunEvidence, type ShardOf } from "./run-evidence.ts";
 import { junitXml, summaryMarkdown } from "./text-reports.ts";
 import { drillTimeline } from "./timeline.ts";
 
@@ -61,7 +61,7 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
     runId: opts.runId,
     startedAt: opts.startedAt,
     endedAt: opts.endedAt ?? new Date().toISOString(),
-    tool: { name: "dr-drill", version: toolVersion() },
+    tool: toolOf(),
     initiator: initiatorFromEnv(env),
     targets: opts.targets,
     verdict: runVerdict(coverage),

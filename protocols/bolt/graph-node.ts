@@ -1,5 +1,6 @@
 import neo4j, { type Driver, type Session } from "neo4j-driver";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
+import { EngineError } from "../../harness/engine-error.ts";
 import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
 import type { Ledger } from "../../harness/ledger.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
@@ -145,15 +146,18 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
     );
   }
 
+  /** An error the server sent, or a node not served back, is the engine's answer (EngineError). */
   async probeWrite(): Promise<string> {
     const uid = neo4j.int(-Date.now());
-    return this.withSession(async (s) => {
-      await s.run("CREATE (n:Probe {uid: $uid})", { uid });
-      const back = await s.run("MATCH (n:Probe {uid: $uid}) RETURN count(n) AS n", { uid });
-      if (Number(back.records[0]?.get("n")) !== 1) throw new Error("the probe node was written but is not served back");
-      await s.run("MATCH (n:Probe {uid: $uid}) DELETE n", { uid });
-      return "created a node, read it back and deleted it";
-    });
+    return boltEngineErrors(() =>
+      this.withSession(async (s) => {
+        await s.run("CREATE (n:Probe {uid: $uid})", { uid });
+        const back = await s.run("MATCH (n:Probe {uid: $uid}) RETURN count(n) AS n", { uid });
+        if (Number(back.records[0]?.get("n")) !== 1) throw new EngineError("the probe node was written but is not served back");
+        await s.run("MATCH (n:Probe {uid: $uid}) DELETE n", { uid });
+        return "created a node, read it back and deleted it";
+      }),
+    );
   }
 
   /** The accounts' total is what they opened with, and each balance equals its opening plus the TRANSFERs in and out. */

@@ -25,6 +25,15 @@ export function isRefusal(err: unknown): boolean {
   return err instanceof ErrorWithReasonCode && err.code >= 0x80;
 }
 
+/** Runs `body`, turning the broker's refusals (reason codes ≥ 0x80) into `EngineError`s; a time-out or lost connection stays. */
+export async function brokerRefusals<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw isRefusal(err) ? new EngineError(`the broker refused: ${err instanceof Error ? err.message : String(err)}`) : err;
+  }
+}
+
 export function isDefiniteFailure(err: unknown): boolean {
   return err instanceof NotSentError || isRefusal(err);
 }

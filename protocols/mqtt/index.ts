@@ -1,4 +1,4 @@
-export { closeMqtt, connectMqtt, isDefiniteFailure, isRefusal, MqttPublisher, NoAckError, NotSentError, SESSION_EXPIRY_S, sessionConnect, type ConnectOptions, type MqttEndpoint } from "./client.ts";
+export { brokerRefusals, closeMqtt, connectMqtt, isDefiniteFailure, isRefusal, MqttPublisher, NoAckError, NotSentError, SESSION_EXPIRY_S, sessionConnect, type ConnectOptions, type MqttEndpoint } from "./client.ts";
 export { loadMqtt } from "./load.ts";
 export {
   DEFAULT_UNIVERSE,

@@ -38,7 +38,7 @@ function complete(evidence: Evidence[]) {
 function run(...drills: DrillResult[]): RunEvidence {
   const evidence = drills.map((d) => d.evidence);
   const at = new Date().toISOString();
-  return { schema: RUN_EVIDENCE_SCHEMA, runId: "r", startedAt: at, endedAt: at, tool: { name: "dr-drill", version: "0" }, initiator: evidence[0]!.initiator, targets: {}, verdict: runVerdict(complete(evidence)), counts: { drills: 1, passed: 0, failed: 0, unknown: 0 }, matrix: null, weakCredentials: [], ...complete(evidence) };
+  return { schema: RUN_EVIDENCE_SCHEMA, runId: "r", startedAt: at, endedAt: at, tool: { name: "dr-drill", version: "0", commit: null }, initiator: evidence[0]!.initiator, targets: {}, verdict: runVerdict(complete(evidence)), counts: { drills: 1, passed: 0, failed: 0, unknown: 0 }, matrix: null, weakCredentials: [], ...complete(evidence) };
 }
 
 const check = (r: DrillResult, name: string) => r.evidence.checks.find((c) => c.name === name);
@@ -148,6 +148,58 @@ describe("drill lifecycle: verdicts and expectations", () => {
     expect(r.evidence.backup.failedAttempts).toEqual([expect.stringMatching(/copy interrupted/)]);
     expect(r.evidence.expectation).toMatchObject({ met: true, observed: "restored" });
     expect(r.evidence.deviations).toContain("backup needed 2 attempts");
+  });
+});
+
+describe("drill lifecycle: what never meets an expectation", () => {
+  const toolError = "pg_restore exited 1: error: could not read from input file: end of file";
+
+  it("a node that came up is never a refusal, whatever its tool said: lost keys under no-silent-loss are missed", async () => {
+    const r = await drill({ options: { upDespiteToolError: toolError }, faults: [dropKeys(30, { outcome: "no-silent-loss" })] });
+    expect(r.evidence.restoreAttempts).toMatchObject([{ ok: false }]);
+    expect(check(r, "restore")?.valid).toBe(false);
+    expect(r.evidence.verdict).toBe("fail");
+    expect(r.evidence.expectation).toMatchObject({ met: false, observed: "missed", why: expect.stringMatching(/came up with wrong data.*30 lost/) });
+    expect(runVerdict(complete([r.evidence]))).toBe("fail");
+  });
+
+  it("a node that came up does not meet a refuses expectation either, even with the tool's words", async () => {
+    const r = await drill({ options: { upDespiteToolError: toolError }, faults: [engineOption("tool-error", { outcome: "refuses", reason: "could not read" })] });
+    expect(r.evidence.expectation).toMatchObject({ met: false, observed: "missed", why: expect.stringMatching(/NOT refused: a node came up/) });
+  });
+
+  it("a detection beside a crashed checker is undecided, not met, and the crash is among the reasons", async () => {
+    const r = await drill({ options: { crashIn: "invariants" }, faults: [dropKeys(10)] });
+    expect(check(r, "ledger-oracle")?.valid).toBe(false);
+    expect(check(r, "invariants")).toMatchObject({ valid: "unknown", crashed: true });
+    expect(r.evidence.expectation).toMatchObject({ met: false, observed: "undecided", why: expect.stringMatching(/detected by ledger-oracle, but a checker crashed.*invariants: checker crashed/) });
+    expect(r.evidence.reasons).toContainEqual(expect.stringMatching(/^invariants: checker crashed/));
+    expect(runVerdict(complete([r.evidence]))).toBe("unknown");
+    expect(junitXml(run(r))).toMatch(/failures="1"/);
+  });
+
+  it("a fault expected by two checks, one of which crashed, is undecided, not missed", async () => {
+    const both = { outcome: "detects" as const, by: [{ check: "ledger-oracle", reason: "lost" }, { check: "invariants" }] };
+    const r = await drill({ options: { crashIn: "invariants" }, faults: [dropKeys(10, both)] });
+    expect(r.evidence.expectation).toMatchObject({ met: false, observed: "undecided", why: expect.stringMatching(/not every expected check decided: invariants crashed/) });
+    expect(runVerdict(complete([r.evidence]))).toBe("unknown");
+  });
+
+  it("a stated reason is matched against the check's words, never against the data an example quotes", async () => {
+    const r = await drill({ faults: [corruptValue({ outcome: "detects", by: [{ check: "ledger-oracle", reason: "lost" }] }, "lost and found")] });
+    const oracle = check(r, "ledger-oracle");
+    expect(oracle?.examples?.[0]).toMatch(/^corrupt [\s\S]*restored: lost and found/);
+    expect(r.evidence.expectation).toMatchObject({ met: false, observed: "missed", why: expect.stringMatching(/not for the stated reason/) });
+  });
+
+  it("a probe write that our side could not make is undecided; one the engine refused fails new-write", async () => {
+    const crashed = await drill({ options: { crashIn: "probe-write" } });
+    expect(crashed.evidence).toMatchObject({ verdict: "unknown", expectation: { met: false, observed: "undecided" } });
+    expect(crashed.evidence.reasons[0]).toMatch(/^probe write failed: connect ECONNREFUSED/);
+    expect(check(crashed, "new-write")).toBeUndefined();
+    const refused = await drill({ options: { refuseWrite: "ERROR: cannot execute INSERT in a read-only transaction" } });
+    expect(refused.evidence.verdict).toBe("fail");
+    expect(check(refused, "new-write")).toMatchObject({ valid: false, summary: expect.stringMatching(/refused a new write: ERROR: cannot execute INSERT/) });
   });
 });
 

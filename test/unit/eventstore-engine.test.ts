@@ -46,7 +46,7 @@ async function preflightJudged(fault: EventStoreFault, damage?: (a: EventStoreAr
   await fault.apply(a);
   const engine = new EventStoreEngine("eventstore", "24.10", "online", fault.engineOptions);
   const checks = await engine.preflight(a, await runtime());
-  return { checks, judgement: judge(fault.expect, { verdict: checks.some((c) => c.valid === false) ? "fail" : "pass", checks, restoreAttempts: [], failedBackups: [] }) };
+  return { checks, judgement: judge(fault.expect, { verdict: checks.some((c) => c.valid === false) ? "fail" : "pass", checks, restoreAttempts: [], nodeUp: false, failedBackups: [] }) };
 }
 
 describe("eventstore faults are caught by the preflight, for the reason each states", () => {

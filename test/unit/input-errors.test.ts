@@ -26,6 +26,15 @@ describe("a bad value exits 2 naming where it came from, before Docker is asked 
     expect(stderr).not.toContain("--images");
   });
 
+  it("--writers 0 with a scenario that writes under load, by flag or config: never a silent drill without writes", async () => {
+    await expectInputError(["run", "--engine", "postgres", "--scenario", "load", "--writers", "0"], {}, /--writers 0, but postgres load write\(s\) while the backup runs and need at least one writer: give --writers 1 or more/);
+    // The default scenario is `load`: no --scenario is no way around it.
+    await expectInputError(["run", "--engine", "postgres", "--writers", "0"], {}, /--writers 0, but postgres load write/);
+    const config = join(await makeTempDir(), "dr-drill.config.ts");
+    await writeFile(config, "export default { writers: 0 };\n");
+    await expectInputError(["run", "--engine", "postgres", "--scenario", "clean,load", "--config", config], {}, new RegExp(`${config.replace(/[.\\]/g, "\\$&")}: writers: 0, but postgres load write`));
+  });
+
   it("a signing key that cannot be loaded: --signing-key, DR_DRILL_SIGNING_KEY, or the config's signing.privateKey", async () => {
     const dir = await makeTempDir();
     const missing = join(dir, "missing.key.pem");

@@ -167,7 +167,7 @@ describe("memgraph restore: the preflight is ours, the refusal is the server's",
     expect(scenario.expects({ version: "3.7.2", method: "snapshot", restoreInto: null })).toBe("detects (by preflight:durability-version)");
     const flagged = durabilityCheck(await durabilityFiles((await newerSnapshot()).dir), "2.19.0");
     // The older server came up (on no data it could read): the preflight's finding is what the scenario is judged on.
-    const facts = { verdict: "fail" as const, checks: [flagged, { name: "restore", valid: true, summary: "engine came up after 1 attempt(s)" }], restoreAttempts: [{ ok: true, summary: "server up", durationMs: 1 }], failedBackups: [] };
+    const facts = { verdict: "fail" as const, checks: [flagged, { name: "restore", valid: true, summary: "engine came up after 1 attempt(s)" }], restoreAttempts: [{ ok: true, summary: "server up", durationMs: 1 }], nodeUp: true, failedBackups: [] };
     expect(judge(NEWER_INTO_OLDER, facts)).toMatchObject({ met: true, observed: "detected" });
   });
 

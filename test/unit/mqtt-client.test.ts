@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorWithReasonCode } from "mqtt";
-import { connectMqtt, isDefiniteFailure, MqttPublisher, NoAckError, NotSentError } from "../../protocols/mqtt/client.ts";
+import { brokerRefusals, connectMqtt, isDefiniteFailure, MqttPublisher, NoAckError, NotSentError } from "../../protocols/mqtt/client.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { scriptedBroker } from "./scripted-mqtt-broker.ts";
 
@@ -78,6 +78,13 @@ describe("MQTT publish outcomes", () => {
     expect(isDefiniteFailure(new ErrorWithReasonCode("odd", 0x04))).toBe(false);
     expect(isDefiniteFailure(new Error("ECONNRESET"))).toBe(false);
     expect(isDefiniteFailure(new NoAckError("x"))).toBe(false);
+  });
+
+  it("a probe write the broker refused is its answer (EngineError); no acknowledgement or a lost connection is not", async () => {
+    const refused = new ErrorWithReasonCode("quota exceeded", 0x97);
+    await expect(brokerRefusals(() => Promise.reject(refused))).rejects.toThrow(EngineError);
+    for (const err of [new NoAckError("no PUBACK within 10000 ms"), new Error("ECONNRESET")]) await expect(brokerRefusals(() => Promise.reject(err))).rejects.toBe(err);
+    expect(await brokerRefusals(async () => "acked")).toBe("acked");
   });
 });
 

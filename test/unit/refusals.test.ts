@@ -51,7 +51,7 @@ describe("a failed start is the engine's refusal only when the engine exited", (
       expect(() => refusal(dockerError())).toThrow(/HTTP code 500/);
     }
     // What runDrill then judges: a thrown restore is `unknown`, which meets no expectation.
-    const facts = { verdict: "unknown" as const, checks: [], restoreAttempts: [], failedBackups: [], undecided: probeTimedOut().message };
+    const facts = { verdict: "unknown" as const, checks: [], restoreAttempts: [], nodeUp: false, failedBackups: [], undecided: probeTimedOut().message };
     expect(judge({ outcome: "no-silent-loss" }, facts)).toMatchObject({ met: false, observed: "undecided" });
   });
 

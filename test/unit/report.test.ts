@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
-import { appendFile, readdir, readFile, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { appendFile, lstat, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeRunReport } from "../../harness/report/write.ts";
-import { verifyDirectory } from "../../harness/report/manifest.ts";
+import { sealDirectory, verifyDirectory } from "../../harness/report/manifest.ts";
+import { runDrill } from "../../harness/drill.ts";
+import { MemoryEngine } from "../../engines/memory/index.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { schemaValidator } from "./run-schema.ts";
 import { makeTempDir } from "./support.ts";
@@ -52,6 +55,32 @@ describe("run report directory", () => {
     await writeFile(join(dir, "report.html"), html);
     await writeFile(join(dir, "extra.txt"), "x");
     expect((await verifyDirectory(dir)).problems).toEqual(["not in the manifest: extra.txt"]);
+  });
+
+  it("a signed report fails verification with a symbolic link to a forged file, a fifo, or a link in place of a listed file", async () => {
+    const { root, dir, keys } = await report({ signed: true });
+    expect(await verifyDirectory(dir, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
+    const forged = join(root, "forged-evidence.json");
+    await writeFile(forged, JSON.stringify({ verdict: "pass" }));
+    await symlink(forged, join(dir, "drill-0", "evidence-forged.json"));
+    expect(await verifyDirectory(dir, keys.publicKey)).toMatchObject({ ok: false, signature: "valid", problems: ["not a regular file: drill-0/evidence-forged.json (symbolic link)"] });
+    await rm(join(dir, "drill-0", "evidence-forged.json"));
+    execFileSync("mkfifo", [join(dir, "pipe")]);
+    expect((await verifyDirectory(dir, keys.publicKey)).problems).toEqual(["not a regular file: pipe (fifo)"]);
+    await rm(join(dir, "pipe"));
+    await rename(join(dir, "summary.md"), join(root, "summary.md"));
+    await symlink(join(root, "summary.md"), join(dir, "summary.md"));
+    expect((await verifyDirectory(dir, keys.publicKey)).problems).toEqual(["missing: summary.md", "not a regular file: summary.md (symbolic link)"]);
+    // Sealing such a directory is refused rather than making a seal verify-report would refuse.
+    await expect(sealDirectory(dir)).rejects.toThrow(/cannot seal .*: a report holds regular files only, not summary.md \(symbolic link\)/);
+  });
+
+  it("a run directory holds only regular files: the reports root's `latest` link is outside it", async () => {
+    const root = await makeTempDir();
+    const drill = await runDrill({ scenario: "unit", engine: new MemoryEngine("1"), rows: 50, seed: 3, reportsDir: root, runId: RUN, replayCommand: (seed) => `replay ${seed}`, sink: { line: () => undefined } });
+    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: drill.evidence.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env: {} });
+    expect((await lstat(join(root, "latest"))).isSymbolicLink()).toBe(true);
+    expect(await verifyDirectory(dir)).toMatchObject({ ok: true, problems: [] });
   });
 
   it("signs the manifest: the right key verifies, a wrong key or no key does not", async () => {
@@ -108,6 +137,21 @@ describe("run report directory", () => {
     expect(xml).toContain("3 lost &lt;&amp;&quot;&apos;&gt;");
     const run = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"));
     expect(run).toMatchObject({ verdict: "fail", counts: { drills: 3, passed: 2, failed: 1, unknown: 0 } });
+  });
+
+  it("report.html colours a fault by the one judgement: an undecided fault is not met", async () => {
+    const fault = { fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects" as const };
+    const undecided = { ...judged("detects", false), observed: "undecided" as const, why: "undecided: a checker crashed" };
+    const { dir } = await report({
+      drills: [
+        { verdict: "unknown", expectation: undecided, reasons: ["invariants: checker crashed: TypeError"], faults: [{ ...fault, observed: "undecided" }] },
+        { verdict: "fail", expectation: judged("detects", true), reasons: ["ledger-oracle: 1 corrupt"], faults: [{ ...fault, observed: "detected" }] },
+      ],
+    });
+    const html = await readFile(join(dir, "report.html"), "utf8");
+    expect(html).toContain('<td class="missed">undecided</td>');
+    expect(html).toContain('<td class="met">detected</td>');
+    expect(html).not.toContain('<td class="met">undecided</td>');
   });
 
   it("a run whose every drill passed is UNKNOWN, not PASS, when a planned drill did not run or the run was interrupted", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runScenarios, type ScenarioRun } from "../../harness/run.ts";
 import { drillScenario, versionMatrixScenario, type Scenario } from "../../harness/scenario.ts";
 import { writeRunReport } from "../../harness/report/write.ts";
+import { InputError } from "../../harness/errors.ts";
 import { MemoryEngine } from "../../engines/memory/index.ts";
 import { schemaValidator } from "./run-schema.ts";
 import { makeTempDir } from "./support.ts";
@@ -97,5 +98,25 @@ describe("a run that did not run its whole plan", () => {
     const failed = { ...outcome.results[0]!, evidence: { ...outcome.results[0]!.evidence, verdict: "fail" as const, expectation: { ...outcome.results[0]!.evidence.expectation, met: false } } };
     const { evidence } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: new Date().toISOString(), drills: [failed], planned: outcome.planned, interrupted: outcome.interrupted, targets: {}, env: {} });
     expect(evidence.verdict).toBe("fail");
+  });
+});
+
+describe("a scenario that writes under load", () => {
+  const load = drillScenario({
+    name: "load",
+    description: "in-process drill under load",
+    methods: ["snapshot"],
+    workload: (writers) => ({ writers, maxOps: 200, maxMs: 5_000, leadInOps: 20, tailMs: 10 }),
+    build: () => ({ engine: new MemoryEngine("1") }),
+  });
+
+  it("says so, and refuses to run without writers rather than silently become a drill without writes", async () => {
+    const root = await makeTempDir();
+    expect([load.writesUnderLoad, clean.writesUnderLoad]).toEqual([true, false]);
+    const refused = load.run(runOf(load, root, 1).request);
+    await expect(refused).rejects.toThrow(InputError);
+    await expect(refused).rejects.toThrow("scenario load writes while the backup runs: it needs at least one writer, not 0");
+    const [written] = await load.run({ ...runOf(load, root, 2).request, writers: 2 });
+    expect(written!.evidence.workload?.writers).toBe(2);
   });
 });

@@ -11,7 +11,7 @@ import type { RunEvidence } from "../../harness/report/run-evidence.ts";
 import { writeRunReport } from "../../harness/report/write.ts";
 import { MemoryEngine, dropKeys } from "../../engines/memory/index.ts";
 import { UsageError } from "../../cli/args.ts";
-import { parseShard, sliceForShard } from "../../cli/shard.ts";
+import { parseShard, runNonce, sliceForShard } from "../../cli/shard.ts";
 import { drDrill, fakeDocker } from "./cli-process.ts";
 import { schemaValidator } from "./run-schema.ts";
 import { plannedOf, ranAsPlanned } from "./sample-evidence.ts";
@@ -38,16 +38,28 @@ describe("--shard i/n", () => {
 
   it("deals every drill of the plan to exactly one shard, the same way every time, under one plan digest", () => {
     const plan = Array.from({ length: 7 }, (_, i) => ({ engine: i < 4 ? "postgres" : "questdb", scenario: `s${i}` }));
-    const shards = [1, 2, 3].map((index) => sliceForShard(plan, { index, count: 3 }));
+    const shards = [1, 2, 3].map((index) => sliceForShard(plan, { index, count: 3 }, "run-1"));
     expect(shards.map((s) => s.drills.map((d) => d.scenario))).toEqual([["s0", "s3", "s6"], ["s1", "s4"], ["s2", "s5"]]);
     expect(shards.flatMap((s) => s.drills).sort((a, b) => a.scenario.localeCompare(b.scenario))).toEqual(plan);
     expect(new Set(shards.map((s) => s.shard.plan)).size).toBe(1);
-    expect(shards[0]!.shard).toMatchObject({ index: 1, count: 3, planned: 7 });
-    expect(sliceForShard(plan, { index: 2, count: 3 })).toEqual(shards[1]);
+    expect(shards[0]!.shard).toMatchObject({ index: 1, count: 3, planned: 7, run: "run-1" });
+    expect(sliceForShard(plan, { index: 2, count: 3 }, "run-1")).toEqual(shards[1]);
     // Another selection is another plan: its shards are not taken for this one's.
-    expect(sliceForShard(plan.slice(1), { index: 1, count: 3 }).shard.plan).not.toBe(shards[0]!.shard.plan);
+    expect(sliceForShard(plan.slice(1), { index: 1, count: 3 }, "run-1").shard.plan).not.toBe(shards[0]!.shard.plan);
     // More shards than drills: the extra shards are empty, not an error (a CI matrix has a fixed width).
-    expect(sliceForShard(plan.slice(0, 1), { index: 2, count: 2 }).drills).toEqual([]);
+    expect(sliceForShard(plan.slice(0, 1), { index: 2, count: 2 }, "run-1").drills).toEqual([]);
+  });
+
+  it("binds every shard to one run by a nonce: given, or the CI run and attempt every job of it shares", () => {
+    const github = { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "acme/dr", GITHUB_RUN_ID: "9001", GITHUB_RUN_ATTEMPT: "2" };
+    expect(runNonce("nightly-42", github)).toBe("nightly-42");
+    expect(runNonce(undefined, { ...github, DR_DRILL_RUN_NONCE: "from-env" })).toBe("from-env");
+    expect(runNonce(undefined, github)).toBe("github:acme/dr/actions/runs/9001/attempts/2");
+    // A re-run is another attempt: its shards are not merged with the first attempt's.
+    expect(runNonce(undefined, { ...github, GITHUB_RUN_ATTEMPT: "3" })).not.toBe(runNonce(undefined, github));
+    expect(runNonce(undefined, { GITLAB_CI: "true", CI_PROJECT_PATH: "acme/dr", CI_PIPELINE_ID: "77" })).toBe("gitlab:acme/dr/pipelines/77");
+    expect(() => runNonce(undefined, {})).toThrow(/--shard needs a run nonce that every shard of this run shares and no other run does: give --run-nonce/);
+    expect(() => runNonce("two words", {})).toThrow(UsageError);
   });
 
   describe("on the command line", () => {
@@ -62,23 +74,37 @@ describe("--shard i/n", () => {
       expect(docker.requests).toEqual([]);
     });
 
+    it("a shard without a run nonce exits 2 before Docker is asked anything, and so does a nonce without --shard", async () => {
+      const outsideCi = { DOCKER_HOST: docker.host, GITHUB_ACTIONS: "", GITLAB_CI: "" };
+      const unbound = await drDrill(["run", "--engine", "postgres", "--shard", "1/2"], { env: outsideCi });
+      expect(unbound.code, unbound.stderr).toBe(2);
+      expect(unbound.stderr).toMatch(/--shard needs a run nonce/);
+      const stray = await drDrill(["run", "--engine", "postgres", "--run-nonce", "n1"], { env: outsideCi });
+      expect(stray.code, stray.stderr).toBe(2);
+      expect(stray.stderr).toMatch(/--run-nonce binds the shards of one run: give it with --shard/);
+      expect(docker.requests).toEqual([]);
+    });
+
     it("a shard with nothing to run writes a sealed empty report for the merge and needs no Docker", async () => {
       const reports = await makeTempDir();
       // load on PostgreSQL 15 selects two drills (physical, logical): the third of three shards is empty.
-      const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--version", "15", "--scenario", "load", "--shard", "3/3", "--reports", reports], { env: { DOCKER_HOST: docker.host } });
+      const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--version", "15", "--scenario", "load", "--shard", "3/3", "--run-nonce", "nightly-7", "--reports", reports], { env: { DOCKER_HOST: docker.host } });
       expect(code, stderr).toBe(0);
       expect(docker.requests).toEqual([]);
       const [runId] = (await readdir(reports)).filter((e) => e !== "history.jsonl");
       const run = JSON.parse(await readFile(join(reports, runId!, "evidence.json"), "utf8")) as RunEvidence;
       expect(run.drills).toEqual([]);
-      expect(run.shard).toMatchObject({ index: 3, count: 3, planned: 2 });
+      expect(run.shard).toMatchObject({ index: 3, count: 3, planned: 2, run: "nightly-7" });
       expect(await verifyDirectory(join(reports, runId!))).toMatchObject({ ok: true });
     });
   });
 });
 
-/** A sharded run of the in-process engine: three drills (one a detected fault), dealt to two shards, each its own report. */
-async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunReport>[0]["signingKey"], coverage: (ran: DrillResult[]) => Pick<Parameters<typeof writeRunReport>[0], "planned" | "interrupted"> = ranAsPlanned): Promise<string[]> {
+/**
+ * A sharded run of the in-process engine: three drills (one a detected fault), dealt to two shards, each its own
+ * report, both of run `nonces[0]` unless `nonces` says otherwise.
+ */
+async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunReport>[0]["signingKey"], coverage: (ran: DrillResult[]) => Pick<Parameters<typeof writeRunReport>[0], "planned" | "interrupted"> = ranAsPlanned, nonces = ["run-1", "run-1"]): Promise<string[]> {
   const plan = [
     { seed: 11, faults: [] },
     { seed: 12, faults: [dropKeys(5)] },
@@ -86,7 +112,7 @@ async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunR
   ];
   const dirs: string[] = [];
   for (const index of [1, 2]) {
-    const { drills, shard } = sliceForShard(plan, { index, count: 2 });
+    const { drills, shard } = sliceForShard(plan, { index, count: 2 }, nonces[index - 1]!);
     const runId = `2026-11-23T10-00-0${index}-000-shard`;
     const results = [];
     for (const d of drills) {
@@ -193,6 +219,40 @@ describe("merge-reports", () => {
     await writeFile(path, JSON.stringify({ ...older, schema: "dr-drill/run-evidence@1" }));
     await sealDirectory(shards[1]!);
     await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(/is dr-drill\/run-evidence@1, not dr-drill\/run-evidence@2: a report of an earlier dr-drill does not say which drills it planned/);
+  });
+
+  it("refuses shards of two runs of one plan, and shards made by another dr-drill, naming both", async () => {
+    const root = await makeTempDir();
+    const mixed = await shardedRun(join(root, "mixed"), undefined, ranAsPlanned, ["nightly-41", "nightly-42"]);
+    const out = join(root, "merged");
+    await expect(mergeReports({ dirs: mixed, out, env: {} })).rejects.toThrow(`${mixed[1]} is a shard of run "nightly-42", ${mixed[0]} of run "nightly-41": merge the shards of one run only`);
+    const cli = await drDrill(["merge-reports", ...mixed, "--out", out]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain('is a shard of run "nightly-42"');
+    expect(existsSync(out)).toBe(false);
+
+    const shards = await shardedRun(join(root, "other-tool"));
+    const path = join(shards[1]!, "evidence.json");
+    const run = JSON.parse(await readFile(path, "utf8")) as RunEvidence;
+    expect(run.tool.commit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
+    await writeFile(path, JSON.stringify({ ...run, tool: { ...run.tool, commit: "0".repeat(40) } }));
+    await sealDirectory(shards[1]!);
+    await expect(mergeReports({ dirs: shards, out, env: {} })).rejects.toThrow(new RegExp(`${shards[1]} was made by dr-drill [^ ]+ \\(commit 0{40}\\), .* by dr-drill [^ ]+ \\(commit ${run.tool.commit}\\): the shards of one run are made by one dr-drill`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("refuses a report that is not a shard, or a shard that names no run", async () => {
+    const root = await makeTempDir();
+    const shards = await shardedRun(root);
+    const path = join(shards[1]!, "evidence.json");
+    const run = JSON.parse(await readFile(path, "utf8")) as RunEvidence;
+    await writeFile(path, JSON.stringify({ ...run, shard: null }));
+    await sealDirectory(shards[1]!);
+    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(`${shards[1]} is not a shard (it was run without --shard)`);
+    const { run: _, ...unbound } = run.shard!;
+    await writeFile(path, JSON.stringify({ ...run, shard: unbound }));
+    await sealDirectory(shards[1]!);
+    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(`${shards[1]} names no run nonce (made by an earlier dr-drill)`);
   });
 
   it("refuses an incomplete or doubled set of shards, a drill given twice, and an existing --out", async () => {

@@ -35,6 +35,9 @@ describe("GitHub workflows", () => {
     expect(text).toContain('--shard "$SHARD/$SHARDS"');
     expect(text).toMatch(/\n {2}merge:\n {4}needs: \w+\n {4}if: \$\{\{ !cancelled\(\) \}\}/);
     expect(text).toMatch(/npx dr-drill merge-reports "\$\{runs\[@\]\}" --out/);
+    // The merge downloads the shards of its own attempt only: they share the run nonce, which merge-reports checks.
+    expect(text).toMatch(/name: dr-drill-[\w-]*shard-\$\{\{ matrix.engine \}\}-\$\{\{ matrix.shard \}\}-\$\{\{ github.run_id \}\}-\$\{\{ github.run_attempt \}\}\n/);
+    expect(text).toMatch(/pattern: dr-drill-[\w-]*shard-\*-\$\{\{ github.run_id \}\}-\$\{\{ github.run_attempt \}\}\n/);
   });
 
   it("the linter really runs: a broken workflow is reported", async () => {
