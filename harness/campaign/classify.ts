@@ -57,7 +57,10 @@ function harmlessBecause(fault: FaultRecord | undefined, deep: CheckResult): str
 export function classify(e: Pick<Evidence, "verdict" | "checks" | "reasons" | "restoreAttempts" | "faults">): Classification {
   const failed = e.checks.filter((c) => c.valid === false);
   const first = (pred: (c: CheckResult) => boolean) => failed.find(pred);
-  if (e.verdict === "unknown") return { outcome: "unknown", by: null, why: `undecided: ${e.reasons[0] ?? "a check could not decide"}` };
+  if (e.verdict === "unknown") {
+    const open = e.checks.find((c) => c.valid === "unknown");
+    return { outcome: "unknown", by: open?.name ?? null, why: `undecided: ${e.reasons[0] ?? (open ? `${open.name}: ${firstLine(open)}` : "a check could not decide")}` };
+  }
   const preflight = first((c) => c.name.startsWith("preflight"));
   if (preflight) return { outcome: "preflight", by: preflight.name, why: firstLine(preflight) };
   const restore = first((c) => c.name === "restore");
