@@ -30,6 +30,8 @@ export interface CampaignRow {
   outcome: CampaignOutcome;
   by: string | null;
   why: string;
+  /** Every check that failed, not only the first catcher: what would still have caught it without that one. */
+  failedChecks: string[];
   /** The fault's drill (its evidence directory); null when the source side left nothing to restore. */
   drillId: string | null;
   durationMs: number;
@@ -128,7 +130,7 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
       const drill = await faultDrill(shared, spec);
       drills.push(drill);
       const c = classify(drill.evidence);
-      rows.push({ index: spec.index, seed: spec.seed, fault: spec, description: describeFault(spec), kind: engine.fileKind?.(backup.artifact, spec.target) ?? genericKind(spec.target), ...c, drillId: drill.evidence.drillId, durationMs: Date.now() - t0 });
+      rows.push({ index: spec.index, seed: spec.seed, fault: spec, description: describeFault(spec), kind: engine.fileKind?.(backup.artifact, spec.target) ?? genericKind(spec.target), ...c, failedChecks: drill.evidence.checks.filter((x) => x.valid === false).map((x) => x.name), drillId: drill.evidence.drillId, durationMs: Date.now() - t0 });
       progress.info(`fault ${spec.index}: ${describeFault(spec)} → ${c.outcome}${c.by ? ` (${c.by})` : ""}: ${c.why.split("\n")[0]}`);
     }
     const untouched = (await unsealed(backup.artifact.dir, sealed)).length === 0;
