@@ -46,6 +46,7 @@ function harmlessBecause(fault: FaultRecord | undefined, deep: CheckResult): str
     return "the flipped bytes were zeros: preallocated or free space the engine does not read";
   }
   if (fault?.fault === "zero-block" && d.wasZero === true) return "the block was zero already: nothing changed";
+  if (fault?.fault === "older-file" && d.identical === true) return "the older backup's file is identical: nothing changed";
   return `deep verification clean: ${firstLine(deep)}`;
 }
 

@@ -1,4 +1,4 @@
-import { copyFile, open, stat, truncate } from "node:fs/promises";
+import { copyFile, open, readFile, stat, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
 import { deriveSeed } from "../seed.ts";
 import { deleteFile, dropDirectory, flipBytes, insideArtifact, type FaultRecord } from "../faults.ts";
@@ -154,9 +154,11 @@ export async function applyFault(f: CampaignFaultSpec, dir: string, olderDir?: s
     case "older-file": {
       if (!olderDir) throw new Error("no older backup was taken in this campaign");
       const to = insideArtifact(dir, f.target);
-      const before = (await stat(to).catch(() => undefined))?.size ?? null;
-      await copyFile(insideArtifact(olderDir, f.target), to);
-      return { fault: f.kind, target: f.target, detail: { size: before, olderSize: (await stat(to)).size } };
+      const from = insideArtifact(olderDir, f.target);
+      const before = await readFile(to).catch(() => null);
+      const older = await readFile(from);
+      await copyFile(from, to);
+      return { fault: f.kind, target: f.target, detail: { size: before?.length ?? null, olderSize: older.length, identical: before !== null && before.equals(older) } };
     }
   }
 }

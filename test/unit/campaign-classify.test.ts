@@ -65,6 +65,7 @@ describe("campaign: classification of one fault's drill", () => {
     const zeros = facts([...up, ok("deep-verify")], { faults: [fault("flip-bytes", { flips: [{ before: "00" }, { before: "00" }] })] });
     expect(classify(zeros).why).toMatch(/were zeros: preallocated or free space/);
     expect(classify(facts([...up, ok("deep-verify")], { faults: [fault("zero-block", { wasZero: true })] })).why).toMatch(/zero already/);
+    expect(classify(facts([...up, ok("deep-verify")], { faults: [fault("older-file", { identical: true })] })).why).toMatch(/identical/);
     expect(classify(facts([...up, ok("deep-verify")])).why).toMatch(/^deep verification clean: deep-verify held/);
   });
 

@@ -86,8 +86,9 @@ describe("campaign: random faults", () => {
     expect(existsSync(join(dir, "sub"))).toBe(false);
     const older = await artifact();
     await writeFile(join(older, "zeros"), "older content");
-    await applyFault({ index: 1, seed: 1, kind: "older-file", target: "zeros" }, dir, older);
+    expect((await applyFault({ index: 1, seed: 1, kind: "older-file", target: "zeros" }, dir, older)).detail).toEqual({ size: 10_000, olderSize: 13, identical: false });
     expect(await readFile(join(dir, "zeros"), "utf8")).toBe("older content");
+    expect((await applyFault({ index: 1, seed: 1, kind: "older-file", target: "zeros" }, dir, older)).detail).toMatchObject({ identical: true });
   });
 
   it("refuses a fault that does not fit the backup (a replay on other files) instead of doing something else", async () => {
