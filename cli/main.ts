@@ -6,6 +6,7 @@ import { ENGINES, engineEntry } from "../engines/index.ts";
 import { UsageError, firstGiven, list, parse } from "./args.ts";
 import { replay, run } from "./run.ts";
 import { listEngines } from "./inspect.ts";
+import { campaign } from "./campaign.ts";
 import { keygen, mergeReports, verifyReport } from "./report-commands.ts";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // the reaper image cannot be pulled offline; we clean up by label
@@ -16,6 +17,8 @@ Commands:
   run --engine NAME [options]        run drills; write and seal the run's report directory
   list                               engines, versions, scenarios, and whether each can run here
   replay <drill id | seed>           run a past drill again with the same arguments and data
+  campaign --engine NAME [--version V] [--method M] [--faults 50] [--seed N] [--rows 2000]
+                                     one backup under load, then N seeded random faults on copies of it (docs/campaign.md)
   verify-report <dir> [--public-key F]  check every report file against manifest.sha256 (and manifest.sig)
   merge-reports <dir>... --out DIR   verify shard reports (--public-key F when signed), combine them into one run
   keygen [--out DIR]                 make an Ed25519 key pair for signing reports
@@ -47,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
         return await run(rest);
       case "replay":
         return await replay(rest);
+      case "campaign":
+        return await campaign(rest);
       case "list":
         return await listEngines();
       case "verify-report":

@@ -17,6 +17,7 @@ import { ENGINES, engineEntry } from "../engines/index.ts";
 import { fromInput } from "../harness/errors.ts";
 import { UsageError, firstGiven, list, nonNegativeInt, parse, parseDuration, positiveInt } from "./args.ts";
 import { parseShard, runNonce, sliceForShard } from "./shard.ts";
+import { replayCampaignFault } from "./campaign.ts";
 
 export const RUN_OPTIONS = {
   engine: { type: "string" },
@@ -244,6 +245,7 @@ export async function replay(args: string[]): Promise<number> {
   if (!found.replay.args) throw new UsageError(`drill ${found.drillId} was not started by \`dr-drill run\`; replay it with: ${found.replay.command}`);
   const a = found.replay.args;
   if (a.writers === 0) refuseNoWriters([a], `drill ${found.drillId} was run with 0 writers`);
+  if (a.fault) return replayCampaignFault({ ...a, fault: a.fault }, found.scope.seed, reports);
   console.log(`replaying ${found.drillId} (seed ${found.scope.seed}) from ${found.startedAt}`);
   return executeRun({ drills: [{ ...a, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config, file), keepArtifacts: false });
 }

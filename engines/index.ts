@@ -1,5 +1,7 @@
 import type { Scenario } from "../harness/scenario.ts";
 import type { ImageSpec } from "../harness/runtime/images.ts";
+import type { CampaignScenario } from "../harness/campaign/scenario.ts";
+import { POSTGRES_CAMPAIGN } from "./postgres/campaign.ts";
 import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
@@ -29,6 +31,8 @@ export interface EngineEntry {
   scenarios: Scenario[];
   defaultScenario: string;
   imageSpec(version: string): ImageSpec;
+  /** `dr-drill campaign`: random faults on copies of one backup, for engines that offer it. */
+  campaign?: CampaignScenario;
 }
 
 export const ENGINES: Record<string, EngineEntry> = {
@@ -40,6 +44,7 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: POSTGRES_SCENARIOS,
     defaultScenario: "load",
     imageSpec: postgresImageSpec,
+    campaign: POSTGRES_CAMPAIGN,
   },
   questdb: {
     name: "questdb",

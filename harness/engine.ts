@@ -2,6 +2,7 @@ import type { DrillClock } from "./clock.ts";
 import type { Ledger } from "./ledger.ts";
 import type { RecordFile } from "./records.ts";
 import type { CheckResult } from "./checkers/checker.ts";
+import type { StateSummary } from "./checkers/equivalence.ts";
 import type { RecordModel } from "./checkers/ledger-oracle.ts";
 import type { ArtifactRef } from "./faults.ts";
 import type { OpSource, WorkloadClient } from "./workload.ts";
@@ -141,4 +142,12 @@ export interface Engine<Payload, Node extends EngineNode<Payload>, Artifact exte
   workload(dataset: DatasetSpec): OpSource<Payload>;
   /** Engine-specific checks on the restored state (invariants such as a constant total balance). */
   invariants(node: Node, rt: DrillRuntime): Promise<CheckResult[]>;
+  /**
+   * Optional, for fault campaigns: a deeper verification than the drill's checks, run on a restored node whose every
+   * check held: the engine's own verifier (amcheck, a consistency checker) and a read of every record through its
+   * key or index path, compared with `restored` (the full scan the oracle accepted). One check named `deep-verify`.
+   */
+  deepVerify?(node: Node, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult>;
+  /** Optional, for fault campaigns: what kind of file a path of the artifact is (heap, index, WAL…), for the tables. */
+  fileKind?(artifact: Artifact, path: string): string;
 }

@@ -5,6 +5,7 @@ import { hostname, userInfo } from "node:os";
 import { join, relative } from "node:path";
 import type { CheckResult, Validity } from "./checkers/checker.ts";
 import type { FaultRecord } from "./faults.ts";
+import type { CampaignFaultSpec } from "./campaign/random-faults.ts";
 import type { BackupMode, RestoreAttempt } from "./engine.ts";
 import type { Expectation, Judgement, Observed, Outcome, Verdict } from "./expectation.ts";
 
@@ -95,6 +96,8 @@ export interface ReplayArgs {
   rows: number;
   writers: number;
   images: string;
+  /** A fault campaign's row: the one drawn fault to apply again, alone. */
+  fault?: CampaignFaultSpec;
 }
 
 export interface EvidenceImage {

@@ -20,13 +20,17 @@ export interface Observation {
  *   the drill passes, with the listed checks holding;
  * - `no-silent-loss`: the outcome is not predicted (a version pair the docs do not cover): a pass or a loud refusal
  *   are both recorded as such, a node that comes up with wrong data is not.
+ * - `caught-or-harmless`: a random fault of a campaign (harness/campaign/): any check may catch it or the engine
+ *   refuse it; a drill that passes must have its `deep-verify` check hold (the fault did no harm). A pass that the
+ *   deep verification contradicts was missed.
  */
 export type Expectation =
   | { outcome: "pass" }
   | { outcome: "detects"; by: Observation[] }
   | { outcome: "refuses"; reason: string }
   | { outcome: "restores"; failedBackups?: string[]; failedRestores?: string[]; holds?: string[] }
-  | { outcome: "no-silent-loss" };
+  | { outcome: "no-silent-loss" }
+  | { outcome: "caught-or-harmless" };
 
 export type Outcome = Expectation["outcome"];
 
@@ -107,6 +111,8 @@ function judgeOutcome(expect: Expectation, facts: DrillFacts): Judgement {
       return judgeRefuses(expect.reason, facts);
     case "restores":
       return judgeRestores(expect, facts);
+    case "caught-or-harmless":
+      return judgeCaughtOrHarmless(facts);
     case "no-silent-loss": {
       if (facts.verdict === "pass") return { outcome, met: true, observed: "restored", why: "restored, every check held" };
       const refused = refusal(facts);
@@ -188,4 +194,21 @@ function judgeRestores(expect: Extract<Expectation, { outcome: "restores" }>, fa
   return problems.length
     ? { outcome: "restores", met: false, observed: "missed", why: problems.join("; ") }
     : { outcome: "restores", met: true, observed: "restored", why: `recovered after ${facts.failedBackups.length} failed backup(s) and ${failedRestores.length} failed restore attempt(s)` };
+}
+
+function judgeCaughtOrHarmless(facts: DrillFacts): Judgement {
+  const outcome = "caught-or-harmless";
+  const failed = facts.checks.filter((c) => c.valid === false);
+  if (failed.length === 0) {
+    const deep = checksNamed(facts.checks, "deep-verify");
+    return allHold(facts.checks, "deep-verify")
+      ? { outcome, met: true, observed: "passed", why: `harmless: every check held and the deep verification is clean: ${deep.map((c) => c.summary.split("\n")[0]).join("; ")}` }
+      : { outcome, met: false, observed: "undecided", why: "the drill passed but no deep verification held: harmless and missed cannot be told apart" };
+  }
+  if (failed.every((c) => c.name === "deep-verify")) return { outcome, met: false, observed: "missed", why: `MISSED: the drill passed, the deep verification found damage: ${failedNames(facts)}` };
+  const refused = refusal(facts);
+  if (checksNamed(facts.checks, "restore").some((c) => c.valid === false) && !allHold(facts.checks, "artifact-untouched")) {
+    return { outcome, met: false, observed: "undecided", why: `the restore said no, but the backup was not proven untouched: ${refused.summary}` };
+  }
+  return refused.ok ? { outcome, met: true, observed: "refused", why: `refused loudly: ${refused.summary}` } : { outcome, met: true, observed: "detected", why: `caught by ${failedNames(facts)}` };
 }

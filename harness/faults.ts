@@ -46,6 +46,9 @@ function inside(dir: string, rel: string): string {
   return path;
 }
 
+/** A path inside the artifact directory, refusing one that escapes it. */
+export { inside as insideArtifact };
+
 /** Removes one file of the artifact (e.g. a WAL segment, `truncate.chk`). */
 export async function deleteFile(artifactDir: string, rel: string): Promise<FaultRecord> {
   const path = inside(artifactDir, rel);

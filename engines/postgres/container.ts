@@ -5,6 +5,7 @@ import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
+import { engineErrors } from "../../protocols/pg-wire.ts";
 
 /** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
 export const PGDATA = "/var/lib/postgresql/data";
@@ -104,10 +105,7 @@ export class StartedPostgres {
       query_timeout: opts.statementTimeoutMs ? opts.statementTimeoutMs + 5_000 : undefined,
       connectionTimeoutMillis: 10_000,
     });
-    await client.connect();
-    // A server-side error on an idle client must not crash the process; the next query reports it.
-    client.on("error", () => undefined);
-    return client;
+    return connectClient(client);
   }
 
   /** Runs a PostgreSQL tool inside the container as the `postgres` user, through the local socket. */
@@ -144,4 +142,16 @@ export class StartedPostgres {
     // A disaster does not wait for a clean shutdown: the container is killed and removed with its anonymous volumes.
     await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
   }
+}
+
+/**
+ * Connects a client. A server that answers the connection with its own error (a FATAL such as `"base/16384" is not
+ * a valid data directory` from a restored data directory with its database missing) said something about the
+ * backup: an `EngineError`, like any error it returns to a query; a refused or lost connection stays our error.
+ */
+export async function connectClient(client: pg.Client): Promise<pg.Client> {
+  await engineErrors(() => client.connect());
+  // A server-side error on an idle client must not crash the process; the next query reports it.
+  client.on("error", () => undefined);
+  return client;
 }

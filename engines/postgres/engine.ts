@@ -13,6 +13,9 @@ import { engineErrors } from "../../protocols/pg-wire.ts";
 import { ACCOUNTS, PostgresWorkload, type PgOp } from "../../generators/postgres.ts";
 import { PGDATA, PG_BACKUPS, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
 import { PostgresNode } from "./node.ts";
+import { postgresDeepVerify } from "./deep-verify.ts";
+import { postgresFileKind } from "./file-kind.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import { postgresImageSpec } from "./versions.ts";
 
 export type PostgresBackupMethod = "physical" | "logical";
@@ -23,6 +26,8 @@ export interface PostgresArtifact extends BackupArtifact {
   sourceMajor: string;
   /** Table name → data file path inside a physical backup (`pg_relation_filepath`), for targeted faults. */
   relationFiles: Record<string, string>;
+  /** Data file path → kind of relation (heap, index, toast, catalog), for the fault campaign's table. */
+  relationKinds?: Record<string, string>;
 }
 
 /**
@@ -65,6 +70,7 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
 
   async backup(pgNode: PostgresNode, dir: string, rt: DrillRuntime): Promise<PostgresArtifact> {
     const relationFiles = await pgNode.relationFiles();
+    const relationKinds = await pgNode.relationKinds();
     await pgNode.pg.toolOrThrow(["rm", "-rf", BACKUP_DIR]);
     await pgNode.pg.toolOrThrow(["mkdir", "-p", BACKUP_DIR]);
     const toolName = this.backupMethod === "physical" ? "pg_basebackup" : "pg_dump";
@@ -82,7 +88,7 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
       return box.how;
     });
     const sourceMajor = (await pgNode.pg.toolOrThrow(["cat", `${pgNode.dataDirectory}/PG_VERSION`])).trim();
-    return { dir, method: this.backupMethod, tool: `${tool}, ${via}`, sourceMajor, relationFiles, finishedAt };
+    return { dir, method: this.backupMethod, tool: `${tool}, ${via}`, sourceMajor, relationFiles, relationKinds, finishedAt };
   }
 
   async preflight(artifact: PostgresArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
@@ -204,6 +210,14 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
         },
       ];
     }).finally(() => client.end());
+  }
+
+  deepVerify(node: PostgresNode, restored: StateSummary): Promise<CheckResult> {
+    return postgresDeepVerify(node, restored);
+  }
+
+  fileKind(artifact: PostgresArtifact, path: string): string {
+    return postgresFileKind(path, artifact.method, artifact.relationKinds ?? {});
   }
 }
 

@@ -12,6 +12,7 @@ import { datasetBatches, type PgOp } from "../../generators/postgres.ts";
 import type { StartedPostgres } from "./container.ts";
 import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
+import { RELATION_KINDS_SQL } from "./file-kind.ts";
 
 /** A running PostgreSQL server on its own volume: the source of a drill (with a volume for backups), or a restored node. */
 export class PostgresNode implements EngineNode<PgOp> {
@@ -103,6 +104,17 @@ export class PostgresNode implements EngineNode<PgOp> {
         [ALL_TABLES],
       );
       return Object.fromEntries(rows.rows.map((r) => [r.relname, r.path]));
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Every relation's data file and its kind (engines/postgres/file-kind.ts). */
+  async relationKinds(): Promise<Record<string, string>> {
+    const client = await this.pg.client();
+    try {
+      const rows = await client.query<{ path: string; kind: string }>(RELATION_KINDS_SQL);
+      return Object.fromEntries(rows.rows.map((r) => [r.path, r.kind]));
     } finally {
       await client.end();
     }

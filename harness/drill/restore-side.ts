@@ -1,5 +1,6 @@
 import type { CheckResult } from "../checkers/checker.ts";
 import { isEngineError } from "../engine-error.ts";
+import type { StateSummary } from "../checkers/equivalence.ts";
 import type { BackupArtifact, DrillRuntime, EngineNode, RestoreResult } from "../engine.ts";
 import type { Expectation } from "../expectation.ts";
 import type { DrillFault } from "../faults.ts";
@@ -40,6 +41,13 @@ export interface RestoreContext<Payload, Node extends EngineNode<Payload>, Artif
   rt: DrillRuntime;
   progress: Progress;
   phases: Phases;
+  /**
+   * After a drill whose every check held, on the same restored node before it is destroyed: a deeper look (the
+   * engine's own verifier, a read through its key path) that tells a harmless fault from one the checks missed.
+   */
+  deepVerify?: (node: Node, restored: StateSummary | null) => Promise<CheckResult>;
+  /** Prove the backup untouched by the restore whatever the expectation (a fault campaign's copies). */
+  proveUntouched?: boolean;
 }
 
 /**
@@ -63,7 +71,7 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
       })),
     );
     const outcome = await phases.run("restore", async () => {
-      const r = await restoreArtifact({ target, artifact, rt, hooks: restoreHooksOf(ctx.faults), proveUntouched: ctx.declared.outcome === "refuses" });
+      const r = await restoreArtifact({ target, artifact, rt, hooks: restoreHooksOf(ctx.faults), proveUntouched: ctx.proveUntouched === true || ctx.declared.outcome === "refuses" });
       return { value: r, counts: { attempts: r.restored.attempts.length, up: r.restored.node ? "yes" : "no" } };
     });
     out.moments.restoredAt = rt.clock.now();
@@ -92,6 +100,10 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
           }
         }),
       );
+      const deepVerify = ctx.deepVerify;
+      if (deepVerify && out.checks.every((c) => c.valid === true)) {
+        out.checks.push(await phases.run<CheckResult>("deep verify", async () => ({ value: await deepVerify(up, checked.restoredState) })));
+      }
     }
   } catch (err) {
     out.undecided = err instanceof Error ? err.message : String(err);

@@ -17,6 +17,15 @@ describe("a bad value exits 2 naming where it came from, before Docker is asked 
     return stderr;
   }
 
+  it.each([
+    [["campaign"], /campaign needs --engine/],
+    [["campaign", "--engine", "questdb"], /questdb offers no fault campaign yet/],
+    [["campaign", "--engine", "postgres", "--method", "snapshot"], /--method: unknown value "snapshot"/],
+    [["campaign", "--engine", "postgres", "--faults", "0"], /--faults must be a positive integer/],
+  ])("campaign input errors: %s", async (args, origin) => {
+    await expectInputError(args, {}, origin);
+  });
+
   it("--images bogus", async () => {
     await expectInputError(["run", "--engine", "postgres", "--images", "bogus"], {}, /--images: unknown image mode "bogus"/);
   });

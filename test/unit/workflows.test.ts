@@ -22,7 +22,7 @@ describe("GitHub workflows", () => {
   it("lint clean with actionlint", async () => {
     const dir = ".github/workflows";
     const files = (await readdir(dir)).filter((f) => f.endsWith(".yml")).map((f) => join(dir, f));
-    expect(files.sort()).toEqual([".github/workflows/nightly-drill.yml", ".github/workflows/pre-upgrade.yml"]);
+    expect(files.sort()).toEqual([".github/workflows/fault-campaign.yml", ".github/workflows/nightly-drill.yml", ".github/workflows/pre-upgrade.yml"]);
     expect(lint(files)).toEqual({ status: 0, output: "" });
   });
 
@@ -38,6 +38,13 @@ describe("GitHub workflows", () => {
     // The merge downloads the shards of its own attempt only: they share the run nonce, which merge-reports checks.
     expect(text).toMatch(/name: dr-drill-[\w-]*shard-\$\{\{ matrix.engine \}\}-\$\{\{ matrix.shard \}\}-\$\{\{ github.run_id \}\}-\$\{\{ github.run_attempt \}\}\n/);
     expect(text).toMatch(/pattern: dr-drill-[\w-]*shard-\*-\$\{\{ github.run_id \}\}-\$\{\{ github.run_attempt \}\}\n/);
+  });
+
+  it("fault-campaign.yml runs a campaign per engine and method on a schedule and keeps the evidence", async () => {
+    const text = await readFile(join(".github/workflows", "fault-campaign.yml"), "utf8");
+    expect(text).toMatch(/\n {2}schedule:\n {4}- cron: /);
+    expect(text).toContain('npx dr-drill campaign --engine "$ENGINE" --method "$METHOD" --faults "$FAULTS"');
+    expect(text).toMatch(/method: physical[\s\S]*method: logical/);
   });
 
   it("the linter really runs: a broken workflow is reported", async () => {
