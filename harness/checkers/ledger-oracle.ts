@@ -102,8 +102,9 @@ const describeTorn = (t: TornCut) =>
 /**
  * Checks the restored state (canonical records, unsorted) against the ledger with rules 1-4 and the model's
  * consistency; in the same pass, `cutChecks` judges what the cut check cannot see (one entry's keys share its times):
- * `atomicity` unless the model is per-key, `prefix` for prefix-per-stream. Streams: both sides are sorted on disk and merged, and a model's groups (all keys, or one list) are
- * contiguous in byte order, so the memory used does not grow with the number of records.
+ * `atomicity` unless the model is per-key, `prefix` for prefix-per-stream. Streams: both sides are sorted on disk and
+ * merged, and a model's groups (all keys, or one list) are contiguous in byte order, so the memory used does not grow
+ * with the number of records.
  *
  * A cut at instant T explains a group when every visible write was invoked before T and every missing acknowledged
  * write completed after T: it exists iff max(invoke of visible writes) < min(completion of missing acknowledged ones).
