@@ -34,6 +34,12 @@ export interface LedgerEntry {
    */
   writes: KeyWrite[];
   error?: string;
+  /**
+   * `false` when the keys of this entry are not written by one commit of the engine (an MQTT session's CONNECT then
+   * its SUBSCRIBE, eXo's SQL rows and MongoDB documents and files, a bulk load in several transactions): the oracle
+   * then does not check them all-or-none. Absent: the entry is one atomic write.
+   */
+  atomic?: false;
 }
 
 /** Marks a digest the client cannot predict: any value is acceptable for that write. */
@@ -80,6 +86,7 @@ export class Ledger {
     intended: KeyWrite[],
     write: () => Promise<KeyWrite[]>,
     isDefiniteFailure: (err: unknown) => boolean,
+    declared: Pick<LedgerEntry, "atomic"> = {},
   ): Promise<Outcome> {
     const invokeAt = this.clock.now();
     let outcome: Outcome;
@@ -94,7 +101,7 @@ export class Ledger {
       error = err instanceof Error ? err.message : String(err);
     }
     const completeAt = this.clock.now();
-    this.append({ seq: 0, process, op, invokeAt, completeAt, outcome, writes, ...(error ? { error } : {}) });
+    this.append({ seq: 0, process, op, invokeAt, completeAt, outcome, writes, ...(error ? { error } : {}), ...declared });
     return outcome;
   }
 

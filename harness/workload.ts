@@ -7,6 +7,8 @@ export interface WorkloadOp<Payload> {
   /** The keys this op writes, known before it runs (recorded with `*` if the outcome is unknown). */
   keys: string[];
   payload: Payload;
+  /** `false` when the engine does not write the op's keys in one commit (see `LedgerEntry.atomic`). */
+  atomic?: false;
 }
 
 /** Produces the next op for a writer. Writer-scoped so a key can belong to a single writer (per-key order is then known). */
@@ -137,6 +139,7 @@ export class WorkloadRunner<Payload> {
           intended,
           () => client.apply(op),
           (err) => client.isDefiniteFailure(err),
+          op.atomic === false ? { atomic: false } : {},
         );
         this.stats[outcome]++;
         this.releaseWaiters(false);

@@ -11,7 +11,7 @@ import { snapshotTier } from "./snapshot.ts";
 import { EXO_PG, ExoNode, startTier } from "./tier.ts";
 import { DATASOURCES, databaseOf } from "./schema.ts";
 import { CODEC_FILE } from "./layout.ts";
-import { CHAT_DB, keysOf, messagesCollection } from "./writes.ts";
+import { CHAT_DB, inOneCommit, keysOf, messagesCollection } from "./writes.ts";
 import { exoVersion } from "./versions.ts";
 
 /** One part of the backup: what it is, the tool that made it, where it lies in the artifact, how long it took. */
@@ -166,7 +166,7 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
     return {
       next: (writer) => {
         const op = ops.next(writer);
-        return { ...op, keys: keysOf(op.payload) };
+        return { ...op, keys: keysOf(op.payload), ...(inOneCommit(op.payload) ? {} : { atomic: false as const }) };
       },
     };
   }

@@ -100,26 +100,34 @@ export class ExoNode implements EngineNode<ExoOp> {
     const data = exoDataset(dataset.seed, dataset.rows);
     const s = await openSession(this.parts, codecKey(dataset.seed));
     let records = 0;
-    const batch = async (what: string, write: () => Promise<KeyWrite[]>) => {
+    // `oneCommit`: false for a batch that spans stores (SQL, MongoDB, the volume) or is a MongoDB insertMany (each
+    // document on its own): its keys are then not checked all or none.
+    const batch = async (what: string, write: () => Promise<KeyWrite[]>, oneCommit: boolean) => {
       const invokeAt = ledger.clock.now();
       const writes = await write();
-      ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes });
+      ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes, ...(oneCommit ? {} : { atomic: false }) });
       records += writes.length;
       progress.update({ records, at: what });
     };
     try {
-      await batch("codec", () => writeCodec(s));
+      await batch("codec", () => writeCodec(s), true);
       // What a running platform leaves in the optional directories: a swapped value, a transaction log.
       await s.gatein.write([
         { path: "data/jcr/swap/collaboration/swap-0.tmp", content: Buffer.from("swapped value") },
         { path: "data/jta/ObjectStore/ShadowNoFileLockStore/defaultStore/log-0", content: Buffer.from("transaction log") },
       ]);
-      for (let i = 0; i < data.users.length; i += 100) await batch("users", () => writeUsers(s, data.users.slice(i, i + 100)));
-      await batch("rooms", () => writeRooms(s, Array.from({ length: ROOMS }, (_, k) => ({ id: roomId(k), users: data.users.filter((_, j) => j % ROOMS === k).slice(0, 5).map((u) => u.name) }))));
-      for (let i = 0; i < data.documents.length; i += 50) await batch("documents", () => writeDocuments(s, data.documents.slice(i, i + 50)));
-      for (let i = 0; i < data.activities.length; i += 100) await batch("activities", () => writeActivities(s, data.activities.slice(i, i + 100)));
-      for (let i = 0; i < data.chats.length; i += 200) await batch("chat", () => writeChats(s, data.chats.slice(i, i + 200)));
-      await batch("wallets", () => writeWallets(s, data.wallets));
+      for (let i = 0; i < data.users.length; i += 100) await batch("users", () => writeUsers(s, data.users.slice(i, i + 100)), false);
+      await batch("rooms", () => writeRooms(s, Array.from({ length: ROOMS }, (_, k) => ({ id: roomId(k), users: data.users.filter((_, j) => j % ROOMS === k).slice(0, 5).map((u) => u.name) }))), false);
+      for (let i = 0; i < data.documents.length; i += 50) {
+        const documents = data.documents.slice(i, i + 50);
+        await batch("documents", () => writeDocuments(s, documents), documents.every((d) => !d.inFile));
+      }
+      for (let i = 0; i < data.activities.length; i += 100) {
+        const activities = data.activities.slice(i, i + 100);
+        await batch("activities", () => writeActivities(s, activities), activities.every((a) => !a.attachment));
+      }
+      for (let i = 0; i < data.chats.length; i += 200) await batch("chat", () => writeChats(s, data.chats.slice(i, i + 200)), false);
+      await batch("wallets", () => writeWallets(s, data.wallets), true);
       for (let k = 0; k < ROOMS; k++) await s.chat.collection(`messages_room_${roomId(k)}`).createIndex({ timestamp: 1 });
     } finally {
       await s.close();

@@ -167,6 +167,24 @@ export function applyOp(s: TierSession, op: ExoOp): Promise<KeyWrite[]> {
   }
 }
 
+/**
+ * Whether an op's keys are written by one commit: a user spans IDM and the chat database, a document or an activity
+ * with a file writes the file before its SQL transaction. Chat messages are one document, wallets one INSERT.
+ */
+export function inOneCommit(op: ExoOp): boolean {
+  switch (op.kind) {
+    case "user":
+      return false;
+    case "document":
+      return !op.document.inFile;
+    case "activity":
+      return !op.activity.attachment;
+    case "chat":
+    case "wallet":
+      return true;
+  }
+}
+
 /** The keys an op writes, known before it runs: an op whose outcome is unknown is recorded with `*` on each. */
 export function keysOf(op: ExoOp): string[] {
   switch (op.kind) {

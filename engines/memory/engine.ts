@@ -6,7 +6,7 @@ import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, Eng
 import { EngineError } from "../../harness/engine-error.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
-import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import { ABSENT_DIGEST, type KeyWrite, type Ledger } from "../../harness/ledger.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -39,9 +39,12 @@ export interface MemoryEngineOptions {
   failingBackups?: number;
   /** Images the node reports, e.g. two for a multi-container node. */
   images?: ResolvedImage[];
+  /** Each writer deletes every key it creates with its next op (create, delete, create…): a ledger of deletes. */
+  deletes?: boolean;
 }
 
-export type MemoryOp = { key: string; value: string };
+/** A put, or a delete when `value` is absent. */
+export type MemoryOp = { key: string; value?: string };
 
 interface Stored {
   digest: string;
@@ -58,6 +61,7 @@ const STOPPED_AFTER_COPY_MS = 50;
 const IN_PROCESS: ResolvedImage = { ref: "in-process/memory", id: "none", source: "offline" };
 
 export const digestOf = (value: string) => createHash("sha256").update(value).digest("hex");
+const deleted = (key: string): KeyWrite => ({ key, digest: ABSENT_DIGEST, preview: "(deleted)" });
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class MemoryNode implements EngineNode<MemoryOp> {
@@ -81,8 +85,12 @@ export class MemoryNode implements EngineNode<MemoryOp> {
     return { records: dataset.rows };
   }
 
-  put(key: string, value: string): KeyWrite {
+  put(key: string, value: string | undefined): KeyWrite {
     if (!this.running) throw new Error(`connection refused: the store is stopped`);
+    if (value === undefined) {
+      this.store.delete(key);
+      return deleted(key);
+    }
     const stored = { digest: digestOf(value), preview: value };
     this.store.set(key, stored);
     return { key, ...stored };
@@ -94,7 +102,7 @@ export class MemoryNode implements EngineNode<MemoryOp> {
         await tick();
         return [this.put(op.payload.key, op.payload.value)];
       },
-      intended: async (op) => [{ key: op.payload.key, digest: digestOf(op.payload.value), preview: op.payload.value }],
+      intended: async ({ payload: { key, value } }) => [value === undefined ? deleted(key) : { key, digest: digestOf(value), preview: value }],
       isDefiniteFailure: () => false,
       close: async () => undefined,
     };
@@ -119,15 +127,25 @@ export class MemoryNode implements EngineNode<MemoryOp> {
   }
 }
 
-/** Writer `w` writes its own keys: new ones, and rewrites of loaded keys it owns (key ≡ w mod writers). */
+/**
+ * Writer `w` writes its own keys: new ones, and rewrites of loaded keys it owns (key ≡ w mod writers); with `deletes`,
+ * each new key is deleted by the writer's next op instead.
+ */
 class MemoryWorkload implements OpSource<MemoryOp> {
   private readonly n = new Map<number, number>();
 
-  constructor(private readonly loaded: number) {}
+  constructor(
+    private readonly loaded: number,
+    private readonly deletes: boolean,
+  ) {}
 
   next(writer: number, writers: number): WorkloadOp<MemoryOp> {
     const n = this.n.get(writer) ?? 0;
     this.n.set(writer, n + 1);
+    if (this.deletes && n % 2 === 1) {
+      const key = `w/${writer}/${String(n - 1).padStart(8, "0")}`;
+      return { kind: "delete", keys: [key], payload: { key } };
+    }
     const slot = writer + writers * (n % Math.max(1, Math.floor(this.loaded / writers)));
     const key = n % 2 === 0 || slot >= this.loaded ? `w/${writer}/${String(n).padStart(8, "0")}` : `k/${String(slot).padStart(8, "0")}`;
     return { kind: "put", keys: [key], payload: { key, value: `${key} #${n}` } };
@@ -196,7 +214,7 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
 
   workload(dataset: DatasetSpec): MemoryWorkload {
     this.rows = dataset.rows;
-    return new MemoryWorkload(this.rows);
+    return new MemoryWorkload(this.rows, this.options.deletes ?? false);
   }
 
   async invariants(): Promise<CheckResult[]> {

@@ -1,15 +1,25 @@
-import { createWriteStream } from "node:fs";
-import { once } from "node:events";
 import { join } from "node:path";
-import { ABSENT_DIGEST, UNKNOWN_DIGEST, type LedgerEntry, type Outcome } from "../ledger.ts";
-import { LIST_SEPARATOR, mergeJoin, parseRecordLine, previewOf, readLines, sortFile } from "../records.ts";
+import { UNKNOWN_DIGEST } from "../ledger.ts";
+import { LIST_SEPARATOR, mergeJoin, parseRecordLine, sortFile } from "../records.ts";
+import { AtomicityCheck } from "./atomicity.ts";
 import type { CheckResult } from "./checker.ts";
+import {
+  acceptedSources,
+  judgeKey,
+  lastAckedBefore,
+  observedAckAt,
+  parseWriteRow,
+  possibleSources,
+  showKey,
+  surelyNotApplied,
+  writeKeyRows,
+  type BackupWindow,
+  type Violation,
+  type WriteRow,
+} from "./key-writes.ts";
+import { PrefixCheck } from "./prefix.ts";
 
-/** The backup window on the drill clock: from invoking the backup to its completion. */
-export interface BackupWindow {
-  start: number;
-  end: number;
-}
+export type { BackupWindow, Violation } from "./key-writes.ts";
 
 /**
  * What an engine's backup promises (docs/design.md, "Consistency promises" and "Record models"):
@@ -29,19 +39,6 @@ export interface RecordModel {
   toleranceMs?: number;
 }
 
-/**
- * The oracle's rules (docs/design.md, "The oracle"), checked key by key against the ledger:
- * - `lost` (rule 1): a write acknowledged before the backup started is missing;
- * - `phantom` (rule 2): a key is present that no write ever touched;
- * - `duplicate` (rule 2): a key is restored more than once where the model forbids it, or its copies disagree;
- * - `corrupt` (rule 2): a value matches nothing ever written to its key;
- * - `failed-present` (rule 2): the value of a write that definitely failed is present;
- * - `future` (rule 3): a value written only by writes invoked after the backup ended is present;
- * - `stale` (rule 4): a key holds a version older than one acknowledged before the backup started;
- * - `reordered` (rule 4): a list holds an item before one appended earlier (counted per list);
- * - `torn-cut` (rule 4): no single instant explains a group of keys the model restores together (counted per group).
- */
-export type Violation = "lost" | "phantom" | "duplicate" | "corrupt" | "failed-present" | "future" | "stale" | "reordered" | "torn-cut";
 export const VIOLATIONS: readonly Violation[] = ["lost", "phantom", "duplicate", "corrupt", "failed-present", "future", "stale", "reordered", "torn-cut"];
 
 /** Why a group's cut is torn: a visible write was invoked after a missing acknowledged write had completed. */
@@ -75,105 +72,39 @@ export interface OracleFigures {
   violations: Record<Violation, number>;
   /** Acknowledged writes lost that the backup promised to keep (= `violations.lost`). */
   lostInsideRecoveryPoint: number;
-  /** Acknowledged writes that are not in the restored state but were allowed to go (acknowledged after the backup started). */
+  /**
+   * Acknowledged writes surely not in the restored state that were allowed to go (acknowledged after the backup
+   * started): every possible source of their key's restored state was acknowledged before they were invoked.
+   */
   ackedLostAfterRecoveryPoint: number;
   /** `info` writes whose value is present (they happened after all). */
   infoRecovered: number;
-  /** Completion time of the newest acknowledged write whose value survived, on the drill clock. */
+  /**
+   * Completion time of the newest acknowledged write whose value the restored state positively shows, on the drill
+   * clock (`observedAckAt`): an absent key never counts. Undefined when no restored value proves any acknowledged write.
+   */
   newestSurvivingAck: number | undefined;
+  /**
+   * Completion time of the oldest acknowledged write surely missing from the restored state (lost inside or after the
+   * recovery point): the data lost reaches back to it, whatever newer writes survived.
+   */
+  earliestMissingAck: number | undefined;
   /** Restored copies of a key beyond its first. */
   duplicatesSeen: number;
   cut: CutFigures;
 }
 
-export interface WriteRow {
-  invokeAt: number;
-  completeAt: number;
-  outcome: Outcome;
-  digest: string;
-  preview: string;
-}
-
-function parseWriteRow(line: string): WriteRow {
-  const [, invokeAt = "0", completeAt = "0", outcome = "info", digest = "", preview = ""] = line.split("\t");
-  return { invokeAt: Number(invokeAt), completeAt: Number(completeAt), outcome: outcome as Outcome, digest, preview };
-}
-
-/** Fixed-width so a numeric sort key and a plain one agree. */
-const fixed = (ms: number) => ms.toFixed(3).padStart(16, "0");
-
-/** Flattens the ledger into one line per (key, write) for sorting: key, invoke, complete, outcome, digest, preview. */
-async function writeKeyRows(ledgerPath: string, out: string): Promise<void> {
-  const sink = createWriteStream(out);
-  for await (const line of readLines(ledgerPath)) {
-    if (!line) continue;
-    const entry = JSON.parse(line) as LedgerEntry;
-    for (const w of entry.writes) {
-      const row = [w.key, fixed(entry.invokeAt), fixed(entry.completeAt), entry.outcome, w.digest, previewOf(w.preview ?? "", 80)].join("\t");
-      if (!sink.write(row + "\n")) await once(sink, "drain");
-    }
-  }
-  sink.end();
-  await once(sink, "finish");
-}
-
-export interface KeyVerdict {
-  violation?: Violation;
-  /** The newest write that may have left the restored state; absent when only "never written" explains it. */
-  matched?: number;
-  /** The oldest such write; absent when the key may never have been written at all. */
-  oldest?: number;
-}
-
-/**
- * Judges one key. `writes` are that key's writes ordered by invoke time (one writer per key keeps them sequential);
- * `actual` is the restored digest or undefined when the key is absent. A write may have left the restored state if it
- * did not fail, was invoked before the backup ended and is not older than the last write acknowledged before the
- * backup started; an `info` write may not have happened, so the state before it stays possible. A `-` write (delete)
- * leaves the key absent. A `*` write (value unknown to the client, e.g. a balance moved by a transfer) may leave any
- * value: values that can recur leave no other choice, and the engine's invariants check those keys instead.
- */
-export function judgeKey(writes: WriteRow[], actual: string | undefined, window: BackupWindow): KeyVerdict {
-  let lastAckedBeforeStart = -1;
-  writes.forEach((w, i) => {
-    if (w.outcome === "ok" && w.completeAt < window.start) lastAckedBeforeStart = i;
-  });
-  if (actual !== undefined && writes.length === 0) return { violation: "phantom" };
-  const leaves = (digest: string) =>
-    actual === undefined ? digest === ABSENT_DIGEST : digest !== ABSENT_DIGEST && (digest === actual || digest === UNKNOWN_DIGEST);
-  let oldest: number | undefined;
-  let matched: number | undefined;
-  for (let i = Math.max(lastAckedBeforeStart, 0); i < writes.length; i++) {
-    const w = writes[i]!;
-    if (w.outcome === "fail" || w.invokeAt > window.end || !leaves(w.digest)) continue;
-    oldest ??= i;
-    matched = i;
-  }
-  if (actual === undefined) {
-    // Without an acknowledgement before the start, the key may never have been written at all.
-    if (lastAckedBeforeStart < 0) return matched === undefined ? {} : { matched };
-    return matched === undefined ? { violation: "lost" } : { matched, oldest };
-  }
-  if (matched !== undefined) return { matched, oldest };
-  const sameValue = writes.map((w, i) => ({ w, i })).filter(({ w }) => w.digest === actual);
-  if (sameValue.some(({ w }) => w.invokeAt > window.end && w.outcome !== "fail")) return { violation: "future" };
-  if (sameValue.some(({ i }) => i < lastAckedBeforeStart)) return { violation: "stale" };
-  if (sameValue.some(({ w }) => w.outcome === "fail")) return { violation: "failed-present" };
-  // A key that only failed writes touched must be absent, whatever digests they carry.
-  if (writes.every((w) => w.outcome === "fail")) return { violation: "failed-present" };
-  return { violation: "corrupt" };
-}
-
 const listOf = (key: string): string | undefined => (key.includes(LIST_SEPARATOR) ? key.slice(0, key.indexOf(LIST_SEPARATOR)) : undefined);
-const show = (key: string) => key.replaceAll(LIST_SEPARATOR, "␟");
 const ms = (t: number) => `${t.toFixed(1)} ms`;
 const describeTorn = (t: TornCut) =>
-  `${show(t.visibleKey)} holds a write invoked at ${ms(t.visibleInvokeAt)} while ${show(t.missingKey)} lacks a write acknowledged at ${ms(t.missingCompleteAt)} (${ms(t.byMs)} apart)`;
+  `${showKey(t.visibleKey)} holds a write invoked at ${ms(t.visibleInvokeAt)} while ${showKey(t.missingKey)} lacks a write acknowledged at ${ms(t.missingCompleteAt)} (${ms(t.byMs)} apart)`;
 
 /**
  * Checks the restored state (canonical records, unsorted) against the ledger with rules 1-4 and the model's
- * consistency. Streams: both sides are sorted on disk and merged, and a model's groups (all keys, or one list) are
- * contiguous in byte order, so the memory used does not grow with the number of records.
+ * consistency; in the same pass, `cutChecks` judges what the cut check cannot see (one entry's keys share its times):
+ * `atomicity` unless the model is per-key, `prefix` for prefix-per-stream. Streams: both sides are sorted on disk and
+ * merged, and a model's groups (all keys, or one list) are contiguous in byte order, so the memory used does not grow
+ * with the number of records.
  *
  * A cut at instant T explains a group when every visible write was invoked before T and every missing acknowledged
  * write completed after T: it exists iff max(invoke of visible writes) < min(completion of missing acknowledged ones).
@@ -185,7 +116,7 @@ export async function checkAgainstLedger(opts: {
   model: RecordModel;
   workDir: string;
   maxExamples?: number;
-}): Promise<CheckResult & { figures: OracleFigures }> {
+}): Promise<CheckResult & { figures: OracleFigures; cutChecks: CheckResult[] }> {
   const { window, model, workDir } = opts;
   const maxExamples = opts.maxExamples ?? 20;
   const writesPath = join(workDir, "ledger-writes.tsv");
@@ -204,6 +135,7 @@ export async function checkAgainstLedger(opts: {
     ackedLostAfterRecoveryPoint: 0,
     infoRecovered: 0,
     newestSurvivingAck: undefined,
+    earliestMissingAck: undefined,
     duplicatesSeen: 0,
     cut: { consistency: model.consistency, toleranceMs: model.toleranceMs ?? 0, groups: 0, tornGroups: 0, untimedKeys: 0 },
   };
@@ -226,9 +158,13 @@ export async function checkAgainstLedger(opts: {
     const torn: TornCut = { group: name, visibleKey: visible.key, visibleInvokeAt: visible.at, missingKey: missing.key, missingCompleteAt: missing.at, byMs: visible.at - missing.at };
     cut.tornGroups++;
     if (!cut.worst || torn.byMs > cut.worst.byMs) cut.worst = torn;
-    report("torn-cut", `${show(name)}\n  ${describeTorn(torn)}`);
+    report("torn-cut", `${showKey(name)}\n  ${describeTorn(torn)}`);
   };
+  const noteMissing = (at: number) => (figures.earliestMissingAck = Math.min(figures.earliestMissingAck ?? Infinity, at));
   let list: { name: string; key: string; at: number; reordered: boolean } | undefined;
+  // All or none within the groups the model restores at one instant; a contiguous prefix per list.
+  const atomicity = model.consistency === "per-key" ? undefined : new AtomicityCheck(workDir);
+  const prefix = model.consistency === "prefix-per-stream" ? new PrefixCheck(maxExamples) : undefined;
 
   for await (const { key, left, right } of mergeJoin(writesSorted, restoredSorted)) {
     figures.keysChecked++;
@@ -245,7 +181,7 @@ export async function checkAgainstLedger(opts: {
       const at = Math.min(...positions);
       if (at < list.at && !list.reordered) {
         list.reordered = true;
-        report("reordered", `${show(list.name)}\n  ${show(key)} restored at position ${at}, before ${show(list.key)} at ${list.at}`);
+        report("reordered", `${showKey(list.name)}\n  ${showKey(key)} restored at position ${at}, before ${showKey(list.key)} at ${list.at}`);
       }
       if (at > list.at) {
         list.key = key;
@@ -259,43 +195,44 @@ export async function checkAgainstLedger(opts: {
       if (groupName !== undefined) group = { name: groupName };
     }
 
-    let verdict = judgeKey(writes, restored[0]?.digest, window);
-    const copiesDisagree = restored.some((r) => r.digest !== restored[0]!.digest);
+    const actual = restored[0]?.digest;
+    let verdict = judgeKey(writes, actual, window);
+    const copiesDisagree = restored.some((r) => r.digest !== actual);
     if (!verdict.violation && restored.length > 1 && (model.duplicates !== "allowed" || copiesDisagree)) verdict = { violation: "duplicate" };
+    if (groupName !== undefined && !copiesDisagree) await atomicity?.key(key, groupName, writes, actual);
+    prefix?.key(key, writes, actual, !verdict.violation);
     if (verdict.violation) {
       const acked = [...writes].reverse().find((w) => w.outcome === "ok");
       report(
         verdict.violation,
-        `${show(key)}\n  expected: ${acked ? acked.preview || acked.digest : "(never written)"}\n  restored: ${restored.length ? restored.map((r) => r.preview).join(" | ") : "(absent)"}`,
+        `${showKey(key)}\n  expected: ${acked ? acked.preview || acked.digest : "(never written)"}\n  restored: ${restored.length ? restored.map((r) => r.preview).join(" | ") : "(absent)"}`,
       );
+      // The key does not hold its last write acknowledged before the start: the data lost reaches back to it.
+      const lastAcked = lastAckedBefore(writes, window.start);
+      if (lastAcked >= 0 && (verdict.violation === "lost" || verdict.violation === "stale" || verdict.violation === "corrupt")) noteMissing(writes[lastAcked]!.completeAt);
       continue;
     }
     const { matched, oldest } = verdict;
+    const sources = possibleSources(writes, actual);
     let missing: WriteRow | undefined;
-    writes.forEach((w, i) => {
-      if (w.outcome !== "ok" || w.digest === UNKNOWN_DIGEST || (matched !== undefined && i <= matched)) return;
+    writes.forEach((w, j) => {
+      if (w.outcome !== "ok" || !surelyNotApplied(writes, sources, j)) return;
       figures.ackedLostAfterRecoveryPoint++;
       if (!missing || w.completeAt < missing.completeAt) missing = w;
     });
+    if (missing) noteMissing(missing.completeAt);
     const m = matched === undefined ? undefined : writes[matched]!;
     if (group && m?.digest === UNKNOWN_DIGEST) cut.untimedKeys++;
     else if (group) {
       // Values can recur: the oldest write that may have left the state bounds the cut from below, and only writes
-      // newer than the newest such write are surely missing, so a torn cut is never claimed falsely.
+      // every possible source of the state precedes are surely missing, so a torn cut is never claimed falsely.
       const visibleAt = oldest === undefined ? undefined : writes[oldest]!.invokeAt;
       if (visibleAt !== undefined && visibleAt > (group.visible?.at ?? -Infinity)) group.visible = { key, at: visibleAt };
       if (missing && missing.completeAt < (group.missing?.at ?? Infinity)) group.missing = { key, at: missing.completeAt };
     }
-    if (!m) continue;
-    if (m.outcome === "info" && m.digest !== UNKNOWN_DIGEST) figures.infoRecovered++;
-    // The newest acknowledged write reflected in the restored value (a wildcard match proves nothing about time).
-    for (let i = matched!; i >= 0; i--) {
-      const w = writes[i]!;
-      if (w.outcome === "ok" && w.digest !== UNKNOWN_DIGEST) {
-        figures.newestSurvivingAck = Math.max(figures.newestSurvivingAck ?? -Infinity, w.completeAt);
-        break;
-      }
-    }
+    if (m?.outcome === "info" && m.digest !== UNKNOWN_DIGEST) figures.infoRecovered++;
+    const observed = actual === undefined ? undefined : observedAckAt(writes, acceptedSources(writes, actual, window));
+    if (observed !== undefined) figures.newestSurvivingAck = Math.max(figures.newestSurvivingAck ?? -Infinity, observed);
   }
   closeGroup();
   figures.lostInsideRecoveryPoint = figures.violations.lost;
@@ -317,5 +254,6 @@ export async function checkAgainstLedger(opts: {
     details: { ...figures, window, model },
     examples,
     figures,
+    cutChecks: [...(atomicity ? [await atomicity.result(maxExamples)] : []), ...(prefix ? [prefix.result()] : [])],
   };
 }

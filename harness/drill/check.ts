@@ -26,7 +26,8 @@ export interface CheckOutcome {
 }
 
 /**
- * Reads the restored state back and runs every checker on it through one composition: the ledger oracle, exact
+ * Reads the restored state back and runs every checker on it through one composition: the ledger oracle (with the
+ * atomicity and prefix checks of the model's cut), exact
  * equivalence with the source (when nothing wrote during the backup), and the engine's invariants. An error the
  * restored engine returns while being read is a failed `read-back` check carrying its words; the checkers that need
  * the state then cannot decide.
@@ -53,16 +54,16 @@ export async function checkRestored<Payload>(opts: {
   }
   let oracle: OracleFigures | null = null;
   const state = restoredState;
-  const needsState = (name: string, check: (s: StateSummary) => Promise<CheckResult>): Checker<null> => ({
+  const needsState = (name: string, check: (s: StateSummary) => Promise<CheckResult | CheckResult[]>): Checker<null> => ({
     name,
     check: async () => (state ? check(state) : { name, valid: "unknown", summary: "no restored state to check: the read-back failed" }),
   });
   const source = opts.sourceState;
   const checkers: Checker<null>[] = [
     needsState("ledger-oracle", async (s) => {
-      const { figures, ...result } = await checkAgainstLedger({ ledgerPath: opts.ledgerPath, restoredPath: s.path, window: opts.window, workDir, model: opts.model });
+      const { figures, cutChecks, ...result } = await checkAgainstLedger({ ledgerPath: opts.ledgerPath, restoredPath: s.path, window: opts.window, workDir, model: opts.model });
       oracle = figures;
-      return result;
+      return [result, ...cutChecks];
     }),
     ...(source ? [needsState("exact-equivalence", (s) => checkEquivalence(source, s, workDir))] : []),
     { name: "invariants", check: () => opts.invariants() },

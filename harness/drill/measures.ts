@@ -24,7 +24,9 @@ export interface Moments {
 /**
  * RTO: destroy → restored node serving, plus its first write; only for a drill that recovered (every check held).
  * Restores of earlier targets of the same backup are not in it: the destroy, then this target's own restore.
- * RPO: disaster → newest acknowledged write that survived. Lost writes: the oracle's two counts, apart.
+ * RPO: disaster → recovery point, the newest acknowledged write whose value the restored state shows, but never later
+ * than the oldest acknowledged write surely missing (the data lost reaches back to it). Nothing shown (an empty
+ * restore, only absent keys): no recovery point, so no RPO and no target met. Lost writes: the oracle's two counts, apart.
  */
 export function measure(m: Moments, oracle: OracleFigures | null, recovered: boolean): Evidence["achieved"] {
   const { destroyAt, destroyedAt, restoreFrom, restoredAt, probeMs } = m;
@@ -33,8 +35,9 @@ export function measure(m: Moments, oracle: OracleFigures | null, recovered: boo
       ? destroyedAt - destroyAt + (restoredAt - restoreFrom) + probeMs
       : null;
   const newest = oracle?.newestSurvivingAck;
+  const recoveryPoint = newest === undefined ? undefined : Math.min(newest, oracle?.earliestMissingAck ?? Infinity);
   // The oracle reads ledger times to the microsecond: compare at that precision.
-  const rpoMs = m.disasterAt !== undefined && newest !== undefined ? Math.max(0, Math.round((m.disasterAt - newest) * 1000) / 1000) : null;
+  const rpoMs = m.disasterAt !== undefined && recoveryPoint !== undefined ? Math.max(0, Math.round((m.disasterAt - recoveryPoint) * 1000) / 1000) : null;
   return {
     rtoMs,
     verifyMs: m.verifyMs ?? null,

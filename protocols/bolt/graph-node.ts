@@ -105,17 +105,23 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
       let records = 0;
       for (const batch of graphBatches(dataset.seed, dataset.rows)) {
         const invokeAt = ledger.clock.now();
+        // One auto-commit statement per label set or relationship type: a batch of several is not one commit.
+        let statements = 0;
         if (batch.kind === "nodes") {
-          for (const [, nodes] of byLabels(batch.nodes)) await s.run(createNodesCypher(nodes[0]!.labels), { rows: nodeRows(nodes) });
+          for (const [, nodes] of byLabels(batch.nodes)) {
+            await s.run(createNodesCypher(nodes[0]!.labels), { rows: nodeRows(nodes) });
+            statements++;
+          }
         } else {
           for (const type of new Set(batch.rels.map((r) => r.type))) {
+            statements++;
             const rels = batch.rels.filter((r) => r.type === type);
             const created = (await s.run(createRelsCypher(type), { rows: rels.map(relRow) })).records[0]?.get("created");
             if (Number(created) !== rels.length) throw new Error(`loading ${type}: ${String(created)} of ${rels.length} relationships created`);
           }
         }
         const writes = batch.kind === "nodes" ? batch.nodes.flatMap(nodeWrites) : batch.rels.map(relWrite);
-        ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes });
+        ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes, ...(statements > 1 ? { atomic: false } : {}) });
         records += writes.length;
         progress.update({ records, "records/s": Math.round(records / Math.max(0.001, progress.elapsedMs() / 1000)) });
       }

@@ -20,6 +20,7 @@ export async function loadMqtt(opts: { endpoint: MqttEndpoint; caps: MqttCapabil
   for (const session of universe.sessions) {
     // A QoS 1 publish reaches a QoS 1 (or 2) subscription with QoS 1: what the read-back's marker will show.
     const writes = [sessionWrite(session.clientId), subscriptionWrite(session.clientId, session.filter, 1)];
+    // CONNECT makes the session and SUBSCRIBE its subscription: two steps, not one commit (not checked all or none).
     const outcome = await ledger.record("loader", "load", writes, async () => {
       const { client } = await connectMqtt(endpoint, sessionConnect(session));
       try {
@@ -30,7 +31,7 @@ export async function loadMqtt(opts: { endpoint: MqttEndpoint; caps: MqttCapabil
         await closeMqtt(client);
       }
       return writes;
-    }, isDefiniteFailure);
+    }, isDefiniteFailure, { atomic: false });
     if (outcome !== "ok") throw new Error(`load: session ${session.clientId} could not be created (${outcome})`);
   }
   progress.update({ sessions: universe.sessions.length });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { runDrill, type DrillOptions, type DrillResult } from "../../harness/drill.ts";
 import type { Evidence } from "../../harness/evidence.ts";
+import type { DrillFault } from "../../harness/faults.ts";
 import type { LedgerEntry } from "../../harness/ledger.ts";
 import { junitXml } from "../../harness/report/text-reports.ts";
 import { runVerdict, RUN_EVIDENCE_SCHEMA, type RunEvidence } from "../../harness/report/run-evidence.ts";
@@ -61,6 +63,7 @@ describe("drill lifecycle: verdicts and expectations", () => {
     expect(r.evidence.achieved.writesLost?.insideRecoveryPoint).toBe(0);
     expect(r.evidence.achieved.writesLost?.afterRecoveryPoint).toBeGreaterThan(0);
     expect(r.evidence.achieved.rpoMs).toBeGreaterThan(0);
+    expect(check(r, "atomicity")).toMatchObject({ valid: true, details: { torn: 0 } });
   });
 
   it("a detected fault meets its expectation, naming the check that caught it", async () => {
@@ -200,6 +203,51 @@ describe("drill lifecycle: what never meets an expectation", () => {
     const refused = await drill({ options: { refuseWrite: "ERROR: cannot execute INSERT in a read-only transaction" } });
     expect(refused.evidence.verdict).toBe("fail");
     expect(check(refused, "new-write")).toMatchObject({ valid: false, summary: expect.stringMatching(/refused a new write: ERROR: cannot execute INSERT/) });
+  });
+});
+
+/** Keeps only the last `keep` keys the snapshot holds (the newest written), as a fault that expects the drill to pass. */
+function keepNewest(keep: number): DrillFault<MemoryNode, MemoryArtifact> {
+  return {
+    name: "keep-newest",
+    description: `keep the newest ${keep} key(s) of the snapshot`,
+    expect: { outcome: "pass" },
+    async apply(artifact) {
+      const path = join(artifact.dir, "store.json");
+      const entries = JSON.parse(await readFile(path, "utf8")) as unknown[];
+      await writeFile(path, JSON.stringify(keep === 0 ? [] : entries.slice(-keep)));
+      return { fault: "keep-newest", target: "store.json", detail: { kept: Math.min(keep, entries.length) } };
+    },
+  };
+}
+
+describe("drill lifecycle: RPO and atomicity", () => {
+  // Each writer deletes every key it creates with its next op: many keys' last write is a delete.
+  const DELETES = { options: { deletes: true }, workload: UNDER_LOAD, targets: { rpoMs: 60_000 } };
+
+  it("a restore that lost everything has no RPO and misses its target, however many keys were deleted anyway", async () => {
+    const r = await drill({ ...DELETES, faults: [keepNewest(0)] });
+    expect(r.evidence.integrity.restored?.count).toBe(0);
+    expect(r.evidence.workload?.ok).toBeGreaterThan(UNDER_LOAD.leadInOps);
+    expect(r.evidence.achieved.rpoMs).toBeNull();
+    expect(check(r, "rpo-target")).toMatchObject({ valid: false, summary: expect.stringMatching(/^RPO unknown/) });
+  });
+
+  it("a nearly empty restore measures its RPO back to the oldest write it lost, and misses its target", async () => {
+    const r = await drill({ ...DELETES, targets: { rpoMs: 1 }, faults: [keepNewest(1)] });
+    expect(r.evidence.integrity.restored?.count).toBe(1);
+    // The first load batch is lost: the data lost reaches back to its acknowledgement, whatever the one key kept says.
+    const ledger = (await readFile(`${r.dir}/ledger.jsonl`, "utf8")).trim().split("\n").map((l): LedgerEntry => JSON.parse(l));
+    const disaster = Math.max(...ledger.filter((e) => e.outcome === "ok").map((e) => e.completeAt));
+    expect(r.evidence.achieved.rpoMs).toBe(Math.round((disaster - ledger[0]!.completeAt) * 1000) / 1000);
+    expect(check(r, "rpo-target")).toMatchObject({ valid: false, summary: expect.stringMatching(/exceeds target/) });
+  });
+
+  it("half of one load batch restored is caught by the atomicity check, which a scenario can name", async () => {
+    // The load writes 100 keys per ledger entry; the fault drops the first 50.
+    const r = await drill({ faults: [dropKeys(50, { outcome: "detects", by: [{ check: "atomicity", reason: "restored in part" }] })] });
+    expect(r.evidence.expectation).toMatchObject({ outcome: "detects", met: true, observed: "detected" });
+    expect(check(r, "atomicity")).toMatchObject({ valid: false, details: { torn: 1 }, examples: ["torn entry #0 (load)\n  applied on k/00000050, not on k/00000000"] });
   });
 });
 

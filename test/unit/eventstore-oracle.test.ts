@@ -1,8 +1,9 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkAgainstLedger, type BackupWindow, type Violation } from "../../harness/checkers/ledger-oracle.ts";
 import { DrillClock } from "../../harness/clock.ts";
-import { Ledger } from "../../harness/ledger.ts";
+import { Ledger, type LedgerEntry } from "../../harness/ledger.ts";
 import { RecordFile } from "../../harness/records.ts";
 import { EventsWorkload, type NewEvent } from "../../generators/events.ts";
 import type { StoredEvent } from "../../protocols/event-store/api.ts";
@@ -65,6 +66,7 @@ async function oracle(run: Run, store = run.restored) {
 }
 
 const broken = (r: Awaited<ReturnType<typeof oracle>>["result"]) => (Object.keys(r.figures.violations) as Violation[]).filter((v) => r.figures.violations[v] > 0);
+const cutChecks = (r: Awaited<ReturnType<typeof oracle>>["result"]) => r.cutChecks.map((c) => [c.name, c.valid]);
 
 /** A stream of the restored copy with at least `n` visible events. */
 function streamWith(store: StreamStore, n: number): [string, Stream] {
@@ -106,6 +108,7 @@ describe("event-store oracle: prefix per stream, deletes, $all order", () => {
     const { result, figures } = await oracle(run);
     expect(result.summary).toMatch(/^all \d+ keys consistent/);
     expect(result.valid).toBe(true);
+    expect(cutChecks(result)).toEqual([["atomicity", true], ["prefix", true]]);
     expect(figures.tombstoned + [...run.restored.streams.values()].filter((s) => s.deleted === "soft").length).toBeGreaterThan(0);
     expect(figures.allOrderViolations).toEqual([]);
     expect([...run.restored.streams.values()].some((s) => s.maxCount !== undefined && s.events.length > s.maxCount)).toBe(true);
@@ -116,6 +119,7 @@ describe("event-store oracle: prefix per stream, deletes, $all order", () => {
     expect(run.ledger.counts.info).toBeGreaterThan(0);
     const r = (await oracle(run)).result;
     expect(r.valid, `${r.summary}\n${r.examples?.join("\n")}`).toBe(true);
+    expect(cutChecks(r), JSON.stringify(r.cutChecks)).toEqual([["atomicity", true], ["prefix", true]]);
   });
 
   it("reports an event acknowledged before the backup started and missing as lost", async () => {
@@ -141,6 +145,30 @@ describe("event-store oracle: prefix per stream, deletes, $all order", () => {
     const { result } = await oracle(run, damaged);
     expect(broken(result)).toEqual(expect.arrayContaining(["torn-cut"]));
     expect(result.summary).toMatch(/torn cut: /);
+    expect(result.cutChecks.find((c) => c.name === "prefix")).toMatchObject({ valid: false, details: { gaps: 1 } });
+  });
+
+  it("reports an event missing from the middle of one append as a gap and a torn write, which the cut cannot see", async () => {
+    const run = await drill(7, 90);
+    // The last append of a live stream, of 3 events still visible: drop its middle event from a copy taken at the end,
+    // of a backup that started before any write (nothing lost by rule 1, everything after the start).
+    run.window.start = 0;
+    const ledger = (await readFile(run.ledger.path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const streamOf = (e: LedgerEntry) => e.writes[0]?.key.split("\u001f")[0];
+    const last = (e: LedgerEntry) => run.source.streams.get(streamOf(e)!)?.deleted === undefined && ledger.every((later) => later.seq <= e.seq || streamOf(later) !== streamOf(e));
+    const append = ledger.find((e) => e.op === "append" && e.outcome === "ok" && e.writes.filter((w) => w.digest !== "-").length >= 3 && last(e));
+    expect(append, "an acknowledged append of 3 visible events, the last of its live stream").toBeDefined();
+    const [stream] = append!.writes[1]!.key.split("\u001f");
+    const damaged = run.source.copy();
+    const s = damaged.streams.get(stream!)!;
+    const visible = append!.writes.filter((w) => w.digest !== "-");
+    const middle = s.events.findIndex((e) => `${stream}\u001f${String((e.metadata as { seq: number }).seq).padStart(8, "0")}` === visible[1]!.key);
+    expect(middle, "the middle event is still in the stream").toBeGreaterThan(0);
+    s.events.splice(middle, 1);
+    run.window.end = Infinity;
+    const { result } = await oracle(run, damaged);
+    expect(result.figures.violations["torn-cut"]).toBe(0);
+    expect(cutChecks(result)).toEqual([["atomicity", false], ["prefix", false]]);
   });
 
   it("reports $all disagreeing with a stream's order as reordered", async () => {

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkAgainstLedger, judgeKey, type BackupWindow, type RecordModel } from "../../harness/checkers/ledger-oracle.ts";
+import { checkAgainstLedger, type BackupWindow, type RecordModel } from "../../harness/checkers/ledger-oracle.ts";
+import { judgeKey } from "../../harness/checkers/key-writes.ts";
+import { measure, targetChecks } from "../../harness/drill/measures.ts";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type LedgerEntry, type Outcome } from "../../harness/ledger.ts";
 import { LIST_SEPARATOR, RecordFile } from "../../harness/records.ts";
 import { makeTempDir } from "./support.ts";
@@ -81,8 +83,8 @@ describe("judgeKey", () => {
 });
 
 type Entry = Omit<LedgerEntry, "seq" | "process">;
-const entry = (op: string, outcome: Outcome, invokeAt: number, completeAt: number, writes: [string, string][]): Entry => ({
-  op, outcome, invokeAt, completeAt, writes: writes.map(([key, digest]) => ({ key, digest, preview: `value ${digest}` })),
+const entry = (op: string, outcome: Outcome, invokeAt: number, completeAt: number, writes: [string, string][], declared: Pick<Entry, "atomic"> = {}): Entry => ({
+  op, outcome, invokeAt, completeAt, writes: writes.map(([key, digest]) => ({ key, digest, preview: `value ${digest}` })), ...declared,
 });
 
 const PER_KEY: RecordModel = { consistency: "per-key" };
@@ -100,6 +102,7 @@ async function runCheck(entries: Entry[], restored: [key: string, digest: string
 }
 
 const LOAD = entry("load", "ok", 0, 10, [["people/1", "a1"], ["people/2", "a2"], ["people/10", "a10"]]);
+const cutCheck = (result: Awaited<ReturnType<typeof runCheck>>, name: string) => result.cutChecks.find((c) => c.name === name);
 const NO_VIOLATIONS = { lost: 0, phantom: 0, duplicate: 0, corrupt: 0, "failed-present": 0, future: 0, stale: 0, reordered: 0, "torn-cut": 0 };
 
 describe("checkAgainstLedger", () => {
@@ -180,6 +183,159 @@ describe("checkAgainstLedger", () => {
     const result = await runCheck(entries, [[q("01"), "m1", 0], [q("02"), "m2", 2], [q("03"), "m3", 1]]);
     expect(result.figures.violations).toEqual({ ...NO_VIOLATIONS, reordered: 1 });
     expect(result.examples).toEqual(["reordered queue\n  queue\u241f03 restored at position 1, before queue\u241f02 at 2"]);
+  });
+});
+
+describe("an info write older than the last acknowledged write of its key", () => {
+  // Jepsen: an info op may take effect any time after its invocation, so after a later acknowledged write as well.
+  it("may have landed after it: its value, or its delete, is accepted; an ok or failed write's value stays stale", () => {
+    expect(judgeKey([w("info", "d1", 10, 20), w("ok", "d2", 30, 40)], "d1", WINDOW)).toEqual({ matched: 0, oldest: 0 });
+    expect(judgeKey([w("ok", "d0", 0, 5), w("info", ABSENT_DIGEST, 10, 20), w("ok", "d2", 30, 40)], undefined, WINDOW)).toEqual({ matched: 1, oldest: 1 });
+    expect(judgeKey([w("ok", "d1", 10, 20), w("ok", "d2", 30, 40)], "d1", WINDOW)).toEqual({ violation: "stale" });
+    expect(judgeKey([w("fail", "d1", 10, 20), w("ok", "d2", 30, 40)], "d1", WINDOW)).toEqual({ violation: "stale" });
+  });
+
+  it("leaves the acknowledged write neither lost after the recovery point nor missing from the cut", async () => {
+    const entries = [
+      entry("load", "ok", 0, 10, [["a/1", "a1"], ["b/1", "b1"]]),
+      entry("update", "info", 20, 30, [["a/1", "late"]]),
+      entry("update", "ok", 40, 50, [["a/1", "a2"]]),
+      entry("update", "ok", 150, 160, [["b/1", "b2"]]),
+    ];
+    const result = await runCheck(entries, [["a/1", "late"], ["b/1", "b2"]], POINT_IN_TIME);
+    expect(result.valid).toBe(true);
+    expect(result.figures).toMatchObject({ violations: NO_VIOLATIONS, ackedLostAfterRecoveryPoint: 0, infoRecovered: 1, cut: { tornGroups: 0 } });
+  });
+});
+
+describe("checkAgainstLedger: what the RPO is measured from", () => {
+  it("an absent key proves no write survived, even where a delete explains it: only a present value does", async () => {
+    // g/1 was created at 110-115 and deleted at 190-305; the backup holds neither, and "never created" explains the
+    // absence as well as the delete. Counting the delete as surviving reported 95 ms where the truth is 390 ms.
+    const entries = [
+      entry("load", "ok", 0, 10, [["a/1", "a1"]]),
+      entry("create", "ok", 110, 115, [["g/1", "g1"]]),
+      entry("delete", "ok", 190, 305, [["g/1", ABSENT_DIGEST]]),
+      entry("update", "ok", 390, 400, [["a/1", "a2"]]),
+    ];
+    const result = await runCheck(entries, [["a/1", "a1"]]);
+    expect(result.valid).toBe(true);
+    expect(result.figures.newestSurvivingAck).toBe(10);
+    const achieved = measure({ disasterAt: 400 }, result.figures, true);
+    expect(achieved.rpoMs).toBe(390);
+    expect(targetChecks(achieved, { rpoMs: 100 })).toMatchObject([{ name: "rpo-target", valid: false, summary: "RPO 390ms exceeds target 100ms" }]);
+  });
+
+  it("a restore that holds nothing has no recovery point: no RPO, and no target is met", async () => {
+    // Every key's last write was a delete, so every absence is allowed; the restore still proves no write survived.
+    const entries = [
+      entry("load", "ok", 0, 10, [["a/1", "a1"], ["b/1", "b1"]]),
+      entry("delete", "ok", 150, 160, [["a/1", ABSENT_DIGEST]]),
+      entry("delete", "ok", 170, 180, [["b/1", ABSENT_DIGEST]]),
+    ];
+    const result = await runCheck(entries, []);
+    expect(result.valid).toBe(true);
+    expect(result.figures.newestSurvivingAck).toBeUndefined();
+    const achieved = measure({ disasterAt: 180 }, result.figures, true);
+    expect(achieved.rpoMs).toBeNull();
+    expect(targetChecks(achieved, { rpoMs: 1_000_000 })).toMatchObject([{ name: "rpo-target", valid: false }]);
+  });
+
+  it("the recovery point never passes the oldest acknowledged write that is missing: a nearly empty restore is far from its disaster", async () => {
+    const entries = [LOAD, entry("update", "ok", 150, 160, [["people/10", "b10"]])];
+    const result = await runCheck(entries, [["people/10", "b10"]]);
+    expect(result.figures).toMatchObject({ violations: { ...NO_VIOLATIONS, lost: 2 }, newestSurvivingAck: 160, earliestMissingAck: 10 });
+    const achieved = measure({ disasterAt: 160 }, result.figures, false);
+    expect(achieved.rpoMs).toBe(150);
+    expect(targetChecks(achieved, { rpoMs: 100 })).toMatchObject([{ name: "rpo-target", valid: false }]);
+  });
+
+  it("measures a consistent restore from its newest surviving write", async () => {
+    const entries = [LOAD, entry("update", "ok", 120, 130, [["people/1", "b1"]]), entry("update", "ok", 170, 180, [["people/2", "b2"]])];
+    const result = await runCheck(entries, [["people/1", "b1"], ["people/2", "a2"], ["people/10", "a10"]], POINT_IN_TIME);
+    expect(result.figures).toMatchObject({ newestSurvivingAck: 130, earliestMissingAck: 180 });
+    expect(measure({ disasterAt: 180 }, result.figures, true).rpoMs).toBe(50);
+  });
+});
+
+describe("checkAgainstLedger: atomicity", () => {
+  // One update wrote x/1 and y/1 at 150-160: the cut check sees one invocation and one completion for both keys.
+  const BOTH = [entry("load", "ok", 0, 10, [["x/1", "x1"], ["y/1", "y1"]]), entry("update", "ok", 150, 160, [["x/1", "x2"], ["y/1", "y2"]])];
+
+  it("catches half of one write of several keys, which the cut check passes", async () => {
+    const result = await runCheck(BOTH, [["x/1", "x2"], ["y/1", "y1"]], POINT_IN_TIME);
+    expect(result.valid).toBe(true);
+    expect(result.figures.cut.tornGroups).toBe(0);
+    expect(cutCheck(result, "atomicity")).toMatchObject({ valid: false, details: { torn: 1 }, examples: ["torn entry #1 (update)\n  applied on x/1, not on y/1"] });
+    expect((await runCheck(BOTH, [["x/1", "x2"], ["y/1", "y2"]], POINT_IN_TIME)).cutChecks).toMatchObject([{ name: "atomicity", valid: true, details: { entries: 2, torn: 0 } }]);
+    expect((await runCheck(BOTH, [["x/1", "x1"], ["y/1", "y1"]], POINT_IN_TIME)).cutChecks).toMatchObject([{ name: "atomicity", valid: true }]);
+  });
+
+  it("does not check a write its engine declares not atomic, nor a model that promises no cut", async () => {
+    const split = [BOTH[0]!, { ...BOTH[1]!, atomic: false as const }];
+    expect(cutCheck(await runCheck(split, [["x/1", "x2"], ["y/1", "y1"]], POINT_IN_TIME), "atomicity")).toMatchObject({ valid: true, details: { entries: 1 } });
+    expect((await runCheck(BOTH, [["x/1", "x2"], ["y/1", "y1"]], PER_KEY)).cutChecks).toEqual([]);
+  });
+
+  it("catches a key of the write missing as never created", async () => {
+    const created = [entry("create", "ok", 150, 160, [["x/1", "x1"], ["y/1", "y1"]])];
+    expect(cutCheck(await runCheck(created, [["y/1", "y1"]], POINT_IN_TIME), "atomicity")).toMatchObject({ valid: false, examples: ["torn entry #0 (create)\n  applied on y/1, not on x/1"] });
+  });
+
+  it("claims no tear it cannot prove: a recurring value, an info write that may land late, a wildcard, a delete", async () => {
+    // x/1 holds x1, which the update wrote again: it may hold the update.
+    const recurring = [BOTH[0]!, entry("update", "ok", 150, 160, [["x/1", "x1"], ["y/1", "y2"]])];
+    expect(cutCheck(await runCheck(recurring, [["x/1", "x1"], ["y/1", "y1"]], POINT_IN_TIME), "atomicity")?.valid).toBe(true);
+    // y/1 holds an info write given up on before the update was invoked: it may have landed after it all the same.
+    const late = [BOTH[0]!, entry("update", "info", 110, 120, [["y/1", "late"]]), BOTH[1]!];
+    expect(cutCheck(await runCheck(late, [["x/1", "x2"], ["y/1", "late"]], POINT_IN_TIME), "atomicity")?.valid).toBe(true);
+    // y/1's new value is unknown to the client: y1 may be it.
+    const wildcard = [BOTH[0]!, entry("transfer", "ok", 150, 160, [["x/1", "x2"], ["y/1", UNKNOWN_DIGEST]])];
+    expect(cutCheck(await runCheck(wildcard, [["x/1", "x2"], ["y/1", "y1"]], POINT_IN_TIME), "atomicity")?.valid).toBe(true);
+    // x/1 was created after the backup started and deleted by the write: absent either way.
+    const deletes = [entry("load", "ok", 0, 10, [["y/1", "y1"]]), entry("create", "ok", 120, 130, [["x/1", "x1"]]), entry("update", "ok", 150, 160, [["x/1", ABSENT_DIGEST], ["y/1", "y2"]])];
+    expect(cutCheck(await runCheck(deletes, [["y/1", "y1"]], POINT_IN_TIME), "atomicity")?.valid).toBe(true);
+    // A failed write of several keys claims nothing (its value present is failed-present): only the load is checked.
+    const failed = [BOTH[0]!, entry("update", "fail", 150, 160, [["x/1", "x2"], ["y/1", "y2"]])];
+    expect(cutCheck(await runCheck(failed, [["x/1", "x1"], ["y/1", "y1"]], POINT_IN_TIME), "atomicity")).toMatchObject({ valid: true, details: { entries: 1 } });
+  });
+});
+
+describe("checkAgainstLedger: contiguous prefix per stream", () => {
+  const ev = (stream: string, seq: number) => `${stream}${LIST_SEPARATOR}${String(seq).padStart(8, "0")}`;
+  const events = (stream: string, seqs: number[]) => seqs.map((n): [string, string] => [ev(stream, n), `${stream}${n}`]);
+
+  it("catches a gap inside one append (events 1, 2, 4, 5 of 1..5, where 3..5 were one append), which the cut check passes", async () => {
+    const entries = [entry("append", "ok", 0, 10, events("s", [1, 2])), entry("append", "ok", 150, 160, events("s", [3, 4, 5]))];
+    const result = await runCheck(entries, events("s", [1, 2, 4, 5]), PER_STREAM);
+    expect(result.valid).toBe(true);
+    expect(result.figures.cut.tornGroups).toBe(0);
+    expect(cutCheck(result, "prefix")).toMatchObject({ valid: false, details: { lists: 1, gaps: 1 }, examples: ["gap in s\n  s␟00000003 is missing, acknowledged, while s␟00000005 after it is present"] });
+    expect(cutCheck(result, "atomicity")?.valid).toBe(false);
+    const whole = await runCheck(entries, events("s", [1, 2]), PER_STREAM);
+    expect(whole.cutChecks.map((c) => [c.name, c.valid])).toEqual([["atomicity", true], ["prefix", true]]);
+  });
+
+  it("orders items by their sequence numbers as numbers, not by the bytes of their keys", async () => {
+    // 8-digit padding overflows: 100000000 sorts before 99999999 in byte order.
+    const [early, late] = [`s${LIST_SEPARATOR}99999999`, `s${LIST_SEPARATOR}100000000`];
+    const entries = [entry("append", "ok", 120, 130, [[early, "e1"]]), entry("append", "ok", 140, 150, [[late, "e2"]])];
+    expect(cutCheck(await runCheck(entries, [[late, "e2"]], PER_STREAM), "prefix")?.valid).toBe(false);
+    expect(cutCheck(await runCheck(entries, [[early, "e1"]], PER_STREAM), "prefix")?.valid).toBe(true);
+  });
+
+  it("claims no gap for an item that may never have been appended, or was deleted or pushed out; a stream's state is not an item", async () => {
+    const entries = [
+      entry("append", "ok", 0, 10, events("s", [1])),
+      entry("append", "info", 110, 300, events("s", [2])),
+      entry("append", "fail", 120, 125, events("s", [3])),
+      entry("append", "ok", 130, 135, [...events("s", [4]), [ev("s", 1), ABSENT_DIGEST]]),
+      entry("append", "ok", 140, 145, events("s", [5])),
+      entry("tombstone", "ok", 150, 155, [[ev("t", 1), ABSENT_DIGEST], [`t${LIST_SEPARATOR}~state`, "tombstoned"]]),
+    ];
+    const result = await runCheck([entry("append", "ok", 0, 10, events("t", [1])), ...entries], [...events("s", [4, 5]), [`t${LIST_SEPARATOR}~state`, "tombstoned"]], PER_STREAM);
+    expect(result.valid).toBe(true);
+    expect(cutCheck(result, "prefix")).toMatchObject({ valid: true, details: { lists: 1, gaps: 0 } });
   });
 });
 
@@ -314,9 +470,10 @@ describe("checkAgainstLedger on random single-writer registers", () => {
             entries.push(entry("write", spec.outcome, invokeAt, t, [[key, digest]]));
             return { ...spec, invokeAt, completeAt: t, digest };
           });
-          // Rules 1-4: not older than the last ack before start, never a failed write, never invoked after the end.
+          // Rules 1-4: not older than the last ack before start (unless info: it may land late), never a failed write,
+          // never invoked after the end.
           const lastAcked = rows.reduce((last, r, j) => (r.outcome === "ok" && r.completeAt < window.start ? j : last), -1);
-          const allowed = rows.filter((r, j) => j >= lastAcked && r.outcome !== "fail" && r.invokeAt < window.end);
+          const allowed = rows.filter((r, j) => (j >= lastAcked || r.outcome === "info") && r.outcome !== "fail" && r.invokeAt < window.end);
           const choices = lastAcked < 0 ? [undefined, ...allowed] : allowed;
           const chosen = choices[picks[k]! % choices.length];
           if (chosen) restored.set(key, chosen.digest === UNKNOWN_DIGEST ? `any-${k}` : chosen.digest);

@@ -170,3 +170,27 @@ describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
     expect(Date.now() - asked).toBeLessThan(500);
   });
 });
+
+describe("WorkloadRunner: what an op declares", () => {
+  it("records an op the engine does not write in one commit as not atomic, and every other op without the flag", async () => {
+    // Odd ops write two keys in two steps (say a SQL row, then a document elsewhere).
+    const source: OpSource<number> = {
+      next: (() => {
+        let n = 0;
+        return () => {
+          const i = n++;
+          return i % 2 ? { kind: "split", keys: [`a/${i}`, `b/${i}`], payload: i, atomic: false } : { kind: "put", keys: [`a/${i}`, `b/${i}`], payload: i };
+        };
+      })(),
+    };
+    const clock = new DrillClock();
+    const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
+    const runner = new WorkloadRunner(source, fakeClients().open, ledger, clock, { writers: 1, maxOps: 4, maxMs: 60_000 });
+    await runner.start();
+    await runner.completedAtLeast(4);
+    await runner.stop();
+    await ledger.close();
+    const entries = (await readFile(ledger.path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    expect(entries.map((e) => [e.op, e.atomic])).toEqual([["put", undefined], ["split", false], ["put", undefined], ["split", false]]);
+  });
+});
