@@ -47,7 +47,7 @@ export async function listEngines(): Promise<number> {
     }
     console.log("  scenarios:");
     for (const s of entry.scenarios) {
-      const expects = s.methods.map((method) => s.expects({ version: entry.defaultVersion, method, restoreInto: null }));
+      const expects = s.methods.map((method) => s.expects[method]);
       const said = new Set(expects).size === 1 ? expects[0] : s.methods.map((m, i) => `${m}: ${expects[i]}`).join("; ");
       console.log(`    ${s.name.padEnd(26)} [${s.methods.join(", ")}] ${s.description}\n    ${"".padEnd(26)} expects: ${said}${s.versions === "all" ? " (every version, unless --version)" : ""}`);
     }

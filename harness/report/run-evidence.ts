@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { Evidence, Initiator } from "../evidence.ts";
 
 /** @2: a run records its plan and any interruption, and passes only when every planned drill ran (docs/evidence.md). */
@@ -77,11 +76,6 @@ export interface RunEvidence {
   shard?: ShardOf | null;
   /** Set on a report made by `dr-drill merge-reports`: the shard runs it combines. */
   mergedFrom?: MergedShard[] | null;
-}
-
-export function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 export function compatibilityMatrix(drills: Evidence[]): MatrixCell[] | null {

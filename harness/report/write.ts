@@ -8,9 +8,10 @@ import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
 import { sealDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolVersion, type MergedShard, type PlannedDrill, type RunEvidence, type ShardOf } from "./run-evidence.ts";
+import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, type MergedShard, type PlannedDrill, type RunEvidence, type ShardOf } from "./run-evidence.ts";
 import { junitXml, summaryMarkdown } from "./text-reports.ts";
 import { drillTimeline } from "./timeline.ts";
+import { packageVersion } from "../package-info.ts";
 
 export interface RunReport {
   dir: string;
@@ -61,7 +62,7 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
     runId: opts.runId,
     startedAt: opts.startedAt,
     endedAt: opts.endedAt ?? new Date().toISOString(),
-    tool: { name: "dr-drill", version: toolVersion() },
+    tool: { name: "dr-drill", version: packageVersion() },
     initiator: initiatorFromEnv(env),
     targets: opts.targets,
     verdict: runVerdict(coverage),

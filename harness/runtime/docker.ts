@@ -25,9 +25,10 @@ async function answers(timeoutMs = 3000): Promise<boolean> {
 
 /**
  * Makes sure a Docker engine answers. When none does and this is Debian/Ubuntu as root, installs Debian's `docker.io`
- * (if missing) and starts `dockerd` with published ports bound to loopback. Idempotent: a running engine is left alone.
+ * (if missing, and `install` is not false: only `dr-drill setup` installs system packages) and starts `dockerd` with
+ * published ports bound to loopback. Idempotent: a running engine is left alone.
  */
-export async function ensureDocker(log: (line: string) => void): Promise<void> {
+export async function ensureDocker(log: (line: string) => void, opts: { install?: boolean } = {}): Promise<void> {
   if (await answers()) return;
   // A remote engine named by DOCKER_HOST is not replaced by a local one: the drills would run somewhere else.
   if (process.env.DOCKER_HOST) {
@@ -41,6 +42,9 @@ export async function ensureDocker(log: (line: string) => void): Promise<void> {
     );
   }
   if (!existsSync("/usr/sbin/dockerd")) {
+    if (opts.install === false) {
+      throw new DockerUnavailableError("No Docker engine answers and Docker is not installed. Run `dr-drill setup` (it installs Debian's docker.io and starts it), or install Docker yourself.");
+    }
     log("Docker engine not installed: installing Debian's docker.io (apt-get)…");
     await runOrThrow("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
     await runOrThrow("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], {
