@@ -14,12 +14,16 @@ export function docker(): Docker {
   return client;
 }
 
-async function answers(timeoutMs = 3000): Promise<boolean> {
+/** Whether a Docker engine answers within the time-out; the timer does not keep the process alive after the answer. */
+export async function dockerAnswers(timeoutMs = 3000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([docker().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs))]);
+    await Promise.race([docker().ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), timeoutMs)))]);
     return true;
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -29,7 +33,7 @@ async function answers(timeoutMs = 3000): Promise<boolean> {
  * published ports bound to loopback. Idempotent: a running engine is left alone.
  */
 export async function ensureDocker(log: (line: string) => void, opts: { install?: boolean } = {}): Promise<void> {
-  if (await answers()) return;
+  if (await dockerAnswers()) return;
   // A remote engine named by DOCKER_HOST is not replaced by a local one: the drills would run somewhere else.
   if (process.env.DOCKER_HOST) {
     throw new DockerUnavailableError(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer. Check that engine is up and reachable, or unset DOCKER_HOST to use the local one.`);
@@ -58,7 +62,7 @@ export async function ensureDocker(log: (line: string) => void, opts: { install?
   const daemon = spawn("/usr/sbin/dockerd", ["--ip=127.0.0.1"], { detached: true, stdio: ["ignore", out, out] });
   daemon.unref();
   for (let i = 0; i < 60; i++) {
-    if (await answers()) {
+    if (await dockerAnswers()) {
       log("Docker engine answers.");
       return;
     }

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, validateConfig } from "../../harness/config.ts
 import { Command } from "commander";
 import { planRun, vocabulary, type RunOptions } from "../../cli/run.ts";
 import { withRunOptions } from "../../cli/program.ts";
-import { main } from "../../cli/main.ts";
+import { mainOf } from "./cli-process.ts";
 import { makeTempDir } from "./support.ts";
 
 const VOCAB = { engines: { postgres: { versions: ["15", "17"], methods: ["physical", "logical"], scenarios: ["load", "clean"] } } };
@@ -66,18 +66,6 @@ describe("dr-drill run planning", () => {
     expect(vocabulary().engines.postgres!.scenarios).toContain("older-backup");
   });
 });
-
-/** Runs the command line in this process: its exit code and what it printed on stderr. */
-async function mainOf(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (text: string) => errors.push(text);
-  try {
-    return { code: await main(argv), stderr: errors.join("\n") };
-  } finally {
-    console.error = original;
-  }
-}
 
 describe("dr-drill usage errors", () => {
   it("a config file with rows: 0 exits 2 naming the file and the key", async () => {
