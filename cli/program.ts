@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { parseImageMode } from "../harness/runtime/image-mode.ts";
+import { parseImageMode, type ImageMode } from "../harness/runtime/image-mode.ts";
 import { ENGINES } from "../engines/index.ts";
 import { packageVersion } from "../harness/package-info.ts";
 import { parseDuration, wholeNumber } from "./args.ts";
@@ -90,7 +90,7 @@ export function program(done: (code: number) => void): Command {
     .option("--no-images", "start Docker only; the drills prepare their images when they run")
     .option("--engine <names>", "only these engines' images")
     .option("--version <versions>", "only these versions' images")
-    .action(async (v: { images?: false | ReturnType<typeof imageMode>; engine?: string; version?: string }) => done(await (await import("./setup.ts")).setup(v)));
+    .action(async (v: { images?: ImageMode | false; engine?: string; version?: string }) => done(await (await import("./setup.ts")).setup(v)));
   command("cleanup", "remove containers and volumes left by crashed runs (ours only, by label)").action(async () => {
     done(await (await import("./setup.ts")).cleanup());
   });
