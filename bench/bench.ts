@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { newRunId } from "../harness/drill.ts";
 import type { Evidence } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
-import { ENGINES } from "../engines/index.ts";
+import { ENGINES, loadScenario } from "../engines/index.ts";
 import { postgresBaseline, questdbBaseline, type Baseline } from "./baselines.ts";
 import { sideBySide, targets, type OracleFigures, type SizeFigures } from "./table.ts";
 
@@ -40,7 +40,7 @@ function options() {
 /** One real drill of the engine's `clean` scenario: its evidence carries the duration of every phase. */
 async function drill(engine: string, rows: number, reportsDir: string): Promise<Evidence> {
   const entry = ENGINES[engine]!;
-  const scenario = entry.scenarios.find((s) => s.name === "clean")!;
+  const scenario = await loadScenario(engine, "clean");
   const [result] = await scenario.run({
     version: entry.defaultVersion,
     method: BASELINES[engine]!.method,

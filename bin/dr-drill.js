@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The command runs the TypeScript sources directly (through tsx), so there is no build step to forget.
+// The command in this repository: runs the TypeScript sources through tsx, so there is no build to forget. The
+// installed package runs the compiled dist/cli/bin.js instead (`npm run build`, and `npm pack` builds it).
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+await import("../cli/bin.ts");

@@ -3,7 +3,8 @@ import type { KeyObject } from "node:crypto";
 import { newRunId } from "../harness/drill.ts";
 import type { ReplayArgs } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
-import { ImageResolver, parseImageMode } from "../harness/runtime/images.ts";
+import { ImageResolver } from "../harness/runtime/images.ts";
+import { parseImageMode, type ImageMode } from "../harness/runtime/image-mode.ts";
 import { guardRun } from "../harness/runtime/resources.ts";
 import { formatMs } from "../harness/progress.ts";
 import { loadPrivateKey } from "../harness/report/manifest.ts";
@@ -13,23 +14,25 @@ import { fromInput } from "../harness/errors.ts";
 import { describeFault, type CampaignFaultSpec } from "../harness/campaign/random-faults.ts";
 import { campaignEvidence, writeCampaignFiles } from "../harness/campaign/report.ts";
 import { markdownTable } from "../harness/campaign/table.ts";
-import { engineEntry } from "../engines/index.ts";
-import { UsageError, firstGiven, list, nonNegativeInt, parse, positiveInt } from "./args.ts";
+import { ENGINES, engineEntry } from "../engines/index.ts";
+import { UsageError, firstGiven, list } from "./args.ts";
+import { writableDirectory } from "./writable.ts";
 
-const CAMPAIGN_OPTIONS = {
-  engine: { type: "string" },
-  version: { type: "string" },
-  method: { type: "string" },
-  faults: { type: "string" },
-  seed: { type: "string" },
-  "campaign-seed": { type: "string" },
-  rows: { type: "string" },
-  writers: { type: "string" },
-  images: { type: "string" },
-  reports: { type: "string" },
-  "signing-key": { type: "string" },
-  "keep-artifacts": { type: "boolean" },
-} as const;
+/** `dr-drill campaign`'s options as the command line parsed them (cli/program.ts). */
+export interface CampaignOptions {
+  engine: string;
+  version?: string;
+  method?: string;
+  faults?: number;
+  seed?: number;
+  campaignSeed?: number;
+  rows?: number;
+  writers?: number;
+  images?: ImageMode;
+  reports?: string;
+  signingKey?: string;
+  keepArtifacts?: boolean;
+}
 
 interface CampaignPlan {
   args: Omit<ReplayArgs, "fault">;
@@ -42,28 +45,26 @@ interface CampaignPlan {
   keepArtifacts: boolean;
 }
 
-function signingKeyOf(flag: string | boolean | undefined): KeyObject | undefined {
+function signingKeyOf(flag: string | undefined): KeyObject | undefined {
   const [source, origin] = firstGiven([flag, "--signing-key"], [process.env.DR_DRILL_SIGNING_KEY, "DR_DRILL_SIGNING_KEY"]);
   return source ? fromInput(origin, () => loadPrivateKey(source)) : undefined;
 }
 
 /** `dr-drill campaign --engine X [--version V] [--method M] [--faults 50] [--seed N]`. */
-export async function campaign(argv: string[]): Promise<number> {
-  const { values: v } = parse(argv, CAMPAIGN_OPTIONS);
-  if (typeof v.engine !== "string") throw new UsageError("campaign needs --engine NAME");
-  const entry = engineEntry(list(v.engine, [v.engine], "--engine", [])[0]!);
-  if (!entry.campaign) throw new UsageError(`${entry.name} offers no fault campaign yet`);
+export async function campaign(v: CampaignOptions): Promise<number> {
+  const entry = engineEntry(list(v.engine, Object.keys(ENGINES), "--engine", [])[0]!);
+  if (!entry.campaign) throw new UsageError(`--engine ${entry.name}: no fault campaign yet; engines with one: ${Object.values(ENGINES).filter((e) => e.campaign).map((e) => e.name).join(", ")}`);
   const version = list(v.version, entry.versions, "--version", [entry.defaultVersion])[0]!;
-  const method = list(v.method, entry.campaign.methods, "--method", [entry.campaign.methods[0]!])[0]!;
-  const images = parseImageMode(...firstGiven([v.images, "--images"], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
+  const method = list(v.method, entry.methods, "--method", [entry.methods[0]!])[0]!;
+  const images = v.images ?? parseImageMode(...firstGiven([process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
   return runCampaignPlan({
-    args: { engine: entry.name, version, method, scenario: "campaign", restoreInto: null, rows: positiveInt(v.rows, "--rows", 2000), writers: nonNegativeInt(v.writers, "--writers", 2), images },
-    faults: positiveInt(v.faults, "--faults", 50),
-    ...(v.seed === undefined ? {} : { seed: nonNegativeInt(v.seed, "--seed", 0) }),
-    ...(v["campaign-seed"] === undefined ? {} : { campaignSeed: nonNegativeInt(v["campaign-seed"], "--campaign-seed", 0) }),
-    reports: resolve(typeof v.reports === "string" ? v.reports : "reports"),
-    signingKey: signingKeyOf(v["signing-key"]),
-    keepArtifacts: Boolean(v["keep-artifacts"]),
+    args: { engine: entry.name, version, method, scenario: "campaign", restoreInto: null, rows: v.rows ?? 2000, writers: v.writers ?? 2, images },
+    faults: v.faults ?? 50,
+    ...(v.seed === undefined ? {} : { seed: v.seed }),
+    ...(v.campaignSeed === undefined ? {} : { campaignSeed: v.campaignSeed }),
+    reports: writableDirectory(resolve(v.reports ?? "reports"), v.reports === undefined ? "the report root ./reports" : "--reports"),
+    signingKey: signingKeyOf(v.signingKey),
+    keepArtifacts: Boolean(v.keepArtifacts),
   });
 }
 
@@ -81,8 +82,9 @@ function replayCommand(a: Omit<ReplayArgs, "fault">, seed: number, f: CampaignFa
 async function runCampaignPlan(plan: CampaignPlan): Promise<number> {
   const { args } = plan;
   const entry = engineEntry(args.engine);
-  const scenario = entry.campaign;
-  if (!scenario) throw new UsageError(`${entry.name} offers no fault campaign yet`);
+  if (!entry.campaign) throw new UsageError(`--engine ${entry.name}: no fault campaign yet`);
+  const scenario = await entry.campaign();
+  if (!scenario.methods.includes(args.method)) throw new UsageError(`--method ${args.method}: the ${entry.name} campaign backs up with ${scenario.methods.join(", ")}`);
   await ensureDocker(console.log);
   await new ImageResolver(parseImageMode(args.images, "--images"), (l) => console.log(`[images] ${l}`)).resolve(entry.imageSpec(args.version));
   const runId = newRunId();

@@ -1,15 +1,6 @@
 import { existsSync } from "node:fs";
-import { docker } from "../harness/runtime/docker.ts";
+import { docker, dockerAnswers } from "../harness/runtime/docker.ts";
 import { ENGINES } from "../engines/index.ts";
-
-async function dockerAnswers(): Promise<boolean> {
-  try {
-    await Promise.race([docker().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 3000))]);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function localImages(): Promise<string[]> {
   const images = await docker().listImages();
@@ -25,7 +16,7 @@ export async function listEngines(): Promise<number> {
   const up = await dockerAnswers();
   const tags = up ? await localImages() : [];
   const canBuildOffline = existsSync("/usr/sbin/debootstrap") || canInstallDocker;
-  console.log(`Docker: ${up ? "answers" : canInstallDocker ? "not running (dr-drill setup / run will install and start it)" : "not running: start Docker, or set DOCKER_HOST"}`);
+  console.log(`Docker: ${up ? "answers" : canInstallDocker ? "not running (`dr-drill setup` installs and starts it)" : "not running: start Docker, or set DOCKER_HOST"}`);
   for (const entry of Object.values(ENGINES)) {
     console.log(`\n${entry.name}`);
     console.log(`  methods:   ${entry.methods.join(", ")}`);
@@ -47,7 +38,7 @@ export async function listEngines(): Promise<number> {
     }
     console.log("  scenarios:");
     for (const s of entry.scenarios) {
-      const expects = s.methods.map((method) => s.expects({ version: entry.defaultVersion, method, restoreInto: null }));
+      const expects = s.methods.map((method) => s.expects[method]);
       const said = new Set(expects).size === 1 ? expects[0] : s.methods.map((m, i) => `${m}: ${expects[i]}`).join("; ");
       console.log(`    ${s.name.padEnd(26)} [${s.methods.join(", ")}] ${s.description}\n    ${"".padEnd(26)} expects: ${said}${s.versions === "all" ? " (every version, unless --version)" : ""}`);
     }

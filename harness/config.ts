@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DrillConfig, EngineConfig } from "../config/index.ts";
 import { InputError } from "./errors.ts";
-import { IMAGE_MODES } from "./runtime/images.ts";
+import { IMAGE_MODES } from "./runtime/image-mode.ts";
 
 /**
  * The typed configuration file, `dr-drill.config.ts`:
@@ -88,6 +88,37 @@ export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVoc
 
 export const CONFIG_FILE = "dr-drill.config.ts";
 
+/**
+ * A tsconfig whose `paths` map `dr-drill/config` to this package's own, for a config file whose project does not
+ * install dr-drill (a global install): the README's `import { defineConfig } from "dr-drill/config"` then still loads.
+ */
+const OWN_CONFIG_PATHS = fileURLToPath(new URL("../config/loader.tsconfig.json", import.meta.url));
+
+function resolvesConfigModule(file: string): boolean {
+  try {
+    createRequire(file).resolve("dr-drill/config");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Imports a TypeScript (or JavaScript) config file through tsx, which is loaded only when there is a file. */
+async function importConfig(file: string): Promise<unknown> {
+  const { tsImport } = await import("tsx/esm/api");
+  const tsconfig = resolvesConfigModule(file) ? undefined : OWN_CONFIG_PATHS;
+  // tsx reads the tsconfig for a CommonJS config from the environment, for an ES module one from the option.
+  const previous = process.env.TSX_TSCONFIG_PATH;
+  if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
+  try {
+    // tsImport, not import(): in a project without "type": "module", import() of a .ts config fails ("in a cycle").
+    return ((await tsImport(pathToFileURL(file).href, { parentURL: import.meta.url, ...(tsconfig ? { tsconfig } : {}) })) as { default?: unknown }).default;
+  } finally {
+    if (previous === undefined) delete process.env.TSX_TSCONFIG_PATH;
+    else process.env.TSX_TSCONFIG_PATH = previous;
+  }
+}
+
 /** Loads `dr-drill.config.ts` from `cwd` (or the given path); no file means an empty configuration. */
 export async function loadConfig(vocabulary: ConfigVocabulary, path?: string, cwd = process.cwd()): Promise<{ config: DrillConfig; file: string | null }> {
   const file = resolve(cwd, path ?? CONFIG_FILE);
@@ -97,8 +128,7 @@ export async function loadConfig(vocabulary: ConfigVocabulary, path?: string, cw
   }
   let exported: unknown;
   try {
-    // tsImport, not import(): in a project without "type": "module", import() of a .ts config fails ("in a cycle").
-    exported = ((await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown }).default;
+    exported = await importConfig(file);
   } catch (err) {
     throw new ConfigError(`${file} could not be loaded: ${(err as Error).message}`);
   }

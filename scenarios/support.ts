@@ -5,7 +5,7 @@ import { ImageResolver, ImageUnavailableError, parseImageMode } from "../harness
 import type { CheckResult } from "../harness/checkers/checker.ts";
 import type { ProgressSink } from "../harness/progress.ts";
 import type { ScenarioRequest } from "../harness/scenario.ts";
-import { engineEntry } from "../engines/index.ts";
+import { engineEntry, loadScenario } from "../engines/index.ts";
 
 /** Rows per scenario drill: small enough for CI, overridable for a bigger run (`DR_DRILL_ROWS=100000`). */
 export const SCENARIO_ROWS = Number(process.env.DR_DRILL_ROWS ?? 20_000);
@@ -46,7 +46,7 @@ export async function runScenario(engine: string, scenario: string, opts: Partia
       args: null,
     }),
   };
-  return found.run(req);
+  return (await loadScenario(engine, scenario)).run(req);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
+import { packageVersion } from "../package-info.ts";
 import { fileURLToPath } from "node:url";
 import type { Evidence, Initiator } from "../evidence.ts";
 
@@ -102,13 +103,8 @@ export interface Tool {
 let tool: Tool | undefined;
 
 export function toolOf(): Tool {
-  tool ??= { name: "dr-drill", version: toolVersion(), commit: toolCommit() };
+  tool ??= { name: "dr-drill", version: packageVersion(), commit: toolCommit() };
   return { ...tool };
-}
-
-function toolVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 /** dr-drill's own commit; not that of a repository it is installed in (node_modules/dr-drill is not its own checkout). */

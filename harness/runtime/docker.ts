@@ -14,21 +14,26 @@ export function docker(): Docker {
   return client;
 }
 
-async function answers(timeoutMs = 3000): Promise<boolean> {
+/** Whether a Docker engine answers within the time-out; the timer does not keep the process alive after the answer. */
+export async function dockerAnswers(timeoutMs = 3000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([docker().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs))]);
+    await Promise.race([docker().ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), timeoutMs)))]);
     return true;
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 /**
  * Makes sure a Docker engine answers. When none does and this is Debian/Ubuntu as root, installs Debian's `docker.io`
- * (if missing) and starts `dockerd` with published ports bound to loopback. Idempotent: a running engine is left alone.
+ * (if missing, and `install` is not false: only `dr-drill setup` installs system packages) and starts `dockerd` with
+ * published ports bound to loopback. Idempotent: a running engine is left alone.
  */
-export async function ensureDocker(log: (line: string) => void): Promise<void> {
-  if (await answers()) return;
+export async function ensureDocker(log: (line: string) => void, opts: { install?: boolean } = {}): Promise<void> {
+  if (await dockerAnswers()) return;
   // A remote engine named by DOCKER_HOST is not replaced by a local one: the drills would run somewhere else.
   if (process.env.DOCKER_HOST) {
     throw new DockerUnavailableError(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer. Check that engine is up and reachable, or unset DOCKER_HOST to use the local one.`);
@@ -41,6 +46,9 @@ export async function ensureDocker(log: (line: string) => void): Promise<void> {
     );
   }
   if (!existsSync("/usr/sbin/dockerd")) {
+    if (opts.install === false) {
+      throw new DockerUnavailableError("No Docker engine answers and Docker is not installed. Run `dr-drill setup` (it installs Debian's docker.io and starts it), or install Docker yourself.");
+    }
     log("Docker engine not installed: installing Debian's docker.io (apt-get)…");
     await runOrThrow("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
     await runOrThrow("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], {
@@ -54,7 +62,7 @@ export async function ensureDocker(log: (line: string) => void): Promise<void> {
   const daemon = spawn("/usr/sbin/dockerd", ["--ip=127.0.0.1"], { detached: true, stdio: ["ignore", out, out] });
   daemon.unref();
   for (let i = 0; i < 60; i++) {
-    if (await answers()) {
+    if (await dockerAnswers()) {
       log("Docker engine answers.");
       return;
     }

@@ -4,18 +4,11 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { InputError } from "../errors.ts";
 import { docker } from "./docker.ts";
 import { run, runOrThrow } from "./shell.ts";
+import type { ImageMode } from "./image-mode.ts";
 
-/**
- * Where engine images come from:
- * - `official`: the engine's published image (e.g. `postgres:15`), pulled if not present;
- * - `offline`: built here from `engines/<name>/images/` on a Debian base made with debootstrap, no registry needed;
- * - `auto`: official when it is present or can be pulled, offline otherwise.
- */
-export type ImageMode = "official" | "offline" | "auto";
-export const IMAGE_MODES: readonly ImageMode[] = ["official", "offline", "auto"];
+export { IMAGE_MODES, parseImageMode, type ImageMode } from "./image-mode.ts";
 
 /** How to build an engine version's offline image. */
 export interface OfflineRecipe {
@@ -51,12 +44,6 @@ export interface ResolvedImage {
 }
 
 export class ImageUnavailableError extends Error {}
-
-export function parseImageMode(value: string | undefined, origin: string): ImageMode {
-  const mode = (value ?? "auto") as ImageMode;
-  if (!IMAGE_MODES.includes(mode)) throw new InputError(`${origin}: unknown image mode "${value}"; use one of ${IMAGE_MODES.join(", ")}`);
-  return mode;
-}
 
 async function imageId(ref: string): Promise<string | undefined> {
   try {

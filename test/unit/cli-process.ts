@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { main } from "../../cli/main.ts";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -26,4 +27,22 @@ export async function fakeDocker(): Promise<{ host: string; requests: string[]; 
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   return { host: `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => server.close() };
+}
+
+/** Runs the command line in this process: its exit code and what it printed on stdout and stderr. */
+export async function mainOf(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const errors: string[] = [];
+  const { log, error } = console;
+  const write = process.stdout.write;
+  console.log = (text: string) => out.push(`${text}\n`);
+  console.error = (text: string) => errors.push(text);
+  // Help goes straight to stdout (commander writes it).
+  process.stdout.write = (chunk: string | Uint8Array) => out.push(String(chunk)) > 0;
+  try {
+    return { code: await main(argv), stdout: out.join(""), stderr: errors.join("\n") };
+  } finally {
+    Object.assign(console, { log, error });
+    process.stdout.write = write;
+  }
 }

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO, drDrill } from "./cli-process.ts";
+import { readmeConfig } from "./installed-package.ts";
 import { makeTempDir } from "./support.ts";
-
-/** The config file the README shows, taken from the README itself. */
-async function readmeConfig(): Promise<string> {
-  const readme = await readFile(join(REPO, "README.md"), "utf8");
-  const block = /```ts\n(import \{ defineConfig \} from "dr-drill\/config";[\s\S]*?)```/.exec(readme);
-  expect(block, "the README's dr-drill.config.ts example").not.toBeNull();
-  return block![1]!;
-}
 
 /** A user's project with dr-drill installed as a dependency. */
 async function project(packageJson: object): Promise<string> {

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError, loadConfig, validateConfig } from "../../harness/config.ts";
-import { planRun, vocabulary } from "../../cli/run.ts";
-import { main } from "../../cli/main.ts";
+import { Command } from "commander";
+import { planRun, vocabulary, type RunOptions } from "../../cli/run.ts";
+import { withRunOptions } from "../../cli/program.ts";
+import { mainOf } from "./cli-process.ts";
 import { makeTempDir } from "./support.ts";
 
 const VOCAB = { engines: { postgres: { versions: ["15", "17"], methods: ["physical", "logical"], scenarios: ["load", "clean"] } } };
@@ -42,18 +44,21 @@ describe("config file", () => {
   });
 });
 
+/** Plans a run from `dr-drill run`'s arguments, as the command does. */
+const planOf = (argv: string[]) => planRun(withRunOptions(new Command("run")).parse(argv, { from: "user" }).opts<RunOptions>());
+
 describe("dr-drill run planning", () => {
   it("flags override the config file, which overrides the defaults", async () => {
     const dir = await makeTempDir();
     const file = join(dir, "c.config.ts");
     await writeFile(file, `export default { rows: 500, writers: 3, targets: { rto: "2m" }, engines: { postgres: { versions: ["17"], scenarios: ["clean", "load"] } } };\n`);
-    const plan = await planRun(["--config", file, "--rows", "900", "--method", "logical"]);
+    const plan = await planOf(["--config", file, "--rows", "900", "--method", "logical"]);
     expect(plan.targets).toEqual({ rtoMs: 120_000 });
     expect(plan.drills.map((d) => `${d.version}/${d.method}/${d.scenario}/${d.rows}/${d.writers}`)).toEqual(["17/logical/clean/900/3", "17/logical/load/900/3"]);
   });
 
   it("runs a fault scenario only with the methods it applies to", async () => {
-    const plan = await planRun(["--engine", "postgres", "--scenario", "flip-byte,truncated-dump", "--rows", "10"]);
+    const plan = await planOf(["--engine", "postgres", "--scenario", "flip-byte,truncated-dump", "--rows", "10"]);
     expect(plan.drills.map((d) => `${d.scenario}:${d.method}`)).toEqual(["flip-byte:physical", "truncated-dump:logical"]);
   });
 
@@ -61,18 +66,6 @@ describe("dr-drill run planning", () => {
     expect(vocabulary().engines.postgres!.scenarios).toContain("older-backup");
   });
 });
-
-/** Runs the command line in this process: its exit code and what it printed on stderr. */
-async function mainOf(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const errors: string[] = [];
-  const original = console.error;
-  console.error = (text: string) => errors.push(text);
-  try {
-    return { code: await main(argv), stderr: errors.join("\n") };
-  } finally {
-    console.error = original;
-  }
-}
 
 describe("dr-drill usage errors", () => {
   it("a config file with rows: 0 exits 2 naming the file and the key", async () => {
@@ -90,9 +83,9 @@ describe("dr-drill usage errors", () => {
     [["run", "--engine", "postgres", "--rows=-5"], /--rows must be a positive integer, got "-5"/],
     [["run", "--engine", "postgres", "--rows", "0"], /--rows must be a positive integer, got "0"/],
     [["run", "--engine", "postgres", "--writers", "1.5"], /--writers must be a non-negative integer, got "1.5"/],
-    [["run", "--engine", "postgres", "--bogus"], /Unknown option '--bogus'/],
-    [["frobnicate"], /unknown command "frobnicate"/],
-    [["verify-report"], /verify-report takes one report directory/],
+    [["run", "--engine", "postgres", "--bogus"], /unknown option '--bogus'/],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+    [["verify-report"], /missing required argument 'dir'/],
     [["run", "--engine", "postgres", "--config", "nowhere.config.ts"], /config file not found/],
   ])("%j exits 2 naming the problem", async (argv, message) => {
     const { code, stderr } = await mainOf(argv);

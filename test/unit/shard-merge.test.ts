@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { runDrill, type DrillResult } from "../../harness/drill.ts";
 import { InputError } from "../../harness/errors.ts";
 import { sealDirectory, verifyDirectory } from "../../harness/report/manifest.ts";
@@ -269,5 +269,28 @@ describe("merge-reports", () => {
     await refuse([join(root, "merged"), shards[0]!], /already a merged report/, join(root, "again"));
     await rm(join(root, "merged"), { recursive: true });
     expect(existsSync(join(root, "again"))).toBe(false);
+  });
+
+  it("takes the report root a shard wrote (a CI job's artifact) and merges its newest run", async () => {
+    const root = await makeTempDir();
+    const [first, second] = await shardedRun(join(root, "runs"));
+    // Each shard's --reports root as a CI artifact holds it; the second also holds an older copy of the first shard's
+    // run, which merged with the first would be the first shard twice.
+    const roots = [join(root, "shard-1"), join(root, "shard-2")];
+    for (const r of roots) await mkdir(r);
+    await rename(first!, join(roots[0]!, basename(first!)));
+    await rename(second!, join(roots[1]!, basename(second!)));
+    await cp(join(roots[0]!, basename(first!)), join(roots[1]!, "2026-11-22T09-00-00-000-older"), { recursive: true });
+    const out = join(root, "merged");
+    const cli = await drDrill(["merge-reports", ...roots, "--out", out]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const merged = JSON.parse(await readFile(join(out, "evidence.json"), "utf8")) as RunEvidence;
+    expect(merged.mergedFrom?.map((s) => s.runId)).toEqual([basename(first!), basename(second!)]);
+    // A root with no run in it is a usage error naming it.
+    const empty = join(root, "empty");
+    await mkdir(empty);
+    const refused = await drDrill(["merge-reports", empty, roots[1]!, "--out", join(root, "merged-again")]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${empty} is neither a report directory (no manifest.sha256) nor a report root holding one`);
   });
 });

@@ -1,0 +1,40 @@
+import type { Scenario } from "../harness/scenario.ts";
+
+/** What `list`, the checks of `run` and the config's vocabulary need of a scenario, without loading its engine. */
+export interface ScenarioSummary {
+  name: string;
+  description: string;
+  methods: string[];
+  versions: "default" | "all";
+  /** It writes while the backup runs, so it needs at least one writer. */
+  writesUnderLoad: boolean;
+  /** What a drill of each method must show, at the engine's default version (`dr-drill list` prints it). */
+  expects: Record<string, string>;
+}
+
+/** An engine's backup methods and scenarios, as `engines/catalog.ts` records them. */
+export interface EngineSummary {
+  methods: string[];
+  scenarios: ScenarioSummary[];
+}
+
+/** An engine's module, loaded with its drivers: what a drill runs. */
+export interface LoadedEngine {
+  methods: string[];
+  scenarios: Scenario[];
+}
+
+/** The summary of a loaded engine: what `npm run catalog` writes and the catalog test compares. */
+export function summarise(loaded: LoadedEngine, defaultVersion: string): EngineSummary {
+  return {
+    methods: loaded.methods,
+    scenarios: loaded.scenarios.map((s) => ({
+      name: s.name,
+      description: s.description,
+      methods: s.methods,
+      versions: s.versions,
+      writesUnderLoad: s.writesUnderLoad,
+      expects: Object.fromEntries(s.methods.map((method) => [method, s.expects({ version: defaultVersion, method, restoreInto: null })])),
+    })),
+  };
+}
