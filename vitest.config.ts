@@ -7,18 +7,18 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/**/*.test.ts"], testTimeout: 60_000, sequence: { groupOrder: 0 } },
+        test: { name: "unit", include: ["test/**/*.test.ts", "harness/**/*.test.ts", "protocols/**/*.test.ts", "engines/**/*.test.ts"], testTimeout: 60_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
         test: {
           name: "drills",
-          include: ["scenarios/**/*.drill.ts"],
-          globalSetup: ["scenarios/global-setup.ts"],
+          include: ["test/drills/**/*.drill.ts", "engines/**/*.drill.ts"],
+          globalSetup: ["test/drills/global-setup.ts"],
           // Workers are child processes, so a worker notices its run's main process going (Ctrl-C) and exits; the
           // run's reaper then removes what the run started (harness/runtime/reaper.ts).
           pool: "forks",
-          setupFiles: ["scenarios/worker-setup.ts"],
+          setupFiles: ["test/drills/worker-setup.ts"],
           testTimeout: 20 * 60_000,
           hookTimeout: 20 * 60_000,
           // Two drill files at a time: every container, volume and network is labelled per drill, and a drill spends

@@ -15,7 +15,7 @@ import { ALL_TABLES } from "../engines/postgres/schema.ts";
 import { PG_SOCKET_DIR } from "../engines/postgres/container.ts";
 import { QuestDbEngine } from "../engines/questdb/index.ts";
 import { QDB_HTTP_PORT, QDB_ROOT } from "../engines/questdb/container.ts";
-import { QDB_TABLES } from "../generators/questdb.ts";
+import { QDB_TABLES } from "../engines/questdb/model.ts";
 
 export interface Baseline {
   backup: { ms: number; tool: string };

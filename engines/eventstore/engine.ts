@@ -5,7 +5,7 @@ import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, R
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume } from "../../harness/runtime/resources.ts";
-import { EventsWorkload, type EventOp } from "../../generators/events.ts";
+import { EventsWorkload, type EventOp } from "../../protocols/event-store/model.ts";
 import { DOCUMENTED_ORDER, copyInOrder, type CopyPlan, type CopyReport } from "./backup.ts";
 import { completedChunks, mergeBackupSets } from "./chunk-set.ts";
 import { EventStoreContainer } from "./container.ts";

@@ -6,7 +6,7 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
-import type { EventOp } from "../../generators/events.ts";
+import type { EventOp } from "../../protocols/event-store/model.ts";
 import { loadEvents } from "../../protocols/event-store/load.ts";
 import { readRestored, type ReadBackFigures } from "../../protocols/event-store/read-back.ts";
 import { EventStoreWorkloadClient } from "../../protocols/event-store/workload-client.ts";

@@ -5,7 +5,7 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { OpSource } from "../../harness/workload.ts";
 import { PG_SOCKET_DIR } from "../postgres/container.ts";
-import { ExoWorkload, exoDataset, type ExoOp } from "../../generators/exo.ts";
+import { ExoWorkload, exoDataset, type ExoOp } from "./model.ts";
 import { crossPartChecks } from "./cross-checks.ts";
 import { snapshotTier } from "./snapshot.ts";
 import { EXO_PG, ExoNode, startTier } from "./tier.ts";

@@ -1,5 +1,5 @@
 import { ROW_DIGEST, ROW_PREVIEW } from "../postgres/schema.ts";
-import { GROUPS } from "../../generators/exo.ts";
+import { GROUPS } from "./model.ts";
 
 /**
  * The three SQL datasources, as far as the drill writes them. Modelled on the platform's own schemas:

@@ -13,7 +13,7 @@ import { engineErrors } from "../../protocols/pg-wire.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { PostgresContainer, type PgCredentials, type StartedPostgres } from "../postgres/container.ts";
 import { isDefiniteSqlFailure } from "../postgres/workload-client.ts";
-import { ROOMS, exoDataset, roomId, type ExoOp } from "../../generators/exo.ts";
+import { ROOMS, exoDataset, roomId, type ExoOp } from "./model.ts";
 import { GateinVolume } from "./data-container.ts";
 import { MongoWireContainer, type StartedMongoWire } from "./mongo-container.ts";
 import { readTier } from "./canonical.ts";

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
-import { bytesOf } from "../../generators/exo.ts";
+import { bytesOf } from "./model.ts";
 
 /**
  * The wallet add-on keeps private keys encrypted with the platform's codec key (`gatein/conf/codec/codeckey.txt`);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Db } from "mongodb";
 import type { KeyWrite } from "../../harness/ledger.ts";
-import type { ActivitySpec, ChatSpec, DocumentSpec, ExoOp, UserSpec, WalletSpec } from "../../generators/exo.ts";
+import type { ActivitySpec, ChatSpec, DocumentSpec, ExoOp, UserSpec, WalletSpec } from "./model.ts";
 import type { GateinVolume } from "./data-container.ts";
 import { CODEC_FILE, jcrValueFile, storedFile, VALUE_STORAGE_ID } from "./layout.ts";
 import { ROOT_NODE, WORKSPACE, returning, type Datasource } from "./schema.ts";

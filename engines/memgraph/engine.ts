@@ -8,7 +8,7 @@ import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
 import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
-import { GraphWorkload, type GraphOp } from "../../generators/graph.ts";
+import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
 import { MG_DATA, MG_UID, MemgraphContainer } from "./container.ts";
 import { cypherlOf, splitCypherScript } from "./dump-replay.ts";
 import { durabilityCheck, durabilityFiles, storageModeCheck } from "./durability.ts";

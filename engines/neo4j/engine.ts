@@ -9,7 +9,7 @@ import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import { registerSecret } from "../../harness/secrets.ts";
-import { GraphWorkload, type GraphOp } from "../../generators/graph.ts";
+import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
 import { NEO4J_DATA, NEO4J_UID, Neo4jContainer } from "./container.ts";
 import { Neo4jNode } from "./node.ts";
 import { DUMP_FILE, adminFailure, dumpPreflight, coldCopyPreflight } from "./preflight.ts";

@@ -10,7 +10,7 @@ import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
-import { ACCOUNTS, PostgresWorkload, type PgOp } from "../../generators/postgres.ts";
+import { ACCOUNTS, PostgresWorkload, type PgOp } from "./model.ts";
 import { PGDATA, PG_BACKUPS, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
 import { PostgresNode } from "./node.ts";
 import { postgresDeepVerify } from "./deep-verify.ts";

@@ -8,7 +8,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
-import { datasetBatches, type PgOp } from "../../generators/postgres.ts";
+import { datasetBatches, type PgOp } from "./model.ts";
 import type { StartedPostgres } from "./container.ts";
 import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";

@@ -1,4 +1,4 @@
-import { ACCOUNTS, TABLES, type TableModel } from "../../generators/postgres.ts";
+import { ACCOUNTS, TABLES, type TableModel } from "./model.ts";
 
 /**
  * SQL for the drill schema and the canonical digest. The digest is computed by the server from the row's own text

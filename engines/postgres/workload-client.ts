@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
-import type { PgOp } from "../../generators/postgres.ts";
+import type { PgOp } from "./model.ts";
 import { keyWrites, type KeyRow } from "./node.ts";
 import { INSERT_TRANSFER_SQL, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, updateSql } from "./schema.ts";
 

@@ -9,7 +9,7 @@ import { registerSecret } from "../../harness/secrets.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
-import { QDB_TABLES, QuestDbWorkload, type QdbOp } from "../../generators/questdb.ts";
+import { QDB_TABLES, QuestDbWorkload, type QdbOp } from "./model.ts";
 import { QDB_ROOT, QDB_UID, QuestDbContainer, type QdbCredentials } from "./container.ts";
 import { cpAll, type CopyTool } from "./copy-tools.ts";
 import { QuestDbNode } from "./node.ts";

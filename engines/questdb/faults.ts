@@ -3,7 +3,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { DrillFault } from "../../harness/faults.ts";
-import { QDB_TABLES, QuestDbWorkload, rowKey, type QdbTable } from "../../generators/questdb.ts";
+import { QDB_TABLES, QuestDbWorkload, rowKey, type QdbTable } from "./model.ts";
 import { QDB_ROOT } from "./container.ts";
 import { copyRoot, type CopyTool } from "./copy-tools.ts";
 import type { QuestDbArtifact, QuestDbEngineOptions } from "./engine.ts";

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Sender } from "@questdb/nodejs-client";
 import type { KeyWrite } from "../../harness/ledger.ts";
-import { QDB_COLUMNS, canonicalRowText, rowDigest, rowKey, type QdbRow, type QdbTable } from "../../generators/questdb.ts";
+import { QDB_COLUMNS, canonicalRowText, rowDigest, rowKey, type QdbRow, type QdbTable } from "./model.ts";
 
 /**
  * Writing rows to QuestDB and reading its state, over the two protocols the drills use. What "acknowledged" means:

@@ -4,7 +4,7 @@ import type { StartedRabbitMq } from "./container.ts";
 import { ReconnectingWriter } from "./writer.ts";
 
 /**
- * What RabbitMQ 3.10's MQTT plugin can do (measured on 3.10.8 by scenarios/rabbitmq/container.drill.ts and the
+ * What RabbitMQ 3.10's MQTT plugin can do (measured on 3.10.8 by engines/rabbitmq/drills/container.drill.ts and the
  * drills): MQTT 3.1.1 only (an MQTT 5 CONNECT is closed before any CONNACK), QoS 2 downgraded to 1, topics become AMQP routing keys (at most 255 bytes) with `/` turned into `.`
  * and back, so a `.` or `*` in a topic name does not survive (a drill with them saw PUBACK'd messages never queued and
  * retained messages come back under another topic), and a retained message is delivered only to a subscription on

@@ -1,6 +1,6 @@
 import neo4j from "neo4j-driver";
-import type { GraphNode, GraphRel } from "../../generators/graph.ts";
-import { ACCOUNT_LABEL, NODE_LABEL, TRANSFER_TYPE } from "../../generators/graph.ts";
+import type { GraphNode, GraphRel } from "./model.ts";
+import { ACCOUNT_LABEL, NODE_LABEL, TRANSFER_TYPE } from "./model.ts";
 
 /**
  * The Cypher the graph drills send, in the subset Neo4j 5 and Memgraph both speak. Labels and relationship types come

@@ -7,7 +7,7 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
-import { ACCOUNTS, canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "../../generators/graph.ts";
+import { ACCOUNTS, canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "./model.ts";
 import { ACCOUNT_FLOWS, READ_NODES, READ_RELS, createNodesCypher, createRelsCypher, nodeRows, relRow, type CypherDialect } from "./cypher.ts";
 import { boltEngineErrors } from "./errors.ts";
 import { GraphWorkloadClient, nodeRecords, nodeWrites, relWrite } from "./workload-client.ts";

@@ -2,7 +2,7 @@ import neo4j, { type Session } from "neo4j-driver";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import type { CanonicalRecord } from "../../harness/records.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
-import { balanceKey, canonicalNodeText, canonicalRelText, canonicalValue, digestOf, nodeKey, relKey, type GraphNode, type GraphOp, type GraphRel } from "../../generators/graph.ts";
+import { balanceKey, canonicalNodeText, canonicalRelText, canonicalValue, digestOf, nodeKey, relKey, type GraphNode, type GraphOp, type GraphRel } from "./model.ts";
 import { DELETE_NODE, DELETE_REL, TRANSFER, UPDATE_NODE, createNodesCypher, createRelsCypher, nodeRows, relRow } from "./cypher.ts";
 import { isDefiniteBoltFailure } from "./errors.ts";
 

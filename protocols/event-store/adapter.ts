@@ -1,4 +1,4 @@
-import type { NewEvent } from "../../generators/events.ts";
+import type { NewEvent } from "./model.ts";
 import type { EventStoreApi, Expected, StoredEvent, StreamRead, WriteOutcome } from "./api.ts";
 
 /** The recorded event as both clients hand it back (`ResolvedEvent.event`). */

@@ -1,4 +1,4 @@
-import type { NewEvent } from "../../generators/events.ts";
+import type { NewEvent } from "./model.ts";
 
 /**
  * What dr-drill needs of an event store, behind one interface for both clients: `@eventstore/db-client` for

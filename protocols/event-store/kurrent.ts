@@ -1,5 +1,5 @@
 import * as kurrent from "@kurrent/kurrentdb-client";
-import type { NewEvent } from "../../generators/events.ts";
+import type { NewEvent } from "./model.ts";
 import type { EventStoreApi } from "./api.ts";
 import { clientCalls, eventStoreApi, type ErrorClasses } from "./adapter.ts";
 

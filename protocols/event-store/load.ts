@@ -1,7 +1,7 @@
 import type { DatasetSpec, LoadStats } from "../../harness/engine.ts";
 import type { Ledger } from "../../harness/ledger.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
-import { EventsWorkload } from "../../generators/events.ts";
+import { EventsWorkload } from "./model.ts";
 import type { EventStoreApi } from "./api.ts";
 import { EventStoreWorkloadClient } from "./workload-client.ts";
 

@@ -1,6 +1,6 @@
 import { EngineError } from "../../harness/engine-error.ts";
 import { LIST_SEPARATOR, type RecordFile } from "../../harness/records.ts";
-import { TOMBSTONED, eventDigest, eventKey, eventPreview, stateDigest, stateKey } from "../../generators/events.ts";
+import { TOMBSTONED, eventDigest, eventKey, eventPreview, stateDigest, stateKey } from "./model.ts";
 import type { EventStoreApi, StoredEvent, StreamRead } from "./api.ts";
 import { seqOf } from "./workload-client.ts";
 

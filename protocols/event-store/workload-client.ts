@@ -1,6 +1,6 @@
 import { ABSENT_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
-import { TOMBSTONED, eventDigest, eventKey, eventPreview, stateDigest, stateKey, type EventOp } from "../../generators/events.ts";
+import { TOMBSTONED, eventDigest, eventKey, eventPreview, stateDigest, stateKey, type EventOp } from "./model.ts";
 import type { EventStoreApi, Expected } from "./api.ts";
 
 /** What this writer knows of one of its streams: the last revision acknowledged and the events a read would show. */

@@ -1,6 +1,6 @@
 import { connect, ErrorWithReasonCode, type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from "mqtt";
 import { EngineError } from "../../harness/engine-error.ts";
-import type { MqttProtocolVersion, SessionSpec } from "../../generators/mqtt.ts";
+import type { MqttProtocolVersion, SessionSpec } from "./generators.ts";
 
 /**
  * The MQTT client every broker's drill uses, and the outcome of a publish in Jepsen's terms, written down once:

@@ -1,11 +1,11 @@
 import type { IPublishPacket } from "mqtt";
 import { EngineError } from "../../harness/engine-error.ts";
-import { MARKER_LEVEL } from "../../generators/mqtt.ts";
+import { MARKER_LEVEL } from "./generators.ts";
 import { isRefusal, type MqttPublisher } from "./client.ts";
 
 /**
  * The read-back's marker: a non-retained QoS 1 message the read-back publishes to the node it reads, while it reads,
- * on a topic only the reader at hand subscribes (a session's own, generators/mqtt.ts `markerTopic`, or the retained
+ * on a topic only the reader at hand subscribes (a session's own, protocols/mqtt/generators.ts `markerTopic`, or the retained
  * reader's own). Its arrival proves the subscription delivers; on a broker with one FIFO per session
  * (`MqttCapabilities.fifoSessionQueue`) it also proves that everything queued before it has arrived. Not retained and
  * matching no other subscription, it is gone once its reader takes it. One that comes after its reader gave up waits in

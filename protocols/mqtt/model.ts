@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { ABSENT_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import { LIST_SEPARATOR } from "../../harness/records.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
-import { sessionSpec, topicName, type MqttProtocolVersion, type SessionSpec } from "../../generators/mqtt.ts";
+import { sessionSpec, topicName, type MqttProtocolVersion, type SessionSpec } from "./generators.ts";
 
 /**
  * The one MQTT data model every broker is drilled with (Mosquitto, RabbitMQ, EMQX), as canonical records:

@@ -2,7 +2,7 @@ import type { MqttClient } from "mqtt";
 import { EngineError } from "../../harness/engine-error.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { CanonicalRecord, RecordFile } from "../../harness/records.ts";
-import { markerTopic, type SessionSpec } from "../../generators/mqtt.ts";
+import { markerTopic, type SessionSpec } from "./generators.ts";
 import { closeMqtt, connectMqtt, MqttPublisher, sessionConnect, type MqttEndpoint } from "./client.ts";
 import { LIST_SEPARATOR } from "../../harness/records.ts";
 import { Delivery, publishMarker, readerMarkerTopic, type DeliveryEnd, type EndRule } from "./marker.ts";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import type { KeyWrite } from "../../harness/ledger.ts";
 import type { OpSource, WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import { deriveSeed } from "../../harness/seed.ts";
-import { payloadBytes } from "../../generators/mqtt.ts";
+import { payloadBytes } from "./generators.ts";
 import { connectMqtt, isDefiniteFailure, MqttPublisher, type MqttEndpoint } from "./client.ts";
 import { framePayload, queuedWrite, retainedPayload, retainedWrite, type MqttCapabilities, type MqttUniverse } from "./model.ts";
 

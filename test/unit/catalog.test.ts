@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CATALOG } from "../../engines/catalog.ts";
 import { ENGINE_MODULES, ENGINES } from "../../engines/index.ts";
-import { summarise } from "../../engines/summary.ts";
+import { summarise } from "../../engines/registry.ts";
 
 describe("engines/catalog.ts: what the command knows of each engine without loading it", () => {
   it("is what the engines' scenarios say (when this fails: npm run catalog)", async () => {

@@ -89,7 +89,7 @@ describe("eventstore: an exit is an exit, a deadline or a failed look is not", (
   });
 });
 
-/** A gRPC failure as the clients receive one (as test/unit/eventstore-outcomes.test.ts builds them). */
+/** A gRPC failure as the clients receive one (as protocols/event-store/test/outcomes.test.ts builds them). */
 function grpcFailure(code: number, details: string): Error {
   return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: { getMap: () => ({}) } });
 }

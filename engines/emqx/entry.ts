@@ -1,0 +1,17 @@
+import type { EngineModule } from "../registry.ts";
+import { EMQX_DEFAULT_VERSION, EMQX_VERSIONS, emqxImageSpec } from "./versions.ts";
+
+/** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
+export const ENTRIES: EngineModule[] = [
+  {
+    name: "emqx",
+    versions: Object.keys(EMQX_VERSIONS),
+    defaultVersion: EMQX_DEFAULT_VERSION,
+    defaultScenario: "load",
+    imageSpec: emqxImageSpec,
+    load: async () => {
+      const { EMQX_METHODS, EMQX_SCENARIOS } = await import("./index.ts");
+      return { methods: EMQX_METHODS, scenarios: EMQX_SCENARIOS };
+    },
+  },
+];

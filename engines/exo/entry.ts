@@ -1,0 +1,15 @@
+import type { EngineModule } from "../registry.ts";
+import { EXO_DEFAULT_VERSION, EXO_VERSIONS, mongoWireImageSpec } from "./versions.ts";
+
+/** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
+export const ENTRIES: EngineModule[] = [
+  {
+    name: "exo",
+    versions: Object.keys(EXO_VERSIONS),
+    defaultVersion: EXO_DEFAULT_VERSION,
+    defaultScenario: "clean",
+    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's offline image, resolved at provision).
+    imageSpec: mongoWireImageSpec,
+    load: async () => ({ methods: ["procedure"], scenarios: (await import("./scenarios.ts")).EXO_SCENARIOS }),
+  },
+];

@@ -1,0 +1,17 @@
+import type { EngineModule } from "../registry.ts";
+import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./versions.ts";
+
+/** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
+export const ENTRIES: EngineModule[] = [
+  {
+    name: "memgraph",
+    versions: Object.keys(MEMGRAPH_VERSIONS),
+    defaultVersion: MEMGRAPH_DEFAULT_VERSION,
+    defaultScenario: "load",
+    imageSpec: memgraphImageSpec,
+    load: async () => {
+      const { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } = await import("./scenarios.ts");
+      return { methods: MEMGRAPH_METHODS, scenarios: MEMGRAPH_SCENARIOS };
+    },
+  },
+];

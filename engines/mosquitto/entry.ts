@@ -1,0 +1,17 @@
+import type { EngineModule } from "../registry.ts";
+import { MOSQUITTO_DEFAULT_VERSION, MOSQUITTO_VERSIONS, mosquittoImageSpec } from "./versions.ts";
+
+/** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
+export const ENTRIES: EngineModule[] = [
+  {
+    name: "mosquitto",
+    versions: Object.keys(MOSQUITTO_VERSIONS),
+    defaultVersion: MOSQUITTO_DEFAULT_VERSION,
+    defaultScenario: "load",
+    imageSpec: mosquittoImageSpec,
+    load: async () => {
+      const { MOSQUITTO_METHODS, MOSQUITTO_SCENARIOS } = await import("./scenarios.ts");
+      return { methods: MOSQUITTO_METHODS, scenarios: MOSQUITTO_SCENARIOS };
+    },
+  },
+];

@@ -1,0 +1,17 @@
+import type { EngineModule } from "../registry.ts";
+import { NEO4J_DEFAULT_VERSION, NEO4J_VERSIONS, neo4jImageSpec } from "./versions.ts";
+
+/** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
+export const ENTRIES: EngineModule[] = [
+  {
+    name: "neo4j",
+    versions: Object.keys(NEO4J_VERSIONS),
+    defaultVersion: NEO4J_DEFAULT_VERSION,
+    defaultScenario: "load",
+    imageSpec: neo4jImageSpec,
+    load: async () => {
+      const { NEO4J_METHODS, NEO4J_SCENARIOS } = await import("./scenarios.ts");
+      return { methods: NEO4J_METHODS, scenarios: NEO4J_SCENARIOS };
+    },
+  },
+];

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { jarLock, lockMismatches, neo4jImageSpec, parseJarLock } from "../versions.ts";
+import { adminFailure, coldCopyPreflight, dumpPreflight } from "../preflight.ts";
+import { flipBytes, truncateFile } from "../../../harness/faults.ts";
+import { makeTempDir } from "../../../test/unit/support.ts";
+
+const sha1 = (b: Buffer) => createHash("sha1").update(b).digest("hex");
+
+describe("neo4j offline image inputs", () => {
+  it("pins every jar of org.neo4j:neo4j 5.26.28 with Maven Central's sha1", () => {
+    const lock = jarLock("5.26.28");
+    expect(lock).toHaveLength(214);
+    expect(lock.map((j) => j.path)).toContain("org/neo4j/neo4j/5.26.28/neo4j-5.26.28.jar");
+    expect(new Set(lock.map((j) => j.path.split("/").at(-1))).size).toBe(214); // flat lib/ names never collide
+  });
+
+  it("refuses a malformed lock line, and finds missing and altered jars", async () => {
+    expect(() => parseJarLock("abc  x.jar\n")).toThrow(/jar lock line 1/);
+    const dir = await makeTempDir();
+    const good = Buffer.from("good jar");
+    await mkdir(join(dir, "a/b"), { recursive: true });
+    await writeFile(join(dir, "a/b/good.jar"), good);
+    await writeFile(join(dir, "a/b/bad.jar"), "tampered");
+    const lock = parseJarLock(`${sha1(good)}  a/b/good.jar\n${sha1(Buffer.from("original"))}  a/b/bad.jar\n${sha1(good)}  a/b/gone.jar\n`);
+    expect(lockMismatches(dir, lock)).toEqual([expect.stringMatching(/^a\/b\/bad.jar: sha1 [0-9a-f]{40}, pinned/), "a/b/gone.jar: missing"]);
+  });
+
+  it("names the official image by default and fails early on an unknown version", () => {
+    expect(neo4jImageSpec("5.26.28")).toMatchObject({ engine: "neo4j", official: "neo4j:5.26.28-community", offline: { debianSuite: "bookworm" } });
+    expect(() => neo4jImageSpec("4.4.0")).toThrow(/unknown Neo4j version "4.4.0"; known versions: 5.26.28/);
+  });
+});
+
+describe("neo4j backup preflight", () => {
+  async function dumpDir(bytes: Buffer): Promise<string> {
+    const dir = await makeTempDir();
+    await writeFile(join(dir, "neo4j.dump"), bytes);
+    return dir;
+  }
+
+  it("accepts the zstd and gzip dump formats and refuses a flipped header byte", async () => {
+    const dir = await dumpDir(Buffer.concat([Buffer.from("DZV1"), Buffer.alloc(100, 7)]));
+    expect(await dumpPreflight(dir)).toMatchObject({ valid: true, summary: "neo4j.dump: 104 bytes, format DZV1" });
+    expect((await dumpPreflight(await dumpDir(Buffer.from("DGV1xxxx")))).valid).toBe(true);
+    await flipBytes(dir, "neo4j.dump", 1, 1, 0x20);
+    expect(await dumpPreflight(dir)).toMatchObject({ valid: false, summary: 'neo4j.dump starts with "DzV1", not a Neo4j dump format (DZV1, DGV1)' });
+  });
+
+  it("a truncated dump keeps its header: only neo4j-admin can tell, so the preflight does not claim it", async () => {
+    const dir = await dumpDir(Buffer.concat([Buffer.from("DZV1"), Buffer.alloc(1000, 1)]));
+    await truncateFile(dir, "neo4j.dump", 0.5);
+    expect((await dumpPreflight(dir)).valid).toBe(true);
+    expect((await dumpPreflight(await makeTempDir())).summary).toMatch(/neo4j.dump missing/);
+  });
+
+  it("a cold copy needs the neo4j store, its transaction logs and the system database", async () => {
+    const dir = await makeTempDir();
+    for (const rel of ["databases/neo4j/neostore", "transactions/neo4j/neostore.transaction.db.0", "databases/system/neostore"]) {
+      await mkdir(dirname(join(dir, rel)), { recursive: true });
+      await writeFile(join(dir, rel), "x");
+    }
+    expect((await coldCopyPreflight(dir)).valid).toBe(true);
+    const partial = await makeTempDir();
+    await mkdir(join(partial, "databases/neo4j"), { recursive: true });
+    expect(await coldCopyPreflight(partial)).toMatchObject({ valid: false, summary: "missing from the copy: transactions/neo4j, databases/system" });
+  });
+
+  it("finds the line of neo4j-admin's output that says why", () => {
+    const out = "Selecting JVM\n2026-11-23 INFO starting\nFailed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source\nRun with '--verbose'";
+    expect(adminFailure(out)).toBe("Failed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source");
+    expect(adminFailure("")).toBe("(no output)");
+  });
+});

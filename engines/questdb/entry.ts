@@ -1,0 +1,14 @@
+import type { EngineModule } from "../registry.ts";
+import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./versions.ts";
+
+/** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
+export const ENTRIES: EngineModule[] = [
+  {
+    name: "questdb",
+    versions: Object.keys(QUESTDB_VERSIONS),
+    defaultVersion: QUESTDB_DEFAULT_VERSION,
+    defaultScenario: "load",
+    imageSpec: questdbImageSpec,
+    load: async () => ({ methods: ["checkpoint"], scenarios: (await import("./scenarios.ts")).QUESTDB_SCENARIOS }),
+  },
+];

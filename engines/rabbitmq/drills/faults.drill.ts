@@ -1,0 +1,46 @@
+import { describe, it, expect } from "vitest";
+import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
+import { check, expectMet, runOne } from "../../../test/drills/support.ts";
+import { RABBITMQ_ROWS } from "./size.ts";
+
+describe("rabbitmq: faults the drill must detect", () => {
+  // The node-name trap: the right files at the right path, a node of another name. RabbitMQ starts healthy and EMPTY.
+  it("restored under another node name: the preflight warns, the broker starts empty without an error, the drill says everything was lost", async () => {
+    const result = await runOne("rabbitmq", "another-node-name", { rows: RABBITMQ_ROWS });
+    expectMet(result);
+    const e = result.evidence;
+    expect(check(result, "preflight:node-name").summary).toBe(
+      "the backup is of node rabbit@dr-drill-rabbit, the restore target is rabbit@dr-drill-rabbit-renamed: it will start EMPTY beside the restored directory (pin RABBITMQ_NODENAME and the hostname to rabbit@dr-drill-rabbit)",
+    );
+    // A broker that started fine: one attempt, up, no error; its own log says it initialised a new database.
+    expect(e.restoreAttempts).toHaveLength(1);
+    expect(e.restoreAttempts[0]).toMatchObject({ ok: true, summary: expect.stringMatching(/initialised an EMPTY one \(logged at info level, no error\)$/) });
+    expect(e.restoreAttempts[0]!.observed).toContain(
+      "log: Node database directory at /var/lib/rabbitmq/mnesia/rabbit@dr-drill-rabbit-renamed is empty. Assuming we need to join an existing cluster or initialise from scratch...",
+    );
+    expect(check(result, "restore").valid).toBe(true);
+    expect(check(result, "read-back").valid).toBe(true);
+    expect(check(result, "new-write").valid).toBe(true);
+    // Everything lost, said in words, and counted by the oracle: every acknowledged key is missing, nothing else is wrong.
+    expect(check(result, "invariant:not-empty").summary).toBe("the restored broker is EMPTY: all retained messages and all 24 sessions were lost (0 retained messages, 0 of 24 sessions, 0 queued messages)");
+    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    expect(oracle.keysPresent).toBe(0);
+    expect(oracle.violations).toMatchObject({ phantom: 0, corrupt: 0, future: 0, duplicate: 0 });
+    expect(oracle.violations.lost).toBeGreaterThan(24);
+    console.log(`another node name: ${check(result, "ledger-oracle").summary}`);
+  });
+
+  it("a truncated retained-message store: RabbitMQ starts without complaint, and the oracle finds the retained messages missing", async () => {
+    const result = await runOne("rabbitmq", "truncated-retained-store", { rows: RABBITMQ_ROWS });
+    expectMet(result);
+    const e = result.evidence;
+    expect(e.faults).toMatchObject([{ fault: "truncate-file", target: expect.stringMatching(/^mnesia\/rabbit@dr-drill-rabbit\/.*retained.*\.dets$/), expected: "detects", observed: "detected" }]);
+    expect(e.restoreAttempts).toMatchObject([{ ok: true }]);
+    expect(check(result, "preflight:node-name").valid).toBe(true);
+    // Only retained messages are gone: the sessions and their queues are untouched by the fault.
+    const oracle = check(result, "ledger-oracle");
+    expect(oracle.examples!.every((x) => x.startsWith("lost retained/"))).toBe(true);
+    expect(check(result, "invariant:not-empty").summary).toMatch(/serves \d+ retained message\(s\), 24 of 24 session\(s\)/);
+    console.log(`truncated retained store: ${oracle.summary}; ${check(result, "invariant:not-empty").summary}`);
+  });
+});

@@ -1,0 +1,17 @@
+import type { EngineModule } from "../registry.ts";
+import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./versions.ts";
+
+/** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
+export const ENTRIES: EngineModule[] = [
+  {
+    name: "rabbitmq",
+    versions: Object.keys(RABBITMQ_VERSIONS),
+    defaultVersion: RABBITMQ_DEFAULT_VERSION,
+    defaultScenario: "load",
+    imageSpec: rabbitmqImageSpec,
+    load: async () => {
+      const { RABBITMQ_METHODS, RABBITMQ_SCENARIOS } = await import("./index.ts");
+      return { methods: RABBITMQ_METHODS, scenarios: RABBITMQ_SCENARIOS };
+    },
+  },
+];

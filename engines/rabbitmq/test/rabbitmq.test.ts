@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "../node-name.ts";
+import { startObservations } from "../restore-log.ts";
+import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../node.ts";
+import { markerTopic } from "../../../protocols/mqtt/generators.ts";
+import { readerMarkerTopic } from "../../../protocols/mqtt/marker.ts";
+import { ReconnectingWriter } from "../writer.ts";
+import { RENAMED_HOST } from "../faults.ts";
+import { rabbitmqImageSpec, RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS } from "../versions.ts";
+import { RabbitMqEngine } from "../engine.ts";
+import { definitionsCheck, summariseDefinitions } from "../definitions.ts";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { makeTempDir } from "../../../test/unit/support.ts";
+import { emptyStartCheck } from "../../../protocols/mnesia-node.ts";
+import { NotSentError, type MqttPublish } from "../../../protocols/mqtt/index.ts";
+import type { WorkloadClient, WorkloadOp } from "../../../harness/workload.ts";
+
+/** /var/lib/rabbitmq/mnesia of a 3.10.8 node named rabbit@dr-drill-rabbit, as listed in a drill's backup. */
+const MNESIA_BASE = [
+  { name: "rabbit@dr-drill-rabbit", dir: true },
+  { name: "rabbit@dr-drill-rabbit-feature_flags", dir: false },
+  { name: "rabbit@dr-drill-rabbit-plugins-expand", dir: true },
+  { name: "rabbit@dr-drill-rabbit.pid", dir: false },
+];
+
+describe("rabbitmq: the node name in a Mnesia base", () => {
+  it("finds the node directory and its feature flags, not the plugins-expand directory or the pid file", () => {
+    expect(nodesInMnesiaBase(MNESIA_BASE)).toEqual({ nodes: ["rabbit@dr-drill-rabbit"], featureFlags: ["rabbit@dr-drill-rabbit"] });
+  });
+
+  it("passes the same node name and warns, naming both, on another one", () => {
+    const found = nodesInMnesiaBase(MNESIA_BASE);
+    expect(rabbitNodeNameCheck(found, "rabbit@dr-drill-rabbit")).toMatchObject({ name: "preflight:node-name", valid: true });
+    const other = rabbitNodeNameCheck(found, `rabbit@${RENAMED_HOST}`);
+    expect(other.valid).toBe(false);
+    expect(other.summary).toBe(
+      "the backup is of node rabbit@dr-drill-rabbit, the restore target is rabbit@dr-drill-rabbit-renamed: it will start EMPTY beside the restored directory (pin RABBITMQ_NODENAME and the hostname to rabbit@dr-drill-rabbit)",
+    );
+  });
+
+  it("fails a backup without a node directory, or with several", () => {
+    expect(rabbitNodeNameCheck(nodesInMnesiaBase([]), "rabbit@a")).toMatchObject({ valid: false, summary: expect.stringMatching(/no node directory/) });
+    const two = nodesInMnesiaBase([{ name: "rabbit@a", dir: true }, { name: "rabbit@b", dir: true }]);
+    expect(rabbitNodeNameCheck(two, "rabbit@a")).toMatchObject({ valid: false, summary: expect.stringMatching(/several node directories .*rabbit@a, rabbit@b/) });
+  });
+
+  it("wants the feature flags file beside the node directory", () => {
+    expect(featureFlagsCheck(nodesInMnesiaBase(MNESIA_BASE)).valid).toBe(true);
+    const without = featureFlagsCheck(nodesInMnesiaBase(MNESIA_BASE.filter((e) => !e.name.endsWith("-feature_flags"))));
+    expect(without).toMatchObject({ valid: false, summary: "not in the backup: rabbit@dr-drill-rabbit-feature_flags (copy the whole Mnesia base)" });
+  });
+});
+
+/** The start log lines of RabbitMQ 3.10.8 (offline image), as the container printed them, colour codes included. */
+const ESC = String.fromCharCode(27);
+const line = (msg: string) => `${ESC}[38;5;246m2026-11-23 12:17:58.771934+00:00 [info] <0.227.0> ${msg}${ESC}[0m`;
+const RESTORED_LOG = [line(" node           : rabbit@hosta"), line(" database dir   : /var/lib/rabbitmq/mnesia/rabbit@hosta"), line("Running boot step database defined by app rabbit")].join("\n");
+const RENAMED_LOG = [
+  line(" node           : rabbit@hostc"),
+  line(" database dir   : /var/lib/rabbitmq/mnesia/rabbit@hostc"),
+  line("Node database directory at /var/lib/rabbitmq/mnesia/rabbit@hostc is empty. Assuming we need to join an existing cluster or initialise from scratch..."),
+].join("\n");
+
+describe("rabbitmq: what the start log says about the restored database", () => {
+  it("a node that booted on the restored directory", () => {
+    const seen = startObservations(RESTORED_LOG, "/var/lib/rabbitmq/mnesia/rabbit@hosta");
+    expect(seen).toEqual({
+      summary: "it booted on the restored database in /var/lib/rabbitmq/mnesia/rabbit@hosta",
+      observed: ["log: database dir : /var/lib/rabbitmq/mnesia/rabbit@hosta"],
+      initialisedEmpty: false,
+    });
+  });
+
+  it("a node under another name, which initialised an empty database at info level", () => {
+    const seen = startObservations(RENAMED_LOG, "/var/lib/rabbitmq/mnesia/rabbit@hostc");
+    expect(seen.initialisedEmpty).toBe(true);
+    expect(seen.summary).toBe("it found no database in /var/lib/rabbitmq/mnesia/rabbit@hostc and initialised an EMPTY one (logged at info level, no error)");
+    expect(seen.observed).toContain("log: Node database directory at /var/lib/rabbitmq/mnesia/rabbit@hostc is empty. Assuming we need to join an existing cluster or initialise from scratch...");
+  });
+
+  it("says when the node used another directory than the restored one", () => {
+    expect(startObservations(RENAMED_LOG, "/var/lib/rabbitmq/mnesia/rabbit@hosta").observed).toContain("the node used /var/lib/rabbitmq/mnesia/rabbit@hostc, not /var/lib/rabbitmq/mnesia/rabbit@hosta");
+    expect(startObservations("", "/x").observed).toEqual(["no database dir line in the log"]);
+  });
+});
+
+describe("rabbitmq: the empty-start invariant", () => {
+  it("fails only a broker that holds nothing, in words", () => {
+    expect(emptyStartCheck({ retained: 0, sessionsPresent: 0, queued: 0 }, 24)).toEqual({
+      name: "invariant:not-empty",
+      valid: false,
+      summary: "the restored broker is EMPTY: all retained messages and all 24 sessions were lost (0 retained messages, 0 of 24 sessions, 0 queued messages)",
+    });
+    expect(emptyStartCheck({ retained: 3, sessionsPresent: 0, queued: 0 }, 24).valid).toBe(true);
+    expect(emptyStartCheck({ retained: 0, sessionsPresent: 1, queued: 0 }, 24).valid).toBe(true);
+    expect(emptyStartCheck(undefined, 24).valid).toBe("unknown");
+  });
+
+  it("says how the read-back decided where each delivery ended", () => {
+    expect(emptyStartCheck({ retained: 3, sessionsPresent: 24, queued: 9, ended: "each delivery ended on its own marker" }, 24).summary).toBe("the restored broker serves 3 retained message(s), 24 of 24 session(s), 9 queued message(s); each delivery ended on its own marker");
+  });
+});
+
+describe("rabbitmq: its MQTT universe", () => {
+  it("holds no topic RabbitMQ 3.10 alters (`.` and `*`) and no topic over 255 bytes, the read-back's markers included", () => {
+    const topics = [...RABBITMQ_UNIVERSE.retainedTopics, ...RABBITMQ_UNIVERSE.sessions.flatMap((s) => [s.filter, ...s.topics, markerTopic(s)]), readerMarkerTopic()];
+    expect(topics.length).toBeGreaterThan(48);
+    for (const t of topics) {
+      expect(t.includes(".") || t.includes("*"), t).toBe(false);
+      expect(Buffer.byteLength(t)).toBeLessThanOrEqual(RABBITMQ_MQTT.maxTopicBytes);
+    }
+    expect(RABBITMQ_UNIVERSE.sessions.every((s) => s.protocol === 4)).toBe(true);
+  });
+});
+
+const op = (n: number): WorkloadOp<MqttPublish> => ({ kind: "retain", keys: [`retained/t${n}`], payload: { topic: `t${n}`, payload: Buffer.from("x"), qos: 1, retain: true, write: { key: `retained/t${n}`, digest: "d" } } });
+
+describe("rabbitmq: a writer across the node's restart", () => {
+  it("a lost connection fails the publish as not sent, and the next op connects again", async () => {
+    const opened: string[] = [];
+    let connected = 0;
+    const inner = (id: number): WorkloadClient<MqttPublish> => ({
+      apply: async (o) => {
+        if (id === 1 && o.keys[0] === "retained/t2") throw new NotSentError("not connected: the publish was not sent");
+        return [o.payload.write];
+      },
+      isDefiniteFailure: () => true,
+      close: async () => void opened.push(`closed ${id}`),
+    });
+    const writer = new ReconnectingWriter(async () => inner(++connected));
+    expect(await writer.apply(op(1))).toEqual([op(1).payload.write]);
+    const lost = await writer.apply(op(2)).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(NotSentError);
+    expect(writer.isDefiniteFailure(lost)).toBe(true);
+    expect(await writer.apply(op(3))).toEqual([op(3).payload.write]);
+    expect(connected).toBe(2);
+    expect(opened).toEqual(["closed 1"]);
+  });
+
+  it("a node still down: the connect error is a definite failure after a pause, never a busy loop", async () => {
+    const writer = new ReconnectingWriter(async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:1883")));
+    const started = Date.now();
+    const err = await writer.apply(op(1)).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(err).toBeInstanceOf(NotSentError);
+    expect((err as Error).message).toMatch(/ECONNREFUSED/);
+    expect(writer.isDefiniteFailure(err)).toBe(true);
+  });
+});
+
+describe("rabbitmq: versions", () => {
+  it("the offline recipe of every version is Debian's package, the default is the official image", () => {
+    for (const v of Object.keys(RABBITMQ_VERSIONS)) {
+      const spec = rabbitmqImageSpec(v);
+      expect(spec.official).toBe(`rabbitmq:${v}`);
+      expect(spec.offline).toMatchObject({ debianSuite: "bookworm", buildArgs: { RABBITMQ_VERSION: v } });
+    }
+    expect(() => rabbitmqImageSpec("3.13.0")).toThrow(/unknown RabbitMQ version "3.13.0"; known versions: 3.10.8/);
+  });
+});
+
+describe("rabbitmq: what the evidence says the backup did to the node", () => {
+  it("mnesia-copy stops the node, copies it and starts it again under load; definitions exports from the serving node", () => {
+    expect(new RabbitMqEngine(RABBITMQ_DEFAULT_VERSION).backupMode).toBe("stop-copy-start");
+    expect(new RabbitMqEngine(RABBITMQ_DEFAULT_VERSION, { method: "definitions" }).backupMode).toBe("online");
+  });
+});
+
+/** A definitions export of a 3.10 node with two MQTT sessions, trimmed to the keys the summary reads and their neighbours. */
+const DEFINITIONS = {
+  rabbit_version: "3.10.8",
+  rabbitmq_version: "3.10.8",
+  users: [{ name: "guest" }],
+  vhosts: [{ name: "/" }],
+  queues: [
+    { name: "mqtt-subscription-dd-v3-0qos1", vhost: "/", durable: true, auto_delete: false, arguments: {} },
+    { name: "mqtt-subscription-dd-v3-1qos1", vhost: "/", durable: true, auto_delete: false, arguments: {} },
+    { name: "orders", vhost: "/", durable: true, auto_delete: false, arguments: {} },
+  ],
+  exchanges: [],
+  bindings: [{ source: "amq.topic", destination: "mqtt-subscription-dd-v3-0qos1", routing_key: "dr-drill-inbox.0.*", destination_type: "queue" }],
+};
+
+describe("rabbitmq: a definitions export (the second method)", () => {
+  it("counts queues, MQTT session queues and bindings; it carries no message", async () => {
+    expect(summariseDefinitions(JSON.stringify(DEFINITIONS))).toEqual({ rabbitVersion: "3.10.8", queues: 3, mqttSessionQueues: 2, bindings: 1 });
+    const dir = await makeTempDir();
+    await writeFile(join(dir, "definitions.json"), JSON.stringify(DEFINITIONS));
+    expect(await definitionsCheck(join(dir, "definitions.json"))).toEqual({
+      name: "preflight:definitions",
+      valid: true,
+      summary: "definitions of RabbitMQ 3.10.8: 3 queue(s), 2 of them MQTT session queues, 1 binding(s); no message, no retained store",
+    });
+  });
+
+  it("fails a file that is not a definitions export, or none", async () => {
+    expect(() => summariseDefinitions(JSON.stringify({ queues: [] }))).toThrow(/not a RabbitMQ definitions export/);
+    const dir = await makeTempDir();
+    await writeFile(join(dir, "definitions.json"), "{truncated");
+    expect((await definitionsCheck(join(dir, "definitions.json"))).valid).toBe(false);
+    expect((await definitionsCheck(join(dir, "absent.json"))).summary).toMatch(/^definitions.json: ENOENT/);
+  });
+});

@@ -1,0 +1,58 @@
+import type { CampaignScenario } from "../harness/campaign/scenario.ts";
+import type { ImageSpec } from "../harness/runtime/images.ts";
+import type { Scenario } from "../harness/scenario.ts";
+
+/**
+ * An engine as the command line knows it before loading it: its versions and images (from its light `versions.ts`),
+ * and `load()`, which imports its scenarios with its drivers only when a drill runs. `--help`, `list` and usage errors
+ * so never load a driver. Each engine folder exports its own in `entry.ts`.
+ */
+export interface EngineModule {
+  name: string;
+  versions: string[];
+  defaultVersion: string;
+  defaultScenario: string;
+  imageSpec(version: string): ImageSpec;
+  load(): Promise<LoadedEngine>;
+  /** `dr-drill campaign`: random faults on copies of one backup, for engines that offer it (loaded with the drivers). */
+  campaign?: () => Promise<CampaignScenario>;
+}
+
+/** What `list`, the checks of `run` and the config's vocabulary need of a scenario, without loading its engine. */
+export interface ScenarioSummary {
+  name: string;
+  description: string;
+  methods: string[];
+  versions: "default" | "all";
+  /** It writes while the backup runs, so it needs at least one writer. */
+  writesUnderLoad: boolean;
+  /** What a drill of each method must show, at the engine's default version (`dr-drill list` prints it). */
+  expects: Record<string, string>;
+}
+
+/** An engine's backup methods and scenarios, as `engines/catalog.ts` records them. */
+export interface EngineSummary {
+  methods: string[];
+  scenarios: ScenarioSummary[];
+}
+
+/** An engine's module, loaded with its drivers: what a drill runs. */
+export interface LoadedEngine {
+  methods: string[];
+  scenarios: Scenario[];
+}
+
+/** The summary of a loaded engine: what `npm run catalog` writes and the catalog test compares. */
+export function summarise(loaded: LoadedEngine, defaultVersion: string): EngineSummary {
+  return {
+    methods: loaded.methods,
+    scenarios: loaded.scenarios.map((s) => ({
+      name: s.name,
+      description: s.description,
+      methods: s.methods,
+      versions: s.versions,
+      writesUnderLoad: s.writesUnderLoad,
+      expects: Object.fromEntries(s.methods.map((method) => [method, s.expects({ version: defaultVersion, method, restoreInto: null })])),
+    })),
+  };
+}
