@@ -68,12 +68,16 @@ export function startedAttempt(o: StartObservations): Pick<RestoreAttempt, "ok" 
   };
 }
 
-/** A server that did not come up: its exit, its reason, and whether the trigger is still there for a retry. */
-export function failedAttempt(o: { triggerBefore: boolean; triggerAfter: boolean | undefined; exitCode: number | undefined; logTail: string }): Pick<RestoreAttempt, "ok" | "summary" | "observed"> {
+/** QuestDB exited before it was ready: its refusal, in the line of its log that says why (`causeLine`). */
+export function serverExited(exit: { exitCode: number; logTail: string }): string {
+  return `server exited with code ${exit.exitCode}: ${causeLine(exit.logTail)}`;
+}
+
+/** A server that exited (its refusal, `serverExited`): whether the trigger is still there for a retry. */
+export function failedAttempt(o: { triggerBefore: boolean; triggerAfter: boolean | undefined; refusal: string }): Pick<RestoreAttempt, "summary" | "observed"> {
   const trigger = o.triggerAfter === undefined ? "" : o.triggerAfter ? "; _restore still present" : "; _restore gone";
   return {
-    ok: false,
-    summary: `server ${o.exitCode === undefined ? "did not come up" : `exited with code ${o.exitCode}`}: ${causeLine(o.logTail)}${trigger}`,
+    summary: `${o.refusal}${trigger}`,
     observed: [
       o.triggerBefore ? "_restore present before the start" : "no _restore before the start",
       o.triggerAfter === undefined ? "_restore after the exit: could not look" : o.triggerAfter ? "_restore still present after the exit" : "_restore gone after the exit",
