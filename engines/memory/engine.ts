@@ -28,6 +28,10 @@ export interface MemoryEngineOptions {
   refuseRestore?: string;
   /** The restored store starts but cannot serve reads, saying this (an engine error). */
   readError?: string;
+  /** The restored store's read never ends: our read gives up with a time-out of its own (not an engine answer). */
+  readTimesOut?: boolean;
+  /** The errors the restored store's server log holds (it names its errors: the `server-log` check runs). */
+  loggedErrors?: string[];
   /** Backup attempts that fail before one succeeds. */
   failingBackups?: number;
   /** Images the node reports, e.g. two for a multi-container node. */
@@ -57,10 +61,16 @@ export class MemoryNode implements EngineNode<MemoryOp> {
   readonly store = new Map<string, Stored>();
   running = true;
 
+  /** Present when the store names the errors in its log (`loggedErrors`). */
+  readonly serverErrors?: () => Promise<string[]>;
+
   constructor(
     readonly images: ResolvedImage[],
-    private readonly readError?: string,
-  ) {}
+    private readonly restored: Pick<MemoryEngineOptions, "readError" | "readTimesOut" | "loggedErrors"> = {},
+  ) {
+    const logged = restored.loggedErrors;
+    if (logged) this.serverErrors = async () => logged;
+  }
 
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
     for (let start = 0; start < dataset.rows; start += 100) {
@@ -94,7 +104,8 @@ export class MemoryNode implements EngineNode<MemoryOp> {
   }
 
   async readCanonical(into: RecordFile): Promise<void> {
-    if (this.readError) throw new EngineError(this.readError);
+    if (this.restored.readError) throw new EngineError(this.restored.readError);
+    if (this.restored.readTimesOut) throw new Error("connack timeout");
     for (const [key, s] of this.store) await into.add({ key, ...s });
   }
 
@@ -178,7 +189,7 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
   async restore(artifact: MemoryArtifact): Promise<RestoreResult<MemoryNode>> {
     if (this.options.crashIn === "restore") throw new Error("connect ENOENT /var/run/docker.sock (simulated harness failure)");
     if (this.options.refuseRestore) return { attempts: [{ ok: false, summary: this.options.refuseRestore, exitCode: 1, durationMs: 1 }], toolErrors: [] };
-    const node = new MemoryNode(this.options.images ?? [IN_PROCESS], this.options.readError);
+    const node = new MemoryNode(this.options.images ?? [IN_PROCESS], this.options);
     for (const [key, s] of JSON.parse(await readFile(join(artifact.dir, ARTIFACT_FILE), "utf8")) as [string, Stored][]) node.store.set(key, s);
     return { node, attempts: [{ ok: true, summary: `store of ${node.store.size} keys loaded`, durationMs: 1 }], toolErrors: [] };
   }

@@ -14,6 +14,12 @@ export const RECOVERED_LINE = /DatabaseCheckpointAgent checkpoint recovered \[[^
 /** Logged instead when the root has a checkpoint but no trigger: the server starts on the files as they are. */
 export const SKIPPED_LINE = /DatabaseCheckpointAgent skipping recovery from checkpoint \[[^\]]*\]/;
 
+/**
+ * What QuestDB logs when it cannot serve its data: a line at level C (critical), an E line that names a
+ * CairoException or a corruption, a JVM crash. Not every E line: a client's failed statement is logged at E too.
+ */
+export const QDB_SERVER_ERRORS = /^\S+ C |^\S+ E .*(CairoException|corrupt)|A fatal error has been detected by the Java Runtime Environment/i;
+
 /** The first line of `log` matching `pattern`, verbatim. */
 export function logLine(log: string, pattern: RegExp): string | undefined {
   return log.split("\n").map((l) => l.trim()).find((l) => pattern.test(l));
