@@ -56,6 +56,12 @@ export interface EngineNode<Payload> {
   readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void>;
   /** Proves the engine takes a new write and serves it back. Throws when it does not. */
   probeWrite(): Promise<string>;
+  /**
+   * The errors the engine itself logged since this node started, each in its own words (a queue process that crashed,
+   * a PANIC, a page it could not read), found by the engine's patterns; empty when it logged none. Read after the
+   * read-back: an engine failure seen there is a finding, and it turns a time-out of ours into the engine's failure.
+   */
+  serverErrors?(): Promise<string[]>;
   /** Removes the containers and every volume that held the node's data. */
   destroy(): Promise<void>;
 }

@@ -16,6 +16,8 @@ export interface BrokerContainer {
   readonly mqttUrl: string;
   /** Removes the container (running or stopped); the data volume is the node's. */
   stop(): Promise<void>;
+  /** The broker's log since the container started. */
+  log(): Promise<string>;
 }
 
 export interface BrokerNodeOptions<C extends BrokerContainer> {
@@ -25,6 +27,8 @@ export interface BrokerNodeOptions<C extends BrokerContainer> {
   openWriter(n: number, endpoint: () => MqttEndpoint): Promise<WorkloadClient<MqttPublish>>;
   /** Starts a node on the same volume under the same name (a source after a stopped copy); restored nodes have none. */
   startAgain?: () => Promise<C>;
+  /** The lines of the broker's log that are its errors, in its words (a crashed queue process). */
+  errorsIn(log: string): string[];
 }
 
 /**
@@ -82,6 +86,11 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
    * A retained QoS 1 publish (PUBACK), read back on its exact topic (every broker delivers that), then deleted. The
    * broker's refusal, or a message not served back, is its answer (EngineError).
    */
+  async serverErrors(): Promise<string[]> {
+    return this.options.errorsIn(await this.current.log());
+  }
+
+  /** A retained QoS 1 publish (PUBACK), read back on its exact topic (every broker delivers that), then deleted. */
   async probeWrite(): Promise<string> {
     const topic = `dr-drill-probe/${Date.now()}`;
     const payload = Buffer.from(`probe ✓ ${new Date().toISOString()}`);

@@ -6,7 +6,7 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
+import { startOrRefusal, type RefusalWords } from "../../harness/runtime/start-or-refusal.ts";
 import { nodeDirectories } from "../../protocols/mnesia-node.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import { EMQX_DATA, EMQX_ETC, EMQX_UID, emqxNodeName, type EmqxSettings } from "./config.ts";
@@ -122,19 +122,19 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
         builder = builder.withEtcFrom(join(artifact.dir, "etc"));
       }
       await hooks.afterCopyIn?.(restoreVolume({ image, volume: volumeName, mountPath: EMQX_DATA, uid: EMQX_UID, labels: rt.labels }));
-      const start = await builder.start().then((emqx) => ({ emqx }), (err: unknown) => ({ refused: nodeExited(err, emqxNodeName(host), started) }));
+      const start = await startOrRefusal(() => builder.start(), nodeExited(emqxNodeName(host)), { startedAt: started });
       if ("refused" in start) {
         await removeVolume(volumeName).catch(() => undefined);
         return { attempts: [start.refused], toolErrors: [] };
       }
-      const done = artifact.exportFile ? await this.importInto(start.emqx, join(artifact.dir, artifact.exportFile)) : await this.startedOn(start.emqx, artifact);
+      const done = artifact.exportFile ? await this.importInto(start.started, join(artifact.dir, artifact.exportFile)) : await this.startedOn(start.started, artifact);
       const attempt: RestoreAttempt = { ...done.attempt, durationMs: Date.now() - started };
       if (!attempt.ok) {
-        await start.emqx.stop().catch(() => undefined);
+        await start.started.stop().catch(() => undefined);
         await removeVolume(volumeName).catch(() => undefined);
         return { attempts: [attempt], toolErrors: [] };
       }
-      return { node: emqxNode(start.emqx, volumeName), attempts: [attempt], toolErrors: done.toolErrors };
+      return { node: emqxNode(start.started, volumeName), attempts: [attempt], toolErrors: done.toolErrors };
     } catch (err) {
       await removeVolume(volumeName).catch(() => undefined);
       throw err;
@@ -170,8 +170,7 @@ async function backupMnesia(artifact: EmqxArtifact): Promise<{ name: string; dir
   return entries.map((e) => ({ name: e.name, dir: e.isDirectory() }));
 }
 
-/** A start that failed because the node exited is its refusal; any other failed start is thrown (undecided). */
-export function nodeExited(err: unknown, nodeName: string, startedAt: number): RestoreAttempt {
-  const exited = exitOrRethrow(err);
-  return { ok: false, summary: `node ${nodeName} exited with code ${exited.exitCode} before it was ready`, exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt };
+/** The node exited before it was ready: its refusal. */
+export function nodeExited(nodeName: string): RefusalWords {
+  return (exit) => `node ${nodeName} exited with code ${exit.exitCode} before it was ready`;
 }

@@ -1,5 +1,6 @@
 import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttUniverse } from "../../protocols/mqtt/index.ts";
 import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
+import { errorLines } from "../../harness/server-log.ts";
 import type { StartedEmqx } from "./container.ts";
 
 /**
@@ -17,12 +18,20 @@ export const EMQX_UNIVERSE: MqttUniverse = mqttUniverse(EMQX_MQTT);
 
 export type EmqxNode = MqttBrokerNode<StartedEmqx>;
 
+/**
+ * What EMQX 5 logs when a part of it fails: a line at level critical or above (its logger's `[critical]`, `[alert]`,
+ * `[emergency]`), an OTP process crash ("Generic server … terminating", "crasher:"). Not `[error]`, which it also uses
+ * for a client's bad packet or a refused connection.
+ */
+const EMQX_ERRORS = /\[(critical|alert|emergency)\]|Generic server .* terminating|crasher:/;
+
 export function emqxNode(emqx: StartedEmqx, volume: string, startAgain?: () => Promise<StartedEmqx>): EmqxNode {
   return new MqttBrokerNode(emqx, volume, {
     caps: EMQX_MQTT,
     universe: EMQX_UNIVERSE,
     // Writers alternate MQTT 5 and 3.1.1, as the sessions do.
     openWriter: (n, endpoint) => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, n % 2 === 0 ? 5 : 4),
+    errorsIn: (log) => errorLines(log, EMQX_ERRORS),
     ...(startAgain ? { startAgain } : {}),
   });
 }

@@ -10,7 +10,9 @@ import type { EventOp } from "../../protocols/event-store/model.ts";
 import { loadEvents } from "../../protocols/event-store/load.ts";
 import { readRestored, type ReadBackFigures } from "../../protocols/event-store/read-back.ts";
 import { EventStoreWorkloadClient } from "../../protocols/event-store/workload-client.ts";
+import { errorLines } from "../../harness/server-log.ts";
 import type { StartedEventStore } from "./container.ts";
+import { SERVER_ERRORS } from "./restore.ts";
 
 /** A running EventStoreDB or KurrentDB node on its own volume: the source of a drill, or a restored node. */
 export class EventStoreNode implements EngineNode<EventOp> {
@@ -24,6 +26,10 @@ export class EventStoreNode implements EngineNode<EventOp> {
 
   get images(): ResolvedImage[] {
     return [this.node.image];
+  }
+
+  async serverErrors(): Promise<string[]> {
+    return errorLines(await this.node.log(), SERVER_ERRORS);
   }
 
   load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {

@@ -2,7 +2,7 @@ import type { DrillRuntime, RestoreAttempt, RestoreHooks, RestoreResult } from "
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
+import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import type { EventStoreContainer, StartedEventStore } from "./container.ts";
 import { EventStoreNode } from "./node.ts";
 import type { EventStoreVersion } from "./versions.ts";
@@ -10,6 +10,12 @@ import type { EventStoreVersion } from "./versions.ts";
 /** Server log lines that say what became of a restored database (TFChunkDb.cs, ClusterVNode.cs, ReadIndex). */
 export const TRUNCATED = "Truncation successful. Shutting down.";
 const TELLING = /Truncat|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException|MaxTruncation|UnsupportedFileVersionException/;
+
+/**
+ * What a node logs when it cannot serve its data: a fatal line (`…,FTL]`), a corrupted index or chunk, a missing or
+ * extraneous chunk file. Not the truncation lines of a restore that asked for one.
+ */
+export const SERVER_ERRORS = /,FTL\]|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException/;
 
 /** The lines of a log worth quoting, at most `n`. */
 export function tellingLines(log: string, n = 12): string[] {
@@ -22,10 +28,9 @@ export function refusalSummary(exitCode: number | undefined, log: string): strin
   return `the node exited${exitCode === undefined ? "" : ` with code ${exitCode}`} before it was ready${said.length ? `: ${said.join(" | ")}` : ""}`;
 }
 
-/** A start that failed because the node exited is its refusal; any other failed start is thrown (undecided). */
-export function refusedStart(err: unknown, observed: string[], startedAt: number): RestoreAttempt {
-  const exited = exitOrRethrow(err);
-  return { ok: false, summary: refusalSummary(exited.exitCode, exited.logTail), exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt, observed };
+/** The node exited before it was ready: its refusal, in its own telling lines. */
+export function nodeExited(exit: { exitCode: number; logTail: string }): string {
+  return refusalSummary(exit.exitCode, exit.logTail);
 }
 
 /**
@@ -88,15 +93,15 @@ export async function restoreAttempts(p: RestorePlan): Promise<RestoreResult<Eve
       // Exit 0 is the truncation's own way out; whether its log line was still in the tail read is said as seen.
       observed.push(truncated ? `exited 0 after "${TRUNCATED}": started again` : `exited 0 (the truncation line was not in the log tail read): started again`);
     }
-    const start = await p.builder.start().then((node) => ({ node }), (err: unknown) => ({ refused: refusedStart(err, observed, started) }));
+    const start = await startOrRefusal(() => p.builder.start(), nodeExited, { startedAt: started, observed });
     if ("refused" in start) {
       rt.log(`  restore failed: ${start.refused.summary}`);
       await removeVolume(p.volume).catch(() => undefined);
       return { attempts: [start.refused], toolErrors: [] };
     }
-    const node = new EventStoreNode(start.node, p.volume);
+    const node = new EventStoreNode(start.started, p.volume);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    const exited = await exitedWhileSettling(start.node, observed, started).catch(async (err: unknown) => {
+    const exited = await exitedWhileSettling(start.started, observed, started).catch(async (err: unknown) => {
       await node.destroy().catch(() => undefined);
       throw err;
     });

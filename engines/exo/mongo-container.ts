@@ -5,6 +5,7 @@ import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
+import { containerLog } from "../../harness/runtime/container-log.ts";
 
 export const MONGO_PORT = 27017;
 
@@ -50,11 +51,22 @@ export class MongoWireContainer {
   }
 }
 
+/**
+ * What the MongoDB-wire server logs when it fails, not when a command of a client does: FerretDB's panic and fatal
+ * levels (its console log: `<time>\tDPANIC\t…`), MongoDB's fatal severity (its JSON log: `"s":"F"`).
+ */
+export const MONGO_WIRE_ERRORS = /\t(DPANIC|PANIC|FATAL)\t|"s":"F"/;
+
 export class StartedMongoWire {
   constructor(
     readonly container: StartedTestContainer,
     readonly image: ResolvedImage,
   ) {}
+
+  /** The server's log since the container started. */
+  log(): Promise<string> {
+    return containerLog(this.container);
+  }
 
   url(): string {
     return `mongodb://${publishedHost(this.container)}:${this.container.getMappedPort(MONGO_PORT)}/?directConnection=true`;

@@ -11,11 +11,12 @@ import { createNetwork, createVolume, removeVolume } from "../../harness/runtime
 import { registerSecret } from "../../harness/secrets.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { docker } from "../../harness/runtime/docker.ts";
+import { errorLines } from "../../harness/server-log.ts";
 import { PostgresContainer, type PgCredentials, type StartedPostgres } from "../postgres/container.ts";
 import { isDefiniteSqlFailure } from "../postgres/workload-client.ts";
 import { ROOMS, exoDataset, roomId, type ExoOp } from "./model.ts";
 import { GateinVolume } from "./data-container.ts";
-import { MongoWireContainer, type StartedMongoWire } from "./mongo-container.ts";
+import { MONGO_WIRE_ERRORS, MongoWireContainer, type StartedMongoWire } from "./mongo-container.ts";
 import { readTier } from "./canonical.ts";
 import { CODEC_DIR, CODEC_FILE, DATA_DIR } from "./layout.ts";
 import { DATASOURCES, SCHEMA, databaseOf, type Datasource } from "./schema.ts";
@@ -153,6 +154,12 @@ export class ExoNode implements EngineNode<ExoOp> {
     } finally {
       await s.close();
     }
+  }
+
+  /** What the tier's servers logged about their data: PostgreSQL's errors, the MongoDB-wire server's failures. */
+  async serverErrors(): Promise<string[]> {
+    const [sql, chat] = await Promise.all([this.parts.pg.serverErrors(), this.parts.mongo.log().then((log) => errorLines(log, MONGO_WIRE_ERRORS))]);
+    return [...sql.map((l) => `PostgreSQL: ${l}`), ...chat.map((l) => `chat server: ${l}`)];
   }
 
   async probeWrite(): Promise<string> {

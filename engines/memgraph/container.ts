@@ -4,6 +4,7 @@ import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
+import { containerLog } from "../../harness/runtime/container-log.ts";
 
 /**
  * The official image's layout (memgraph/memgraph, release/docker/*.dockerfile): user memgraph (uid 101), data
@@ -63,6 +64,11 @@ export class StartedMemgraph {
     readonly container: StartedTestContainer,
     readonly image: ResolvedImage,
   ) {}
+
+  /** The server's log since the container started (it logs to stderr too: `--also-log-to-stderr`). */
+  log(): Promise<string> {
+    return containerLog(this.container);
+  }
 
   /** Memgraph without users accepts any credentials (neo4j-driver still sends basic auth). */
   get endpoint(): BoltEndpoint {

@@ -1,14 +1,14 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
-import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
+import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import { MG_DATA, MG_UID, MemgraphContainer } from "./container.ts";
 import { cypherlOf, splitCypherScript } from "./dump-replay.ts";
 import { durabilityCheck, durabilityFiles, storageModeCheck } from "./durability.ts";
@@ -42,10 +42,9 @@ const DUMP_FILE = "dump.cypherl";
  * Result columns as Memgraph's src/query/interpreter.cpp names them: `QUERY` for the dump, `storage info` / `value`
  * (with a `storage_mode` row) for SHOW STORAGE INFO; flags as src/flags/general.cpp and storage_mode.cpp define them.
  */
-/** A start that failed because the server exited is its refusal, in its last log line; any other is thrown (undecided). */
-export function serverExited(err: unknown, startedAt: number): RestoreAttempt {
-  const exited = exitOrRethrow(err);
-  return { ok: false, summary: `server exited with code ${exited.exitCode}: ${exited.logTail.split("\n").at(-1)}`, exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt };
+/** The server exited before it was ready: its refusal, in its last log line. */
+export function serverExited(exit: { exitCode: number; logTail: string }): string {
+  return `server exited with code ${exit.exitCode}: ${exit.logTail.split("\n").at(-1)}`;
 }
 
 export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArtifact> {
@@ -130,14 +129,13 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
       await files.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(files);
     }
-    const start = await this.container(image, volume, rt)
-      .start()
-      .then((mg) => ({ mg }), async (err: unknown) => {
-        await removeVolume(volume).catch(() => undefined);
-        return { refused: serverExited(err, started) };
-      });
-    if ("refused" in start) return { attempts: [start.refused], toolErrors: [] };
-    const node = new MemgraphNode(start.mg, volume);
+    const start = await startOrRefusal(() => this.container(image, volume, rt).start(), serverExited, { startedAt: started }).catch((err: unknown) => ({ err }));
+    if (!("started" in start)) {
+      await removeVolume(volume).catch(() => undefined);
+      if ("err" in start) throw start.err;
+      return { attempts: [start.refused], toolErrors: [] };
+    }
+    const node = new MemgraphNode(start.started, volume);
     const toolErrors = artifact.method === "dump" ? await this.replay(node, artifact.dir) : [];
     const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;
     // The server came up (ok): a failed replay is a tool error on a node that serves, never a refusal to start.

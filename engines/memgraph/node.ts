@@ -2,7 +2,11 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { BoltGraphNode, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { MEMGRAPH_DIALECT } from "../../protocols/bolt/cypher.ts";
+import { errorLines } from "../../harness/server-log.ts";
 import type { StartedMemgraph } from "./container.ts";
+
+/** Memgraph's critical lines, and its error lines about recovery and durability (spdlog: `[…] [critical] …`). */
+export const MEMGRAPH_SERVER_ERRORS = /\[critical\]|\[error\].*(recover|snapshot|WAL|durability|corrupt)/i;
 
 /** A Memgraph server on its own data volume: the source of a drill or a restored node. */
 export class MemgraphNode extends BoltGraphNode {
@@ -15,6 +19,10 @@ export class MemgraphNode extends BoltGraphNode {
 
   get images(): ResolvedImage[] {
     return [this.mg.image];
+  }
+
+  async serverErrors(): Promise<string[]> {
+    return errorLines(await this.mg.log(), MEMGRAPH_SERVER_ERRORS);
   }
 
   protected async endpoint(): Promise<BoltEndpoint> {

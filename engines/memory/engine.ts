@@ -35,6 +35,10 @@ export interface MemoryEngineOptions {
   readError?: string;
   /** The restored store refuses the probe write, saying this (an engine error). */
   refuseWrite?: string;
+  /** The restored store's read never ends: our read gives up with a time-out of its own (not an engine answer). */
+  readTimesOut?: boolean;
+  /** The errors the restored store's server log holds (it names its errors: the `server-log` check runs). */
+  loggedErrors?: string[];
   /** Backup attempts that fail before one succeeds. */
   failingBackups?: number;
   /** Images the node reports, e.g. two for a multi-container node. */
@@ -68,10 +72,16 @@ export class MemoryNode implements EngineNode<MemoryOp> {
   readonly store = new Map<string, Stored>();
   running = true;
 
+  /** Present when the store names the errors in its log (`loggedErrors`). */
+  readonly serverErrors?: () => Promise<string[]>;
+
   constructor(
     readonly images: ResolvedImage[],
-    private readonly restored: Pick<MemoryEngineOptions, "readError" | "refuseWrite" | "crashIn"> = {},
-  ) {}
+    private readonly restored: Pick<MemoryEngineOptions, "readError" | "refuseWrite" | "crashIn" | "readTimesOut" | "loggedErrors"> = {},
+  ) {
+    const logged = restored.loggedErrors;
+    if (logged) this.serverErrors = async () => logged;
+  }
 
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
     for (let start = 0; start < dataset.rows; start += 100) {
@@ -110,6 +120,7 @@ export class MemoryNode implements EngineNode<MemoryOp> {
 
   async readCanonical(into: RecordFile): Promise<void> {
     if (this.restored.readError) throw new EngineError(this.restored.readError);
+    if (this.restored.readTimesOut) throw new Error("connack timeout");
     for (const [key, s] of this.store) await into.add({ key, ...s });
   }
 

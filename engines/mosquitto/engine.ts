@@ -5,7 +5,7 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import { MQTT_RECORDS, MqttWorkload, mqttUniverse, type MqttCapabilities, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import { DEFAULT_SETTINGS, MOSQ_DATA, MOSQ_UID, MosquittoContainer, mosquittoConf, type DbFileStat, type MosquittoSettings, type StartedMosquitto } from "./container.ts";
 import { describeScan, scanDb } from "./db-file.ts";
@@ -59,6 +59,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function logProblems(log: string): string | undefined {
   const lines = log.split("\n").map((l) => l.replace(/^\d+: /, "").trim()).filter((l) => /^(Error|Warning):/.test(l));
   return lines.length ? [...new Set(lines)].slice(0, 4).join(" ") : undefined;
+}
+
+/** The broker exited before it was ready: its refusal, in its own `Error:` lines. */
+export function brokerExited(exit: { exitCode: number; logTail: string }): string {
+  const problem = logProblems(exit.logTail);
+  return `Mosquitto exited with code ${exit.exitCode}${problem ? `: ${problem}` : ""}`;
 }
 
 export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, MosquittoArtifact> {
@@ -173,20 +179,17 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
       const observed = [`mosquitto.db of ${artifact.save.after.bytes} bytes at the backup put in the data volume`];
       const config = await readFile(join(artifact.dir, ARTIFACT_CONF), "utf8");
       const started = Date.now();
-      const start = await this.start(rt, volumeName, config).then((broker) => ({ broker }), (err: unknown) => ({ err }));
-      if ("err" in start) {
-        const exited = exitedCause(start.err);
-        if (!exited) throw start.err;
-        const problem = logProblems(exited.logTail);
-        attempts.push({ ok: false, summary: `Mosquitto exited with code ${exited.exitCode}${problem ? `: ${problem}` : ""}`, exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - started, observed });
+      const start = await startOrRefusal(() => this.start(rt, volumeName, config), brokerExited, { startedAt: started, observed });
+      if ("refused" in start) {
+        attempts.push(start.refused);
         rt.log(`  restore refused: ${attempts[0]!.summary}`);
         await removeVolume(volumeName).catch(() => undefined);
         return { attempts, toolErrors: [] };
       }
-      const node = new MosquittoNode(start.broker, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
-      const onDisk = await start.broker.dbStat();
+      const node = new MosquittoNode(start.started, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
+      const onDisk = await start.started.dbStat();
       observed.push(`mosquitto.db the broker started on: ${onDisk ? `${onDisk.bytes} bytes` : "none"}`);
-      const log = await start.broker.log();
+      const log = await start.started.log();
       const problem = logProblems(log);
       attempts.push({ ok: true, summary: `Mosquitto started on the restored mosquitto.db${problem ? ` (log: ${problem})` : ""}`, durationMs: Date.now() - started, observed: [...observed, ...(problem ? [`log: ${problem}`] : ["no warning or error in the broker's log"])] });
       rt.log(`  restore attempt 1: ${attempts[0]!.summary}`);

@@ -8,7 +8,11 @@ import { docker } from "../../harness/runtime/docker.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { brokerRefusals, closeMqtt, connectMqtt, loadMqtt, MqttPublisher, openMqttWorkloadClient, readMqttState, type MqttCapabilities, type MqttPublish, type MqttUniverse } from "../../protocols/mqtt/index.ts";
+import { errorLines } from "../../harness/server-log.ts";
 import type { StartedMosquitto } from "./container.ts";
+
+/** Mosquitto prefixes what went wrong `Error:` (its `Warning:` lines are the restore-log invariant's). */
+export const MOSQUITTO_SERVER_ERRORS = /^(\d+: )?Error: /;
 
 /** A running Mosquitto broker on its own data volume: the source of a drill, or a restored node. */
 export class MosquittoNode implements EngineNode<MqttPublish> {
@@ -23,6 +27,10 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
 
   get images(): ResolvedImage[] {
     return [this.broker.image];
+  }
+
+  async serverErrors(): Promise<string[]> {
+    return errorLines(await this.broker.log(), MOSQUITTO_SERVER_ERRORS);
   }
 
   load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {

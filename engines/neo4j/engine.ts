@@ -7,7 +7,7 @@ import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { withToolbox } from "../../harness/runtime/toolbox.ts";
-import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
+import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
 import { NEO4J_DATA, NEO4J_UID, Neo4jContainer } from "./container.ts";
@@ -44,6 +44,11 @@ const BACKUPS = "/backups";
 export function loadRefused(err: unknown): { summary: string; exitCode: number; logTail: string } {
   if (!(err instanceof CommandExitError)) throw err;
   return { summary: `neo4j-admin database load refused the dump: ${adminFailure(err.output)}`, exitCode: err.exitCode, logTail: err.output.slice(-3000) };
+}
+
+/** The server exited before it was ready: its refusal, in the line of its log that says why. */
+export function serverExited(exit: { exitCode: number; logTail: string }): string {
+  return `server exited with code ${exit.exitCode}: ${adminFailure(exit.logTail)}`;
 }
 
 export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
@@ -116,9 +121,9 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
       if (refused) return failed(refused.summary, { exitCode: refused.exitCode, logTail: refused.logTail });
       await files.sh(`rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
     }
-    const start = await this.starter(image, rt)(volume).then((server) => ({ server }), (err: unknown) => ({ exited: exitOrRethrow(err) }));
-    if ("exited" in start) return failed(`server exited with code ${start.exited.exitCode}: ${adminFailure(start.exited.logTail)}`, { exitCode: start.exited.exitCode, logTail: start.exited.logTail });
-    return { node: new Neo4jNode(start.server, volume, image, this.starter(image, rt)), attempts: [{ ok: true, summary: `server up on ${image.ref}`, durationMs: Date.now() - started }], toolErrors: [] };
+    const start = await startOrRefusal(() => this.starter(image, rt)(volume), serverExited, { startedAt: started });
+    if ("refused" in start) return failed(start.refused.summary, { exitCode: start.refused.exitCode, logTail: start.refused.logTail });
+    return { node: new Neo4jNode(start.started, volume, image, this.starter(image, rt)), attempts: [{ ok: true, summary: `server up on ${image.ref}`, durationMs: Date.now() - started }], toolErrors: [] };
   }
 
   workload(dataset: DatasetSpec): GraphWorkload {

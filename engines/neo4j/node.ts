@@ -2,7 +2,11 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { BoltGraphNode, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { NEO4J_DIALECT } from "../../protocols/bolt/cypher.ts";
+import { errorLines } from "../../harness/server-log.ts";
 import type { StartedNeo4j } from "./container.ts";
+
+/** Neo4j's own ERROR lines (its neo4j.log goes to stdout: `<date> <time>+0000 ERROR …`). */
+export const NEO4J_SERVER_ERRORS = /^\S+ \S+ ERROR /;
 
 /**
  * A Neo4j server on its own /data volume: the source of a drill or a restored node. The backup stops the server and
@@ -21,6 +25,11 @@ export class Neo4jNode extends BoltGraphNode {
 
   get images(): ResolvedImage[] {
     return [this.image];
+  }
+
+  /** The errors the running server logged. */
+  async serverErrors(): Promise<string[]> {
+    return this.server ? errorLines(await this.server.log(), NEO4J_SERVER_ERRORS) : [];
   }
 
   get running(): boolean {

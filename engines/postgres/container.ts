@@ -6,6 +6,8 @@ import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
+import { containerLog } from "../../harness/runtime/container-log.ts";
+import { errorLines } from "../../harness/server-log.ts";
 
 /** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
 export const PGDATA = "/var/lib/postgresql/data";
@@ -87,12 +89,29 @@ export class PostgresContainer {
   }
 }
 
+/**
+ * What PostgreSQL logs when it cannot read its own data: any PANIC, and an ERROR or FATAL that names a block, page,
+ * file or transaction status it could not read, or a corruption (bufmgr.c, md.c, slru.c, heapam, toast). Not a FATAL
+ * of a client turned away while the server starts or stops, nor an ERROR of a client's own statement.
+ */
+export const PG_SERVER_ERRORS = /\bPANIC:|\b(FATAL|ERROR):\s+.*(could not (read|open|access|fsync)|invalid page|unexpected zero page|page verification failed|checksum verification failed|missing chunk number|unexpected chunk number|invalid memory alloc request size|corrupt|found x(min|max))/;
+
 export class StartedPostgres {
   constructor(
     readonly container: StartedTestContainer,
     readonly image: ResolvedImage,
     readonly credentials: PgCredentials,
   ) {}
+
+  /** The server's log since the container started. */
+  log(): Promise<string> {
+    return containerLog(this.container);
+  }
+
+  /** The errors the server logged about its data (`PG_SERVER_ERRORS`), in its words. */
+  async serverErrors(): Promise<string[]> {
+    return errorLines(await this.log(), PG_SERVER_ERRORS);
+  }
 
   /** A client on the mapped port, with the canonical session settings. */
   async client(opts: { statementTimeoutMs?: number; database?: string } = {}): Promise<pg.Client> {

@@ -8,10 +8,10 @@ import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import { registerSecret } from "../../harness/secrets.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { ACCOUNTS, PostgresWorkload, type PgOp } from "./model.ts";
-import { PGDATA, PG_BACKUPS, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials, type StartedPostgres } from "./container.ts";
+import { PGDATA, PG_BACKUPS, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials } from "./container.ts";
 import { PostgresNode } from "./node.ts";
 import { postgresDeepVerify } from "./deep-verify.ts";
 import { postgresFileKind } from "./file-kind.ts";
@@ -149,18 +149,13 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
           throw err;
         });
     }
-    let pgStarted: StartedPostgres;
-    try {
-      pgStarted = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start();
-    } catch (err) {
+    const start = await startOrRefusal(() => new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start(), serverExited, { startedAt: started }).catch((err: unknown) => ({ err }));
+    if (!("started" in start)) {
       await removeVolume(volume).catch(() => undefined);
-      const exited = exitedCause(err);
-      const logTail = exited?.logTail ?? (err as Error).message;
-      return {
-        attempts: [{ ok: false, summary: `server did not start: ${firstErrorLine(logTail)}`, exitCode: exited?.exitCode, logTail, durationMs: Date.now() - started }],
-        toolErrors: [],
-      };
+      if ("err" in start) throw start.err;
+      return { attempts: [start.refused], toolErrors: [] };
     }
+    const pgStarted = start.started;
     const node = new PostgresNode(pgStarted, volume, () => undefined);
     const toolErrors: string[] = [];
     if (artifact.method === "logical") {
@@ -221,6 +216,11 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
   }
 }
 
+
+/** The server exited before it was ready: its refusal, in the line of its log that says why. */
+export function serverExited(exit: { exitCode: number; logTail: string }): string {
+  return `server exited with code ${exit.exitCode}: ${firstErrorLine(exit.logTail)}`;
+}
 
 /**
  * The line of a tool's output or a server log that says what went wrong: a PANIC, else a FATAL that is not just a

@@ -29,6 +29,10 @@ export class PostgresNode implements EngineNode<PgOp> {
     return [this.pg.image];
   }
 
+  serverErrors(): Promise<string[]> {
+    return this.pg.serverErrors();
+  }
+
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
     const client = await this.pg.client();
     try {

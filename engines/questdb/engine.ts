@@ -7,7 +7,7 @@ import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { QDB_TABLES, QuestDbWorkload, type QdbOp } from "./model.ts";
 import { QDB_ROOT, QDB_UID, QuestDbContainer, type QdbCredentials } from "./container.ts";
@@ -15,7 +15,7 @@ import { cpAll, type CopyTool } from "./copy-tools.ts";
 import { QuestDbNode } from "./node.ts";
 import { preflightChecks } from "./preflight.ts";
 import { copyTablesOneByOne } from "./torn-copy.ts";
-import { failedAttempt, startedAttempt } from "./recovery.ts";
+import { failedAttempt, serverExited, startedAttempt } from "./recovery.ts";
 import { questdbImageSpec, questdbVersion } from "./versions.ts";
 import { scalar, walState } from "./wire.ts";
 
@@ -154,20 +154,10 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
       for (let n = 1; n <= maxAttempts; n++) {
         const triggerBefore = await volume.exists("_restore");
         const started = Date.now();
-        const start = await this.container(image, volumeName, rt, this.options.restoreProperties)
-          .start()
-          .then((qdb) => ({ qdb }), (err: unknown) => ({ err }));
-        if ("err" in start) {
-          const exited = exitedCause(start.err);
-          const logTail = exited?.logTail ?? (start.err instanceof Error ? start.err.message : String(start.err));
+        const start = await startOrRefusal(() => this.container(image, volumeName, rt, this.options.restoreProperties).start(), serverExited, { startedAt: started });
+        if ("refused" in start) {
           const triggerAfter = await volume.exists("_restore").catch(() => undefined);
-          const failed: RestoreAttempt = {
-            ...failedAttempt({ triggerBefore, triggerAfter, exitCode: exited?.exitCode, logTail }),
-            ...(exited ? { exitCode: exited.exitCode } : {}),
-            logTail,
-            durationMs: Date.now() - started,
-            ...(before ? { before } : {}),
-          };
+          const failed: RestoreAttempt = { ...start.refused, ...failedAttempt({ triggerBefore, triggerAfter, refusal: start.refused.summary }), ...(before ? { before } : {}) };
           attempts.push(failed);
           rt.log(`  restore attempt ${n} failed: ${failed.summary}`);
           if (n === maxAttempts || !hooks.beforeRetry) break;
@@ -176,7 +166,7 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
           rt.log(`  before attempt ${n + 1}: ${before}`);
           continue;
         }
-        const { qdb } = start;
+        const qdb = start.started;
         const durationMs = Date.now() - started;
         const node = new QuestDbNode(qdb, volumeName);
         try {

@@ -11,7 +11,9 @@ import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg-wire.ts";
 import { QDB_TABLES, canonicalRowText, questdbDataset, rowKey, type QdbOp, type QdbRow } from "./model.ts";
+import { errorLines } from "../../harness/server-log.ts";
 import { QDB_ROOT, type StartedQuestDb } from "./container.ts";
+import { QDB_SERVER_ERRORS } from "./recovery.ts";
 import { CANONICAL_COLUMNS, createTableSql, keyWrites, walState, writeBatch, type WalRow } from "./wire.ts";
 
 const DRILL_TABLES = QDB_TABLES.map((t) => t.name);
@@ -25,6 +27,10 @@ export class QuestDbNode implements EngineNode<QdbOp> {
 
   get images(): ResolvedImage[] {
     return [this.qdb.image];
+  }
+
+  async serverErrors(): Promise<string[]> {
+    return errorLines(await this.qdb.log(), QDB_SERVER_ERRORS);
   }
 
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {

@@ -14,6 +14,12 @@ export const RECOVERED_LINE = /DatabaseCheckpointAgent checkpoint recovered \[[^
 /** Logged instead when the root has a checkpoint but no trigger: the server starts on the files as they are. */
 export const SKIPPED_LINE = /DatabaseCheckpointAgent skipping recovery from checkpoint \[[^\]]*\]/;
 
+/**
+ * What QuestDB logs when it cannot serve its data: a line at level C (critical), an E line that names a
+ * CairoException or a corruption, a JVM crash. Not every E line: a client's failed statement is logged at E too.
+ */
+export const QDB_SERVER_ERRORS = /^\S+ C |^\S+ E .*(CairoException|corrupt)|A fatal error has been detected by the Java Runtime Environment/i;
+
 /** The first line of `log` matching `pattern`, verbatim. */
 export function logLine(log: string, pattern: RegExp): string | undefined {
   return log.split("\n").map((l) => l.trim()).find((l) => pattern.test(l));
@@ -68,12 +74,16 @@ export function startedAttempt(o: StartObservations): Pick<RestoreAttempt, "ok" 
   };
 }
 
-/** A server that did not come up: its exit, its reason, and whether the trigger is still there for a retry. */
-export function failedAttempt(o: { triggerBefore: boolean; triggerAfter: boolean | undefined; exitCode: number | undefined; logTail: string }): Pick<RestoreAttempt, "ok" | "summary" | "observed"> {
+/** QuestDB exited before it was ready: its refusal, in the line of its log that says why (`causeLine`). */
+export function serverExited(exit: { exitCode: number; logTail: string }): string {
+  return `server exited with code ${exit.exitCode}: ${causeLine(exit.logTail)}`;
+}
+
+/** A server that exited (its refusal, `serverExited`): whether the trigger is still there for a retry. */
+export function failedAttempt(o: { triggerBefore: boolean; triggerAfter: boolean | undefined; refusal: string }): Pick<RestoreAttempt, "summary" | "observed"> {
   const trigger = o.triggerAfter === undefined ? "" : o.triggerAfter ? "; _restore still present" : "; _restore gone";
   return {
-    ok: false,
-    summary: `server ${o.exitCode === undefined ? "did not come up" : `exited with code ${o.exitCode}`}: ${causeLine(o.logTail)}${trigger}`,
+    summary: `${o.refusal}${trigger}`,
     observed: [
       o.triggerBefore ? "_restore present before the start" : "no _restore before the start",
       o.triggerAfter === undefined ? "_restore after the exit: could not look" : o.triggerAfter ? "_restore still present after the exit" : "_restore gone after the exit",

@@ -7,7 +7,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
+import { startOrRefusal, type RefusalWords } from "../../harness/runtime/start-or-refusal.ts";
 import { MNESIA_BASE, RABBIT_DATA_DIR, RABBIT_UID, RabbitMqContainer, nodeNameOf } from "./container.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE, rabbitMqNode, type RabbitMqNode } from "./node.ts";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "./node-name.ts";
@@ -16,10 +16,9 @@ import { DEFINITIONS_FILE, definitionsCheck, exportDefinitions, importDefinition
 import { rabbitmqImageSpec } from "./versions.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
 
-/** A start that failed because the node exited is its refusal; any other failed start is thrown (undecided). */
-export function nodeExited(err: unknown, host: string, startedAt: number): RestoreAttempt {
-  const exited = exitOrRethrow(err);
-  return { ok: false, summary: `node ${nodeNameOf(host)} did not start on the restored Mnesia base (exit ${exited.exitCode})`, exitCode: exited.exitCode, logTail: exited.logTail, durationMs: Date.now() - startedAt };
+/** The node exited before it was ready: its refusal of the restored Mnesia base. */
+export function nodeExited(host: string): RefusalWords {
+  return (exit) => `node ${nodeNameOf(host)} did not start on the restored Mnesia base (exit ${exit.exitCode})`;
 }
 
 /** `rabbitmqctl import_definitions` exiting non-zero is the node refusing them; a failed copy or exec is thrown. */
@@ -139,17 +138,15 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
       if (artifact.method === "mnesia-copy") await volume.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(volume);
       const started = Date.now();
-      const start = await this.container(image, volumeName, host, rt)
-        .start()
-        .then((broker) => ({ broker }), (err: unknown) => ({ refused: nodeExited(err, host, started) }));
+      const start = await startOrRefusal(() => this.container(image, volumeName, host, rt).start(), nodeExited(host), { startedAt: started });
       if ("refused" in start) {
         attempts.push(start.refused);
         await removeVolume(volumeName).catch(() => undefined);
         return { attempts, toolErrors: [] };
       }
-      const node = rabbitMqNode(start.broker, volumeName);
+      const node = rabbitMqNode(start.started, volumeName);
       if (artifact.method === "definitions") {
-        const imported = await importDefinitions(start.broker, join(artifact.dir, DEFINITIONS_FILE)).then((out) => ({ out }), (err: unknown) => ({ refused: importRefused(err, started) }));
+        const imported = await importDefinitions(start.started, join(artifact.dir, DEFINITIONS_FILE)).then((out) => ({ out }), (err: unknown) => ({ refused: importRefused(err, started) }));
         if ("refused" in imported) {
           await node.destroy().catch(() => undefined);
           return { attempts: [imported.refused], toolErrors: [] };
@@ -157,7 +154,7 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
         attempts.push({ ok: true, summary: `rabbitmqctl import_definitions into a fresh node ${nodeNameOf(host)}: ${imported.out.split("\n").at(-1)}`, durationMs: Date.now() - started });
         return { node, attempts, toolErrors: [] };
       }
-      const seen = startObservations(await start.broker.log(), `${MNESIA_BASE}/${nodeNameOf(host)}`);
+      const seen = startObservations(await start.started.log(), `${MNESIA_BASE}/${nodeNameOf(host)}`);
       attempts.push({ ok: true, summary: `node ${nodeNameOf(host)} started: ${seen.summary}`, observed: seen.observed, durationMs: Date.now() - started });
       rt.log(`  restore: ${attempts[0]!.summary}`);
       return { node, attempts, toolErrors: [] };

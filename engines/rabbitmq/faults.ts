@@ -1,6 +1,6 @@
-import { readdir } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { truncateFile, type DrillFault } from "../../harness/faults.ts";
+import { flipBytes, truncateFile, type DrillFault } from "../../harness/faults.ts";
 import type { RabbitMqArtifact, RabbitMqEngineOptions } from "./engine.ts";
 import type { RabbitMqNode } from "./node.ts";
 
@@ -60,6 +60,39 @@ export function truncatedRetainedStore(): RabbitMqFault {
       const files = await retainedStoreFiles(artifact.dir);
       if (files.length !== 1) throw new Error(`expected one retained store .dets in the backup, found ${files.length}: ${files.join(", ")}`);
       return truncateFile(artifact.dir, files[0]!, 1 / 3);
+    },
+  };
+}
+
+/** The queue index segment files in a backup (classic queue index v1: `msg_stores/vhosts/<vhost>/queues/<queue>/<n>.idx`). */
+export async function queueIndexSegments(artifactDir: string): Promise<{ rel: string; bytes: number }[]> {
+  const entries = await readdir(join(artifactDir, "mnesia"), { withFileTypes: true, recursive: true });
+  const segments = entries.filter((e) => e.isFile() && /^\d+\.idx$/.test(e.name) && /\/queues\/[^/]+$/.test(e.parentPath));
+  const sized = await Promise.all(segments.map(async (e) => ({ rel: relative(artifactDir, join(e.parentPath, e.name)), bytes: (await stat(join(e.parentPath, e.name))).size })));
+  return sized.sort((a, b) => b.bytes - a.bytes || a.rel.localeCompare(b.rel));
+}
+
+/**
+ * The message id of the first entry of the largest queue index segment flipped (bytes 2..17 of a publish record:
+ * a 1-bit publish prefix, the persistence bit and 14 bits of sequence number come first, rabbit_queue_index.erl).
+ * RabbitMQ starts; the queue process crashes when it reads that entry back (its message, embedded or in the message
+ * store, no longer matches the id), and the session's subscriber waits for its CONNACK in vain. The drill must name
+ * the crash in RabbitMQ's own words, not end on a time-out of its own.
+ */
+export function damagedQueueIndex(): RabbitMqFault {
+  return {
+    name: "damaged-queue-index",
+    description: "the message id of the first entry of a session queue's index segment (.idx) flipped in the backup",
+    expect: { outcome: "detects", by: [{ check: "server-log", reason: "Generic server .* terminating|Restarting crashed queue" }] },
+    engineOptions: {},
+    async apply(artifact) {
+      const [largest] = await queueIndexSegments(artifact.dir);
+      if (!largest) throw new Error("no queue index segment (.idx) in the backup: no session queue held a message at the stop");
+      const first = Buffer.alloc(1);
+      const handle = await open(join(artifact.dir, largest.rel), "r");
+      await handle.read(first, 0, 1, 0).finally(() => handle.close());
+      if ((first[0]! & 0x80) === 0) throw new Error(`the first entry of ${largest.rel} is not a publish record (first byte 0x${first[0]!.toString(16)})`);
+      return flipBytes(artifact.dir, largest.rel, 2, 16);
     },
   };
 }

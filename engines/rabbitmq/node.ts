@@ -1,6 +1,7 @@
 import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttUniverse } from "../../protocols/mqtt/index.ts";
 import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
 import type { StartedRabbitMq } from "./container.ts";
+import { rabbitServerErrors } from "./server-errors.ts";
 import { ReconnectingWriter } from "./writer.ts";
 
 /**
@@ -26,6 +27,7 @@ export function rabbitMqNode(broker: StartedRabbitMq, volume: string, startAgain
     universe: RABBITMQ_UNIVERSE,
     // A writer that connects again after the backup's restart of the node (writer.ts).
     openWriter: async (n, endpoint) => new ReconnectingWriter(() => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, 4)),
+    errorsIn: rabbitServerErrors,
     ...(startAgain ? { startAgain } : {}),
   });
 }

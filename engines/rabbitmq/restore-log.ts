@@ -25,3 +25,4 @@ export function startObservations(log: string, expectedDir: string): { summary: 
     : `it booted on the restored database in ${dir ?? "(unknown directory)"}`;
   return { summary, observed, initialisedEmpty: empty !== undefined };
 }
+

@@ -1,7 +1,7 @@
 import type { WorkloadPlan } from "../../harness/drill.ts";
 import { drillScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
 import { RabbitMqEngine } from "./engine.ts";
-import { restoredUnderAnotherNodeName, truncatedRetainedStore, type RabbitMqFault } from "./faults.ts";
+import { damagedQueueIndex, restoredUnderAnotherNodeName, truncatedRetainedStore, type RabbitMqFault } from "./faults.ts";
 
 const METHODS = ["mnesia-copy"];
 
@@ -47,5 +47,11 @@ export const RABBITMQ_SCENARIOS: Scenario[] = [
     description: "the retained-message store .dets truncated in the backup: RabbitMQ starts without those retained messages; the oracle must miss them",
     methods: METHODS,
     build: (req) => withFault(req, truncatedRetainedStore()),
+  }),
+  drillScenario({
+    name: "damaged-queue-index",
+    description: "a message id flipped in a session queue's index segment: RabbitMQ starts, the queue crashes when it is read; the drill must say so in RabbitMQ's words",
+    methods: METHODS,
+    build: (req) => withFault(req, damagedQueueIndex()),
   }),
 ];

@@ -6,6 +6,7 @@ import { isEngineError } from "../engine-error.ts";
 import type { EngineNode } from "../engine.ts";
 import type { PhaseProgress } from "../progress.ts";
 import { RecordFile } from "../records.ts";
+import { readBackFailure, serverLogCheck } from "./server-log.ts";
 
 /** Reads a node's whole state into a canonical record file. */
 export async function readState<Payload>(node: EngineNode<Payload>, path: string, p: PhaseProgress): Promise<StateSummary> {
@@ -29,8 +30,8 @@ export interface CheckOutcome {
  * Reads the restored state back and runs every checker on it through one composition: the ledger oracle (with the
  * atomicity and prefix checks of the model's cut), exact
  * equivalence with the source (when nothing wrote during the backup), and the engine's invariants. An error the
- * restored engine returns while being read is a failed `read-back` check carrying its words; the checkers that need
- * the state then cannot decide.
+ * restored engine returns while being read, or logs while a read of ours fails, is a failed `read-back` check
+ * carrying its words; the checkers that need the state then cannot decide. The errors it logged are `server-log`.
  */
 export async function checkRestored<Payload>(opts: {
   node: EngineNode<Payload>;
@@ -49,9 +50,9 @@ export async function checkRestored<Payload>(opts: {
     restoredState = await readState(opts.node, join(workDir, "restored.tsv"), opts.p);
     checks.push({ name: "read-back", valid: true, summary: `the restored engine served all its data: ${restoredState.count} records` });
   } catch (err) {
-    if (!isEngineError(err)) throw err;
-    checks.push({ name: "read-back", valid: false, summary: `the restored engine could not serve its data: ${err.message}` });
+    checks.push(isEngineError(err) ? { name: "read-back", valid: false, summary: `the restored engine could not serve its data: ${err.message}` } : await readBackFailure(opts.node, err));
   }
+  checks.push(...(await serverLogCheck(opts.node)));
   let oracle: OracleFigures | null = null;
   const state = restoredState;
   const needsState = (name: string, check: (s: StateSummary) => Promise<CheckResult | CheckResult[]>): Checker<null> => ({

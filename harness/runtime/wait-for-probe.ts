@@ -1,4 +1,3 @@
-import type Dockerode from "dockerode";
 import type { WaitStrategy } from "testcontainers";
 
 /** The container stopped while we waited for it: the engine refused to start. Carries its exit code and last log lines. */
@@ -29,9 +28,38 @@ export function exitOrRethrow(err: unknown): ContainerExitedError {
   return exited;
 }
 
-export async function logTail(container: Dockerode.Container, lines = 40): Promise<string> {
-  const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-  return demux(buf);
+/**
+ * Docker saying the container is not running any more, in any of its forms: 409 "container stopped/paused" (an exec
+ * started on it), "Container … is not running" / "is paused" / "is restarting" (an exec created on it), 404 "no such
+ * container" (it is gone). Only with such an answer is the container's own state worth asking for.
+ */
+export function stoppedByDocker(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const { statusCode } = err as { statusCode?: unknown };
+  const said = /container stopped\/paused|is not running|is paused|is restarting|no such container|container .* is dead/i.test(err.message);
+  return said && (statusCode === undefined || statusCode === 404 || statusCode === 409);
+}
+
+/** The part of a container a wait needs: its state, its log, an exec in it. */
+export interface WatchedContainer {
+  inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }>;
+  logs(opts: { stdout: true; stderr: true; tail: number; follow: false }): Promise<Buffer>;
+}
+
+/**
+ * What to throw for an error Docker gave while we waited on a container: when Docker said the container is not
+ * running and its own state says it stopped, the engine exited (a race: it exited between our look at it and our
+ * exec) and that exit is thrown with its code and log; anything else is `err` as it was (undecided).
+ */
+export async function exitBehind(container: WatchedContainer, err: unknown): Promise<unknown> {
+  if (!stoppedByDocker(err)) return err;
+  const state = await container.inspect().then((i) => i.State, () => undefined);
+  if (!state || state.Running) return err;
+  return new ContainerExitedError(state.ExitCode, await logTail(container).catch(() => "(its log could not be read)"), { cause: err });
+}
+
+export async function logTail(container: WatchedContainer, lines = 40): Promise<string> {
+  return demux(await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }));
 }
 
 /** Docker multiplexes stdout/stderr with 8-byte frame headers when there is no TTY. */
@@ -44,6 +72,14 @@ function demux(buf: Buffer): string {
     i += 8 + len;
   }
   return out.trimEnd();
+}
+
+/** A container a probe runs in. */
+export interface ProbedContainer extends WatchedContainer {
+  exec(opts: { Cmd: string[]; AttachStdout: true; AttachStderr: true }): Promise<{
+    start(opts: object): Promise<{ on(event: "end" | "error", listener: () => void): unknown; resume(): unknown }>;
+    inspect(): Promise<{ ExitCode: number | null }>;
+  }>;
 }
 
 /**
@@ -70,22 +106,28 @@ export class ProbeWaitStrategy implements WaitStrategy {
     return this.startupTimeoutMs;
   }
 
-  async waitUntilReady(container: Dockerode.Container): Promise<void> {
+  async waitUntilReady(container: ProbedContainer): Promise<void> {
     const deadline = Date.now() + this.startupTimeoutMs;
     while (Date.now() < deadline) {
-      const state = (await container.inspect()).State;
-      if (!state.Running) throw new ContainerExitedError(state.ExitCode, await logTail(container));
-      const exec = await container.exec({ Cmd: this.probe, AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({});
-      await new Promise((resolve) => {
-        stream.on("end", resolve);
-        stream.on("error", resolve);
-        stream.resume();
-      });
-      if ((await exec.inspect()).ExitCode === 0) return;
+      const ready = await this.probeOnce(container).catch(async (err: unknown) => Promise.reject(await exitBehind(container, err)));
+      if (ready) return;
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`probe ${this.probe.join(" ")} did not succeed within ${this.startupTimeoutMs} ms; last log lines:\n${await logTail(container)}`);
+  }
+
+  /** One look: the container's state (an exit is thrown at once), then the probe run in it. */
+  private async probeOnce(container: ProbedContainer): Promise<boolean> {
+    const state = (await container.inspect()).State;
+    if (!state.Running) throw new ContainerExitedError(state.ExitCode, await logTail(container));
+    const exec = await container.exec({ Cmd: this.probe, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    await new Promise<void>((resolve) => {
+      stream.on("end", () => resolve());
+      stream.on("error", () => resolve());
+      stream.resume();
+    });
+    return (await exec.inspect()).ExitCode === 0;
   }
 }
 

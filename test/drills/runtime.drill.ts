@@ -96,19 +96,24 @@ describe("runtime: nothing is left running", () => {
     }
   });
 
-  it("an engine that exits at once is reported by its exit code and log, not as a port time-out", async () => {
+  it("an engine that exits at once, or while the probe starts, is reported by its exit code and log, never a port time-out or Docker's 409", async () => {
     const image = await new ImageResolver("auto", () => undefined).resolve(postgresImageSpec("15"));
     const runId = `exit-${Date.now()}`;
-    const container = new GenericContainer(image.ref)
-      .withLabels(runLabels(runId, runId))
-      .withEntrypoint(["sh", "-c"])
-      .withCommand(["echo 'Error: could not open database.'; exit 3"])
-      .withExposedPorts(5432)
-      .withWaitStrategy(new ProbeWaitStrategy(["true"]));
+    // 0 s: gone before its ports are seen (a fresh machine's CI got Docker's 409 there, defect 11); the others land
+    // anywhere in the probe's loop (inspect, exec create, exec start). The probe never succeeds: only the exit ends it.
+    const delays = ["0", "0", "0.1", "0.2", "0.3", "0.45", "0.6", "0.8"];
     try {
-      const failed = await startContainer(container).then(() => undefined, (err: unknown) => err);
-      expect(failed).toBeInstanceOf(ContainerExitedError);
-      expect(failed).toMatchObject({ exitCode: 3, logTail: expect.stringContaining("could not open database") });
+      for (const delay of delays) {
+        const container = new GenericContainer(image.ref)
+          .withLabels(runLabels(runId, runId))
+          .withEntrypoint(["sh", "-c"])
+          .withCommand([`echo 'Error: could not open database.'; sleep ${delay}; exit 3`])
+          .withExposedPorts(5432)
+          .withWaitStrategy(new ProbeWaitStrategy(["sh", "-c", "exit 1"]));
+        const failed = await startContainer(container).then(() => undefined, (err: unknown) => err);
+        expect(failed, `exit after ${delay} s: ${String(failed)}`).toBeInstanceOf(ContainerExitedError);
+        expect(failed).toMatchObject({ exitCode: 3, logTail: expect.stringContaining("could not open database") });
+      }
     } finally {
       await removeManaged({ runId });
     }

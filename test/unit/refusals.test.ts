@@ -1,17 +1,24 @@
 import { describe, expect, it } from "vitest";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import * as esdb from "@eventstore/db-client";
 import * as kurrent from "@kurrent/kurrentdb-client";
 import { ownExit } from "../../engines/eventstore/container.ts";
-import { exitedWhileSettling, refusedStart } from "../../engines/eventstore/restore.ts";
+import { exitedWhileSettling, nodeExited as eventstoreExited } from "../../engines/eventstore/restore.ts";
 import { nodeExited as emqxNodeExited } from "../../engines/emqx/engine.ts";
 import { importResult } from "../../engines/emqx/export.ts";
 import { mnesiaStartObservation } from "../../engines/emqx/node-name.ts";
-import { loadRefused } from "../../engines/neo4j/engine.ts";
+import { loadRefused, serverExited as neo4jExited } from "../../engines/neo4j/engine.ts";
+import { serverExited as memgraphExited } from "../../engines/memgraph/engine.ts";
+import { brokerExited } from "../../engines/mosquitto/engine.ts";
+import { serverExited as postgresExited } from "../../engines/postgres/engine.ts";
+import { serverExited as questdbExited } from "../../engines/questdb/recovery.ts";
 import { importRefused, nodeExited as rabbitNodeExited } from "../../engines/rabbitmq/engine.ts";
 import { restoreCheck } from "../../harness/drill/restore.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { judge } from "../../harness/expectation.ts";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
+import { refusalOf, startOrRefusal, type RefusalWords } from "../../harness/runtime/start-or-refusal.ts";
 import { ContainerExitedError, exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import type { ClientCalls } from "../../protocols/event-store/adapter.ts";
 import { eventStoreApi } from "../../protocols/event-store/adapter.ts";
@@ -32,7 +39,19 @@ const dockerError = () => Object.assign(new Error("(HTTP code 500) server error 
 /** The engine exited while it was being started, wrapped as testcontainers passes it on. */
 const exitedWith = (code: number, log: string) => new Error("start failed", { cause: new ContainerExitedError(code, log) });
 
-describe("a failed start is the engine's refusal only when the engine exited", () => {
+/** Every engine's words for its exit, as its restore passes them to startOrRefusal. */
+const ENGINE_WORDS: [string, RefusalWords][] = [
+  ["postgres", postgresExited],
+  ["questdb", questdbExited],
+  ["mosquitto", brokerExited],
+  ["rabbitmq", rabbitNodeExited("dr-drill-rabbit")],
+  ["neo4j", neo4jExited],
+  ["emqx", emqxNodeExited("emqx@dr-drill-emqx")],
+  ["memgraph", memgraphExited],
+  ["eventstore", eventstoreExited],
+];
+
+describe("a failed start is the engine's refusal only when the engine exited (harness/runtime/start-or-refusal.ts)", () => {
   it("exitOrRethrow returns the exit behind any wrapping, and throws everything else as it is", () => {
     expect(exitOrRethrow(exitedWith(3, "boom"))).toMatchObject({ exitCode: 3, logTail: "boom" });
     for (const err of [probeTimedOut(), dockerError(), "a string"]) expect(() => exitOrRethrow(err)).toThrow();
@@ -40,30 +59,51 @@ describe("a failed start is the engine's refusal only when the engine exited", (
     expect(() => exitOrRethrow(timedOut)).toThrow(timedOut);
   });
 
-  it("a node still running at the deadline is undecided, never 'refused loudly' under no-silent-loss", () => {
-    for (const refusal of [
-      (err: unknown) => refusedStart(err, [], Date.now()),
-      (err: unknown) => rabbitNodeExited(err, "dr-drill-rabbit", Date.now()),
-      (err: unknown) => emqxNodeExited(err, "emqx@dr-drill-emqx", Date.now()),
-    ]) {
-      const err = probeTimedOut();
-      expect(() => refusal(err)).toThrow(err);
-      expect(() => refusal(dockerError())).toThrow(/HTTP code 500/);
-    }
+  it("refusalOf: an exit is a failed attempt with its exit code, its log and the engine's words; anything else is thrown as it is", () => {
+    const words: RefusalWords = (exit) => `exited ${exit.exitCode}: ${exit.logTail}`;
+    expect(refusalOf(exitedWith(3, "FATAL: bad file"), words, Date.now(), ["copied"])).toEqual({ ok: false, summary: "exited 3: FATAL: bad file", exitCode: 3, logTail: "FATAL: bad file", durationMs: expect.any(Number), observed: ["copied"] });
+    for (const err of [probeTimedOut(), dockerError(), new TypeError("a bug of ours")]) expect(() => refusalOf(err, words, Date.now())).toThrow(err);
+  });
+
+  it("startOrRefusal: the started handle, or the exit as a refusal; a time-out or a Docker error rejects (undecided)", async () => {
+    const words: RefusalWords = (exit) => `exit ${exit.exitCode}`;
+    expect(await startOrRefusal(async () => "handle", words)).toEqual({ started: "handle" });
+    expect(await startOrRefusal(() => Promise.reject(exitedWith(1, "BOOT FAILED")), words)).toMatchObject({ refused: { ok: false, exitCode: 1, logTail: "BOOT FAILED", summary: "exit 1" } });
+    for (const err of [probeTimedOut(), dockerError()]) await expect(startOrRefusal(() => Promise.reject(err), words)).rejects.toBe(err);
     // What runDrill then judges: a thrown restore is `unknown`, which meets no expectation.
     const facts = { verdict: "unknown" as const, checks: [], restoreAttempts: [], nodeUp: false, failedBackups: [], undecided: probeTimedOut().message };
     expect(judge({ outcome: "no-silent-loss" }, facts)).toMatchObject({ met: false, observed: "undecided" });
   });
 
+  it.each(ENGINE_WORDS)("%s: a node still running at the deadline or a Docker error is undecided, an exit is refused with its code", (_engine, words) => {
+    for (const err of [probeTimedOut(), dockerError()]) expect(() => refusalOf(err, words, Date.now())).toThrow(err);
+    expect(refusalOf(exitedWith(7, "the engine's last line"), words, Date.now())).toMatchObject({ ok: false, exitCode: 7, logTail: "the engine's last line", summary: expect.stringContaining("7") });
+  });
+
+  it("no engine decides about a failed start of its own: each goes through startOrRefusal", async () => {
+    const engines = await readdir("engines", { withFileTypes: true });
+    const ownDecisions: string[] = [];
+    for (const dir of engines.filter((e) => e.isDirectory())) {
+      for (const file of await readdir(join("engines", dir.name))) {
+        if (!file.endsWith(".ts")) continue;
+        const text = await readFile(join("engines", dir.name, file), "utf8");
+        // eventstore's runToExit waits for an exit it asked for (truncation), not for a refusal.
+        if (/\bexitedCause\(|\bContainerExitedError\b/.test(text) || (/\bexitOrRethrow\(/.test(text) && `${dir.name}/${file}` !== "eventstore/container.ts")) ownDecisions.push(`${dir.name}/${file}`);
+      }
+    }
+    expect(ownDecisions).toEqual([]);
+  });
+
   it("an engine that exited is recorded with its exit code and its log", () => {
-    expect(refusedStart(exitedWith(1, "[ERR] ReadIndex is corrupted"), ["truncate.chk absent"], Date.now())).toMatchObject({
+    expect(refusalOf(exitedWith(1, "[ERR] ReadIndex is corrupted"), eventstoreExited, Date.now(), ["truncate.chk absent"])).toMatchObject({
       ok: false,
       exitCode: 1,
       summary: "the node exited with code 1 before it was ready: [ERR] ReadIndex is corrupted",
       observed: ["truncate.chk absent"],
     });
-    expect(rabbitNodeExited(exitedWith(1, "BOOT FAILED"), "dr-drill-rabbit", Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "node rabbit@dr-drill-rabbit did not start on the restored Mnesia base (exit 1)", logTail: "BOOT FAILED" });
-    expect(emqxNodeExited(exitedWith(2, "mria failed"), "emqx@dr-drill-emqx", Date.now())).toMatchObject({ ok: false, exitCode: 2, summary: "node emqx@dr-drill-emqx exited with code 2 before it was ready" });
+    expect(refusalOf(exitedWith(1, "BOOT FAILED"), rabbitNodeExited("dr-drill-rabbit"), Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "node rabbit@dr-drill-rabbit did not start on the restored Mnesia base (exit 1)", logTail: "BOOT FAILED" });
+    expect(refusalOf(exitedWith(2, "mria failed"), emqxNodeExited("emqx@dr-drill-emqx"), Date.now())).toMatchObject({ ok: false, exitCode: 2, summary: "node emqx@dr-drill-emqx exited with code 2 before it was ready" });
+    expect(refusalOf(exitedWith(1, "2025-01-01 00:00:00.000 UTC [1] FATAL:  database files are incompatible with server"), postgresExited, Date.now())).toMatchObject({ summary: "server exited with code 1: FATAL:  database files are incompatible with server" });
   });
 });
 

@@ -12,6 +12,7 @@ import type { DrillRuntime } from "../../../harness/engine.ts";
 import { judge } from "../../../harness/expectation.ts";
 import { ImageResolver, ImageUnavailableError, type ImageSpec, type ResolvedImage } from "../../../harness/runtime/images.ts";
 import { ContainerExitedError } from "../../../harness/runtime/wait-for-probe.ts";
+import { refusalOf } from "../../../harness/runtime/start-or-refusal.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 
 /** A durability file as Memgraph writes one: magic, uint64 little-endian version, then a body we do not read. */
@@ -173,8 +174,8 @@ describe("memgraph restore: the preflight is ours, the refusal is the server's",
 
   it("a start that failed because the server exited is its refusal; a probe that timed out is thrown, undecided", () => {
     const exited = new ContainerExitedError(1, "Recovery failure: Invalid snapshot version!");
-    expect(serverExited(new Error("start failed", { cause: exited }), Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "server exited with code 1: Recovery failure: Invalid snapshot version!" });
+    expect(refusalOf(new Error("start failed", { cause: exited }), serverExited, Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "server exited with code 1: Recovery failure: Invalid snapshot version!" });
     const timedOut = new Error("probe mgconsole did not succeed within 120000 ms; last log lines:\nRecovering snapshot…");
-    expect(() => serverExited(timedOut, Date.now())).toThrow(timedOut);
+    expect(() => refusalOf(timedOut, serverExited, Date.now())).toThrow(timedOut);
   });
 });

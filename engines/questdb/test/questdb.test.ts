@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { canonicalFromServer } from "../node.ts";
-import { causeLine, failedAttempt, startedAttempt } from "../recovery.ts";
+import { causeLine, failedAttempt, serverExited, startedAttempt } from "../recovery.ts";
 import { preflightChecks } from "../preflight.ts";
 import type { QuestDbArtifact } from "../engine.ts";
 import { QUESTDB_VERSIONS, majorOf, questdbImageSpec } from "../versions.ts";
@@ -209,7 +209,7 @@ describe("questdb restore observations", () => {
 
   it("a failed start names the cause and whether the trigger stayed", () => {
     const log = "io.questdb.cairo.CairoException: [-1] checkpoint trigger file found, but the checkpoint directory does not exist [dir=/var/lib/questdb/.checkpoint/db/]";
-    const seen = failedAttempt({ triggerBefore: true, triggerAfter: true, exitCode: 55, logTail: log });
+    const seen = failedAttempt({ triggerBefore: true, triggerAfter: true, refusal: serverExited({ exitCode: 55, logTail: log }) });
     expect(seen.summary).toBe(`server exited with code 55: ${log}; _restore still present`);
     expect(seen.observed).toEqual(["_restore present before the start", "_restore still present after the exit"]);
   });

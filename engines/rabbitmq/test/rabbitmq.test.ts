@@ -5,11 +5,11 @@ import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../node.ts";
 import { markerTopic } from "../../../protocols/mqtt/generators.ts";
 import { readerMarkerTopic } from "../../../protocols/mqtt/marker.ts";
 import { ReconnectingWriter } from "../writer.ts";
-import { RENAMED_HOST } from "../faults.ts";
+import { RENAMED_HOST, damagedQueueIndex } from "../faults.ts";
 import { rabbitmqImageSpec, RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS } from "../versions.ts";
 import { RabbitMqEngine } from "../engine.ts";
 import { definitionsCheck, summariseDefinitions } from "../definitions.ts";
-import { writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeTempDir } from "../../../test/unit/support.ts";
 import { emptyStartCheck } from "../../../protocols/mnesia-node.ts";
@@ -200,5 +200,36 @@ describe("rabbitmq: a definitions export (the second method)", () => {
     await writeFile(join(dir, "definitions.json"), "{truncated");
     expect((await definitionsCheck(join(dir, "definitions.json"))).valid).toBe(false);
     expect((await definitionsCheck(join(dir, "absent.json"))).summary).toMatch(/^definitions.json: ENOENT/);
+  });
+});
+
+describe("rabbitmq: a damaged queue index (the fault)", () => {
+  const queue = (q: string) => join("mnesia", "rabbit@dr-drill-rabbit", "msg_stores", "vhosts", "628WB79CIFDYO9LJI6DKMI09L", "queues", q);
+  /** A publish record as rabbit_queue_index writes it: prefix bit 1, persistent bit, 14-bit sequence, then the 16-byte message id. */
+  const publish = (id: number) => Buffer.concat([Buffer.from([0xc0, 0x00]), Buffer.alloc(16, id), Buffer.alloc(8), Buffer.from([0, 0, 0, 10]), Buffer.from([0, 0, 0, 0])]);
+  async function backupWith(segments: Record<string, Buffer>): Promise<string> {
+    const dir = await makeTempDir();
+    for (const [rel, bytes] of Object.entries(segments)) {
+      await mkdir(join(dir, rel, ".."), { recursive: true });
+      await writeFile(join(dir, rel), bytes);
+    }
+    return dir;
+  }
+  const artifact = (dir: string) => ({ dir, method: "mnesia-copy", tool: "", finishedAt: 0, sourceNodeName: "rabbit@dr-drill-rabbit", sourceVersion: "3.10.8" });
+
+  it("flips the message id of the first entry of the largest segment, and nothing else", async () => {
+    const large = join(queue("ENM49FOATFIJG67P8BOTAKT32"), "0.idx");
+    const dir = await backupWith({ [large]: Buffer.concat([publish(7), publish(8)]), [join(queue("OTHER"), "0.idx")]: publish(9), [join(queue("OTHER"), "journal.jif")]: Buffer.alloc(64) });
+    const record = await damagedQueueIndex().apply(artifact(dir));
+    expect(record).toMatchObject({ fault: "flip-bytes", target: large, detail: { offset: 2, count: 16, before: "07".repeat(16), after: "f8".repeat(16) } });
+    const after = await readFile(join(dir, large));
+    expect(after.subarray(0, 2)).toEqual(publish(7).subarray(0, 2));
+    expect(after.subarray(18)).toEqual(Buffer.concat([publish(7), publish(8)]).subarray(18));
+    expect(await readFile(join(dir, queue("OTHER"), "0.idx"))).toEqual(publish(9));
+  });
+
+  it("refuses a backup with no segment, or a segment whose first entry is not a publish", async () => {
+    await expect(damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "journal.jif")]: Buffer.alloc(8) })))).rejects.toThrow(/no queue index segment/);
+    await expect(damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "0.idx")]: Buffer.from([0x00, 0x05, 0x00, 0x06]) })))).rejects.toThrow(/is not a publish record \(first byte 0x0\)/);
   });
 });
