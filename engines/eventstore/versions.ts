@@ -74,7 +74,7 @@ export function eventStoreVersion(version: string): EventStoreVersion {
 
 /** Why no image can be built here: no registry package ships either server (checked: Debian, npm, PyPI, Maven, Go). */
 const UNAVAILABLE =
-  "EventStoreDB and KurrentDB ship no Debian package, npm, PyPI, Maven or Go artifact of the server; their images come only from container registries, which this machine cannot reach";
+  "EventStoreDB and KurrentDB ship no Debian package, npm, PyPI, Maven or Go artifact of the server; their images come only from container registries";
 
 export function eventStoreImageSpec(engine: string): (version: string) => ImageSpec {
   return (version) => ({ engine, version, official: eventStoreVersion(version).official, offline: { unavailable: UNAVAILABLE } });

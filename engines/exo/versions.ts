@@ -71,6 +71,6 @@ export function platformImageSpec(version: string): ImageSpec {
     engine: "exo-platform",
     version,
     official: exoVersion(version).platformImage,
-    offline: { unavailable: "eXo Platform publishes no Debian package, Maven distribution or Go module this machine can build its image from" },
+    offline: { unavailable: "eXo Platform publishes no Debian package, Maven distribution or Go module an offline image can be built from" },
   };
 }

@@ -91,7 +91,7 @@ export class ImageResolver {
       const official = this.mode === "offline" ? await this.present(spec.official) : await this.official(spec);
       if (official) return official;
       throw new ImageUnavailableError(
-        `${spec.engine} ${spec.version} needs the official image ${spec.official}, which is not present${this.mode === "offline" ? "" : " and cannot be pulled"}, and no offline image can be built (${recipe.unavailable}). Pull it where a registry is reachable (\`docker pull ${spec.official}\`, or \`docker save\` there and \`docker load\` here), then run again.`,
+        `${spec.engine} ${spec.version} needs the official image ${spec.official}, which is not present${this.mode === "offline" ? "" : " and cannot be pulled"}, and no offline image can be built (${recipe.unavailable}). Make it available with \`docker pull ${spec.official}\` (or, on a machine without a registry, \`docker load -i\` an image saved elsewhere with \`docker save ${spec.official}\`), then run again.`,
       );
     }
     if (this.mode !== "offline") {
