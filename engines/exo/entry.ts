@@ -8,7 +8,7 @@ export const ENTRIES: EngineModule[] = [
     versions: Object.keys(EXO_VERSIONS),
     defaultVersion: EXO_DEFAULT_VERSION,
     defaultScenario: "clean",
-    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's offline image, resolved at provision).
+    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's, asked of the registry at provision).
     imageSpec: mongoWireImageSpec,
     load: async () => ({ methods: ["procedure"], scenarios: (await import("./scenarios.ts")).EXO_SCENARIOS }),
   },

@@ -7,16 +7,16 @@ import type { WorkloadClient } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import { datasetBatches, type PgOp } from "./model.ts";
-import type { StartedPostgres } from "./container.ts";
+import { PGDATA, type StartedPostgres } from "../../protocols/pg/container.ts";
 import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
 import { RELATION_KINDS_SQL } from "./file-kind.ts";
 
 /** A running PostgreSQL server on its own volume: the source of a drill (with a volume for backups), or a restored node. */
 export class PostgresNode implements EngineNode<PgOp> {
-  readonly dataDirectory = "/var/lib/postgresql/data";
+  readonly dataDirectory = PGDATA;
 
   constructor(
     readonly pg: StartedPostgres,

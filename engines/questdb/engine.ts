@@ -8,7 +8,7 @@ import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
 import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import { QDB_TABLES, QuestDbWorkload, type QdbOp } from "./model.ts";
 import { QDB_ROOT, QDB_UID, QuestDbContainer, type QdbCredentials } from "./container.ts";
 import { cpAll, type CopyTool } from "./copy-tools.ts";
