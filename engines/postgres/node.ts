@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
-import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import type { Ledger } from "../../harness/ledger.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
@@ -10,7 +10,7 @@ import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg/errors.ts";
 import { datasetBatches, type PgOp } from "./model.ts";
 import { PGDATA, type StartedPostgres } from "../../protocols/pg/container.ts";
-import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql } from "./schema.ts";
+import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql, keyWrites, type KeyRow } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
 import { RELATION_KINDS_SQL } from "./file-kind.ts";
 
@@ -125,15 +125,4 @@ export class PostgresNode implements EngineNode<PgOp> {
     await removeVolume(this.volume);
     if (this.backupVolume) await removeVolume(this.backupVolume);
   }
-}
-
-/** A statement's RETURNING rows: the key, the server's digest of the stored row, a preview. */
-export interface KeyRow {
-  id: string;
-  digest: string;
-  preview: string;
-}
-
-export function keyWrites(table: string, rows: KeyRow[]): KeyWrite[] {
-  return rows.map((r) => ({ key: `${table}/${r.id}`, digest: r.digest, preview: r.preview }));
 }

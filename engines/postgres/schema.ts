@@ -1,3 +1,4 @@
+import type { KeyWrite } from "../../harness/ledger.ts";
 import { digestColumns } from "../../protocols/pg/digest.ts";
 import { ACCOUNTS, TABLES, type TableModel } from "./model.ts";
 
@@ -56,4 +57,15 @@ export const INSERT_TRANSFER_SQL = `INSERT INTO transfers AS t VALUES ($1, $2, $
 
 export function canonicalReadSql(table: string): string {
   return `SELECT '${table}/' || t.id AS key, ${digestColumns()} FROM ${table} t`;
+}
+
+/** A statement's RETURNING rows: the key, the server's digest of the stored row, a preview. */
+export interface KeyRow {
+  id: string;
+  digest: string;
+  preview: string;
+}
+
+export function keyWrites(table: string, rows: KeyRow[]): KeyWrite[] {
+  return rows.map((r) => ({ key: `${table}/${r.id}`, digest: r.digest, preview: r.preview }));
 }

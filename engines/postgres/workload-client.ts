@@ -3,8 +3,7 @@ import { UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import { isDefiniteSqlFailure } from "../../protocols/pg/errors.ts";
 import type { PgOp } from "./model.ts";
-import { keyWrites, type KeyRow } from "./node.ts";
-import { INSERT_TRANSFER_SQL, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, updateSql } from "./schema.ts";
+import { INSERT_TRANSFER_SQL, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, keyWrites, updateSql, type KeyRow } from "./schema.ts";
 
 /** The row an update targets does not exist: nothing was written, so the outcome is a definite `fail`. */
 class NoRowError extends Error {}
