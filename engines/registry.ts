@@ -42,6 +42,14 @@ export interface LoadedEngine {
   scenarios: Scenario[];
 }
 
+/**
+ * An entry's `load()`: imports the engine's scenarios module (a dynamic import written in the entry, so it stays
+ * lazy) and picks its methods and scenarios.
+ */
+export function loadFrom<M>(scenarios: () => Promise<M>, pick: (module: M) => LoadedEngine): () => Promise<LoadedEngine> {
+  return async () => pick(await scenarios());
+}
+
 /** The summary of a loaded engine: what `npm run catalog` writes and the catalog test compares. */
 export function summarise(loaded: LoadedEngine, defaultVersion: string): EngineSummary {
   return {
