@@ -12,7 +12,7 @@ import { publishedHost } from "../harness/runtime/docker.ts";
 import { removeManaged } from "../harness/runtime/resources.ts";
 import { PostgresEngine } from "../engines/postgres/index.ts";
 import { ALL_TABLES } from "../engines/postgres/schema.ts";
-import { PG_SOCKET_DIR } from "../engines/postgres/container.ts";
+import { socketArgs } from "../protocols/pg/tools.ts";
 import { QuestDbEngine } from "../engines/questdb/index.ts";
 import { QDB_HTTP_PORT, QDB_ROOT } from "../engines/questdb/container.ts";
 import { QDB_TABLES } from "../engines/questdb/model.ts";
@@ -68,7 +68,7 @@ async function onLoadedNode<Node extends EngineNode<unknown>>(
 export function postgresBaseline(version: string, rows: number, seed: number, workDir: string, log: (l: string) => void): Promise<Baseline> {
   return onLoadedNode(new PostgresEngine(version, "physical"), rows, seed, workDir, log, async (node) => {
     const pg = { exec: (args: string[]) => node.pg.tool(args) };
-    const auth = `-h ${PG_SOCKET_DIR} -U drill --no-password`;
+    const auth = socketArgs("drill").join(" ");
     const backupMs = await time(() => execOk(pg, `rm -rf /tmp/bench-bb && pg_basebackup ${auth} -D /tmp/bench-bb -Fp -X stream -c fast`));
     const copies = ALL_TABLES.map((t) => `-c "COPY ${t} TO STDOUT"`).join(" ");
     const readMs = await time(() => execOk(pg, `psql ${auth} -d drill -q ${copies} > /dev/null`));

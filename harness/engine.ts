@@ -4,7 +4,6 @@ import type { RecordFile } from "./records.ts";
 import type { CheckResult } from "./checkers/checker.ts";
 import type { StateSummary } from "./checkers/equivalence.ts";
 import type { RecordModel } from "./checkers/ledger-oracle.ts";
-import type { ArtifactRef } from "./faults.ts";
 import type { OpSource, WorkloadClient } from "./workload.ts";
 import type { PhaseProgress } from "./progress.ts";
 import type { ImageResolver, ResolvedImage } from "./runtime/images.ts";
@@ -64,6 +63,11 @@ export interface EngineNode<Payload> {
   serverErrors?(): Promise<string[]>;
   /** Removes the containers and every volume that held the node's data. */
   destroy(): Promise<void>;
+}
+
+/** A backup artifact on the host: a directory that holds everything the engine's backup produced (all a fault needs). */
+export interface ArtifactRef {
+  dir: string;
 }
 
 /** A backup the engine made, copied to the host. */

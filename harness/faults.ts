@@ -1,7 +1,7 @@
 import { cp, open, readdir, rm, stat, truncate } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { CheckResult } from "./checkers/checker.ts";
-import type { DrillRuntime, RestoreHooks } from "./engine.ts";
+import type { ArtifactRef, DrillRuntime, RestoreHooks } from "./engine.ts";
 import type { Expectation } from "./expectation.ts";
 
 /** What was done to a backup artifact, for the evidence. */
@@ -9,11 +9,6 @@ export interface FaultRecord {
   fault: string;
   target: string;
   detail: Record<string, unknown>;
-}
-
-/** A backup artifact on the host: a directory that holds everything the engine's backup produced. */
-export interface ArtifactRef {
-  dir: string;
 }
 
 /**

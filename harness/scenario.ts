@@ -4,12 +4,11 @@ import type { ReplayArgs } from "./evidence.ts";
 import { InputError } from "./errors.ts";
 import type { Expectation } from "./expectation.ts";
 import type { DrillFault } from "./faults.ts";
-import type { ProgressSink } from "./progress.ts";
-import type { ImageMode } from "./runtime/images.ts";
+import { runOptions, type RunRequestContext } from "./run-context.ts";
 import { newSeed } from "./seed.ts";
 
 /** One request to run a scenario, from the command line or a test: everything but the engine's own choices. */
-export interface ScenarioRequest {
+export interface ScenarioRequest extends RunRequestContext {
   version: string;
   method: string;
   /** Another version to restore into, when asked for. */
@@ -18,13 +17,7 @@ export interface ScenarioRequest {
   seed?: number;
   /** Writers during the backup, for scenarios that write while it runs. */
   writers: number;
-  images: ImageMode;
-  runId: string;
-  reportsDir: string;
   targets: { rtoMs?: number; rpoMs?: number };
-  keepArtifacts: boolean;
-  sink?: ProgressSink;
-  signal?: AbortSignal;
   /** How to rerun one drill of it: the command, and the arguments `dr-drill replay` uses (null outside the command). */
   replay(drill: { seed: number; version: string; restoreInto: string | null }): { command: string; args: ReplayArgs | null };
 }
@@ -92,12 +85,7 @@ function sourceOf<Payload, Node extends EngineNode<Payload>, Artifact extends Ba
     rows: req.rows,
     workload: def.workload ? def.workload(req.writers) : undefined,
     targets: req.targets,
-    imageMode: req.images,
-    reportsDir: req.reportsDir,
-    runId: req.runId,
-    keepArtifacts: req.keepArtifacts,
-    sink: req.sink,
-    signal: req.signal,
+    ...runOptions(req),
   };
 }
 

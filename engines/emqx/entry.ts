@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { EMQX_DEFAULT_VERSION, EMQX_VERSIONS, emqxImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -9,9 +9,6 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: EMQX_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: emqxImageSpec,
-    load: async () => {
-      const { EMQX_METHODS, EMQX_SCENARIOS } = await import("./index.ts");
-      return { methods: EMQX_METHODS, scenarios: EMQX_SCENARIOS };
-    },
+    load: loadFrom(() => import("./index.ts"), (m) => ({ methods: m.EMQX_METHODS, scenarios: m.EMQX_SCENARIOS })),
   },
 ];

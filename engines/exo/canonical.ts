@@ -1,6 +1,6 @@
 import type { RecordFile } from "../../harness/records.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import { CANONICAL_TABLES, DATASOURCES, canonicalSql } from "./schema.ts";
 import { CHAT_DB, chatRecord, fileKey, type TierSession } from "./writes.ts";
 

@@ -4,11 +4,11 @@ import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, Res
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { OpSource } from "../../harness/workload.ts";
-import { PG_SOCKET_DIR } from "../postgres/container.ts";
+import { pgDump, pgRestore } from "../../protocols/pg/tools.ts";
 import { ExoWorkload, exoDataset, type ExoOp } from "./model.ts";
 import { crossPartChecks } from "./cross-checks.ts";
 import { snapshotTier } from "./snapshot.ts";
-import { EXO_PG, ExoNode, startTier } from "./tier.ts";
+import { ExoNode, startTier } from "./tier.ts";
 import { DATASOURCES, databaseOf } from "./schema.ts";
 import { CODEC_FILE } from "./layout.ts";
 import { CHAT_DB, inOneCommit, keysOf, messagesCollection } from "./writes.ts";
@@ -41,7 +41,6 @@ export interface ExoOptions {
 const IN_CONTAINER = "/tmp/dr-drill-backup";
 const RESTORE_DIR = "/tmp/dr-drill-restore";
 const ARCHIVE = "exochat.archive";
-const socketArgs = ["-h", PG_SOCKET_DIR, "-U", EXO_PG.user, "--no-password"];
 export const PART_PATHS = { data: "gatein/data", jcr: "pg/jcr.pgdump", idm: "pg/idm.pgdump", jpa: "pg/jpa.pgdump", chat: `mongo/${ARCHIVE}`, codec: "gatein/conf/codec" };
 
 const firstLine = (text: string) => text.split("\n").find((l) => /error|failed|fatal/i.test(l))?.trim() ?? text.trim().split("\n").at(-1) ?? "";
@@ -87,7 +86,7 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
     await mongo.tool(["mkdir", "-p", IN_CONTAINER]);
     await take("data", "file copy (docker archive)", () => gatein.copyOut("data", join(dir, PART_PATHS.data)));
     for (const ds of DATASOURCES) {
-      await take(ds, "pg_dump -Fc", () => pg.toolOrThrow(["pg_dump", ...socketArgs, "-d", databaseOf(ds), "-Fc", "-f", `${IN_CONTAINER}/${ds}.pgdump`]));
+      await take(ds, "pg_dump -Fc", () => pgDump(pg, databaseOf(ds), `${IN_CONTAINER}/${ds}.pgdump`));
     }
     await take("chat", `mongodump --db ${CHAT_DB} --archive --gzip`, async () => {
       const dumped = await mongo.tool(["mongodump", "--quiet", "--db", CHAT_DB, `--archive=${IN_CONTAINER}/${ARCHIVE}`, "--gzip"]);
@@ -138,7 +137,7 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
     if (existsSync(from("pg"))) await pg.copyDirectoryIn(from("pg"), RESTORE_DIR);
     for (const ds of DATASOURCES) {
       await step(ds, async () => {
-        const r = await pg.tool(["pg_restore", ...socketArgs, "-d", databaseOf(ds), "--no-owner", "--exit-on-error", `${RESTORE_DIR}/${ds}.pgdump`]);
+        const r = await pgRestore(pg, databaseOf(ds), `${RESTORE_DIR}/${ds}.pgdump`);
         return r.exitCode === 0 ? undefined : `pg_restore of ${databaseOf(ds)} exited ${r.exitCode}: ${firstLine(r.output)}`;
       });
     }

@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { EXO_DEFAULT_VERSION, EXO_VERSIONS, mongoWireImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -8,8 +8,8 @@ export const ENTRIES: EngineModule[] = [
     versions: Object.keys(EXO_VERSIONS),
     defaultVersion: EXO_DEFAULT_VERSION,
     defaultScenario: "clean",
-    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's offline image, resolved at provision).
+    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's, asked of the registry at provision).
     imageSpec: mongoWireImageSpec,
-    load: async () => ({ methods: ["procedure"], scenarios: (await import("./scenarios.ts")).EXO_SCENARIOS }),
+    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: ["procedure"], scenarios: m.EXO_SCENARIOS })),
   },
 ];

@@ -1,4 +1,4 @@
-import { ROW_DIGEST, ROW_PREVIEW } from "../postgres/schema.ts";
+import { digestColumns } from "../../protocols/pg/digest.ts";
 import { GROUPS } from "./model.ts";
 
 /**
@@ -67,12 +67,12 @@ export const CANONICAL_TABLES: Record<Datasource, { table: string; key: string; 
 
 /** Every row's record: `<datasource>/<table>/<key>`, the server's digest of the row's text, a preview. */
 export function canonicalSql(ds: Datasource, t: { table: string; key: string; where?: string }): string {
-  return `SELECT '${ds}/${t.table}/' || ${t.key} AS key, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview FROM ${t.table} t${t.where ? ` WHERE ${t.where}` : ""}`;
+  return `SELECT '${ds}/${t.table}/' || ${t.key} AS key, ${digestColumns()} FROM ${t.table} t${t.where ? ` WHERE ${t.where}` : ""}`;
 }
 
 /** `RETURNING` clause giving the same record as the canonical read, for the ledger. */
 export function returning(ds: Datasource, table: string): string {
   const t = CANONICAL_TABLES[ds].find((x) => x.table === table);
   if (!t) throw new Error(`${table} is not a canonical table of ${ds}`);
-  return `RETURNING '${ds}/${table}/' || ${t.key} AS key, ${ROW_DIGEST} AS digest, ${ROW_PREVIEW} AS preview`;
+  return `RETURNING '${ds}/${table}/' || ${t.key} AS key, ${digestColumns()}`;
 }

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import type { TierSnapshot } from "./cross-checks.ts";
 import { ROOT_NODE, databaseOf, type Datasource } from "./schema.ts";
 import { readCodec, type TierParts } from "./tier.ts";

@@ -9,18 +9,18 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
 import { createNetwork, createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { registerSecret } from "../../harness/secrets.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors, isDefiniteSqlFailure } from "../../protocols/pg/errors.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { errorLines } from "../../harness/server-log.ts";
-import { PostgresContainer, type PgCredentials, type StartedPostgres } from "../postgres/container.ts";
-import { isDefiniteSqlFailure } from "../postgres/workload-client.ts";
+import { PostgresContainer, type PgCredentials, type StartedPostgres } from "../../protocols/pg/container.ts";
 import { ROOMS, exoDataset, roomId, type ExoOp } from "./model.ts";
 import { GateinVolume } from "./data-container.ts";
 import { MONGO_WIRE_ERRORS, MongoWireContainer, type StartedMongoWire } from "./mongo-container.ts";
 import { readTier } from "./canonical.ts";
 import { CODEC_DIR, CODEC_FILE, DATA_DIR } from "./layout.ts";
 import { DATASOURCES, SCHEMA, databaseOf, type Datasource } from "./schema.ts";
-import { exoPostgresImageSpec, mongoWireImageSpec } from "./versions.ts";
+import { engineEntry } from "../index.ts";
+import { exoVersion, mongoWireImageSpec } from "./versions.ts";
 import { codecKey } from "./wallet-codec.ts";
 import { CHAT_DB, applyOp, writeActivities, writeChats, writeCodec, writeDocuments, writeRooms, writeUsers, writeWallets, type TierSession } from "./writes.ts";
 
@@ -40,7 +40,9 @@ export interface TierParts {
  * tables (a source); a restore target starts with empty databases, filled by pg_restore.
  */
 export async function startTier(rt: DrillRuntime, version: string, name: string, withSchema: boolean): Promise<ExoNode> {
-  const [pgImage, mongoImage] = [await rt.images.resolve(exoPostgresImageSpec(version)), await rt.images.resolve(mongoWireImageSpec(version))];
+  // PostgreSQL's image, official or offline, is the postgres engine's: asked of the registry, so one recipe builds both.
+  const pgSpec = engineEntry("postgres").imageSpec(exoVersion(version).postgres);
+  const [pgImage, mongoImage] = [await rt.images.resolve(pgSpec), await rt.images.resolve(mongoWireImageSpec(version))];
   const prefix = `${rt.drillId}-${name}`;
   const network = await createNetwork(`${prefix}-net`, rt.labels);
   const [pgVolume, mongoVolume, gateinVolume] = await Promise.all(["pgdata", "mongodata", "gatein"].map((v) => createVolume(`${prefix}-${v}`, rt.labels)));

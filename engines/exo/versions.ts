@@ -4,12 +4,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ImageSpec } from "../../harness/runtime/images.ts";
 import { runOrThrow } from "../../harness/runtime/shell.ts";
-import { postgresImageSpec } from "../postgres/versions.ts";
 
 /**
  * The eXo data tiers dr-drill knows, as data: which PostgreSQL major holds the three datasources, which MongoDB major
  * holds chat, and which platform image would serve them. Users get `postgres:<major>` and `mongo:<major>`; offline,
- * PostgreSQL comes from Debian (engines/postgres/images/) and the MongoDB wire from FerretDB + mongo-tools (below).
+ * PostgreSQL is the postgres engine's image (asked of the registry, tier.ts) and the MongoDB wire from FerretDB + mongo-tools (below).
  */
 export interface ExoTierVersion {
   postgres: string;
@@ -59,10 +58,6 @@ export function mongoWireImageSpec(version: string): ImageSpec {
     official: `mongo:${exoVersion(version).mongo}`,
     offline: { contextDir: mongoWireContext, debianSuite: "bookworm", buildArgs: { FERRETDB: MONGO_WIRE_OFFLINE.ferretdb, MONGO_TOOLS: MONGO_WIRE_OFFLINE.mongoTools } },
   };
-}
-
-export function exoPostgresImageSpec(version: string): ImageSpec {
-  return postgresImageSpec(exoVersion(version).postgres);
 }
 
 /** The platform itself: only the official image; nothing in a package registry builds it. */

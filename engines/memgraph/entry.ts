@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -9,9 +9,6 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: MEMGRAPH_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: memgraphImageSpec,
-    load: async () => {
-      const { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } = await import("./scenarios.ts");
-      return { methods: MEMGRAPH_METHODS, scenarios: MEMGRAPH_SCENARIOS };
-    },
+    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.MEMGRAPH_METHODS, scenarios: m.MEMGRAPH_SCENARIOS })),
   },
 ];

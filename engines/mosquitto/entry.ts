@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { MOSQUITTO_DEFAULT_VERSION, MOSQUITTO_VERSIONS, mosquittoImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -9,9 +9,6 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: MOSQUITTO_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: mosquittoImageSpec,
-    load: async () => {
-      const { MOSQUITTO_METHODS, MOSQUITTO_SCENARIOS } = await import("./scenarios.ts");
-      return { methods: MOSQUITTO_METHODS, scenarios: MOSQUITTO_SCENARIOS };
-    },
+    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.MOSQUITTO_METHODS, scenarios: m.MOSQUITTO_SCENARIOS })),
   },
 ];

@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { NEO4J_DEFAULT_VERSION, NEO4J_VERSIONS, neo4jImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -9,9 +9,6 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: NEO4J_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: neo4jImageSpec,
-    load: async () => {
-      const { NEO4J_METHODS, NEO4J_SCENARIOS } = await import("./scenarios.ts");
-      return { methods: NEO4J_METHODS, scenarios: NEO4J_SCENARIOS };
-    },
+    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.NEO4J_METHODS, scenarios: m.NEO4J_SCENARIOS })),
   },
 ];

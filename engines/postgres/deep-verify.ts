@@ -3,10 +3,11 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import { isEngineError } from "../../harness/engine-error.ts";
 import { parseRecordLine, readLines } from "../../harness/records.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
-import { PG_SOCKET_DIR } from "./container.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
+import { socketArgs } from "../../protocols/pg/tools.ts";
+import { ROW_DIGEST } from "../../protocols/pg/digest.ts";
 import type { PostgresNode } from "./node.ts";
-import { ALL_TABLES, ROW_DIGEST } from "./schema.ts";
+import { ALL_TABLES } from "./schema.ts";
 
 /** The row the drill's probe write added after the oracle read the state (node.ts `probeWrite`). */
 const PROBE_KEY = "people/-1";
@@ -20,7 +21,7 @@ const MAX_EXAMPLES = 10;
  */
 export async function postgresDeepVerify(node: PostgresNode, restored: StateSummary): Promise<CheckResult> {
   const { user, database } = node.pg.credentials;
-  const amcheck = await node.pg.tool(["pg_amcheck", "-h", PG_SOCKET_DIR, "-U", user, "--no-password", "-d", database, "--install-missing", "--heapallindexed", "--parent-check"]);
+  const amcheck = await node.pg.tool(["pg_amcheck", ...socketArgs(user), "-d", database, "--install-missing", "--heapallindexed", "--parent-check"]);
   // pg_amcheck exits 2 when it found corruption, 1 when it could not run: only the first is a finding.
   if (amcheck.exitCode !== 0 && amcheck.exitCode !== 2) throw new Error(`pg_amcheck could not run (exit ${amcheck.exitCode}): ${amcheck.output.trim().slice(-500)}`);
   const amcheckLines = amcheck.output.split("\n").map((l) => l.trim()).filter(Boolean);

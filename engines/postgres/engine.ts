@@ -9,9 +9,10 @@ import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { withToolbox } from "../../harness/runtime/toolbox.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import { ACCOUNTS, PostgresWorkload, type PgOp } from "./model.ts";
-import { PGDATA, PG_BACKUPS, PG_SOCKET_DIR, PG_UID, PostgresContainer, type PgCredentials } from "./container.ts";
+import { PGDATA, PG_BACKUPS, PG_UID, PostgresContainer, type PgCredentials } from "../../protocols/pg/container.ts";
+import { pgDump, pgRestore, socketArgs } from "../../protocols/pg/tools.ts";
 import { PostgresNode } from "./node.ts";
 import { postgresDeepVerify } from "./deep-verify.ts";
 import { postgresFileKind } from "./file-kind.ts";
@@ -38,7 +39,6 @@ const CREDENTIALS: PgCredentials = { user: "drill", password: process.env.DR_DRI
 registerSecret(CREDENTIALS.password);
 const BACKUP_DIR = `${PG_BACKUPS}/backup`;
 const DUMP_FILE = "drill.pgdump";
-const socketArgs = ["-h", PG_SOCKET_DIR, "-U", CREDENTIALS.user];
 
 /**
  * PostgreSQL, backed up with its own tools:
@@ -76,9 +76,9 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     const toolName = this.backupMethod === "physical" ? "pg_basebackup" : "pg_dump";
     const tool = (await pgNode.pg.toolOrThrow([toolName, "--version"])).trim();
     if (this.backupMethod === "physical") {
-      await pgNode.pg.toolOrThrow(["pg_basebackup", ...socketArgs, "--no-password", "-D", BACKUP_DIR, "-Fp", "-X", "stream", "-c", "fast"]);
+      await pgNode.pg.toolOrThrow(["pg_basebackup", ...socketArgs(CREDENTIALS.user), "-D", BACKUP_DIR, "-Fp", "-X", "stream", "-c", "fast"]);
     } else {
-      await pgNode.pg.toolOrThrow(["pg_dump", ...socketArgs, "--no-password", "-d", CREDENTIALS.database, "-Fc", "-f", `${BACKUP_DIR}/${DUMP_FILE}`]);
+      await pgDump(pgNode.pg, CREDENTIALS.database, `${BACKUP_DIR}/${DUMP_FILE}`);
     }
     const finishedAt = rt.clock.now();
     if (!pgNode.backupVolume) throw new Error("this PostgreSQL node was started without a backup volume: backups are taken from the provisioned source");
@@ -160,7 +160,7 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     const toolErrors: string[] = [];
     if (artifact.method === "logical") {
       await pgStarted.copyDirectoryIn(artifact.dir, "/tmp/dr-drill-restore");
-      const restored = await pgStarted.tool(["pg_restore", ...socketArgs, "--no-password", "-d", CREDENTIALS.database, "--no-owner", "--exit-on-error", `/tmp/dr-drill-restore/${DUMP_FILE}`]);
+      const restored = await pgRestore(pgStarted, CREDENTIALS.database, `/tmp/dr-drill-restore/${DUMP_FILE}`);
       if (restored.exitCode !== 0) toolErrors.push(`pg_restore exited ${restored.exitCode}: ${firstErrorLine(restored.output)}`);
     }
     const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;

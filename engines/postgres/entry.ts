@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { POSTGRES_VERSIONS, postgresImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -9,10 +9,7 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: "15",
     defaultScenario: "load",
     imageSpec: postgresImageSpec,
-    load: async () => {
-      const { POSTGRES_METHODS, POSTGRES_SCENARIOS } = await import("./scenarios.ts");
-      return { methods: POSTGRES_METHODS, scenarios: POSTGRES_SCENARIOS };
-    },
+    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.POSTGRES_METHODS, scenarios: m.POSTGRES_SCENARIOS })),
     campaign: async () => (await import("./campaign.ts")).POSTGRES_CAMPAIGN,
   },
 ];

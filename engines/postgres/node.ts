@@ -1,22 +1,22 @@
 import type pg from "pg";
 import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
-import type { KeyWrite, Ledger } from "../../harness/ledger.ts";
+import type { Ledger } from "../../harness/ledger.ts";
 import type { RecordFile } from "../../harness/records.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import { datasetBatches, type PgOp } from "./model.ts";
-import type { StartedPostgres } from "./container.ts";
-import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql } from "./schema.ts";
+import { PGDATA, type StartedPostgres } from "../../protocols/pg/container.ts";
+import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql, keyWrites, type KeyRow } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
 import { RELATION_KINDS_SQL } from "./file-kind.ts";
 
 /** A running PostgreSQL server on its own volume: the source of a drill (with a volume for backups), or a restored node. */
 export class PostgresNode implements EngineNode<PgOp> {
-  readonly dataDirectory = "/var/lib/postgresql/data";
+  readonly dataDirectory = PGDATA;
 
   constructor(
     readonly pg: StartedPostgres,
@@ -129,15 +129,4 @@ export class PostgresNode implements EngineNode<PgOp> {
     await removeVolume(this.volume);
     if (this.backupVolume) await removeVolume(this.backupVolume);
   }
-}
-
-/** A statement's RETURNING rows: the key, the server's digest of the stored row, a preview. */
-export interface KeyRow {
-  id: string;
-  digest: string;
-  preview: string;
-}
-
-export function keyWrites(table: string, rows: KeyRow[]): KeyWrite[] {
-  return rows.map((r) => ({ key: `${table}/${r.id}`, digest: r.digest, preview: r.preview }));
 }

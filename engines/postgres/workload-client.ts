@@ -1,9 +1,9 @@
 import type pg from "pg";
 import { UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
+import { isDefiniteSqlFailure } from "../../protocols/pg/errors.ts";
 import type { PgOp } from "./model.ts";
-import { keyWrites, type KeyRow } from "./node.ts";
-import { INSERT_TRANSFER_SQL, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, updateSql } from "./schema.ts";
+import { INSERT_TRANSFER_SQL, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, keyWrites, updateSql, type KeyRow } from "./schema.ts";
 
 /** The row an update targets does not exist: nothing was written, so the outcome is a definite `fail`. */
 class NoRowError extends Error {}
@@ -56,14 +56,4 @@ export class PostgresWorkloadClient implements WorkloadClient<PgOp> {
   async close(): Promise<void> {
     await this.client.end();
   }
-}
-
-/**
- * Data, integrity, rollback, syntax errors and statement time-outs: the server refused before committing, so the write
- * definitely did not happen. 40003 (statement_completion_unknown) says the opposite: the commit may have happened.
- * Anything else (a lost connection, a time-out on the client side) leaves the outcome unknown too.
- */
-export function isDefiniteSqlFailure(err: unknown): boolean {
-  const code = err instanceof Error && "code" in err ? err.code : undefined;
-  return typeof code === "string" && code !== "40003" && /^(22|23|40|42)...$|^57014$/.test(code);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type { DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -8,36 +8,17 @@ import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
 import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import { QDB_TABLES, QuestDbWorkload, type QdbOp } from "./model.ts";
 import { QDB_ROOT, QDB_UID, QuestDbContainer, type QdbCredentials } from "./container.ts";
 import { cpAll, type CopyTool } from "./copy-tools.ts";
 import { QuestDbNode } from "./node.ts";
+import type { QuestDbArtifact } from "./artifact.ts";
 import { preflightChecks } from "./preflight.ts";
 import { copyTablesOneByOne } from "./torn-copy.ts";
 import { failedAttempt, serverExited, startedAttempt } from "./recovery.ts";
 import { questdbImageSpec, questdbVersion } from "./versions.ts";
 import { scalar, walState } from "./wire.ts";
-
-/**
- * QuestDB, backed up as its docs say (docs/engines/questdb.md, "The vendor's backup guide"): `CHECKPOINT CREATE` → copy
- * the whole root, `.checkpoint` included → `CHECKPOINT RELEASE`, always, even when the copy fails. Restored by putting
- * the root into an empty volume, creating the empty `_restore` trigger file and starting the server, which then rolls
- * every table back to the checkpoint and removes `_restore`; when the recovery fails it exits and leaves `_restore` for
- * the retry. The recovery point is the moment `CHECKPOINT CREATE` returned: writes invoked later are dropped by the
- * restore.
- */
-export interface QuestDbArtifact extends BackupArtifact {
-  sourceVersion: string;
-  /** What the source server said about itself (`build()`). */
-  sourceBuild: string;
-  /** `checkpoint` (CHECKPOINT CREATE/RELEASE, 8.1.1+) or `snapshot` (SNAPSHOT PREPARE/COMPLETE, older). */
-  checkpointSql: "checkpoint" | "snapshot";
-  /** Files created after CREATE and removed again while the copy ran (tolerated, see `copyRoot`). */
-  vanishedDuringCopy: number;
-  /** QuestDB's documented procedure, or a copy of the tables one by one without a checkpoint (`torn-copy.ts`). */
-  procedure: "checkpoint" | "tables-one-by-one";
-}
 
 export interface QuestDbEngineOptions {
   copyTool?: CopyTool;
@@ -55,6 +36,14 @@ export interface QuestDbEngineOptions {
 const CREDENTIALS: QdbCredentials = { user: "admin", password: randomBytes(12).toString("hex") };
 registerSecret(CREDENTIALS.password);
 
+/**
+ * QuestDB, backed up as its docs say (docs/engines/questdb.md, "The vendor's backup guide"): `CHECKPOINT CREATE` → copy
+ * the whole root, `.checkpoint` included → `CHECKPOINT RELEASE`, always, even when the copy fails. Restored by putting
+ * the root into an empty volume, creating the empty `_restore` trigger file and starting the server, which then rolls
+ * every table back to the checkpoint and removes `_restore`; when the recovery fails it exits and leaves `_restore` for
+ * the retry. The recovery point is the moment `CHECKPOINT CREATE` returned: writes invoked later are dropped by the
+ * restore.
+ */
 export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact> {
   readonly name = "questdb";
   readonly backupMethod = "checkpoint";

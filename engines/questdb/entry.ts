@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -9,6 +9,6 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: QUESTDB_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
-    load: async () => ({ methods: ["checkpoint"], scenarios: (await import("./scenarios.ts")).QUESTDB_SCENARIOS }),
+    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: ["checkpoint"], scenarios: m.QUESTDB_SCENARIOS })),
   },
 ];

@@ -6,7 +6,8 @@ import type { DrillFault } from "../../harness/faults.ts";
 import { QDB_TABLES, QuestDbWorkload, rowKey, type QdbTable } from "./model.ts";
 import { QDB_ROOT } from "./container.ts";
 import { copyRoot, type CopyTool } from "./copy-tools.ts";
-import type { QuestDbArtifact, QuestDbEngineOptions } from "./engine.ts";
+import type { QuestDbArtifact } from "./artifact.ts";
+import type { QuestDbEngineOptions } from "./engine.ts";
 import type { QuestDbNode } from "./node.ts";
 import { createTableSql, isTrue } from "./wire.ts";
 

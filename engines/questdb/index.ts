@@ -1,4 +1,5 @@
-export { QuestDbEngine, type QuestDbArtifact, type QuestDbEngineOptions } from "./engine.ts";
+export { QuestDbEngine, type QuestDbEngineOptions } from "./engine.ts";
+export type { QuestDbArtifact } from "./artifact.ts";
 export { QuestDbNode, QuestDbWorkloadClient, canonicalFromServer } from "./node.ts";
 export { cpAll, copyRoot, type CopyTool } from "./copy-tools.ts";
 export { preflightChecks } from "./preflight.ts";

@@ -9,7 +9,7 @@ import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "../../protocols/pg/errors.ts";
 import { QDB_TABLES, canonicalRowText, questdbDataset, rowKey, type QdbOp, type QdbRow } from "./model.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import { QDB_ROOT, type StartedQuestDb } from "./container.ts";

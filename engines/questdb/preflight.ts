@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
-import type { QuestDbArtifact } from "./engine.ts";
+import type { QuestDbArtifact } from "./artifact.ts";
 import { majorOf } from "./versions.ts";
 
 /** The checks on a backup before restoring it: what QuestDB's recovery needs, and whether the versions may meet. */

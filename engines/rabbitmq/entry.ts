@@ -1,4 +1,4 @@
-import type { EngineModule } from "../registry.ts";
+import { loadFrom, type EngineModule } from "../registry.ts";
 import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
@@ -9,9 +9,6 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: RABBITMQ_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: rabbitmqImageSpec,
-    load: async () => {
-      const { RABBITMQ_METHODS, RABBITMQ_SCENARIOS } = await import("./index.ts");
-      return { methods: RABBITMQ_METHODS, scenarios: RABBITMQ_SCENARIOS };
-    },
+    load: loadFrom(() => import("./index.ts"), (m) => ({ methods: m.RABBITMQ_METHODS, scenarios: m.RABBITMQ_SCENARIOS })),
   },
 ];

@@ -1,13 +1,12 @@
 import type { WorkloadPlan } from "../drill.ts";
 import type { BackupArtifact, Engine, EngineNode } from "../engine.ts";
 import type { ReplayArgs } from "../evidence.ts";
-import type { ProgressSink } from "../progress.ts";
-import type { ImageMode } from "../runtime/images.ts";
+import { runOptions, type RunRequestContext } from "../run-context.ts";
 import type { CampaignFaultSpec } from "./random-faults.ts";
 import { runCampaign, type CampaignResult } from "./run.ts";
 
 /** One request for a campaign, from the command line or a test. */
-export interface CampaignRequest {
+export interface CampaignRequest extends RunRequestContext {
   version: string;
   method: string;
   rows: number;
@@ -17,12 +16,6 @@ export interface CampaignRequest {
   faults: number;
   /** Replay: apply exactly these recorded faults. */
   only?: CampaignFaultSpec[];
-  images: ImageMode;
-  runId: string;
-  reportsDir: string;
-  keepArtifacts: boolean;
-  sink?: ProgressSink;
-  signal?: AbortSignal;
   replay(seed: number, fault: CampaignFaultSpec): { command: string; args: ReplayArgs | null };
 }
 
@@ -49,12 +42,7 @@ export function campaignScenario<Payload, Node extends EngineNode<Payload>, Arti
         faults: req.faults,
         ...(req.only ? { only: req.only } : {}),
         workload: req.writers > 0 ? def.workload(req.writers) : undefined,
-        imageMode: req.images,
-        reportsDir: req.reportsDir,
-        runId: req.runId,
-        keepArtifacts: req.keepArtifacts,
-        sink: req.sink,
-        signal: req.signal,
+        ...runOptions(req),
         replay: req.replay,
       }),
   };

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { CATALOG } from "../../engines/catalog.ts";
-import { ENGINE_MODULES, ENGINES } from "../../engines/index.ts";
+import { CATALOG, ENGINE_MODULES, ENGINES } from "../../engines/index.ts";
 import { summarise } from "../../engines/registry.ts";
 
-describe("engines/catalog.ts: what the command knows of each engine without loading it", () => {
+describe("engines/catalog.json: what the command knows of each engine without loading it", () => {
   it("is what the engines' scenarios say (when this fails: npm run catalog)", async () => {
     expect(Object.keys(CATALOG)).toEqual(ENGINE_MODULES.map((m) => m.name));
     for (const engine of ENGINE_MODULES) {

@@ -8,7 +8,7 @@ import { MONGO_WIRE_ERRORS } from "../../engines/exo/mongo-container.ts";
 import { MEMGRAPH_SERVER_ERRORS } from "../../engines/memgraph/node.ts";
 import { MOSQUITTO_SERVER_ERRORS } from "../../engines/mosquitto/node.ts";
 import { NEO4J_SERVER_ERRORS } from "../../engines/neo4j/node.ts";
-import { PG_SERVER_ERRORS } from "../../engines/postgres/container.ts";
+import { PG_SERVER_ERRORS } from "../../protocols/pg/container.ts";
 import { QDB_SERVER_ERRORS } from "../../engines/questdb/recovery.ts";
 import { makeTempDir } from "./support.ts";
 

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { canonicalFromServer } from "../node.ts";
 import { causeLine, failedAttempt, serverExited, startedAttempt } from "../recovery.ts";
 import { preflightChecks } from "../preflight.ts";
-import type { QuestDbArtifact } from "../engine.ts";
+import type { QuestDbArtifact } from "../artifact.ts";
 import { QUESTDB_VERSIONS, majorOf, questdbImageSpec } from "../versions.ts";
 import { QDB_TABLES, QDB_WORKLOAD_ID_BASE, QuestDbWorkload, canonicalRowText, questdbDataset, rowDigest, type QdbRow } from "../model.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";

@@ -15,7 +15,7 @@ async function fatalServer(message: string): Promise<{ port: number; close(): vo
   return { port: (server.address() as AddressInfo).port, close: () => server.close() };
 }
 
-describe("postgres: connecting to a restored server", () => {
+describe("pg: connecting to a restored server", () => {
   it("a FATAL at connection is the engine's word about the backup (EngineError), not our crash", async () => {
     const server = await fatalServer('"base/16384" is not a valid data directory');
     try {

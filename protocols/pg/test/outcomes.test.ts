@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isDefiniteSqlFailure } from "../workload-client.ts";
+import { isDefiniteSqlFailure } from "../errors.ts";
 
 const sqlError = (code: string) => Object.assign(new Error(`SQLSTATE ${code}`), { code });
 
-describe("postgres: which errors prove a write did not happen", () => {
+describe("pg: which errors prove a write did not happen", () => {
   it("a refusal before commit is a definite failure", () => {
     for (const code of ["23505", "22P02", "40001", "40P01", "42601", "57014"]) expect(isDefiniteSqlFailure(sqlError(code)), code).toBe(true);
   });

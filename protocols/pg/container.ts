@@ -5,11 +5,14 @@ import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
-import { engineErrors } from "../../protocols/pg-wire.ts";
+import { engineErrors } from "./errors.ts";
 import { containerLog } from "../../harness/runtime/container-log.ts";
 import { errorLines } from "../../harness/server-log.ts";
 
-/** Paths, user and port shared by the official image and our offline one: engine code never branches on the source. */
+/**
+ * Paths, user and port shared by the official image and the offline one (engines/postgres/images/): engine code never
+ * branches on the source.
+ */
 export const PGDATA = "/var/lib/postgresql/data";
 export const PG_SOCKET_DIR = "/var/run/postgresql";
 export const PG_PORT = 5432;
