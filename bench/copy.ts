@@ -13,7 +13,7 @@ import { ImageResolver } from "../harness/runtime/images.ts";
 import { createVolume, removeManaged, runLabels } from "../harness/runtime/resources.ts";
 import { restoreVolume } from "../harness/runtime/restore-volume.ts";
 import { withToolbox, type Transfer } from "../harness/runtime/toolbox.ts";
-import { postgresImageSpec } from "../engines/postgres/versions.ts";
+import { postgresImageSpec } from "../protocols/pg/image.ts";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // as the CLI: the reaper image cannot be pulled offline; cleanup is by label
 

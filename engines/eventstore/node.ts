@@ -12,7 +12,7 @@ import { readRestored, type ReadBackFigures } from "../../protocols/event-store/
 import { EventStoreWorkloadClient } from "../../protocols/event-store/workload-client.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import type { StartedEventStore } from "./container.ts";
-import { SERVER_ERRORS } from "./restore.ts";
+import { SERVER_ERRORS } from "./server-errors.ts";
 
 /** A running EventStoreDB or KurrentDB node on its own volume: the source of a drill, or a restored node. */
 export class EventStoreNode implements EngineNode<EventOp> {

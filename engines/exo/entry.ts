@@ -8,7 +8,7 @@ export const ENTRIES: EngineModule[] = [
     versions: Object.keys(EXO_VERSIONS),
     defaultVersion: EXO_DEFAULT_VERSION,
     defaultScenario: "clean",
-    // The tier's own image: the chat database's (PostgreSQL is the postgres engine's, asked of the registry at provision).
+    // The tier's own image: the chat database's (PostgreSQL's is protocols/pg's, resolved at provision).
     imageSpec: mongoWireImageSpec,
     load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: ["procedure"], scenarios: m.EXO_SCENARIOS })),
   },

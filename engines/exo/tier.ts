@@ -19,7 +19,7 @@ import { MONGO_WIRE_ERRORS, MongoWireContainer, type StartedMongoWire } from "./
 import { readTier } from "./canonical.ts";
 import { CODEC_DIR, CODEC_FILE, DATA_DIR } from "./layout.ts";
 import { DATASOURCES, SCHEMA, databaseOf, type Datasource } from "./schema.ts";
-import { engineEntry } from "../index.ts";
+import { postgresImageSpec } from "../../protocols/pg/image.ts";
 import { exoVersion, mongoWireImageSpec } from "./versions.ts";
 import { codecKey } from "./wallet-codec.ts";
 import { CHAT_DB, applyOp, writeActivities, writeChats, writeCodec, writeDocuments, writeRooms, writeUsers, writeWallets, type TierSession } from "./writes.ts";
@@ -40,8 +40,8 @@ export interface TierParts {
  * tables (a source); a restore target starts with empty databases, filled by pg_restore.
  */
 export async function startTier(rt: DrillRuntime, version: string, name: string, withSchema: boolean): Promise<ExoNode> {
-  // PostgreSQL's image, official or offline, is the postgres engine's: asked of the registry, so one recipe builds both.
-  const pgSpec = engineEntry("postgres").imageSpec(exoVersion(version).postgres);
+  // PostgreSQL's image, official or offline, is the one the postgres engine runs: one recipe (protocols/pg/images/) builds both.
+  const pgSpec = postgresImageSpec(exoVersion(version).postgres);
   const [pgImage, mongoImage] = [await rt.images.resolve(pgSpec), await rt.images.resolve(mongoWireImageSpec(version))];
   const prefix = `${rt.drillId}-${name}`;
   const network = await createNetwork(`${prefix}-net`, rt.labels);

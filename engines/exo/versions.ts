@@ -8,7 +8,7 @@ import { runOrThrow } from "../../harness/runtime/shell.ts";
 /**
  * The eXo data tiers dr-drill knows, as data: which PostgreSQL major holds the three datasources, which MongoDB major
  * holds chat, and which platform image would serve them. Users get `postgres:<major>` and `mongo:<major>`; offline,
- * PostgreSQL is the postgres engine's image (asked of the registry, tier.ts) and the MongoDB wire from FerretDB + mongo-tools (below).
+ * PostgreSQL is the image the postgres engine runs (protocols/pg/image.ts) and the MongoDB wire from FerretDB + mongo-tools (below).
  */
 export interface ExoTierVersion {
   postgres: string;

@@ -17,7 +17,7 @@ import { PostgresNode } from "./node.ts";
 import { postgresDeepVerify } from "./deep-verify.ts";
 import { postgresFileKind } from "./file-kind.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
-import { postgresImageSpec } from "./versions.ts";
+import { postgresImageSpec } from "../../protocols/pg/image.ts";
 
 export type PostgresBackupMethod = "physical" | "logical";
 

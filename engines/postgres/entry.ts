@@ -1,5 +1,5 @@
 import { loadFrom, type EngineModule } from "../registry.ts";
-import { POSTGRES_VERSIONS, postgresImageSpec } from "./versions.ts";
+import { POSTGRES_VERSIONS, postgresImageSpec } from "../../protocols/pg/image.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
 export const ENTRIES: EngineModule[] = [

@@ -3,7 +3,7 @@ import type { WorkloadPlan } from "../../harness/drill.ts";
 import { drillScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
 import { PostgresEngine, type PostgresBackupMethod } from "./engine.ts";
 import { deleteFirstWalSegment, flipByteInTable, truncateDump } from "./faults.ts";
-import { POSTGRES_VERSIONS } from "./versions.ts";
+import { POSTGRES_VERSIONS } from "../../protocols/pg/image.ts";
 
 export const POSTGRES_METHODS: PostgresBackupMethod[] = ["physical", "logical"];
 

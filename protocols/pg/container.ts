@@ -10,7 +10,7 @@ import { containerLog } from "../../harness/runtime/container-log.ts";
 import { errorLines } from "../../harness/server-log.ts";
 
 /**
- * Paths, user and port shared by the official image and the offline one (engines/postgres/images/): engine code never
+ * Paths, user and port shared by the official image and the offline one (protocols/pg/images/): engine code never
  * branches on the source.
  */
 export const PGDATA = "/var/lib/postgresql/data";

@@ -11,7 +11,7 @@ import { RUN_LABEL, createNetwork, createVolume, removeManaged, runLabels } from
 import { ImageResolver } from "../../harness/runtime/images.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { ContainerExitedError, ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
-import { postgresImageSpec } from "../../engines/postgres/versions.ts";
+import { postgresImageSpec } from "../../protocols/pg/image.ts";
 import type { RunEvidence } from "../../harness/report/run-evidence.ts";
 
 async function labelled(label: string): Promise<{ containers: number; volumes: number }> {

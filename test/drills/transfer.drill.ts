@@ -7,7 +7,7 @@ import { ImageResolver } from "../../harness/runtime/images.ts";
 import { createVolume, removeManaged, runLabels } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { withToolbox, type Transfer } from "../../harness/runtime/toolbox.ts";
-import { postgresImageSpec } from "../../engines/postgres/versions.ts";
+import { postgresImageSpec } from "../../protocols/pg/image.ts";
 
 const ODD = "odd name 'single' \"double\" $HOME \\ * ? [x] é€ ;|&";
 const ENGINE_UID = 4242;
