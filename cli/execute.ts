@@ -5,7 +5,7 @@ import { runScenarios, type RunOutcome } from "../harness/run.ts";
 import { guardRun } from "../harness/runtime/resources.ts";
 import type { ReplayArgs } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
-import { ImageResolver, type ImageMode } from "../harness/runtime/images.ts";
+import { ImageResolver } from "../harness/runtime/images.ts";
 import { formatMs } from "../harness/progress.ts";
 import { writeRunReport } from "../harness/report/write.ts";
 import { coverageOf, describePlanned, type RunEvidence } from "../harness/report/run-evidence.ts";
@@ -27,7 +27,7 @@ function replayCommand(d: ReplayArgs, seed: number): string {
 async function resolveImages(plan: RunPlan): Promise<void> {
   const seen = new Set<string>();
   for (const d of plan.drills) {
-    const resolver = new ImageResolver(d.images as ImageMode, (l) => console.log(`[images] ${l}`));
+    const resolver = new ImageResolver(d.images, (l) => console.log(`[images] ${l}`));
     for (const version of [d.version, ...(d.restoreInto ? [d.restoreInto] : [])]) {
       const key = `${d.engine}:${version}:${d.images}`;
       if (seen.has(key)) continue;
@@ -56,7 +56,6 @@ export async function executeRun(plan: RunPlan): Promise<number> {
         scenario: scenarios[i]!,
         request: {
           ...args,
-          images: args.images as ImageMode,
           ...(seed === undefined ? {} : { seed }),
           runId,
           reportsDir: plan.reports,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Evidence } from "../harness/evidence.ts";
 import type { RunEvidence } from "../harness/report/run-evidence.ts";
 import { loadConfig } from "../harness/config.ts";
+import { parseImageMode } from "../harness/runtime/image-mode.ts";
 import { UsageError } from "./args.ts";
 import { refuseNoWriters, reportsRoot, signingKey, vocabulary } from "./run.ts";
 import { executeRun } from "./execute.ts";
@@ -19,7 +20,9 @@ export async function replay(wanted: string, v: { reports?: string; config?: str
   if (a.writers === 0) refuseNoWriters([a], `drill ${found.drillId} was run with 0 writers`);
   if (a.fault) return (await import("./campaign.ts")).replayCampaignFault({ ...a, fault: a.fault }, found.scope.seed, reports);
   console.log(`replaying ${found.drillId} (seed ${found.scope.seed}) from ${found.startedAt}`);
-  return executeRun({ drills: [{ ...a, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config, file), keepArtifacts: false });
+  // The evidence is a file: its image mode is read like any input, never trusted as a type.
+  const images = parseImageMode(a.images, `drill ${found.drillId}'s replay.args.images`);
+  return executeRun({ drills: [{ ...a, images, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config, file), keepArtifacts: false });
 }
 
 async function findDrill(reports: string, wanted: string): Promise<Evidence | undefined> {

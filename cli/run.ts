@@ -35,8 +35,9 @@ export const vocabulary = (): ConfigVocabulary => ({
   engines: Object.fromEntries(Object.values(ENGINES).map((e) => [e.name, { versions: e.versions, methods: e.methods, scenarios: e.scenarios.map((s) => s.name) }])),
 });
 
-/** One drill to run, fully resolved from flags, config and defaults. */
+/** One drill to run, fully resolved from flags, config and defaults: the image mode parsed, not a string to trust. */
 export interface DrillRequest extends ReplayArgs {
+  images: ImageMode;
   seed?: number;
 }
 

@@ -1,6 +1,7 @@
 // Compiles the command into dist/ (`npm run build`; `prepare` runs it on `npm ci` and before `npm pack`): tsc emits
 // the JavaScript with `.js` imports, the files the code reads next to itself (engine image recipes, jar locks, the
-// config module's CommonJS face) are copied beside it, and `dr-drill/config` gets its type declarations.
+// config module's CommonJS face, the evidence's JSON Schema) are copied beside it, and `dr-drill/config` gets its type
+// declarations.
 import { execFileSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,3 +15,5 @@ run("--declaration", "--emitDeclarationOnly", "--strict", "--module", "nodenext"
 for (const dir of ["cli", "config", "engines", "harness", "protocols"]) {
   cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => !src.endsWith(".ts") });
 }
+// The evidence's schema: harness/report/evidence-schema.ts validates every run against it, from ../../schemas.
+cpSync("schemas", "dist/schemas", { recursive: true });

@@ -1,4 +1,6 @@
 import type { CheckResult } from "../checkers/checker.ts";
+import { VIOLATIONS } from "../checkers/ledger-oracle.ts";
+import { isOracleDetails } from "../checkers/oracle-details.ts";
 import type { Evidence } from "../evidence.ts";
 import type { FaultRecord } from "../faults.ts";
 
@@ -32,9 +34,9 @@ const firstLine = (c: CheckResult) => c.summary.split("\n")[0]!;
 
 /** A ledger-oracle failure made only of torn cuts: the backup's point-in-time promise broke, nothing else. */
 function onlyTornCut(c: CheckResult): boolean {
-  const violations = c.details?.violations;
-  if (typeof violations !== "object" || violations === null) return false;
-  const broken = Object.entries(violations).filter(([, n]) => typeof n === "number" && n > 0).map(([v]) => v);
+  if (!isOracleDetails(c.details)) return false;
+  const { violations } = c.details;
+  const broken = VIOLATIONS.filter((v) => violations[v] > 0);
   return broken.length === 1 && broken[0] === "torn-cut";
 }
 

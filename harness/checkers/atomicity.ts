@@ -35,7 +35,7 @@ export class AtomicityCheck {
     }
   }
 
-  async result(maxExamples: number): Promise<CheckResult> {
+  async result(maxExamples: number): Promise<CheckResult<{ entries: number; torn: number }>> {
     this.out.end();
     await once(this.out, "finish");
     const sorted = join(this.workDir, "atomicity.sorted.tsv");

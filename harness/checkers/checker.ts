@@ -3,13 +3,17 @@ import { isEngineError } from "../engine-error.ts";
 /** Jepsen's three-valued verdict: `unknown` when the checker could not decide (it crashed, or lacked input). */
 export type Validity = true | false | "unknown";
 
-export interface CheckResult {
+/**
+ * One check's verdict. A producer names the type of its figures (`CheckResult<OracleDetails>`); a reader of mixed
+ * results finds them back through a type guard (check-details.ts), never a cast.
+ */
+export interface CheckResult<Details extends object = object> {
   name: string;
   valid: Validity;
   /** One line a person reads first: what held, or what broke and why. */
   summary: string;
   /** Figures behind the verdict (counts, digests, timings). */
-  details?: Record<string, unknown>;
+  details?: Details;
   /** The first differences, readable. */
   examples?: string[];
   /**

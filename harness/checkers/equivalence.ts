@@ -8,11 +8,22 @@ export interface StateSummary {
   digest: string;
 }
 
+/** Both sides' counts and digests; on a mismatch, how many keys are missing, extra and differing. */
+export interface EquivalenceDetails {
+  sourceCount: number;
+  restoredCount: number;
+  sourceDigest: string;
+  restoredDigest: string;
+  missing?: number;
+  extra?: number;
+  differing?: number;
+}
+
 /**
  * Exact equivalence of two canonical states (used when nothing wrote during the backup): equal counts and equal
  * order-independent digests. On a mismatch both files are sorted on disk and merged to list the first differences.
  */
-export async function checkEquivalence(source: StateSummary, restored: StateSummary, workDir: string, maxExamples = 20): Promise<CheckResult> {
+export async function checkEquivalence(source: StateSummary, restored: StateSummary, workDir: string, maxExamples = 20): Promise<CheckResult<EquivalenceDetails>> {
   const details = { sourceCount: source.count, restoredCount: restored.count, sourceDigest: source.digest, restoredDigest: restored.digest };
   if (source.count === restored.count && source.digest === restored.digest) {
     return { name: "exact-equivalence", valid: true, summary: `restored state equals the source: ${source.count} records, digest ${source.digest.slice(0, 16)}…`, details };

@@ -94,6 +94,12 @@ export interface OracleFigures {
   cut: CutFigures;
 }
 
+/** The oracle check's `details` in the evidence: its figures, and the window and model it judged against. */
+export interface OracleDetails extends OracleFigures {
+  window: BackupWindow;
+  model: RecordModel;
+}
+
 const listOf = (key: string): string | undefined => (key.includes(LIST_SEPARATOR) ? key.slice(0, key.indexOf(LIST_SEPARATOR)) : undefined);
 const ms = (t: number) => `${t.toFixed(1)} ms`;
 const describeTorn = (t: TornCut) =>
@@ -116,7 +122,7 @@ export async function checkAgainstLedger(opts: {
   model: RecordModel;
   workDir: string;
   maxExamples?: number;
-}): Promise<CheckResult & { figures: OracleFigures; cutChecks: CheckResult[] }> {
+}): Promise<CheckResult<OracleDetails> & { figures: OracleFigures; cutChecks: CheckResult[] }> {
   const { window, model, workDir } = opts;
   const maxExamples = opts.maxExamples ?? 20;
   const writesPath = join(workDir, "ledger-writes.tsv");

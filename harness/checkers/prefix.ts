@@ -60,7 +60,7 @@ export class PrefixCheck {
     if (this.examples.length < this.maxExamples) this.examples.push(`gap in ${showKey(name)}\n  ${showKey(missing.key)} is missing, acknowledged, while ${showKey(present.key)} after it is present`);
   }
 
-  result(): CheckResult {
+  result(): CheckResult<{ lists: number; gaps: number }> {
     this.close();
     return {
       name: "prefix",

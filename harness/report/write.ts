@@ -5,6 +5,7 @@ import type { DrillResult } from "../drill.ts";
 import type { Evidence } from "../evidence.ts";
 import { initiatorFromEnv } from "../evidence.ts";
 import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
+import { assertValidRunEvidence } from "./evidence-schema.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
 import { sealDirectory } from "./manifest.ts";
@@ -40,7 +41,8 @@ export interface RunReportInput {
 }
 
 /**
- * Writes a run's report directory: evidence.json, report.html, junit.xml, summary.md, then removes any secret from
+ * Writes a run's report directory: evidence.json (checked against its schema first: a mismatch throws
+ * InvalidEvidenceError and nothing is written), report.html, junit.xml, summary.md, then removes any secret from
  * every file and seals the directory (manifest.sha256, and manifest.sig when a signing key is given). The history
  * of runs (for trends) lives beside the run directories, in `<reports>/history.jsonl`.
  */
@@ -74,6 +76,8 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
     shard: opts.shard ?? null,
     mergedFrom: opts.mergedFrom ?? null,
   };
+  // Before anything is written: an evidence its schema refuses must not be sealed nor counted in the history.
+  await assertValidRunEvidence(evidence);
   const historyPath = join(dirname(dir), "history.jsonl");
   await appendHistory(historyPath, historyEntry(evidence));
   const history = await readHistory(historyPath);

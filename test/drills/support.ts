@@ -3,6 +3,8 @@ import { newRunId, type DrillResult } from "../../harness/drill.ts";
 import { newSeed } from "../../harness/seed.ts";
 import { ImageResolver, ImageUnavailableError, parseImageMode } from "../../harness/runtime/images.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
+import type { OracleDetails } from "../../harness/checkers/ledger-oracle.ts";
+import { oracleDetails } from "../../harness/checkers/oracle-details.ts";
 import type { ProgressSink } from "../../harness/progress.ts";
 import type { ScenarioRequest } from "../../harness/scenario.ts";
 import { engineEntry, loadScenario } from "../../engines/index.ts";
@@ -84,6 +86,13 @@ export async function runOne(engine: string, scenario: string, opts: Parameters<
 export function check(result: DrillResult, name: string): CheckResult {
   const found = result.evidence.checks.find((c) => c.name === name);
   expect(found, `check ${name} in ${result.evidencePath}`).toBeDefined();
+  return found!;
+}
+
+/** The ledger oracle's figures in the drill's evidence, checked for their shape (harness/checkers/oracle-details.ts). */
+export function oracleOf(result: DrillResult): OracleDetails {
+  const found = oracleDetails(result.evidence.checks);
+  expect(found, `ledger-oracle details in ${result.evidencePath}`).toBeDefined();
   return found!;
 }
 

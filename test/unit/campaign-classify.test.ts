@@ -11,11 +11,11 @@ import { campaignTable, markdownTable } from "../../harness/campaign/table.ts";
 import { campaignEvidence } from "../../harness/campaign/report.ts";
 import { MemoryEngine, type MemoryArtifact, type MemoryNode } from "../../engines/memory/index.ts";
 import type { DrillRuntime, RestoreResult } from "../../harness/engine.ts";
-import { makeTempDir } from "./support.ts";
+import { makeTempDir, oracleDetailsWith } from "./support.ts";
 
 type Facts = Pick<Evidence, "verdict" | "checks" | "reasons" | "restoreAttempts" | "faults">;
 const ok = (name: string): CheckResult => ({ name, valid: true, summary: `${name} held` });
-const bad = (name: string, summary = `${name} broke`, details?: Record<string, unknown>): CheckResult => ({ name, valid: false, summary, ...(details ? { details } : {}) });
+const bad = (name: string, summary = `${name} broke`, details?: object): CheckResult => ({ name, valid: false, summary, ...(details ? { details } : {}) });
 const fault = (name: string, detail: Record<string, unknown>): Facts["faults"][number] => ({ fault: name, target: "x", detail, expected: "caught-or-harmless", observed: "passed" });
 const facts = (checks: CheckResult[], more: Partial<Facts> = {}): Facts => ({
   verdict: checks.some((c) => c.valid === false) ? "fail" : checks.some((c) => c.valid === "unknown") ? "unknown" : "pass",
@@ -34,9 +34,9 @@ describe("campaign: classification of one fault's drill", () => {
     const refused = facts(replace("restore", bad("restore", "engine did not come up")), { restoreAttempts: [{ ok: false, summary: "PANIC: could not locate a valid checkpoint record", durationMs: 1 }] });
     expect(classify(refused)).toEqual({ outcome: "refused", by: "restore", why: "PANIC: could not locate a valid checkpoint record" });
     expect(classify(facts(replace("read-back", bad("read-back")))).outcome).toBe("oracle");
-    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "3 lost", { violations: { lost: 3, "torn-cut": 0 } })))).outcome).toBe("oracle");
-    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "1 torn-cut", { violations: { lost: 0, "torn-cut": 1 } })))).outcome).toBe("cut");
-    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "torn and lost", { violations: { lost: 2, "torn-cut": 1 } })))).outcome).toBe("oracle");
+    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "3 lost", oracleDetailsWith({ lost: 3, "torn-cut": 0 }))))).outcome).toBe("oracle");
+    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "1 torn-cut", oracleDetailsWith({ lost: 0, "torn-cut": 1 }))))).outcome).toBe("cut");
+    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "torn and lost", oracleDetailsWith({ lost: 2, "torn-cut": 1 }))))).outcome).toBe("oracle");
     expect(classify(facts(replace("invariant:total", bad("invariant:total")))).outcome).toBe("invariant");
     expect(classify(facts(replace("new-write", bad("new-write")))).by).toBe("new-write");
   });

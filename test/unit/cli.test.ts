@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO, drDrill, fakeDocker, mainOf } from "./cli-process.ts";
+import { sampleEvidence } from "./sample-evidence.ts";
 import { makeTempDir } from "./support.ts";
 
 /** Every command, with an option its help must list (null: it has none of its own). */
@@ -115,6 +116,18 @@ describe("directories the command writes into are checked before anything starts
     const byConfig = await drDrill(["run", "--engine", "postgres", "--scenario", "clean"], { cwd: dir, env: { DOCKER_HOST: docker.host } });
     expect(byConfig.code, byConfig.stderr).toBe(2);
     expect(byConfig.stderr).toContain(`${config}: reports: ${file} cannot be a directory: ${file} is a file`);
+    expect(docker.requests).toEqual([]);
+  });
+
+  it("replay of an evidence whose image mode is not one exits 2 naming it, before Docker is asked anything", async () => {
+    const reports = await makeTempDir();
+    const args = { engine: "postgres", version: "17", method: "logical", scenario: "clean", restoreInto: null, rows: 10, writers: 2, images: "cloud" };
+    const drill = sampleEvidence("run-1", { drillId: "drill-1", replay: { seed: 42, command: "npx dr-drill run --engine postgres", args } });
+    await mkdir(join(reports, "run-1"));
+    await writeFile(join(reports, "run-1", "evidence.json"), JSON.stringify({ drills: [drill] }));
+    const { code, stderr } = await drDrill(["replay", "drill-1", "--reports", reports], { env: { DOCKER_HOST: docker.host } });
+    expect(code, stderr).toBe(2);
+    expect(stderr).toContain(`drill drill-1's replay.args.images: unknown image mode "cloud"`);
     expect(docker.requests).toEqual([]);
   });
 

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { realpathSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { installPackage, readmeConfig } from "./installed-package.ts";
 
 /** Runs the installed command in `cwd`, with no dr-drill variables and nothing listening at DOCKER_HOST. */
@@ -40,6 +42,13 @@ describe("the package as a user installs it: npm pack, then npm install -g of th
     const files = await readdir(join(dir, "prefix", "lib", "node_modules", "dr-drill", "dist"), { recursive: true });
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files).toContain(join("engines", "postgres", "images", "Dockerfile"));
+  });
+
+  it("the evidence's schema ships in dist and its validator loads from the installed package (ajv a dependency)", async () => {
+    const module = join(dir, "prefix", "lib", "node_modules", "dr-drill", "dist", "harness", "report", "evidence-schema.js");
+    const script = `const { runEvidenceValidator } = await import(${JSON.stringify(pathToFileURL(module).href)}); const v = await runEvidenceValidator(); console.log(v({}), v.errors.length > 0);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: dir });
+    expect(stdout.trim()).toBe("false true");
   });
 
   it("a usage error exits 2 naming the flag", async () => {

@@ -7,7 +7,8 @@ import { judgeKey } from "../../harness/checkers/key-writes.ts";
 import { measure, targetChecks } from "../../harness/drill/measures.ts";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type LedgerEntry, type Outcome } from "../../harness/ledger.ts";
 import { LIST_SEPARATOR, RecordFile } from "../../harness/records.ts";
-import { makeTempDir } from "./support.ts";
+import { isOracleDetails, oracleDetails } from "../../harness/checkers/oracle-details.ts";
+import { makeTempDir, oracleDetailsWith } from "./support.ts";
 
 type WriteRow = Parameters<typeof judgeKey>[0][number];
 const WINDOW: BackupWindow = { start: 100, end: 200 };
@@ -492,5 +493,37 @@ describe("checkAgainstLedger on random single-writer registers", () => {
       }),
       { numRuns: 40, seed: 20240601 },
     );
+  });
+});
+
+describe("oracleDetails: the oracle's figures found back among a drill's checks", () => {
+  const TORN = [entry("load", "ok", 0, 10, [["a/1", "a1"], ["b/1", "b1"]]), entry("update", "ok", 120, 130, [["b/1", "b2"]]), entry("update", "ok", 150, 160, [["a/1", "a2"]])];
+
+  it("finds the typed details the oracle wrote, and they keep their shape through the evidence's JSON", async () => {
+    const { figures, cutChecks, ...oracle } = await runCheck(TORN, [["a/1", "a2"], ["b/1", "b1"]], POINT_IN_TIME);
+    const checks = [{ name: "read-back", valid: true, summary: "served" }, oracle, ...cutChecks];
+    expect(oracleDetails(checks)).toEqual({ ...figures, window: WINDOW, model: POINT_IN_TIME });
+    expect(oracleDetails(checks)?.cut.worst?.byMs).toBe(20);
+    expect(figures.earliestMissingAck).toBeDefined();
+    expect(isOracleDetails(JSON.parse(JSON.stringify(oracle.details)))).toBe(true);
+    const { earliestMissingAck: _dropped, ...withoutUndefined } = oracleDetailsWith({ lost: 1 });
+    expect(isOracleDetails(JSON.parse(JSON.stringify(withoutUndefined)))).toBe(true);
+  });
+
+  it("is undefined when the oracle did not judge or its details have another shape", () => {
+    const good = oracleDetailsWith({ corrupt: 1 });
+    const judged = (details?: object) => [{ name: "ledger-oracle", valid: false as const, summary: "x", ...(details ? { details } : {}) }];
+    expect(oracleDetails(judged(good))?.violations.corrupt).toBe(1);
+    expect(oracleDetails([])).toBeUndefined();
+    expect(oracleDetails(judged())).toBeUndefined();
+    expect(oracleDetails([{ name: "exact-equivalence", valid: true, summary: "x", details: good }])).toBeUndefined();
+    const { "torn-cut": _torn, ...partial } = good.violations;
+    expect(oracleDetails(judged({ ...good, violations: partial }))).toBeUndefined();
+    expect(oracleDetails(judged({ ...good, keysChecked: "10" }))).toBeUndefined();
+    expect(oracleDetails(judged({ ...good, cut: { ...good.cut, consistency: "eventual" } }))).toBeUndefined();
+    expect(oracleDetails(judged({ ...good, cut: { ...good.cut, worst: { byMs: 3 } } }))).toBeUndefined();
+    expect(oracleDetails(judged({ ...good, model: { consistency: "per-key", duplicates: "sometimes" } }))).toBeUndefined();
+    const { window: _window, ...windowless } = good;
+    expect(oracleDetails(judged(windowless))).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import { sealDirectory, verifyDirectory } from "../../harness/report/manifest.ts
 import { runDrill } from "../../harness/drill.ts";
 import { MemoryEngine } from "../../engines/memory/index.ts";
 import { registerSecret } from "../../harness/secrets.ts";
-import { schemaValidator } from "./run-schema.ts";
+import { InvalidEvidenceError, runEvidenceValidator as schemaValidator } from "../../harness/report/evidence-schema.ts";
 import { makeTempDir } from "./support.ts";
 import { sampleDrillResult, judged, plannedOf, ranAsPlanned, sampleEvidence } from "./sample-evidence.ts";
 
@@ -42,6 +42,16 @@ describe("run report directory", () => {
     expect(validate(evidence), JSON.stringify(validate.errors)).toBe(true);
     // The schema is strict: an unknown field is refused.
     expect(validate({ ...evidence, surprise: 1 })).toBe(false);
+  });
+
+  it("refuses an evidence its schema refuses: the error names the field, and nothing is written, sealed or counted", async () => {
+    const root = await makeTempDir();
+    const drills = [await sampleDrillResult(root, sampleEvidence(RUN, { drillId: "drill-0", startedAt: "yesterday" }))];
+    const write = writeRunReport({ reportsRoot: root, runId: RUN, startedAt: "2026-11-22T01:00:00.000Z", drills, ...ranAsPlanned(drills), targets: {}, env: {} });
+    await expect(write).rejects.toThrow(InvalidEvidenceError);
+    await expect(write).rejects.toThrow(/\/drills\/0\/startedAt must match format "date-time"/);
+    expect(await readdir(join(root, RUN))).toEqual(["drill-0"]);
+    expect(await readdir(root)).toEqual([RUN]);
   });
 
   it("verifies unchanged, and fails on a one-byte change, a missing file, an extra file", async () => {

@@ -6,7 +6,7 @@ import { drillScenario, versionMatrixScenario, type Scenario } from "../../harne
 import { writeRunReport } from "../../harness/report/write.ts";
 import { InputError } from "../../harness/errors.ts";
 import { MemoryEngine } from "../../engines/memory/index.ts";
-import { schemaValidator } from "./run-schema.ts";
+import { runEvidenceValidator as schemaValidator } from "../../harness/report/evidence-schema.ts";
 import { makeTempDir } from "./support.ts";
 
 const RUN = "2026-11-24T09-00-00-000-cover";

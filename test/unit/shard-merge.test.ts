@@ -13,7 +13,7 @@ import { MemoryEngine, dropKeys } from "../../engines/memory/index.ts";
 import { UsageError } from "../../cli/args.ts";
 import { parseShard, runNonce, sliceForShard } from "../../cli/shard.ts";
 import { drDrill, fakeDocker } from "./cli-process.ts";
-import { schemaValidator } from "./run-schema.ts";
+import { runEvidenceValidator as schemaValidator } from "../../harness/report/evidence-schema.ts";
 import { plannedOf, ranAsPlanned } from "./sample-evidence.ts";
 import { makeTempDir } from "./support.ts";
 

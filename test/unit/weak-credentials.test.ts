@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeRunReport } from "../../harness/report/write.ts";
 import { verifyDirectory } from "../../harness/report/manifest.ts";
-import { schemaValidator } from "./run-schema.ts";
+import { runEvidenceValidator as schemaValidator } from "../../harness/report/evidence-schema.ts";
 import { makeTempDir } from "./support.ts";
 import { ranAsPlanned, sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
 

@@ -1,8 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS } from "../versions.ts";
 import { olderReader } from "../scenarios.ts";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectMet, expectPass, missingImage, runOne, skipUnless } from "../../../test/drills/support.ts";
+import { check, expectMet, expectPass, missingImage, oracleOf, runOne, skipUnless } from "../../../test/drills/support.ts";
 
 const ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
 const missing = await missingImage("memgraph", Object.keys(MEMGRAPH_VERSIONS));
@@ -45,6 +44,6 @@ describe("memgraph: the seed's backup and restore", () => {
     skipUnless(ctx, missing);
     const result = await runOne("memgraph", "matrix", { rows: ROWS, version: MEMGRAPH_DEFAULT_VERSION, restoreInto: olderReader(MEMGRAPH_DEFAULT_VERSION)! });
     expectMet(result);
-    expect((check(result, "ledger-oracle").details as unknown as OracleFigures).violations.lost).toBeGreaterThan(0);
+    expect(oracleOf(result).violations.lost).toBeGreaterThan(0);
   });
 });

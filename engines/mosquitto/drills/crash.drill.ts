@@ -1,7 +1,6 @@
 import { describe, it, expect } from "vitest";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
 import { CRASH_AUTOSAVE_S } from "../scenarios.ts";
-import { check, expectPass, runOne } from "../../../test/drills/support.ts";
+import { expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { MOSQUITTO_ROWS } from "./support.ts";
 
 // Crash consistency: under load, the broker is killed (SIGKILL) half an autosave_interval after an autosave. What
@@ -12,7 +11,7 @@ describe("mosquitto: SIGKILL between autosaves", () => {
     const result = await runOne("mosquitto", "crash", { rows: MOSQUITTO_ROWS, writers: 2 });
     expectPass(result);
     const e = result.evidence;
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     // Nothing after the autosave survived the kill (rule 3 would call it `future`), nothing before it was lost.
     expect(oracle.violations).toMatchObject({ lost: 0, future: 0, "torn-cut": 0, reordered: 0 });
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);

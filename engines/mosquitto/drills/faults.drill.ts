@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectMet, runOne } from "../../../test/drills/support.ts";
+import { check, expectMet, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { MOSQUITTO_ROWS } from "./support.ts";
 
 const failedChecks = (r: Awaited<ReturnType<typeof runOne>>) => r.evidence.checks.filter((c) => c.valid === false).map((c) => c.name);
@@ -14,7 +13,7 @@ describe("mosquitto: faults in mosquitto.db", () => {
     expect(check(result, "preflight:mosquitto.db").valid).toBe(true);
     expect(e.restoreAttempts).toMatchObject([{ ok: true, observed: expect.arrayContaining(["no warning or error in the broker's log"]) }]);
     expect(check(result, "invariant:restore-log").valid).toBe(true);
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     expect(oracle.violations.corrupt + oracle.violations.lost).toBeGreaterThanOrEqual(1);
     // Only the data says it: the oracle, and the comparison with the source read before the disaster.
     expect(failedChecks(result).sort()).toEqual(["exact-equivalence", "ledger-oracle"]);
@@ -26,7 +25,7 @@ describe("mosquitto: faults in mosquitto.db", () => {
     expectMet(result);
     const e = result.evidence;
     expect(e.restoreAttempts).toMatchObject([{ ok: true, summary: expect.stringMatching(/Warning: Persistence file is empty\./), observed: expect.arrayContaining(["mosquitto.db the broker started on: 0 bytes"]) }]);
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     expect(oracle.keysPresent).toBe(0);
     expect(oracle.violations.lost).toBe(e.integrity.source!.count);
     expect(check(result, "invariant:restore-log").summary).toMatch(/Persistence file is empty/);

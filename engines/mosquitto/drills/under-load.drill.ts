@@ -2,8 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LedgerEntry } from "../../../harness/ledger.ts";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectPass, runOne } from "../../../test/drills/support.ts";
+import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { MOSQUITTO_ROWS } from "./support.ts";
 
 const WRITERS = 4;
@@ -16,7 +15,7 @@ describe("mosquitto: drill under publish load", () => {
     const result = await runOne("mosquitto", "load", { rows: MOSQUITTO_ROWS, writers: WRITERS });
     expectPass(result);
     const e = result.evidence;
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     expect(oracle.violations).toMatchObject({ lost: 0, future: 0, reordered: 0, "torn-cut": 0, corrupt: 0 });
     expect(oracle.cut.groups).toBe(1);
     // Writes went on after the save and were left out by it; writes before it were all there.

@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectMet, runOne } from "../../../test/drills/support.ts";
+import { check, expectMet, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 const ROWS = Number(process.env.DR_DRILL_ROWS ?? 1_000);
 
@@ -26,7 +25,7 @@ describe("neo4j: faults the drill must catch", () => {
   it("an older dump substituted for the new one loses the writes acknowledged in between", async () => {
     const result = await runOne("neo4j", "older-backup", { rows: ROWS });
     expectMet(result);
-    const v = (check(result, "ledger-oracle").details as unknown as OracleFigures).violations;
+    const v = oracleOf(result).violations;
     expect(v.lost + v.stale).toBeGreaterThan(0);
     expect(v.phantom + v.corrupt + v.future).toBe(0);
   });

@@ -2,8 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LedgerEntry } from "../../../harness/ledger.ts";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectPass, runOne } from "../../../test/drills/support.ts";
+import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 const ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
 
@@ -15,7 +14,7 @@ describe("neo4j: drill under load", () => {
     expectPass(result);
     expect(check(result, "invariant:total-balance").valid).toBe(true);
     expect(check(result, "invariant:transfers-atomic").valid).toBe(true);
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     expect(oracle.cut).toMatchObject({ consistency: "point-in-time", tornGroups: 0 });
     // The node stopped after the writers drained: nothing acknowledged is lost, inside or after the recovery point.
     expect(oracle.violations.lost).toBe(0);

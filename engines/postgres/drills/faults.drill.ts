@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { capturingSink, check, expectMet, runOne } from "../../../test/drills/support.ts";
+import { capturingSink, check, expectMet, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 /** Every fault here must make the drill fail for the reason its scenario states; the expectation is judged by the core. */
 describe("postgres: faults the drill must catch", () => {
@@ -10,7 +9,7 @@ describe("postgres: faults the drill must catch", () => {
     expectMet(result);
     const e = result.evidence;
     expect(e).toMatchObject({ verdict: "fail", expectation: { outcome: "detects", observed: "detected" } });
-    expect((check(result, "ledger-oracle").details as unknown as OracleFigures).violations).toMatchObject({ corrupt: 1, lost: 0, phantom: 0 });
+    expect(oracleOf(result).violations).toMatchObject({ corrupt: 1, lost: 0, phantom: 0 });
     expect(check(result, "exact-equivalence")).toMatchObject({ valid: false, details: { differing: 1, missing: 0, extra: 0 } });
     // A failing drill tells how to replay it.
     expect(sink.lines.join("\n")).toContain(`seed=${e.scope.seed} replay: ${e.replay.command}`);
@@ -27,13 +26,13 @@ describe("postgres: faults the drill must catch", () => {
   it("a truncated dump fails the restore and the lost rows are counted", async () => {
     const result = await runOne("postgres", "truncated-dump");
     expectMet(result);
-    expect((check(result, "ledger-oracle").details as unknown as OracleFigures).violations.lost).toBeGreaterThan(0);
+    expect(oracleOf(result).violations.lost).toBeGreaterThan(0);
   });
 
   it("an older backup substituted for the new one loses writes acknowledged before the backup started", async () => {
     const result = await runOne("postgres", "older-backup");
     expectMet(result);
-    const v = (check(result, "ledger-oracle").details as unknown as OracleFigures).violations;
+    const v = oracleOf(result).violations;
     expect(v.lost + v.stale).toBeGreaterThan(0);
     expect(v.phantom + v.corrupt + v.future).toBe(0);
   });

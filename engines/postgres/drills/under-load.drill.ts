@@ -2,8 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LedgerEntry } from "../../../harness/ledger.ts";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectPass, runOne } from "../../../test/drills/support.ts";
+import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 // Inserts, updates and transfers keep committing while the backup runs; the oracle, the cut and the invariants hold.
 describe("postgres: drill under load", () => {
@@ -14,7 +13,7 @@ describe("postgres: drill under load", () => {
       const e = result.evidence;
       expect(check(result, "invariant:total-balance").valid).toBe(true);
       expect(check(result, "invariant:transfers-atomic").valid).toBe(true);
-      const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+      const oracle = oracleOf(result);
       expect(oracle.cut).toMatchObject({ consistency: "point-in-time", tornGroups: 0 });
       // Writes acknowledged after the recovery point are lost by design, and counted apart from a real loss.
       expect(e.achieved.writesLost).toMatchObject({ insideRecoveryPoint: 0, afterRecoveryPoint: expect.any(Number) });

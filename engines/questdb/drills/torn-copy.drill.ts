@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectMet, runOne } from "../../../test/drills/support.ts";
+import { check, expectMet, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 // Tables copied one at a time while ingestion goes on: each table restores and reads fine, every key alone looks
 // plausible; the restored whole is not one point in time, and the cut check itself must say so.
@@ -10,7 +9,7 @@ describe("questdb: a torn copy", () => {
     expectMet(result);
     const e = result.evidence;
     const oracle = check(result, "ledger-oracle");
-    const figures = oracle.details as unknown as OracleFigures;
+    const figures = oracleOf(result);
     expect(figures.violations).toMatchObject({ "torn-cut": 1, lost: 0, phantom: 0, corrupt: 0, future: 0, stale: 0 });
     expect(figures.cut.worst!.byMs).toBeGreaterThan(0);
     console.log(`torn copy: ${oracle.summary}`);

@@ -2,9 +2,8 @@ import { describe, it, expect } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LedgerEntry } from "../../../harness/ledger.ts";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
 import { questdbWorkload } from "../scenarios.ts";
-import { check, expectPass, runOne } from "../../../test/drills/support.ts";
+import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 const WRITERS = 4;
 
@@ -30,7 +29,7 @@ describe("questdb: drill under ingestion load", () => {
     }
     // Writes made during checkpoint mode (after CREATE returned) exist, and the restore dropped them all (rule 3
     // would have flagged any as `future`): that is the recovery point the seed describes.
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     expect(oracle.violations.future).toBe(0);
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);
     expect(e.backup.specialModeMs).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectMet, runOne } from "../../../test/drills/support.ts";
+import { check, expectMet, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { RABBITMQ_ROWS } from "./size.ts";
 
 // The definitions export is the broker's topology: it brings back the sessions' durable queues and bindings, not one
@@ -15,7 +14,7 @@ describe("rabbitmq: definitions export and import (a second method)", () => {
     // The sessions come back (their durable queues and bindings), empty; no retained message comes back.
     expect(check(result, "invariant:not-empty").summary).toMatch(/^the restored broker serves 0 retained message\(s\), 24 of 24 session\(s\), 0 queued message\(s\)(; |$)/);
     const oracle = check(result, "ledger-oracle");
-    const figures = oracle.details as unknown as OracleFigures;
+    const figures = oracleOf(result);
     // Each session and its subscription (the marker reached it): the bindings came back with the queues.
     expect(figures.keysPresent).toBe(48);
     expect(figures.violations).toMatchObject({ phantom: 0, corrupt: 0, future: 0 });

@@ -1,6 +1,5 @@
 import { describe, it, expect } from "vitest";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectMet, runOne } from "../../../test/drills/support.ts";
+import { check, expectMet, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { RABBITMQ_ROWS } from "./size.ts";
 
 describe("rabbitmq: faults the drill must detect", () => {
@@ -23,7 +22,7 @@ describe("rabbitmq: faults the drill must detect", () => {
     expect(check(result, "new-write").valid).toBe(true);
     // Everything lost, said in words, and counted by the oracle: every acknowledged key is missing, nothing else is wrong.
     expect(check(result, "invariant:not-empty").summary).toBe("the restored broker is EMPTY: all retained messages and all 24 sessions were lost (0 retained messages, 0 of 24 sessions, 0 queued messages)");
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     expect(oracle.keysPresent).toBe(0);
     expect(oracle.violations).toMatchObject({ phantom: 0, corrupt: 0, future: 0, duplicate: 0 });
     expect(oracle.violations.lost).toBeGreaterThan(24);

@@ -2,8 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LedgerEntry } from "../../../harness/ledger.ts";
-import type { OracleFigures } from "../../../harness/checkers/ledger-oracle.ts";
-import { check, expectPass, runOne } from "../../../test/drills/support.ts";
+import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { RABBITMQ_ROWS } from "./size.ts";
 
 const WRITERS = 2;
@@ -25,7 +24,7 @@ describe("rabbitmq: drill under publish load", () => {
     // The evidence names what happened: publishes refused while the node was down, accepted again after its restart.
     expect(e.backup.mode).toBe("stop-copy-start");
     expect(writes.some((w) => w.outcome !== "ok" && w.invokeAt > end)).toBe(true);
-    const oracle = check(result, "ledger-oracle").details as unknown as OracleFigures;
+    const oracle = oracleOf(result);
     expect(oracle.violations.future).toBe(0);
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);
     const counts = { ok: writes.filter((w) => w.outcome === "ok").length, info: writes.filter((w) => w.outcome === "info").length, fail: writes.filter((w) => w.outcome === "fail").length };
