@@ -41,7 +41,7 @@ describe("the package as a user installs it: npm pack, then npm install -g of th
     expect(realpathSync(bin)).toMatch(/\/lib\/node_modules\/dr-drill\/dist\/cli\/bin\.js$/);
     const files = await readdir(join(dir, "prefix", "lib", "node_modules", "dr-drill", "dist"), { recursive: true });
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    expect(files).toContain(join("engines", "postgres", "images", "Dockerfile"));
+    expect(files).toContain(join("protocols", "pg", "images", "Dockerfile"));
   });
 
   it("the evidence's schema ships in dist and its validator loads from the installed package (ajv a dependency)", async () => {
