@@ -11,7 +11,12 @@ import { readRestored, type ReadBackFigures } from "../../protocols/event-store/
 import { EventStoreWorkloadClient } from "../../protocols/event-store/workload-client.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import type { StartedEventStore } from "./container.ts";
-import { SERVER_ERRORS } from "./restore.ts";
+
+/**
+ * What a node logs when it cannot serve its data: a fatal line (`…,FTL]`), a corrupted index or chunk, a missing or
+ * extraneous chunk file. Not the truncation lines of a restore that asked for one.
+ */
+export const SERVER_ERRORS = /,FTL\]|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException/;
 
 /** A running EventStoreDB or KurrentDB node on its own volume: the source of a drill, or a restored node. */
 export class EventStoreNode implements EngineNode<EventOp> {

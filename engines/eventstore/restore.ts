@@ -11,12 +11,6 @@ import type { EventStoreVersion } from "./versions.ts";
 export const TRUNCATED = "Truncation successful. Shutting down.";
 const TELLING = /Truncat|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException|MaxTruncation|UnsupportedFileVersionException/;
 
-/**
- * What a node logs when it cannot serve its data: a fatal line (`…,FTL]`), a corrupted index or chunk, a missing or
- * extraneous chunk file. Not the truncation lines of a restore that asked for one.
- */
-export const SERVER_ERRORS = /,FTL\]|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException/;
-
 /** The lines of a log worth quoting, at most `n`. */
 export function tellingLines(log: string, n = 12): string[] {
   return log.split("\n").filter((l) => TELLING.test(l)).slice(-n).map((l) => l.trim().slice(0, 400));

@@ -3,7 +3,7 @@ import { runDrill, type DrillResult } from "../../harness/drill.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import { MemoryEngine, engineOption, type MemoryEngineOptions } from "../../engines/memory/index.ts";
 import { rabbitServerErrors } from "../../engines/rabbitmq/server-errors.ts";
-import { SERVER_ERRORS as EVENTSTORE_SERVER_ERRORS } from "../../engines/eventstore/restore.ts";
+import { SERVER_ERRORS as EVENTSTORE_SERVER_ERRORS } from "../../engines/eventstore/node.ts";
 import { MONGO_WIRE_ERRORS } from "../../engines/exo/mongo-container.ts";
 import { MEMGRAPH_SERVER_ERRORS } from "../../engines/memgraph/node.ts";
 import { MOSQUITTO_SERVER_ERRORS } from "../../engines/mosquitto/node.ts";
