@@ -132,11 +132,16 @@ function truncateCheck(values: Checkpoints, hasFile: boolean, opts: InspectOptio
   const { writer, chaser } = values;
   if (writer === undefined || chaser === undefined) return fail(name, "cannot judge truncate.chk without writer.chk and chaser.chk");
   const tail = writer - chaser;
+  if (tail < 0) return fail(name, `chaser.chk (${chaser}) is past writer.chk (${writer}): there is no log tail to truncate, and the node refuses to open (ReaderCheckpointHigherThanWriterException)`);
+  const truncate = hasFile ? values.truncate : -1;
+  if (tail === 0 && (truncate === -1 || truncate === chaser)) {
+    const file = !hasFile ? "truncate.chk absent (recreated as -1)" : truncate === -1 ? "truncate.chk -1" : "truncate.chk equals chaser.chk";
+    return pass(name, `${opts.restoreWritesTruncate ? "the restore copies chaser.chk to truncate.chk" : file}: nothing to truncate, chaser.chk equals writer.chk (${writer})`, { writer, chaser, truncation: 0 });
+  }
   if (opts.restoreWritesTruncate) return truncateBound(name, writer, chaser, opts, `the restore copies chaser.chk to truncate.chk: the node truncates ${tail} byte(s) to ${chaser}`);
   if (!hasFile) {
     return fail(name, `truncate.chk missing: the node recreates it as -1 and does not truncate, so it starts at writer ${writer} keeping the ${tail} byte(s) past chaser ${chaser} that were copied while the node wrote`);
   }
-  const truncate = values.truncate!;
   if (truncate !== chaser) {
     const what = truncate === -1 ? "-1 (no truncation)" : String(truncate);
     return fail(name, `truncate.chk (${what}) differs from chaser.chk (${chaser}): the restore did not copy chaser.chk to truncate.chk; the node ${truncate === -1 ? `keeps ${tail} byte(s) past the chaser` : `truncates to ${truncate} instead`}`);

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, RestoreResult } from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
@@ -6,6 +7,7 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { OpSource } from "../../harness/workload.ts";
 import { pgDump, pgRestore } from "../../protocols/pg/tools.ts";
 import { ExoWorkload, exoDataset, type ExoOp } from "./model.ts";
+import { type ArchiveContents, collectionsOf, readMongoArchive } from "./chat-archive.ts";
 import { crossPartChecks } from "./cross-checks.ts";
 import { snapshotTier } from "./snapshot.ts";
 import { ExoNode, startTier } from "./tier.ts";
@@ -42,6 +44,24 @@ const IN_CONTAINER = "/tmp/dr-drill-backup";
 const RESTORE_DIR = "/tmp/dr-drill-restore";
 const ARCHIVE = "exochat.archive";
 export const PART_PATHS = { data: "gatein/data", jcr: "pg/jcr.pgdump", idm: "pg/idm.pgdump", jpa: "pg/jpa.pgdump", chat: `mongo/${ARCHIVE}`, codec: "gatein/conf/codec" };
+
+/**
+ * What the chat archive holds: the collections of the chat database and their documents, or why it cannot be read.
+ * An archive without them (mongodump of an empty or misnamed database) restores nothing, without an error.
+ */
+export function chatArchiveCheck(contents: ArchiveContents): CheckResult {
+  const name = "preflight:chat-archive";
+  const { collections, documents } = collectionsOf(contents, CHAT_DB);
+  const file = `${PART_PATHS.chat} (${contents.bytes} bytes)`;
+  if (contents.problem) return { name, valid: false, summary: `${file} cannot be read to its end: ${contents.problem}` };
+  if (collections === 0) return { name, valid: false, summary: `${file} holds no ${CHAT_DB} collection${contents.namespaces.size ? ` (only ${[...contents.namespaces.keys()].join(", ")})` : ""}: chat would be restored empty` };
+  return { name, valid: true, summary: `${file} holds ${collections} ${CHAT_DB} collection(s), ${documents} document(s)`, details: { namespaces: Object.fromEntries(contents.namespaces) } };
+}
+
+/** mongorestore's closing count ("665 document(s) restored successfully. 0 document(s) failed to restore."). */
+export function restoredDocuments(output: string): string | undefined {
+  return /\d+ document\(s\) restored successfully\. \d+ document\(s\) failed to restore\./.exec(output)?.[0];
+}
 
 const firstLine = (text: string) => text.split("\n").find((l) => /error|failed|fatal/i.test(l))?.trim() ?? text.trim().split("\n").at(-1) ?? "";
 
@@ -100,7 +120,10 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
     return { dir, method: this.backupMethod, tool: `${tools.join("; ")}; file copy of gatein/data and gatein/conf/codec`, finishedAt, version: this.version, parts };
   }
 
-  /** Every part is in the artifact (swap and jta may be missing: the seed calls them optional). */
+  /**
+   * Every part is in the artifact (swap and jta may be missing: the seed calls them optional), and the chat archive
+   * holds the chat database: a file that is present says nothing of what mongorestore will find in it.
+   */
   async preflight(artifact: ExoArtifact): Promise<CheckResult[]> {
     const missing: string[] = [];
     for (const [part, path] of Object.entries(PART_PATHS)) if (!existsSync(join(artifact.dir, path))) missing.push(`${part} (${path})`);
@@ -114,6 +137,7 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
           ? `the backup lacks ${missing.join(", ")}`
           : `all ${Object.keys(PART_PATHS).length} parts present${optional.length ? ` (${optional.join(", ")} absent: optional, the platform recreates them)` : ""}`,
       },
+      ...(existsSync(join(artifact.dir, PART_PATHS.chat)) ? [chatArchiveCheck(readMongoArchive(await readFile(join(artifact.dir, PART_PATHS.chat))))] : []),
     ];
   }
 
@@ -147,6 +171,9 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
       // FerretDB refuses the dumped index options ("Index option ns is unknown"): documents first, indexes recreated below.
       const r = await mongo.tool(["mongorestore", `--archive=${RESTORE_DIR}/${ARCHIVE}`, "--gzip", `--nsInclude=${CHAT_DB}.*`, "--noIndexRestore", "--drop"]);
       if (r.exitCode !== 0) return `mongorestore exited ${r.exitCode}: ${firstLine(r.output)}`;
+      const restored = restoredDocuments(r.output);
+      observed.push(`chat: mongorestore: ${restored ?? "no count printed"}`);
+      if (restored?.startsWith("0 document(s) restored")) return `mongorestore restored no ${CHAT_DB} document: ${restored}`;
       const client = await mongo.client();
       try {
         const db = client.db(CHAT_DB);

@@ -82,6 +82,13 @@ export class StartedNeo4j {
     return logTail(docker().getContainer(this.container.getId()), 1_000_000);
   }
 
+  /** The lines of the server's debug.log (under /logs in both images) that match `pattern`; none when it has none yet. */
+  async debugLogLines(pattern: string): Promise<string> {
+    const { exitCode, output } = await this.container.exec(["grep", "-E", pattern, "/logs/debug.log"]);
+    if (exitCode > 1) throw new Error(`grep in /logs/debug.log exited ${exitCode}: ${output.trim().slice(-500)}`);
+    return exitCode === 0 ? output : "";
+  }
+
   copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
     return copyDirectoryOut(this.container, containerDir, hostDir);
   }

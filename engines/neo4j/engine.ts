@@ -13,6 +13,7 @@ import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
 import { NEO4J_DATA, NEO4J_UID, Neo4jContainer } from "./container.ts";
 import { Neo4jNode } from "./node.ts";
 import { DUMP_FILE, adminFailure, dumpPreflight, coldCopyPreflight } from "./preflight.ts";
+import { RECOVERY_LINE, recoveryRuns, upSummary } from "./recovery.ts";
 import { neo4jImageSpec } from "./versions.ts";
 
 export type Neo4jBackupMethod = "dump" | "cold-copy";
@@ -123,7 +124,12 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
     }
     const start = await startOrRefusal(() => this.starter(image, rt)(volume), serverExited, { startedAt: started });
     if ("refused" in start) return failed(start.refused.summary, { exitCode: start.refused.exitCode, logTail: start.refused.logTail });
-    return { node: new Neo4jNode(start.started, volume, image, this.starter(image, rt)), attempts: [{ ok: true, summary: `server up on ${image.ref}`, durationMs: Date.now() - started }], toolErrors: [] };
+    const node = new Neo4jNode(start.started, volume, image, this.starter(image, rt));
+    const recovery = await start.started.debugLogLines(RECOVERY_LINE.source).then(recoveryRuns, async (err: unknown) => {
+      await node.destroy().catch(() => undefined);
+      throw err;
+    });
+    return { node, attempts: [{ ok: true, summary: upSummary(image.ref, recovery), durationMs: Date.now() - started, observed: recovery.observed }], toolErrors: [] };
   }
 
   workload(dataset: DatasetSpec): GraphWorkload {

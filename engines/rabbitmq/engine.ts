@@ -11,14 +11,17 @@ import { startOrRefusal, type RefusalWords } from "../../harness/runtime/start-o
 import { MNESIA_BASE, RABBIT_DATA_DIR, RABBIT_UID, RabbitMqContainer, nodeNameOf } from "./container.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE, rabbitMqNode, type RabbitMqNode } from "./node.ts";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "./node-name.ts";
-import { startObservations } from "./restore-log.ts";
+import { bootFailure, startObservations } from "./restore-log.ts";
 import { DEFINITIONS_FILE, definitionsCheck, exportDefinitions, importDefinitions } from "./definitions.ts";
 import { rabbitmqImageSpec } from "./versions.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
 
-/** The node exited before it was ready: its refusal of the restored Mnesia base. */
+/** The node exited before it was ready: its refusal of the restored Mnesia base, with the cause it logged. */
 export function nodeExited(host: string): RefusalWords {
-  return (exit) => `node ${nodeNameOf(host)} did not start on the restored Mnesia base (exit ${exit.exitCode})`;
+  return (exit) => {
+    const cause = bootFailure(exit.logTail);
+    return `node ${nodeNameOf(host)} did not start on the restored Mnesia base (exit ${exit.exitCode})${cause ? `: ${cause}` : ""}`;
+  };
 }
 
 /** `rabbitmqctl import_definitions` exiting non-zero is the node refusing them; a failed copy or exec is thrown. */

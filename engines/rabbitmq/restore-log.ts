@@ -26,3 +26,23 @@ export function startObservations(log: string, expectedDir: string): { summary: 
   return { summary, observed, initialisedEmpty: empty !== undefined };
 }
 
+/**
+ * Why a node did not boot, in its words: rabbit_prelaunch_errors logs "BOOT FAILED", a line of `=`, then the cause
+ * ("Error during startup: {error, …}" pretty-printed over several lines, or "Exception during startup:" followed by
+ * the exception), to the log and again to stderr. The cause, on one line, or undefined when no such block is there.
+ */
+export function bootFailure(log: string): string | undefined {
+  const messages = log.split("\n").map((l) => messageOf(l).trim());
+  const at = messages.indexOf("BOOT FAILED");
+  if (at < 0) return undefined;
+  const rest = messages.slice(at + 1);
+  const from = rest.findIndex((m) => m !== "" && !/^=+$/.test(m));
+  const lines: string[] = [];
+  for (const m of from < 0 ? [] : rest.slice(from)) {
+    // "Exception during startup:" has a blank line before the exception itself.
+    if (m === "" && !lines.at(-1)?.endsWith(":")) break;
+    if (m !== "") lines.push(m);
+  }
+  const cause = lines.join(" ").replace(/\s+/g, " ");
+  return cause ? `BOOT FAILED: ${cause.length > 400 ? `${cause.slice(0, 400)}…` : cause}` : "BOOT FAILED";
+}

@@ -101,9 +101,37 @@ describe("a failed start is the engine's refusal only when the engine exited (ha
       summary: "the node exited with code 1 before it was ready: [ERR] ReadIndex is corrupted",
       observed: ["truncate.chk absent"],
     });
-    expect(refusalOf(exitedWith(1, "BOOT FAILED"), rabbitNodeExited("dr-drill-rabbit"), Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "node rabbit@dr-drill-rabbit did not start on the restored Mnesia base (exit 1)", logTail: "BOOT FAILED" });
+    expect(refusalOf(exitedWith(1, "BOOT FAILED"), rabbitNodeExited("dr-drill-rabbit"), Date.now())).toMatchObject({ ok: false, exitCode: 1, summary: "node rabbit@dr-drill-rabbit did not start on the restored Mnesia base (exit 1): BOOT FAILED", logTail: "BOOT FAILED" });
     expect(refusalOf(exitedWith(2, "mria failed"), emqxNodeExited("emqx@dr-drill-emqx"), Date.now())).toMatchObject({ ok: false, exitCode: 2, summary: "node emqx@dr-drill-emqx exited with code 2 before it was ready" });
     expect(refusalOf(exitedWith(1, "2025-01-01 00:00:00.000 UTC [1] FATAL:  database files are incompatible with server"), postgresExited, Date.now())).toMatchObject({ summary: "server exited with code 1: FATAL:  database files are incompatible with server" });
+  });
+});
+
+describe("rabbitmq: a refused boot says why, in RabbitMQ's words (defect 10)", () => {
+  /** What rabbit_prelaunch_errors writes on a failed boot: to the log, then the same lines to stderr. */
+  const bootFailed = (cause: string[]) =>
+    [
+      ...["", "BOOT FAILED", "===========", ...cause, ""].map((l) => `2026-12-07 16:41:10.100000+00:00 [error] <0.229.0> ${l}`),
+      "",
+      "BOOT FAILED",
+      "===========",
+      ...cause,
+      "",
+    ].join("\n");
+
+  it("an error during startup: the cause on one line in the summary", () => {
+    const log = bootFailed(["Error during startup: {error,", "                          {schema_integrity_check_failed,", "                              [{table_missing,rabbit_user}]}}"]);
+    expect(refusalOf(exitedWith(1, log), rabbitNodeExited("dr-drill-rabbit"), Date.now())).toMatchObject({
+      summary: "node rabbit@dr-drill-rabbit did not start on the restored Mnesia base (exit 1): BOOT FAILED: Error during startup: {error, {schema_integrity_check_failed, [{table_missing,rabbit_user}]}}",
+      logTail: log,
+    });
+  });
+
+  it("an exception during startup: the exception after its blank line", () => {
+    const log = bootFailed(["Exception during startup:", "", "error:{badmatch,{error,{corrupt_log_file,\"/var/lib/rabbitmq/mnesia/rabbit@dr-drill-rabbit/LATEST.LOG\"}}}", "", "    rabbit_mnesia:init/0, line 120"]);
+    expect(refusalOf(exitedWith(1, log), rabbitNodeExited("dr-drill-rabbit"), Date.now()).summary).toBe(
+      'node rabbit@dr-drill-rabbit did not start on the restored Mnesia base (exit 1): BOOT FAILED: Exception during startup: error:{badmatch,{error,{corrupt_log_file,"/var/lib/rabbitmq/mnesia/rabbit@dr-drill-rabbit/LATEST.LOG"}}}',
+    );
   });
 });
 

@@ -51,6 +51,25 @@ describe("preflight on a database directory built from the formats", () => {
     expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint").summary).toMatch(/^truncate\.chk \(100\) differs .* truncates to 100 instead/);
   });
 
+  it("a missing (or -1) truncate.chk with nothing to truncate is no fault: chaser equals writer", async () => {
+    const log = await soundBackup(dir, { lag: 0, truncate: "absent" });
+    expect(log.chaser).toBe(log.writer);
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint")).toMatchObject({ valid: true, summary: `truncate.chk absent (recreated as -1): nothing to truncate, chaser.chk equals writer.chk (${log.writer})` });
+    await writeCheckpoints(dir, { truncate: -1 });
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint")).toMatchObject({ valid: true, summary: `truncate.chk -1: nothing to truncate, chaser.chk equals writer.chk (${log.writer})` });
+    expect(byName(await inspectDatabase(dir, { ...AS_IS, restoreWritesTruncate: true }), "preflight:truncate-checkpoint")).toMatchObject({ valid: true, summary: `the restore copies chaser.chk to truncate.chk: nothing to truncate, chaser.chk equals writer.chk (${log.writer})` });
+  });
+
+  it("a chaser past the writer is never 'truncates -1 byte(s)': there is nothing to truncate, the node refuses", async () => {
+    const log = await soundBackup(dir);
+    await writeCheckpoints(dir, { chaser: log.writer + 1, truncate: log.writer + 1 });
+    for (const opts of [AS_IS, { ...AS_IS, restoreWritesTruncate: true }]) {
+      const check = byName(await inspectDatabase(dir, opts), "preflight:truncate-checkpoint");
+      expect(check).toMatchObject({ valid: false, summary: `chaser.chk (${log.writer + 1}) is past writer.chk (${log.writer}): there is no log tail to truncate, and the node refuses to open (ReaderCheckpointHigherThanWriterException)` });
+      expect(check.summary).not.toMatch(/-\d+ byte/);
+    }
+  });
+
   it("refuses a truncation beyond MaxTruncation", async () => {
     await soundBackup(dir, { lag: 50 });
     const results = await inspectDatabase(dir, { ...AS_IS, maxTruncation: 1000 });

@@ -15,7 +15,10 @@ describe("exo: the data tier backed up and restored as eXo's guide says", () => 
     }
     // Every part of the tier is in the restored state: rows of the three datasources, files, chat documents.
     const restored = e.restoreAttempts[0]!;
-    expect(restored.observed).toEqual(["data", "codec", "jcr", "idm", "jpa", "chat"].map((p) => expect.stringMatching(new RegExp(`^${p}: restored in \\d+ ms$`))));
+    const parts = ["data", "codec", "jcr", "idm", "jpa", "chat"].map((p) => expect.stringMatching(new RegExp(`^${p}: restored in \\d+ ms$`)));
+    expect(restored.observed).toEqual([...parts.slice(0, 5), expect.stringMatching(/^chat: mongorestore: [1-9]\d* document\(s\) restored successfully\. 0 document\(s\) failed to restore\.$/), parts[5]]);
+    // What the chat archive held, read before the restore: the collections and documents mongorestore then restored.
+    expect(check(result, "preflight:chat-archive").summary).toMatch(/^mongo\/exochat\.archive \(\d+ bytes\) holds \d+ exochat collection\(s\), [1-9]\d* document\(s\)$/);
     expect(e.artifacts.map((a) => a.path)).toEqual(expect.arrayContaining(["pg/jcr.pgdump", "pg/idm.pgdump", "pg/jpa.pgdump", "mongo/exochat.archive", "gatein/conf/codec/codeckey.txt"]));
     expect(e.artifacts.some((a) => a.path.startsWith("gatein/data/jcr/values/collaboration/"))).toBe(true);
     expect(e.artifacts.some((a) => a.path.startsWith("gatein/data/files/"))).toBe(true);

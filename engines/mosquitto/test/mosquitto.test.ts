@@ -93,6 +93,15 @@ describe("mosquitto faults and preflight", () => {
     expect((await engine.preflight(artifact))[0]!.valid).toBe(true);
   });
 
+  it("a chunk of a type Mosquitto does not know: the file loads without it, and the preflight says that chunk is dropped", async () => {
+    // A chunk of type 9 (persist.h knows 1..6), 4 bytes long, appended after the last real chunk.
+    const unknown = Buffer.concat([REAL_DB, Buffer.from([0, 0, 0, 9, 0, 0, 0, 4, 1, 2, 3, 4])]);
+    const [db] = await engine.preflight(await artifactWith(unknown));
+    expect(db).toMatchObject({ name: "preflight:mosquitto.db", valid: true });
+    expect(db!.summary).toBe(`warning: ${ARTIFACT_DB} holds chunk(s) Mosquitto does not know (1 of type 9): the broker skips them ("Unsupported chunk … Ignoring.") and restores the rest: ${describeScan(scanDb(unknown))}`);
+    expect(db!.summary).not.toMatch(/reads to its end/);
+  });
+
   it("an emptied or truncated file fails preflight, saying why", async () => {
     const empty = await artifactWith(REAL_DB);
     await emptyDbFile().apply(empty);

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { jarLock, lockMismatches, neo4jImageSpec, parseJarLock } from "../versions.ts";
 import { adminFailure, coldCopyPreflight, dumpPreflight } from "../preflight.ts";
+import { recoveryRuns, upSummary } from "../recovery.ts";
 import { flipBytes, truncateFile } from "../../../harness/faults.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 
@@ -72,5 +73,31 @@ describe("neo4j backup preflight", () => {
     const out = "Selecting JVM\n2026-11-23 INFO starting\nFailed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source\nRun with '--verbose'";
     expect(adminFailure(out)).toBe("Failed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source");
     expect(adminFailure("")).toBe("(no output)");
+  });
+});
+
+describe("neo4j: a restore says when the server ran crash recovery (defect 10)", () => {
+  /** Lines of a debug.log as LoggingLogFileMonitor writes them, under the database's `[name/id]` prefix. */
+  const debugLog = [
+    "2026-12-07 17:40:01.100+0000 INFO  [o.n.k.i.t.l.f.TransactionLogFile] [system/00000000] Starting transaction log [/data/transactions/system/neo4j.transaction.db.0] at version=0",
+    "2026-12-07 17:40:03.200+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery required from position LogPosition{logVersion=0, byteOffset=5392}",
+    "2026-12-07 17:40:04.300+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.",
+  ].join("\n");
+
+  it("names the database that recovered and how, from the debug.log", () => {
+    const run = recoveryRuns(debugLog);
+    expect(run).toEqual({
+      databases: ["neo4j"],
+      observed: ["neo4j: Recovery required from position LogPosition{logVersion=0, byteOffset=5392}", "neo4j: Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms."],
+    });
+    expect(upSummary("dr-drill-offline/neo4j:5.26.28", run)).toBe(
+      "server up on dr-drill-offline/neo4j:5.26.28 after crash recovery of neo4j: neo4j: Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.",
+    );
+  });
+
+  it("a later version's wording, and a server that needed none", () => {
+    const later = "2026-12-07 17:40:04.300+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery in 'full' mode completed. Observed transactions range [first:3, last:52]: 50 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 412ms.";
+    expect(recoveryRuns(later).observed).toEqual([`neo4j: ${later.slice(later.indexOf("Recovery in"))}`]);
+    expect(upSummary("img", recoveryRuns(debugLog.split("\n")[0]!))).toBe("server up on img, no crash recovery in its debug.log");
   });
 });
