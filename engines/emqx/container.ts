@@ -1,7 +1,6 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { EMQX_DATA, EMQX_ETC, EMQX_MQTT_PORT, emqxEnvironment, emqxNodeName, type EmqxSettings } from "./config.ts";
 import { emqxVersion } from "./versions.ts";
@@ -71,9 +70,6 @@ export class StartedEmqx extends StartedEngineContainer {
     });
   }
 
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this, containerDir, hostDir);
-  }
 
   async copyFileIn(hostPath: string, containerPath: string): Promise<void> {
     await this.copyFilesToContainer([{ source: hostPath, target: containerPath, mode: 0o644 }]);

@@ -4,7 +4,6 @@ import { ProbeWaitStrategy, exitOrRethrow, logTail, waitForExit } from "../../ha
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import type { EventStoreApi } from "../../protocols/event-store/api.ts";
 import { esdbApi } from "../../protocols/event-store/esdb.ts";
 import { kurrentApi } from "../../protocols/event-store/kurrent.ts";
@@ -120,9 +119,6 @@ export class StartedEventStore extends StartedEngineContainer {
     return { running: State.Running, exitCode: State.ExitCode };
   }
 
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this, containerDir, hostDir);
-  }
 
   /**
    * A clean shutdown (SIGTERM, bounded), keeping the container so a stopped node's files can still be copied out.

@@ -1,7 +1,6 @@
 import { GenericContainer } from "testcontainers";
 import { MongoClient } from "mongodb";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
@@ -70,9 +69,6 @@ export class StartedMongoWire extends StartedEngineContainer {
     throw new Error(`${this.image.ref} never answered a ping: ${(last as Error).message}`);
   }
 
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this, containerDir, hostDir);
-  }
 
   async copyDirectoryIn(hostDir: string, containerDir: string): Promise<void> {
     await this.copyDirectoriesToContainer([{ source: hostDir, target: containerDir }]);

@@ -1,6 +1,5 @@
 import { GenericContainer, Wait } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
@@ -63,9 +62,5 @@ export class StartedMemgraph extends StartedEngineContainer {
     const { exitCode, output } = await this.exec(args, user ? { user } : {});
     if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
     return output;
-  }
-
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this, containerDir, hostDir);
   }
 }

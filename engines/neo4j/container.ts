@@ -2,7 +2,6 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
@@ -74,9 +73,6 @@ export class StartedNeo4j extends StartedEngineContainer {
     return { url: `bolt://${publishedHost(this)}:${this.getMappedPort(NEO4J_BOLT_PORT)}`, user: NEO4J_USER, password: this.password };
   }
 
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this, containerDir, hostDir);
-  }
 
   /** A clean shutdown (SIGTERM, then up to 60 s to close the stores), keeping the data volume. */
   async shutdown(): Promise<void> {

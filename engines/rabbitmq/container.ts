@@ -4,7 +4,6 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
@@ -103,10 +102,6 @@ export class StartedRabbitMq extends StartedEngineContainer {
     if (exitCode !== 0) throw new Error(`the node exited with code ${exitCode} on rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
   }
 
-  /** Copies a directory out of the container, running or stopped, into `hostDir` (its contents). */
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this, containerDir, hostDir);
-  }
 
   /** A small text file of the container (a definitions export) into `hostDir`, under its own name. */
   async copyFileOut(containerPath: string, hostDir: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { AbstractStartedContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "./images.ts";
 import { containerLog } from "./container-log.ts";
+import { copyDirectoryOut } from "./archive.ts";
 
 /**
  * A started engine container, after testcontainers' AbstractStartedContainer (the handle its modules return): the
@@ -18,5 +19,10 @@ export class StartedEngineContainer extends AbstractStartedContainer {
   /** The server's log since the container started (stdout and stderr), running or stopped. */
   log(): Promise<string> {
     return containerLog(this);
+  }
+
+  /** Copies a directory out of the container, running or stopped, into `hostDir` (its contents). */
+  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
+    return copyDirectoryOut(this, containerDir, hostDir);
   }
 }
