@@ -1,4 +1,4 @@
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { GenericContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
@@ -42,17 +42,14 @@ export class EmqxContainer extends GenericContainer {
 
   override async start(): Promise<StartedEmqx> {
     this.withHostname(this.settings.host).withEnvironment(emqxEnvironment(emqxVersion(this.version), this.settings));
-    return new StartedEmqx(await startContainer(this, () => super.start()), this.image, emqxNodeName(this.settings.host));
+    return new StartedEmqx(await startContainer(this, () => super.start()), this.image);
   }
 }
 
 export class StartedEmqx extends StartedEngineContainer {
-  constructor(
-    started: StartedTestContainer,
-    image: ResolvedImage,
-    readonly nodeName: string,
-  ) {
-    super(started, image);
+  /** The node's name, from the hostname the container runs under. */
+  get nodeName(): string {
+    return emqxNodeName(this.getHostname());
   }
 
   get mqttUrl(): string {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { GenericContainer } from "testcontainers";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
@@ -65,17 +65,14 @@ export class RabbitMqContainer extends GenericContainer {
 
   override async start(): Promise<StartedRabbitMq> {
     this.withHostname(this.host).withEnvironment({ RABBITMQ_NODENAME: nodeNameOf(this.host) });
-    return new StartedRabbitMq(await startContainer(this, () => super.start()), this.image, nodeNameOf(this.host));
+    return new StartedRabbitMq(await startContainer(this, () => super.start()), this.image);
   }
 }
 
 export class StartedRabbitMq extends StartedEngineContainer {
-  constructor(
-    started: StartedTestContainer,
-    image: ResolvedImage,
-    readonly nodeName: string,
-  ) {
-    super(started, image);
+  /** The node's name, from the hostname the container runs under. */
+  get nodeName(): string {
+    return nodeNameOf(this.getHostname());
   }
 
   get mqttUrl(): string {
