@@ -29,8 +29,8 @@ const time = async (what: () => Promise<unknown>): Promise<number> => {
   return performance.now() - t;
 };
 
-async function execOk(node: { exec(args: string[], user?: string): Promise<{ exitCode: number; output: string }> }, script: string, user?: string): Promise<void> {
-  const { exitCode, output } = await node.exec(["sh", "-c", script], user);
+async function execOk(node: { exec(args: string[]): Promise<{ exitCode: number; output: string }> }, script: string): Promise<void> {
+  const { exitCode, output } = await node.exec(["sh", "-c", script]);
   if (exitCode !== 0) throw new Error(`${script.slice(0, 80)}… exited ${exitCode}: ${output.slice(-800)}`);
 }
 
@@ -120,7 +120,7 @@ export function questdbBaseline(version: string, rows: number, seed: number, wor
     } finally {
       await client.end();
     }
-    const base = `http://${publishedHost(node.qdb.container)}:${node.qdb.container.getMappedPort(QDB_HTTP_PORT)}`;
+    const base = `http://${publishedHost(node.qdb)}:${node.qdb.getMappedPort(QDB_HTTP_PORT)}`;
     const readMs = await time(async () => {
       for (const t of QDB_TABLES) await drain(`${base}/exp?query=${encodeURIComponent(`SELECT * FROM ${t.name}`)}`);
     });

@@ -15,7 +15,7 @@ export interface BrokerContainer {
   readonly image: ResolvedImage;
   readonly mqttUrl: string;
   /** Removes the container (running or stopped); the data volume is the node's. */
-  stop(): Promise<void>;
+  stop(): Promise<unknown>;
   /** The broker's log since the container started. */
   log(): Promise<string>;
 }

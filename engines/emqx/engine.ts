@@ -84,7 +84,7 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
     const base = { dir, method: this.backupMethod, sourceNodeName: emqx.nodeName, sourceVersion: this.version };
     if (this.backupMethod === "data-export") {
       const started = rt.clock.now();
-      const out = await emqx.ctl(["emqx", "ctl", "data", "export"]);
+      const out = await emqx.exec(["emqx", "ctl", "data", "export"]);
       const finishedAt = rt.clock.now();
       const path = exportedPath(out.output);
       await emqx.copyDirectoryOut(join(EMQX_DATA, "backup"), join(dir, "export"));
@@ -145,12 +145,12 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
   private async importInto(emqx: StartedEmqx, hostFile: string): Promise<AttemptOutcome> {
     const target = `${EMQX_DATA}/backup/${basename(hostFile)}`;
     await emqx.copyFileIn(hostFile, target);
-    return importResult((await emqx.ctl(["emqx", "ctl", "data", "import", target])).output);
+    return importResult((await emqx.exec(["emqx", "ctl", "data", "import", target])).output);
   }
 
   /** A file-copy restore: what the started node's data/mnesia/ holds, against the backup's, as listed in both. */
   private async startedOn(emqx: StartedEmqx, artifact: EmqxArtifact): Promise<AttemptOutcome> {
-    const listed = await emqx.ctl(["ls", "-1p", `${EMQX_DATA}/${MNESIA_IN_DATA}`]);
+    const listed = await emqx.exec(["ls", "-1p", `${EMQX_DATA}/${MNESIA_IN_DATA}`]);
     const seen = mnesiaStartObservation(emqx.nodeName, nodeDirectories(await backupMnesia(artifact)), nodeDirectories(listed.exitCode === 0 ? lsEntries(listed.output) : []));
     return { attempt: { ok: true, summary: seen.summary, observed: seen.observed }, toolErrors: [] };
   }

@@ -1,7 +1,7 @@
 import type { StartedEventStore } from "./container.ts";
 
 /** Where the copy runs: the node's container (its shell, as its user) and its data directory. */
-export type CopySource = Pick<StartedEventStore, "exec"> & { version: { dataDir: string } };
+export type CopySource = Pick<StartedEventStore, "sh"> & { version: { dataDir: string } };
 
 /**
  * The guide's copy order (docs/engines/eventstore.md, "The vendor's backup guide"; the docs since 2021 spell out the
@@ -50,17 +50,17 @@ export interface CopyReport {
  */
 export async function copyInOrder(node: CopySource, dst: string, plan: CopyPlan, now: () => number): Promise<CopyReport> {
   const src = node.version.dataDir;
-  await node.exec(`rm -rf '${dst}' && mkdir -p '${dst}'`);
+  await node.sh(`rm -rf '${dst}' && mkdir -p '${dst}'`);
   const steps: CopyReport["steps"] = [];
   for (const [i, step] of plan.order.entries()) {
     await plan.beforeStep?.(step);
     const at = now();
     let script = stepScript(step, src, dst);
     if (step === "chunks" && plan.skipChunks?.size) script = script.replace(`find . -maxdepth 1 -type f -name 'chunk-*'`, `find . -maxdepth 1 -type f -name 'chunk-*' | grep -vxF '${[...plan.skipChunks].map((c) => `./${c}`).join("\n")}'`);
-    const out = await node.exec(script);
+    const out = await node.sh(script);
     steps.push({ step, at, vanished: out.split("\n").filter((l) => l.startsWith("vanished: ")).map((l) => l.slice(10)) });
     if (i === 0 && plan.pauseAfterFirstStep) await new Promise((r) => setTimeout(r, plan.pauseAfterFirstStep! * 1000));
   }
-  const chunks = (await node.exec(`cd '${dst}' && ls -1 | grep '^chunk-' || true`)).split("\n").filter(Boolean);
+  const chunks = (await node.sh(`cd '${dst}' && ls -1 | grep '^chunk-' || true`)).split("\n").filter(Boolean);
   return { steps, chunks };
 }

@@ -2,7 +2,8 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, exitOrRethrow, logTail, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { startContainer } from "../../harness/runtime/start-container.ts";
+import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 import type { EventStoreApi } from "../../protocols/event-store/api.ts";
 import { esdbApi } from "../../protocols/event-store/esdb.ts";
 import { kurrentApi } from "../../protocols/event-store/kurrent.ts";
@@ -20,50 +21,38 @@ export const DRILL_CHUNK_SIZE = 1024 * 1024;
 const READY_PROBE = ["sh", "-c", `curl --fail --silent http://localhost:${HTTP_PORT}/health/live`];
 
 /**
- * Builder for one insecure single node, after testcontainers' module shape. Options go through the product's
- * environment prefix (`EVENTSTORE_CLUSTER_SIZE=1` or `KURRENTDB_CLUSTER_SIZE=1`), as with the official images.
+ * Builder for one insecure single node, after testcontainers' module shape: a GenericContainer with the product's
+ * options as setters. Options go through the product's environment prefix (`EVENTSTORE_CLUSTER_SIZE=1` or
+ * `KURRENTDB_CLUSTER_SIZE=1`), as with the official images. One builder may run twice: to truncate, then to serve.
  */
-export class EventStoreContainer {
-  private labels: Record<string, string> = {};
-  private volume: string | undefined;
-  private options: Record<string, string> = {};
-  private startupTimeoutMs = 180_000;
-
+export class EventStoreContainer extends GenericContainer {
   constructor(
     private readonly image: ResolvedImage,
     private readonly version: EventStoreVersion,
-  ) {}
-
-  withLabels(labels: Record<string, string>): this {
-    this.labels = labels;
-    return this;
+  ) {
+    super(image.ref);
+    this.withStartupTimeout(180_000).withExposedPorts(HTTP_PORT);
   }
 
   withVolume(name: string): this {
-    this.volume = name;
-    return this;
+    return this.withBindMounts([{ source: name, target: this.version.dataDir }]);
   }
 
   /** A server option by its environment name without the prefix, e.g. `MAX_TRUNCATION`. */
   withOption(name: string, value: string): this {
-    this.options[name] = value;
-    return this;
+    return this.withEnvironment({ [`${this.version.envPrefix}${name}`]: value });
   }
 
-  private container(): GenericContainer {
-    const env: Record<string, string> = { CLUSTER_SIZE: "1", INSECURE: "true", RUN_PROJECTIONS: "None", CHUNK_SIZE: String(DRILL_CHUNK_SIZE), ...this.options };
-    let c = new GenericContainer(this.image.ref)
-      .withEnvironment(Object.fromEntries(Object.entries(env).map(([k, v]) => [`${this.version.envPrefix}${k}`, v])))
-      .withLabels(this.labels)
-      .withStartupTimeout(this.startupTimeoutMs)
-      .withExposedPorts(HTTP_PORT);
-    if (this.volume) c = c.withBindMounts([{ source: this.volume, target: this.version.dataDir }]);
-    return c;
+  /** The drill's options, each where no `withOption` set it (once: a second start finds them set). */
+  private withDefaultOptions(): this {
+    const defaults = { CLUSTER_SIZE: "1", INSECURE: "true", RUN_PROJECTIONS: "None", CHUNK_SIZE: String(DRILL_CHUNK_SIZE) };
+    const prefixed = Object.entries(defaults).map(([k, v]) => [`${this.version.envPrefix}${k}`, v] as const);
+    return this.withEnvironment(Object.fromEntries(prefixed.filter(([name]) => !(name in this.environment))));
   }
 
-  async start(): Promise<StartedEventStore> {
-    const started = await this.container().withWaitStrategy(new ProbeWaitStrategy(READY_PROBE)).start();
-    return new StartedEventStore(started, this.image, this.version);
+  override async start(): Promise<StartedEventStore> {
+    this.withDefaultOptions().withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
+    return new StartedEventStore(await startContainer(this, () => super.start()), this.image, this.version);
   }
 
   /**
@@ -72,10 +61,8 @@ export class EventStoreContainer {
    */
   async runToExit(timeoutMs: number): Promise<{ exitCode: number; log: string }> {
     // A node that truncates quickly may exit before the first probe: its exit is the answer, not an error.
-    const start = await this.container()
-      .withWaitStrategy(new ProbeWaitStrategy(["true"]))
-      .start()
-      .then((started) => ({ started }), (err: unknown) => ({ exited: exitOrRethrow(err) }));
+    this.withDefaultOptions().withWaitStrategy(new ProbeWaitStrategy(["true"]));
+    const start = await startContainer(this, () => super.start()).then((started) => ({ started }), (err: unknown) => ({ exited: exitOrRethrow(err) }));
     if ("exited" in start) return { exitCode: start.exited.exitCode, log: start.exited.logTail };
     const { started } = start;
     const handle = docker().getContainer(started.getId());
@@ -94,22 +81,24 @@ export async function ownExit(handle: Parameters<typeof waitForExit>[0], timeout
   });
 }
 
-export class StartedEventStore {
+export class StartedEventStore extends StartedEngineContainer {
   constructor(
-    readonly container: StartedTestContainer,
-    readonly image: ResolvedImage,
+    started: StartedTestContainer,
+    image: ResolvedImage,
     readonly version: EventStoreVersion,
-  ) {}
+  ) {
+    super(started, image);
+  }
 
   /** The client of the node's product, on the mapped port. */
   api(): EventStoreApi {
-    const port = this.container.getMappedPort(HTTP_PORT);
-    return this.version.client === "esdb" ? esdbApi(publishedHost(this.container), port) : kurrentApi(publishedHost(this.container), port);
+    const port = this.getMappedPort(HTTP_PORT);
+    return this.version.client === "esdb" ? esdbApi(publishedHost(this), port) : kurrentApi(publishedHost(this), port);
   }
 
   /** `POST /admin/scavenge` (the operations API; no credentials on an insecure node). Returns the scavenge id. */
   async startScavenge(): Promise<string> {
-    const res = await fetch(`http://${publishedHost(this.container)}:${this.container.getMappedPort(HTTP_PORT)}/admin/scavenge`, { method: "POST", signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://${publishedHost(this)}:${this.getMappedPort(HTTP_PORT)}/admin/scavenge`, { method: "POST", signal: AbortSignal.timeout(30_000) });
     const body = await res.text();
     if (!res.ok) throw new Error(`starting a scavenge answered ${res.status}: ${body.slice(0, 300)}`);
     const id = /"scavengeId"\s*:\s*"([^"]+)"/.exec(body)?.[1];
@@ -117,33 +106,25 @@ export class StartedEventStore {
     return id;
   }
 
-  async exec(script: string): Promise<string> {
-    const { exitCode, output } = await this.container.exec(["sh", "-c", script]);
+  /** A shell script in the container; its output, or thrown when it fails. */
+  async sh(script: string): Promise<string> {
+    const { exitCode, output } = await this.exec(["sh", "-c", script]);
     if (exitCode !== 0) throw new Error(`\`${script.slice(0, 200)}\` exited ${exitCode}: ${output.trim().slice(-1500)}`);
     return output;
   }
 
-  log(): Promise<string> {
-    return logTail(docker().getContainer(this.container.getId()), 100_000);
-  }
-
   /** Whether the node still runs, and its exit code when not, as Docker reports them; a failed look throws. */
   async state(): Promise<{ running: boolean; exitCode: number }> {
-    const { State } = await docker().getContainer(this.container.getId()).inspect();
+    const { State } = await docker().getContainer(this.getId()).inspect();
     return { running: State.Running, exitCode: State.ExitCode };
   }
 
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this.container, containerDir, hostDir);
-  }
 
-  /** A clean shutdown (SIGTERM, bounded), keeping the container so a stopped node's files can still be copied out. */
+  /**
+   * A clean shutdown (SIGTERM, bounded), keeping the container so a stopped node's files can still be copied out.
+   * Through Docker, not testcontainers' stop(), which would remember this stop and never remove the container.
+   */
   async stopCleanly(): Promise<void> {
-    await docker().getContainer(this.container.getId()).stop({ t: 60 });
-  }
-
-  /** A disaster does not wait: killed and removed with its anonymous volumes. */
-  async remove(): Promise<void> {
-    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
+    await docker().getContainer(this.getId()).stop({ t: 60 });
   }
 }

@@ -71,7 +71,7 @@ export class EventStoreNode implements EngineNode<EventOp> {
   }
 
   async destroy(): Promise<void> {
-    await this.node.remove().catch(() => undefined);
+    await this.node.stop().catch(() => undefined);
     await removeVolume(this.volume);
   }
 }

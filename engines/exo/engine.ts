@@ -103,20 +103,20 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
       rt.log(`  backup ${part}: ${tool} → ${record.path} in ${record.ms} ms`);
     };
     await pg.toolOrThrow(["mkdir", "-p", IN_CONTAINER]);
-    await mongo.tool(["mkdir", "-p", IN_CONTAINER]);
+    await mongo.exec(["mkdir", "-p", IN_CONTAINER]);
     await take("data", "file copy (docker archive)", () => gatein.copyOut("data", join(dir, PART_PATHS.data)));
     for (const ds of DATASOURCES) {
       await take(ds, "pg_dump -Fc", () => pgDump(pg, databaseOf(ds), `${IN_CONTAINER}/${ds}.pgdump`));
     }
     await take("chat", `mongodump --db ${CHAT_DB} --archive --gzip`, async () => {
-      const dumped = await mongo.tool(["mongodump", "--quiet", "--db", CHAT_DB, `--archive=${IN_CONTAINER}/${ARCHIVE}`, "--gzip"]);
+      const dumped = await mongo.exec(["mongodump", "--quiet", "--db", CHAT_DB, `--archive=${IN_CONTAINER}/${ARCHIVE}`, "--gzip"]);
       if (dumped.exitCode !== 0) throw new Error(`mongodump exited ${dumped.exitCode}: ${firstLine(dumped.output)}`);
     });
     await take("codec", "file copy (docker archive)", () => gatein.copyOut("conf/codec", join(dir, PART_PATHS.codec)));
     const finishedAt = rt.clock.now();
     await pg.copyDirectoryOut(IN_CONTAINER, join(dir, "pg"));
     await mongo.copyDirectoryOut(IN_CONTAINER, join(dir, "mongo"));
-    const tools = [(await pg.toolOrThrow(["pg_dump", "--version"])).trim(), (await mongo.tool(["mongodump", "--version"])).output.split("\n")[0]?.trim() ?? "mongodump"];
+    const tools = [(await pg.toolOrThrow(["pg_dump", "--version"])).trim(), (await mongo.exec(["mongodump", "--version"])).output.split("\n")[0]?.trim() ?? "mongodump"];
     return { dir, method: this.backupMethod, tool: `${tools.join("; ")}; file copy of gatein/data and gatein/conf/codec`, finishedAt, version: this.version, parts };
   }
 
@@ -169,7 +169,7 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
       if (!existsSync(from(PART_PATHS.chat))) return `${PART_PATHS.chat} is not in the backup`;
       await mongo.copyDirectoryIn(from("mongo"), RESTORE_DIR);
       // FerretDB refuses the dumped index options ("Index option ns is unknown"): documents first, indexes recreated below.
-      const r = await mongo.tool(["mongorestore", `--archive=${RESTORE_DIR}/${ARCHIVE}`, "--gzip", `--nsInclude=${CHAT_DB}.*`, "--noIndexRestore", "--drop"]);
+      const r = await mongo.exec(["mongorestore", `--archive=${RESTORE_DIR}/${ARCHIVE}`, "--gzip", `--nsInclude=${CHAT_DB}.*`, "--noIndexRestore", "--drop"]);
       if (r.exitCode !== 0) return `mongorestore exited ${r.exitCode}: ${firstLine(r.output)}`;
       const restored = restoredDocuments(r.output);
       observed.push(`chat: mongorestore: ${restored ?? "no count printed"}`);

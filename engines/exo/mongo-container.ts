@@ -1,51 +1,34 @@
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { GenericContainer } from "testcontainers";
 import { MongoClient } from "mongodb";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
-import { containerLog } from "../../harness/runtime/container-log.ts";
+import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 export const MONGO_PORT = 27017;
 
 /**
- * Builder for eXo chat's MongoDB-wire server, after testcontainers' module shape: the official `mongo:<major>` image
- * (command `mongod`), or the offline FerretDB image laid out the same way (engines/exo/images/). Both carry
- * `mongodump` and `mongorestore`, run inside the container.
+ * Builder for eXo chat's MongoDB-wire server, after testcontainers' module shape (a GenericContainer, network and
+ * labels its own setters): the official `mongo:<major>` image (command `mongod`), or the offline FerretDB image laid
+ * out the same way (engines/exo/images/). Both carry `mongodump` and `mongorestore`, run inside the container.
  */
-export class MongoWireContainer {
-  private labels: Record<string, string> = {};
-  private network: { name: string; alias: string } | undefined;
-  private volume: string | undefined;
-
-  constructor(private readonly image: ResolvedImage) {}
-
-  withLabels(labels: Record<string, string>): this {
-    this.labels = labels;
-    return this;
-  }
-
-  withNetwork(name: string, alias: string): this {
-    this.network = { name, alias };
-    return this;
+export class MongoWireContainer extends GenericContainer {
+  constructor(private readonly image: ResolvedImage) {
+    super(image.ref);
+    this.withExposedPorts(MONGO_PORT)
+      // Probed from inside (both images have bash): the port, then the driver's ping below.
+      .withWaitStrategy(new ProbeWaitStrategy(["bash", "-c", `</dev/tcp/127.0.0.1/${MONGO_PORT}`]))
+      .withStartupTimeout(120_000);
   }
 
   /** A named volume for /data/db (both images keep their data there). */
   withVolume(name: string): this {
-    this.volume = name;
-    return this;
+    return this.withBindMounts([{ source: name, target: "/data/db" }]);
   }
 
-  async start(): Promise<StartedMongoWire> {
-    let container = new GenericContainer(this.image.ref)
-      .withLabels(this.labels).withExposedPorts(MONGO_PORT)
-      // Probed from inside (both images have bash): the port, then the driver's ping below.
-      .withWaitStrategy(new ProbeWaitStrategy(["bash", "-c", `</dev/tcp/127.0.0.1/${MONGO_PORT}`]))
-      .withStartupTimeout(120_000);
-    if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: "/data/db" }]);
-    const started = new StartedMongoWire(await startContainer(container), this.image);
+  override async start(): Promise<StartedMongoWire> {
+    const started = new StartedMongoWire(await startContainer(this, () => super.start()), this.image);
     await started.waitForPing();
     return started;
   }
@@ -57,19 +40,9 @@ export class MongoWireContainer {
  */
 export const MONGO_WIRE_ERRORS = /\t(DPANIC|PANIC|FATAL)\t|"s":"F"/;
 
-export class StartedMongoWire {
-  constructor(
-    readonly container: StartedTestContainer,
-    readonly image: ResolvedImage,
-  ) {}
-
-  /** The server's log since the container started. */
-  log(): Promise<string> {
-    return containerLog(this.container);
-  }
-
+export class StartedMongoWire extends StartedEngineContainer {
   url(): string {
-    return `mongodb://${publishedHost(this.container)}:${this.container.getMappedPort(MONGO_PORT)}/?directConnection=true`;
+    return `mongodb://${publishedHost(this)}:${this.getMappedPort(MONGO_PORT)}/?directConnection=true`;
   }
 
   async client(): Promise<MongoClient> {
@@ -96,21 +69,8 @@ export class StartedMongoWire {
     throw new Error(`${this.image.ref} never answered a ping: ${(last as Error).message}`);
   }
 
-  /** Runs a tool (mongodump, mongorestore) inside the container, against the server on localhost. */
-  async tool(args: string[]): Promise<{ exitCode: number; output: string }> {
-    const { exitCode, output } = await this.container.exec(args);
-    return { exitCode, output };
-  }
-
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this.container, containerDir, hostDir);
-  }
 
   async copyDirectoryIn(hostDir: string, containerDir: string): Promise<void> {
-    await this.container.copyDirectoriesToContainer([{ source: hostDir, target: containerDir }]);
-  }
-
-  async stop(): Promise<void> {
-    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
+    await this.copyDirectoriesToContainer([{ source: hostDir, target: containerDir }]);
   }
 }

@@ -14,7 +14,7 @@ import { docker } from "../../harness/runtime/docker.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import { PostgresContainer, type PgCredentials, type StartedPostgres } from "../../protocols/pg/container.ts";
 import { ROOMS, exoDataset, roomId, type ExoOp } from "./model.ts";
-import { GateinVolume } from "./data-container.ts";
+import { GateinContainer, type GateinVolume } from "./data-container.ts";
 import { MONGO_WIRE_ERRORS, MongoWireContainer, type StartedMongoWire } from "./mongo-container.ts";
 import { readTier } from "./canonical.ts";
 import { CODEC_DIR, CODEC_FILE, DATA_DIR } from "./layout.ts";
@@ -49,8 +49,8 @@ export async function startTier(rt: DrillRuntime, version: string, name: string,
   // The parts start side by side, as they would on their own machines.
   const [pgStarted, mongo, gatein] = await Promise.all([
     new PostgresContainer(pgImage, EXO_PG).withLabels(rt.labels).withNetwork(network, "postgres").withVolume(pgVolume!).start(),
-    new MongoWireContainer(mongoImage).withLabels(rt.labels).withNetwork(network, "mongo").withVolume(mongoVolume!).start(),
-    GateinVolume.start(pgImage, gateinVolume!, rt.labels, network),
+    new MongoWireContainer(mongoImage).withLabels(rt.labels).withNetworkMode(network).withNetworkAliases("mongo").withVolume(mongoVolume!).start(),
+    new GateinContainer(pgImage).withLabels(rt.labels).withNetworkMode(network).withNetworkAliases("gatein").withVolume(gateinVolume!).start(),
   ]);
   const admin = await pgStarted.client();
   try {
@@ -88,7 +88,7 @@ async function openSession(parts: TierParts, codec: Buffer): Promise<TierSession
 
 /** The codec the platform would read at start (a restored tier may have none). */
 export async function readCodec(parts: TierParts): Promise<Buffer | undefined> {
-  const { exitCode, output } = await parts.gatein.container.exec(["cat", `${CODEC_DIR}/${CODEC_FILE}`]);
+  const { exitCode, output } = await parts.gatein.exec(["cat", `${CODEC_DIR}/${CODEC_FILE}`]);
   return exitCode === 0 && /^[0-9a-f]{32}$/.test(output.trim()) ? Buffer.from(output.trim(), "hex") : undefined;
 }
 
@@ -176,7 +176,7 @@ export class ExoNode implements EngineNode<ExoOp> {
       });
       await mongo.db(CHAT_DB).collection("probe").insertOne({ probe: true });
       await mongo.db(CHAT_DB).collection("probe").drop();
-      await this.parts.gatein.exec(["sh", "-c", `echo probe > ${DATA_DIR}/probe && rm ${DATA_DIR}/probe`]);
+      await this.parts.gatein.run(["sh", "-c", `echo probe > ${DATA_DIR}/probe && rm ${DATA_DIR}/probe`]);
       return "IDM took a row (rolled back), chat took a document (dropped), the volume took a file";
     } finally {
       await c.end();

@@ -1,10 +1,9 @@
-import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
+import { GenericContainer, Wait } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
-import { containerLog } from "../../harness/runtime/container-log.ts";
+import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /**
  * The official image's layout (memgraph/memgraph, release/docker/*.dockerfile): user memgraph (uid 101), data
@@ -23,21 +22,20 @@ function flags(storageMode: string): string[] {
   return [`--data-directory=${MG_DATA}`, "--data-recovery-on-startup=true", "--telemetry-enabled=false", "--also-log-to-stderr=true", "--log-level=WARNING", `--storage-mode=${storageMode}`];
 }
 
-export class MemgraphContainer {
-  private labels: Record<string, string> = {};
-  private volume: string | undefined;
+/**
+ * Builder for a Memgraph container, after testcontainers' module shape: a GenericContainer with the data volume's and
+ * the storage mode's setters, `start()` returning a handle once Bolt answers.
+ */
+export class MemgraphContainer extends GenericContainer {
   private storageMode = "IN_MEMORY_TRANSACTIONAL";
 
-  constructor(private readonly image: ResolvedImage) {}
-
-  withLabels(labels: Record<string, string>): this {
-    this.labels = labels;
-    return this;
+  constructor(private readonly image: ResolvedImage) {
+    super(image.ref);
+    this.withExposedPorts(MG_BOLT_PORT).withWaitStrategy(Wait.forListeningPorts()).withStartupTimeout(120_000);
   }
 
   withVolume(name: string): this {
-    this.volume = name;
-    return this;
+    return this.withBindMounts([{ source: name, target: MG_DATA }]);
   }
 
   withStorageMode(mode: string): this {
@@ -45,47 +43,24 @@ export class MemgraphContainer {
     return this;
   }
 
-  async start(): Promise<StartedMemgraph> {
-    let container = new GenericContainer(this.image.ref)
-      .withCommand(flags(this.storageMode))
-      .withLabels(this.labels)
-      .withExposedPorts(MG_BOLT_PORT)
-      .withWaitStrategy(Wait.forListeningPorts())
-      .withStartupTimeout(120_000);
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: MG_DATA }]);
-    const started = new StartedMemgraph(await startContainer(container), this.image);
+  override async start(): Promise<StartedMemgraph> {
+    this.withCommand(flags(this.storageMode));
+    const started = new StartedMemgraph(await startContainer(this, () => super.start()), this.image);
     await waitForBolt(started.endpoint, 60_000);
     return started;
   }
 }
 
-export class StartedMemgraph {
-  constructor(
-    readonly container: StartedTestContainer,
-    readonly image: ResolvedImage,
-  ) {}
-
-  /** The server's log since the container started (it logs to stderr too: `--also-log-to-stderr`). */
-  log(): Promise<string> {
-    return containerLog(this.container);
-  }
-
+/** A started Memgraph; its log includes stderr, where `--also-log-to-stderr` sends the server's own lines. */
+export class StartedMemgraph extends StartedEngineContainer {
   /** Memgraph without users accepts any credentials (neo4j-driver still sends basic auth). */
   get endpoint(): BoltEndpoint {
-    return { url: `bolt://${publishedHost(this.container)}:${this.container.getMappedPort(MG_BOLT_PORT)}`, user: "", password: "" };
+    return { url: `bolt://${publishedHost(this)}:${this.getMappedPort(MG_BOLT_PORT)}`, user: "", password: "" };
   }
 
   async execOrThrow(args: string[], user?: string): Promise<string> {
-    const { exitCode, output } = await this.container.exec(args, user ? { user } : {});
+    const { exitCode, output } = await this.exec(args, user ? { user } : {});
     if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
     return output;
-  }
-
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this.container, containerDir, hostDir);
-  }
-
-  async kill(): Promise<void> {
-    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
   }
 }

@@ -36,7 +36,7 @@ export class MemgraphNode extends BoltGraphNode {
 
   async destroy(): Promise<void> {
     await this.closeDriver();
-    await this.mg.kill();
+    await this.mg.stop();
     await removeVolume(this.volume);
   }
 }

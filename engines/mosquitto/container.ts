@@ -2,12 +2,13 @@ import { mkdir } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import tarFs from "tar-fs";
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { GenericContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
+import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import type { MqttEndpoint } from "../../protocols/mqtt/index.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
+import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /** The layout of the official eclipse-mosquitto:2 image, which the offline image copies: engine code never branches on the source. */
 export const MOSQ_CONFIG = "/mosquitto/config/mosquitto.conf";
@@ -51,23 +52,21 @@ export function mosquittoConf(s: MosquittoSettings): string {
  */
 const READY_PROBE = ["sh", "-c", "grep -q ':075B [0-9A-F]*:0000 0A' /proc/net/tcp /proc/net/tcp6"];
 
-/** Builder after testcontainers' module shape: `withX()` setters, `start()` returns a handle with Mosquitto's own actions. */
-export class MosquittoContainer {
-  private labels: Record<string, string> = {};
-  private volume: string | undefined;
+/**
+ * Builder after testcontainers' module shape: a GenericContainer (its `withX()` setters included) with Mosquitto's
+ * own, and `start()` returning a handle with Mosquitto's own actions.
+ */
+export class MosquittoContainer extends GenericContainer {
   private config = mosquittoConf(DEFAULT_SETTINGS);
 
-  constructor(private readonly image: ResolvedImage) {}
-
-  withLabels(labels: Record<string, string>): this {
-    this.labels = labels;
-    return this;
+  constructor(private readonly image: ResolvedImage) {
+    super(image.ref);
+    this.withExposedPorts(MOSQ_PORT).withStartupTimeout(60_000).withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
   }
 
   /** A named volume on /mosquitto/data, so destroying the data is an explicit, checkable step. */
   withVolume(name: string): this {
-    this.volume = name;
-    return this;
+    return this.withBindMounts([{ source: name, target: MOSQ_DATA }]);
   }
 
   /** The whole `mosquitto.conf`. */
@@ -76,15 +75,9 @@ export class MosquittoContainer {
     return this;
   }
 
-  async start(): Promise<StartedMosquitto> {
-    let container = new GenericContainer(this.image.ref)
-      .withLabels(this.labels)
-      .withCopyContentToContainer([{ content: this.config, target: MOSQ_CONFIG, mode: 0o644 }])
-      .withExposedPorts(MOSQ_PORT)
-      .withStartupTimeout(60_000)
-      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: MOSQ_DATA }]);
-    return new StartedMosquitto(await startContainer(container), this.image);
+  override async start(): Promise<StartedMosquitto> {
+    this.withCopyContentToContainer([{ content: this.config, target: MOSQ_CONFIG, mode: 0o644 }]);
+    return new StartedMosquitto(await startContainer(this, () => super.start()), this.image);
   }
 }
 
@@ -93,24 +86,19 @@ export interface DbFileStat {
   bytes: number;
 }
 
-export class StartedMosquitto {
-  constructor(
-    readonly container: StartedTestContainer,
-    readonly image: ResolvedImage,
-  ) {}
-
+export class StartedMosquitto extends StartedEngineContainer {
   get endpoint(): MqttEndpoint {
-    return { url: `mqtt://${publishedHost(this.container)}:${this.container.getMappedPort(MOSQ_PORT)}` };
+    return { url: `mqtt://${publishedHost(this)}:${this.getMappedPort(MOSQ_PORT)}` };
   }
 
   /** Sends a signal to the broker (PID 1 of the container). */
   async signal(name: "SIGUSR1" | "SIGKILL"): Promise<void> {
-    await docker().getContainer(this.container.getId()).kill({ signal: name });
+    await docker().getContainer(this.getId()).kill({ signal: name });
   }
 
   /** The inode and size of mosquitto.db, or undefined while there is none. A save writes a new file and renames it. */
   async dbStat(): Promise<DbFileStat | undefined> {
-    const { exitCode, output } = await this.container.exec(["stat", "-c", "%i %s", MOSQ_DB]);
+    const { exitCode, output } = await this.exec(["stat", "-c", "%i %s", MOSQ_DB]);
     if (exitCode !== 0) return undefined;
     const [inode, bytes] = output.trim().split(" ").map(Number);
     return { inode: inode!, bytes: bytes! };
@@ -119,7 +107,7 @@ export class StartedMosquitto {
   /** Copies the data directory out (works on a killed container too) into `hostDir`, skipping a save's temporary file. */
   async copyDataOut(hostDir: string): Promise<void> {
     await mkdir(hostDir, { recursive: true });
-    const archive = (await this.container.copyArchiveFromContainer(MOSQ_DATA)) as Readable;
+    const archive = (await this.copyArchiveFromContainer(MOSQ_DATA)) as Readable;
     await pipeline(
       archive,
       tarFs.extract(hostDir, {
@@ -127,14 +115,5 @@ export class StartedMosquitto {
         ignore: (_name, header) => header?.name === "" || header?.name === "data" || /\.new$/.test(header?.name ?? ""),
       }),
     );
-  }
-
-  log(): Promise<string> {
-    return logTail(docker().getContainer(this.container.getId()), 100_000);
-  }
-
-  async stop(): Promise<void> {
-    // A disaster does not wait for a clean shutdown (which would save the database): killed and removed.
-    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
   }
 }

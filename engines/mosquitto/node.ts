@@ -82,7 +82,7 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
   async destroy(): Promise<void> {
     await this.broker.stop().catch(() => undefined);
     // A broker already stopped (killed by a drill, stopped to save) is not removed by stop(): remove it by id.
-    await docker().getContainer(this.broker.container.getId()).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+    await docker().getContainer(this.broker.getId()).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 404) throw err;
     });
     await removeVolume(this.volume);

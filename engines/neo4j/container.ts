@@ -1,10 +1,10 @@
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
-import { docker, publishedHost } from "../../harness/runtime/docker.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+import { publishedHost } from "../../harness/runtime/docker.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
+import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /**
  * Paths, user and ports shared by the official image (neo4j/docker-neo4j-publish, 5.26.x/bullseye/community/Dockerfile)
@@ -15,6 +15,8 @@ export const NEO4J_BOLT_PORT = 7687;
 export const NEO4J_HTTP_PORT = 7474;
 export const NEO4J_UID = 7474;
 export const NEO4J_USER = "neo4j";
+
+const STARTUP_TIMEOUT_MS = 240_000;
 
 /** HTTP answers once the DBMS has started its databases; plain bash and /dev/tcp, since neither image needs curl. */
 const READY_PROBE = ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${NEO4J_HTTP_PORT} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200'`];
@@ -30,76 +32,56 @@ const SETTINGS = {
   NEO4J_dbms_usage__report_enabled: "false",
 };
 
-/** Builder for a Neo4j container, after testcontainers' module shape: `withX()` setters, `start()` returns a handle. */
-export class Neo4jContainer {
-  private labels: Record<string, string> = {};
-  private volume: string | undefined;
-  private readonly startupTimeoutMs = 240_000;
-
+/**
+ * Builder for a Neo4j container, after testcontainers' module shape: a GenericContainer with the data volume's setter,
+ * `start()` returning a handle once Bolt answers.
+ */
+export class Neo4jContainer extends GenericContainer {
   constructor(
     private readonly image: ResolvedImage,
     private readonly password: string,
-  ) {}
-
-  withLabels(labels: Record<string, string>): this {
-    this.labels = labels;
-    return this;
+  ) {
+    super(image.ref);
+    this.withEnvironment({ NEO4J_AUTH: `${NEO4J_USER}/${password}`, ...SETTINGS })
+      .withStartupTimeout(STARTUP_TIMEOUT_MS)
+      .withExposedPorts(NEO4J_BOLT_PORT, NEO4J_HTTP_PORT)
+      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
   }
 
   /** A named volume for /data, so the data outlives a stopped server and destroying it is an explicit step. */
   withVolume(name: string): this {
-    this.volume = name;
-    return this;
+    return this.withBindMounts([{ source: name, target: NEO4J_DATA }]);
   }
 
-  async start(): Promise<StartedNeo4j> {
-    let container = new GenericContainer(this.image.ref)
-      .withEnvironment({ NEO4J_AUTH: `${NEO4J_USER}/${this.password}`, ...SETTINGS })
-      .withLabels(this.labels)
-      .withStartupTimeout(this.startupTimeoutMs)
-      .withExposedPorts(NEO4J_BOLT_PORT, NEO4J_HTTP_PORT)
-      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: NEO4J_DATA }]);
-    const started = new StartedNeo4j(await startContainer(container), this.image, this.password);
-    await waitForBolt(started.endpoint, this.startupTimeoutMs);
+  override async start(): Promise<StartedNeo4j> {
+    const started = new StartedNeo4j(await startContainer(this, () => super.start()), this.image, this.password);
+    await waitForBolt(started.endpoint, this.startupTimeoutMs ?? STARTUP_TIMEOUT_MS);
     return started;
   }
 }
 
-export class StartedNeo4j {
+export class StartedNeo4j extends StartedEngineContainer {
   constructor(
-    readonly container: StartedTestContainer,
-    readonly image: ResolvedImage,
+    started: StartedTestContainer,
+    image: ResolvedImage,
     private readonly password: string,
-  ) {}
-
-  get endpoint(): BoltEndpoint {
-    return { url: `bolt://${publishedHost(this.container)}:${this.container.getMappedPort(NEO4J_BOLT_PORT)}`, user: NEO4J_USER, password: this.password };
+  ) {
+    super(started, image);
   }
 
-  /** The server's log since it started. */
-  log(): Promise<string> {
-    return logTail(docker().getContainer(this.container.getId()), 1_000_000);
+  get endpoint(): BoltEndpoint {
+    return { url: `bolt://${publishedHost(this)}:${this.getMappedPort(NEO4J_BOLT_PORT)}`, user: NEO4J_USER, password: this.password };
   }
 
   /** The lines of the server's debug.log (under /logs in both images) that match `pattern`; none when it has none yet. */
   async debugLogLines(pattern: string): Promise<string> {
-    const { exitCode, output } = await this.container.exec(["grep", "-E", pattern, "/logs/debug.log"]);
+    const { exitCode, output } = await this.exec(["grep", "-E", pattern, "/logs/debug.log"]);
     if (exitCode > 1) throw new Error(`grep in /logs/debug.log exited ${exitCode}: ${output.trim().slice(-500)}`);
     return exitCode === 0 ? output : "";
   }
 
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this.container, containerDir, hostDir);
-  }
-
   /** A clean shutdown (SIGTERM, then up to 60 s to close the stores), keeping the data volume. */
   async shutdown(): Promise<void> {
-    await this.container.stop({ timeout: 60_000, remove: true, removeVolumes: true });
-  }
-
-  /** A disaster does not wait for a clean shutdown: killed and removed with its anonymous volumes. */
-  async kill(): Promise<void> {
-    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
+    await this.stop({ timeout: 60_000 });
   }
 }

@@ -57,7 +57,7 @@ export class Neo4jNode extends BoltGraphNode {
 
   async destroy(): Promise<void> {
     await this.closeDriver();
-    await this.server?.kill();
+    await this.server?.stop();
     this.server = undefined;
     await removeVolume(this.volume);
   }

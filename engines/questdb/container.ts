@@ -2,9 +2,10 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import pg from "pg";
 import { Sender } from "@questdb/nodejs-client";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
-import { docker, publishedHost } from "../../harness/runtime/docker.ts";
+import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+import { publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
+import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /** Paths, user and ports shared by the official image and our offline one: engine code never branches on the source. */
 export const QDB_ROOT = "/var/lib/questdb";
@@ -32,75 +33,60 @@ const READY_PROBE = [
 /** Every value comes back as the server's text: the canonical form is built from that text, not from pg's parsers. */
 const RAW_TYPES = { getTypeParser: () => (value: string) => value };
 
-/**
- * Builder for a QuestDB container, after testcontainers' module shape: defaults in fields, `withX()` setters,
- * `start()` returns a handle with the engine's own actions. Configuration goes through `QDB_*` environment variables,
- * as with the official image.
- */
-export class QuestDbContainer {
-  private labels: Record<string, string> = {};
-  private volume: string | undefined;
-  private config: Record<string, string> = {};
-  private startupTimeoutMs = 180_000;
+/** What every drill runs with unless a property says otherwise. */
+const DEFAULT_ENVIRONMENT: Record<string, string> = {
+  QDB_TELEMETRY_ENABLED: "false",
+  // Two cores here: keep the worker pools small so a drill's load and the server do not starve each other.
+  QDB_SHARED_WORKER_COUNT: "2",
+};
 
+/**
+ * Builder for a QuestDB container, after testcontainers' module shape: a GenericContainer with QuestDB's own setters,
+ * `start()` returning a handle with the engine's own actions. Configuration goes through `QDB_*` environment
+ * variables, as with the official image.
+ */
+export class QuestDbContainer extends GenericContainer {
   constructor(
     private readonly image: ResolvedImage,
     private readonly credentials: QdbCredentials,
-  ) {}
-
-  withLabels(labels: Record<string, string>): this {
-    this.labels = labels;
-    return this;
+  ) {
+    super(image.ref);
+    this.withEnvironment({ QDB_PG_USER: credentials.user, QDB_PG_PASSWORD: credentials.password })
+      .withStartupTimeout(180_000)
+      .withExposedPorts(QDB_HTTP_PORT, QDB_PG_PORT, QDB_ILP_TCP_PORT, QDB_HEALTH_PORT)
+      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
   }
 
   /** A named volume for the root, so destroying the data is an explicit, checkable step. */
   withVolume(name: string): this {
-    this.volume = name;
-    return this;
+    return this.withBindMounts([{ source: name, target: QDB_ROOT }]);
   }
 
   /** A server property, e.g. `cairo.checkpoint.recovery.enabled` → `QDB_CAIRO_CHECKPOINT_RECOVERY_ENABLED`. */
   withProperty(key: string, value: string): this {
-    this.config[`QDB_${key.toUpperCase().replace(/\./g, "_")}`] = value;
-    return this;
+    return this.withEnvironment({ [`QDB_${key.toUpperCase().replace(/\./g, "_")}`]: value });
   }
 
-  withStartupTimeout(ms: number): this {
-    this.startupTimeoutMs = ms;
-    return this;
-  }
-
-  async start(): Promise<StartedQuestDb> {
-    let container = new GenericContainer(this.image.ref)
-      .withEnvironment({
-        QDB_PG_USER: this.credentials.user,
-        QDB_PG_PASSWORD: this.credentials.password,
-        QDB_TELEMETRY_ENABLED: "false",
-        // Two cores here: keep the worker pools small so a drill's load and the server do not starve each other.
-        QDB_SHARED_WORKER_COUNT: "2",
-        ...this.config,
-      })
-      .withLabels(this.labels)
-      .withStartupTimeout(this.startupTimeoutMs)
-      .withExposedPorts(QDB_HTTP_PORT, QDB_PG_PORT, QDB_ILP_TCP_PORT, QDB_HEALTH_PORT)
-      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: QDB_ROOT }]);
-    return new StartedQuestDb(await startContainer(container), this.image, this.credentials);
+  override async start(): Promise<StartedQuestDb> {
+    this.withEnvironment(Object.fromEntries(Object.entries(DEFAULT_ENVIRONMENT).filter(([name]) => !(name in this.environment))));
+    return new StartedQuestDb(await startContainer(this, () => super.start()), this.image, this.credentials);
   }
 }
 
-export class StartedQuestDb {
+export class StartedQuestDb extends StartedEngineContainer {
   constructor(
-    readonly container: StartedTestContainer,
-    readonly image: ResolvedImage,
+    started: StartedTestContainer,
+    image: ResolvedImage,
     readonly credentials: QdbCredentials,
-  ) {}
+  ) {
+    super(started, image);
+  }
 
   /** A PostgreSQL-wire client on the mapped port; every value is returned as the server's text. */
   async client(opts: { queryTimeoutMs?: number } = {}): Promise<pg.Client> {
     const client = new pg.Client({
-      host: publishedHost(this.container),
-      port: this.container.getMappedPort(QDB_PG_PORT),
+      host: publishedHost(this),
+      port: this.getMappedPort(QDB_PG_PORT),
       user: this.credentials.user,
       password: this.credentials.password,
       database: "qdb",
@@ -122,27 +108,6 @@ export class StartedQuestDb {
    * `line.proto.support.versions`, which 8.x servers do not have, and the client then fails.
    */
   async ilp(): Promise<Sender> {
-    return Sender.fromConfig(`http::addr=${publishedHost(this.container)}:${this.container.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`);
-  }
-
-  async exec(args: string[], user?: string): Promise<{ exitCode: number; output: string }> {
-    const { exitCode, output } = await this.container.exec(args, user ? { user } : {});
-    return { exitCode, output };
-  }
-
-  async execOrThrow(args: string[], user?: string): Promise<string> {
-    const { exitCode, output } = await this.exec(args, user);
-    if (exitCode !== 0) throw new Error(`${args.join(" ")} exited ${exitCode}: ${output.trim().slice(-2000)}`);
-    return output;
-  }
-
-  /** The server's log since it started (stdout and stderr: QuestDB writes no log file into the root). */
-  log(): Promise<string> {
-    return logTail(docker().getContainer(this.container.getId()), 1_000_000);
-  }
-
-  async stop(): Promise<void> {
-    // A disaster does not wait for a clean shutdown: the container is killed and removed with its anonymous volumes.
-    await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });
+    return Sender.fromConfig(`http::addr=${publishedHost(this)}:${this.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`);
   }
 }

@@ -31,7 +31,7 @@ export async function copyTablesOneByOne(node: QuestDbNode, hostDir: string, rt:
 }
 
 async function whileFrozen<T>(node: QuestDbNode, body: () => Promise<T>): Promise<T> {
-  const thaw = await freezeContainer(node.qdb.container.getId());
+  const thaw = await freezeContainer(node.qdb.getId());
   try {
     return await body();
   } finally {

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import { GenericContainer } from "testcontainers";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, logTail, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
-import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
+import { ProbeWaitStrategy, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
+import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /**
  * Paths, user and ports shared by the official `rabbitmq:3` image and our offline one (docker-library/rabbitmq
@@ -34,26 +34,27 @@ export const nodeNameOf = (host: string) => `rabbit@${host}`;
 const READY_PROBE = ["gosu", "rabbitmq", "rabbitmq-diagnostics", "-q", "check_port_listener", String(MQTT_PORT)];
 
 /**
- * Builder for a RabbitMQ container with the MQTT plugin, after testcontainers' module shape. The hostname and
- * `RABBITMQ_NODENAME` are pinned together: Mnesia keeps its tables under a directory named after the node.
+ * Builder for a RabbitMQ container with the MQTT plugin, after testcontainers' module shape: a GenericContainer with
+ * RabbitMQ's own setters. The hostname and `RABBITMQ_NODENAME` are pinned together: Mnesia keeps its tables under a
+ * directory named after the node.
  */
-export class RabbitMqContainer {
-  private labels: Record<string, string> = {};
-  private volume: string | undefined;
+export class RabbitMqContainer extends GenericContainer {
   private host = "dr-drill-rabbit";
-  private startupTimeoutMs = 120_000;
 
-  constructor(private readonly image: ResolvedImage) {}
-
-  withLabels(labels: Record<string, string>): this {
-    this.labels = labels;
-    return this;
+  constructor(private readonly image: ResolvedImage) {
+    super(image.ref);
+    this.withCopyContentToContainer([
+      { content: ENABLED_PLUGINS, target: "/etc/rabbitmq/enabled_plugins", mode: 0o644 },
+      { content: DRILL_CONF, target: "/etc/rabbitmq/conf.d/90-dr-drill.conf", mode: 0o644 },
+    ])
+      .withStartupTimeout(120_000)
+      .withExposedPorts(MQTT_PORT)
+      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
   }
 
   /** A named volume for /var/lib/rabbitmq, so destroying the data is an explicit step. */
   withVolume(name: string): this {
-    this.volume = name;
-    return this;
+    return this.withBindMounts([{ source: name, target: RABBIT_DATA_DIR }]);
   }
 
   /** The hostname, and with it the node name `rabbit@<host>`. */
@@ -62,42 +63,25 @@ export class RabbitMqContainer {
     return this;
   }
 
-  withStartupTimeout(ms: number): this {
-    this.startupTimeoutMs = ms;
-    return this;
-  }
-
-  async start(): Promise<StartedRabbitMq> {
-    let container = new GenericContainer(this.image.ref)
-      .withHostname(this.host)
-      .withEnvironment({ RABBITMQ_NODENAME: nodeNameOf(this.host) })
-      .withCopyContentToContainer([
-        { content: ENABLED_PLUGINS, target: "/etc/rabbitmq/enabled_plugins", mode: 0o644 },
-        { content: DRILL_CONF, target: "/etc/rabbitmq/conf.d/90-dr-drill.conf", mode: 0o644 },
-      ])
-      .withLabels(this.labels)
-      .withStartupTimeout(this.startupTimeoutMs)
-      .withExposedPorts(MQTT_PORT)
-      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-    if (this.volume) container = container.withBindMounts([{ source: this.volume, target: RABBIT_DATA_DIR }]);
-    return new StartedRabbitMq(await startContainer(container), this.image, nodeNameOf(this.host));
+  override async start(): Promise<StartedRabbitMq> {
+    this.withHostname(this.host).withEnvironment({ RABBITMQ_NODENAME: nodeNameOf(this.host) });
+    return new StartedRabbitMq(await startContainer(this, () => super.start()), this.image);
   }
 }
 
-export class StartedRabbitMq {
-  constructor(
-    readonly container: StartedTestContainer,
-    readonly image: ResolvedImage,
-    readonly nodeName: string,
-  ) {}
+export class StartedRabbitMq extends StartedEngineContainer {
+  /** The node's name, from the hostname the container runs under. */
+  get nodeName(): string {
+    return nodeNameOf(this.getHostname());
+  }
 
   get mqttUrl(): string {
-    return `mqtt://${publishedHost(this.container)}:${this.container.getMappedPort(MQTT_PORT)}`;
+    return `mqtt://${publishedHost(this)}:${this.getMappedPort(MQTT_PORT)}`;
   }
 
   /** A RabbitMQ CLI as the rabbitmq user (its home holds the Erlang cookie, in both images). */
   async ctl(args: string[]): Promise<string> {
-    const { exitCode, output } = await this.container.exec(args, { user: "rabbitmq" });
+    const { exitCode, output } = await this.exec(args, { user: "rabbitmq" });
     if (exitCode !== 0) throw new CommandExitError(args.join(" "), exitCode, output);
     return output;
   }
@@ -108,37 +92,23 @@ export class StartedRabbitMq {
    * kills it with its container (137): the container's exit code is the answer, not the CLI's.
    */
   async shutdown(timeoutMs = 60_000): Promise<void> {
-    const { output } = await this.container.exec(["rabbitmqctl", "shutdown"], { user: "rabbitmq" });
-    const exitCode = await waitForExit(docker().getContainer(this.container.getId()), timeoutMs).catch((err: Error) => {
+    const { output } = await this.exec(["rabbitmqctl", "shutdown"], { user: "rabbitmq" });
+    const exitCode = await waitForExit(docker().getContainer(this.getId()), timeoutMs).catch((err: Error) => {
       throw new Error(`${err.message} after rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
     });
     if (exitCode !== 0) throw new Error(`the node exited with code ${exitCode} on rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
   }
 
-  /** The server's console log (stdout and stderr). */
-  log(): Promise<string> {
-    return logTail(docker().getContainer(this.container.getId()), 1_000_000);
-  }
-
-  /** Copies a directory out of the container, running or stopped, into `hostDir` (its contents). */
-  copyDirectoryOut(containerDir: string, hostDir: string): Promise<void> {
-    return copyDirectoryOut(this.container, containerDir, hostDir);
-  }
 
   /** A small text file of the container (a definitions export) into `hostDir`, under its own name. */
   async copyFileOut(containerPath: string, hostDir: string): Promise<void> {
-    const { exitCode, stdout, stderr } = await this.container.exec(["cat", containerPath], { user: "rabbitmq" });
+    const { exitCode, stdout, stderr } = await this.exec(["cat", containerPath], { user: "rabbitmq" });
     if (exitCode !== 0) throw new Error(`cannot read ${containerPath}: ${stderr.trim()}`);
     await mkdir(hostDir, { recursive: true });
     await writeFile(join(hostDir, basename(containerPath)), stdout);
   }
 
   async copyFileIn(hostPath: string, containerPath: string): Promise<void> {
-    await this.container.copyFilesToContainer([{ source: hostPath, target: containerPath, mode: 0o644 }]);
-  }
-
-  async stop(): Promise<void> {
-    // Killed and removed, stopped or not; the named volume is the node's to remove.
-    await docker().getContainer(this.container.getId()).remove({ force: true, v: true });
+    await this.copyFilesToContainer([{ source: hostPath, target: containerPath, mode: 0o644 }]);
   }
 }

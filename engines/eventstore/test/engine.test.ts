@@ -101,7 +101,7 @@ describe("eventstore faults are caught by the preflight, for the reason each sta
 function localShell(dataDir: string): CopySource {
   return {
     version: { dataDir },
-    exec: async (script: string) => (await run("sh", ["-c", script])).stdout,
+    sh: async (script: string) => (await run("sh", ["-c", script])).stdout,
   };
 }
 

@@ -16,7 +16,7 @@ describe("mosquitto: SIGTERM saves the database", () => {
       loading.done({ records: stats.records });
       await ledger.close();
       expect(await node.broker.dbStat()).toBeUndefined();
-      await node.broker.container.stop({ remove: false, timeout: 10_000 });
+      await node.broker.stop({ remove: false, timeout: 10_000 });
       await node.broker.copyDataOut(join(workDir, "data"));
       const scan = scanDb(await readFile(join(workDir, "data", "mosquitto.db")));
       expect(scan.problem).toBeUndefined();
