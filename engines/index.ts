@@ -16,6 +16,7 @@ import { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } from "./memgraph/scenarios.ts";
 import { EXO_DEFAULT_VERSION, EXO_SCENARIOS, EXO_VERSIONS, mongoWireImageSpec } from "./exo/index.ts";
 import { MOSQUITTO_DEFAULT_VERSION, MOSQUITTO_VERSIONS, mosquittoImageSpec } from "./mosquitto/versions.ts";
 import { MOSQUITTO_METHODS, MOSQUITTO_SCENARIOS } from "./mosquitto/scenarios.ts";
+import { MOSQUITTO_CAMPAIGN } from "./mosquitto/campaign.ts";
 import { EMQX_DEFAULT_VERSION, EMQX_METHODS, EMQX_SCENARIOS, EMQX_VERSIONS, emqxImageSpec } from "./emqx/index.ts";
 import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_METHODS, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
 
@@ -111,6 +112,7 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: MOSQUITTO_SCENARIOS,
     defaultScenario: "load",
     imageSpec: mosquittoImageSpec,
+    campaign: MOSQUITTO_CAMPAIGN,
   },
   rabbitmq: {
     name: "rabbitmq",

@@ -10,6 +10,8 @@ import { MQTT_RECORDS, MqttWorkload, mqttUniverse, type MqttCapabilities, type M
 import { DEFAULT_SETTINGS, MOSQ_DATA, MOSQ_UID, MosquittoContainer, mosquittoConf, type DbFileStat, type MosquittoSettings, type StartedMosquitto } from "./container.ts";
 import { describeScan, scanDb } from "./db-file.ts";
 import { MosquittoNode } from "./node.ts";
+import { mosquittoDeepVerify, mosquittoFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import { mosquittoImageSpec } from "./versions.ts";
 
 /**
@@ -199,6 +201,14 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
 
   workload(dataset: DatasetSpec): MqttWorkload {
     return new MqttWorkload(this.universe, MOSQUITTO_CAPABILITIES, dataset.seed);
+  }
+
+  deepVerify(node: MosquittoNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
+    return mosquittoDeepVerify(node, MOSQUITTO_CAPABILITIES, this.universe, restored, rt);
+  }
+
+  fileKind(artifact: MosquittoArtifact, path: string, at?: number): string {
+    return mosquittoFileKind(artifact.dir, path, at);
   }
 
   /** The restored broker's own words: a warning or error in its log while it read mosquitto.db. */

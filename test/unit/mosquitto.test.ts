@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describeScan, midChunkCut, scanDb } from "../../engines/mosquitto/db-file.ts";
+import { describeScan, midChunkCut, partAt, scanDb } from "../../engines/mosquitto/db-file.ts";
 import { ARTIFACT_CONF, ARTIFACT_DB, logProblems, MosquittoEngine, type MosquittoArtifact } from "../../engines/mosquitto/engine.ts";
 import { emptyDbFile, flippedPayloadByte, truncatedDbFile } from "../../engines/mosquitto/faults.ts";
 import { DEFAULT_SETTINGS, mosquittoConf } from "../../engines/mosquitto/container.ts";
@@ -137,3 +137,21 @@ describe("mosquitto configuration, log and versions", () => {
     expect(mosquittoImageSpec("2")).toMatchObject({ official: "eclipse-mosquitto:2", offline: { debianSuite: "bookworm" } });
   });
 });
+
+describe("campaign file kinds of a Mosquitto backup", () => {
+  it("names the chunk a damaged offset of mosquitto.db lies in, and the other files", async () => {
+    expect(partAt(REAL_DB, 0)).toBe("header");
+    expect(partAt(REAL_DB, 22)).toBe("header");
+    expect(partAt(REAL_DB, 23)).toBe("cfg chunk");
+    expect(partAt(REAL_DB, 23 + 8 + 16)).toBe("msg-store chunk");
+    expect(partAt(REAL_DB, REAL_DB.length - 1)).toBe("retain chunk");
+    expect(partAt(REAL_DB, REAL_DB.length)).toBe("past the last chunk");
+    const artifact = await artifactWith(REAL_DB);
+    const engine = new MosquittoEngine("2");
+    expect(engine.fileKind(artifact, ARTIFACT_DB, 30)).toBe("mosquitto.db cfg chunk");
+    expect(engine.fileKind(artifact, ARTIFACT_DB)).toBe("mosquitto.db (whole file)");
+    expect(engine.fileKind(artifact, ARTIFACT_CONF)).toBe("mosquitto.conf");
+    expect(engine.fileKind(artifact, "data")).toBe("directory data");
+  });
+});
+
