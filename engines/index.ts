@@ -18,7 +18,7 @@ import { MOSQUITTO_DEFAULT_VERSION, MOSQUITTO_VERSIONS, mosquittoImageSpec } fro
 import { MOSQUITTO_METHODS, MOSQUITTO_SCENARIOS } from "./mosquitto/scenarios.ts";
 import { MOSQUITTO_CAMPAIGN } from "./mosquitto/campaign.ts";
 import { EMQX_DEFAULT_VERSION, EMQX_METHODS, EMQX_SCENARIOS, EMQX_VERSIONS, emqxImageSpec } from "./emqx/index.ts";
-import { RABBITMQ_DEFAULT_VERSION, RABBITMQ_METHODS, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
+import { RABBITMQ_CAMPAIGN, RABBITMQ_DEFAULT_VERSION, RABBITMQ_METHODS, RABBITMQ_SCENARIOS, RABBITMQ_VERSIONS, rabbitmqImageSpec } from "./rabbitmq/index.ts";
 
 /**
  * The engines the command line knows. A new engine adds one entry: its versions, its backup methods, its scenarios
@@ -122,6 +122,7 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: RABBITMQ_SCENARIOS,
     defaultScenario: "load",
     imageSpec: rabbitmqImageSpec,
+    campaign: RABBITMQ_CAMPAIGN,
   },
   emqx: {
     name: "emqx",

@@ -9,7 +9,8 @@ import { RENAMED_HOST } from "../../engines/rabbitmq/faults.ts";
 import { rabbitmqImageSpec, RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS } from "../../engines/rabbitmq/versions.ts";
 import { RabbitMqEngine } from "../../engines/rabbitmq/engine.ts";
 import { definitionsCheck, summariseDefinitions } from "../../engines/rabbitmq/definitions.ts";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { parseQueueList, queueListProblems, rabbitMqFileKind } from "../../engines/rabbitmq/deep-verify.ts";
 import { join } from "node:path";
 import { makeTempDir } from "./support.ts";
 import { emptyStartCheck } from "../../protocols/mnesia-node.ts";
@@ -200,5 +201,31 @@ describe("rabbitmq: a definitions export (the second method)", () => {
     await writeFile(join(dir, "definitions.json"), "{truncated");
     expect((await definitionsCheck(join(dir, "definitions.json"))).valid).toBe(false);
     expect((await definitionsCheck(join(dir, "absent.json"))).summary).toMatch(/^definitions.json: ENOENT/);
+  });
+});
+
+describe("RabbitMQ deep verification and file kinds", () => {
+  it("reads rabbitmqctl list_queues and names sessions without their queue, stray queues and queues still holding messages", () => {
+    const queues = parseQueueList("mqtt-subscription-aqos1\t0\nmqtt-subscription-bqos1\t3\nmqtt-subscription-zqos1\t0\nnot a line\n");
+    expect([...queues]).toEqual([["mqtt-subscription-aqos1", 0], ["mqtt-subscription-bqos1", 3], ["mqtt-subscription-zqos1", 0]]);
+    const r = queueListProblems(queues, new Set(["a", "b", "c"]), ["a", "b", "c", "z"]);
+    expect(r.problems).toEqual([
+      "1 present session(s) without their queue in rabbitmqctl list_queues",
+      "1 queue(s) listed for sessions that did not read back",
+      "1 session queue(s) still hold messages no read delivered",
+    ]);
+    expect(queueListProblems(new Map([["mqtt-subscription-aqos1", 0]]), new Set(["a"]), ["a", "z"]).problems).toEqual([]);
+  });
+
+  it("names the files of a Mnesia base by what they hold", async () => {
+    const dir = await makeTempDir();
+    const node = "mnesia/rabbit@dr-drill-rabbit";
+    await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC"), { recursive: true });
+    expect(rabbitMqFileKind(dir, `${node}/rabbit_durable_queue.DCD`)).toBe("mnesia rabbit_durable_queue (.DCD)");
+    expect(rabbitMqFileKind(dir, `${node}/LATEST.LOG`)).toBe("mnesia transaction log (.LOG)");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/msg_store_persistent/0.rdq`)).toBe("message store (persistent)");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC/journal.jif`)).toBe("queue index");
+    expect(rabbitMqFileKind(dir, `${node}/rabbit_mqtt_retained_msg_store_dets.dets`)).toBe("retained store (.dets)");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues");
   });
 });
