@@ -6,6 +6,7 @@ import { POSTGRES_VERSIONS, postgresImageSpec } from "./postgres/versions.ts";
 import { POSTGRES_METHODS, POSTGRES_SCENARIOS } from "./postgres/scenarios.ts";
 import { QUESTDB_DEFAULT_VERSION, QUESTDB_VERSIONS, questdbImageSpec } from "./questdb/versions.ts";
 import { QUESTDB_SCENARIOS } from "./questdb/scenarios.ts";
+import { QUESTDB_CAMPAIGN } from "./questdb/campaign.ts";
 import { ALL_VERSIONS, EVENTSTORE_DEFAULT_VERSION, KURRENTDB_DEFAULT_VERSION, KURRENTDB_VERSIONS, eventStoreImageSpec } from "./eventstore/versions.ts";
 import { EVENTSTORE_METHODS } from "./eventstore/engine.ts";
 import { eventStoreScenarios } from "./eventstore/scenarios.ts";
@@ -55,6 +56,7 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: QUESTDB_SCENARIOS,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
+    campaign: QUESTDB_CAMPAIGN,
   },
   // One engine folder for both products: `eventstore` knows every version (the matrix runs 22.10 → 26.0),
   // `kurrentdb` the KurrentDB ones.

@@ -18,6 +18,8 @@ import { copyTablesOneByOne } from "./torn-copy.ts";
 import { failedAttempt, startedAttempt } from "./recovery.ts";
 import { questdbImageSpec, questdbVersion } from "./versions.ts";
 import { scalar, walState } from "./wire.ts";
+import { questDbDeepVerify, questDbFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 
 /**
  * QuestDB, backed up as its docs say (docs/engines/questdb.md, "The vendor's backup guide"): `CHECKPOINT CREATE` → copy
@@ -200,6 +202,14 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
 
   workload(dataset: DatasetSpec): QuestDbWorkload {
     return new QuestDbWorkload(dataset.seed);
+  }
+
+  deepVerify(node: QuestDbNode, restored: StateSummary): Promise<CheckResult> {
+    return questDbDeepVerify(node, restored);
+  }
+
+  fileKind(artifact: QuestDbArtifact, path: string): string {
+    return questDbFileKind(artifact.dir, path);
   }
 
   async invariants(node: QuestDbNode): Promise<CheckResult[]> {

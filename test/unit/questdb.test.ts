@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { canonicalFromServer } from "../../engines/questdb/node.ts";
+import { questDbFileKind } from "../../engines/questdb/deep-verify.ts";
 import { causeLine, failedAttempt, startedAttempt } from "../../engines/questdb/recovery.ts";
 import { preflightChecks } from "../../engines/questdb/preflight.ts";
 import type { QuestDbArtifact } from "../../engines/questdb/engine.ts";
@@ -212,5 +213,28 @@ describe("questdb restore observations", () => {
     const seen = failedAttempt({ triggerBefore: true, triggerAfter: true, exitCode: 55, logTail: log });
     expect(seen.summary).toBe(`server exited with code 55: ${log}; _restore still present`);
     expect(seen.observed).toEqual(["_restore present before the start", "_restore still present after the exit"]);
+  });
+});
+
+describe("campaign file kinds of a QuestDB backup", () => {
+  it("names column files by extension, the table's metadata files, WAL and directories", async () => {
+    const dir = await makeTempDir();
+    await mkdir(join(dir, "db/trades~1/2024-01-01T00.2"), { recursive: true });
+    await mkdir(join(dir, "db/trades~1/wal1/0"), { recursive: true });
+    const kinds = [
+      ["db/trades~1/2024-01-01T00.2/sym.d", ".d"],
+      ["db/trades~1/2024-01-01T00.2/note.i", ".i"],
+      ["db/trades~1/sym.k", ".k"],
+      ["db/trades~1/sym.v", ".v"],
+      ["db/trades~1/_txn", "_txn"],
+      ["db/trades~1/_meta", "_meta"],
+      ["db/trades~1/_cv", "_cv"],
+      ["db/trades~1/txn_seq/_txnlog", "txn_seq"],
+      ["db/trades~1/wal1/0/sym.d", "WAL segment"],
+      ["db/trades~1/_wal_index.d", "other (_wal_index.d)"],
+      ["db/trades~1/2024-01-01T00.2", "directory partition"],
+      ["db/trades~1", "directory table"],
+    ];
+    for (const [path, kind] of kinds) expect(questDbFileKind(dir, path!), path).toBe(kind);
   });
 });
