@@ -12,6 +12,7 @@ import { EVENTSTORE_METHODS } from "./eventstore/engine.ts";
 import { eventStoreScenarios } from "./eventstore/scenarios.ts";
 import { NEO4J_DEFAULT_VERSION, NEO4J_VERSIONS, neo4jImageSpec } from "./neo4j/versions.ts";
 import { NEO4J_METHODS, NEO4J_SCENARIOS } from "./neo4j/scenarios.ts";
+import { NEO4J_CAMPAIGN } from "./neo4j/campaign.ts";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./memgraph/versions.ts";
 import { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } from "./memgraph/scenarios.ts";
 import { EXO_DEFAULT_VERSION, EXO_SCENARIOS, EXO_VERSIONS, mongoWireImageSpec } from "./exo/index.ts";
@@ -86,6 +87,7 @@ export const ENGINES: Record<string, EngineEntry> = {
     scenarios: NEO4J_SCENARIOS,
     defaultScenario: "load",
     imageSpec: neo4jImageSpec,
+    campaign: NEO4J_CAMPAIGN,
   },
   memgraph: {
     name: "memgraph",

@@ -133,6 +133,17 @@ export class StartedMosquitto {
     return logTail(docker().getContainer(this.container.getId()), 100_000);
   }
 
+  /**
+   * After `err` from a command on the broker: its exit code and log when the container is no longer running (the
+   * broker exited), else `err` again (Docker's error or ours).
+   */
+  async exitedWith(err: unknown): Promise<{ exitCode: number; logTail: string }> {
+    const container = docker().getContainer(this.container.getId());
+    const { State } = await container.inspect();
+    if (State.Running) throw err;
+    return { exitCode: State.ExitCode, logTail: await logTail(container, 100_000) };
+  }
+
   async stop(): Promise<void> {
     // A disaster does not wait for a clean shutdown (which would save the database): killed and removed.
     await this.container.stop({ remove: true, removeVolumes: true, timeout: 0 });

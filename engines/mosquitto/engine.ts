@@ -63,6 +63,12 @@ export function logProblems(log: string): string | undefined {
   return lines.length ? [...new Set(lines)].slice(0, 4).join(" ") : undefined;
 }
 
+/** The attempt of a broker that started listening, then exited: a refusal in its own words. */
+export function exitedAfterStart(exit: { exitCode: number; logTail: string }, durationMs: number, observed: string[]): RestoreAttempt {
+  const problem = logProblems(exit.logTail);
+  return { ok: false, summary: `Mosquitto exited with code ${exit.exitCode} after it started listening${problem ? `: ${problem}` : ""}`, exitCode: exit.exitCode, logTail: exit.logTail, durationMs, observed };
+}
+
 export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, MosquittoArtifact> {
   readonly name = "mosquitto";
   readonly backupMethod: MosquittoMethod;
@@ -165,6 +171,9 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
 
   /** mosquitto.db into an empty data volume, then the first start with the backed-up mosquitto.conf. */
   async restore(artifact: MosquittoArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<MosquittoNode>> {
+    // The backup's own configuration is part of the procedure: without it there is nothing to start the broker with.
+    const config = await readFile(join(artifact.dir, ARTIFACT_CONF), "utf8").catch(() => undefined);
+    if (config === undefined) return { attempts: [{ ok: false, summary: `${ARTIFACT_CONF} is missing from the backup: the documented restore has no configuration to start the broker with`, durationMs: 0 }], toolErrors: [] };
     const image = await rt.images.resolve(mosquittoImageSpec(this.version));
     const volumeName = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const volume = restoreVolume({ image, volume: volumeName, mountPath: MOSQ_DATA, uid: MOSQ_UID, labels: rt.labels });
@@ -173,7 +182,6 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
       await volume.copyIn(join(artifact.dir, "data"));
       await hooks.afterCopyIn?.(volume);
       const observed = [`mosquitto.db of ${artifact.save.after.bytes} bytes at the backup put in the data volume`];
-      const config = await readFile(join(artifact.dir, ARTIFACT_CONF), "utf8");
       const started = Date.now();
       const start = await this.start(rt, volumeName, config).then((broker) => ({ broker }), (err: unknown) => ({ err }));
       if ("err" in start) {
@@ -186,9 +194,19 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
         return { attempts, toolErrors: [] };
       }
       const node = new MosquittoNode(start.broker, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
-      const onDisk = await start.broker.dbStat();
+      const seen = await start.broker.dbStat().then(
+        async (onDisk) => ({ onDisk, log: await start.broker.log() }),
+        async (err: unknown) => ({ exit: await start.broker.exitedWith(err) }),
+      );
+      if ("exit" in seen) {
+        // It listened, then exited while its files were looked at: its own answer to this mosquitto.db.
+        attempts.push(exitedAfterStart(seen.exit, Date.now() - started, observed));
+        rt.log(`  restore refused: ${attempts[0]!.summary}`);
+        await node.destroy().catch(() => undefined);
+        return { attempts, toolErrors: [] };
+      }
+      const { onDisk, log } = seen;
       observed.push(`mosquitto.db the broker started on: ${onDisk ? `${onDisk.bytes} bytes` : "none"}`);
-      const log = await start.broker.log();
       const problem = logProblems(log);
       attempts.push({ ok: true, summary: `Mosquitto started on the restored mosquitto.db${problem ? ` (log: ${problem})` : ""}`, durationMs: Date.now() - started, observed: [...observed, ...(problem ? [`log: ${problem}`] : ["no warning or error in the broker's log"])] });
       rt.log(`  restore attempt 1: ${attempts[0]!.summary}`);

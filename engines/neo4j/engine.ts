@@ -14,6 +14,8 @@ import { NEO4J_DATA, NEO4J_UID, Neo4jContainer } from "./container.ts";
 import { Neo4jNode } from "./node.ts";
 import { DUMP_FILE, adminFailure, dumpPreflight, coldCopyPreflight } from "./preflight.ts";
 import { neo4jImageSpec } from "./versions.ts";
+import { neo4jDeepVerify, neo4jFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 
 export type Neo4jBackupMethod = "dump" | "cold-copy";
 
@@ -127,5 +129,13 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
 
   invariants(node: Neo4jNode): Promise<CheckResult[]> {
     return node.invariants();
+  }
+
+  deepVerify(node: Neo4jNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
+    return neo4jDeepVerify(node, restored, rt);
+  }
+
+  fileKind(artifact: Neo4jArtifact, path: string, at?: number): string {
+    return neo4jFileKind(artifact.dir, path, at);
   }
 }

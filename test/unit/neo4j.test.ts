@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { jarLock, lockMismatches, neo4jImageSpec, parseJarLock } from "../../engines/neo4j/versions.ts";
 import { adminFailure, coldCopyPreflight, dumpPreflight } from "../../engines/neo4j/preflight.ts";
+import { neo4jFileKind } from "../../engines/neo4j/deep-verify.ts";
 import { flipBytes, truncateFile } from "../../harness/faults.ts";
 import { makeTempDir } from "./support.ts";
 
@@ -72,5 +73,29 @@ describe("neo4j backup preflight", () => {
     const out = "Selecting JVM\n2026-11-23 INFO starting\nFailed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source\nRun with '--verbose'";
     expect(adminFailure(out)).toBe("Failed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source");
     expect(adminFailure("")).toBe("(no output)");
+  });
+});
+
+describe("campaign file kinds of a Neo4j backup", () => {
+  it("names the dump by offset and store files by the record store they hold", async () => {
+    const dir = await makeTempDir();
+    await mkdir(join(dir, "databases/neo4j/schema/index"), { recursive: true });
+    const kinds = [
+      ["neo4j.dump", 2, "dump format magic"],
+      ["neo4j.dump", 4096, "dump archive"],
+      ["neo4j.dump", undefined, "dump (whole file)"],
+      ["databases/neo4j/neostore.nodestore.db", 0, "node store"],
+      ["databases/neo4j/neostore.nodestore.db.id", 0, "id file"],
+      ["databases/neo4j/neostore.relationshipstore.db", 0, "relationship store"],
+      ["databases/neo4j/neostore.propertystore.db.strings", 0, "property store"],
+      ["databases/neo4j/neostore.labeltokenstore.db.names", 0, "token store"],
+      ["databases/neo4j/neostore", 0, "neostore (metadata)"],
+      ["databases/system/neostore.nodestore.db", 0, "node store (system)"],
+      ["databases/neo4j/schema/index/range-1.0/1/index-1", 0, "schema/index"],
+      ["transactions/neo4j/neostore.transaction.db.0", 0, "transaction log"],
+      ["transactions/system/neostore.transaction.db.0", 0, "transaction log (system)"],
+      ["databases/neo4j/schema/index", undefined, "directory databases/neo4j/schema/index"],
+    ] as const;
+    for (const [path, at, kind] of kinds) expect(neo4jFileKind(dir, path, at), path).toBe(kind);
   });
 });
