@@ -15,7 +15,7 @@ import { NEO4J_METHODS, NEO4J_SCENARIOS } from "./neo4j/scenarios.ts";
 import { NEO4J_CAMPAIGN } from "./neo4j/campaign.ts";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS, memgraphImageSpec } from "./memgraph/versions.ts";
 import { MEMGRAPH_METHODS, MEMGRAPH_SCENARIOS } from "./memgraph/scenarios.ts";
-import { EXO_DEFAULT_VERSION, EXO_SCENARIOS, EXO_VERSIONS, mongoWireImageSpec } from "./exo/index.ts";
+import { EXO_CAMPAIGN, EXO_DEFAULT_VERSION, EXO_SCENARIOS, EXO_VERSIONS, mongoWireImageSpec } from "./exo/index.ts";
 import { MOSQUITTO_DEFAULT_VERSION, MOSQUITTO_VERSIONS, mosquittoImageSpec } from "./mosquitto/versions.ts";
 import { MOSQUITTO_METHODS, MOSQUITTO_SCENARIOS } from "./mosquitto/scenarios.ts";
 import { MOSQUITTO_CAMPAIGN } from "./mosquitto/campaign.ts";
@@ -107,6 +107,7 @@ export const ENGINES: Record<string, EngineEntry> = {
     defaultScenario: "clean",
     // The tier's own image: the chat database's (PostgreSQL is the postgres engine's offline image, resolved at provision).
     imageSpec: mongoWireImageSpec,
+    campaign: EXO_CAMPAIGN,
   },
   mosquitto: {
     name: "mosquitto",
