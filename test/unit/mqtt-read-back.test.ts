@@ -9,6 +9,7 @@ import type { KeyWrite, LedgerEntry } from "../../harness/ledger.ts";
 import { RecordFile } from "../../harness/records.ts";
 import { framePayload, MQTT_RECORDS, mqttUniverse, queuedWrite, retainedPayload, retainedWrite, sessionWrite, subscriptionWrite, type MqttCapabilities } from "../../protocols/mqtt/model.ts";
 import { readMqttState, type ReadBackOptions } from "../../protocols/mqtt/read-back.ts";
+import { mqttSecondRead } from "../../protocols/mqtt/deep-verify.ts";
 import { scriptedBroker, type ScriptedConnection } from "./scripted-mqtt-broker.ts";
 import { makeTempDir } from "./support.ts";
 
@@ -176,5 +177,36 @@ describe("MQTT read-back: where a delivery ends", () => {
     expect(stats.queued).toBe(3 * QUEUED);
     expect(stats.ended).toBe(`each delivery ended on ${lullMs} ms of silence after its own marker (the broker keeps no FIFO per session)`);
     expect(result.valid).toBe(true);
+  });
+});
+
+describe("MQTT deep verification: the second read after the drill's read-back", () => {
+  const firstRead = async (url: string) => {
+    const dir = await makeTempDir();
+    const file = new RecordFile(join(dir, "restored.tsv"));
+    await readMqttState({ endpoint: { url }, caps: CAPS, universe: UNIVERSE }, file);
+    return { dir, restored: { path: file.path, ...(await file.close()) } };
+  };
+
+  it("a broker that serves the same state by exact topic and by reconnecting: clean", async () => {
+    const url = await memoryBroker(dataSet(), { subscriptions: true });
+    const { dir, restored } = await firstRead(url);
+    const second = await mqttSecondRead({ url }, CAPS, UNIVERSE, restored, dir);
+    expect(second.problems).toEqual([]);
+    expect(second.same).toBe(3 + 3 + 3);
+  });
+
+  it("names a retained message served otherwise by its exact topic, and a queued message only the second read got", async () => {
+    const data = dataSet();
+    const url = await memoryBroker(data, { subscriptions: true });
+    const { dir, restored } = await firstRead(url);
+    data.retained.set(UNIVERSE.retainedTopics[0]!, Buffer.from("another value"));
+    const session = UNIVERSE.sessions[1]!;
+    data.queues.get(session.clientId)!.push({ topic: session.topics[0]!, payload: framePayload(99, Buffer.from("held back")) });
+    const second = await mqttSecondRead({ url }, CAPS, UNIVERSE, restored, dir);
+    expect(second.problems).toEqual([
+      "exact-topic subscriptions and reconnected sessions: 1 record(s) differ from the accepted state, 0 missing, 0 found only there",
+      "1 queued message(s) delivered on reconnecting that the drill's read-back did not take",
+    ]);
   });
 });
