@@ -106,7 +106,8 @@ export function questDbFileKind(dir: string, path: string): string {
   if (/\/wal\d+\//.test(path)) return "WAL segment";
   for (const meta of ["_txn", "_meta", "_cv", "_name", "_todo_"]) if (name === meta) return meta;
   const ext = /\.([a-z])(\.\d+)?$/.exec(name)?.[1];
-  if (ext && "dikvoc".includes(ext) && !name.startsWith("_") && /\/\d{4}-\d\d-\d\d|~\d+\//.test(path)) return `.${ext}`;
+  // A column file of a table (WAL tables are `<name>~<id>`, the others plain `<name>`), in a partition or beside them.
+  if (ext && "dikvoc".includes(ext) && !name.startsWith("_") && path.startsWith("db/") && path.split("/").length >= 3) return `.${ext}`;
   if (/^tables\.d\.\d+$/.test(name) || name.startsWith("_tab_index")) return "table registry";
   return `other (${name.replace(/\d+/g, "N")})`;
 }

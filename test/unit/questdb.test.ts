@@ -226,6 +226,8 @@ describe("campaign file kinds of a QuestDB backup", () => {
       ["db/trades~1/2024-01-01T00.2/note.i", ".i"],
       ["db/trades~1/sym.k", ".k"],
       ["db/trades~1/sym.v", ".v"],
+      ["db/ticks/sym.v", ".v"],
+      ["db/ticks/2024-01-16/note.d", ".d"],
       ["db/trades~1/_txn", "_txn"],
       ["db/trades~1/_meta", "_meta"],
       ["db/trades~1/_cv", "_cv"],
