@@ -51,7 +51,7 @@ async function verifyChat(db: Db, restored: StateSummary, problems: string[], ex
   const read = [];
   for (const name of collections) {
     if (!validateMissing) {
-      const answer = await serverSays(() => db.command({ validate: name, full: true }));
+      const answer = await serverSays(() => db.command({ validate: name }));
       if (answer instanceof MongoServerError && answer.code === COMMAND_NOT_FOUND) validateMissing = true;
       else if (answer instanceof MongoServerError || answer.valid !== true) problems.push(`validate ${CHAT_DB}.${name}: ${answer instanceof MongoServerError ? answer.message : JSON.stringify(answer.errors ?? answer).slice(0, 300)}`);
       else validated++;
