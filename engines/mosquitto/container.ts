@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 import tarFs from "tar-fs";
 import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
+import { ProbeWaitStrategy, exitedDuring, logTail } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import type { MqttEndpoint } from "../../protocols/mqtt/index.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
@@ -133,15 +133,10 @@ export class StartedMosquitto {
     return logTail(docker().getContainer(this.container.getId()), 100_000);
   }
 
-  /**
-   * After `err` from a command on the broker: its exit code and log when the container is no longer running (the
-   * broker exited), else `err` again (Docker's error or ours).
-   */
-  async exitedWith(err: unknown): Promise<{ exitCode: number; logTail: string }> {
+  /** `attempt` (commands on the broker); when the broker exited meanwhile, its exit is thrown (ContainerExitedError). */
+  whileRunning<T>(attempt: () => Promise<T>): Promise<T> {
     const container = docker().getContainer(this.container.getId());
-    const { State } = await container.inspect();
-    if (State.Running) throw err;
-    return { exitCode: State.ExitCode, logTail: await logTail(container, 100_000) };
+    return exitedDuring(container, () => logTail(container, 100_000), attempt);
   }
 
   async stop(): Promise<void> {

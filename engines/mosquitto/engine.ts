@@ -5,7 +5,7 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { exitedCause } from "../../harness/runtime/wait-for-probe.ts";
+import { exitedCause, exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import { MQTT_RECORDS, MqttWorkload, mqttUniverse, type MqttCapabilities, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import { DEFAULT_SETTINGS, MOSQ_DATA, MOSQ_UID, MosquittoContainer, mosquittoConf, type DbFileStat, type MosquittoSettings, type StartedMosquitto } from "./container.ts";
 import { describeScan, scanDb } from "./db-file.ts";
@@ -194,10 +194,7 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
         return { attempts, toolErrors: [] };
       }
       const node = new MosquittoNode(start.broker, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
-      const seen = await start.broker.dbStat().then(
-        async (onDisk) => ({ onDisk, log: await start.broker.log() }),
-        async (err: unknown) => ({ exit: await start.broker.exitedWith(err) }),
-      );
+      const seen = await start.broker.whileRunning(async () => ({ onDisk: await start.broker.dbStat(), log: await start.broker.log() })).catch((err: unknown) => ({ exit: exitOrRethrow(err) }));
       if ("exit" in seen) {
         // It listened, then exited while its files were looked at: its own answer to this mosquitto.db.
         attempts.push(exitedAfterStart(seen.exit, Date.now() - started, observed));

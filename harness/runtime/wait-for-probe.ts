@@ -47,6 +47,21 @@ function demux(buf: Buffer): string {
 }
 
 /**
+ * Runs `attempt` (a command in the container); when it fails and the container is no longer running, the engine
+ * exited meanwhile (Docker then answers "container is not running"): that exit is thrown, with its code and log.
+ * Any other failure is thrown as it is.
+ */
+export async function exitedDuring<T>(container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> }, tail: () => Promise<string>, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    const { State } = await container.inspect();
+    if (State.Running) throw err;
+    throw new ContainerExitedError(State.ExitCode, await tail(), { cause: err });
+  }
+}
+
+/**
  * Waits until a command succeeds inside the container, and fails at once (not at the time-out) when the container
  * exits, with its exit code and log tail: a restore the engine refuses must say so quickly and clearly.
  */
@@ -75,14 +90,17 @@ export class ProbeWaitStrategy implements WaitStrategy {
     while (Date.now() < deadline) {
       const state = (await container.inspect()).State;
       if (!state.Running) throw new ContainerExitedError(state.ExitCode, await logTail(container));
-      const exec = await container.exec({ Cmd: this.probe, AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({});
-      await new Promise((resolve) => {
-        stream.on("end", resolve);
-        stream.on("error", resolve);
-        stream.resume();
+      const probed = await exitedDuring(container, () => logTail(container), async () => {
+        const exec = await container.exec({ Cmd: this.probe, AttachStdout: true, AttachStderr: true });
+        const stream = await exec.start({});
+        await new Promise((resolve) => {
+          stream.on("end", resolve);
+          stream.on("error", resolve);
+          stream.resume();
+        });
+        return (await exec.inspect()).ExitCode;
       });
-      if ((await exec.inspect()).ExitCode === 0) return;
+      if (probed === 0) return;
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`probe ${this.probe.join(" ")} did not succeed within ${this.startupTimeoutMs} ms; last log lines:\n${await logTail(container)}`);
