@@ -160,7 +160,7 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
  */
 export function engineFailedDeepVerify(err: unknown): CheckResult {
   if (!isEngineError(err)) throw err;
-  return { name: DEEP_VERIFY, valid: false, summary: `the engine failed the deep verification: ${err.message.split("\n")[0]}` };
+  return { name: DEEP_VERIFY, valid: false, summary: `the engine failed the deep verification: ${err.message.split("\n")[0]}`, details: { error: err.message.slice(-4000) } };
 }
 
 /** An error of dr-drill, not a finding: every fault must start from the backup as it was made. */

@@ -33,7 +33,7 @@ describe("deep verification: a second read compared with the accepted state", ()
   });
 
   it("the engine's own error during it is damage found; any other error is thrown (undecided)", () => {
-    expect(engineFailedDeepVerify(new EngineError("could not read block 3"))).toMatchObject({ name: "deep-verify", valid: false, summary: "the engine failed the deep verification: could not read block 3" });
+    expect(engineFailedDeepVerify(new EngineError("could not read block 3\nat page 12"))).toMatchObject({ name: "deep-verify", valid: false, summary: "the engine failed the deep verification: could not read block 3", details: { error: "could not read block 3\nat page 12" } });
     expect(() => engineFailedDeepVerify(new Error("ECONNRESET docker"))).toThrow("ECONNRESET");
   });
 });
