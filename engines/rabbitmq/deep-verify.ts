@@ -66,8 +66,12 @@ export async function rabbitMqDeepVerify(node: RabbitMqNode, restored: StateSumm
   );
 }
 
-/** A directory of the backup (a deleted-directory fault), named without its node name or vhost hash. */
-const directoryKind = (path: string) => `directory ${path.replace(/rabbit@[^/]+/g, "rabbit@<host>").replace(/\/[0-9A-Z]{20,}(?=\/|$)/g, "/<vhost>")}`;
+/** A directory of the backup (a deleted-directory fault), named without its node name, vhost or queue hash. */
+function directoryKind(path: string): string {
+  if (path.includes("/coordination/")) return "directory coordination (quorum/stream state)";
+  const named = path.replace(/rabbit@[^/]+/g, "rabbit@<host>").replace(/\/vhosts\/[0-9A-Z]{20,}/, "/vhosts/<vhost>").replace(/\/queues\/[0-9A-Z]{20,}$/, "/queues/<queue>");
+  return `directory ${named}`;
+}
 
 /** What a file of a RabbitMQ Mnesia base is, by its name and directory. */
 export function rabbitMqFileKind(dir: string, path: string): string {

@@ -221,11 +221,14 @@ describe("RabbitMQ deep verification and file kinds", () => {
     const dir = await makeTempDir();
     const node = "mnesia/rabbit@dr-drill-rabbit";
     await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC"), { recursive: true });
+    await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP"), { recursive: true });
     expect(rabbitMqFileKind(dir, `${node}/rabbit_durable_queue.DCD`)).toBe("mnesia rabbit_durable_queue (.DCD)");
     expect(rabbitMqFileKind(dir, `${node}/LATEST.LOG`)).toBe("mnesia transaction log (.LOG)");
     expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/msg_store_persistent/0.rdq`)).toBe("message store (persistent)");
     expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC/journal.jif`)).toBe("queue index");
     expect(rabbitMqFileKind(dir, `${node}/rabbit_mqtt_retained_msg_store_dets.dets`)).toBe("retained store (.dets)");
     expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/<queue>");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/ABC");
   });
 });
