@@ -2,6 +2,7 @@ import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttU
 import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
 import type { StartedRabbitMq } from "./container.ts";
 import { ReconnectingWriter } from "./writer.ts";
+import { crashReport } from "./restore-log.ts";
 
 /**
  * What RabbitMQ 3.10's MQTT plugin can do (measured on 3.10.8 by scenarios/rabbitmq/container.drill.ts and the
@@ -26,6 +27,7 @@ export function rabbitMqNode(broker: StartedRabbitMq, volume: string, startAgain
     universe: RABBITMQ_UNIVERSE,
     // A writer that connects again after the backup's restart of the node (writer.ts).
     openWriter: async (n, endpoint) => new ReconnectingWriter(() => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, 4)),
+    crashReport: async (container) => crashReport(await container.log()),
     ...(startAgain ? { startAgain } : {}),
   });
 }

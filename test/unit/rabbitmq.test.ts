@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "../../engines/rabbitmq/node-name.ts";
-import { startObservations } from "../../engines/rabbitmq/restore-log.ts";
+import { crashReport, startObservations } from "../../engines/rabbitmq/restore-log.ts";
+import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
+import { EngineError } from "../../harness/engine-error.ts";
+import { RecordFile } from "../../harness/records.ts";
+import { Progress } from "../../harness/progress.ts";
+import { scriptedBroker } from "./scripted-mqtt-broker.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../../engines/rabbitmq/node.ts";
 import { markerTopic } from "../../generators/mqtt.ts";
 import { readerMarkerTopic } from "../../protocols/mqtt/marker.ts";
@@ -230,5 +235,52 @@ describe("RabbitMQ deep verification and file kinds", () => {
     expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues");
     expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/<queue>");
     expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/ABC");
+  });
+});
+
+/** A RabbitMQ 3.10.8 log after a restore whose queue index of one session was damaged (campaign fault, replayed). */
+const QUEUE_CRASH_LOG = [
+  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_queue_index,'-recover_journal/1-fun-0-',1,",
+  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_queue_index,segment_map,2,",
+  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_variable_queue,init,6,",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     supervisor: {<0.511.0>,rabbit_amqqueue_sup}",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     errorContext: shutdown",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     reason: reached_max_restart_intensity",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                             {resource,<<\"/\">>,queue,",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                                 <<\"mqtt-subscription-dd-v3-13qos1\">>},",
+  "2026-12-07 17:38:56.510512+00:00 [info] <0.882.0> closing MQTT connection <0.882.0> (172.17.0.1:33462 -> 172.17.0.2:1883)",
+].join("\n");
+
+describe("a RabbitMQ read-back that gets no answer is the node's failure only when its log reports the crash", () => {
+  it("reads the queue, the modules and the supervisor from the node's crash report; nothing from a quiet log", () => {
+    expect(crashReport(QUEUE_CRASH_LOG)).toBe(
+      "the node's log reports queue(s) mqtt-subscription-dd-v3-13qos1 crashed in rabbit_queue_index, rabbit_variable_queue and given up by rabbit_amqqueue_sup (reached_max_restart_intensity)",
+    );
+    expect(crashReport("2026-12-07 17:38:56.5 [info] <0.882.0> accepting MQTT connection\n2026-12-07 [error] <0.1.0> something else")).toBeUndefined();
+  });
+
+  const silentBroker = () => scriptedBroker((packet, conn) => packet.cmd === "connect" && conn.socket.destroy());
+  const nodeOn = (url: string, crash: string | undefined) =>
+    new MqttBrokerNode({ image: { ref: "scripted", id: "none", source: "offline" }, mqttUrl: url, stop: async () => undefined }, "no-volume", {
+      caps: RABBITMQ_MQTT,
+      universe: RABBITMQ_UNIVERSE,
+      openWriter: () => Promise.reject(new Error("no writer in this test")),
+      crashReport: async () => crash,
+    });
+  const read = async (node: ReturnType<typeof nodeOn>) => {
+    const file = new RecordFile(join(await makeTempDir(), "restored.tsv"));
+    return node.readCanonical(file, new Progress("[test]", { line: () => undefined }).phase("read")).finally(() => file.close());
+  };
+
+  it("a connection closed without CONNACK, with the node's crash report: the engine's error, naming the crash", async () => {
+    const err = await read(nodeOn((await silentBroker()).url, "the node's log reports queue(s) q crashed")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(String(err)).toMatch(/the connection closed before CONNACK: the node's log reports queue\(s\) q crashed$/);
+  });
+
+  it("the same without a crash report: a plain error (the drill undecided)", async () => {
+    const err = await read(nodeOn((await silentBroker()).url, undefined)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(EngineError);
   });
 });
