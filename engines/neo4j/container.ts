@@ -3,7 +3,8 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, logTail } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import { copyDirectoryOut } from "../../harness/runtime/archive.ts";
-import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import type { BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import { waitForDefaultDatabase } from "./database-status.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 
 /**
@@ -61,7 +62,13 @@ export class Neo4jContainer {
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
     if (this.volume) container = container.withBindMounts([{ source: this.volume, target: NEO4J_DATA }]);
     const started = new StartedNeo4j(await startContainer(container), this.image, this.password);
-    await waitForBolt(started.endpoint, this.startupTimeoutMs);
+    try {
+      await waitForDefaultDatabase(started.endpoint, this.startupTimeoutMs);
+    } catch (err) {
+      // A server whose database did not start is of no use: removed, the volume kept for the caller.
+      await started.kill().catch(() => undefined);
+      throw err;
+    }
     return started;
   }
 }

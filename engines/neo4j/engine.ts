@@ -14,6 +14,7 @@ import { NEO4J_DATA, NEO4J_UID, Neo4jContainer } from "./container.ts";
 import { Neo4jNode } from "./node.ts";
 import { DUMP_FILE, adminFailure, dumpPreflight, coldCopyPreflight } from "./preflight.ts";
 import { neo4jImageSpec } from "./versions.ts";
+import { DatabaseNotStartedError } from "./database-status.ts";
 import { neo4jDeepVerify, neo4jFileKind } from "./deep-verify.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 
@@ -118,8 +119,12 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
       if (refused) return failed(refused.summary, { exitCode: refused.exitCode, logTail: refused.logTail });
       await files.sh(`rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
     }
-    const start = await this.starter(image, rt)(volume).then((server) => ({ server }), (err: unknown) => ({ exited: exitOrRethrow(err) }));
-    if ("exited" in start) return failed(`server exited with code ${start.exited.exitCode}: ${adminFailure(start.exited.logTail)}`, { exitCode: start.exited.exitCode, logTail: start.exited.logTail });
+    const start = await this.starter(image, rt)(volume).then(
+      (server) => ({ server }),
+      (err: unknown) => (err instanceof DatabaseNotStartedError ? { notStarted: err } : { exited: exitOrRethrow(err) }),
+    );
+    if ("notStarted" in start && start.notStarted) return failed(start.notStarted.message);
+    if ("exited" in start && start.exited) return failed(`server exited with code ${start.exited.exitCode}: ${adminFailure(start.exited.logTail)}`, { exitCode: start.exited.exitCode, logTail: start.exited.logTail });
     return { node: new Neo4jNode(start.server, volume, image, this.starter(image, rt)), attempts: [{ ok: true, summary: `server up on ${image.ref}`, durationMs: Date.now() - started }], toolErrors: [] };
   }
 

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { jarLock, lockMismatches, neo4jImageSpec, parseJarLock } from "../../engines/neo4j/versions.ts";
 import { adminFailure, coldCopyPreflight, dumpPreflight } from "../../engines/neo4j/preflight.ts";
 import { neo4jFileKind } from "../../engines/neo4j/deep-verify.ts";
+import { failedStatus } from "../../engines/neo4j/database-status.ts";
 import { flipBytes, truncateFile } from "../../harness/faults.ts";
 import { makeTempDir } from "./support.ts";
 
@@ -97,5 +98,16 @@ describe("campaign file kinds of a Neo4j backup", () => {
       ["databases/neo4j/schema/index", undefined, "directory databases/neo4j/schema/index"],
     ] as const;
     for (const [path, at, kind] of kinds) expect(neo4jFileKind(dir, path, at), path).toBe(kind);
+  });
+});
+
+describe("a Neo4j whose default database did not start refused the store, in its own status", () => {
+  it("a database offline with Neo4j's reason is a refusal; online, starting or no reason is not", () => {
+    expect(failedStatus("offline", "Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings")).toMatchObject({
+      message: "Neo4j runs, but database neo4j is offline: Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings",
+    });
+    expect(failedStatus("online", "")).toBeUndefined();
+    expect(failedStatus("starting", "")).toBeUndefined();
+    expect(failedStatus("offline", " ")).toBeUndefined();
   });
 });
