@@ -158,6 +158,9 @@ export interface Engine<Payload, Node extends EngineNode<Payload>, Artifact exte
    * key or index path, compared with `restored` (the full scan the oracle accepted). One check named `deep-verify`.
    */
   deepVerify?(node: Node, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult>;
-  /** Optional, for fault campaigns: what kind of file a path of the artifact is (heap, index, WAL…), for the tables. */
-  fileKind?(artifact: Artifact, path: string): string;
+  /**
+   * Optional, for fault campaigns: what kind of file a path of the artifact is (heap, index, WAL…), for the tables;
+   * `at` is the byte offset where the damage starts, for an engine that tells the parts of one file apart.
+   */
+  fileKind?(artifact: Artifact, path: string, at?: number): string;
 }

@@ -6,7 +6,7 @@ import type { RecordFile } from "../harness/records.ts";
 import type { ResolvedImage } from "../harness/runtime/images.ts";
 import type { WorkloadClient } from "../harness/workload.ts";
 import { removeVolume } from "../harness/runtime/resources.ts";
-import { EngineError } from "../harness/engine-error.ts";
+import { EngineError, isEngineError } from "../harness/engine-error.ts";
 import { brokerRefusals, closeMqtt, connectMqtt, loadMqtt, MqttPublisher, readMqttState, type MqttCapabilities, type MqttEndpoint, type MqttPublish, type MqttUniverse, type ReadBackStats } from "./mqtt/index.ts";
 import { emptyStartCheck } from "./mnesia-node.ts";
 
@@ -25,6 +25,11 @@ export interface BrokerNodeOptions<C extends BrokerContainer> {
   universe: MqttUniverse;
   /** Opens writer number `n` against the node's current endpoint. */
   openWriter(n: number, endpoint: () => MqttEndpoint): Promise<WorkloadClient<MqttPublish>>;
+  /**
+   * The broker's own report (from its log) of a process it gave up on, or undefined: a read-back that failed without
+   * the broker's answer (no CONNACK, a connection closed) is the broker's failure when it reports such a crash.
+   */
+  crashReport?(container: C): Promise<string | undefined>;
   /** Starts a node on the same volume under the same name (a source after a stopped copy); restored nodes have none. */
   startAgain?: () => Promise<C>;
   /** The lines of the broker's log that are its errors, in its words (a crashed queue process). */
@@ -74,7 +79,13 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
 
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
     const { caps, universe } = this.options;
-    this.lastRead = await readMqttState({ endpoint: this.endpoint(), caps, universe }, into, progress);
+    try {
+      this.lastRead = await readMqttState({ endpoint: this.endpoint(), caps, universe }, into, progress);
+    } catch (err) {
+      const crash = isEngineError(err) ? undefined : await this.options.crashReport?.(this.current);
+      if (!crash) throw err;
+      throw new EngineError(`${err instanceof Error ? err.message : String(err)}: ${crash}`);
+    }
   }
 
   /** The invariant every such broker reports: did the restored node start on an empty database? */

@@ -15,6 +15,8 @@ import { DATASOURCES, databaseOf } from "./schema.ts";
 import { CODEC_FILE } from "./layout.ts";
 import { CHAT_DB, inOneCommit, keysOf, messagesCollection } from "./writes.ts";
 import { exoVersion } from "./versions.ts";
+import { exoDeepVerify, exoFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 
 /** One part of the backup: what it is, the tool that made it, where it lies in the artifact, how long it took. */
 export interface PartRecord {
@@ -195,6 +197,14 @@ export class ExoEngine implements Engine<ExoOp, ExoNode, ExoArtifact> {
         return { ...op, keys: keysOf(op.payload), ...(inOneCommit(op.payload) ? {} : { atomic: false as const }) };
       },
     };
+  }
+
+  deepVerify(node: ExoNode, restored: StateSummary): Promise<CheckResult> {
+    return exoDeepVerify(node, restored);
+  }
+
+  fileKind(_artifact: ExoArtifact, path: string): string {
+    return exoFileKind(path);
   }
 
   async invariants(node: ExoNode): Promise<CheckResult[]> {

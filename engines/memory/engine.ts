@@ -163,6 +163,25 @@ class MemoryWorkload implements OpSource<MemoryOp> {
   }
 }
 
+const isEntry = (e: unknown): e is [string, Stored] =>
+  Array.isArray(e) && e.length === 2 && typeof e[0] === "string" && typeof e[1] === "object" && e[1] !== null && typeof e[1].digest === "string" && typeof e[1].preview === "string";
+
+/**
+ * The store's file as the store itself loads it: its entries, or why it will not load them. A damaged file is the
+ * store's refusal to start (a finding about the backup), never an exception of ours.
+ */
+export function parseStore(text: string): [string, Stored][] | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (!Array.isArray(value)) return "not a list of entries";
+  const bad = value.findIndex((e) => !isEntry(e));
+  return bad === -1 ? value.filter(isEntry) : `entry ${bad} is not a [key, {digest, preview}] pair`;
+}
+
 export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact> {
   readonly name = "memory";
   readonly backupMethod = "snapshot";
@@ -217,7 +236,9 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
     if (this.options.crashIn === "restore") throw new Error("connect ENOENT /var/run/docker.sock (simulated harness failure)");
     if (this.options.refuseRestore) return { attempts: [{ ok: false, summary: this.options.refuseRestore, exitCode: 1, durationMs: 1 }], toolErrors: [] };
     const node = new MemoryNode(this.options.images ?? [IN_PROCESS], this.options);
-    for (const [key, s] of JSON.parse(await readFile(join(artifact.dir, ARTIFACT_FILE), "utf8")) as [string, Stored][]) node.store.set(key, s);
+    const parsed = parseStore(await readFile(join(artifact.dir, ARTIFACT_FILE), "utf8"));
+    if (typeof parsed === "string") return { attempts: [{ ok: false, summary: `the store refuses to load ${ARTIFACT_FILE}: ${parsed}`, exitCode: 1, durationMs: 1 }], toolErrors: [] };
+    for (const [key, s] of parsed) node.store.set(key, s);
     const toolError = this.options.upDespiteToolError;
     if (toolError) return { node, attempts: [{ ok: false, summary: `store up, but ${toolError}`, exitCode: 1, durationMs: 1 }], toolErrors: [toolError] };
     return { node, attempts: [{ ok: true, summary: `store of ${node.store.size} keys loaded`, durationMs: 1 }], toolErrors: [] };

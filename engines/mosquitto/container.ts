@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 import tarFs from "tar-fs";
 import { GenericContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
-import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
+import { ProbeWaitStrategy, exitedDuring } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import type { MqttEndpoint } from "../../protocols/mqtt/index.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
@@ -115,5 +115,10 @@ export class StartedMosquitto extends StartedEngineContainer {
         ignore: (_name, header) => header?.name === "" || header?.name === "data" || /\.new$/.test(header?.name ?? ""),
       }),
     );
+  }
+
+  /** `attempt` (commands on the broker); when the broker exited meanwhile, its exit is thrown (ContainerExitedError). */
+  whileRunning<T>(attempt: () => Promise<T>): Promise<T> {
+    return exitedDuring(docker().getContainer(this.getId()), () => this.log(), attempt);
   }
 }

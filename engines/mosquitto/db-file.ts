@@ -82,3 +82,14 @@ export function describeScan(scan: DbScan): string {
   const chunks = Object.entries(scan.chunks).map(([k, v]) => `${v} ${k}`).join(", ");
   return `${scan.bytes} bytes, format ${scan.version ?? "?"}${chunks ? `: ${chunks}` : ""}`;
 }
+
+/** What part of mosquitto.db byte `offset` lies in: the header, a chunk by its type, or past the last whole chunk. */
+export function partAt(buf: Buffer, offset: number): string {
+  if (offset < HEADER_BYTES) return "header";
+  for (let at = HEADER_BYTES; at + 8 <= buf.length; ) {
+    const length = buf.readUInt32BE(at + 4);
+    if (offset < at + 8 + length) return `${CHUNK_TYPES[buf.readUInt32BE(at)] ?? "unknown"} chunk`;
+    at += 8 + length;
+  }
+  return "past the last chunk";
+}

@@ -6,10 +6,13 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
+import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import { MQTT_RECORDS, MqttWorkload, mqttUniverse, type MqttCapabilities, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import { DEFAULT_SETTINGS, MOSQ_DATA, MOSQ_UID, MosquittoContainer, mosquittoConf, type DbFileStat, type MosquittoSettings, type StartedMosquitto } from "./container.ts";
 import { describeScan, scanDb, type DbScan } from "./db-file.ts";
 import { MosquittoNode } from "./node.ts";
+import { mosquittoDeepVerify, mosquittoFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import { mosquittoImageSpec } from "./versions.ts";
 
 /**
@@ -81,6 +84,12 @@ export function dbFileCheck(scan: DbScan | undefined): CheckResult {
   if (!unknown.length) return { name, valid: true, summary: `${ARTIFACT_DB} reads to its end: ${describeScan(scan)}`, details };
   const dropped = unknown.map(([type, n]) => `${n} of type ${type.slice("unknown-".length)}`).join(", ");
   return { name, valid: true, summary: `warning: ${ARTIFACT_DB} holds chunk(s) Mosquitto does not know (${dropped}): the broker skips them ("Unsupported chunk … Ignoring.") and restores the rest: ${describeScan(scan)}`, details };
+}
+
+/** The attempt of a broker that started listening, then exited: a refusal in its own words. */
+export function exitedAfterStart(exit: { exitCode: number; logTail: string }, durationMs: number, observed: string[]): RestoreAttempt {
+  const problem = logProblems(exit.logTail);
+  return { ok: false, summary: `Mosquitto exited with code ${exit.exitCode} after it started listening${problem ? `: ${problem}` : ""}`, exitCode: exit.exitCode, logTail: exit.logTail, durationMs, observed };
 }
 
 export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, MosquittoArtifact> {
@@ -179,6 +188,9 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
 
   /** mosquitto.db into an empty data volume, then the first start with the backed-up mosquitto.conf. */
   async restore(artifact: MosquittoArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<MosquittoNode>> {
+    // The backup's own configuration is part of the procedure: without it there is nothing to start the broker with.
+    const config = await readFile(join(artifact.dir, ARTIFACT_CONF), "utf8").catch(() => undefined);
+    if (config === undefined) return { attempts: [{ ok: false, summary: `${ARTIFACT_CONF} is missing from the backup: the documented restore has no configuration to start the broker with`, durationMs: 0 }], toolErrors: [] };
     const image = await rt.images.resolve(mosquittoImageSpec(this.version));
     const volumeName = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const volume = restoreVolume({ image, volume: volumeName, mountPath: MOSQ_DATA, uid: MOSQ_UID, labels: rt.labels });
@@ -187,7 +199,6 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
       await volume.copyIn(join(artifact.dir, "data"));
       await hooks.afterCopyIn?.(volume);
       const observed = [`mosquitto.db of ${artifact.save.after.bytes} bytes at the backup put in the data volume`];
-      const config = await readFile(join(artifact.dir, ARTIFACT_CONF), "utf8");
       const started = Date.now();
       const start = await startOrRefusal(() => this.start(rt, volumeName, config), brokerExited, { startedAt: started, observed });
       if ("refused" in start) {
@@ -197,9 +208,16 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
         return { attempts, toolErrors: [] };
       }
       const node = new MosquittoNode(start.started, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
-      const onDisk = await start.started.dbStat();
+      const seen = await start.started.whileRunning(async () => ({ onDisk: await start.started.dbStat(), log: await start.started.log() })).catch((err: unknown) => ({ exit: exitOrRethrow(err) }));
+      if ("exit" in seen) {
+        // It listened, then exited while its files were looked at: its own answer to this mosquitto.db.
+        attempts.push(exitedAfterStart(seen.exit, Date.now() - started, observed));
+        rt.log(`  restore refused: ${attempts[0]!.summary}`);
+        await node.destroy().catch(() => undefined);
+        return { attempts, toolErrors: [] };
+      }
+      const { onDisk, log } = seen;
       observed.push(`mosquitto.db the broker started on: ${onDisk ? `${onDisk.bytes} bytes` : "none"}`);
-      const log = await start.started.log();
       const problem = logProblems(log);
       attempts.push({ ok: true, summary: `Mosquitto started on the restored mosquitto.db${problem ? ` (log: ${problem})` : ""}`, durationMs: Date.now() - started, observed: [...observed, ...(problem ? [`log: ${problem}`] : ["no warning or error in the broker's log"])] });
       rt.log(`  restore attempt 1: ${attempts[0]!.summary}`);
@@ -212,6 +230,14 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
 
   workload(dataset: DatasetSpec): MqttWorkload {
     return new MqttWorkload(this.universe, MOSQUITTO_CAPABILITIES, dataset.seed);
+  }
+
+  deepVerify(node: MosquittoNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
+    return mosquittoDeepVerify(node, MOSQUITTO_CAPABILITIES, this.universe, restored, rt);
+  }
+
+  fileKind(artifact: MosquittoArtifact, path: string, at?: number): string {
+    return mosquittoFileKind(artifact.dir, path, at);
   }
 
   /** The restored broker's own words: a warning or error in its log while it read mosquitto.db. */

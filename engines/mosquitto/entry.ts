@@ -10,5 +10,6 @@ export const ENTRIES: EngineModule[] = [
     defaultScenario: "load",
     imageSpec: mosquittoImageSpec,
     load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.MOSQUITTO_METHODS, scenarios: m.MOSQUITTO_SCENARIOS })),
+    campaign: async () => (await import("./campaign.ts")).MOSQUITTO_CAMPAIGN,
   },
 ];

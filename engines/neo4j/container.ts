@@ -2,7 +2,8 @@ import { GenericContainer, type StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
-import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import type { BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
+import { waitForDefaultDatabase } from "./database-status.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
@@ -55,7 +56,13 @@ export class Neo4jContainer extends GenericContainer {
 
   override async start(): Promise<StartedNeo4j> {
     const started = new StartedNeo4j(await startContainer(this, () => super.start()), this.image, this.password);
-    await waitForBolt(started.endpoint, this.startupTimeoutMs ?? STARTUP_TIMEOUT_MS);
+    try {
+      await waitForDefaultDatabase(started.endpoint, this.startupTimeoutMs ?? STARTUP_TIMEOUT_MS);
+    } catch (err) {
+      // A server whose database did not start is of no use: removed, the volume kept for the caller.
+      await started.stop().catch(() => undefined);
+      throw err;
+    }
     return started;
   }
 }

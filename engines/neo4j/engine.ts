@@ -15,6 +15,9 @@ import { Neo4jNode } from "./node.ts";
 import { DUMP_FILE, adminFailure, dumpPreflight, coldCopyPreflight } from "./preflight.ts";
 import { RECOVERY_LINE, recoveryRuns, upSummary } from "./recovery.ts";
 import { neo4jImageSpec } from "./versions.ts";
+import { DatabaseNotStartedError } from "./database-status.ts";
+import { neo4jDeepVerify, neo4jFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 
 export type Neo4jBackupMethod = "dump" | "cold-copy";
 
@@ -122,7 +125,12 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
       if (refused) return failed(refused.summary, { exitCode: refused.exitCode, logTail: refused.logTail });
       await files.sh(`rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
     }
-    const start = await startOrRefusal(() => this.starter(image, rt)(volume), serverExited, { startedAt: started });
+    const start = await startOrRefusal(() => this.starter(image, rt)(volume), serverExited, { startedAt: started }).catch((err: unknown) => {
+      // The server answered, but its database did not start: the engine's own refusal of this store.
+      if (err instanceof DatabaseNotStartedError) return { notStarted: err };
+      throw err;
+    });
+    if ("notStarted" in start) return failed(start.notStarted.message);
     if ("refused" in start) return failed(start.refused.summary, { exitCode: start.refused.exitCode, logTail: start.refused.logTail });
     const node = new Neo4jNode(start.started, volume, image, this.starter(image, rt));
     const recovery = await start.started.debugLogLines(RECOVERY_LINE.source).then(recoveryRuns, async (err: unknown) => {
@@ -138,5 +146,13 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
 
   invariants(node: Neo4jNode): Promise<CheckResult[]> {
     return node.invariants();
+  }
+
+  deepVerify(node: Neo4jNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
+    return neo4jDeepVerify(node, restored, rt);
+  }
+
+  fileKind(artifact: Neo4jArtifact, path: string, at?: number): string {
+    return neo4jFileKind(artifact.dir, path, at);
   }
 }

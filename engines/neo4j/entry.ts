@@ -10,5 +10,6 @@ export const ENTRIES: EngineModule[] = [
     defaultScenario: "load",
     imageSpec: neo4jImageSpec,
     load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.NEO4J_METHODS, scenarios: m.NEO4J_SCENARIOS })),
+    campaign: async () => (await import("./campaign.ts")).NEO4J_CAMPAIGN,
   },
 ];

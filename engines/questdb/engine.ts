@@ -19,6 +19,8 @@ import { copyTablesOneByOne } from "./torn-copy.ts";
 import { failedAttempt, serverExited, startedAttempt } from "./recovery.ts";
 import { questdbImageSpec, questdbVersion } from "./versions.ts";
 import { scalar, walState } from "./wire.ts";
+import { questDbDeepVerify, questDbFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 
 export interface QuestDbEngineOptions {
   copyTool?: CopyTool;
@@ -179,6 +181,14 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
 
   workload(dataset: DatasetSpec): QuestDbWorkload {
     return new QuestDbWorkload(dataset.seed);
+  }
+
+  deepVerify(node: QuestDbNode, restored: StateSummary): Promise<CheckResult> {
+    return questDbDeepVerify(node, restored);
+  }
+
+  fileKind(artifact: QuestDbArtifact, path: string): string {
+    return questDbFileKind(artifact.dir, path);
   }
 
   async invariants(node: QuestDbNode): Promise<CheckResult[]> {

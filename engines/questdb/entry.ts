@@ -10,5 +10,6 @@ export const ENTRIES: EngineModule[] = [
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
     load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: ["checkpoint"], scenarios: m.QUESTDB_SCENARIOS })),
+    campaign: async () => (await import("./campaign.ts")).QUESTDB_CAMPAIGN,
   },
 ];

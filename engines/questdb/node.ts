@@ -155,7 +155,7 @@ export function canonicalFromServer(r: Record<string, string | null>): string {
   return JSON.stringify([r.id ?? null, r.sym ?? null, r.qty ?? null, num(r.price), flag, r.note ?? null, r.event_ts ?? null, r.ts ?? null]);
 }
 
-function digestOfText(text: string): string {
+export function digestOfText(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 

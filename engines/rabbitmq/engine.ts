@@ -14,6 +14,8 @@ import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "./nod
 import { bootFailure, startObservations } from "./restore-log.ts";
 import { DEFINITIONS_FILE, definitionsCheck, exportDefinitions, importDefinitions } from "./definitions.ts";
 import { rabbitmqImageSpec } from "./versions.ts";
+import { rabbitMqDeepVerify, rabbitMqFileKind } from "./deep-verify.ts";
+import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
 
 /** The node exited before it was ready: its refusal of the restored Mnesia base, with the cause it logged. */
@@ -173,5 +175,13 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
 
   async invariants(node: RabbitMqNode): Promise<CheckResult[]> {
     return [node.notEmptyCheck()];
+  }
+
+  deepVerify(node: RabbitMqNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
+    return rabbitMqDeepVerify(node, restored, rt);
+  }
+
+  fileKind(artifact: RabbitMqArtifact, path: string): string {
+    return rabbitMqFileKind(artifact.dir, path);
   }
 }

@@ -10,5 +10,6 @@ export const ENTRIES: EngineModule[] = [
     defaultScenario: "load",
     imageSpec: rabbitmqImageSpec,
     load: loadFrom(() => import("./index.ts"), (m) => ({ methods: m.RABBITMQ_METHODS, scenarios: m.RABBITMQ_SCENARIOS })),
+    campaign: async () => (await import("./campaign.ts")).RABBITMQ_CAMPAIGN,
   },
 ];

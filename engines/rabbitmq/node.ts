@@ -3,6 +3,7 @@ import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
 import type { StartedRabbitMq } from "./container.ts";
 import { rabbitServerErrors } from "./server-errors.ts";
 import { ReconnectingWriter } from "./writer.ts";
+import { crashReport } from "./restore-log.ts";
 
 /**
  * What RabbitMQ 3.10's MQTT plugin can do (measured on 3.10.8 by engines/rabbitmq/drills/container.drill.ts and the
@@ -28,6 +29,7 @@ export function rabbitMqNode(broker: StartedRabbitMq, volume: string, startAgain
     // A writer that connects again after the backup's restart of the node (writer.ts).
     openWriter: async (n, endpoint) => new ReconnectingWriter(() => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, 4)),
     errorsIn: rabbitServerErrors,
+    crashReport: async (container) => crashReport(await container.log()),
     ...(startAgain ? { startAgain } : {}),
   });
 }

@@ -116,6 +116,14 @@ export function drawFault(campaignSeed: number, index: number, files: readonly C
   }
 }
 
+/** The byte offset where a fault's damage starts, when it damages bytes of a file (not a whole file or directory). */
+export function faultOffset(f: CampaignFaultSpec): number | undefined {
+  if (f.kind === "flip-bytes") return Math.min(...f.flips.map((x) => x.offset));
+  if (f.kind === "zero-block") return f.offset;
+  if (f.kind === "truncate") return f.size;
+  return undefined;
+}
+
 /** One line for tables and logs: `flip-bytes base/5/16384 @8190^0x20`. */
 export function describeFault(f: CampaignFaultSpec): string {
   switch (f.kind) {

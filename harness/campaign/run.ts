@@ -14,7 +14,9 @@ import { judgeDrill } from "../drill/verdict.ts";
 import { guardRun } from "../runtime/resources.ts";
 import { newSeed } from "../seed.ts";
 import { classify, DEEP_VERIFY, type CampaignOutcome } from "./classify.ts";
-import { applyFault, describeFault, drawFault, type CampaignFaultSpec, type CampaignFile } from "./random-faults.ts";
+import type { CheckResult } from "../checkers/checker.ts";
+import { isEngineError } from "../engine-error.ts";
+import { applyFault, describeFault, drawFault, faultOffset, type CampaignFaultSpec, type CampaignFile } from "./random-faults.ts";
 
 const CAMPAIGN_EXPECTATION: Expectation = { outcome: "caught-or-harmless" };
 
@@ -130,7 +132,7 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
       const drill = await faultDrill(shared, spec);
       drills.push(drill);
       const c = classify(drill.evidence);
-      rows.push({ index: spec.index, seed: spec.seed, fault: spec, description: describeFault(spec), kind: engine.fileKind?.(backup.artifact, spec.target) ?? genericKind(spec.target), ...c, failedChecks: drill.evidence.checks.filter((x) => x.valid === false).map((x) => x.name), drillId: drill.evidence.drillId, durationMs: Date.now() - t0 });
+      rows.push({ index: spec.index, seed: spec.seed, fault: spec, description: describeFault(spec), kind: engine.fileKind?.(backup.artifact, spec.target, faultOffset(spec)) ?? genericKind(spec.target), ...c, failedChecks: drill.evidence.checks.filter((x) => x.valid === false).map((x) => x.name), drillId: drill.evidence.drillId, durationMs: Date.now() - t0 });
       progress.info(`fault ${spec.index}: ${describeFault(spec)} → ${c.outcome}${c.by ? ` (${c.by})` : ""}: ${c.why.split("\n")[0]}`);
     }
     const untouched = (await unsealed(backup.artifact.dir, sealed)).length === 0;
@@ -150,6 +152,15 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
   } finally {
     unguard();
   }
+}
+
+/**
+ * The engine's own error during the deep verification (a read it could not serve, its checker refusing the store) is
+ * damage the drill's checks did not see; any other error (ours, Docker) leaves the fault undecided.
+ */
+export function engineFailedDeepVerify(err: unknown): CheckResult {
+  if (!isEngineError(err)) throw err;
+  return { name: DEEP_VERIFY, valid: false, summary: `the engine failed the deep verification: ${err.message.split("\n")[0]}`, details: { error: err.message.slice(-4000) } };
 }
 
 /** An error of dr-drill, not a finding: every fault must start from the backup as it was made. */
@@ -212,7 +223,7 @@ async function faultDrill<Payload, Node extends EngineNode<Payload>, Artifact ex
           proveUntouched: true,
           deepVerify: async (node, restored) =>
             engine.deepVerify && restored
-              ? engine.deepVerify(node, restored, rt)
+              ? engine.deepVerify(node, restored, rt).catch(engineFailedDeepVerify)
               : { name: DEEP_VERIFY, valid: "unknown", summary: `${engine.name} has no deep verifier: a drill that passed cannot be called harmless or MISSED` },
         })
       : undefined;

@@ -83,6 +83,21 @@ export interface ProbedContainer extends WatchedContainer {
 }
 
 /**
+ * Runs `attempt` (a command in the container); when it fails and the container is no longer running, the engine
+ * exited meanwhile (Docker then answers "container is not running"): that exit is thrown, with its code and log.
+ * Any other failure is thrown as it is.
+ */
+export async function exitedDuring<T>(container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> }, tail: () => Promise<string>, attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    const { State } = await container.inspect();
+    if (State.Running) throw err;
+    throw new ContainerExitedError(State.ExitCode, await tail(), { cause: err });
+  }
+}
+
+/**
  * Waits until a command succeeds inside the container, and fails at once (not at the time-out) when the container
  * exits, with its exit code and log tail: a restore the engine refuses must say so quickly and clearly.
  */

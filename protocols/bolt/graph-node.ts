@@ -4,13 +4,15 @@ import { EngineError } from "../../harness/engine-error.ts";
 import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
 import type { Ledger } from "../../harness/ledger.ts";
 import type { PhaseProgress } from "../../harness/progress.ts";
-import type { RecordFile } from "../../harness/records.ts";
+import type { CanonicalRecord, RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
 import { ACCOUNTS, canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "./model.ts";
 import { ACCOUNT_FLOWS, READ_NODES, READ_RELS, createNodesCypher, createRelsCypher, nodeRows, relRow, type CypherDialect } from "./cypher.ts";
 import { boltEngineErrors } from "./errors.ts";
 import { GraphWorkloadClient, nodeRecords, nodeWrites, relWrite } from "./workload-client.ts";
+
+const UID_BATCH = 1000;
 
 /** Where a Bolt server listens and who may log in. */
 export interface BoltEndpoint {
@@ -147,6 +149,28 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
           const text = canonicalRelText(r.get("type") as string, r.get("from"), r.get("to"), props);
           await into.add({ key: relKey(String(props.uid)), digest: digestOf(text), preview: text });
           if (++records % 1000 === 0) progress.update({ records });
+        }
+      }),
+    );
+  }
+
+  /**
+   * The canonical records of what `cypher` returns for each uid of `uids` (an index seek a deep verification asks for):
+   * rows with `labels` and `props` are nodes, rows with `type`, `from`, `to` and `props` relationships.
+   */
+  async readByUid(cypher: string, uids: readonly number[], into: (record: CanonicalRecord) => void): Promise<void> {
+    await boltEngineErrors(() =>
+      this.withSession(async (s) => {
+        for (let i = 0; i < uids.length; i += UID_BATCH) {
+          const batch = uids.slice(i, i + UID_BATCH).map((u) => neo4j.int(u));
+          for await (const r of s.run(cypher, { uids: batch })) {
+            const props = r.get("props") as Record<string, unknown>;
+            if (r.has("labels")) for (const record of nodeRecords(r.get("labels") as string[], props)) into(record);
+            else {
+              const text = canonicalRelText(r.get("type") as string, r.get("from"), r.get("to"), props);
+              into({ key: relKey(String(props.uid)), digest: digestOf(text), preview: text });
+            }
+          }
         }
       }),
     );

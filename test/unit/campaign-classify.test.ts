@@ -153,6 +153,19 @@ describe("campaign: one backup, each fault on a copy (memory engine)", () => {
     expect([evidence.verdict, evidence.table.totals.caught, evidence.table.totals.MISSED]).toEqual(["fail", 1, 1]);
   });
 
+  it("a store.json the store cannot parse is the store's refusal, not an error of dr-drill", async () => {
+    const r = await run(new MemoryEngine(), [
+      { index: 1, seed: 1, kind: "flip-bytes", target: "store.json", flips: [{ offset: 0, mask: 0x01 }] },
+      { index: 2, seed: 2, kind: "truncate", target: "store.json", size: 40 },
+    ]);
+    expect(r.rows.map((x) => [x.outcome, x.by])).toEqual([
+      ["refused", "restore"],
+      ["refused", "restore"],
+    ]);
+    expect(r.rows[0]!.why).toMatch(/refuses to load store\.json: not valid JSON/);
+    expect(r.drills.every((d) => d.evidence.checks.every((c) => !c.crashed))).toBe(true);
+  });
+
   it("an engine without a deep verifier leaves a pass unknown, and a fault that cannot be applied is unknown", async () => {
     const r = await run(new MemoryEngine(), [
       { index: 1, seed: 1, kind: "delete-file", target: "nothing-here" },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { applyFault, directoriesOf, drawFault, pickBySize, prng, type CampaignFile } from "../../harness/campaign/random-faults.ts";
+import { applyFault, directoriesOf, drawFault, faultOffset, pickBySize, prng, type CampaignFile } from "../../harness/campaign/random-faults.ts";
 import { makeTempDir } from "./support.ts";
 
 const FILES: CampaignFile[] = [
@@ -97,5 +97,15 @@ describe("campaign: random faults", () => {
     await expect(applyFault({ index: 1, seed: 1, kind: "delete-file", target: "missing" }, dir)).rejects.toThrow(/ENOENT/);
     await expect(applyFault({ index: 1, seed: 1, kind: "delete-file", target: "../outside" }, dir)).rejects.toThrow(/escapes/);
     await expect(applyFault({ index: 1, seed: 1, kind: "older-file", target: "data" }, dir)).rejects.toThrow(/no older backup/);
+  });
+});
+
+describe("where a fault's damage starts, for the engines' file kinds", () => {
+  it("the lowest flipped offset, the zeroed block, the truncation point; nothing for whole files and directories", () => {
+    const base = { index: 1, seed: 1, target: "f" };
+    expect(faultOffset({ ...base, kind: "flip-bytes", flips: [{ offset: 90, mask: 1 }, { offset: 12, mask: 2 }] })).toBe(12);
+    expect(faultOffset({ ...base, kind: "zero-block", offset: 8192, length: 4096 })).toBe(8192);
+    expect(faultOffset({ ...base, kind: "truncate", size: 77 })).toBe(77);
+    for (const kind of ["delete-file", "delete-directory", "older-file"] as const) expect(faultOffset({ ...base, kind })).toBeUndefined();
   });
 });

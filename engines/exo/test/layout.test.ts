@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { buildPathX8, jcrValueFile, parseJcrValueFile, storedFile } from "../layout.ts";
 import { codecKey, openPrivateKey, sealPrivateKey } from "../wallet-codec.ts";
 import { ExoWorkload, exoDataset } from "../model.ts";
+import { exoFileKind } from "../deep-verify.ts";
 
 describe("exo: the data directory's layout", () => {
   it("lays out JCR value files as TreeFileIOChannel.buildPathX8 does", () => {
@@ -57,5 +58,21 @@ describe("exo: the generated data set and workload", () => {
     expect(created.some((n) => n.startsWith("user-w0-")) && created.some((n) => n.startsWith("user-w1-"))).toBe(true);
     const refersToOwn = ops.some((o) => (o.kind === "activity" && created.includes(o.activity.poster)) || (o.kind === "chat" && created.includes(o.chat.user)));
     expect(refersToOwn).toBe(true);
+  });
+});
+
+describe("campaign file kinds of the eXo tier's backup", () => {
+  it("names each part: gatein data directories, each SQL dump, the chat archive, the codec", () => {
+    const kinds = [
+      ["gatein/data/files/a/b/c/d/e/f/g/h/abc", "file storage"],
+      ["gatein/data/jcr/values/collaboration/0/1/2/3/4/5/6/7/x0", "JCR values"],
+      ["gatein/data/jcr/swap/collaboration/swap-0.tmp", "JCR swap"],
+      ["gatein/data/jta", "JTA log"],
+      ["pg/jcr.pgdump", "pg dump jcr"],
+      ["mongo/exochat.archive", "mongodump archive"],
+      ["gatein/conf/codec/codeckey.txt", "codec"],
+      ["gatein", "other (gatein)"],
+    ];
+    for (const [path, kind] of kinds) expect(exoFileKind(path!), path).toBe(kind);
   });
 });

@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { describeScan, midChunkCut, scanDb } from "../db-file.ts";
-import { ARTIFACT_CONF, ARTIFACT_DB, logProblems, MosquittoEngine, type MosquittoArtifact } from "../engine.ts";
+import { describeScan, midChunkCut, scanDb, partAt } from "../db-file.ts";
+import { ARTIFACT_CONF, ARTIFACT_DB, logProblems, MosquittoEngine, type MosquittoArtifact, exitedAfterStart } from "../engine.ts";
 import { emptyDbFile, flippedPayloadByte, truncatedDbFile } from "../faults.ts";
 import { DEFAULT_SETTINGS, mosquittoConf } from "../container.ts";
 import { mosquittoImageSpec } from "../versions.ts";
 import { framePayload, retainedPayload } from "../../../protocols/mqtt/model.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
+import { rm } from "node:fs/promises";
+import type { DrillRuntime } from "../../../harness/engine.ts";
+import { DrillClock } from "../../../harness/clock.ts";
+import { ImageResolver, type ResolvedImage } from "../../../harness/runtime/images.ts";
 
 /**
  * A real mosquitto.db, saved on SIGUSR1 by Mosquitto 2.0.11 (Debian bookworm, the offline image): two persistent
@@ -146,3 +150,48 @@ describe("mosquitto configuration, log and versions", () => {
     expect(mosquittoImageSpec("2")).toMatchObject({ official: "eclipse-mosquitto:2", offline: { debianSuite: "bookworm" } });
   });
 });
+
+describe("campaign file kinds of a Mosquitto backup", () => {
+  it("names the chunk a damaged offset of mosquitto.db lies in, and the other files", async () => {
+    expect(partAt(REAL_DB, 0)).toBe("header");
+    expect(partAt(REAL_DB, 22)).toBe("header");
+    expect(partAt(REAL_DB, 23)).toBe("cfg chunk");
+    expect(partAt(REAL_DB, 23 + 8 + 16)).toBe("msg-store chunk");
+    expect(partAt(REAL_DB, REAL_DB.length - 1)).toBe("retain chunk");
+    expect(partAt(REAL_DB, REAL_DB.length)).toBe("past the last chunk");
+    const artifact = await artifactWith(REAL_DB);
+    const engine = new MosquittoEngine("2");
+    expect(engine.fileKind(artifact, ARTIFACT_DB, 30)).toBe("mosquitto.db cfg chunk");
+    expect(engine.fileKind(artifact, ARTIFACT_DB)).toBe("mosquitto.db (whole file)");
+    expect(engine.fileKind(artifact, ARTIFACT_CONF)).toBe("mosquitto.conf");
+    expect(engine.fileKind(artifact, "data")).toBe("directory data");
+  });
+});
+
+/** Any image it is asked for is refused: a restore that reaches Docker fails the test. */
+class NoImages extends ImageResolver {
+  override resolve(): Promise<ResolvedImage> {
+    return Promise.reject(new Error("the restore must not reach Docker"));
+  }
+}
+
+async function noDockerRuntime(): Promise<DrillRuntime> {
+  const log = () => undefined;
+  return { runId: "unit", drillId: "unit", labels: {}, images: new NoImages("offline", log), clock: new DrillClock(), workDir: await makeTempDir(), signal: new AbortController().signal, log };
+}
+
+describe("a Mosquitto restore that cannot go on is the backup's failure, not an error of dr-drill", () => {
+  it("a backup without mosquitto.conf fails the restore before any container (campaign: delete-directory config)", async () => {
+    const artifact = await artifactWith(REAL_DB);
+    await rm(join(artifact.dir, "config"), { recursive: true });
+    const r = await new MosquittoEngine("2").restore(artifact, await noDockerRuntime(), {});
+    expect(r.node).toBeUndefined();
+    expect(r.attempts).toEqual([{ ok: false, summary: "config/mosquitto.conf is missing from the backup: the documented restore has no configuration to start the broker with", durationMs: 0 }]);
+  });
+
+  it("a broker that listened, then exited, refused the file in its own words", () => {
+    const a = exitedAfterStart({ exitCode: 1, logTail: "1: Error: Out of memory.\n" }, 5, ["put in"]);
+    expect(a).toMatchObject({ ok: false, exitCode: 1, summary: "Mosquitto exited with code 1 after it started listening: Error: Out of memory." });
+  });
+});
+

@@ -7,6 +7,8 @@ import { adminFailure, coldCopyPreflight, dumpPreflight } from "../preflight.ts"
 import { recoveryRuns, upSummary } from "../recovery.ts";
 import { flipBytes, truncateFile } from "../../../harness/faults.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
+import { neo4jFileKind } from "../deep-verify.ts";
+import { failedStatus } from "../database-status.ts";
 
 const sha1 = (b: Buffer) => createHash("sha1").update(b).digest("hex");
 
@@ -99,5 +101,40 @@ describe("neo4j: a restore says when the server ran crash recovery (defect 10)",
     const later = "2026-12-07 17:40:04.300+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery in 'full' mode completed. Observed transactions range [first:3, last:52]: 50 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 412ms.";
     expect(recoveryRuns(later).observed).toEqual([`neo4j: ${later.slice(later.indexOf("Recovery in"))}`]);
     expect(upSummary("img", recoveryRuns(debugLog.split("\n")[0]!))).toBe("server up on img, no crash recovery in its debug.log");
+  });
+});
+
+describe("campaign file kinds of a Neo4j backup", () => {
+  it("names the dump by offset and store files by the record store they hold", async () => {
+    const dir = await makeTempDir();
+    await mkdir(join(dir, "databases/neo4j/schema/index"), { recursive: true });
+    const kinds = [
+      ["neo4j.dump", 2, "dump format magic"],
+      ["neo4j.dump", 4096, "dump archive"],
+      ["neo4j.dump", undefined, "dump (whole file)"],
+      ["databases/neo4j/neostore.nodestore.db", 0, "node store"],
+      ["databases/neo4j/neostore.nodestore.db.id", 0, "id file"],
+      ["databases/neo4j/neostore.relationshipstore.db", 0, "relationship store"],
+      ["databases/neo4j/neostore.propertystore.db.strings", 0, "property store"],
+      ["databases/neo4j/neostore.labeltokenstore.db.names", 0, "token store"],
+      ["databases/neo4j/neostore", 0, "neostore (metadata)"],
+      ["databases/system/neostore.nodestore.db", 0, "node store (system)"],
+      ["databases/neo4j/schema/index/range-1.0/1/index-1", 0, "schema/index"],
+      ["transactions/neo4j/neostore.transaction.db.0", 0, "transaction log"],
+      ["transactions/system/neostore.transaction.db.0", 0, "transaction log (system)"],
+      ["databases/neo4j/schema/index", undefined, "directory databases/neo4j/schema/index"],
+    ] as const;
+    for (const [path, at, kind] of kinds) expect(neo4jFileKind(dir, path, at), path).toBe(kind);
+  });
+});
+
+describe("a Neo4j whose default database did not start refused the store, in its own status", () => {
+  it("a database offline with Neo4j's reason is a refusal; online, starting or no reason is not", () => {
+    expect(failedStatus("offline", "Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings")).toMatchObject({
+      message: "Neo4j runs, but database neo4j is offline: Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings",
+    });
+    expect(failedStatus("online", "")).toBeUndefined();
+    expect(failedStatus("starting", "")).toBeUndefined();
+    expect(failedStatus("offline", " ")).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@ import type { QuestDbArtifact } from "../artifact.ts";
 import { QUESTDB_VERSIONS, majorOf, questdbImageSpec } from "../versions.ts";
 import { QDB_TABLES, QDB_WORKLOAD_ID_BASE, QuestDbWorkload, canonicalRowText, questdbDataset, rowDigest, type QdbRow } from "../model.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
+import { questDbFileKind } from "../deep-verify.ts";
 
 /** How the server prints a row over PG wire (text mode): LONG decimal, DOUBLE Java-style, BOOLEAN t/f, casts to LONG. */
 function serverText(r: QdbRow): Record<string, string | null> {
@@ -212,5 +213,30 @@ describe("questdb restore observations", () => {
     const seen = failedAttempt({ triggerBefore: true, triggerAfter: true, refusal: serverExited({ exitCode: 55, logTail: log }) });
     expect(seen.summary).toBe(`server exited with code 55: ${log}; _restore still present`);
     expect(seen.observed).toEqual(["_restore present before the start", "_restore still present after the exit"]);
+  });
+});
+
+describe("campaign file kinds of a QuestDB backup", () => {
+  it("names column files by extension, the table's metadata files, WAL and directories", async () => {
+    const dir = await makeTempDir();
+    await mkdir(join(dir, "db/trades~1/2024-01-01T00.2"), { recursive: true });
+    await mkdir(join(dir, "db/trades~1/wal1/0"), { recursive: true });
+    const kinds = [
+      ["db/trades~1/2024-01-01T00.2/sym.d", ".d"],
+      ["db/trades~1/2024-01-01T00.2/note.i", ".i"],
+      ["db/trades~1/sym.k", ".k"],
+      ["db/trades~1/sym.v", ".v"],
+      ["db/ticks/sym.v", ".v"],
+      ["db/ticks/2024-01-16/note.d", ".d"],
+      ["db/trades~1/_txn", "_txn"],
+      ["db/trades~1/_meta", "_meta"],
+      ["db/trades~1/_cv", "_cv"],
+      ["db/trades~1/txn_seq/_txnlog", "txn_seq"],
+      ["db/trades~1/wal1/0/sym.d", "WAL segment"],
+      ["db/trades~1/_wal_index.d", "other (_wal_index.d)"],
+      ["db/trades~1/2024-01-01T00.2", "directory partition"],
+      ["db/trades~1", "directory table"],
+    ];
+    for (const [path, kind] of kinds) expect(questDbFileKind(dir, path!), path).toBe(kind);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "../node-name.ts";
-import { startObservations } from "../restore-log.ts";
+import { startObservations, crashReport } from "../restore-log.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../node.ts";
 import { markerTopic } from "../../../protocols/mqtt/generators.ts";
 import { readerMarkerTopic } from "../../../protocols/mqtt/marker.ts";
@@ -10,6 +10,12 @@ import { rabbitmqImageSpec, RABBITMQ_DEFAULT_VERSION, RABBITMQ_VERSIONS } from "
 import { RabbitMqEngine } from "../engine.ts";
 import { definitionsCheck, summariseDefinitions } from "../definitions.ts";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { MqttBrokerNode } from "../../../protocols/mqtt-broker.ts";
+import { EngineError } from "../../../harness/engine-error.ts";
+import { RecordFile } from "../../../harness/records.ts";
+import { Progress } from "../../../harness/progress.ts";
+import { scriptedBroker } from "../../../protocols/mqtt/test/scripted-broker.ts";
+import { parseQueueList, queueListProblems, rabbitMqFileKind } from "../deep-verify.ts";
 import { join } from "node:path";
 import { makeTempDir } from "../../../test/unit/support.ts";
 import { emptyStartCheck } from "../../../protocols/mnesia-node.ts";
@@ -231,5 +237,82 @@ describe("rabbitmq: a damaged queue index (the fault)", () => {
   it("refuses a backup with no segment, or a segment whose first entry is not a publish", async () => {
     await expect(damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "journal.jif")]: Buffer.alloc(8) })))).rejects.toThrow(/no queue index segment/);
     await expect(damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "0.idx")]: Buffer.from([0x00, 0x05, 0x00, 0x06]) })))).rejects.toThrow(/is not a publish record \(first byte 0x0\)/);
+  });
+});
+
+describe("RabbitMQ deep verification and file kinds", () => {
+  it("reads rabbitmqctl list_queues and names sessions without their queue, stray queues and queues still holding messages", () => {
+    const queues = parseQueueList("mqtt-subscription-aqos1\t0\nmqtt-subscription-bqos1\t3\nmqtt-subscription-zqos1\t0\nnot a line\n");
+    expect([...queues]).toEqual([["mqtt-subscription-aqos1", 0], ["mqtt-subscription-bqos1", 3], ["mqtt-subscription-zqos1", 0]]);
+    const r = queueListProblems(queues, new Set(["a", "b", "c"]), ["a", "b", "c", "z"]);
+    expect(r.problems).toEqual([
+      "1 present session(s) without their queue in rabbitmqctl list_queues",
+      "1 queue(s) listed for sessions that did not read back",
+      "1 session queue(s) still hold messages no read delivered",
+    ]);
+    expect(queueListProblems(new Map([["mqtt-subscription-aqos1", 0]]), new Set(["a"]), ["a", "z"]).problems).toEqual([]);
+  });
+
+  it("names the files of a Mnesia base by what they hold", async () => {
+    const dir = await makeTempDir();
+    const node = "mnesia/rabbit@dr-drill-rabbit";
+    await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC"), { recursive: true });
+    await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP"), { recursive: true });
+    expect(rabbitMqFileKind(dir, `${node}/rabbit_durable_queue.DCD`)).toBe("mnesia rabbit_durable_queue (.DCD)");
+    expect(rabbitMqFileKind(dir, `${node}/LATEST.LOG`)).toBe("mnesia transaction log (.LOG)");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/msg_store_persistent/0.rdq`)).toBe("message store (persistent)");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC/journal.jif`)).toBe("queue index");
+    expect(rabbitMqFileKind(dir, `${node}/rabbit_mqtt_retained_msg_store_dets.dets`)).toBe("retained store (.dets)");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/<queue>");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/ABC");
+  });
+});
+
+/** A RabbitMQ 3.10.8 log after a restore whose queue index of one session was damaged (campaign fault, replayed). */
+const QUEUE_CRASH_LOG = [
+  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_queue_index,'-recover_journal/1-fun-0-',1,",
+  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_queue_index,segment_map,2,",
+  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_variable_queue,init,6,",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     supervisor: {<0.511.0>,rabbit_amqqueue_sup}",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     errorContext: shutdown",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     reason: reached_max_restart_intensity",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                             {resource,<<\"/\">>,queue,",
+  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                                 <<\"mqtt-subscription-dd-v3-13qos1\">>},",
+  "2026-12-07 17:38:56.510512+00:00 [info] <0.882.0> closing MQTT connection <0.882.0> (172.17.0.1:33462 -> 172.17.0.2:1883)",
+].join("\n");
+
+describe("a RabbitMQ read-back that gets no answer is the node's failure only when its log reports the crash", () => {
+  it("reads the queue, the modules and the supervisor from the node's crash report; nothing from a quiet log", () => {
+    expect(crashReport(QUEUE_CRASH_LOG)).toBe(
+      "the node's log reports queue(s) mqtt-subscription-dd-v3-13qos1 crashed in rabbit_queue_index, rabbit_variable_queue and given up by rabbit_amqqueue_sup (reached_max_restart_intensity)",
+    );
+    expect(crashReport("2026-12-07 17:38:56.5 [info] <0.882.0> accepting MQTT connection\n2026-12-07 [error] <0.1.0> something else")).toBeUndefined();
+  });
+
+  const silentBroker = () => scriptedBroker((packet, conn) => packet.cmd === "connect" && conn.socket.destroy());
+  const nodeOn = (url: string, crash: string | undefined) =>
+    new MqttBrokerNode({ image: { ref: "scripted", id: "none", source: "offline" }, mqttUrl: url, stop: async () => undefined, log: async () => crash ?? "" }, "no-volume", {
+      caps: RABBITMQ_MQTT,
+      universe: RABBITMQ_UNIVERSE,
+      openWriter: () => Promise.reject(new Error("no writer in this test")),
+      crashReport: async () => crash,
+      errorsIn: () => [],
+    });
+  const read = async (node: ReturnType<typeof nodeOn>) => {
+    const file = new RecordFile(join(await makeTempDir(), "restored.tsv"));
+    return node.readCanonical(file, new Progress("[test]", { line: () => undefined }).phase("read")).finally(() => file.close());
+  };
+
+  it("a connection closed without CONNACK, with the node's crash report: the engine's error, naming the crash", async () => {
+    const err = await read(nodeOn((await silentBroker()).url, "the node's log reports queue(s) q crashed")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(String(err)).toMatch(/the connection closed before CONNACK: the node's log reports queue\(s\) q crashed$/);
+  });
+
+  it("the same without a crash report: a plain error (the drill undecided)", async () => {
+    const err = await read(nodeOn((await silentBroker()).url, undefined)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(EngineError);
   });
 });

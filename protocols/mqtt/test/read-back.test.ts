@@ -11,6 +11,7 @@ import { framePayload, MQTT_RECORDS, mqttUniverse, queuedWrite, retainedPayload,
 import { readMqttState, type ReadBackOptions } from "../read-back.ts";
 import { scriptedBroker, type ScriptedConnection } from "./scripted-broker.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
+import { mqttSecondRead } from "../deep-verify.ts";
 
 // The shared read-back against a scripted in-memory broker speaking real MQTT packets: it holds retained messages and
 // persistent sessions with queues, and behaves as a restored broker may: a subscription lost behind a present
@@ -176,5 +177,36 @@ describe("MQTT read-back: where a delivery ends", () => {
     expect(stats.queued).toBe(3 * QUEUED);
     expect(stats.ended).toBe(`each delivery ended on ${lullMs} ms of silence after its own marker (the broker keeps no FIFO per session)`);
     expect(result.valid).toBe(true);
+  });
+});
+
+describe("MQTT deep verification: the second read after the drill's read-back", () => {
+  const firstRead = async (url: string) => {
+    const dir = await makeTempDir();
+    const file = new RecordFile(join(dir, "restored.tsv"));
+    await readMqttState({ endpoint: { url }, caps: CAPS, universe: UNIVERSE }, file);
+    return { dir, restored: { path: file.path, ...(await file.close()) } };
+  };
+
+  it("a broker that serves the same state by exact topic and by reconnecting: clean", async () => {
+    const url = await memoryBroker(dataSet(), { subscriptions: true });
+    const { dir, restored } = await firstRead(url);
+    const second = await mqttSecondRead({ url }, CAPS, UNIVERSE, restored, dir);
+    expect(second.problems).toEqual([]);
+    expect(second.same).toBe(3 + 3 + 3);
+  });
+
+  it("names a retained message served otherwise by its exact topic, and a queued message only the second read got", async () => {
+    const data = dataSet();
+    const url = await memoryBroker(data, { subscriptions: true });
+    const { dir, restored } = await firstRead(url);
+    data.retained.set(UNIVERSE.retainedTopics[0]!, Buffer.from("another value"));
+    const session = UNIVERSE.sessions[1]!;
+    data.queues.get(session.clientId)!.push({ topic: session.topics[0]!, payload: framePayload(99, Buffer.from("held back")) });
+    const second = await mqttSecondRead({ url }, CAPS, UNIVERSE, restored, dir);
+    expect(second.problems).toEqual([
+      "exact-topic subscriptions and reconnected sessions: 1 record(s) differ from the accepted state, 0 missing, 0 found only there",
+      "1 queued message(s) delivered on reconnecting that the drill's read-back did not take",
+    ]);
   });
 });
