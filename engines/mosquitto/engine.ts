@@ -5,8 +5,7 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
-import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
-import { exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
+import { refusalOf, startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import { MQTT_RECORDS, MqttWorkload, mqttUniverse, type MqttCapabilities, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import { DEFAULT_SETTINGS, MOSQ_DATA, MOSQ_UID, MosquittoContainer, mosquittoConf, type DbFileStat, type MosquittoSettings, type StartedMosquitto } from "./container.ts";
 import { describeScan, scanDb, type DbScan } from "./db-file.ts";
@@ -86,10 +85,10 @@ export function dbFileCheck(scan: DbScan | undefined): CheckResult {
   return { name, valid: true, summary: `warning: ${ARTIFACT_DB} holds chunk(s) Mosquitto does not know (${dropped}): the broker skips them ("Unsupported chunk … Ignoring.") and restores the rest: ${describeScan(scan)}`, details };
 }
 
-/** The attempt of a broker that started listening, then exited: a refusal in its own words. */
-export function exitedAfterStart(exit: { exitCode: number; logTail: string }, durationMs: number, observed: string[]): RestoreAttempt {
+/** A broker that started listening, then exited: its refusal, in its own words. */
+export function exitedAfterStart(exit: { exitCode: number; logTail: string }): string {
   const problem = logProblems(exit.logTail);
-  return { ok: false, summary: `Mosquitto exited with code ${exit.exitCode} after it started listening${problem ? `: ${problem}` : ""}`, exitCode: exit.exitCode, logTail: exit.logTail, durationMs, observed };
+  return `Mosquitto exited with code ${exit.exitCode} after it started listening${problem ? `: ${problem}` : ""}`;
 }
 
 export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, MosquittoArtifact> {
@@ -208,10 +207,10 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
         return { attempts, toolErrors: [] };
       }
       const node = new MosquittoNode(start.started, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
-      const seen = await start.started.whileRunning(async () => ({ onDisk: await start.started.dbStat(), log: await start.started.log() })).catch((err: unknown) => ({ exit: exitOrRethrow(err) }));
-      if ("exit" in seen) {
+      const seen = await start.started.whileRunning(async () => ({ onDisk: await start.started.dbStat(), log: await start.started.log() })).catch((err: unknown) => ({ refused: refusalOf(err, exitedAfterStart, started, observed) }));
+      if ("refused" in seen) {
         // It listened, then exited while its files were looked at: its own answer to this mosquitto.db.
-        attempts.push(exitedAfterStart(seen.exit, Date.now() - started, observed));
+        attempts.push(seen.refused);
         rt.log(`  restore refused: ${attempts[0]!.summary}`);
         await node.destroy().catch(() => undefined);
         return { attempts, toolErrors: [] };

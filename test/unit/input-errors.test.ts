@@ -19,7 +19,7 @@ describe("a bad value exits 2 naming where it came from, before Docker is asked 
 
   it.each([
     [["campaign"], /required option '--engine <name>'/],
-    [["campaign", "--engine", "questdb"], /--engine questdb: no fault campaign yet/],
+    [["campaign", "--engine", "emqx"], /--engine emqx: no fault campaign yet/],
     [["campaign", "--engine", "postgres", "--method", "snapshot"], /--method: unknown value "snapshot"/],
     [["campaign", "--engine", "postgres", "--faults", "0"], /--faults must be a positive integer/],
   ])("campaign input errors: %s", async (args, origin) => {
