@@ -68,7 +68,8 @@ export class QuestDbNode implements EngineNode<QdbOp> {
       last = (await walState(client)).filter((w) => tables.includes(w.name));
       const suspended = last.filter((w) => w.suspended);
       if (suspended.length && opts.readAnyway) return last;
-      if (suspended.length) throw new Error(`WAL table(s) suspended: ${suspended.map((w) => w.name).join(", ")}`);
+      // The server's own word on those tables (wal_tables() says suspended): a finding, not an error of ours.
+      if (suspended.length) throw new EngineError(`WAL table(s) suspended: ${suspended.map((w) => w.name).join(", ")}`);
       if (last.every((w) => w.writerTxn === w.sequencerTxn)) return last;
       await new Promise((r) => setTimeout(r, 200));
     }
