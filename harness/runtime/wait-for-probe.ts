@@ -35,7 +35,7 @@ export function exitOrRethrow(err: unknown): ContainerExitedError {
  */
 export function stoppedByDocker(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const { statusCode } = err as { statusCode?: unknown };
+  const statusCode = "statusCode" in err ? err.statusCode : undefined;
   const said = /container stopped\/paused|is not running|is paused|is restarting|no such container|container .* is dead/i.test(err.message);
   return said && (statusCode === undefined || statusCode === 404 || statusCode === 409);
 }
