@@ -29,15 +29,13 @@ export function exitOrRethrow(err: unknown): ContainerExitedError {
 }
 
 /**
- * Docker saying the container is not running any more, in any of its forms: 409 "container stopped/paused" (an exec
- * started on it), "Container … is not running" / "is paused" / "is restarting" (an exec created on it), 404 "no such
- * container" (it is gone). Only with such an answer is the container's own state worth asking for.
+ * Docker saying the container is not running any more, in any of its forms: "container stopped/paused" (409) or
+ * "container not running" (500, "… is not running: Exited (3) Less than a second ago", both seen on an exec started
+ * on it), "Container … is not running" / "is paused" / "is restarting" (an exec created on it), "no such container"
+ * (404, it is gone). Only with such an answer is the container's own state worth asking for; that state decides.
  */
 export function stoppedByDocker(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const statusCode = "statusCode" in err ? err.statusCode : undefined;
-  const said = /container stopped\/paused|is not running|is paused|is restarting|no such container|container .* is dead/i.test(err.message);
-  return said && (statusCode === undefined || statusCode === 404 || statusCode === 409);
+  return err instanceof Error && /container stopped\/paused|container not running|is not running|is paused|is restarting|no such container|container .* is dead/i.test(err.message);
 }
 
 /** The part of a container a wait needs: its state, its log, an exec in it. */

@@ -12,6 +12,8 @@ function dockerSaid(statusCode: number, reason: string, message: string): Error 
   return Object.assign(new Error(`(HTTP code ${statusCode}) ${reason} - ${message} `), { statusCode, reason, json: { message } });
 }
 const execStartedOnStopped = () => dockerSaid(409, "container stopped/paused", "Container 6f1c0 is not running");
+/** The same race as a drill met it: Docker answering the exec's start with a 500. */
+const execStartedOnExited = () => dockerSaid(500, "container not running", "Container 4e99f09c0e7f is not running: Exited (3) Less than a second ago");
 const execCreatedOnStopped = () => dockerSaid(409, "container stopped/paused", "container 6f1c0 is not running");
 const gone = () => dockerSaid(404, "no such container", "No such container: 6f1c0");
 const serverError = () => dockerSaid(500, "server error", "OCI runtime exec failed");
@@ -63,16 +65,22 @@ const wait = (container: ProbedContainer) => new ProbeWaitStrategy(["pg_isready"
 
 describe("an engine that exits while the probe starts: Docker's 409 is the exit (defect 11)", () => {
   it("every form of 'not running' Docker gives is recognised; other errors are not", () => {
-    for (const err of [execStartedOnStopped(), execCreatedOnStopped(), gone(), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is paused, unpause the container before exec"), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is restarting, wait until the container is running"), new Error("(HTTP code 409) container stopped/paused - ")]) {
+    for (const err of [execStartedOnStopped(), execStartedOnExited(), execCreatedOnStopped(), gone(), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is paused, unpause the container before exec"), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is restarting, wait until the container is running"), new Error("(HTTP code 409) container stopped/paused - ")]) {
       expect(stoppedByDocker(err), err.message).toBe(true);
     }
-    for (const err of [serverError(), new Error("probe pg_isready did not succeed within 120000 ms"), dockerSaid(500, "server error", "container 6f1c0 is not running: runc failed"), "container is not running"]) {
+    for (const err of [serverError(), new Error("probe pg_isready did not succeed within 120000 ms"), dockerSaid(500, "server error", "OCI runtime create failed: unable to start container process"), "container is not running"]) {
       expect(stoppedByDocker(err), String(err)).toBe(false);
     }
   });
 
   it("a 409 on the exec's start, then a stopped container: thrown as its exit, with its code and log", async () => {
     const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnStopped() })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContainerExitedError);
+    expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database." });
+  });
+
+  it("a 500 'container not running' on the exec's start (as a drill met it), then a stopped container: the same", async () => {
+    const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnExited() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContainerExitedError);
     expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database." });
   });
