@@ -29,7 +29,7 @@ function framed(text: string): Buffer {
 
 interface Script {
   /** What each inspect answers in turn (the last one repeats); an Error is thrown. */
-  states: ({ Running: boolean; ExitCode: number } | Error)[];
+  states: ({ Running: boolean; ExitCode: number; Status: string } | Error)[];
   /** Thrown by the exec create, or by the exec start. */
   execCreate?: Error;
   execStart?: Error;
@@ -59,8 +59,10 @@ function scripted(script: Script): ProbedContainer & { inspects: number } {
   return container;
 }
 
-const running = { Running: true, ExitCode: 0 };
-const exited3 = { Running: false, ExitCode: 3 };
+const running = { Running: true, ExitCode: 0, Status: "running" };
+const exited3 = { Running: false, ExitCode: 3, Status: "exited" };
+/** Killed by a removal someone else asked for: no answer of the engine. */
+const removed = { Running: false, ExitCode: 137, Status: "removing" };
 const wait = (container: ProbedContainer) => new ProbeWaitStrategy(["pg_isready"]).withStartupTimeout(5_000).waitUntilReady(container);
 
 describe("an engine that exits while the probe starts: Docker's 409 is the exit (defect 11)", () => {
@@ -94,6 +96,18 @@ describe("an engine that exits while the probe starts: Docker's 409 is the exit 
   it("a container gone altogether (its state cannot be read) is thrown as Docker said it, never as an exit", async () => {
     const said = gone();
     await expect(wait(scripted({ states: [running, gone()], execCreate: said }))).rejects.toBe(said);
+  });
+
+  it("a container removed under us (exit 137, 'removing') is no exit of the engine: Docker's error is thrown as it is", async () => {
+    const said = execStartedOnStopped();
+    await expect(wait(scripted({ states: [running, removed], execStart: said }))).rejects.toBe(said);
+    await expect(wait(scripted({ states: [removed] }))).rejects.toThrow("the container is removing (exit code 137), not running: it did not exit by itself");
+  });
+
+  it("an exit whose log cannot be read is not claimed: Docker's error is thrown as it is", async () => {
+    const said = execStartedOnStopped();
+    const container = { ...scripted({ states: [running, exited3], execStart: said }), logs: () => Promise.reject(gone()) };
+    await expect(wait(container)).rejects.toBe(said);
   });
 
   it("a 409 while the container still runs (paused) is thrown as it is", async () => {
