@@ -15,6 +15,7 @@ export interface ArchiveContents {
 }
 
 const MAGIC = 0x8199e26d;
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const TERMINATOR = -1;
 
 export function readMongoArchive(gz: Buffer): ArchiveContents {
@@ -23,7 +24,7 @@ export function readMongoArchive(gz: Buffer): ArchiveContents {
   try {
     buf = gunzipSync(gz);
   } catch (err) {
-    return { ...contents, problem: `not a whole gzip stream (${(err as Error).message})` };
+    return { ...contents, problem: `not a whole gzip stream (${messageOf(err)})` };
   }
   let at = 0;
   /** The next BSON document, or undefined at a terminator; throws on a document cut short. */
@@ -57,7 +58,7 @@ export function readMongoArchive(gz: Buffer): ArchiveContents {
       contents.namespaces.set(ns(header), (contents.namespaces.get(ns(header)) ?? 0) + documents);
     }
   } catch (err) {
-    return { ...contents, problem: (err as Error).message };
+    return { ...contents, problem: messageOf(err) };
   }
   return contents;
 }

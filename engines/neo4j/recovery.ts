@@ -1,13 +1,16 @@
 /**
- * What Neo4j 5 logs in its debug.log (not its user log on stdout) when a database needs crash recovery on start
- * (org.neo4j.kernel.impl.transaction.log.LoggingLogFileMonitor): "Recovery required from position LogPosition{…}",
- * then "Recovery completed. N transactions applied [first:…, last:…], M transactions rolled back. Time spent: …" (later
- * versions: "Recovery in '<mode>' mode completed. …"), or
- * "Fail to recover database. …" when the logs after a position cannot be read. Each line carries its database as a
- * `[name/id]` prefix. A server that says only "Started." may have replayed transactions first: the restore says so.
+ * What Neo4j 5.26 logs in its debug.log (not its user log on stdout) when a database needs crash recovery on start
+ * (org.neo4j.kernel.impl.transaction.log.LoggingLogFileMonitor), each under its database's `[name/id]` prefix; seen
+ * on 5.26.28 after a server killed with 52 committed transactions since its last checkpoint:
+ *   … INFO  [o.n.k.d.Database] [neo4j/252de5a5] Recovery required from position LogPosition{logVersion=0, byteOffset=3238}
+ *   … INFO  [o.n.k.d.Database] [neo4j/252de5a5] Recovery in 'full' mode completed. Observed transactions range
+ *     [first:4, last:55]: 52 transactions applied, 0 not completed transactions rolled back, … Time spent: 87ms.
+ * (earlier 5.x: "Recovery completed. N transactions applied …"), or "Fail to recover database. …". Only a message
+ * that starts right after the prefix counts: the checkpoint that follows quotes "Recovery completed." as its reason.
+ * A server that says only "Started." may have replayed transactions first: the restore says so.
  */
 const ENDED = /Recovery (in '[^']*' mode )?completed|Fail to recover/;
-export const RECOVERY_LINE = new RegExp(`Recovery required from position|${ENDED.source}`);
+export const RECOVERY_LINE = new RegExp(`] (Recovery required from position|${ENDED.source})`);
 
 export interface RecoveryRun {
   /** The databases that ran recovery, by name. */
@@ -24,7 +27,7 @@ export function recoveryRuns(debugLog: string): RecoveryRun {
     if (!message) continue;
     const database = /\[([\w.-]+)\/[0-9a-f]+\]/.exec(line)?.[1] ?? "(database not named)";
     databases.add(database);
-    observed.push(`${database}: ${line.slice(message.index).trim()}`);
+    observed.push(`${database}: ${line.slice(message.index + 2).trim()}`);
   }
   return { databases: [...databases], observed };
 }

@@ -19,7 +19,7 @@ export async function startContainer(container: GenericContainer, start = () => 
     return await start();
   } catch (err) {
     if (exitedCause(err)) throw err;
-    const [found] = await docker().listContainers({ all: true, filters: JSON.stringify({ label: [`${START_LABEL}=${id}`], status: ["exited", "dead"] }) });
+    const [found] = await docker().listContainers({ all: true, filters: JSON.stringify({ label: [`${START_LABEL}=${id}`], status: ["exited"] }) });
     if (!found) throw err;
     const exited = docker().getContainer(found.Id);
     const { State } = await exited.inspect();

@@ -29,33 +29,42 @@ export function exitOrRethrow(err: unknown): ContainerExitedError {
 }
 
 /**
- * Docker saying the container is not running any more, in any of its forms: 409 "container stopped/paused" (an exec
- * started on it), "Container … is not running" / "is paused" / "is restarting" (an exec created on it), 404 "no such
- * container" (it is gone). Only with such an answer is the container's own state worth asking for.
+ * Docker saying the container is not running any more, in any of its forms: "container stopped/paused" (409) or
+ * "container not running" (500, "… is not running: Exited (3) Less than a second ago", both seen on an exec started
+ * on it), "Container … is not running" / "is paused" / "is restarting" (an exec created on it), "no such container"
+ * (404, it is gone). Only with such an answer is the container's own state worth asking for; that state decides.
  */
 export function stoppedByDocker(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const { statusCode } = err as { statusCode?: unknown };
-  const said = /container stopped\/paused|is not running|is paused|is restarting|no such container|container .* is dead/i.test(err.message);
-  return said && (statusCode === undefined || statusCode === 404 || statusCode === 409);
+  return err instanceof Error && /container stopped\/paused|container not running|is not running|is paused|is restarting|no such container|container .* is dead/i.test(err.message);
 }
 
 /** The part of a container a wait needs: its state, its log, an exec in it. */
 export interface WatchedContainer {
-  inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }>;
+  /** `Status` is Docker's: "exited" for a process that ended by itself, "removing" or "dead" for one removed under us. */
+  inspect(): Promise<{ State: { Running: boolean; ExitCode: number; Status: string } }>;
   logs(opts: { stdout: true; stderr: true; tail: number; follow: false }): Promise<Buffer>;
 }
 
 /**
+ * The engine's own exit, when the container's state says its process ended by itself ("exited") and its log can be
+ * read; undefined for a container still running, or removed, killed away or paused by someone else: no answer of the
+ * engine. A failed look at the state or the log throws.
+ */
+export async function ownExit(container: WatchedContainer, cause?: unknown): Promise<ContainerExitedError | undefined> {
+  const { State } = await container.inspect();
+  return exitedByItself(State) ? new ContainerExitedError(State.ExitCode, await logTail(container), cause === undefined ? undefined : { cause }) : undefined;
+}
+
+const exitedByItself = (state: { Running: boolean; Status: string }) => !state.Running && state.Status === "exited";
+
+/**
  * What to throw for an error Docker gave while we waited on a container: when Docker said the container is not
- * running and its own state says it stopped, the engine exited (a race: it exited between our look at it and our
- * exec) and that exit is thrown with its code and log; anything else is `err` as it was (undecided).
+ * running and its own state says it exited by itself, the engine exited (a race: it exited between our look at it and
+ * our exec) and that exit is thrown with its code and log; anything else is `err` as it was (undecided).
  */
 export async function exitBehind(container: WatchedContainer, err: unknown): Promise<unknown> {
   if (!stoppedByDocker(err)) return err;
-  const state = await container.inspect().then((i) => i.State, () => undefined);
-  if (!state || state.Running) return err;
-  return new ContainerExitedError(state.ExitCode, await logTail(container).catch(() => "(its log could not be read)"), { cause: err });
+  return (await ownExit(container, err).catch(() => undefined)) ?? err;
 }
 
 export async function logTail(container: WatchedContainer, lines = 40): Promise<string> {
@@ -133,8 +142,9 @@ export class ProbeWaitStrategy implements WaitStrategy {
 
   /** One look: the container's state (an exit is thrown at once), then the probe run in it. */
   private async probeOnce(container: ProbedContainer): Promise<boolean> {
-    const state = (await container.inspect()).State;
-    if (!state.Running) throw new ContainerExitedError(state.ExitCode, await logTail(container));
+    const { State } = await container.inspect();
+    if (exitedByItself(State)) throw new ContainerExitedError(State.ExitCode, await logTail(container));
+    if (!State.Running) throw new Error(`the container is ${State.Status} (exit code ${State.ExitCode}), not running: it did not exit by itself`);
     const exec = await container.exec({ Cmd: this.probe, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({});
     await new Promise<void>((resolve) => {

@@ -12,6 +12,8 @@ function dockerSaid(statusCode: number, reason: string, message: string): Error 
   return Object.assign(new Error(`(HTTP code ${statusCode}) ${reason} - ${message} `), { statusCode, reason, json: { message } });
 }
 const execStartedOnStopped = () => dockerSaid(409, "container stopped/paused", "Container 6f1c0 is not running");
+/** The same race as a drill met it: Docker answering the exec's start with a 500. */
+const execStartedOnExited = () => dockerSaid(500, "container not running", "Container 4e99f09c0e7f is not running: Exited (3) Less than a second ago");
 const execCreatedOnStopped = () => dockerSaid(409, "container stopped/paused", "container 6f1c0 is not running");
 const gone = () => dockerSaid(404, "no such container", "No such container: 6f1c0");
 const serverError = () => dockerSaid(500, "server error", "OCI runtime exec failed");
@@ -27,7 +29,7 @@ function framed(text: string): Buffer {
 
 interface Script {
   /** What each inspect answers in turn (the last one repeats); an Error is thrown. */
-  states: ({ Running: boolean; ExitCode: number } | Error)[];
+  states: ({ Running: boolean; ExitCode: number; Status: string } | Error)[];
   /** Thrown by the exec create, or by the exec start. */
   execCreate?: Error;
   execStart?: Error;
@@ -57,22 +59,30 @@ function scripted(script: Script): ProbedContainer & { inspects: number } {
   return container;
 }
 
-const running = { Running: true, ExitCode: 0 };
-const exited3 = { Running: false, ExitCode: 3 };
+const running = { Running: true, ExitCode: 0, Status: "running" };
+const exited3 = { Running: false, ExitCode: 3, Status: "exited" };
+/** Killed by a removal someone else asked for: no answer of the engine. */
+const removed = { Running: false, ExitCode: 137, Status: "removing" };
 const wait = (container: ProbedContainer) => new ProbeWaitStrategy(["pg_isready"]).withStartupTimeout(5_000).waitUntilReady(container);
 
 describe("an engine that exits while the probe starts: Docker's 409 is the exit (defect 11)", () => {
   it("every form of 'not running' Docker gives is recognised; other errors are not", () => {
-    for (const err of [execStartedOnStopped(), execCreatedOnStopped(), gone(), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is paused, unpause the container before exec"), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is restarting, wait until the container is running"), new Error("(HTTP code 409) container stopped/paused - ")]) {
+    for (const err of [execStartedOnStopped(), execStartedOnExited(), execCreatedOnStopped(), gone(), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is paused, unpause the container before exec"), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is restarting, wait until the container is running"), new Error("(HTTP code 409) container stopped/paused - ")]) {
       expect(stoppedByDocker(err), err.message).toBe(true);
     }
-    for (const err of [serverError(), new Error("probe pg_isready did not succeed within 120000 ms"), dockerSaid(500, "server error", "container 6f1c0 is not running: runc failed"), "container is not running"]) {
+    for (const err of [serverError(), new Error("probe pg_isready did not succeed within 120000 ms"), dockerSaid(500, "server error", "OCI runtime create failed: unable to start container process"), "container is not running"]) {
       expect(stoppedByDocker(err), String(err)).toBe(false);
     }
   });
 
   it("a 409 on the exec's start, then a stopped container: thrown as its exit, with its code and log", async () => {
     const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnStopped() })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContainerExitedError);
+    expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database." });
+  });
+
+  it("a 500 'container not running' on the exec's start (as a drill met it), then a stopped container: the same", async () => {
+    const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnExited() })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContainerExitedError);
     expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database." });
   });
@@ -86,6 +96,18 @@ describe("an engine that exits while the probe starts: Docker's 409 is the exit 
   it("a container gone altogether (its state cannot be read) is thrown as Docker said it, never as an exit", async () => {
     const said = gone();
     await expect(wait(scripted({ states: [running, gone()], execCreate: said }))).rejects.toBe(said);
+  });
+
+  it("a container removed under us (exit 137, 'removing') is no exit of the engine: Docker's error is thrown as it is", async () => {
+    const said = execStartedOnStopped();
+    await expect(wait(scripted({ states: [running, removed], execStart: said }))).rejects.toBe(said);
+    await expect(wait(scripted({ states: [removed] }))).rejects.toThrow("the container is removing (exit code 137), not running: it did not exit by itself");
+  });
+
+  it("an exit whose log cannot be read is not claimed: Docker's error is thrown as it is", async () => {
+    const said = execStartedOnStopped();
+    const container = { ...scripted({ states: [running, exited3], execStart: said }), logs: () => Promise.reject(gone()) };
+    await expect(wait(container)).rejects.toBe(said);
   });
 
   it("a 409 while the container still runs (paused) is thrown as it is", async () => {

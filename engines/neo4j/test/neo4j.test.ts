@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { createHash } from "node:crypto";
 import { jarLock, lockMismatches, neo4jImageSpec, parseJarLock } from "../versions.ts";
 import { adminFailure, coldCopyPreflight, dumpPreflight } from "../preflight.ts";
-import { recoveryRuns, upSummary } from "../recovery.ts";
+import { RECOVERY_LINE, recoveryRuns, upSummary } from "../recovery.ts";
 import { flipBytes, truncateFile } from "../../../harness/faults.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 import { neo4jFileKind } from "../deep-verify.ts";
@@ -79,28 +79,33 @@ describe("neo4j backup preflight", () => {
 });
 
 describe("neo4j: a restore says when the server ran crash recovery (defect 10)", () => {
-  /** Lines of a debug.log as LoggingLogFileMonitor writes them, under the database's `[name/id]` prefix. */
+  /** debug.log of Neo4j 5.26.28 started again after a kill with 52 transactions past its last checkpoint (grep "Recovery"). */
   const debugLog = [
-    "2026-12-07 17:40:01.100+0000 INFO  [o.n.k.i.t.l.f.TransactionLogFile] [system/00000000] Starting transaction log [/data/transactions/system/neo4j.transaction.db.0] at version=0",
-    "2026-12-07 17:40:03.200+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery required from position LogPosition{logVersion=0, byteOffset=5392}",
-    "2026-12-07 17:40:04.300+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.",
+    "2026-12-07 18:20:35.699+0000 INFO  [o.n.k.d.Database] [system/00000000] Recovery required from position LogPosition{logVersion=0, byteOffset=3238}",
+    "2026-12-07 18:20:36.370+0000 INFO  [o.n.k.d.Database] [system/00000000] Recovery in 'full' mode completed. Observed transactions range [first:4, last:41]: 38 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 807ms.",
+    '2026-12-07 18:20:36.739+0000 INFO  [o.n.k.i.t.l.c.CheckPointerImpl] [system/00000000] Checkpoint triggered by "Recovery completed." @ txId: 41, append index: 41 checkpoint started...',
+    "2026-12-07 18:20:39.818+0000 INFO  [o.n.k.d.Database] [neo4j/252de5a5] Recovery required from position LogPosition{logVersion=0, byteOffset=3238}",
+    "2026-12-07 18:20:39.906+0000 INFO  [o.n.k.d.Database] [neo4j/252de5a5] Recovery in 'full' mode completed. Observed transactions range [first:4, last:55]: 52 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 87ms.",
+    '2026-12-07 18:20:39.946+0000 INFO  [o.n.k.i.t.l.c.CheckPointerImpl] [neo4j/252de5a5] Checkpoint triggered by "Recovery completed." @ txId: 55, append index: 55 checkpoint completed in 36ms.',
+    '                                                                [neo4j/252de5a5]  - last checkpoint: CheckpointInfo[reason=Checkpoint triggered by "Recovery completed." @ txId: 55]',
   ].join("\n");
+  const systemDone = "system: Recovery in 'full' mode completed. Observed transactions range [first:4, last:41]: 38 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 807ms.";
+  const neo4jDone = "neo4j: Recovery in 'full' mode completed. Observed transactions range [first:4, last:55]: 52 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 87ms.";
 
-  it("names the database that recovered and how, from the debug.log", () => {
+  it("names each database that recovered and how, and not the checkpoint that quotes it", () => {
     const run = recoveryRuns(debugLog);
     expect(run).toEqual({
-      databases: ["neo4j"],
-      observed: ["neo4j: Recovery required from position LogPosition{logVersion=0, byteOffset=5392}", "neo4j: Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms."],
+      databases: ["system", "neo4j"],
+      observed: ["system: Recovery required from position LogPosition{logVersion=0, byteOffset=3238}", systemDone, "neo4j: Recovery required from position LogPosition{logVersion=0, byteOffset=3238}", neo4jDone],
     });
-    expect(upSummary("dr-drill-offline/neo4j:5.26.28", run)).toBe(
-      "server up on dr-drill-offline/neo4j:5.26.28 after crash recovery of neo4j: neo4j: Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.",
-    );
+    expect(upSummary("dr-drill-offline/neo4j:5.26.28", run)).toBe(`server up on dr-drill-offline/neo4j:5.26.28 after crash recovery of system, neo4j: ${systemDone} | ${neo4jDone}`);
   });
 
-  it("a later version's wording, and a server that needed none", () => {
-    const later = "2026-12-07 17:40:04.300+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery in 'full' mode completed. Observed transactions range [first:3, last:52]: 50 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 412ms.";
-    expect(recoveryRuns(later).observed).toEqual([`neo4j: ${later.slice(later.indexOf("Recovery in"))}`]);
-    expect(upSummary("img", recoveryRuns(debugLog.split("\n")[0]!))).toBe("server up on img, no crash recovery in its debug.log");
+  it("the grep pattern is the same one, an earlier 5.x wording counts, and a server that needed none says so", () => {
+    expect(debugLog.split("\n").filter((l) => RECOVERY_LINE.test(l))).toHaveLength(4);
+    const earlier = "2024-01-01 00:00:00.000+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.";
+    expect(recoveryRuns(earlier).observed).toEqual(["neo4j: Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms."]);
+    expect(upSummary("img", recoveryRuns(debugLog.split("\n")[2]!))).toBe("server up on img, no crash recovery in its debug.log");
   });
 });
 
