@@ -2,6 +2,7 @@ import { copyFile, open, readFile, stat, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
 import { deriveSeed } from "../seed.ts";
 import { deleteFile, dropDirectory, flipBytes, insideArtifact, type FaultRecord } from "../faults.ts";
+import { prng } from "../prng.ts";
 
 /** One file of a backup, as the campaign sees it: where, how big, and its sha256 (to tell an older copy apart). */
 export interface CampaignFile {
@@ -26,18 +27,6 @@ export type CampaignFaultSpec = { index: number; seed: number } & (
 
 export type CampaignFaultKind = CampaignFaultSpec["kind"];
 export const CAMPAIGN_FAULT_KINDS: readonly CampaignFaultKind[] = ["flip-bytes", "zero-block", "truncate", "delete-file", "delete-directory", "older-file"];
-
-/** mulberry32: a small seeded PRNG, so a fault is the same on every machine for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const intBelow = (rand: () => number, n: number) => Math.floor(rand() * n);
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[intBelow(rand, items.length)]!;

@@ -5,6 +5,7 @@ import { deriveSeed } from "../../harness/seed.ts";
 import { payloadBytes } from "./generators.ts";
 import { connectMqtt, isDefiniteFailure, MqttPublisher, type MqttEndpoint } from "./client.ts";
 import { framePayload, queuedWrite, retainedPayload, retainedWrite, type MqttCapabilities, type MqttUniverse } from "./model.ts";
+import { prng } from "../../harness/prng.ts";
 
 /** One publish and the record it leaves when acknowledged. */
 export interface MqttPublish {
@@ -19,18 +20,6 @@ export type MqttOpKind = "retain" | "unretain" | "enqueue";
 
 /** Workload sequence numbers start here, above any the load uses, so a session's queue stays in append order. */
 export const WORKLOAD_SEQ_BASE = 100_000_000;
-
-/** A small deterministic generator (mulberry32): one per writer, so a writer's ops depend only on the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Builds publishes over a universe: retained sets (a unique prefix per write), retained deletes (empty payload) and

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { applyFault, directoriesOf, drawFault, faultOffset, pickBySize, prng, type CampaignFile } from "../../harness/campaign/random-faults.ts";
+import { applyFault, directoriesOf, drawFault, faultOffset, pickBySize, type CampaignFile } from "../../harness/campaign/random-faults.ts";
+import { prng } from "../../harness/prng.ts";
 import { makeTempDir } from "./support.ts";
 
 const FILES: CampaignFile[] = [
