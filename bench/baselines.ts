@@ -29,7 +29,10 @@ const time = async (what: () => Promise<unknown>): Promise<number> => {
   return performance.now() - t;
 };
 
-async function execOk(node: { exec(args: string[]): Promise<{ exitCode: number; output: string }> }, script: string): Promise<void> {
+async function execOk(
+  node: { exec(args: string[]): Promise<{ exitCode: number; output: string }> },
+  script: string,
+): Promise<void> {
   const { exitCode, output } = await node.exec(["sh", "-c", script]);
   if (exitCode !== 0) throw new Error(`${script.slice(0, 80)}… exited ${exitCode}: ${output.slice(-800)}`);
 }
@@ -65,20 +68,37 @@ async function onLoadedNode<Node extends EngineNode<unknown>>(
  * drill table through psql into /dev/null; a restore as the docs describe it: the base backup copied into an empty
  * data directory and `pg_ctl start -w` (WAL replay to the end of the backup, then ready).
  */
-export function postgresBaseline(version: string, rows: number, seed: number, workDir: string, log: (l: string) => void): Promise<Baseline> {
+export function postgresBaseline(
+  version: string,
+  rows: number,
+  seed: number,
+  workDir: string,
+  log: (l: string) => void,
+): Promise<Baseline> {
   return onLoadedNode(new PostgresEngine(version, "physical"), rows, seed, workDir, log, async (node) => {
     const pg = { exec: (args: string[]) => node.pg.tool(args) };
     const auth = socketArgs("drill").join(" ");
-    const backupMs = await time(() => execOk(pg, `rm -rf /tmp/bench-bb && pg_basebackup ${auth} -D /tmp/bench-bb -Fp -X stream -c fast`));
+    const backupMs = await time(() =>
+      execOk(pg, `rm -rf /tmp/bench-bb && pg_basebackup ${auth} -D /tmp/bench-bb -Fp -X stream -c fast`),
+    );
     const copies = ALL_TABLES.map((t) => `-c "COPY ${t} TO STDOUT"`).join(" ");
     const readMs = await time(() => execOk(pg, `psql ${auth} -d drill -q ${copies} > /dev/null`));
     const restoreMs = await time(() =>
-      execOk(pg, `rm -rf /tmp/bench-restore && cp -a /tmp/bench-bb /tmp/bench-restore && chmod 700 /tmp/bench-restore && pg_ctl -D /tmp/bench-restore -o "-p 5499 -k /tmp -c listen_addresses=''" -w -t 600 start > /tmp/bench-restore.log`),
+      execOk(
+        pg,
+        `rm -rf /tmp/bench-restore && cp -a /tmp/bench-bb /tmp/bench-restore && chmod 700 /tmp/bench-restore && pg_ctl -D /tmp/bench-restore -o "-p 5499 -k /tmp -c listen_addresses=''" -w -t 600 start > /tmp/bench-restore.log`,
+      ),
     );
-    await execOk(pg, "pg_ctl -D /tmp/bench-restore -m fast stop > /dev/null && rm -rf /tmp/bench-bb /tmp/bench-restore");
+    await execOk(
+      pg,
+      "pg_ctl -D /tmp/bench-restore -m fast stop > /dev/null && rm -rf /tmp/bench-bb /tmp/bench-restore",
+    );
     return {
       backup: { ms: backupMs, tool: "pg_basebackup -Fp -X stream -c fast (in the container)" },
-      read: { ms: readMs, tool: `COPY … TO STDOUT of ${ALL_TABLES.length} tables (psql in the container, to /dev/null)` },
+      read: {
+        ms: readMs,
+        tool: `COPY … TO STDOUT of ${ALL_TABLES.length} tables (psql in the container, to /dev/null)`,
+      },
       restore: { ms: restoreMs, tool: "cp -a of the base backup + pg_ctl start -w (WAL replay, in the container)" },
     };
   });
@@ -90,7 +110,9 @@ function drain(url: string): Promise<number> {
     request(url, (res) => {
       let bytes = 0;
       res.on("data", (c: Buffer) => (bytes += c.length));
-      res.on("end", () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`${url}: HTTP ${res.statusCode}`))));
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve(bytes) : reject(new Error(`${url}: HTTP ${res.statusCode}`)),
+      );
       res.on("error", reject);
     })
       .on("error", reject)
@@ -103,7 +125,13 @@ function drain(url: string): Promise<number> {
  * of every table read to its end over HTTP. Its restore is a server start on the copied root with the `_restore`
  * trigger, which takes a second server: not measured alone here.
  */
-export function questdbBaseline(version: string, rows: number, seed: number, workDir: string, log: (l: string) => void): Promise<Baseline> {
+export function questdbBaseline(
+  version: string,
+  rows: number,
+  seed: number,
+  workDir: string,
+  log: (l: string) => void,
+): Promise<Baseline> {
   return onLoadedNode(new QuestDbEngine(version), rows, seed, workDir, log, async (node) => {
     const client = await node.qdb.client();
     let backupMs: number;
@@ -111,7 +139,10 @@ export function questdbBaseline(version: string, rows: number, seed: number, wor
       backupMs = await time(async () => {
         await client.query("CHECKPOINT CREATE");
         try {
-          await execOk(node.qdb, `rm -rf /tmp/bench-copy && mkdir -p /tmp/bench-copy && cp -a ${QDB_ROOT}/. /tmp/bench-copy/`);
+          await execOk(
+            node.qdb,
+            `rm -rf /tmp/bench-copy && mkdir -p /tmp/bench-copy && cp -a ${QDB_ROOT}/. /tmp/bench-copy/`,
+          );
         } finally {
           await client.query("CHECKPOINT RELEASE");
         }
@@ -127,7 +158,10 @@ export function questdbBaseline(version: string, rows: number, seed: number, wor
     return {
       backup: { ms: backupMs, tool: "CHECKPOINT CREATE + cp -a <root> (in the container) + CHECKPOINT RELEASE" },
       read: { ms: readMs, tool: `/exp CSV export of ${QDB_TABLES.length} tables over HTTP, read to the end` },
-      restore: { ms: null, tool: "not measured alone: it is a server start with the _restore trigger on the copied root" },
+      restore: {
+        ms: null,
+        tool: "not measured alone: it is a server start with the _restore trigger on the copied root",
+      },
     };
   });
 }

@@ -28,11 +28,21 @@ const BASELINES: Record<string, { method: string; measure: typeof postgresBaseli
 };
 
 function options() {
-  const { values } = parseArgs({ options: { engines: { type: "string" }, sizes: { type: "string" }, out: { type: "string" } } });
-  const engines = (values.engines ?? process.env.BENCH_ENGINES ?? "postgres,questdb").split(",").map((s) => s.trim()).filter((s) => s && s !== "none");
-  for (const e of engines) if (!BASELINES[e]) throw new Error(`--engines: no benchmark for "${e}"; known: ${Object.keys(BASELINES).join(", ")}, or none`);
-  const sizes = (values.sizes ?? process.env.BENCH_SIZES ?? "10000,100000,1000000").split(",").map((s) => Number(s.trim()));
-  for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes: "${n}" is not a positive whole number of rows`);
+  const { values } = parseArgs({
+    options: { engines: { type: "string" }, sizes: { type: "string" }, out: { type: "string" } },
+  });
+  const engines = (values.engines ?? process.env.BENCH_ENGINES ?? "postgres,questdb")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s && s !== "none");
+  for (const e of engines)
+    if (!BASELINES[e])
+      throw new Error(`--engines: no benchmark for "${e}"; known: ${Object.keys(BASELINES).join(", ")}, or none`);
+  const sizes = (values.sizes ?? process.env.BENCH_SIZES ?? "10000,100000,1000000")
+    .split(",")
+    .map((s) => Number(s.trim()));
+  for (const n of sizes)
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes: "${n}" is not a positive whole number of rows`);
   const out = resolve(values.out ?? join("reports", "bench", `bench-${newRunId()}.json`));
   return { engines, sizes, out };
 }
@@ -69,7 +79,13 @@ function figures(engine: string, rows: number, e: Evidence, b: Baseline): SizeFi
     phases: [
       { phase: "backup", engineTool: b.backup.tool, engineMs: b.backup.ms, oursMs: phaseMs(e, "backup") },
       // With no writers the drill reads the source with the same canonical read ("snapshot source"): the read-back's share.
-      { phase: "read/check", engineTool: b.read.tool, engineMs: b.read.ms, oursMs: phaseMs(e, "check"), detail: `canonical read-back ≈ ${(phaseMs(e, "snapshot source") / 1000).toFixed(2)} s, the rest the oracle, equivalence and invariants` },
+      {
+        phase: "read/check",
+        engineTool: b.read.tool,
+        engineMs: b.read.ms,
+        oursMs: phaseMs(e, "check"),
+        detail: `canonical read-back ≈ ${(phaseMs(e, "snapshot source") / 1000).toFixed(2)} s, the rest the oracle, equivalence and invariants`,
+      },
       { phase: "restore", engineTool: b.restore.tool, engineMs: b.restore.ms, oursMs: phaseMs(e, "restore") },
     ],
   };
@@ -78,7 +94,10 @@ function figures(engine: string, rows: number, e: Evidence, b: Baseline): SizeFi
 /** The oracle in a process of its own, so its peak RSS is not the Docker clients'. */
 function oracle(records: number): OracleFigures {
   console.log(`[bench] ledger oracle, ${records.toLocaleString("en-US")} keys…`);
-  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/checker.bench.ts", String(records), "--json"], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/checker.bench.ts", String(records), "--json"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   const line = out.split("\n").find((l) => l.startsWith('{"oracle"'));
   if (!line) throw new Error(`bench/checker.bench.ts printed no figures:\n${out}`);
   return (JSON.parse(line) as { oracle: OracleFigures }).oracle;
@@ -94,18 +113,44 @@ try {
     for (const rows of sizes) {
       console.log(`[bench] ${engine}, ${rows.toLocaleString("en-US")} rows: a clean drill…`);
       const e = await drill(engine, rows, join(scratch, "reports"));
-      if (e.verdict !== "pass") notes.push(`${engine} ${rows}: the drill's verdict was ${e.verdict} (${e.reasons[0] ?? ""}); its phase times are still shown`);
+      if (e.verdict !== "pass")
+        notes.push(
+          `${engine} ${rows}: the drill's verdict was ${e.verdict} (${e.reasons[0] ?? ""}); its phase times are still shown`,
+        );
       console.log(`[bench] ${engine}, ${rows.toLocaleString("en-US")} rows: the engine's own tools alone…`);
-      const b = await BASELINES[engine]!.measure(e.scope.version, rows, SEED, join(scratch, `baseline-${engine}-${rows}`), (l) => console.log(`[bench]   ${l}`));
+      const b = await BASELINES[engine]!.measure(
+        e.scope.version,
+        rows,
+        SEED,
+        join(scratch, `baseline-${engine}-${rows}`),
+        (l) => console.log(`[bench]   ${l}`),
+      );
       measured.push(figures(engine, rows, e, b));
     }
   }
   const oracleFigures = sizes.map(oracle);
   const table = sideBySide(measured, oracleFigures);
   const judged = targets(measured, oracleFigures);
-  console.log(`\n${table}\n\nTargets (issue 12):\n${judged.map((l) => `  ${l}`).join("\n")}${notes.length ? `\n\nNotes:\n${notes.map((n) => `  ${n}`).join("\n")}` : ""}`);
+  console.log(
+    `\n${table}\n\nTargets (issue 12):\n${judged.map((l) => `  ${l}`).join("\n")}${notes.length ? `\n\nNotes:\n${notes.map((n) => `  ${n}`).join("\n")}` : ""}`,
+  );
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify({ at: new Date().toISOString(), seed: SEED, cpus: (await import("node:os")).cpus().length, sizes: measured, oracle: oracleFigures, targets: judged, notes }, null, 2) + "\n");
+  await writeFile(
+    out,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        seed: SEED,
+        cpus: (await import("node:os")).cpus().length,
+        sizes: measured,
+        oracle: oracleFigures,
+        targets: judged,
+        notes,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   console.log(`\nFigures: ${out}`);
 } finally {
   await rm(scratch, { recursive: true, force: true });

@@ -11,10 +11,13 @@ import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { bin: { type: "string", default: "dist/cli/bin.js" }, runs: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: { bin: { type: "string", default: "dist/cli/bin.js" }, runs: { type: "string", default: "5" } },
+});
 const bin = resolve(values.bin);
 const runs = Number(values.runs);
-if (!existsSync(bin)) throw new Error(`${bin} does not exist: \`npm run build\` first (or --bin <an installed dr-drill>)`);
+if (!existsSync(bin))
+  throw new Error(`${bin} does not exist: \`npm run build\` first (or --bin <an installed dr-drill>)`);
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive whole number");
 
 const CASES: string[][] = [
@@ -26,7 +29,11 @@ const CASES: string[][] = [
   ["run", "--engine", "postgres", "--bogus"],
 ];
 
-console.log(`${bin}, ${runs} runs each, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} on ${process.platform}`);
+console.log(
+  `${bin}, ${runs} runs each, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")} on ${process.platform}`,
+);
 for (const args of CASES) {
   const times: number[] = [];
   let status: number | null = null;
@@ -37,5 +44,7 @@ for (const args of CASES) {
   }
   times.sort((a, b) => a - b);
   const ms = (t: number) => `${Math.round(t)} ms`.padStart(8);
-  console.log(`${`dr-drill ${args.join(" ")}`.padEnd(46)} median ${ms(times[Math.floor(times.length / 2)]!)}  min ${ms(times[0]!)}  max ${ms(times.at(-1)!)}  exit ${status}`);
+  console.log(
+    `${`dr-drill ${args.join(" ")}`.padEnd(46)} median ${ms(times[Math.floor(times.length / 2)]!)}  min ${ms(times[0]!)}  max ${ms(times.at(-1)!)}  exit ${status}`,
+  );
 }

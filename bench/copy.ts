@@ -17,10 +17,13 @@ import { postgresImageSpec } from "../protocols/pg/image.ts";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // as the CLI: the reaper image cannot be pulled offline; cleanup is by label
 
-const { values } = parseArgs({ options: { mb: { type: "string", default: "900" }, rounds: { type: "string", default: "2" } } });
+const { values } = parseArgs({
+  options: { mb: { type: "string", default: "900" }, rounds: { type: "string", default: "2" } },
+});
 const mb = Number(values.mb);
 const rounds = Number(values.rounds);
-if (!(mb > 0) || !Number.isInteger(rounds) || rounds < 1) throw new Error("--mb takes a positive size in MiB, --rounds a positive whole number");
+if (!(mb > 0) || !Number.isInteger(rounds) || rounds < 1)
+  throw new Error("--mb takes a positive size in MiB, --rounds a positive whole number");
 
 const log = (line: string) => console.log(line);
 await ensureDocker(log);
@@ -40,10 +43,16 @@ try {
   for (let round = 1; round <= rounds; round++) {
     for (const transfer of ["archive", "bind-mount"] satisfies Transfer[]) {
       const volume = await createVolume(`${id}-${round}-${transfer}`, labels);
-      await timed(`round ${round} ${transfer.padEnd(10)} into a volume`, () => restoreVolume({ image, volume, mountPath: "/data", uid: 4242, labels, transfer }).copyIn(src));
+      await timed(`round ${round} ${transfer.padEnd(10)} into a volume`, () =>
+        restoreVolume({ image, volume, mountPath: "/data", uid: 4242, labels, transfer }).copyIn(src),
+      );
       const out = join(work, `out-${round}-${transfer}`);
       const volumes = [{ name: volume, path: "/data", readOnly: true }];
-      await timed(`round ${round} ${transfer.padEnd(10)} out of it`, () => withToolbox({ image: image.ref, labels, volumes, host: { dir: out, direction: "out" }, transfer }, (box) => box.copyOut("/data")));
+      await timed(`round ${round} ${transfer.padEnd(10)} out of it`, () =>
+        withToolbox({ image: image.ref, labels, volumes, host: { dir: out, direction: "out" }, transfer }, (box) =>
+          box.copyOut("/data"),
+        ),
+      );
       await rm(out, { recursive: true });
     }
   }

@@ -37,13 +37,20 @@ export function sideBySide(sizes: SizeFigures[], oracle: OracleFigures[]): strin
   for (const f of sizes) {
     for (const p of f.phases) {
       const ratio = p.engineMs === null ? "n/a" : `${(p.oursMs / p.engineMs).toFixed(2)}×`;
-      lines.push(`${pad(`${f.engine} ${f.version}`, 16)}${lpad(f.rows.toLocaleString("en-US"), 10)}  ${pad(p.phase, 11)}${lpad(sec(p.engineMs), 13)}${lpad(sec(p.oursMs), 11)}${lpad(ratio, 8)}${lpad(perRowUs(f, p).toFixed(1), 11)}  ${p.engineTool}${p.detail ? `; ours: ${p.detail}` : ""}`);
+      lines.push(
+        `${pad(`${f.engine} ${f.version}`, 16)}${lpad(f.rows.toLocaleString("en-US"), 10)}  ${pad(p.phase, 11)}${lpad(sec(p.engineMs), 13)}${lpad(sec(p.oursMs), 11)}${lpad(ratio, 8)}${lpad(perRowUs(f, p).toFixed(1), 11)}  ${p.engineTool}${p.detail ? `; ours: ${p.detail}` : ""}`,
+      );
     }
   }
   if (oracle.length) {
-    lines.push("", `${pad("ledger oracle", 16)}${lpad("keys", 10)}  ${lpad("check", 11)}${lpad("keys/s", 13)}${lpad("peak RSS", 11)}`);
+    lines.push(
+      "",
+      `${pad("ledger oracle", 16)}${lpad("keys", 10)}  ${lpad("check", 11)}${lpad("keys/s", 13)}${lpad("peak RSS", 11)}`,
+    );
     for (const o of oracle) {
-      lines.push(`${pad("", 16)}${lpad(o.records.toLocaleString("en-US"), 10)}  ${lpad(sec(o.checkMs), 11)}${lpad(Math.round(o.keysPerSecond).toLocaleString("en-US"), 13)}${lpad(`${o.peakRssMiB.toFixed(0)} MiB`, 11)}`);
+      lines.push(
+        `${pad("", 16)}${lpad(o.records.toLocaleString("en-US"), 10)}  ${lpad(sec(o.checkMs), 11)}${lpad(Math.round(o.keysPerSecond).toLocaleString("en-US"), 13)}${lpad(`${o.peakRssMiB.toFixed(0)} MiB`, 11)}`,
+      );
     }
   }
   return lines.join("\n");
@@ -59,17 +66,25 @@ export function targets(sizes: SizeFigures[], oracle: OracleFigures[]): string[]
     const phase = (f: SizeFigures | undefined, name: PhaseFigures["phase"]) => f?.phases.find((p) => p.phase === name);
     const ratio = (p: PhaseFigures | undefined) => (p && p.engineMs ? p.oursMs / p.engineMs : null);
     const judge = (what: string, value: number | null, limit: number) =>
-      out.push(`${engine}: ${what}: ${value === null ? "not measured" : `${value.toFixed(2)} (target ≤ ${limit}) ${value <= limit ? "HOLDS" : "MISSED"}`}`);
+      out.push(
+        `${engine}: ${what}: ${value === null ? "not measured" : `${value.toFixed(2)} (target ≤ ${limit}) ${value <= limit ? "HOLDS" : "MISSED"}`}`,
+      );
     judge("check ÷ raw read at 1M", ratio(phase(big, "read/check")), 2);
     judge("backup ÷ engine's tool at 1M", ratio(phase(big, "backup")), 1.1);
     judge("restore ÷ engine's tool at 1M", ratio(phase(big, "restore")), 1.1);
     for (const name of ["backup", "read/check", "restore"] as const) {
       const a = phase(big, name);
       const b = phase(mid, name);
-      judge(`${name} µs/record at 1M ÷ at 100k`, a && b && big && mid ? perRowUs(big, a) / perRowUs(mid, b) : null, 1.2);
+      judge(
+        `${name} µs/record at 1M ÷ at 100k`,
+        a && b && big && mid ? perRowUs(big, a) / perRowUs(mid, b) : null,
+        1.2,
+      );
     }
   }
   const o1m = oracle.find((o) => o.records === 1_000_000);
-  out.push(`oracle: peak RSS at 1M keys: ${o1m ? `${o1m.peakRssMiB.toFixed(0)} MiB (target < 300) ${o1m.peakRssMiB < 300 ? "HOLDS" : "MISSED"}` : "not measured"}`);
+  out.push(
+    `oracle: peak RSS at 1M keys: ${o1m ? `${o1m.peakRssMiB.toFixed(0)} MiB (target < 300) ${o1m.peakRssMiB < 300 ? "HOLDS" : "MISSED"}` : "not measured"}`,
+  );
   return out;
 }

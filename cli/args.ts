@@ -24,7 +24,9 @@ export function wholeNumber(value: string, origin: string, min: 0 | 1): number {
 
 /** The known name closest to a mistyped one, when it is close enough to be the one meant. */
 export function closest(value: string, known: string[]): string | undefined {
-  const scored = known.map((k) => ({ k, d: editDistance(value.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d);
+  const scored = known
+    .map((k) => ({ k, d: editDistance(value.toLowerCase(), k.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d);
   const best = scored[0];
   return best && best.d <= Math.max(1, Math.floor(best.k.length / 3)) ? best.k : undefined;
 }
@@ -33,7 +35,8 @@ function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     row = next;
   }
   return row[b.length]!;
@@ -42,17 +45,24 @@ function editDistance(a: string, b: string): number {
 /** A comma-separated list whose items must all be known; a near miss is named ("did you mean …?"). */
 export function list(value: string | undefined, allowed: string[], flag: string, fallback: string[]): string[] {
   if (value === undefined) return fallback;
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
     if (allowed.includes(item)) continue;
     const near = closest(item, allowed);
-    throw new UsageError(`${flag}: unknown value "${item}"; ${near ? `did you mean "${near}"? ` : ""}known: ${allowed.join(", ")}`);
+    throw new UsageError(
+      `${flag}: unknown value "${item}"; ${near ? `did you mean "${near}"? ` : ""}known: ${allowed.join(", ")}`,
+    );
   }
   return items;
 }
 
 /** The first value given and where it came from (a flag, an environment variable, a config key), for error messages. */
-export function firstGiven(...candidates: [value: string | undefined, origin: string][]): [value: string | undefined, origin: string] {
+export function firstGiven(
+  ...candidates: [value: string | undefined, origin: string][]
+): [value: string | undefined, origin: string] {
   const hit = candidates.find(([value]) => value !== undefined);
   return hit ?? [undefined, "default"];
 }

@@ -40,7 +40,10 @@ async function resolveImages(plan: RunPlan): Promise<void> {
 /** Runs the planned drills one after another, then writes and seals the run's report directory. */
 export async function executeRun(plan: RunPlan): Promise<number> {
   const runId = newRunId();
-  if (plan.shard) console.log(`shard ${plan.shard.index}/${plan.shard.count}: ${plan.drills.length} of the ${plan.shard.planned} planned drill(s) (plan ${plan.shard.plan})`);
+  if (plan.shard)
+    console.log(
+      `shard ${plan.shard.index}/${plan.shard.count}: ${plan.drills.length} of the ${plan.shard.planned} planned drill(s) (plan ${plan.shard.plan})`,
+    );
   if (plan.drills.length === 0) return emptyShard(plan, runId);
   await ensureDocker(console.log, { install: false });
   await resolveImages(plan);
@@ -73,11 +76,25 @@ export async function executeRun(plan: RunPlan): Promise<number> {
     unguard();
   }
   const { results, planned, interrupted } = outcome;
-  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt, drills: results, planned, interrupted, targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
+  const report = await writeRunReport({
+    reportsRoot: plan.reports,
+    runId,
+    startedAt,
+    drills: results,
+    planned,
+    interrupted,
+    targets: plan.targets,
+    shard: plan.shard ?? null,
+    signingKey: plan.signingKey,
+  });
   printSummary(report.evidence);
-  console.log(`\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`);
+  console.log(
+    `\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`,
+  );
   if (interrupted) {
-    console.log(`${interrupted}: the evidence of the drill that was running says so, the run is not a pass; nothing of the run is left in Docker.`);
+    console.log(
+      `${interrupted}: the evidence of the drill that was running says so, the run is not a pass; nothing of the run is left in Docker.`,
+    );
     return interrupt.signal.reason === "SIGTERM" ? 143 : 130;
   }
   return report.evidence.verdict === "pass" ? 0 : 1;
@@ -89,18 +106,35 @@ export async function executeRun(plan: RunPlan): Promise<number> {
  */
 async function emptyShard(plan: RunPlan, runId: string): Promise<number> {
   await mkdir(join(plan.reports, runId), { recursive: true });
-  const report = await writeRunReport({ reportsRoot: plan.reports, runId, startedAt: new Date().toISOString(), drills: [], planned: [], interrupted: null, targets: plan.targets, shard: plan.shard ?? null, signingKey: plan.signingKey });
+  const report = await writeRunReport({
+    reportsRoot: plan.reports,
+    runId,
+    startedAt: new Date().toISOString(),
+    drills: [],
+    planned: [],
+    interrupted: null,
+    targets: plan.targets,
+    shard: plan.shard ?? null,
+    signingKey: plan.signingKey,
+  });
   console.log(`Nothing to run in this shard. Report: ${report.dir} (empty, for merge-reports)`);
   return 0;
 }
 
 function printSummary(run: RunEvidence): void {
-  console.log(`\n${run.verdict.toUpperCase()}: ${run.counts.passed} of ${run.counts.drills} drill(s) did what their scenario expected (${run.planned.count} planned)`);
+  console.log(
+    `\n${run.verdict.toUpperCase()}: ${run.counts.passed} of ${run.counts.drills} drill(s) did what their scenario expected (${run.planned.count} planned)`,
+  );
   for (const e of run.drills) {
     const rto = e.achieved.rtoMs === null ? "n/a" : formatMs(e.achieved.rtoMs);
     const rpo = e.achieved.rpoMs === null ? "n/a" : formatMs(e.achieved.rpoMs);
-    const expect = e.expectation.outcome === "pass" && e.expectation.met ? "" : ` (expected ${e.expectation.outcome}: ${e.expectation.met ? "met" : `NOT MET, ${e.expectation.why}`})`;
-    console.log(`  ${e.verdict.toUpperCase().padEnd(7)} ${e.scope.engine} ${e.scope.version}→${e.scope.restoreTarget.version} ${e.scope.backupMethod.padEnd(8)} ${e.scenario.padEnd(14)} RTO ${rto.padEnd(7)} RPO ${rpo.padEnd(7)}${expect}`);
+    const expect =
+      e.expectation.outcome === "pass" && e.expectation.met
+        ? ""
+        : ` (expected ${e.expectation.outcome}: ${e.expectation.met ? "met" : `NOT MET, ${e.expectation.why}`})`;
+    console.log(
+      `  ${e.verdict.toUpperCase().padEnd(7)} ${e.scope.engine} ${e.scope.version}→${e.scope.restoreTarget.version} ${e.scope.backupMethod.padEnd(8)} ${e.scenario.padEnd(14)} RTO ${rto.padEnd(7)} RPO ${rpo.padEnd(7)}${expect}`,
+    );
   }
   for (const p of coverageOf(run).notRun) console.log(`  NOT RUN ${describePlanned(p)}`);
 }

@@ -16,7 +16,9 @@ export async function listEngines(): Promise<number> {
   const up = await dockerAnswers();
   const tags = up ? await localImages() : [];
   const canBuildOffline = existsSync("/usr/sbin/debootstrap") || canInstallDocker;
-  console.log(`Docker: ${up ? "answers" : canInstallDocker ? "not running (`dr-drill setup` installs and starts it)" : "not running: start Docker, or set DOCKER_HOST"}`);
+  console.log(
+    `Docker: ${up ? "answers" : canInstallDocker ? "not running (`dr-drill setup` installs and starts it)" : "not running: start Docker, or set DOCKER_HOST"}`,
+  );
   for (const entry of Object.values(ENGINES)) {
     console.log(`\n${entry.name}`);
     console.log(`  methods:   ${entry.methods.join(", ")}`);
@@ -40,7 +42,9 @@ export async function listEngines(): Promise<number> {
     for (const s of entry.scenarios) {
       const expects = s.methods.map((method) => s.expects[method]);
       const said = new Set(expects).size === 1 ? expects[0] : s.methods.map((m, i) => `${m}: ${expects[i]}`).join("; ");
-      console.log(`    ${s.name.padEnd(26)} [${s.methods.join(", ")}] ${s.description}\n    ${"".padEnd(26)} expects: ${said}${s.versions === "all" ? " (every version, unless --version)" : ""}`);
+      console.log(
+        `    ${s.name.padEnd(26)} [${s.methods.join(", ")}] ${s.description}\n    ${"".padEnd(26)} expects: ${said}${s.versions === "all" ? " (every version, unless --version)" : ""}`,
+      );
     }
   }
   return 0;

@@ -21,7 +21,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const first = argv.find((a) => !a.startsWith("-"));
     const command = cli.commands.find((c) => c.name() === first && first !== "help");
-    return await exitCodeOf(err, command ? `Run \`dr-drill ${command.name()} --help\` for its options.` : "Run `dr-drill --help` for the commands.");
+    return await exitCodeOf(
+      err,
+      command
+        ? `Run \`dr-drill ${command.name()} --help\` for its options.`
+        : "Run `dr-drill --help` for the commands.",
+    );
   }
 }
 
@@ -37,7 +42,10 @@ async function exitCodeOf(err: unknown, help: string): Promise<number> {
     return 2;
   }
   // Only a run that got this far has loaded Docker's client; asking here keeps it out of `--help` and usage errors.
-  const [{ DockerUnavailableError }, { ImageUnavailableError }] = await Promise.all([import("../harness/runtime/docker.ts"), import("../harness/runtime/images.ts")]);
+  const [{ DockerUnavailableError }, { ImageUnavailableError }] = await Promise.all([
+    import("../harness/runtime/docker.ts"),
+    import("../harness/runtime/images.ts"),
+  ]);
   if (err instanceof DockerUnavailableError || err instanceof ImageUnavailableError) {
     console.error(`dr-drill: ${err.message}`);
     return 3;

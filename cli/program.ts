@@ -38,8 +38,15 @@ export function withRunOptions(command: Command): Command {
     .option("--signing-key <file>", "Ed25519 private key to sign the report (or $DR_DRILL_SIGNING_KEY)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")
     .option("--keep-artifacts", "keep backups and sorted files next to the evidence")
-    .option("--shard <i/n>", "run only the i-th of n slices of the selected drills (a CI matrix); merge-reports joins them", parseShard)
-    .option("--run-nonce <id>", "with --shard: the id every shard of this run shares (or $DR_DRILL_RUN_NONCE; in GitHub Actions and GitLab CI the run's own id and attempt)");
+    .option(
+      "--shard <i/n>",
+      "run only the i-th of n slices of the selected drills (a CI matrix); merge-reports joins them",
+      parseShard,
+    )
+    .option(
+      "--run-nonce <id>",
+      "with --shard: the id every shard of this run shares (or $DR_DRILL_RUN_NONCE; in GitHub Actions and GitLab CI the run's own id and attempt)",
+    );
 }
 
 /**
@@ -54,9 +61,16 @@ export function program(done: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
     .addHelpText("after", `\nRun \`dr-drill <command> --help\` for a command's options.\n\n${EXIT_CODES}`);
-  const command = (name: string, description: string) => cli.command(name).description(description).exitOverride().configureOutput({ outputError: () => undefined });
+  const command = (name: string, description: string) =>
+    cli
+      .command(name)
+      .description(description)
+      .exitOverride()
+      .configureOutput({ outputError: () => undefined });
 
-  withRunOptions(command("run", "run drills; write and seal the run's report directory (flags override dr-drill.config.ts)"))
+  withRunOptions(
+    command("run", "run drills; write and seal the run's report directory (flags override dr-drill.config.ts)"),
+  )
     .addHelpText("after", `\n${EXIT_CODES}`)
     .action(async (v: RunOptions) => {
       const { planRun } = await import("./run.ts");
@@ -64,7 +78,10 @@ export function program(done: (code: number) => void): Command {
       const { executeRun } = await import("./execute.ts");
       done(await executeRun(plan));
     });
-  command("campaign", "one backup under load, then N seeded random faults on copies of it, each restored and classified (docs/campaign.md)")
+  command(
+    "campaign",
+    "one backup under load, then N seeded random faults on copies of it, each restored and classified (docs/campaign.md)",
+  )
     .requiredOption("--engine <name>", "an engine that offers a campaign (see `dr-drill list`)")
     .option("--version <version>", "engine version (default: the engine's default)")
     .option("--method <method>", "backup method (default: the campaign's first)")
@@ -79,26 +96,34 @@ export function program(done: (code: number) => void): Command {
     .option("--keep-artifacts", "keep the backups next to the evidence")
     .addHelpText("after", `\n${EXIT_CODES}`)
     .action(async (v: CampaignOptions) => done(await (await import("./campaign.ts")).campaign(v)));
-  command("list", "engines, versions, every scenario with what it expects, and whether each can run here").action(async () => {
-    done(await (await import("./inspect.ts")).listEngines());
-  });
+  command("list", "engines, versions, every scenario with what it expects, and whether each can run here").action(
+    async () => {
+      done(await (await import("./inspect.ts")).listEngines());
+    },
+  );
   command("replay", "run a past drill again with the same arguments and data")
     .argument("<drill>", "the drill's id or seed, from a report")
     .option("--reports <dir>", "report root to search (default ./reports)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")
-    .action(async (drill: string, v: { reports?: string; config?: string }) => done(await (await import("./replay.ts")).replay(drill, v)));
+    .action(async (drill: string, v: { reports?: string; config?: string }) =>
+      done(await (await import("./replay.ts")).replay(drill, v)),
+    );
   command("verify-report", "check every report file against manifest.sha256 (and manifest.sig)")
     .argument("<dir>", "a report directory")
     .option("--public-key <file>", "Ed25519 public key the signature must verify with (or $DR_DRILL_PUBLIC_KEY)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")
-    .action(async (dir: string, v: { publicKey?: string; config?: string }) => done(await (await import("./report-commands.ts")).verifyReport(dir, v)));
+    .action(async (dir: string, v: { publicKey?: string; config?: string }) =>
+      done(await (await import("./report-commands.ts")).verifyReport(dir, v)),
+    );
   command("merge-reports", "verify shard reports and combine them into one run")
     .argument("<dirs...>", "each shard's report directory, or the report root it wrote (its newest run)")
     .requiredOption("--out <dir>", "the merged report directory (must not exist)")
     .option("--public-key <file>", "Ed25519 public key the shards' signatures must verify with")
     .option("--signing-key <file>", "Ed25519 private key to sign the merged report (or $DR_DRILL_SIGNING_KEY)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")
-    .action(async (dirs: string[], v: { out: string; publicKey?: string; signingKey?: string; config?: string }) => done(await (await import("./report-commands.ts")).mergeReports(dirs, v)));
+    .action(async (dirs: string[], v: { out: string; publicKey?: string; signingKey?: string; config?: string }) =>
+      done(await (await import("./report-commands.ts")).mergeReports(dirs, v)),
+    );
   command("keygen", "make an Ed25519 key pair for signing reports")
     .option("--out <dir>", "where to write the two PEM files (default .)")
     .action(async (v: { out?: string }) => done(await (await import("./report-commands.ts")).keygen(v)));
@@ -107,7 +132,9 @@ export function program(done: (code: number) => void): Command {
     .option("--no-images", "start Docker only; the drills prepare their images when they run")
     .option("--engine <names>", "only these engines' images")
     .option("--version <versions>", "only these versions' images")
-    .action(async (v: { images?: ImageMode | false; engine?: string; version?: string }) => done(await (await import("./setup.ts")).setup(v)));
+    .action(async (v: { images?: ImageMode | false; engine?: string; version?: string }) =>
+      done(await (await import("./setup.ts")).setup(v)),
+    );
   command("cleanup", "remove containers and volumes left by crashed runs (ours only, by label)").action(async () => {
     done(await (await import("./setup.ts")).cleanup());
   });

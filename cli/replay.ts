@@ -15,19 +15,33 @@ export async function replay(wanted: string, v: { reports?: string; config?: str
   const reports = reportsRoot(v.reports, config, file);
   const found = await findDrill(reports, wanted);
   if (!found) throw new UsageError(`no drill with id or seed "${wanted}" in ${reports}`);
-  if (!found.replay.args) throw new UsageError(`drill ${found.drillId} was not started by \`dr-drill run\`; replay it with: ${found.replay.command}`);
+  if (!found.replay.args)
+    throw new UsageError(
+      `drill ${found.drillId} was not started by \`dr-drill run\`; replay it with: ${found.replay.command}`,
+    );
   const a = found.replay.args;
   if (a.writers === 0) refuseNoWriters([a], `drill ${found.drillId} was run with 0 writers`);
-  if (a.fault) return (await import("./campaign.ts")).replayCampaignFault({ ...a, fault: a.fault }, found.scope.seed, reports);
+  if (a.fault)
+    return (await import("./campaign.ts")).replayCampaignFault({ ...a, fault: a.fault }, found.scope.seed, reports);
   console.log(`replaying ${found.drillId} (seed ${found.scope.seed}) from ${found.startedAt}`);
   // The evidence is a file: its image mode is read like any input, never trusted as a type.
   const images = parseImageMode(a.images, `drill ${found.drillId}'s replay.args.images`);
-  return executeRun({ drills: [{ ...a, images, seed: found.scope.seed }], reports, targets: found.targets, signingKey: signingKey(undefined, config, file), keepArtifacts: false });
+  return executeRun({
+    drills: [{ ...a, images, seed: found.scope.seed }],
+    reports,
+    targets: found.targets,
+    signingKey: signingKey(undefined, config, file),
+    keepArtifacts: false,
+  });
 }
 
 async function findDrill(reports: string, wanted: string): Promise<Evidence | undefined> {
   if (!existsSync(reports)) return undefined;
-  const runs = (await readdir(reports, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort().reverse();
+  const runs = (await readdir(reports, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
+    .reverse();
   for (const runId of runs) {
     const path = join(reports, runId, "evidence.json");
     if (!existsSync(path)) continue;

@@ -12,7 +12,11 @@ import { writableDirectory } from "./writable.ts";
 
 /** The key that checks report signatures: `--public-key`, else `DR_DRILL_PUBLIC_KEY`, else the config. */
 function publicKey(flag: string | undefined, config: DrillConfig, file: string | null): KeyObject | undefined {
-  const [source, origin] = firstGiven([flag, "--public-key"], [process.env.DR_DRILL_PUBLIC_KEY, "DR_DRILL_PUBLIC_KEY"], [config.signing?.publicKey, `${file}: signing.publicKey`]);
+  const [source, origin] = firstGiven(
+    [flag, "--public-key"],
+    [process.env.DR_DRILL_PUBLIC_KEY, "DR_DRILL_PUBLIC_KEY"],
+    [config.signing?.publicKey, `${file}: signing.publicKey`],
+  );
   return source ? fromInput(origin, () => loadPublicKey(source)) : undefined;
 }
 
@@ -45,8 +49,11 @@ async function runDirectory(path: string): Promise<string> {
     .map((e) => e.name)
     .sort();
   const newest = runs.at(-1);
-  if (!newest) throw new UsageError(`${dir} is neither a report directory (no ${MANIFEST}) nor a report root holding one`);
-  console.log(`${dir}: a report root; merging its newest run, ${newest}${runs.length > 1 ? ` (of ${runs.length})` : ""}`);
+  if (!newest)
+    throw new UsageError(`${dir} is neither a report directory (no ${MANIFEST}) nor a report root holding one`);
+  console.log(
+    `${dir}: a report root; merging its newest run, ${newest}${runs.length > 1 ? ` (of ${runs.length})` : ""}`,
+  );
   return join(dir, newest);
 }
 
@@ -54,19 +61,35 @@ async function runDirectory(path: string): Promise<string> {
  * Combines shard reports into one run: each shard verified first (with the public key when they are signed), the
  * merged directory signed with the signing key when one is configured. A shard is its run directory or its report root.
  */
-export async function mergeReports(paths: string[], v: { out: string; publicKey?: string; signingKey?: string; config?: string }): Promise<number> {
+export async function mergeReports(
+  paths: string[],
+  v: { out: string; publicKey?: string; signingKey?: string; config?: string },
+): Promise<number> {
   const dirs: string[] = [];
   for (const path of paths) dirs.push(await runDirectory(path));
   const { config, file } = await loadConfig(vocabulary(), v.config);
-  const [keySource, origin] = firstGiven([v.signingKey, "--signing-key"], [process.env.DR_DRILL_SIGNING_KEY, "DR_DRILL_SIGNING_KEY"], [config.signing?.privateKey, `${file}: signing.privateKey`]);
+  const [keySource, origin] = firstGiven(
+    [v.signingKey, "--signing-key"],
+    [process.env.DR_DRILL_SIGNING_KEY, "DR_DRILL_SIGNING_KEY"],
+    [config.signing?.privateKey, `${file}: signing.privateKey`],
+  );
   const signingKey = keySource ? fromInput(origin, () => loadPrivateKey(keySource)) : undefined;
   // Shards signed with the key the merge signs with are checked with its public half when no public key is given.
   const checkKey = publicKey(v.publicKey, config, file) ?? (signingKey ? createPublicKey(signingKey) : undefined);
   try {
-    const report = await merge({ dirs, out: v.out, ...(checkKey ? { publicKey: checkKey } : {}), ...(signingKey ? { signingKey } : {}) });
+    const report = await merge({
+      dirs,
+      out: v.out,
+      ...(checkKey ? { publicKey: checkKey } : {}),
+      ...(signingKey ? { signingKey } : {}),
+    });
     const run = report.evidence;
-    console.log(`merged ${run.mergedFrom?.length ?? 0} report(s), every manifest verified: ${run.counts.drills} drill(s), ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.unknown} undecided`);
-    console.log(`${run.verdict.toUpperCase()}. Report: ${report.dir}/report.html (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`);
+    console.log(
+      `merged ${run.mergedFrom?.length ?? 0} report(s), every manifest verified: ${run.counts.drills} drill(s), ${run.counts.passed} passed, ${run.counts.failed} failed, ${run.counts.unknown} undecided`,
+    );
+    console.log(
+      `${run.verdict.toUpperCase()}. Report: ${report.dir}/report.html (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`,
+    );
     return run.verdict === "pass" ? 0 : 1;
   } catch (err) {
     if (!(err instanceof ShardRejected)) throw err;
@@ -86,6 +109,8 @@ export async function keygen(v: { out?: string }): Promise<number> {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
   await writeFile(privatePath, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   await writeFile(publicPath, publicKey.export({ type: "spki", format: "pem" }));
-  console.log(`private key: ${privatePath} (keep it secret: DR_DRILL_SIGNING_KEY or signing.privateKey)\npublic key:  ${publicPath} (for verify-report --public-key)`);
+  console.log(
+    `private key: ${privatePath} (keep it secret: DR_DRILL_SIGNING_KEY or signing.privateKey)\npublic key:  ${publicPath} (for verify-report --public-key)`,
+  );
   return 0;
 }

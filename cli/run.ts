@@ -32,7 +32,12 @@ export interface RunOptions {
 }
 
 export const vocabulary = (): ConfigVocabulary => ({
-  engines: Object.fromEntries(Object.values(ENGINES).map((e) => [e.name, { versions: e.versions, methods: e.methods, scenarios: e.scenarios.map((s) => s.name) }])),
+  engines: Object.fromEntries(
+    Object.values(ENGINES).map((e) => [
+      e.name,
+      { versions: e.versions, methods: e.methods, scenarios: e.scenarios.map((s) => s.name) },
+    ]),
+  ),
 });
 
 /** One drill to run, fully resolved from flags, config and defaults: the image mode parsed, not a string to trust. */
@@ -53,8 +58,17 @@ export interface RunPlan {
 
 /** A scenario that writes under load, run without writers, would silently be a drill without writes: refused. */
 export function refuseNoWriters(drills: ReplayArgs[], said: string): void {
-  const underLoad = [...new Set(drills.filter((d) => engineEntry(d.engine).scenarios.find((s) => s.name === d.scenario)?.writesUnderLoad).map((d) => `${d.engine} ${d.scenario}`))];
-  if (underLoad.length) throw new UsageError(`${said}, but ${underLoad.join(", ")} write(s) while the backup runs and need at least one writer: give --writers 1 or more, or choose a scenario without writes (see \`dr-drill list\`)`);
+  const underLoad = [
+    ...new Set(
+      drills
+        .filter((d) => engineEntry(d.engine).scenarios.find((s) => s.name === d.scenario)?.writesUnderLoad)
+        .map((d) => `${d.engine} ${d.scenario}`),
+    ),
+  ];
+  if (underLoad.length)
+    throw new UsageError(
+      `${said}, but ${underLoad.join(", ")} write(s) while the backup runs and need at least one writer: give --writers 1 or more, or choose a scenario without writes (see \`dr-drill list\`)`,
+    );
 }
 
 /** A config key's name in messages: the file and the key. */
@@ -64,14 +78,23 @@ const key = (file: string | null, name: string) => `${file}: ${name}`;
 export async function planRun(v: RunOptions): Promise<RunPlan> {
   const { config, file } = await loadConfig(vocabulary(), v.config);
   const engineNames = list(v.engine, Object.keys(ENGINES), "--engine", Object.keys(config.engines ?? {}));
-  if (engineNames.length === 0) throw new UsageError(`--engine is required (or engines in the config file); known: ${Object.keys(ENGINES).join(", ")}`);
-  const images = v.images ?? parseImageMode(...firstGiven([config.images, key(file, "images")], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]));
+  if (engineNames.length === 0)
+    throw new UsageError(
+      `--engine is required (or engines in the config file); known: ${Object.keys(ENGINES).join(", ")}`,
+    );
+  const images =
+    v.images ??
+    parseImageMode(
+      ...firstGiven([config.images, key(file, "images")], [process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"]),
+    );
   // The config's counts were checked when it loaded (rows at least 1: a drill of no data proves nothing).
   const rows = v.rows ?? config.rows ?? 100_000;
   const writers = v.writers ?? config.writers ?? 4;
-  const writersFrom = v.writers !== undefined ? "--writers 0" : config.writers !== undefined ? `${key(file, "writers")}: 0` : "writers 0";
+  const writersFrom =
+    v.writers !== undefined ? "--writers 0" : config.writers !== undefined ? `${key(file, "writers")}: 0` : "writers 0";
   const seed = v.seed ?? config.seed;
-  const target = (flag: number | undefined, value: string | undefined, name: string) => flag ?? (value === undefined ? undefined : parseDuration(value, key(file, name)));
+  const target = (flag: number | undefined, value: string | undefined, name: string) =>
+    flag ?? (value === undefined ? undefined : parseDuration(value, key(file, name)));
   const rtoMs = target(v.rto, config.targets?.rto, "targets.rto");
   const rpoMs = target(v.rpo, config.targets?.rpo, "targets.rpo");
   const drills: DrillRequest[] = [];
@@ -81,18 +104,52 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
     const scenarioNames = entry.scenarios.map((s) => s.name);
     // With several engines, --version, --method and --scenario name values of any of them; each engine takes its own.
     const forThisEngine = (flag: string | undefined, known: string[]) =>
-      engineNames.length > 1 && flag !== undefined ? flag.split(",").map((x) => x.trim()).filter((x) => known.includes(x)).join(",") || undefined : flag;
-    const versions = list(forThisEngine(v.version, entry.versions), entry.versions, "--version", fromConfig.versions ?? [entry.defaultVersion]);
-    const methods = list(forThisEngine(v.method, entry.methods), entry.methods, "--method", fromConfig.methods ?? entry.methods);
-    const scenarios = list(forThisEngine(v.scenario, scenarioNames), scenarioNames, "--scenario", fromConfig.scenarios ?? [entry.defaultScenario]);
-    const restoreInto = v.restoreInto !== undefined ? list(v.restoreInto, entry.versions, "--restore-into", [])[0]! : (fromConfig.restoreInto ?? null);
+      engineNames.length > 1 && flag !== undefined
+        ? flag
+            .split(",")
+            .map((x) => x.trim())
+            .filter((x) => known.includes(x))
+            .join(",") || undefined
+        : flag;
+    const versions = list(
+      forThisEngine(v.version, entry.versions),
+      entry.versions,
+      "--version",
+      fromConfig.versions ?? [entry.defaultVersion],
+    );
+    const methods = list(
+      forThisEngine(v.method, entry.methods),
+      entry.methods,
+      "--method",
+      fromConfig.methods ?? entry.methods,
+    );
+    const scenarios = list(
+      forThisEngine(v.scenario, scenarioNames),
+      scenarioNames,
+      "--scenario",
+      fromConfig.scenarios ?? [entry.defaultScenario],
+    );
+    const restoreInto =
+      v.restoreInto !== undefined
+        ? list(v.restoreInto, entry.versions, "--restore-into", [])[0]!
+        : (fromConfig.restoreInto ?? null);
     for (const scenarioName of scenarios) {
       const scenario = entry.scenarios.find((s) => s.name === scenarioName)!;
       // A version matrix backs up on every version unless versions were asked for.
       const versionsAsked = v.version !== undefined || fromConfig.versions !== undefined;
       for (const version of scenario.versions === "all" && !versionsAsked ? entry.versions : versions) {
         for (const method of methods.filter((m) => scenario.methods.includes(m))) {
-          drills.push({ engine: name, version, method, scenario: scenarioName, restoreInto, rows, writers, images, seed });
+          drills.push({
+            engine: name,
+            version,
+            method,
+            scenario: scenarioName,
+            restoreInto,
+            rows,
+            writers,
+            images,
+            seed,
+          });
         }
       }
     }
@@ -107,9 +164,13 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
       list(value, [...new Set(known)], flag, []);
     }
   }
-  if (drills.length === 0) throw new UsageError("no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)");
+  if (drills.length === 0)
+    throw new UsageError(
+      "no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)",
+    );
   if (writers === 0) refuseNoWriters(drills, writersFrom);
-  if (v.runNonce !== undefined && !v.shard) throw new UsageError("--run-nonce binds the shards of one run: give it with --shard");
+  if (v.runNonce !== undefined && !v.shard)
+    throw new UsageError("--run-nonce binds the shards of one run: give it with --shard");
   const sharded = v.shard ? sliceForShard(drills, v.shard, runNonce(v.runNonce, process.env)) : undefined;
   return {
     drills: sharded ? sharded.drills : drills,
@@ -129,6 +190,10 @@ export function reportsRoot(flag: string | undefined, config: DrillConfig, file:
 
 /** The report signing key: `--signing-key`, else `DR_DRILL_SIGNING_KEY` (a PEM file or the PEM itself), else the config. */
 export function signingKey(flag: string | undefined, config: DrillConfig, file: string | null): KeyObject | undefined {
-  const [source, origin] = firstGiven([flag, "--signing-key"], [process.env.DR_DRILL_SIGNING_KEY, "DR_DRILL_SIGNING_KEY"], [config.signing?.privateKey, key(file, "signing.privateKey")]);
+  const [source, origin] = firstGiven(
+    [flag, "--signing-key"],
+    [process.env.DR_DRILL_SIGNING_KEY, "DR_DRILL_SIGNING_KEY"],
+    [config.signing?.privateKey, key(file, "signing.privateKey")],
+  );
   return source ? fromInput(origin, () => loadPrivateKey(source)) : undefined;
 }

@@ -21,4 +21,3 @@ export function writableDirectory(path: string, origin: string): string {
   }
   return dir;
 }
-

@@ -16,7 +16,17 @@ import { ENTRIES as emqx } from "./emqx/entry.ts";
  * `npm run catalog` records their methods and scenarios. engines/memory/ is the template, drilled by the unit tests
  * only. A unit test checks this list against the folders.
  */
-export const ENGINE_MODULES: EngineModule[] = [...postgres, ...questdb, ...eventstore, ...neo4j, ...memgraph, ...exo, ...mosquitto, ...rabbitmq, ...emqx];
+export const ENGINE_MODULES: EngineModule[] = [
+  ...postgres,
+  ...questdb,
+  ...eventstore,
+  ...neo4j,
+  ...memgraph,
+  ...exo,
+  ...mosquitto,
+  ...rabbitmq,
+  ...emqx,
+];
 
 /** An engine with its methods and scenarios from the catalog: everything but the drills themselves. */
 export type EngineEntry = EngineModule & EngineSummary;
@@ -25,7 +35,9 @@ export type EngineEntry = EngineModule & EngineSummary;
 /** What `npm run catalog` recorded of each engine's scenarios (engines/catalog.json). */
 export const CATALOG = catalogOf(catalog);
 
-export const ENGINES: Record<string, EngineEntry> = Object.fromEntries(ENGINE_MODULES.map((m) => [m.name, { ...m, ...(CATALOG[m.name] ?? { methods: [], scenarios: [] }) }]));
+export const ENGINES: Record<string, EngineEntry> = Object.fromEntries(
+  ENGINE_MODULES.map((m) => [m.name, { ...m, ...(CATALOG[m.name] ?? { methods: [], scenarios: [] }) }]),
+);
 
 export function engineEntry(name: string): EngineEntry {
   const entry = ENGINES[name];

@@ -46,7 +46,10 @@ export interface LoadedEngine {
  * An entry's `load()`: imports the engine's scenarios module (a dynamic import written in the entry, so it stays
  * lazy) and picks its methods and scenarios.
  */
-export function loadFrom<M>(scenarios: () => Promise<M>, pick: (module: M) => LoadedEngine): () => Promise<LoadedEngine> {
+export function loadFrom<M>(
+  scenarios: () => Promise<M>,
+  pick: (module: M) => LoadedEngine,
+): () => Promise<LoadedEngine> {
   return async () => pick(await scenarios());
 }
 
@@ -60,7 +63,9 @@ export function summarise(loaded: LoadedEngine, defaultVersion: string): EngineS
       methods: s.methods,
       versions: s.versions,
       writesUnderLoad: s.writesUnderLoad,
-      expects: Object.fromEntries(s.methods.map((method) => [method, s.expects({ version: defaultVersion, method, restoreInto: null })])),
+      expects: Object.fromEntries(
+        s.methods.map((method) => [method, s.expects({ version: defaultVersion, method, restoreInto: null })]),
+      ),
     })),
   };
 }
@@ -69,13 +74,34 @@ export function summarise(loaded: LoadedEngine, defaultVersion: string): EngineS
  * The catalog as TypeScript types the imported JSON (`versions` any string, `expects` with keys of other scenarios as
  * undefined): checked into summaries, so a hand-edited file fails loudly.
  */
-type CatalogJson = Record<string, { methods: string[]; scenarios: { name: string; description: string; methods: string[]; versions: string; writesUnderLoad: boolean; expects: Record<string, string | undefined> }[] }>;
+type CatalogJson = Record<
+  string,
+  {
+    methods: string[];
+    scenarios: {
+      name: string;
+      description: string;
+      methods: string[];
+      versions: string;
+      writesUnderLoad: boolean;
+      expects: Record<string, string | undefined>;
+    }[];
+  }
+>;
 
 export function catalogOf(json: CatalogJson): Record<string, EngineSummary> {
   const summary = (engine: string, s: CatalogJson[string]["scenarios"][number]): ScenarioSummary => {
-    if (s.versions !== "default" && s.versions !== "all") throw new Error(`engines/catalog.json: ${engine} ${s.name} has versions "${s.versions}" (default or all): run npm run catalog`);
+    if (s.versions !== "default" && s.versions !== "all")
+      throw new Error(
+        `engines/catalog.json: ${engine} ${s.name} has versions "${s.versions}" (default or all): run npm run catalog`,
+      );
     const expects = Object.entries(s.expects).filter((kv): kv is [string, string] => kv[1] !== undefined);
     return { ...s, versions: s.versions, expects: Object.fromEntries(expects) };
   };
-  return Object.fromEntries(Object.entries(json).map(([engine, e]) => [engine, { methods: e.methods, scenarios: e.scenarios.map((s) => summary(engine, s)) }]));
+  return Object.fromEntries(
+    Object.entries(json).map(([engine, e]) => [
+      engine,
+      { methods: e.methods, scenarios: e.scenarios.map((s) => summary(engine, s)) },
+    ]),
+  );
 }

@@ -46,9 +46,11 @@ function checkShape(value: unknown, shape: Shape, path: string, file: string): v
     if (typeof value !== "string") fail(`must be a string, got ${JSON.stringify(value)}`);
   } else if (shape === "count" || shape === "positive count") {
     const min = shape === "count" ? 0 : 1;
-    if (!Number.isInteger(value) || (value as number) < min) fail(`must be a ${min === 0 ? "non-negative" : "positive"} integer, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(value) || (value as number) < min)
+      fail(`must be a ${min === 0 ? "non-negative" : "positive"} integer, got ${JSON.stringify(value)}`);
   } else if (shape === "string[]") {
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) fail(`must be a list of strings, got ${JSON.stringify(value)}`);
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+      fail(`must be a list of strings, got ${JSON.stringify(value)}`);
   } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
     fail(`must be an object, got ${JSON.stringify(value)}`);
   } else if ("record" in shape && Object.keys(shape).length === 1) {
@@ -57,7 +59,8 @@ function checkShape(value: unknown, shape: Shape, path: string, file: string): v
     const known = shape as Record<string, Shape>;
     for (const [k, v] of Object.entries(value)) {
       const key = path ? `${path}.${k}` : k;
-      if (!(k in known)) throw new ConfigError(`${file}: unknown key "${key}"; known keys here: ${Object.keys(known).join(", ")}`);
+      if (!(k in known))
+        throw new ConfigError(`${file}: unknown key "${key}"; known keys here: ${Object.keys(known).join(", ")}`);
       if (v !== undefined) checkShape(v, known[k]!, key, file);
     }
   }
@@ -72,7 +75,10 @@ export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVoc
   }
   for (const [name, engine] of Object.entries(config.engines ?? {})) {
     const known = vocabulary.engines[name];
-    if (!known) throw new ConfigError(`${file}: engines.${name} is not a known engine; known: ${Object.keys(vocabulary.engines).join(", ")}`);
+    if (!known)
+      throw new ConfigError(
+        `${file}: engines.${name} is not a known engine; known: ${Object.keys(vocabulary.engines).join(", ")}`,
+      );
     const lists: [keyof EngineConfig, string[] | undefined, string[]][] = [
       ["versions", engine.versions, known.versions],
       ["methods", engine.methods, known.methods],
@@ -80,7 +86,11 @@ export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVoc
       ["restoreInto", engine.restoreInto === undefined ? undefined : [engine.restoreInto], known.versions],
     ];
     for (const [key, values, allowed] of lists) {
-      for (const v of values ?? []) if (!allowed.includes(v)) throw new ConfigError(`${file}: engines.${name}.${key} has unknown value "${v}"; known: ${allowed.join(", ")}`);
+      for (const v of values ?? [])
+        if (!allowed.includes(v))
+          throw new ConfigError(
+            `${file}: engines.${name}.${key} has unknown value "${v}"; known: ${allowed.join(", ")}`,
+          );
     }
   }
   return config;
@@ -112,7 +122,11 @@ async function importConfig(file: string): Promise<unknown> {
   if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
   try {
     // tsImport, not import(): in a project without "type": "module", import() of a .ts config fails ("in a cycle").
-    return ((await tsImport(pathToFileURL(file).href, { parentURL: import.meta.url, ...(tsconfig ? { tsconfig } : {}) })) as { default?: unknown }).default;
+    return (
+      (await tsImport(pathToFileURL(file).href, { parentURL: import.meta.url, ...(tsconfig ? { tsconfig } : {}) })) as {
+        default?: unknown;
+      }
+    ).default;
   } finally {
     if (previous === undefined) delete process.env.TSX_TSCONFIG_PATH;
     else process.env.TSX_TSCONFIG_PATH = previous;
@@ -120,7 +134,11 @@ async function importConfig(file: string): Promise<unknown> {
 }
 
 /** Loads `dr-drill.config.ts` from `cwd` (or the given path); no file means an empty configuration. */
-export async function loadConfig(vocabulary: ConfigVocabulary, path?: string, cwd = process.cwd()): Promise<{ config: DrillConfig; file: string | null }> {
+export async function loadConfig(
+  vocabulary: ConfigVocabulary,
+  path?: string,
+  cwd = process.cwd(),
+): Promise<{ config: DrillConfig; file: string | null }> {
   const file = resolve(cwd, path ?? CONFIG_FILE);
   if (!existsSync(file)) {
     if (path) throw new ConfigError(`config file not found: ${file}`);
@@ -133,7 +151,9 @@ export async function loadConfig(vocabulary: ConfigVocabulary, path?: string, cw
     throw new ConfigError(`${file} could not be loaded: ${(err as Error).message}`);
   }
   // A CommonJS config comes back as its module.exports, which holds the default export.
-  if ((exported as { __esModule?: boolean } | undefined)?.__esModule) exported = (exported as { default?: unknown }).default;
-  if (exported === undefined) throw new ConfigError(`${file} has no default export; write \`export default defineConfig({ … })\``);
+  if ((exported as { __esModule?: boolean } | undefined)?.__esModule)
+    exported = (exported as { default?: unknown }).default;
+  if (exported === undefined)
+    throw new ConfigError(`${file} has no default export; write \`export default defineConfig({ … })\``);
   return { config: validateConfig(exported, file, vocabulary), file };
 }

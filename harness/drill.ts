@@ -55,9 +55,13 @@ export function createDrillRuntime(opts: {
  * restore → check → new write → evidence. Never throws for what the drill finds: the verdict, the expectation and the
  * reasons are in the evidence. Always removes what it started, also when interrupted.
  */
-export async function runDrill<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(opts: DrillOptions<Payload, Node, Artifact>): Promise<DrillResult> {
+export async function runDrill<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  opts: DrillOptions<Payload, Node, Artifact>,
+): Promise<DrillResult> {
   const { restoreInto, expect, replayCommand, replayArgs, ...source } = opts;
-  const [result] = await runDrillInto(source, [{ engine: restoreInto ?? opts.engine, expect, replayCommand, replayArgs }]);
+  const [result] = await runDrillInto(source, [
+    { engine: restoreInto ?? opts.engine, expect, replayCommand, replayArgs },
+  ]);
   if (!result) throw new Error("a drill with one restore target gave no result");
   return result;
 }
@@ -90,20 +94,42 @@ export async function runDrillInto<Payload, Node extends EngineNode<Payload>, Ar
 
   const interruption = new AbortController();
   opts.signal?.addEventListener("abort", () => interruption.abort(opts.signal?.reason), { once: true });
-  const { rt, progress } = createDrillRuntime({ runId, drillId: home.drillId, workDir: home.workDir, imageMode: opts.imageMode, sink: opts.sink, signal: interruption.signal });
+  const { rt, progress } = createDrillRuntime({
+    runId,
+    drillId: home.drillId,
+    workDir: home.workDir,
+    imageMode: opts.imageMode,
+    sink: opts.sink,
+    signal: interruption.signal,
+  });
   const unguard = guardRun(runId, (l) => progress.info(l), interruption);
   try {
     const phases = new Phases(progress, rt.clock, rt.signal);
     const ledger = new Ledger(join(home.dir, "ledger.jsonl"), rt.clock);
     const restoreInto = into.filter((t) => t.engine !== engine).map((t) => t.engine.version);
-    progress.info(`seed=${seed} rows=${opts.rows} engine=${engine.name} ${engine.version} method=${engine.backupMethod}${restoreInto.length ? ` restore-into=${restoreInto.join(",")}` : ""}`);
-    if (drills.length > 1) progress.info(`one backup, restored into ${drills.length} targets: ${drills.map((d) => d.drillId).join(", ")}`);
+    progress.info(
+      `seed=${seed} rows=${opts.rows} engine=${engine.name} ${engine.version} method=${engine.backupMethod}${restoreInto.length ? ` restore-into=${restoreInto.join(",")}` : ""}`,
+    );
+    if (drills.length > 1)
+      progress.info(`one backup, restored into ${drills.length} targets: ${drills.map((d) => d.drillId).join(", ")}`);
     const source = await runSourceSide(opts, { seed, rt, progress, phases, ledger, seal: drills.length > 1 });
-    const shared = { opts, seed, runId, source, sourcePhases: phases.records, ledger, clock: rt.clock, images: rt.images, signal: rt.signal };
+    const shared = {
+      opts,
+      seed,
+      runId,
+      source,
+      sourcePhases: phases.records,
+      ledger,
+      clock: rt.clock,
+      images: rt.images,
+      signal: rt.signal,
+    };
     const results: DrillResult[] = [];
     for (const d of drills) {
       if (d !== home) await copyFile(ledger.path, join(d.dir, "ledger.jsonl"));
-      results.push(await restoreAndRecord(shared, { ...d, sealed: d === home ? undefined : source.sealed, keepWork: d === home }));
+      results.push(
+        await restoreAndRecord(shared, { ...d, sealed: d === home ? undefined : source.sealed, keepWork: d === home }),
+      );
     }
     if (!opts.keepArtifacts) await rm(home.workDir, { recursive: true, force: true });
     return results;
@@ -122,18 +148,43 @@ async function restoreAndRecord<Payload, Node extends EngineNode<Payload>, Artif
     sourcePhases: PhaseRecord[];
     ledger: Ledger;
   } & Pick<DrillRuntime, "clock" | "images" | "signal">,
-  d: { target: RestoreTarget<Payload, Node, Artifact>; drillId: string; dir: string; workDir: string; sealed: ArtifactSeal | undefined; keepWork: boolean },
+  d: {
+    target: RestoreTarget<Payload, Node, Artifact>;
+    drillId: string;
+    dir: string;
+    workDir: string;
+    sealed: ArtifactSeal | undefined;
+    keepWork: boolean;
+  },
 ): Promise<DrillResult> {
   const { opts, source, seed } = shared;
   const faults = opts.faults ?? [];
   const declared: Expectation = d.target.expect ?? faults[0]?.expect ?? { outcome: "pass" };
-  const { rt, progress } = createDrillRuntime({ runId: shared.runId, drillId: d.drillId, workDir: d.workDir, sink: opts.sink, signal: shared.signal, shared });
+  const { rt, progress } = createDrillRuntime({
+    runId: shared.runId,
+    drillId: d.drillId,
+    workDir: d.workDir,
+    sink: opts.sink,
+    signal: shared.signal,
+    shared,
+  });
   const phases = new Phases(progress, rt.clock, rt.signal, shared.sourcePhases);
   const ledgerPath = join(d.dir, "ledger.jsonl");
   const backup = source.backup;
   const restore =
     source.undecided === undefined && backup
-      ? await runRestoreSide({ target: d.target, declared, backup, source, faults, ledgerPath, ...(d.sealed ? { sealed: d.sealed } : {}), rt, progress, phases })
+      ? await runRestoreSide({
+          target: d.target,
+          declared,
+          backup,
+          source,
+          faults,
+          ledgerPath,
+          ...(d.sealed ? { sealed: d.sealed } : {}),
+          rt,
+          progress,
+          phases,
+        })
       : undefined;
   const evidence = judgeDrill({
     ids: { drillId: d.drillId, runId: shared.runId, scenario: opts.scenario },
@@ -160,8 +211,13 @@ async function restoreAndRecord<Payload, Node extends EngineNode<Payload>, Artif
 
 function report(progress: Progress, e: DrillResult["evidence"], evidencePath: string): void {
   const { rtoMs, rpoMs, verifyMs } = e.achieved;
-  progress.info(`${e.verdict === "pass" ? "PASS" : e.verdict.toUpperCase()} RTO=${rtoMs === null ? "n/a" : formatMs(rtoMs)} RPO=${rpoMs === null ? "n/a" : formatMs(rpoMs)} verify=${verifyMs === null ? "n/a" : formatMs(verifyMs)} evidence=${evidencePath}`);
-  if (e.expectation.outcome !== "pass") progress.info(`  expected: ${e.expectation.outcome} → ${e.expectation.met ? "met" : "NOT MET"}: ${e.expectation.why}`);
+  progress.info(
+    `${e.verdict === "pass" ? "PASS" : e.verdict.toUpperCase()} RTO=${rtoMs === null ? "n/a" : formatMs(rtoMs)} RPO=${rpoMs === null ? "n/a" : formatMs(rpoMs)} verify=${verifyMs === null ? "n/a" : formatMs(verifyMs)} evidence=${evidencePath}`,
+  );
+  if (e.expectation.outcome !== "pass")
+    progress.info(
+      `  expected: ${e.expectation.outcome} → ${e.expectation.met ? "met" : "NOT MET"}: ${e.expectation.why}`,
+    );
   if (e.verdict !== "pass" || !e.expectation.met) {
     for (const r of e.reasons) progress.info(`  reason: ${r.split("\n")[0]}`);
     progress.info(`  seed=${e.replay.seed} replay: ${e.replay.command}`);

@@ -68,8 +68,23 @@ export interface Evidence {
     writesLost: { insideRecoveryPoint: number; afterRecoveryPoint: number } | null;
   };
   phases: PhaseRecord[];
-  workload: { writers: number; invoked: number; ok: number; fail: number; info: number; gaveUp: number; latencyMs: Record<string, { p50: number; p99: number; max: number }> } | null;
-  backup: { mode: BackupMode; durationMs: number; specialModeMs: number | null; files: number; bytes: number; failedAttempts: string[] };
+  workload: {
+    writers: number;
+    invoked: number;
+    ok: number;
+    fail: number;
+    info: number;
+    gaveUp: number;
+    latencyMs: Record<string, { p50: number; p99: number; max: number }>;
+  } | null;
+  backup: {
+    mode: BackupMode;
+    durationMs: number;
+    specialModeMs: number | null;
+    files: number;
+    bytes: number;
+    failedAttempts: string[];
+  };
   integrity: { source: { count: number; digest: string } | null; restored: { count: number; digest: string } | null };
   restoreAttempts: RestoreAttempt[];
   checks: CheckResult[];
@@ -116,11 +131,26 @@ export interface Initiator {
 export function initiatorFromEnv(env: NodeJS.ProcessEnv = process.env): Initiator {
   const base = { user: safeUser(), host: hostname() };
   if (env.GITHUB_ACTIONS === "true") {
-    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-    return { ...base, ci: { provider: "github-actions", actor: env.GITHUB_ACTOR, commit: env.GITHUB_SHA, ref: env.GITHUB_REF, runUrl } };
+    const runUrl =
+      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined;
+    return {
+      ...base,
+      ci: { provider: "github-actions", actor: env.GITHUB_ACTOR, commit: env.GITHUB_SHA, ref: env.GITHUB_REF, runUrl },
+    };
   }
   if (env.GITLAB_CI === "true") {
-    return { ...base, ci: { provider: "gitlab-ci", actor: env.GITLAB_USER_LOGIN, commit: env.CI_COMMIT_SHA, ref: env.CI_COMMIT_REF_NAME, runUrl: env.CI_PIPELINE_URL } };
+    return {
+      ...base,
+      ci: {
+        provider: "gitlab-ci",
+        actor: env.GITLAB_USER_LOGIN,
+        commit: env.CI_COMMIT_SHA,
+        ref: env.CI_COMMIT_REF_NAME,
+        runUrl: env.CI_PIPELINE_URL,
+      },
+    };
   }
   if (env.CI) return { ...base, ci: { provider: "ci" } };
   return { ...base, ci: null };
@@ -136,7 +166,9 @@ function safeUser(): string {
 
 /** sha256 and size of every file under `dir`, sorted by path: the integrity manifest of a backup artifact. */
 export async function manifestOf(dir: string): Promise<ArtifactFile[]> {
-  const files = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  const files = (await readdir(dir, { withFileTypes: true, recursive: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
   files.sort();
   const out: ArtifactFile[] = [];
   for (const path of files) {

@@ -59,7 +59,8 @@ export interface Judgement {
   why: string;
 }
 
-const matches = (text: string | undefined, reason: string | undefined) => reason === undefined || (text !== undefined && new RegExp(reason).test(text));
+const matches = (text: string | undefined, reason: string | undefined) =>
+  reason === undefined || (text !== undefined && new RegExp(reason).test(text));
 
 /** Every check of that name: an engine's invariants may bundle several under one name. */
 function checksNamed(checks: CheckResult[], name: string): CheckResult[] {
@@ -90,12 +91,22 @@ function checkSays(c: CheckResult, reason: string | undefined): boolean {
 export function judge(expect: Expectation, facts: DrillFacts): Judgement {
   const { outcome } = expect;
   if (facts.verdict === "unknown") {
-    return { outcome, met: false, observed: "undecided", why: `undecided, so the expectation "${outcome}" is not met: ${facts.undecided ?? "a check could not decide"}` };
+    return {
+      outcome,
+      met: false,
+      observed: "undecided",
+      why: `undecided, so the expectation "${outcome}" is not met: ${facts.undecided ?? "a check could not decide"}`,
+    };
   }
   const judged = judgeOutcome(expect, facts);
   const crashed = facts.checks.filter((c) => c.crashed);
   if (!judged.met || crashed.length === 0) return judged;
-  return { outcome, met: false, observed: "undecided", why: `${judged.why}, but a checker crashed (an error of dr-drill), so the expectation "${outcome}" is not met: ${crashed.map((c) => `${c.name}: ${c.summary}`).join("; ")}` };
+  return {
+    outcome,
+    met: false,
+    observed: "undecided",
+    why: `${judged.why}, but a checker crashed (an error of dr-drill), so the expectation "${outcome}" is not met: ${crashed.map((c) => `${c.name}: ${c.summary}`).join("; ")}`,
+  };
 }
 
 function judgeOutcome(expect: Expectation, facts: DrillFacts): Judgement {
@@ -114,11 +125,17 @@ function judgeOutcome(expect: Expectation, facts: DrillFacts): Judgement {
     case "caught-or-harmless":
       return judgeCaughtOrHarmless(facts);
     case "no-silent-loss": {
-      if (facts.verdict === "pass") return { outcome, met: true, observed: "restored", why: "restored, every check held" };
+      if (facts.verdict === "pass")
+        return { outcome, met: true, observed: "restored", why: "restored, every check held" };
       const refused = refusal(facts);
       return refused.ok
         ? { outcome, met: true, observed: "refused", why: `refused loudly: ${refused.summary}` }
-        : { outcome, met: false, observed: "missed", why: `${refused.up ? "the engine came up with wrong data" : "the engine failed quietly"}: ${failedNames(facts)}` };
+        : {
+            outcome,
+            met: false,
+            observed: "missed",
+            why: `${refused.up ? "the engine came up with wrong data" : "the engine failed quietly"}: ${failedNames(facts)}`,
+          };
     }
   }
 }
@@ -131,22 +148,55 @@ function failedNames(facts: DrillFacts): string {
 /** What the checks of one name made of an expected detection: caught it, could not decide, or did not catch it. */
 function observation(o: Observation, checks: CheckResult[]): { seen: "caught" | "undecided" | "missed"; said: string } {
   const named = checksNamed(checks, o.check);
-  if (named.some((c) => c.valid === false && checkSays(c, o.reason))) return { seen: "caught", said: `${o.check} caught it` };
+  if (named.some((c) => c.valid === false && checkSays(c, o.reason)))
+    return { seen: "caught", said: `${o.check} caught it` };
   const undecided = named.find((c) => c.valid === "unknown");
-  if (undecided) return { seen: "undecided", said: `${o.check} ${undecided.crashed ? "crashed" : "could not decide"}: ${undecided.summary.split("\n")[0]}` };
+  if (undecided)
+    return {
+      seen: "undecided",
+      said: `${o.check} ${undecided.crashed ? "crashed" : "could not decide"}: ${undecided.summary.split("\n")[0]}`,
+    };
   if (named.length === 0) return { seen: "missed", said: `${o.check} did not run` };
   const wrong = named.find((c) => c.valid === false);
-  return { seen: "missed", said: wrong ? `${o.check} was false but said "${wrong.summary.split("\n")[0]}" (expected /${o.reason}/)` : `${o.check} was true` };
+  return {
+    seen: "missed",
+    said: wrong
+      ? `${o.check} was false but said "${wrong.summary.split("\n")[0]}" (expected /${o.reason}/)`
+      : `${o.check} was true`,
+  };
 }
 
 function judgeDetects(by: Observation[], facts: DrillFacts): Judgement {
-  if (facts.verdict === "pass") return { outcome: "detects", met: false, observed: "missed", why: `the fault was MISSED: the drill passed, ${by.map((o) => o.check).join(", ")} held` };
+  if (facts.verdict === "pass")
+    return {
+      outcome: "detects",
+      met: false,
+      observed: "missed",
+      why: `the fault was MISSED: the drill passed, ${by.map((o) => o.check).join(", ")} held`,
+    };
   const seen = by.map((o) => observation(o, facts.checks));
-  if (seen.every((s) => s.seen === "caught")) return { outcome: "detects", met: true, observed: "detected", why: `detected by ${by.map((o) => o.check).join(", ")}` };
+  if (seen.every((s) => s.seen === "caught"))
+    return {
+      outcome: "detects",
+      met: true,
+      observed: "detected",
+      why: `detected by ${by.map((o) => o.check).join(", ")}`,
+    };
   const said = seen.filter((s) => s.seen !== "caught").map((s) => s.said);
   // A miss is a finding only when every expected check decided: one that could not may have caught the fault.
-  if (seen.some((s) => s.seen === "undecided")) return { outcome: "detects", met: false, observed: "undecided", why: `undecided: not every expected check decided: ${said.join("; ")}` };
-  return { outcome: "detects", met: false, observed: "missed", why: `the drill failed, but not for the stated reason: ${said.join("; ")}; it failed on ${failedNames(facts)}` };
+  if (seen.some((s) => s.seen === "undecided"))
+    return {
+      outcome: "detects",
+      met: false,
+      observed: "undecided",
+      why: `undecided: not every expected check decided: ${said.join("; ")}`,
+    };
+  return {
+    outcome: "detects",
+    met: false,
+    observed: "missed",
+    why: `the drill failed, but not for the stated reason: ${said.join("; ")}; it failed on ${failedNames(facts)}`,
+  };
 }
 
 /** A loud refusal: no node came up, every attempt failed, and the restore check says so. */
@@ -155,22 +205,41 @@ function refusal(facts: DrillFacts): { ok: boolean; up: boolean; summary: string
   const last = attempts.at(-1);
   const restore = checksNamed(facts.checks, "restore");
   const noneUp = !facts.nodeUp && attempts.length > 0 && attempts.every((a) => !a.ok);
-  return { ok: noneUp && restore.length > 0 && restore.every((c) => c.valid === false), up: facts.nodeUp, summary: last?.summary ?? "no restore attempt was made" };
+  return {
+    ok: noneUp && restore.length > 0 && restore.every((c) => c.valid === false),
+    up: facts.nodeUp,
+    summary: last?.summary ?? "no restore attempt was made",
+  };
 }
 
 function judgeRefuses(reason: string, facts: DrillFacts): Judgement {
   const refused = refusal(facts);
   const last = facts.restoreAttempts.at(-1);
   if (!refused.ok) {
-    const why = facts.verdict === "pass" ? "the restore was NOT refused: the drill passed" : refused.up ? `the restore was NOT refused: a node came up (whatever its tools said): ${failedNames(facts)}` : `the engine did not refuse the restore: ${failedNames(facts)}`;
+    const why =
+      facts.verdict === "pass"
+        ? "the restore was NOT refused: the drill passed"
+        : refused.up
+          ? `the restore was NOT refused: a node came up (whatever its tools said): ${failedNames(facts)}`
+          : `the engine did not refuse the restore: ${failedNames(facts)}`;
     return { outcome: "refuses", met: false, observed: "missed", why };
   }
   if (!matches(last?.summary, reason) && !matches(last?.logTail, reason)) {
-    return { outcome: "refuses", met: false, observed: "missed", why: `refused, but not for the stated reason: "${refused.summary}" (expected /${reason}/)` };
+    return {
+      outcome: "refuses",
+      met: false,
+      observed: "missed",
+      why: `refused, but not for the stated reason: "${refused.summary}" (expected /${reason}/)`,
+    };
   }
   if (!allHold(facts.checks, "artifact-untouched")) {
     const untouched = checksNamed(facts.checks, "artifact-untouched").find((c) => c.valid !== true);
-    return { outcome: "refuses", met: false, observed: "missed", why: `refused, but the backup was not proven untouched: ${untouched?.summary ?? "not checked"}` };
+    return {
+      outcome: "refuses",
+      met: false,
+      observed: "missed",
+      why: `refused, but the backup was not proven untouched: ${untouched?.summary ?? "not checked"}`,
+    };
   }
   return { outcome: "refuses", met: true, observed: "refused", why: `refused loudly: ${refused.summary}` };
 }
@@ -181,7 +250,8 @@ function judgeRestores(expect: Extract<Expectation, { outcome: "restores" }>, fa
   const sequence = (label: string, wanted: string[], seen: string[]) => {
     if (wanted.length !== seen.length) problems.push(`${wanted.length} failed ${label} expected, ${seen.length} seen`);
     wanted.forEach((reason, i) => {
-      if (i < seen.length && !matches(seen[i], reason)) problems.push(`failed ${label} ${i + 1} said "${seen[i]}" (expected /${reason}/)`);
+      if (i < seen.length && !matches(seen[i], reason))
+        problems.push(`failed ${label} ${i + 1} said "${seen[i]}" (expected /${reason}/)`);
     });
   };
   sequence("backup(s)", expect.failedBackups ?? [], facts.failedBackups);
@@ -189,11 +259,26 @@ function judgeRestores(expect: Extract<Expectation, { outcome: "restores" }>, fa
   sequence("restore(s)", expect.failedRestores ?? [], failedRestores);
   for (const name of expect.holds ?? []) {
     const named = checksNamed(facts.checks, name);
-    if (!allHold(facts.checks, name)) problems.push(`${name} ${named.length ? named.filter((c) => c.valid !== true).map((c) => `was ${String(c.valid)}: ${c.summary}`).join("; ") : "did not run"}`);
+    if (!allHold(facts.checks, name))
+      problems.push(
+        `${name} ${
+          named.length
+            ? named
+                .filter((c) => c.valid !== true)
+                .map((c) => `was ${String(c.valid)}: ${c.summary}`)
+                .join("; ")
+            : "did not run"
+        }`,
+      );
   }
   return problems.length
     ? { outcome: "restores", met: false, observed: "missed", why: problems.join("; ") }
-    : { outcome: "restores", met: true, observed: "restored", why: `recovered after ${facts.failedBackups.length} failed backup(s) and ${failedRestores.length} failed restore attempt(s)` };
+    : {
+        outcome: "restores",
+        met: true,
+        observed: "restored",
+        why: `recovered after ${facts.failedBackups.length} failed backup(s) and ${failedRestores.length} failed restore attempt(s)`,
+      };
 }
 
 function judgeCaughtOrHarmless(facts: DrillFacts): Judgement {
@@ -202,13 +287,39 @@ function judgeCaughtOrHarmless(facts: DrillFacts): Judgement {
   if (failed.length === 0) {
     const deep = checksNamed(facts.checks, "deep-verify");
     return allHold(facts.checks, "deep-verify")
-      ? { outcome, met: true, observed: "passed", why: `harmless: every check held and the deep verification is clean: ${deep.map((c) => c.summary.split("\n")[0]).join("; ")}` }
-      : { outcome, met: false, observed: "undecided", why: "the drill passed but no deep verification held: harmless and missed cannot be told apart" };
+      ? {
+          outcome,
+          met: true,
+          observed: "passed",
+          why: `harmless: every check held and the deep verification is clean: ${deep.map((c) => c.summary.split("\n")[0]).join("; ")}`,
+        }
+      : {
+          outcome,
+          met: false,
+          observed: "undecided",
+          why: "the drill passed but no deep verification held: harmless and missed cannot be told apart",
+        };
   }
-  if (failed.every((c) => c.name === "deep-verify")) return { outcome, met: false, observed: "missed", why: `MISSED: the drill passed, the deep verification found damage: ${failedNames(facts)}` };
+  if (failed.every((c) => c.name === "deep-verify"))
+    return {
+      outcome,
+      met: false,
+      observed: "missed",
+      why: `MISSED: the drill passed, the deep verification found damage: ${failedNames(facts)}`,
+    };
   const refused = refusal(facts);
-  if (checksNamed(facts.checks, "restore").some((c) => c.valid === false) && !allHold(facts.checks, "artifact-untouched")) {
-    return { outcome, met: false, observed: "undecided", why: `the restore said no, but the backup was not proven untouched: ${refused.summary}` };
+  if (
+    checksNamed(facts.checks, "restore").some((c) => c.valid === false) &&
+    !allHold(facts.checks, "artifact-untouched")
+  ) {
+    return {
+      outcome,
+      met: false,
+      observed: "undecided",
+      why: `the restore said no, but the backup was not proven untouched: ${refused.summary}`,
+    };
   }
-  return refused.ok ? { outcome, met: true, observed: "refused", why: `refused loudly: ${refused.summary}` } : { outcome, met: true, observed: "detected", why: `caught by ${failedNames(facts)}` };
+  return refused.ok
+    ? { outcome, met: true, observed: "refused", why: `refused loudly: ${refused.summary}` }
+    : { outcome, met: true, observed: "detected", why: `caught by ${failedNames(facts)}` };
 }

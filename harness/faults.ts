@@ -37,7 +37,8 @@ export interface DrillFault<Node, Artifact extends ArtifactRef> {
 function inside(dir: string, rel: string): string {
   const path = join(dir, rel);
   const fromDir = relative(dir, path);
-  if (fromDir === ".." || fromDir.startsWith(`..${sep}`) || isAbsolute(fromDir)) throw new Error(`fault target ${rel} escapes the artifact directory`);
+  if (fromDir === ".." || fromDir.startsWith(`..${sep}`) || isAbsolute(fromDir))
+    throw new Error(`fault target ${rel} escapes the artifact directory`);
   return path;
 }
 
@@ -53,12 +54,19 @@ export async function deleteFile(artifactDir: string, rel: string): Promise<Faul
 }
 
 /** XORs `count` bytes at `offset` with `mask`, returning the bytes before and after. */
-export async function flipBytes(artifactDir: string, rel: string, offset: number, count = 1, mask = 0xff): Promise<FaultRecord> {
+export async function flipBytes(
+  artifactDir: string,
+  rel: string,
+  offset: number,
+  count = 1,
+  mask = 0xff,
+): Promise<FaultRecord> {
   const path = inside(artifactDir, rel);
   const handle = await open(path, "r+");
   try {
     const { size } = await handle.stat();
-    if (offset < 0 || offset + count > size) throw new Error(`cannot flip ${count} byte(s) at ${offset} of ${rel}: file has ${size} bytes`);
+    if (offset < 0 || offset + count > size)
+      throw new Error(`cannot flip ${count} byte(s) at ${offset} of ${rel}: file has ${size} bytes`);
     const buf = Buffer.alloc(count);
     await handle.read(buf, 0, count, offset);
     const before = buf.toString("hex");
@@ -112,7 +120,11 @@ export function olderBackupFault<Node, Artifact extends ArtifactRef>(): DrillFau
 export async function substituteOlderBackup(artifactDir: string, olderDir: string): Promise<FaultRecord> {
   for (const entry of await readdir(artifactDir)) await rm(join(artifactDir, entry), { recursive: true });
   await cp(olderDir, artifactDir, { recursive: true });
-  return { fault: "substitute-older-backup", target: ".", detail: { from: olderDir, files: await countFiles(artifactDir) } };
+  return {
+    fault: "substitute-older-backup",
+    target: ".",
+    detail: { from: olderDir, files: await countFiles(artifactDir) },
+  };
 }
 
 async function countFiles(dir: string): Promise<number> {

@@ -101,7 +101,17 @@ export class Ledger {
       error = err instanceof Error ? err.message : String(err);
     }
     const completeAt = this.clock.now();
-    this.append({ seq: 0, process, op, invokeAt, completeAt, outcome, writes, ...(error ? { error } : {}), ...declared });
+    this.append({
+      seq: 0,
+      process,
+      op,
+      invokeAt,
+      completeAt,
+      outcome,
+      writes,
+      ...(error ? { error } : {}),
+      ...declared,
+    });
     return outcome;
   }
 
@@ -114,7 +124,8 @@ export class Ledger {
     if (this.out.writableEnded) return;
     entry.seq = this.seq++;
     this.counts[entry.outcome]++;
-    if (entry.outcome === "ok" && entry.writes.length) this.newestAckAt = Math.max(this.newestAckAt ?? 0, entry.completeAt);
+    if (entry.outcome === "ok" && entry.writes.length)
+      this.newestAckAt = Math.max(this.newestAckAt ?? 0, entry.completeAt);
     this.counts.keysWritten += entry.writes.length;
     if (entry.op === "load" && entry.outcome === "ok") for (const w of entry.writes) this.loaded.add(w);
     const latency = entry.completeAt - entry.invokeAt;

@@ -52,9 +52,11 @@ export function previewOf(text: string, max = 120): string {
 }
 
 export function formatRecordLine(r: CanonicalRecord): string {
-  if (/[\t\n\r]/.test(r.key) || /[\t\n\r]/.test(r.digest)) throw new Error(`record key/digest must not contain tabs or line breaks: ${JSON.stringify(r.key)}`);
+  if (/[\t\n\r]/.test(r.key) || /[\t\n\r]/.test(r.digest))
+    throw new Error(`record key/digest must not contain tabs or line breaks: ${JSON.stringify(r.key)}`);
   if (r.position === undefined) return `${r.key}\t${r.digest}\t${previewOf(r.preview)}`;
-  if (!Number.isSafeInteger(r.position) || r.position < 0) throw new Error(`record position must be a non-negative integer: ${r.position}`);
+  if (!Number.isSafeInteger(r.position) || r.position < 0)
+    throw new Error(`record position must be a non-negative integer: ${r.position}`);
   return `${r.key}\t${r.digest}\t${previewOf(r.preview)}\t${r.position}`;
 }
 
@@ -142,7 +144,10 @@ export async function* groupByKey(path: string): AsyncGenerator<{ key: string; l
 }
 
 /** Joins two files sorted by key (`sortFile`): yields every key with the lines each side has for it (full outer join). */
-export async function* mergeJoin(leftPath: string, rightPath: string): AsyncGenerator<{ key: string; left: string[]; right: string[] }> {
+export async function* mergeJoin(
+  leftPath: string,
+  rightPath: string,
+): AsyncGenerator<{ key: string; left: string[]; right: string[] }> {
   const left = groupByKey(leftPath);
   const right = groupByKey(rightPath);
   let l = await left.next();
@@ -152,7 +157,11 @@ export async function* mergeJoin(leftPath: string, rightPath: string): AsyncGene
     const rv = r.done ? undefined : r.value;
     if (!lv && !rv) return;
     const order = !lv ? 1 : !rv ? -1 : compareKeys(lv.key, rv.key);
-    yield { key: order <= 0 ? lv!.key : rv!.key, left: order <= 0 ? lv!.lines : [], right: order >= 0 ? rv!.lines : [] };
+    yield {
+      key: order <= 0 ? lv!.key : rv!.key,
+      left: order <= 0 ? lv!.lines : [],
+      right: order >= 0 ? rv!.lines : [],
+    };
     if (order <= 0) l = await left.next();
     if (order >= 0) r = await right.next();
   }

@@ -13,5 +13,12 @@ export interface RunRequestContext {
 
 /** That context as the drill runners' options name it. */
 export function runOptions(req: RunRequestContext) {
-  return { imageMode: req.images, reportsDir: req.reportsDir, runId: req.runId, keepArtifacts: req.keepArtifacts, sink: req.sink, signal: req.signal };
+  return {
+    imageMode: req.images,
+    reportsDir: req.reportsDir,
+    runId: req.runId,
+    keepArtifacts: req.keepArtifacts,
+    sink: req.sink,
+    signal: req.signal,
+  };
 }

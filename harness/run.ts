@@ -24,7 +24,14 @@ export interface RunOutcome {
  */
 export async function runScenarios(runs: ScenarioRun[], signal: AbortSignal): Promise<RunOutcome> {
   const slots = runs.map(({ engine, scenario, request }) =>
-    scenario.restoreTargets(request).map((restoreInto): PlannedDrill => ({ engine, version: request.version, method: request.method, scenario: scenario.name, restoreInto, drillId: null })),
+    scenario.restoreTargets(request).map((restoreInto): PlannedDrill => ({
+      engine,
+      version: request.version,
+      method: request.method,
+      scenario: scenario.name,
+      restoreInto,
+      drillId: null,
+    })),
   );
   const results: DrillResult[] = [];
   for (const [i, { scenario, request }] of runs.entries()) {
@@ -37,5 +44,9 @@ export async function runScenarios(runs: ScenarioRun[], signal: AbortSignal): Pr
     });
     results.push(...made);
   }
-  return { results, planned: slots.flat(), interrupted: signal.aborted ? `interrupted by ${String(signal.reason)}` : null };
+  return {
+    results,
+    planned: slots.flat(),
+    interrupted: signal.aborted ? `interrupted by ${String(signal.reason)}` : null,
+  };
 }

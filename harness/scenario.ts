@@ -19,7 +19,10 @@ export interface ScenarioRequest extends RunRequestContext {
   writers: number;
   targets: { rtoMs?: number; rpoMs?: number };
   /** How to rerun one drill of it: the command, and the arguments `dr-drill replay` uses (null outside the command). */
-  replay(drill: { seed: number; version: string; restoreInto: string | null }): { command: string; args: ReplayArgs | null };
+  replay(drill: { seed: number; version: string; restoreInto: string | null }): {
+    command: string;
+    args: ReplayArgs | null;
+  };
 }
 
 /** What building one drill of a scenario depends on. */
@@ -59,7 +62,10 @@ interface ScenarioDefinition<Payload, Node extends EngineNode<Payload>, Artifact
 }
 
 /** The expectation a drill runs with: the scenario's own, else its fault's, else a pass. */
-function expectationOf<Node, Artifact extends BackupArtifact>(setup: { faults?: DrillFault<Node, Artifact>[]; expect?: Expectation }): Expectation {
+function expectationOf<Node, Artifact extends BackupArtifact>(setup: {
+  faults?: DrillFault<Node, Artifact>[];
+  expect?: Expectation;
+}): Expectation {
   return setup.expect ?? setup.faults?.[0]?.expect ?? { outcome: "pass" };
 }
 
@@ -90,13 +96,28 @@ function sourceOf<Payload, Node extends EngineNode<Payload>, Artifact extends Ba
 }
 
 /** One restore of the backup: the setup's target (the source engine itself by default), expectation and replay. */
-function targetOf<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(req: ScenarioRequest, seed: number, setup: DrillSetup<Payload, Node, Artifact>): RestoreTarget<Payload, Node, Artifact> {
-  const replay = req.replay({ seed, version: setup.engine.version, restoreInto: setup.restoreInto ? setup.restoreInto.version : null });
-  return { engine: setup.restoreInto ?? setup.engine, expect: expectationOf(setup), replayCommand: () => replay.command, replayArgs: replay.args ?? undefined };
+function targetOf<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  req: ScenarioRequest,
+  seed: number,
+  setup: DrillSetup<Payload, Node, Artifact>,
+): RestoreTarget<Payload, Node, Artifact> {
+  const replay = req.replay({
+    seed,
+    version: setup.engine.version,
+    restoreInto: setup.restoreInto ? setup.restoreInto.version : null,
+  });
+  return {
+    engine: setup.restoreInto ?? setup.engine,
+    expect: expectationOf(setup),
+    replayCommand: () => replay.command,
+    replayArgs: replay.args ?? undefined,
+  };
 }
 
 /** A scenario of one drill per request. */
-export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(def: ScenarioDefinition<Payload, Node, Artifact>): Scenario {
+export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  def: ScenarioDefinition<Payload, Node, Artifact>,
+): Scenario {
   return {
     name: def.name,
     description: def.description,
@@ -107,7 +128,10 @@ export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifac
     restoreTargets: (req) => [def.build(req).restoreInto?.version ?? null],
     run: async (req) => {
       // Without writers a drill under load would silently become one without writes, and be judged as such.
-      if (def.workload && req.writers < 1) throw new InputError(`scenario ${def.name} writes while the backup runs: it needs at least one writer, not ${req.writers}`);
+      if (def.workload && req.writers < 1)
+        throw new InputError(
+          `scenario ${def.name} writes while the backup runs: it needs at least one writer, not ${req.writers}`,
+        );
       const setup = def.build(req);
       // The seed is fixed here, not inside the drill, so the replay arguments can name it.
       const seed = req.seed ?? newSeed();
@@ -137,7 +161,8 @@ export function versionMatrixScenario<Payload, Node extends EngineNode<Payload>,
     name: def.name,
     description: def.description,
     methods: def.methods,
-    expects: () => "each pair as the engine's docs say (same major: pass), else a pass or a loud refusal, never a silent loss",
+    expects: () =>
+      "each pair as the engine's docs say (same major: pass), else a pass or a loud refusal, never a silent loss",
     versions: "all",
     writesUnderLoad: false,
     restoreTargets,

@@ -13,7 +13,22 @@ export function registerSecret(value: string): void {
 }
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|API_?KEY|SIGNING_KEY|CREDENTIAL)/i;
-const DEFAULTS = new Set(["postgres", "password", "passw0rd", "admin", "root", "secret", "changeme", "guest", "test", "default", "123456", "12345678", "qwerty", "letmein"]);
+const DEFAULTS = new Set([
+  "postgres",
+  "password",
+  "passw0rd",
+  "admin",
+  "root",
+  "secret",
+  "changeme",
+  "guest",
+  "test",
+  "default",
+  "123456",
+  "12345678",
+  "qwerty",
+  "letmein",
+]);
 
 /** A secret left in the reports: blanking it would blank ordinary words too. `source` names it; never the value. */
 export interface WeakCredential {
@@ -39,12 +54,19 @@ function weakness(value: string, vocabulary: string[]): string | undefined {
  * The secrets to redact, and the weak ones to name instead. `vocabulary` holds words dr-drill writes in its reports
  * (engine names): a secret equal to one of them cannot be blanked without damaging the report.
  */
-export function knownSecrets(env: NodeJS.ProcessEnv, vocabulary: string[]): { secrets: string[]; weak: WeakCredential[] } {
-  const fromEnv = Object.entries(env).flatMap(([name, value]) => (SECRET_NAME.test(name) && value ? [[value, `environment variable ${name}`] as const] : []));
+export function knownSecrets(
+  env: NodeJS.ProcessEnv,
+  vocabulary: string[],
+): { secrets: string[]; weak: WeakCredential[] } {
+  const fromEnv = Object.entries(env).flatMap(([name, value]) =>
+    SECRET_NAME.test(name) && value ? [[value, `environment variable ${name}`] as const] : [],
+  );
   const seen = new Set(fromEnv.map(([value]) => value));
   const secrets: string[] = [];
   const weak: WeakCredential[] = [];
-  const fromEngines = [...registered].filter((value) => !seen.has(value)).map((value) => [value, "a credential an engine uses"] as const);
+  const fromEngines = [...registered]
+    .filter((value) => !seen.has(value))
+    .map((value) => [value, "a credential an engine uses"] as const);
   for (const [value, source] of [...fromEnv, ...fromEngines]) {
     const reason = weakness(value, vocabulary);
     if (reason) weak.push({ source, reason });

@@ -7,5 +7,10 @@ export function newSeed(): number {
 
 /** A seed for one (purpose, numbers) combination, so every batch and op is reproducible on its own. */
 export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
-  return createHash("sha256").update([seed, ...parts].join("/")).digest().readUInt32BE(0) & 0x7fffffff;
+  return (
+    createHash("sha256")
+      .update([seed, ...parts].join("/"))
+      .digest()
+      .readUInt32BE(0) & 0x7fffffff
+  );
 }

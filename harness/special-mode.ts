@@ -26,7 +26,10 @@ export interface SpecialModeCopy<T> {
  * (QuestDB's guide, docs/engines/questdb.md: "It is very important to exit the checkpoint mode regardless of whether
  * the copy operation succeeded or failed."). A failed copy or leave throws one error that says what ran.
  */
-export async function copyUnderSpecialMode<T>(steps: SpecialModeSteps<T>, clock: DrillClock): Promise<SpecialModeCopy<T>> {
+export async function copyUnderSpecialMode<T>(
+  steps: SpecialModeSteps<T>,
+  clock: DrillClock,
+): Promise<SpecialModeCopy<T>> {
   const started = clock.now();
   await steps.enter();
   const enteredAt = clock.now();
@@ -41,12 +44,19 @@ export async function copyUnderSpecialMode<T>(steps: SpecialModeSteps<T>, clock:
       await steps.leave();
     } catch (err) {
       leaveError = err instanceof Error ? err : new Error(String(err));
-      if (steps.leaveAgain) await steps.leaveAgain().then(() => (leaveError = undefined), () => undefined);
+      if (steps.leaveAgain)
+        await steps.leaveAgain().then(
+          () => (leaveError = undefined),
+          () => undefined,
+        );
     }
   }
   const specialModeMs = clock.now() - started;
   if ("error" in copied || leaveError) {
-    const parts = ["error" in copied ? `copy failed: ${copied.error.message}` : "copy done", leaveError ? `${steps.leaveName} FAILED: ${leaveError.message}` : `${steps.leaveName} ran`];
+    const parts = [
+      "error" in copied ? `copy failed: ${copied.error.message}` : "copy done",
+      leaveError ? `${steps.leaveName} FAILED: ${leaveError.message}` : `${steps.leaveName} ran`,
+    ];
     throw new Error(parts.join("; "));
   }
   return { value: copied.value, enteredAt, enterMs: enteredAt - started, specialModeMs };

@@ -129,7 +129,11 @@ export class WorkloadRunner<Payload> {
   private async writerLoop(client: WorkloadClient<Payload>, writer: number): Promise<void> {
     let unanswered = 0;
     try {
-      while (!this.stopped && this.invoked < this.bounds.maxOps && this.clock.now() - this.startedAt < this.bounds.maxMs) {
+      while (
+        !this.stopped &&
+        this.invoked < this.bounds.maxOps &&
+        this.clock.now() - this.startedAt < this.bounds.maxMs
+      ) {
         this.invoked++;
         const op = this.source.next(writer, this.bounds.writers);
         const intended = await this.intendedOf(client, op);
@@ -148,7 +152,8 @@ export class WorkloadRunner<Payload> {
           this.stats.gaveUp++;
           break;
         }
-        if (unanswered > 0) await this.pause(Math.min(this.backoff.maxMs, this.backoff.startMs * 2 ** (unanswered - 1)));
+        if (unanswered > 0)
+          await this.pause(Math.min(this.backoff.maxMs, this.backoff.startMs * 2 ** (unanswered - 1)));
       }
     } finally {
       await client.close().catch(() => undefined);

@@ -14,7 +14,10 @@ export function isNodeName(name: string): boolean {
 
 /** Directories of a listing whose names are node names, sorted. */
 export function nodeDirectories(entries: { name: string; dir: boolean }[]): string[] {
-  return entries.filter((e) => e.dir && isNodeName(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.dir && isNodeName(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 /**
@@ -24,11 +27,30 @@ export function nodeDirectories(entries: { name: string; dir: boolean }[]): stri
  */
 export function nodeNameCheck(nodes: string[], target: string, where: string, pin: string): CheckResult {
   const name = "preflight:node-name";
-  if (nodes.length === 0) return { name, valid: false, summary: `the backup holds no node directory (<name>@<host>) in ${where}: ${target} would start EMPTY` };
-  if (nodes.length > 1) return { name, valid: false, summary: `the backup holds several node directories in ${where} (${nodes.join(", ")}); ${target} uses only ${nodes.includes(target) ? target : "none of them"}` };
+  if (nodes.length === 0)
+    return {
+      name,
+      valid: false,
+      summary: `the backup holds no node directory (<name>@<host>) in ${where}: ${target} would start EMPTY`,
+    };
+  if (nodes.length > 1)
+    return {
+      name,
+      valid: false,
+      summary: `the backup holds several node directories in ${where} (${nodes.join(", ")}); ${target} uses only ${nodes.includes(target) ? target : "none of them"}`,
+    };
   const [node] = nodes;
-  if (node !== target) return { name, valid: false, summary: `the backup is of node ${node}, the restore target is ${target}: it will start EMPTY beside the restored directory (${pin} ${node})` };
-  return { name, valid: true, summary: `the backup is of node ${node} (${where}), the restore target has the same name` };
+  if (node !== target)
+    return {
+      name,
+      valid: false,
+      summary: `the backup is of node ${node}, the restore target is ${target}: it will start EMPTY beside the restored directory (${pin} ${node})`,
+    };
+  return {
+    name,
+    valid: true,
+    summary: `the backup is of node ${node} (${where}), the restore target has the same name`,
+  };
 }
 
 /** What an MQTT read-back of a restored Erlang broker found. */
@@ -49,7 +71,15 @@ export function emptyStartCheck(held: BrokerHoldings | undefined, sessions: numb
   const name = "invariant:not-empty";
   if (!held) return { name, valid: "unknown", summary: "the restored broker was not read back" };
   if (held.retained === 0 && held.sessionsPresent === 0) {
-    return { name, valid: false, summary: `the restored broker is EMPTY: all retained messages and all ${sessions} sessions were lost (0 retained messages, 0 of ${sessions} sessions, ${held.queued} queued messages)` };
+    return {
+      name,
+      valid: false,
+      summary: `the restored broker is EMPTY: all retained messages and all ${sessions} sessions were lost (0 retained messages, 0 of ${sessions} sessions, ${held.queued} queued messages)`,
+    };
   }
-  return { name, valid: true, summary: `the restored broker serves ${held.retained} retained message(s), ${held.sessionsPresent} of ${sessions} session(s), ${held.queued} queued message(s)${held.ended ? `; ${held.ended}` : ""}` };
+  return {
+    name,
+    valid: true,
+    summary: `the restored broker serves ${held.retained} retained message(s), ${held.sessionsPresent} of ${sessions} session(s), ${held.queued} queued message(s)${held.ended ? `; ${held.ended}` : ""}`,
+  };
 }

@@ -7,7 +7,19 @@ import type { ResolvedImage } from "../harness/runtime/images.ts";
 import type { WorkloadClient } from "../harness/workload.ts";
 import { removeVolume } from "../harness/runtime/resources.ts";
 import { EngineError, isEngineError } from "../harness/engine-error.ts";
-import { brokerRefusals, closeMqtt, connectMqtt, loadMqtt, MqttPublisher, readMqttState, type MqttCapabilities, type MqttEndpoint, type MqttPublish, type MqttUniverse, type ReadBackStats } from "./mqtt/index.ts";
+import {
+  brokerRefusals,
+  closeMqtt,
+  connectMqtt,
+  loadMqtt,
+  MqttPublisher,
+  readMqttState,
+  type MqttCapabilities,
+  type MqttEndpoint,
+  type MqttPublish,
+  type MqttUniverse,
+  type ReadBackStats,
+} from "./mqtt/index.ts";
 import { emptyStartCheck } from "./mnesia-node.ts";
 
 /** The container of one broker node: what the MQTT side needs of it. */
@@ -70,7 +82,14 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
   }
 
   load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
-    return loadMqtt({ endpoint: this.endpoint(), caps: this.options.caps, universe: this.options.universe, dataset, ledger, progress });
+    return loadMqtt({
+      endpoint: this.endpoint(),
+      caps: this.options.caps,
+      universe: this.options.universe,
+      dataset,
+      ledger,
+      progress,
+    });
   }
 
   openWorkloadClient(): Promise<WorkloadClient<MqttPublish>> {
@@ -106,12 +125,19 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
     const topic = `dr-drill-probe/${Date.now()}`;
     const payload = Buffer.from(`probe ✓ ${new Date().toISOString()}`);
     const protocol = this.options.caps.protocols[0]!;
-    const { client } = await connectMqtt(this.endpoint(), { clientId: `dd-probe-${process.pid}`, protocol, persistent: false });
+    const { client } = await connectMqtt(this.endpoint(), {
+      clientId: `dd-probe-${process.pid}`,
+      protocol,
+      persistent: false,
+    });
     const publisher = new MqttPublisher(client);
     try {
       await brokerRefusals(() => publisher.publish(topic, payload, 1, true));
       const back = await this.retainedOn(topic, 10_000);
-      if (!back?.equals(payload)) throw new EngineError(`published a retained message on ${topic} (PUBACK), read back ${back ? JSON.stringify(back.toString()) : "nothing"}`);
+      if (!back?.equals(payload))
+        throw new EngineError(
+          `published a retained message on ${topic} (PUBACK), read back ${back ? JSON.stringify(back.toString()) : "nothing"}`,
+        );
       await brokerRefusals(() => publisher.publish(topic, Buffer.alloc(0), 1, true));
       return "published a retained message with QoS 1 (PUBACK), read it back on its topic, deleted it";
     } finally {
@@ -124,7 +150,12 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
     let deliver: (p: Buffer) => void = () => undefined;
     const message = new Promise<Buffer>((resolve) => (deliver = resolve));
     const protocol = this.options.caps.protocols[0]!;
-    const { client } = await connectMqtt(this.endpoint(), { clientId: `dd-probe-reader-${process.pid}`, protocol, persistent: false, onMessage: (_t, p) => deliver(p) });
+    const { client } = await connectMqtt(this.endpoint(), {
+      clientId: `dd-probe-reader-${process.pid}`,
+      protocol,
+      persistent: false,
+      onMessage: (_t, p) => deliver(p),
+    });
     let timer: NodeJS.Timeout | undefined;
     try {
       await client.subscribeAsync(topic, { qos: 1 });

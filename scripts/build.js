@@ -11,7 +11,18 @@ const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { stdio:
 
 rmSync("dist", { recursive: true, force: true });
 run("-p", "tsconfig.build.json");
-run("--declaration", "--emitDeclarationOnly", "--strict", "--module", "nodenext", "--target", "es2022", "--outDir", "dist/config", "config/index.ts");
+run(
+  "--declaration",
+  "--emitDeclarationOnly",
+  "--strict",
+  "--module",
+  "nodenext",
+  "--target",
+  "es2022",
+  "--outDir",
+  "dist/config",
+  "config/index.ts",
+);
 for (const dir of ["cli", "config", "engines", "harness", "protocols"]) {
   cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => !src.endsWith(".ts") });
 }

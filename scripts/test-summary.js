@@ -8,7 +8,9 @@ const skipped = report.numPendingTests + report.numTodoTests;
 const perEngine = new Map();
 for (const file of report.testResults) {
   const where = /engines\/([^/]+)\//.exec(file.name)?.[1] ?? "core";
-  const count = file.assertionResults.filter((t) => t.status === "pending" || t.status === "skipped" || t.status === "todo").length;
+  const count = file.assertionResults.filter(
+    (t) => t.status === "pending" || t.status === "skipped" || t.status === "todo",
+  ).length;
   if (count) perEngine.set(where, (perEngine.get(where) ?? 0) + count);
 }
 if (perEngine.size) console.log(`skipped: ${[...perEngine].map(([engine, n]) => `${engine} ${n}`).join(", ")}`);

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 echo "[test] typecheck"; npx tsc --noEmit
-echo "[test] lint"; npx eslint .
+echo "[test] lint"; npm run --silent lint
 
 # actionlint lints the GitHub workflows; Go builds it from the module proxy into .cache/bin.
 if [ ! -x .cache/bin/actionlint ] && ! command -v actionlint >/dev/null; then

@@ -22,7 +22,9 @@ export class EmqxContainer extends GenericContainer {
     private readonly version: string,
   ) {
     super(image.ref);
-    this.withStartupTimeout(120_000).withExposedPorts(EMQX_MQTT_PORT).withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
+    this.withStartupTimeout(120_000)
+      .withExposedPorts(EMQX_MQTT_PORT)
+      .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
   }
 
   /** A named volume for /opt/emqx/data (the built-in database, cluster.hocon, exports). */
@@ -66,7 +68,6 @@ export class StartedEmqx extends StartedEngineContainer {
       throw new Error(`${err.message} after emqx stop: ${output.trim().slice(-1000)}`);
     });
   }
-
 
   async copyFileIn(hostPath: string, containerPath: string): Promise<void> {
     await this.copyFilesToContainer([{ source: hostPath, target: containerPath, mode: 0o644 }]);

@@ -1,6 +1,15 @@
 import { readdir } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  BackupMode,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreAttempt,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -58,13 +67,17 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
     const known = emqxVersion(version);
     this.backupMethod = options.method ?? "file-copy";
     this.backupMode = this.backupMethod === "file-copy" ? "stop-copy-start" : "online";
-    if (this.backupMethod === "data-export" && !known.dataExport) throw new Error(`EMQX ${version} has no \`emqx ctl data export\` (5.1+)`);
+    if (this.backupMethod === "data-export" && !known.dataExport)
+      throw new Error(`EMQX ${version} has no \`emqx ctl data export\` (5.1+)`);
     // A stopped node's files are one instant; an export dumps table after table (one Mnesia checkpoint each).
     this.records = this.backupMethod === "file-copy" ? { ...MQTT_RECORDS, consistency: "point-in-time" } : MQTT_RECORDS;
   }
 
   private container(image: ResolvedImage, volume: string, host: string, rt: DrillRuntime): EmqxContainer {
-    return new EmqxContainer(image, this.version).withLabels(rt.labels).withDataVolume(volume).withSettings({ ...this.options.settings, host });
+    return new EmqxContainer(image, this.version)
+      .withLabels(rt.labels)
+      .withDataVolume(volume)
+      .withSettings({ ...this.options.settings, host });
   }
 
   async provision(rt: DrillRuntime): Promise<EmqxNode> {
@@ -90,11 +103,19 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
       await emqx.copyDirectoryOut(join(EMQX_DATA, "backup"), join(dir, "export"));
       const exportFile = join("export", basename(path));
       rt.log(`  emqx ctl data export: ${path} in ${(finishedAt - started).toFixed(0)} ms`);
-      return { ...base, tool: `emqx ctl data export (EMQX ${this.version})`, finishedAt, cutToleranceMs: finishedAt - started, exportFile };
+      return {
+        ...base,
+        tool: `emqx ctl data export (EMQX ${this.version})`,
+        finishedAt,
+        cutToleranceMs: finishedAt - started,
+        exportFile,
+      };
     }
     const exitCode = await emqx.shutdown();
     const finishedAt = rt.clock.now();
-    rt.log(`  emqx stop: ${emqx.nodeName} stopped (container exit code ${exitCode}); copying ${EMQX_DATA} and ${EMQX_ETC}`);
+    rt.log(
+      `  emqx stop: ${emqx.nodeName} stopped (container exit code ${exitCode}); copying ${EMQX_DATA} and ${EMQX_ETC}`,
+    );
     await emqx.copyDirectoryOut(EMQX_DATA, join(dir, "data"));
     await emqx.copyDirectoryOut(EMQX_ETC, join(dir, "etc"));
     await node.restart();
@@ -106,7 +127,8 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
   }
 
   async preflight(artifact: EmqxArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
-    if (artifact.exportFile) return exportChecks(join(artifact.dir, artifact.exportFile), join(rt.workDir, "export-preflight"), this.version);
+    if (artifact.exportFile)
+      return exportChecks(join(artifact.dir, artifact.exportFile), join(rt.workDir, "export-preflight"), this.version);
     return [emqxNodeNameCheck(await backupMnesia(artifact), this.restoreNodeName)];
   }
 
@@ -118,16 +140,26 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
     try {
       let builder = this.container(image, volumeName, host, rt);
       if (!artifact.exportFile) {
-        await restoreVolume({ image, volume: volumeName, mountPath: EMQX_DATA, uid: EMQX_UID, labels: rt.labels }).copyIn(join(artifact.dir, "data"));
+        await restoreVolume({
+          image,
+          volume: volumeName,
+          mountPath: EMQX_DATA,
+          uid: EMQX_UID,
+          labels: rt.labels,
+        }).copyIn(join(artifact.dir, "data"));
         builder = builder.withEtcFrom(join(artifact.dir, "etc"));
       }
-      await hooks.afterCopyIn?.(restoreVolume({ image, volume: volumeName, mountPath: EMQX_DATA, uid: EMQX_UID, labels: rt.labels }));
+      await hooks.afterCopyIn?.(
+        restoreVolume({ image, volume: volumeName, mountPath: EMQX_DATA, uid: EMQX_UID, labels: rt.labels }),
+      );
       const start = await startOrRefusal(() => builder.start(), nodeExited(emqxNodeName(host)), { startedAt: started });
       if ("refused" in start) {
         await removeVolume(volumeName).catch(() => undefined);
         return { attempts: [start.refused], toolErrors: [] };
       }
-      const done = artifact.exportFile ? await this.importInto(start.started, join(artifact.dir, artifact.exportFile)) : await this.startedOn(start.started, artifact);
+      const done = artifact.exportFile
+        ? await this.importInto(start.started, join(artifact.dir, artifact.exportFile))
+        : await this.startedOn(start.started, artifact);
       const attempt: RestoreAttempt = { ...done.attempt, durationMs: Date.now() - started };
       if (!attempt.ok) {
         await start.started.stop().catch(() => undefined);
@@ -151,7 +183,11 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
   /** A file-copy restore: what the started node's data/mnesia/ holds, against the backup's, as listed in both. */
   private async startedOn(emqx: StartedEmqx, artifact: EmqxArtifact): Promise<AttemptOutcome> {
     const listed = await emqx.exec(["ls", "-1p", `${EMQX_DATA}/${MNESIA_IN_DATA}`]);
-    const seen = mnesiaStartObservation(emqx.nodeName, nodeDirectories(await backupMnesia(artifact)), nodeDirectories(listed.exitCode === 0 ? lsEntries(listed.output) : []));
+    const seen = mnesiaStartObservation(
+      emqx.nodeName,
+      nodeDirectories(await backupMnesia(artifact)),
+      nodeDirectories(listed.exitCode === 0 ? lsEntries(listed.output) : []),
+    );
     return { attempt: { ok: true, summary: seen.summary, observed: seen.observed }, toolErrors: [] };
   }
 

@@ -9,6 +9,9 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: EMQX_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: emqxImageSpec,
-    load: loadFrom(() => import("./index.ts"), (m) => ({ methods: m.EMQX_METHODS, scenarios: m.EMQX_SCENARIOS })),
+    load: loadFrom(
+      () => import("./index.ts"),
+      (m) => ({ methods: m.EMQX_METHODS, scenarios: m.EMQX_SCENARIOS }),
+    ),
   },
 ];

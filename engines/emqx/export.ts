@@ -38,17 +38,25 @@ export async function readExport(tarGz: string, dir: string): Promise<ExportCont
   await pipeline(createReadStream(tarGz), createGunzip(), tarFs.extract(dir));
   const top = await readdir(dir, { withFileTypes: true });
   // format_error(bad_archive_dir): "all files in the archive must be under <backup name> directory"
-  if (top.length !== 1 || !top[0]!.isDirectory()) throw new Error(`invalid backup archive content: all files in the archive must be under <backup name> directory (found ${top.map((e) => e.name).join(", ") || "nothing"})`);
+  if (top.length !== 1 || !top[0]!.isDirectory())
+    throw new Error(
+      `invalid backup archive content: all files in the archive must be under <backup name> directory (found ${top.map((e) => e.name).join(", ") || "nothing"})`,
+    );
   const baseName = top[0]!.name;
   const root = join(dir, baseName);
   const metaText = await readFile(join(root, "META.hocon"), "utf8").catch(() => undefined);
   // format_error(missing_backup_meta) / invalid_edition / invalid_version
   if (metaText === undefined) throw new Error("invalid backup archive file: missing META.hocon");
   const meta = parseMeta(metaText);
-  if (meta.edition !== "ce" && meta.edition !== "ee") throw new Error("invalid backup archive content: wrong EMQX edition value in META.hocon");
-  if (!meta.version || !/^\d+\.\d+/.test(meta.version)) throw new Error("invalid backup archive content: wrong EMQX version value in META.hocon");
+  if (meta.edition !== "ce" && meta.edition !== "ee")
+    throw new Error("invalid backup archive content: wrong EMQX edition value in META.hocon");
+  if (!meta.version || !/^\d+\.\d+/.test(meta.version))
+    throw new Error("invalid backup archive content: wrong EMQX version value in META.hocon");
   const tables = await readdir(join(root, "mnesia")).catch(() => []);
-  const clusterHocon = await stat(join(root, "cluster.hocon")).then(() => true, () => false);
+  const clusterHocon = await stat(join(root, "cluster.hocon")).then(
+    () => true,
+    () => false,
+  );
   return { baseName, edition: meta.edition, version: meta.version, clusterHocon, tables: tables.sort() };
 }
 
@@ -71,7 +79,8 @@ function majorMinor(version: string): [number, number] {
 }
 
 /** `format_error({unsupported_version, V})`: what the CLI prints for a refused import. */
-export const NEWER_EXPORT_REFUSED = /Backup version \\?"?([^"\\\s]+)\\?"? is newer than EMQX version \\?"?([^"\\\s]+)\\?"?, import is not allowed/;
+export const NEWER_EXPORT_REFUSED =
+  /Backup version \\?"?([^"\\\s]+)\\?"? is newer than EMQX version \\?"?([^"\\\s]+)\\?"?, import is not allowed/;
 
 /** The path `emqx ctl data export` printed: "Data has been successfully exported to <path>." */
 export function exportedPath(output: string): string {
@@ -84,7 +93,8 @@ export function exportedPath(output: string): string {
  * The lines `emqx ctl data import` prints for what it could not import (emqx_mgmt_data_backup.erl, v5.8.6:
  * `maybe_print_mnesia_import_err`, `conf_error_formatter`), printed above its closing line.
  */
-const IMPORT_ERROR_LINE = /^(\[error\] Failed to import built-in database table: .*|Failed to import the following config path: .*)$/;
+const IMPORT_ERROR_LINE =
+  /^(\[error\] Failed to import built-in database table: .*|Failed to import the following config path: .*)$/;
 
 /**
  * What `emqx ctl data import` printed (emqx_mgmt_cli.erl `data(["import", File])`), as an outcome. A partial import
@@ -96,7 +106,10 @@ export function importOutcome(output: string): { ok: true; errors: string[] } | 
   if (/Data has been imported successfully\./.test(output)) return { ok: true, errors: [] };
   const partial = /Data has been imported, but some errors occurred.*$/m.exec(output);
   if (partial) {
-    const lines = output.split("\n").map((l) => l.trim()).filter((l) => IMPORT_ERROR_LINE.test(l));
+    const lines = output
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => IMPORT_ERROR_LINE.test(l));
     return { ok: true, errors: lines.length ? lines.map((l) => l.slice(0, 500)) : [partial[0].trim()] };
   }
   const failed = /\[error\] Data import failed, reason: (.*)$/m.exec(output);
@@ -116,8 +129,24 @@ export interface AttemptOutcome {
 export function importResult(output: string): AttemptOutcome {
   const outcome = importOutcome(output);
   const logTail = output.trim().slice(-2000);
-  if (!outcome.ok) return { attempt: { ok: false, summary: `emqx ctl data import refused the export: ${outcome.reason}`, logTail }, toolErrors: [] };
+  if (!outcome.ok)
+    return {
+      attempt: { ok: false, summary: `emqx ctl data import refused the export: ${outcome.reason}`, logTail },
+      toolErrors: [],
+    };
   const errors = outcome.errors.map((e) => `emqx ctl data import: ${e}`);
-  if (errors.length) return { attempt: { ok: true, summary: `emqx ctl data import: imported, but some errors occurred (${errors.length}): ${outcome.errors[0]}`, observed: outcome.errors, logTail }, toolErrors: errors };
-  return { attempt: { ok: true, summary: "emqx ctl data import: Data has been imported successfully." }, toolErrors: [] };
+  if (errors.length)
+    return {
+      attempt: {
+        ok: true,
+        summary: `emqx ctl data import: imported, but some errors occurred (${errors.length}): ${outcome.errors[0]}`,
+        observed: outcome.errors,
+        logTail,
+      },
+      toolErrors: errors,
+    };
+  return {
+    attempt: { ok: true, summary: "emqx ctl data import: Data has been imported successfully." },
+    toolErrors: [],
+  };
 }

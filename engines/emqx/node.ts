@@ -1,4 +1,9 @@
-import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttUniverse } from "../../protocols/mqtt/index.ts";
+import {
+  mqttUniverse,
+  openMqttWorkloadClient,
+  type MqttCapabilities,
+  type MqttUniverse,
+} from "../../protocols/mqtt/index.ts";
 import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import type { StartedEmqx } from "./container.ts";
@@ -12,7 +17,13 @@ import type { StartedEmqx } from "./container.ts";
  * `shard_of_operation`); retained messages are sent by a pool worker the subscribe only casts to
  * (apps/emqx_retainer/src/emqx_retainer_dispatcher.erl, `dispatch`): the read-back ends on a lull after its marker.
  */
-export const EMQX_MQTT: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535, fifoSessionQueue: false };
+export const EMQX_MQTT: MqttCapabilities = {
+  protocols: [4, 5],
+  retainedReadBack: "wildcard",
+  publishQos: [1, 2],
+  maxTopicBytes: 65_535,
+  fifoSessionQueue: false,
+};
 
 export const EMQX_UNIVERSE: MqttUniverse = mqttUniverse(EMQX_MQTT);
 

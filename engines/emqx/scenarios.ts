@@ -14,7 +14,12 @@ export function emqxWorkload(writers: number): WorkloadPlan {
 }
 
 /** A fault that only records the option its scenario set (the engine is built with it). */
-function setting(name: string, description: string, expect: DrillFault<EmqxNode, EmqxArtifact>["expect"], detail: Record<string, unknown>): DrillFault<EmqxNode, EmqxArtifact> {
+function setting(
+  name: string,
+  description: string,
+  expect: DrillFault<EmqxNode, EmqxArtifact>["expect"],
+  detail: Record<string, unknown>,
+): DrillFault<EmqxNode, EmqxArtifact> {
   return { name, description, expect, apply: async () => ({ fault: name, target: "configuration", detail }) };
 }
 
@@ -29,7 +34,8 @@ const OLDER_TARGET = "5.5.1";
 export const EMQX_SCENARIOS: Scenario[] = [
   drillScenario({
     name: "clean",
-    description: "the seed's procedure (stop, copy etc/ and data/, put them back before start) with retained messages on disc and durable sessions; no writes",
+    description:
+      "the seed's procedure (stop, copy etc/ and data/, put them back before start) with retained messages on disc and durable sessions; no writes",
     methods: ["file-copy"],
     build: (req) => ({ engine: new EmqxEngine(req.version, { settings: DURABLE }) }),
   }),
@@ -42,16 +48,25 @@ export const EMQX_SCENARIOS: Scenario[] = [
   }),
   drillScenario({
     name: "retained-in-ram",
-    description: "the default retainer.backend.storage_type = ram: the file copy holds no retained message, and the drill must say they were lost",
+    description:
+      "the default retainer.backend.storage_type = ram: the file copy holds no retained message, and the drill must say they were lost",
     methods: ["file-copy"],
     build: (req) => ({
       engine: new EmqxEngine(req.version, { settings: { retainedStorage: "ram", durableSessions: true } }),
-      faults: [setting("retained-in-ram", "retainer.backend.storage_type = ram (EMQX's default)", { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ lost" }] }, { "retainer.backend.storage_type": "ram" })],
+      faults: [
+        setting(
+          "retained-in-ram",
+          "retainer.backend.storage_type = ram (EMQX's default)",
+          { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ lost" }] },
+          { "retainer.backend.storage_type": "ram" },
+        ),
+      ],
     }),
   }),
   drillScenario({
     name: "another-node-name",
-    description: "the data directory restored under another node name: EMQX starts EMPTY; the preflight warns and the drill says everything was lost",
+    description:
+      "the data directory restored under another node name: EMQX starts EMPTY; the preflight warns and the drill says everything was lost",
     methods: ["file-copy"],
     build: (req) => ({
       engine: new EmqxEngine(req.version, { settings: DURABLE, restoreHost: "dr-drill-emqx-renamed" }),
@@ -62,7 +77,10 @@ export const EMQX_SCENARIOS: Scenario[] = [
           {
             outcome: "detects",
             by: [
-              { check: "preflight:node-name", reason: "the restore target is emqx@dr-drill-emqx-renamed: it will start EMPTY" },
+              {
+                check: "preflight:node-name",
+                reason: "the restore target is emqx@dr-drill-emqx-renamed: it will start EMPTY",
+              },
               { check: "invariant:not-empty", reason: "the restored broker is EMPTY" },
               { check: "ledger-oracle", reason: "\\d+ lost" },
             ],
@@ -74,7 +92,8 @@ export const EMQX_SCENARIOS: Scenario[] = [
   }),
   drillScenario({
     name: "export-import",
-    description: "emqx ctl data export, then data import into a fresh node: sessions and their queues are not part of an export, and the drill must say so",
+    description:
+      "emqx ctl data export, then data import into a fresh node: sessions and their queues are not part of an export, and the drill must say so",
     methods: ["data-export"],
     build: (req) => ({
       engine: new EmqxEngine(req.version, { method: "data-export", settings: DURABLE }),

@@ -31,7 +31,10 @@ export const EMQX_DEFAULT_VERSION = "5.8.6";
 
 export function emqxVersion(version: string): EmqxVersion {
   const known = EMQX_VERSIONS[version];
-  if (!known) throw new Error(`unknown EMQX version "${version}"; known versions: ${Object.keys(EMQX_VERSIONS).join(", ")} (engines/emqx/versions.ts)`);
+  if (!known)
+    throw new Error(
+      `unknown EMQX version "${version}"; known versions: ${Object.keys(EMQX_VERSIONS).join(", ")} (engines/emqx/versions.ts)`,
+    );
   return known;
 }
 

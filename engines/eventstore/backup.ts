@@ -26,7 +26,8 @@ export interface CopyPlan {
 
 /** Files that vanish during the copy (index files merged away, chunks replaced by a scavenge) are listed, not fatal. */
 function stepScript(step: CopyStep, src: string, dst: string): string {
-  const copy = (find: string) => `cd '${src}' && ${find} | while IFS= read -r f; do mkdir -p "${dst}/$(dirname "$f")"; cp -p "$f" "${dst}/$f" 2>/dev/null || echo "vanished: $f"; done`;
+  const copy = (find: string) =>
+    `cd '${src}' && ${find} | while IFS= read -r f; do mkdir -p "${dst}/$(dirname "$f")"; cp -p "$f" "${dst}/$f" 2>/dev/null || echo "vanished: $f"; done`;
   switch (step) {
     case "index-checkpoints":
       return copy(`find index -type f -name '*.chk'`);
@@ -48,7 +49,12 @@ export interface CopyReport {
  * Copies the node's data directory into `dst` inside the container, step by step in the plan's order, as the image's
  * own user, then lists what came. `now` stamps each step on the drill clock.
  */
-export async function copyInOrder(node: CopySource, dst: string, plan: CopyPlan, now: () => number): Promise<CopyReport> {
+export async function copyInOrder(
+  node: CopySource,
+  dst: string,
+  plan: CopyPlan,
+  now: () => number,
+): Promise<CopyReport> {
   const src = node.version.dataDir;
   await node.sh(`rm -rf '${dst}' && mkdir -p '${dst}'`);
   const steps: CopyReport["steps"] = [];
@@ -56,9 +62,20 @@ export async function copyInOrder(node: CopySource, dst: string, plan: CopyPlan,
     await plan.beforeStep?.(step);
     const at = now();
     let script = stepScript(step, src, dst);
-    if (step === "chunks" && plan.skipChunks?.size) script = script.replace(`find . -maxdepth 1 -type f -name 'chunk-*'`, `find . -maxdepth 1 -type f -name 'chunk-*' | grep -vxF '${[...plan.skipChunks].map((c) => `./${c}`).join("\n")}'`);
+    if (step === "chunks" && plan.skipChunks?.size)
+      script = script.replace(
+        `find . -maxdepth 1 -type f -name 'chunk-*'`,
+        `find . -maxdepth 1 -type f -name 'chunk-*' | grep -vxF '${[...plan.skipChunks].map((c) => `./${c}`).join("\n")}'`,
+      );
     const out = await node.sh(script);
-    steps.push({ step, at, vanished: out.split("\n").filter((l) => l.startsWith("vanished: ")).map((l) => l.slice(10)) });
+    steps.push({
+      step,
+      at,
+      vanished: out
+        .split("\n")
+        .filter((l) => l.startsWith("vanished: "))
+        .map((l) => l.slice(10)),
+    });
     if (i === 0 && plan.pauseAfterFirstStep) await new Promise((r) => setTimeout(r, plan.pauseAfterFirstStep! * 1000));
   }
   const chunks = (await node.sh(`cd '${dst}' && ls -1 | grep '^chunk-' || true`)).split("\n").filter(Boolean);

@@ -45,7 +45,12 @@ export class EventStoreContainer extends GenericContainer {
 
   /** The drill's options, each where no `withOption` set it (once: a second start finds them set). */
   private withDefaultOptions(): this {
-    const defaults = { CLUSTER_SIZE: "1", INSECURE: "true", RUN_PROJECTIONS: "None", CHUNK_SIZE: String(DRILL_CHUNK_SIZE) };
+    const defaults = {
+      CLUSTER_SIZE: "1",
+      INSECURE: "true",
+      RUN_PROJECTIONS: "None",
+      CHUNK_SIZE: String(DRILL_CHUNK_SIZE),
+    };
     const prefixed = Object.entries(defaults).map(([k, v]) => [`${this.version.envPrefix}${k}`, v] as const);
     return this.withEnvironment(Object.fromEntries(prefixed.filter(([name]) => !(name in this.environment))));
   }
@@ -62,7 +67,10 @@ export class EventStoreContainer extends GenericContainer {
   async runToExit(timeoutMs: number): Promise<{ exitCode: number; log: string }> {
     // A node that truncates quickly may exit before the first probe: its exit is the answer, not an error.
     this.withDefaultOptions().withWaitStrategy(new ProbeWaitStrategy(["true"]));
-    const start = await startContainer(this, () => super.start()).then((started) => ({ started }), (err: unknown) => ({ exited: exitOrRethrow(err) }));
+    const start = await startContainer(this, () => super.start()).then(
+      (started) => ({ started }),
+      (err: unknown) => ({ exited: exitOrRethrow(err) }),
+    );
     if ("exited" in start) return { exitCode: start.exited.exitCode, log: start.exited.logTail };
     const { started } = start;
     const handle = docker().getContainer(started.getId());
@@ -75,9 +83,15 @@ export class EventStoreContainer extends GenericContainer {
 }
 
 /** The exit code of a node run to its own exit; a node still running at the deadline, or a failed look, is thrown. */
-export async function ownExit(handle: Parameters<typeof waitForExit>[0], timeoutMs: number, product: string): Promise<number> {
+export async function ownExit(
+  handle: Parameters<typeof waitForExit>[0],
+  timeoutMs: number,
+  product: string,
+): Promise<number> {
   return waitForExit(handle, timeoutMs).catch((err: Error) => {
-    throw new Error(`the run of ${product} that was to truncate and exit did not end in an exit: ${err.message}`, { cause: err });
+    throw new Error(`the run of ${product} that was to truncate and exit did not end in an exit: ${err.message}`, {
+      cause: err,
+    });
   });
 }
 
@@ -98,7 +112,10 @@ export class StartedEventStore extends StartedEngineContainer {
 
   /** `POST /admin/scavenge` (the operations API; no credentials on an insecure node). Returns the scavenge id. */
   async startScavenge(): Promise<string> {
-    const res = await fetch(`http://${publishedHost(this)}:${this.getMappedPort(HTTP_PORT)}/admin/scavenge`, { method: "POST", signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://${publishedHost(this)}:${this.getMappedPort(HTTP_PORT)}/admin/scavenge`, {
+      method: "POST",
+      signal: AbortSignal.timeout(30_000),
+    });
     const body = await res.text();
     if (!res.ok) throw new Error(`starting a scavenge answered ${res.status}: ${body.slice(0, 300)}`);
     const id = /"scavengeId"\s*:\s*"([^"]+)"/.exec(body)?.[1];
@@ -109,7 +126,8 @@ export class StartedEventStore extends StartedEngineContainer {
   /** A shell script in the container; its output, or thrown when it fails. */
   async sh(script: string): Promise<string> {
     const { exitCode, output } = await this.exec(["sh", "-c", script]);
-    if (exitCode !== 0) throw new Error(`\`${script.slice(0, 200)}\` exited ${exitCode}: ${output.trim().slice(-1500)}`);
+    if (exitCode !== 0)
+      throw new Error(`\`${script.slice(0, 200)}\` exited ${exitCode}: ${output.trim().slice(-1500)}`);
     return output;
   }
 
@@ -118,7 +136,6 @@ export class StartedEventStore extends StartedEngineContainer {
     const { State } = await docker().getContainer(this.getId()).inspect();
     return { running: State.Running, exitCode: State.ExitCode };
   }
-
 
   /**
    * A clean shutdown (SIGTERM, bounded), keeping the container so a stopped node's files can still be copied out.

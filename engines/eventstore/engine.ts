@@ -1,7 +1,14 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume } from "../../harness/runtime/resources.ts";
@@ -62,7 +69,9 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
   }
 
   private builder(rt: DrillRuntime, volume: string) {
-    return rt.images.resolve(eventStoreImageSpec(this.name)(this.version)).then((image) => new EventStoreContainer(image, this.known).withLabels(rt.labels).withVolume(volume));
+    return rt.images
+      .resolve(eventStoreImageSpec(this.name)(this.version))
+      .then((image) => new EventStoreContainer(image, this.known).withLabels(rt.labels).withVolume(volume));
   }
 
   async provision(rt: DrillRuntime): Promise<EventStoreNode> {
@@ -76,20 +85,44 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     const plan: CopyPlan = {
       order: this.options.copy?.order ?? DOCUMENTED_ORDER,
       ...(this.options.copy?.pauseAfterFirstStep ? { pauseAfterFirstStep: this.options.copy.pauseAfterFirstStep } : {}),
-      ...(this.options.copy?.scavengeBefore ? { beforeStep: (step) => (step === this.options.copy?.scavengeBefore ? node.startScavenge().then(() => undefined) : Promise.resolve()) } : {}),
+      ...(this.options.copy?.scavengeBefore
+        ? {
+            beforeStep: (step) =>
+              step === this.options.copy?.scavengeBefore
+                ? node.startScavenge().then(() => undefined)
+                : Promise.resolve(),
+          }
+        : {}),
     };
     const tool = `${this.known.product} ${this.version}: copy in the order ${plan.order.join(" → ")}`;
     if (this.backupMethod === "offline") {
       await node.stopCleanly();
       await node.copyDirectoryOut(this.known.dataDir, join(dir, "db"));
       rt.log(`  offline: node stopped, ${this.known.dataDir} copied whole`);
-      return { dir, method: this.backupMethod, tool: `${this.known.product} ${this.version}: node stopped, data directory copied`, finishedAt: now(), sourceVersion: this.version, sets: ["db"], copies: [] };
+      return {
+        dir,
+        method: this.backupMethod,
+        tool: `${this.known.product} ${this.version}: node stopped, data directory copied`,
+        finishedAt: now(),
+        sourceVersion: this.version,
+        sets: ["db"],
+        copies: [],
+      };
     }
     const full = await copyInOrder(node, STAGING, plan, now);
     const finishedFull = now();
     await node.copyDirectoryOut(STAGING, join(dir, this.backupMethod === "differential" ? "full" : "db"));
     rt.log(`  copied ${full.chunks.length} chunk file(s) in the order ${plan.order.join(" → ")}${vanished(full)}`);
-    if (this.backupMethod !== "differential") return { dir, method: this.backupMethod, tool, finishedAt: finishedFull, sourceVersion: this.version, sets: ["db"], copies: [full] };
+    if (this.backupMethod !== "differential")
+      return {
+        dir,
+        method: this.backupMethod,
+        tool,
+        finishedAt: finishedFull,
+        sourceVersion: this.version,
+        sets: ["db"],
+        copies: [full],
+      };
     const api = node.api();
     try {
       const id = await node.startScavenge();
@@ -102,14 +135,29 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     const diff = await copyInOrder(node, STAGING, { ...plan, skipChunks: new Set(immutable) }, now);
     const finished = now();
     await node.copyDirectoryOut(STAGING, join(dir, "differential"));
-    rt.log(`  differential: ${diff.chunks.length} chunk file(s) not completed in the full backup (${diff.chunks.join(", ") || "none"})`);
-    return { dir, method: this.backupMethod, tool: `${tool}; scavenge; differential of the chunk files not completed in the full backup`, finishedAt: finished, sourceVersion: this.version, sets: ["full", "differential"], copies: [full, diff] };
+    rt.log(
+      `  differential: ${diff.chunks.length} chunk file(s) not completed in the full backup (${diff.chunks.join(", ") || "none"})`,
+    );
+    return {
+      dir,
+      method: this.backupMethod,
+      tool: `${tool}; scavenge; differential of the chunk files not completed in the full backup`,
+      finishedAt: finished,
+      sourceVersion: this.version,
+      sets: ["full", "differential"],
+      copies: [full, diff],
+    };
   }
 
   /** The set the node will start from: a single backup, or the full and differential sets merged (highest chunk-X.Y). */
   private async restoreDir(artifact: EventStoreArtifact, rt: DrillRuntime): Promise<string> {
     if (artifact.sets.length === 1) return join(artifact.dir, artifact.sets[0]!);
-    return (await mergeBackupSets(artifact.sets.map((s) => join(artifact.dir, s)), join(rt.workDir, "merged"))).dir;
+    return (
+      await mergeBackupSets(
+        artifact.sets.map((s) => join(artifact.dir, s)),
+        join(rt.workDir, "merged"),
+      )
+    ).dir;
   }
 
   async preflight(artifact: EventStoreArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
@@ -117,11 +165,17 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     return inspectDatabase(dir, {
       restoreWritesTruncate: this.options.truncateFromChaser ?? true,
       targetChunkVersion: this.known.chunkVersion,
-      ...(this.options.restoreOptions?.MAX_TRUNCATION ? { maxTruncation: Number(this.options.restoreOptions.MAX_TRUNCATION) } : {}),
+      ...(this.options.restoreOptions?.MAX_TRUNCATION
+        ? { maxTruncation: Number(this.options.restoreOptions.MAX_TRUNCATION) }
+        : {}),
     });
   }
 
-  async restore(artifact: EventStoreArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<EventStoreNode>> {
+  async restore(
+    artifact: EventStoreArtifact,
+    rt: DrillRuntime,
+    hooks: RestoreHooks,
+  ): Promise<RestoreResult<EventStoreNode>> {
     const dir = await this.restoreDir(artifact, rt);
     const truncateFromChaser = this.options.truncateFromChaser ?? true;
     const truncateFile = join(dir, truncateFromChaser ? "chaser.chk" : "truncate.chk");
@@ -129,7 +183,17 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
     let builder = await this.builder(rt, volume);
     for (const [k, v] of Object.entries(this.options.restoreOptions ?? {})) builder = builder.withOption(k, v);
-    return restoreAttempts({ builder, volume, dir, version: this.known, truncateFromChaser, truncateAt, rt, hooks, image: await rt.images.resolve(eventStoreImageSpec(this.name)(this.version)) });
+    return restoreAttempts({
+      builder,
+      volume,
+      dir,
+      version: this.known,
+      truncateFromChaser,
+      truncateAt,
+      rt,
+      hooks,
+      image: await rt.images.resolve(eventStoreImageSpec(this.name)(this.version)),
+    });
   }
 
   workload(dataset: DatasetSpec): EventsWorkload {
@@ -140,12 +204,28 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
   async invariants(node: EventStoreNode): Promise<CheckResult[]> {
     const order = node.lastRead?.allOrderViolations;
     const log = await node.node.log();
-    const corrupt = log.split("\n").filter((l) => /ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException/.test(l));
+    const corrupt = log
+      .split("\n")
+      .filter((l) => /ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException/.test(l));
     return [
       order === undefined
         ? { name: "invariant:all-order", valid: "unknown", summary: "the node was not read back" }
-        : { name: "invariant:all-order", valid: order.length === 0, summary: order.length ? `$all disagrees with ${order.length} stream position(s): ${order[0]}` : `$all order agrees with every stream's order (${node.lastRead!.events} events, ${node.lastRead!.streams} streams)`, ...(order.length ? { examples: order.slice(0, 20) } : {}) },
-      { name: "invariant:server-log", valid: corrupt.length === 0, summary: corrupt.length ? `the restored node logged: ${corrupt[0]!.slice(0, 300)}` : "no corruption in the restored node's log", ...(corrupt.length ? { examples: corrupt.slice(0, 10) } : {}) },
+        : {
+            name: "invariant:all-order",
+            valid: order.length === 0,
+            summary: order.length
+              ? `$all disagrees with ${order.length} stream position(s): ${order[0]}`
+              : `$all order agrees with every stream's order (${node.lastRead!.events} events, ${node.lastRead!.streams} streams)`,
+            ...(order.length ? { examples: order.slice(0, 20) } : {}),
+          },
+      {
+        name: "invariant:server-log",
+        valid: corrupt.length === 0,
+        summary: corrupt.length
+          ? `the restored node logged: ${corrupt[0]!.slice(0, 300)}`
+          : "no corruption in the restored node's log",
+        ...(corrupt.length ? { examples: corrupt.slice(0, 10) } : {}),
+      },
     ];
   }
 }

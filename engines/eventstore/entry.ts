@@ -1,5 +1,11 @@
 import type { EngineModule, LoadedEngine } from "../registry.ts";
-import { ALL_VERSIONS, EVENTSTORE_DEFAULT_VERSION, KURRENTDB_DEFAULT_VERSION, KURRENTDB_VERSIONS, eventStoreImageSpec } from "./versions.ts";
+import {
+  ALL_VERSIONS,
+  EVENTSTORE_DEFAULT_VERSION,
+  KURRENTDB_DEFAULT_VERSION,
+  KURRENTDB_VERSIONS,
+  eventStoreImageSpec,
+} from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
 export const ENTRIES: EngineModule[] = [
@@ -24,6 +30,9 @@ export const ENTRIES: EngineModule[] = [
 ];
 
 async function loadEventStore(engine: string, versions: string[]): Promise<LoadedEngine> {
-  const [{ EVENTSTORE_METHODS }, { eventStoreScenarios }] = await Promise.all([import("./engine.ts"), import("./scenarios.ts")]);
+  const [{ EVENTSTORE_METHODS }, { eventStoreScenarios }] = await Promise.all([
+    import("./engine.ts"),
+    import("./scenarios.ts"),
+  ]);
   return { methods: EVENTSTORE_METHODS, scenarios: eventStoreScenarios(engine, versions) };
 }

@@ -33,7 +33,9 @@ export function missingTruncateChk(): EventStoreFault {
     engineOptions: { truncateFromChaser: false },
     async apply(artifact) {
       const rel = join(newestSet(artifact), "truncate.chk");
-      return existsSync(join(artifact.dir, rel)) ? deleteFile(artifact.dir, rel) : recorded("restore-without-truncate-chk", { note: "the backup held no truncate.chk" });
+      return existsSync(join(artifact.dir, rel))
+        ? deleteFile(artifact.dir, rel)
+        : recorded("restore-without-truncate-chk", { note: "the backup held no truncate.chk" });
     },
   };
 }
@@ -72,7 +74,10 @@ export function flippedChunkByte(): EventStoreFault {
   return {
     name: "flipped-chunk-byte",
     description: "one byte flipped inside chunk-000000's records",
-    expect: { outcome: "detects", by: [{ check: "preflight:chunk-files", reason: "MD5 .* does not match the footer" }] },
+    expect: {
+      outcome: "detects",
+      by: [{ check: "preflight:chunk-files", reason: "MD5 .* does not match the footer" }],
+    },
     engineOptions: {},
     async apply(artifact) {
       const first = (await listChunks(join(artifact.dir, newestSet(artifact))))[0];

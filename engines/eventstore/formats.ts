@@ -75,9 +75,11 @@ export function formatChunkHeader(h: ChunkHeader): Buffer {
 }
 
 export function parseChunkHeader(buf: Buffer): ChunkHeader {
-  if (buf.length < CHUNK_HEADER_SIZE) throw new FormatError(`too short to hold a chunk header: ${buf.length} bytes, ${CHUNK_HEADER_SIZE} needed`);
+  if (buf.length < CHUNK_HEADER_SIZE)
+    throw new FormatError(`too short to hold a chunk header: ${buf.length} bytes, ${CHUNK_HEADER_SIZE} needed`);
   const fileType = buf.readUInt8(0);
-  if (fileType !== CHUNK_FILE_TYPE) throw new FormatError(`not a chunk file: file type byte is ${fileType}, expected ${CHUNK_FILE_TYPE}`);
+  if (fileType !== CHUNK_FILE_TYPE)
+    throw new FormatError(`not a chunk file: file type byte is ${fileType}, expected ${CHUNK_FILE_TYPE}`);
   const minCompatibleVersion = buf.readUInt8(1);
   const stored = buf.readUInt8(34);
   // ChunkHeader(ReadOnlySpan<byte>): a zero version byte means a pre-24.x header whose only version is byte 1.
@@ -96,7 +98,8 @@ export function parseChunkHeader(buf: Buffer): ChunkHeader {
   if (header.chunkStartNumber < 0 || header.chunkStartNumber > header.chunkEndNumber) {
     throw new FormatError(`chunk numbers ${header.chunkStartNumber}-${header.chunkEndNumber} are not a range`);
   }
-  if (version < minCompatibleVersion) throw new FormatError(`version ${version} is below its minimum compatible version ${minCompatibleVersion}`);
+  if (version < minCompatibleVersion)
+    throw new FormatError(`version ${version} is below its minimum compatible version ${minCompatibleVersion}`);
   return header;
 }
 
@@ -121,9 +124,12 @@ export function parseChunkFooter(buf: Buffer): ChunkFooter {
   const mapSize = buf.readInt32LE(isMap12Bytes ? 13 : 9);
   const entry = isMap12Bytes ? POS_MAP_SIZE.full : POS_MAP_SIZE.deprecated;
   if (physicalDataSize < 0 || logicalDataSize < physicalDataSize) {
-    throw new FormatError(`footer sizes disagree: physical ${physicalDataSize}, logical ${logicalDataSize} (logical must be ≥ physical ≥ 0)`);
+    throw new FormatError(
+      `footer sizes disagree: physical ${physicalDataSize}, logical ${logicalDataSize} (logical must be ≥ physical ≥ 0)`,
+    );
   }
-  if (mapSize < 0 || mapSize % entry !== 0) throw new FormatError(`footer map size ${mapSize} is not a multiple of the ${entry}-byte position map entry`);
+  if (mapSize < 0 || mapSize % entry !== 0)
+    throw new FormatError(`footer map size ${mapSize} is not a multiple of the ${entry}-byte position map entry`);
   return {
     isCompleted: (flags & 1) !== 0,
     isMap12Bytes,
@@ -141,17 +147,25 @@ export function alignedSize(size: number): number {
 
 /** `VerifyFileHash`: MD5 of the whole file but its last 16 bytes (where the hash is stored). */
 export function chunkMd5(file: Buffer): string {
-  return createHash("md5").update(file.subarray(0, file.length - CHUNK_CHECKSUM_SIZE)).digest("hex");
+  return createHash("md5")
+    .update(file.subarray(0, file.length - CHUNK_CHECKSUM_SIZE))
+    .digest("hex");
 }
 
 /**
  * A completed chunk as `TFChunk.Complete` leaves it: header, records, position map (scavenged chunks), zero padding
  * to 4096 bytes for chunk version ≥ 3, footer with the MD5 of everything before the hash.
  */
-export function buildCompletedChunk(opts: { header: ChunkHeader; data: Buffer; posMap?: Buffer; logicalDataSize?: number }): Buffer {
+export function buildCompletedChunk(opts: {
+  header: ChunkHeader;
+  data: Buffer;
+  posMap?: Buffer;
+  logicalDataSize?: number;
+}): Buffer {
   const map = opts.posMap ?? Buffer.alloc(0);
   const body = CHUNK_HEADER_SIZE + opts.data.length + map.length;
-  const total = opts.header.version >= CHUNK_VERSION.aligned ? alignedSize(body + CHUNK_FOOTER_SIZE) : body + CHUNK_FOOTER_SIZE;
+  const total =
+    opts.header.version >= CHUNK_VERSION.aligned ? alignedSize(body + CHUNK_FOOTER_SIZE) : body + CHUNK_FOOTER_SIZE;
   const file = Buffer.alloc(total);
   formatChunkHeader(opts.header).copy(file, 0);
   opts.data.copy(file, CHUNK_HEADER_SIZE);
@@ -201,7 +215,8 @@ export function encodeCheckpoint(value: number): Buffer {
 export function decodeCheckpoint(buf: Buffer): number {
   if (buf.length !== 8) throw new FormatError(`a checkpoint file holds 8 bytes, this one ${buf.length}`);
   const value = buf.readBigInt64LE(0);
-  if (value < BigInt(Number.MIN_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new FormatError(`checkpoint value ${value} is out of range`);
+  if (value < BigInt(Number.MIN_SAFE_INTEGER) || value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new FormatError(`checkpoint value ${value} is out of range`);
   return Number(value);
 }
 
@@ -219,8 +234,20 @@ export interface IndexMap {
   hashMatches: boolean;
 }
 
-export function formatIndexMap(m: { version: number; prepareCheckpoint: number; commitCheckpoint: number; maxAutoMergeLevel: number; ptables: string[] }): Buffer {
-  const body = [`${m.version}`, `${m.prepareCheckpoint}/${m.commitCheckpoint}`, ...(m.version > 1 ? [`${m.maxAutoMergeLevel}`] : []), ...m.ptables.map((f, i) => `0,${i},${f}`)].join("\n") + "\n";
+export function formatIndexMap(m: {
+  version: number;
+  prepareCheckpoint: number;
+  commitCheckpoint: number;
+  maxAutoMergeLevel: number;
+  ptables: string[];
+}): Buffer {
+  const body =
+    [
+      `${m.version}`,
+      `${m.prepareCheckpoint}/${m.commitCheckpoint}`,
+      ...(m.version > 1 ? [`${m.maxAutoMergeLevel}`] : []),
+      ...m.ptables.map((f, i) => `0,${i},${f}`),
+    ].join("\n") + "\n";
   const tail = Buffer.from(`\n${body}`, "utf8");
   return Buffer.concat([Buffer.from(createHash("md5").update(tail).digest("hex").toUpperCase(), "ascii"), tail]);
 }
@@ -229,10 +256,12 @@ export function parseIndexMap(file: Buffer): IndexMap {
   const text = file.toString("utf8");
   const lines = text.split("\n").map((l) => l.replace(/\r$/, ""));
   const stored = lines[0] ?? "";
-  if (!/^[0-9A-F]{32}$/.test(stored)) throw new FormatError(`indexmap hash line is not 32 hex digits: "${stored.slice(0, 40)}"`);
+  if (!/^[0-9A-F]{32}$/.test(stored))
+    throw new FormatError(`indexmap hash line is not 32 hex digits: "${stored.slice(0, 40)}"`);
   const version = Number(lines[1]);
   const checkpoints = /^(-?\d+)\/(-?\d+)$/.exec(lines[2] ?? "");
-  if (!Number.isInteger(version) || !checkpoints) throw new FormatError(`indexmap header unreadable: version "${lines[1]}", checkpoints "${lines[2]}"`);
+  if (!Number.isInteger(version) || !checkpoints)
+    throw new FormatError(`indexmap header unreadable: version "${lines[1]}", checkpoints "${lines[2]}"`);
   const entries = lines.slice(version > 1 ? 4 : 3).filter((l) => l !== "");
   return {
     version,

@@ -56,14 +56,25 @@ export class EventStoreNode implements EngineNode<EventOp> {
     const api = this.node.api();
     const stream = `dr-drill-probe-${randomUUID()}`;
     try {
-      const event = { id: randomUUID(), seq: 0, type: "probe", data: Buffer.from("probe"), metadata: { seq: 0, writer: "probe" } };
+      const event = {
+        id: randomUUID(),
+        seq: 0,
+        type: "probe",
+        data: Buffer.from("probe"),
+        metadata: { seq: 0, writer: "probe" },
+      };
       const read = await (async () => {
         await api.append(stream, [event], "no_stream");
         return api.readStream(stream);
       })().catch((err: unknown) => {
-        throw api.fromServer(err) ? new EngineError(`${api.product} refused the probe write: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`) : err;
+        throw api.fromServer(err)
+          ? new EngineError(
+              `${api.product} refused the probe write: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`,
+            )
+          : err;
       });
-      if (read.state !== "ok" || read.events[0]?.id !== event.id) throw new EngineError(`the probe event appended to ${stream} was not read back (${read.state})`);
+      if (read.state !== "ok" || read.events[0]?.id !== event.id)
+        throw new EngineError(`the probe event appended to ${stream} was not read back (${read.state})`);
       return `appended and read back one event in ${stream}`;
     } finally {
       await api.close();

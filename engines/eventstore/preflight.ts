@@ -68,7 +68,8 @@ async function readChunk(file: ChunkFile): Promise<ReadChunk> {
     const { size } = await handle.stat();
     const head = Buffer.alloc(CHUNK_HEADER_SIZE);
     const foot = Buffer.alloc(CHUNK_FOOTER_SIZE);
-    if (size < CHUNK_HEADER_SIZE + CHUNK_FOOTER_SIZE) return { file, size, error: `${file.name} is ${size} bytes, too short for a header and a footer (torn copy?)` };
+    if (size < CHUNK_HEADER_SIZE + CHUNK_FOOTER_SIZE)
+      return { file, size, error: `${file.name} is ${size} bytes, too short for a header and a footer (torn copy?)` };
     await handle.read(head, 0, CHUNK_HEADER_SIZE, 0);
     await handle.read(foot, 0, CHUNK_FOOTER_SIZE, size - CHUNK_FOOTER_SIZE);
     try {
@@ -83,7 +84,8 @@ async function readChunk(file: ChunkFile): Promise<ReadChunk> {
 
 async function md5Of(path: string, size: number): Promise<string> {
   const hash = createHash("md5");
-  for await (const piece of createReadStream(path, { start: 0, end: size - CHUNK_CHECKSUM_SIZE - 1 })) hash.update(piece as Buffer);
+  for await (const piece of createReadStream(path, { start: 0, end: size - CHUNK_CHECKSUM_SIZE - 1 }))
+    hash.update(piece as Buffer);
   return hash.digest("hex");
 }
 
@@ -101,8 +103,18 @@ export function recordsEnd(data: Buffer, limit = data.length): number {
   return at;
 }
 
-const fail = (name: string, summary: string, examples?: string[]): CheckResult => ({ name, valid: false, summary, ...(examples?.length ? { examples: examples.slice(0, 20) } : {}) });
-const pass = (name: string, summary: string, details?: Record<string, unknown>): CheckResult => ({ name, valid: true, summary, ...(details ? { details } : {}) });
+const fail = (name: string, summary: string, examples?: string[]): CheckResult => ({
+  name,
+  valid: false,
+  summary,
+  ...(examples?.length ? { examples: examples.slice(0, 20) } : {}),
+});
+const pass = (name: string, summary: string, details?: Record<string, unknown>): CheckResult => ({
+  name,
+  valid: true,
+  summary,
+  ...(details ? { details } : {}),
+});
 
 /** TFChunkDb.ValidateReaderChecksumsMustBeLess, and the files ClusterVNode opens (a missing one is recreated empty). */
 function checkpointCheck(values: Checkpoints, problems: string[]): CheckResult {
@@ -110,14 +122,21 @@ function checkpointCheck(values: Checkpoints, problems: string[]): CheckResult {
   if (problems.length) return fail(name, `unreadable checkpoint file(s): ${problems.join("; ")}`, problems);
   const missing = (["writer", "chaser", "epoch"] as const).filter((c) => values[c] === undefined);
   if (missing.length) {
-    return fail(name, `${missing.map((m) => `${m}.chk`).join(", ")} missing: the node would recreate ${missing.length > 1 ? "them" : "it"} (writer 0 = an empty database, silently)`);
+    return fail(
+      name,
+      `${missing.map((m) => `${m}.chk`).join(", ")} missing: the node would recreate ${missing.length > 1 ? "them" : "it"} (writer 0 = an empty database, silently)`,
+    );
   }
   const writer = values.writer!;
   const above = (["chaser", "epoch"] as const).filter((c) => values[c]! > writer);
   if (above.length) {
-    return fail(name, `${above.map((c) => `${c}.chk (${values[c]})`).join(" and ")} above writer.chk (${writer}): the node refuses to open (ReaderCheckpointHigherThanWriterException); were the chunks copied before the checkpoints?`);
+    return fail(
+      name,
+      `${above.map((c) => `${c}.chk (${values[c]})`).join(" and ")} above writer.chk (${writer}): the node refuses to open (ReaderCheckpointHigherThanWriterException); were the chunks copied before the checkpoints?`,
+    );
   }
-  const proposal = values.proposal === undefined ? "proposal.chk absent (recreated as -1)" : `proposal ${values.proposal}`;
+  const proposal =
+    values.proposal === undefined ? "proposal.chk absent (recreated as -1)" : `proposal ${values.proposal}`;
   return pass(name, `writer ${writer}, chaser ${values.chaser}, epoch ${values.epoch}, ${proposal}`, { ...values });
 }
 
@@ -130,28 +149,70 @@ function checkpointCheck(values: Checkpoints, problems: string[]): CheckResult {
 function truncateCheck(values: Checkpoints, hasFile: boolean, opts: InspectOptions): CheckResult {
   const name = "preflight:truncate-checkpoint";
   const { writer, chaser } = values;
-  if (writer === undefined || chaser === undefined) return fail(name, "cannot judge truncate.chk without writer.chk and chaser.chk");
+  if (writer === undefined || chaser === undefined)
+    return fail(name, "cannot judge truncate.chk without writer.chk and chaser.chk");
   const tail = writer - chaser;
-  if (tail < 0) return fail(name, `chaser.chk (${chaser}) is past writer.chk (${writer}): there is no log tail to truncate, and the node refuses to open (ReaderCheckpointHigherThanWriterException)`);
+  if (tail < 0)
+    return fail(
+      name,
+      `chaser.chk (${chaser}) is past writer.chk (${writer}): there is no log tail to truncate, and the node refuses to open (ReaderCheckpointHigherThanWriterException)`,
+    );
   const truncate = hasFile ? values.truncate : -1;
   if (tail === 0 && (truncate === -1 || truncate === chaser)) {
-    const file = !hasFile ? "truncate.chk absent (recreated as -1)" : truncate === -1 ? "truncate.chk -1" : "truncate.chk equals chaser.chk";
-    return pass(name, `${opts.restoreWritesTruncate ? "the restore copies chaser.chk to truncate.chk" : file}: nothing to truncate, chaser.chk equals writer.chk (${writer})`, { writer, chaser, truncation: 0 });
+    const file = !hasFile
+      ? "truncate.chk absent (recreated as -1)"
+      : truncate === -1
+        ? "truncate.chk -1"
+        : "truncate.chk equals chaser.chk";
+    return pass(
+      name,
+      `${opts.restoreWritesTruncate ? "the restore copies chaser.chk to truncate.chk" : file}: nothing to truncate, chaser.chk equals writer.chk (${writer})`,
+      { writer, chaser, truncation: 0 },
+    );
   }
-  if (opts.restoreWritesTruncate) return truncateBound(name, writer, chaser, opts, `the restore copies chaser.chk to truncate.chk: the node truncates ${tail} byte(s) to ${chaser}`);
+  if (opts.restoreWritesTruncate)
+    return truncateBound(
+      name,
+      writer,
+      chaser,
+      opts,
+      `the restore copies chaser.chk to truncate.chk: the node truncates ${tail} byte(s) to ${chaser}`,
+    );
   if (!hasFile) {
-    return fail(name, `truncate.chk missing: the node recreates it as -1 and does not truncate, so it starts at writer ${writer} keeping the ${tail} byte(s) past chaser ${chaser} that were copied while the node wrote`);
+    return fail(
+      name,
+      `truncate.chk missing: the node recreates it as -1 and does not truncate, so it starts at writer ${writer} keeping the ${tail} byte(s) past chaser ${chaser} that were copied while the node wrote`,
+    );
   }
   if (truncate !== chaser) {
     const what = truncate === -1 ? "-1 (no truncation)" : String(truncate);
-    return fail(name, `truncate.chk (${what}) differs from chaser.chk (${chaser}): the restore did not copy chaser.chk to truncate.chk; the node ${truncate === -1 ? `keeps ${tail} byte(s) past the chaser` : `truncates to ${truncate} instead`}`);
+    return fail(
+      name,
+      `truncate.chk (${what}) differs from chaser.chk (${chaser}): the restore did not copy chaser.chk to truncate.chk; the node ${truncate === -1 ? `keeps ${tail} byte(s) past the chaser` : `truncates to ${truncate} instead`}`,
+    );
   }
-  return truncateBound(name, writer, chaser, opts, `truncate.chk equals chaser.chk (${chaser}): the node truncates ${tail} byte(s)`);
+  return truncateBound(
+    name,
+    writer,
+    chaser,
+    opts,
+    `truncate.chk equals chaser.chk (${chaser}): the node truncates ${tail} byte(s)`,
+  );
 }
 
-function truncateBound(name: string, writer: number, chaser: number, opts: InspectOptions, summary: string): CheckResult {
+function truncateBound(
+  name: string,
+  writer: number,
+  chaser: number,
+  opts: InspectOptions,
+  summary: string,
+): CheckResult {
   const max = opts.maxTruncation ?? DEFAULT_MAX_TRUNCATION;
-  if (max >= 0 && writer - chaser > max) return fail(name, `truncation of ${writer - chaser} bytes exceeds MaxTruncation (${max}): the node refuses to start unless MAX_TRUNCATION is raised`);
+  if (max >= 0 && writer - chaser > max)
+    return fail(
+      name,
+      `truncation of ${writer - chaser} bytes exceeds MaxTruncation (${max}): the node refuses to start unless MAX_TRUNCATION is raised`,
+    );
   return pass(name, summary, { writer, chaser, truncation: writer - chaser });
 }
 
@@ -161,7 +222,10 @@ function truncateBound(name: string, writer: number, chaser: number, opts: Inspe
  */
 export async function inspectDatabase(dir: string, opts: InspectOptions): Promise<CheckResult[]> {
   const { values, problems } = await readCheckpoints(dir);
-  const results = [checkpointCheck(values, problems), truncateCheck(values, existsSync(join(dir, "truncate.chk")), opts)];
+  const results = [
+    checkpointCheck(values, problems),
+    truncateCheck(values, existsSync(join(dir, "truncate.chk")), opts),
+  ];
   const files = await listChunks(dir);
   const chunks = await Promise.all(files.map(readChunk));
   results.push(...(await chunkChecks(dir, chunks, values, opts)));
@@ -169,13 +233,29 @@ export async function inspectDatabase(dir: string, opts: InspectOptions): Promis
   return results;
 }
 
-async function chunkChecks(dir: string, chunks: ReadChunk[], values: Checkpoints, opts: InspectOptions): Promise<CheckResult[]> {
+async function chunkChecks(
+  dir: string,
+  chunks: ReadChunk[],
+  values: Checkpoints,
+  opts: InspectOptions,
+): Promise<CheckResult[]> {
   const unreadable = chunks.filter((c) => c.error !== undefined);
   const headers = chunks.filter((c) => c.header);
   const sizes = [...new Set(headers.map((c) => c.header!.chunkSize))];
   if (values.writer === undefined || sizes.length !== 1) {
-    const why = values.writer === undefined ? "no writer.chk" : sizes.length === 0 ? "no readable chunk header" : `chunks disagree on the chunk size (${sizes.join(", ")})`;
-    return [fail("preflight:chunk-numbering", `cannot lay out the chunks: ${why}`, unreadable.map((c) => c.error!))];
+    const why =
+      values.writer === undefined
+        ? "no writer.chk"
+        : sizes.length === 0
+          ? "no readable chunk header"
+          : `chunks disagree on the chunk size (${sizes.join(", ")})`;
+    return [
+      fail(
+        "preflight:chunk-numbering",
+        `cannot lay out the chunks: ${why}`,
+        unreadable.map((c) => c.error!),
+      ),
+    ];
   }
   const chunkSize = sizes[0]!;
   const writer = values.writer;
@@ -189,8 +269,14 @@ async function chunkChecks(dir: string, chunks: ReadChunk[], values: Checkpoints
   const onBoundary = writer === last * chunkSize;
   const fatalMissing = layout.missing.filter((n) => n < last || (n === last && !onBoundary));
   const numbering: string[] = [];
-  if (fatalMissing.length) numbering.push(`chunk number(s) ${fatalMissing.join(", ")} missing up to the writer (chunk ${last}): the node refuses (ChunkNotFoundException)`);
-  if (layout.extraneous.length) numbering.push(`unexpected chunk file(s) past the writer: ${layout.extraneous.map((f) => f.name).join(", ")} (ExtraneousFileFoundException)`);
+  if (fatalMissing.length)
+    numbering.push(
+      `chunk number(s) ${fatalMissing.join(", ")} missing up to the writer (chunk ${last}): the node refuses (ChunkNotFoundException)`,
+    );
+  if (layout.extraneous.length)
+    numbering.push(
+      `unexpected chunk file(s) past the writer: ${layout.extraneous.map((f) => f.name).join(", ")} (ExtraneousFileFoundException)`,
+    );
   for (const { file, start } of layout.latest) {
     const h = byName.get(file.name)?.header;
     if (h && h.chunkStartNumber !== start) numbering.push(`${file.name} says it starts at chunk ${h.chunkStartNumber}`);
@@ -205,14 +291,18 @@ async function chunkChecks(dir: string, chunks: ReadChunk[], values: Checkpoints
         { chunkSize, lastChunk: last, latest: layout.latest.map((l) => `${l.file.name} (${l.start}-${l.end})`) },
       );
 
-  const bad: string[] = unreadable.filter((c) => layout.latest.some((l) => l.file.name === c.file.name)).map((c) => c.error!);
+  const bad: string[] = unreadable
+    .filter((c) => layout.latest.some((l) => l.file.name === c.file.name))
+    .map((c) => c.error!);
   let verified = 0;
   let tail: CheckResult | undefined;
   for (const { file, start, end } of layout.latest) {
     const c = byName.get(file.name)!;
     if (!c.header || !c.footer) continue;
     if (c.header.minCompatibleVersion > opts.targetChunkVersion) {
-      bad.push(`${file.name} needs chunk version ${c.header.minCompatibleVersion}, the target reads up to ${opts.targetChunkVersion} (UnsupportedFileVersionException)`);
+      bad.push(
+        `${file.name} needs chunk version ${c.header.minCompatibleVersion}, the target reads up to ${opts.targetChunkVersion} (UnsupportedFileVersionException)`,
+      );
     }
     const historical = end < last || (end === last && onBoundary && c.footer.isCompleted);
     if (historical || c.footer.isCompleted) {
@@ -224,7 +314,10 @@ async function chunkChecks(dir: string, chunks: ReadChunk[], values: Checkpoints
     }
   }
   if (!tail && fatalMissing.includes(last)) {
-    tail = fail("preflight:log-tail", `writer.chk (${writer}) points into chunk ${last}, which the copy does not hold: the chunks were copied before the checkpoints (the wrong order), or the copy is incomplete`);
+    tail = fail(
+      "preflight:log-tail",
+      `writer.chk (${writer}) points into chunk ${last}, which the copy does not hold: the chunks were copied before the checkpoints (the wrong order), or the copy is incomplete`,
+    );
   }
   const filesCheck = bad.length
     ? fail("preflight:chunk-files", `${bad.length} chunk file(s) the node cannot use: ${bad[0]}`, bad)
@@ -237,12 +330,15 @@ async function completedChunkProblem(c: ReadChunk): Promise<string | undefined> 
   const { file, size } = c;
   const header = c.header!;
   const footer = c.footer!;
-  if (!footer.isCompleted) return `${file.name} should be completed but its footer says it is not (BadChunkInDatabaseException)`;
+  if (!footer.isCompleted)
+    return `${file.name} should be completed but its footer says it is not (BadChunkInDatabaseException)`;
   const body = CHUNK_HEADER_SIZE + footer.physicalDataSize + footer.mapSize + CHUNK_FOOTER_SIZE;
   const expected = header.version >= CHUNK_VERSION.aligned ? alignedSize(body) : body;
-  if (size !== expected) return `${file.name} is ${size} bytes, its footer describes ${expected} (truncated or padded copy)`;
+  if (size !== expected)
+    return `${file.name} is ${size} bytes, its footer describes ${expected} (truncated or padded copy)`;
   const md5 = await md5Of(join(file.dir, file.name), size);
-  if (md5 !== footer.md5) return `${file.name}: MD5 ${md5} does not match the footer's ${footer.md5} (the node logs "Verification of chunk … failed" and stops)`;
+  if (md5 !== footer.md5)
+    return `${file.name}: MD5 ${md5} does not match the footer's ${footer.md5} (the node logs "Verification of chunk … failed" and stops)`;
   return undefined;
 }
 
@@ -257,7 +353,11 @@ async function logTailCheck(dir: string, c: ReadChunk, values: Checkpoints): Pro
   const local = values.writer! - header.chunkStartNumber * header.chunkSize;
   const chaserLocal = values.chaser! - header.chunkStartNumber * header.chunkSize;
   const dataSize = Math.min(c.size - CHUNK_HEADER_SIZE, header.chunkSize);
-  if (local > dataSize) return fail(name, `writer.chk (${values.writer}) points past the end of ${c.file.name} (${dataSize} data bytes): a torn copy`);
+  if (local > dataSize)
+    return fail(
+      name,
+      `writer.chk (${values.writer}) points past the end of ${c.file.name} (${dataSize} data bytes): a torn copy`,
+    );
   const data = Buffer.alloc(dataSize);
   const handle = await open(join(dir, c.file.name), "r");
   try {
@@ -267,12 +367,18 @@ async function logTailCheck(dir: string, c: ReadChunk, values: Checkpoints): Pro
   }
   const upToWriter = recordsEnd(data, local);
   if (upToWriter !== local) {
-    return fail(name, `${c.file.name} holds whole records only up to local position ${upToWriter}, but writer.chk points to ${local}: the chunk was copied before the checkpoints (the wrong order), or is torn`);
+    return fail(
+      name,
+      `${c.file.name} holds whole records only up to local position ${upToWriter}, but writer.chk points to ${local}: the chunk was copied before the checkpoints (the wrong order), or is torn`,
+    );
   }
   const beyond = recordsEnd(data.subarray(local));
   return pass(
     name,
-    `${c.file.name}: records end exactly at the writer (local ${local}), chaser at local ${chaserLocal}` + (beyond ? `; ${beyond} byte(s) of records past the writer (written after writer.chk was copied, overwritten by the node)` : ""),
+    `${c.file.name}: records end exactly at the writer (local ${local}), chaser at local ${chaserLocal}` +
+      (beyond
+        ? `; ${beyond} byte(s) of records past the writer (written after writer.chk was copied, overwritten by the node)`
+        : ""),
     { chunk: c.file.name, writerLocal: local, chaserLocal, recordsPastWriter: beyond },
   );
 }
@@ -286,7 +392,11 @@ async function logTailCheck(dir: string, c: ReadChunk, values: Checkpoints): Pro
 async function indexCheck(dir: string, values: Checkpoints): Promise<CheckResult> {
   const name = "preflight:index";
   const path = join(dir, "index", "indexmap");
-  if (!existsSync(path)) return pass(name, "warning: no index/indexmap: the node rebuilds the index from the chunks (slow for a large database)");
+  if (!existsSync(path))
+    return pass(
+      name,
+      "warning: no index/indexmap: the node rebuilds the index from the chunks (slow for a large database)",
+    );
   let map: IndexMap;
   try {
     map = parseIndexMap(await readFile(path));
@@ -299,11 +409,15 @@ async function indexCheck(dir: string, values: Checkpoints): Promise<CheckResult
   if (gone.length) warnings.push(`${gone.length} PTable file(s) it lists are missing (${gone.slice(0, 3).join(", ")})`);
   const chaser = values.chaser;
   if (chaser !== undefined && map.commitCheckpoint >= chaser) {
-    warnings.push(`its commit checkpoint ${map.commitCheckpoint} is at or past chaser.chk ${chaser}: the node logs "ReadIndex is corrupted" (index copied after the checkpoints?)`);
+    warnings.push(
+      `its commit checkpoint ${map.commitCheckpoint} is at or past chaser.chk ${chaser}: the node logs "ReadIndex is corrupted" (index copied after the checkpoints?)`,
+    );
   }
   return pass(
     name,
-    warnings.length ? `warning: index/indexmap ${warnings.join("; ")}: the node deletes the index and rebuilds it from the chunks` : `index/indexmap sound: ${map.ptables.length} PTable(s), commit checkpoint ${map.commitCheckpoint} before chaser ${chaser}`,
+    warnings.length
+      ? `warning: index/indexmap ${warnings.join("; ")}: the node deletes the index and rebuilds it from the chunks`
+      : `index/indexmap sound: ${map.ptables.length} PTable(s), commit checkpoint ${map.commitCheckpoint} before chaser ${chaser}`,
     { ...map, warnings },
   );
 }

@@ -9,11 +9,16 @@ import type { EventStoreVersion } from "./versions.ts";
 
 /** Server log lines that say what became of a restored database (TFChunkDb.cs, ClusterVNode.cs, ReadIndex). */
 export const TRUNCATED = "Truncation successful. Shutting down.";
-const TELLING = /Truncat|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException|MaxTruncation|UnsupportedFileVersionException/;
+const TELLING =
+  /Truncat|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException|MaxTruncation|UnsupportedFileVersionException/;
 
 /** The lines of a log worth quoting, at most `n`. */
 export function tellingLines(log: string, n = 12): string[] {
-  return log.split("\n").filter((l) => TELLING.test(l)).slice(-n).map((l) => l.trim().slice(0, 400));
+  return log
+    .split("\n")
+    .filter((l) => TELLING.test(l))
+    .slice(-n)
+    .map((l) => l.trim().slice(0, 400));
 }
 
 /** Why a start failed, in the server's words when it said something. */
@@ -31,12 +36,23 @@ export function nodeExited(exit: { exitCode: number; logTail: string }): string 
  * After the settle: a node Docker reports stopped refused the restore late (a failed chunk verification), with its
  * exit code and log; a node still running is undefined; a failed look at it (Docker) is thrown, never an exit.
  */
-export async function exitedWhileSettling(node: Pick<StartedEventStore, "state" | "log">, observed: string[], startedAt: number): Promise<RestoreAttempt | undefined> {
+export async function exitedWhileSettling(
+  node: Pick<StartedEventStore, "state" | "log">,
+  observed: string[],
+  startedAt: number,
+): Promise<RestoreAttempt | undefined> {
   const state = await node.state();
   const log = await node.log();
   observed.push(...tellingLines(log));
   if (state.running) return undefined;
-  return { ok: false, summary: refusalSummary(state.exitCode, log), exitCode: state.exitCode, logTail: log.slice(-4000), durationMs: Date.now() - startedAt, observed };
+  return {
+    ok: false,
+    summary: refusalSummary(state.exitCode, log),
+    exitCode: state.exitCode,
+    logTail: log.slice(-4000),
+    durationMs: Date.now() - startedAt,
+    observed,
+  };
 }
 
 /** How long after coming up the node is watched for a failed background chunk verification (TFChunkDb.Open). */
@@ -62,16 +78,26 @@ interface RestorePlan {
  */
 export async function restoreAttempts(p: RestorePlan): Promise<RestoreResult<EventStoreNode>> {
   const { rt, version } = p;
-  const volume = restoreVolume({ image: p.image, volume: p.volume, mountPath: version.dataDir, uid: version.uid, labels: rt.labels });
+  const volume = restoreVolume({
+    image: p.image,
+    volume: p.volume,
+    mountPath: version.dataDir,
+    uid: version.uid,
+    labels: rt.labels,
+  });
   const observed: string[] = [];
   const started = Date.now();
   try {
     await volume.copyIn(p.dir);
     if (p.truncateFromChaser) {
-      await volume.sh(`cp -p '${version.dataDir}/chaser.chk' '${version.dataDir}/truncate.chk' && chown ${version.uid}:${version.uid} '${version.dataDir}/truncate.chk'`);
+      await volume.sh(
+        `cp -p '${version.dataDir}/chaser.chk' '${version.dataDir}/truncate.chk' && chown ${version.uid}:${version.uid} '${version.dataDir}/truncate.chk'`,
+      );
       observed.push(`chaser.chk copied to truncate.chk (${p.truncateAt})`);
     } else {
-      observed.push(`truncate.chk ${(await volume.exists("truncate.chk")) ? "left as backed up" : "absent"}: the restore did not write it`);
+      observed.push(
+        `truncate.chk ${(await volume.exists("truncate.chk")) ? "left as backed up" : "absent"}: the restore did not write it`,
+      );
     }
     await p.hooks.afterCopyIn?.(volume);
     if (p.truncateAt !== -1 && version.exitsAfterTruncation) {
@@ -79,13 +105,24 @@ export async function restoreAttempts(p: RestorePlan): Promise<RestoreResult<Eve
       const truncated = first.log.includes(TRUNCATED);
       observed.push(...tellingLines(first.log));
       if (first.exitCode !== 0) {
-        const failed: RestoreAttempt = { ok: false, summary: truncated ? `truncated, then exited ${first.exitCode}` : refusalSummary(first.exitCode, first.log), exitCode: first.exitCode, logTail: first.log.slice(-4000), durationMs: Date.now() - started, observed };
+        const failed: RestoreAttempt = {
+          ok: false,
+          summary: truncated ? `truncated, then exited ${first.exitCode}` : refusalSummary(first.exitCode, first.log),
+          exitCode: first.exitCode,
+          logTail: first.log.slice(-4000),
+          durationMs: Date.now() - started,
+          observed,
+        };
         rt.log(`  restore failed: ${failed.summary}`);
         await removeVolume(p.volume).catch(() => undefined);
         return { attempts: [failed], toolErrors: [] };
       }
       // Exit 0 is the truncation's own way out; whether its log line was still in the tail read is said as seen.
-      observed.push(truncated ? `exited 0 after "${TRUNCATED}": started again` : `exited 0 (the truncation line was not in the log tail read): started again`);
+      observed.push(
+        truncated
+          ? `exited 0 after "${TRUNCATED}": started again`
+          : `exited 0 (the truncation line was not in the log tail read): started again`,
+      );
     }
     const start = await startOrRefusal(() => p.builder.start(), nodeExited, { startedAt: started, observed });
     if ("refused" in start) {
@@ -105,7 +142,18 @@ export async function restoreAttempts(p: RestorePlan): Promise<RestoreResult<Eve
       return { attempts: [exited], toolErrors: [] };
     }
     rt.log(`  restored: ${observed.join("; ")}`);
-    return { node, attempts: [{ ok: true, summary: `${version.product} came up on the restored files`, durationMs: Date.now() - started, observed }], toolErrors: [] };
+    return {
+      node,
+      attempts: [
+        {
+          ok: true,
+          summary: `${version.product} came up on the restored files`,
+          durationMs: Date.now() - started,
+          observed,
+        },
+      ],
+      toolErrors: [],
+    };
   } catch (err) {
     await removeVolume(p.volume).catch(() => undefined);
     throw err;

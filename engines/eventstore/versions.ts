@@ -68,7 +68,10 @@ export const ALL_VERSIONS: Record<string, EventStoreVersion> = { ...EVENTSTORE_V
 
 export function eventStoreVersion(version: string): EventStoreVersion {
   const known = ALL_VERSIONS[version];
-  if (!known) throw new Error(`unknown EventStoreDB/KurrentDB version "${version}"; known versions: ${Object.keys(ALL_VERSIONS).join(", ")} (engines/eventstore/versions.ts)`);
+  if (!known)
+    throw new Error(
+      `unknown EventStoreDB/KurrentDB version "${version}"; known versions: ${Object.keys(ALL_VERSIONS).join(", ")} (engines/eventstore/versions.ts)`,
+    );
   return known;
 }
 
@@ -77,7 +80,12 @@ const UNAVAILABLE =
   "EventStoreDB and KurrentDB ship no Debian package, npm, PyPI, Maven or Go artifact of the server; their images come only from container registries";
 
 export function eventStoreImageSpec(engine: string): (version: string) => ImageSpec {
-  return (version) => ({ engine, version, official: eventStoreVersion(version).official, offline: { unavailable: UNAVAILABLE } });
+  return (version) => ({
+    engine,
+    version,
+    official: eventStoreVersion(version).official,
+    offline: { unavailable: UNAVAILABLE },
+  });
 }
 
 /**

@@ -35,14 +35,16 @@ export function readMongoArchive(gz: Buffer): ArchiveContents {
       at += 4;
       return undefined;
     }
-    if (length < 5 || at + length > buf.length) throw new Error(`a document at byte ${at} declares ${length} bytes, ${buf.length - at} remain`);
+    if (length < 5 || at + length > buf.length)
+      throw new Error(`a document at byte ${at} declares ${length} bytes, ${buf.length - at} remain`);
     const doc = BSON.deserialize(buf.subarray(at, at + length));
     at += length;
     return doc;
   };
   const ns = (doc: Record<string, unknown>) => `${String(doc.db)}.${String(doc.collection)}`;
   try {
-    if (buf.length < 4 || buf.readUInt32LE(0) !== MAGIC) return { ...contents, problem: "it does not start with the mongodump archive magic number" };
+    if (buf.length < 4 || buf.readUInt32LE(0) !== MAGIC)
+      return { ...contents, problem: "it does not start with the mongodump archive magic number" };
     at = 4;
     if (!next()) return { ...contents, problem: "no archive header" };
     for (let meta = next(); meta; meta = next()) contents.namespaces.set(ns(meta), 0);

@@ -36,13 +36,18 @@ export class GateinVolume extends AbstractStartedContainer {
 
   /** Writes files (paths relative to GATEIN) in one archive. */
   async write(files: { path: string; content: Buffer }[]): Promise<void> {
-    if (files.length) await this.copyContentToContainer(files.map((f) => ({ content: f.content, target: `${GATEIN}/${f.path}` })));
+    if (files.length)
+      await this.copyContentToContainer(files.map((f) => ({ content: f.content, target: `${GATEIN}/${f.path}` })));
   }
 
   /** sha256 of every regular file under the given directories (relative to GATEIN), keyed by relative path. */
   async hashes(dirs: string[]): Promise<Map<string, string>> {
     // A directory a restore did not bring back is no error here: its files are simply absent from the records.
-    const out = await this.run(["sh", "-c", `cd ${GATEIN} && for d in ${dirs.join(" ")}; do [ -d "$d" ] && find "$d" -type f -print0; done | xargs -0 -r sha256sum`]);
+    const out = await this.run([
+      "sh",
+      "-c",
+      `cd ${GATEIN} && for d in ${dirs.join(" ")}; do [ -d "$d" ] && find "$d" -type f -print0; done | xargs -0 -r sha256sum`,
+    ]);
     const map = new Map<string, string>();
     for (const line of out.split("\n")) {
       const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line.trim());

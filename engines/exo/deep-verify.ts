@@ -2,7 +2,14 @@ import { MongoServerError, type Db } from "mongodb";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import { EngineError } from "../../harness/engine-error.ts";
-import { byKey, compareByKey, comparisonExamples, comparisonProblem, deepVerifyResult, recordsOf } from "../../harness/campaign/deep-compare.ts";
+import {
+  byKey,
+  compareByKey,
+  comparisonExamples,
+  comparisonProblem,
+  deepVerifyResult,
+  recordsOf,
+} from "../../harness/campaign/deep-compare.ts";
 import { PG_SOCKET_DIR } from "../../protocols/pg/container.ts";
 import { DATASOURCES, databaseOf } from "./schema.ts";
 import { EXO_PG, type ExoNode } from "./tier.ts";
@@ -24,9 +31,24 @@ export async function exoDeepVerify(node: ExoNode, restored: StateSummary): Prom
   const examples: string[] = [];
   for (const ds of DATASOURCES) {
     const db = databaseOf(ds);
-    const amcheck = await node.parts.pg.tool(["pg_amcheck", "-h", PG_SOCKET_DIR, "-U", EXO_PG.user, "--no-password", "-d", db, "--install-missing", "--heapallindexed", "--parent-check"]);
+    const amcheck = await node.parts.pg.tool([
+      "pg_amcheck",
+      "-h",
+      PG_SOCKET_DIR,
+      "-U",
+      EXO_PG.user,
+      "--no-password",
+      "-d",
+      db,
+      "--install-missing",
+      "--heapallindexed",
+      "--parent-check",
+    ]);
     // pg_amcheck exits 2 when it found corruption, 1 when it could not run: only the first is a finding.
-    if (amcheck.exitCode !== 0 && amcheck.exitCode !== 2) throw new Error(`pg_amcheck on ${db} could not run (exit ${amcheck.exitCode}): ${amcheck.output.trim().slice(-500)}`);
+    if (amcheck.exitCode !== 0 && amcheck.exitCode !== 2)
+      throw new Error(
+        `pg_amcheck on ${db} could not run (exit ${amcheck.exitCode}): ${amcheck.output.trim().slice(-500)}`,
+      );
     if (amcheck.exitCode === 2) {
       problems.push(`pg_amcheck found corruption in ${db}`);
       examples.push(...amcheck.output.split("\n").filter(Boolean).slice(0, 5));
@@ -39,11 +61,23 @@ export async function exoDeepVerify(node: ExoNode, restored: StateSummary): Prom
   } finally {
     await client.close();
   }
-  const validate = chat.validateMissing ? "the chat server has no validate command (FerretDB), so only the read by _id" : `validate clean on ${chat.validated} chat collections`;
-  return deepVerifyResult(problems, `pg_amcheck --heapallindexed --parent-check clean on ${DATASOURCES.map(databaseOf).join(", ")}; ${validate}; ${chat.same} chat documents read again by _id equal the accepted state`, { chat }, examples);
+  const validate = chat.validateMissing
+    ? "the chat server has no validate command (FerretDB), so only the read by _id"
+    : `validate clean on ${chat.validated} chat collections`;
+  return deepVerifyResult(
+    problems,
+    `pg_amcheck --heapallindexed --parent-check clean on ${DATASOURCES.map(databaseOf).join(", ")}; ${validate}; ${chat.same} chat documents read again by _id equal the accepted state`,
+    { chat },
+    examples,
+  );
 }
 
-async function verifyChat(db: Db, restored: StateSummary, problems: string[], examples: string[]): Promise<{ validated: number; validateMissing: boolean; same: number }> {
+async function verifyChat(
+  db: Db,
+  restored: StateSummary,
+  problems: string[],
+  examples: string[],
+): Promise<{ validated: number; validateMissing: boolean; same: number }> {
   const expected = byKey(await recordsOf(restored.path, (k) => k.startsWith("chat/")));
   const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
   let validated = 0;
@@ -53,14 +87,18 @@ async function verifyChat(db: Db, restored: StateSummary, problems: string[], ex
     if (!validateMissing) {
       const answer = await serverSays(() => db.command({ validate: name }));
       if (answer instanceof MongoServerError && answer.code === COMMAND_NOT_FOUND) validateMissing = true;
-      else if (answer instanceof MongoServerError || answer.valid !== true) problems.push(`validate ${CHAT_DB}.${name}: ${answer instanceof MongoServerError ? answer.message : JSON.stringify(answer.errors ?? answer).slice(0, 300)}`);
+      else if (answer instanceof MongoServerError || answer.valid !== true)
+        problems.push(
+          `validate ${CHAT_DB}.${name}: ${answer instanceof MongoServerError ? answer.message : JSON.stringify(answer.errors ?? answer).slice(0, 300)}`,
+        );
       else validated++;
     }
     const coll = db.collection<{ _id: unknown }>(name);
     const ids = (await coll.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id);
     for (let i = 0; i < ids.length; i += ID_BATCH) {
       const batch = await serverSays(() => coll.find({ _id: { $in: ids.slice(i, i + ID_BATCH) } }).toArray());
-      if (batch instanceof MongoServerError) throw new EngineError(`reading ${CHAT_DB}.${name} by _id: ${batch.message}`);
+      if (batch instanceof MongoServerError)
+        throw new EngineError(`reading ${CHAT_DB}.${name} by _id: ${batch.message}`);
       read.push(...batch.map((doc) => chatRecord(name, doc)));
     }
   }
@@ -89,6 +127,13 @@ export function exoFileKind(path: string): string {
   if (path.startsWith("mongo/")) return "mongodump archive";
   if (path.startsWith("gatein/conf/codec")) return "codec";
   const data = /^gatein\/data\/(files|jcr\/values|jcr\/index|jcr\/swap|jta)(\/|$)/.exec(path)?.[1];
-  if (data) return { files: "file storage", "jcr/values": "JCR values", "jcr/index": "JCR index", "jcr/swap": "JCR swap", jta: "JTA log" }[data]!;
+  if (data)
+    return {
+      files: "file storage",
+      "jcr/values": "JCR values",
+      "jcr/index": "JCR index",
+      "jcr/swap": "JCR swap",
+      jta: "JTA log",
+    }[data]!;
   return path.includes("/") ? `directory or other (${path.split("/").slice(0, 2).join("/")})` : `other (${path})`;
 }

@@ -10,7 +10,10 @@ export const ENTRIES: EngineModule[] = [
     defaultScenario: "clean",
     // The tier's own image: the chat database's (PostgreSQL's is protocols/pg's, resolved at provision).
     imageSpec: mongoWireImageSpec,
-    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: ["procedure"], scenarios: m.EXO_SCENARIOS })),
+    load: loadFrom(
+      () => import("./scenarios.ts"),
+      (m) => ({ methods: ["procedure"], scenarios: m.EXO_SCENARIOS }),
+    ),
     campaign: async () => (await import("./campaign.ts")).EXO_CAMPAIGN,
   },
 ];

@@ -36,11 +36,18 @@ export function swapAndJtaLeftOut(): ExoFault {
   return {
     name: "swap-jta-left-out",
     description: "the backup left out gatein/data/jcr/swap and gatein/data/jta",
-    expect: { outcome: "restores", holds: ["ledger-oracle", "cross-part:jcr-values", "cross-part:references", "cross-part:codec"] },
+    expect: {
+      outcome: "restores",
+      holds: ["ledger-oracle", "cross-part:jcr-values", "cross-part:references", "cross-part:codec"],
+    },
     apply: async (a) => {
       const swap = await dropDirectory(a.dir, `${PART_PATHS.data}/jcr/swap`);
       const jta = await dropDirectory(a.dir, `${PART_PATHS.data}/jta`);
-      return { fault: "drop-directories", target: `${swap.target}, ${jta.target}`, detail: { swapFiles: swap.detail.files, jtaFiles: jta.detail.files } };
+      return {
+        fault: "drop-directories",
+        target: `${swap.target}, ${jta.target}`,
+        detail: { swapFiles: swap.detail.files, jtaFiles: jta.detail.files },
+      };
     },
   };
 }

@@ -14,7 +14,13 @@ export const CODEC_FILE = "codeckey.txt";
 
 /** The JCR value storage of the collaboration workspace (its id is what JCR_SVALUE.STORAGE_DESC holds). */
 export const VALUE_STORAGE_ID = "collaboration";
-export const DATA_SUBDIRS = ["files", `jcr/values/${VALUE_STORAGE_ID}`, "jcr/index/collaboration", "jcr/swap/collaboration", "jta"];
+export const DATA_SUBDIRS = [
+  "files",
+  `jcr/values/${VALUE_STORAGE_ID}`,
+  "jcr/index/collaboration",
+  "jcr/swap/collaboration",
+  "jta",
+];
 
 /**
  * eXo JCR's tree value storage: the first 8 characters of the id each make one directory level, the rest is appended

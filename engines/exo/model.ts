@@ -58,7 +58,12 @@ export const groupName = (k: number) => `/spaces/space-${k}`;
 /** Deterministic bytes for (seed, parts…). */
 export function bytesOf(seed: number, length: number, ...parts: (string | number)[]): Buffer {
   const chunks: Buffer[] = [];
-  for (let i = 0; chunks.length * 32 < length; i++) chunks.push(createHash("sha256").update([seed, ...parts, i].join("/")).digest());
+  for (let i = 0; chunks.length * 32 < length; i++)
+    chunks.push(
+      createHash("sha256")
+        .update([seed, ...parts, i].join("/"))
+        .digest(),
+    );
   return Buffer.concat(chunks).subarray(0, length);
 }
 const hex32 = (seed: number, ...parts: (string | number)[]) => bytesOf(seed, 16, ...parts).toString("hex");
@@ -87,7 +92,15 @@ export function activitySpec(seed: number, id: number, poster: string, documentI
     poster,
     documentId,
     title: `${poster} shared a document (${id})`,
-    ...(withFile ? { attachment: { fileId: id, name: `attachment-${id}.bin`, content: bytesOf(seed, 32 + pick(seed, 800, "fsize", id), "file", id) } } : {}),
+    ...(withFile
+      ? {
+          attachment: {
+            fileId: id,
+            name: `attachment-${id}.bin`,
+            content: bytesOf(seed, 32 + pick(seed, 800, "fsize", id), "file", id),
+          },
+        }
+      : {}),
   };
 }
 
@@ -96,7 +109,12 @@ export function chatSpec(seed: number, id: string, user: string, timestamp: numb
 }
 
 export function walletSpec(seed: number, user: UserSpec): WalletSpec {
-  return { identityId: user.id, user: user.name, address: `0x${bytesOf(seed, 20, "address", user.id).toString("hex")}`, privateKey: bytesOf(seed, 32, "key", user.id).toString("hex") };
+  return {
+    identityId: user.id,
+    user: user.name,
+    address: `0x${bytesOf(seed, 20, "address", user.id).toString("hex")}`,
+    privateKey: bytesOf(seed, 32, "key", user.id).toString("hex"),
+  };
 }
 
 /** The data set the load phase writes, in the order the references need (users before what they post). */
@@ -115,13 +133,27 @@ export function exoDataset(seed: number, rows: number): ExoDataset {
   const users = Array.from({ length: userCount }, (_, i) => userSpec(seed, i + 1, `user-${i + 1}`));
   const documents = Array.from({ length: each }, (_, i) => documentSpec(seed, `l${i}`));
   const anyUser = (tag: string | number) => users[pick(seed, users.length, "poster", tag)]!.name;
-  const activities = Array.from({ length: each }, (_, i) => activitySpec(seed, i + 1, anyUser(i), documents[pick(seed, documents.length, "doc", i)]!.nodeId));
-  const chats = Array.from({ length: each }, (_, i) => chatSpec(seed, `l${i}`, anyUser(`chat-${i}`), 1_700_000_000_000 + i));
+  const activities = Array.from({ length: each }, (_, i) =>
+    activitySpec(seed, i + 1, anyUser(i), documents[pick(seed, documents.length, "doc", i)]!.nodeId),
+  );
+  const chats = Array.from({ length: each }, (_, i) =>
+    chatSpec(seed, `l${i}`, anyUser(`chat-${i}`), 1_700_000_000_000 + i),
+  );
   const wallets = users.filter((_, i) => i % 5 === 0).map((u) => walletSpec(seed, u));
   return { users, documents, activities, chats, wallets };
 }
 
-const KINDS: ExoOp["kind"][] = ["user", "document", "document", "activity", "activity", "chat", "chat", "chat", "wallet"];
+const KINDS: ExoOp["kind"][] = [
+  "user",
+  "document",
+  "document",
+  "activity",
+  "activity",
+  "chat",
+  "chat",
+  "chat",
+  "wallet",
+];
 
 /**
  * Writer `w` creates its own users, documents, activities and messages (ids carry the writer, so no two writers touch
@@ -143,8 +175,12 @@ export class ExoWorkload implements OpSource<ExoOp> {
     const tag = `w${writer}-${n}`;
     const id = 1_000_000 + writer * 100_000 + n;
     const own = pick(this.seed, 2, "own", tag) === 0;
-    const user = own && s.users.length ? s.users.at(-1)! : this.loaded.users[pick(this.seed, this.loaded.users.length, "u", tag)]!;
-    const documentId = own && s.documents.length ? s.documents.at(-1)! : this.loaded.documents[pick(this.seed, this.loaded.documents.length, "d", tag)]!.nodeId;
+    const user =
+      own && s.users.length ? s.users.at(-1)! : this.loaded.users[pick(this.seed, this.loaded.users.length, "u", tag)]!;
+    const documentId =
+      own && s.documents.length
+        ? s.documents.at(-1)!
+        : this.loaded.documents[pick(this.seed, this.loaded.documents.length, "d", tag)]!.nodeId;
     // The first ops of a writer create a user and a document, so its later ops have something of its own to refer to.
     const kind = n === 0 ? "user" : n === 1 ? "document" : KINDS[pick(this.seed, KINDS.length, "kind", tag)]!;
     let op: ExoOp;

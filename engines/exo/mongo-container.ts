@@ -69,7 +69,6 @@ export class StartedMongoWire extends StartedEngineContainer {
     throw new Error(`${this.image.ref} never answered a ping: ${(last as Error).message}`);
   }
 
-
   async copyDirectoryIn(hostDir: string, containerDir: string): Promise<void> {
     await this.copyDirectoriesToContainer([{ source: hostDir, target: containerDir }]);
   }

@@ -1,7 +1,13 @@
 import type { WorkloadPlan } from "../../harness/drill.ts";
 import { drillScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
 import { ExoEngine, type ExoOptions } from "./engine.ts";
-import { codecLeftOut, olderDatasource, platformNotStopped, swapAndJtaLeftOut, truncatedChatArchive } from "./faults.ts";
+import {
+  codecLeftOut,
+  olderDatasource,
+  platformNotStopped,
+  swapAndJtaLeftOut,
+  truncatedChatArchive,
+} from "./faults.ts";
 
 /** The platform writes before it is stopped for the backup (offline: the writers then drain). */
 export function exoWorkload(writers: number): WorkloadPlan {
@@ -16,14 +22,18 @@ export const EXO_SCENARIOS: Scenario[] = [
   drillScenario({
     ...base,
     name: "clean",
-    description: "platform stopped, every part backed up with its tool, restored into a fresh tier; oracle and cross-part checks hold",
+    description:
+      "platform stopped, every part backed up with its tool, restored into a fresh tier; oracle and cross-part checks hold",
     build: (req) => ({ engine: engineFor(req) }),
   }),
   drillScenario({
     ...base,
     name: "parts-at-different-times",
     description: "the platform keeps writing while the parts are copied one by one: references across parts dangle",
-    build: (req) => ({ engine: engineFor(req, { platformRunning: { pauseMs: SKEW_MS } }), faults: [platformNotStopped(SKEW_MS)] }),
+    build: (req) => ({
+      engine: engineFor(req, { platformRunning: { pauseMs: SKEW_MS } }),
+      faults: [platformNotStopped(SKEW_MS)],
+    }),
   }),
   drillScenario({
     ...base,

@@ -46,7 +46,6 @@ CREATE TABLE files_files (file_id bigint PRIMARY KEY, name varchar(255) NOT NULL
 CREATE TABLE addons_wallet_account (identity_id bigint PRIMARY KEY, user_name varchar(255) NOT NULL, address varchar(42) NOT NULL, private_key_content text NOT NULL);`,
 };
 
-
 /** The tables the canonical read covers, each with the expression that keys its rows (the static rows are left out). */
 export const CANONICAL_TABLES: Record<Datasource, { table: string; key: string; where?: string }[]> = {
   jcr: [

@@ -22,10 +22,25 @@ import { DATASOURCES, SCHEMA, databaseOf, type Datasource } from "./schema.ts";
 import { postgresImageSpec } from "../../protocols/pg/image.ts";
 import { exoVersion, mongoWireImageSpec } from "./versions.ts";
 import { codecKey } from "./wallet-codec.ts";
-import { CHAT_DB, applyOp, writeActivities, writeChats, writeCodec, writeDocuments, writeRooms, writeUsers, writeWallets, type TierSession } from "./writes.ts";
+import {
+  CHAT_DB,
+  applyOp,
+  writeActivities,
+  writeChats,
+  writeCodec,
+  writeDocuments,
+  writeRooms,
+  writeUsers,
+  writeWallets,
+  type TierSession,
+} from "./writes.ts";
 
 /** One password per process (or `DR_DRILL_EXO_PASSWORD`), registered as a secret so no report shows it. */
-export const EXO_PG: PgCredentials = { user: "exo", password: process.env.DR_DRILL_EXO_PASSWORD || randomBytes(12).toString("hex"), database: databaseOf("jcr") };
+export const EXO_PG: PgCredentials = {
+  user: "exo",
+  password: process.env.DR_DRILL_EXO_PASSWORD || randomBytes(12).toString("hex"),
+  database: databaseOf("jcr"),
+};
 registerSecret(EXO_PG.password);
 
 /** The containers of one tier: PostgreSQL (three databases), the MongoDB-wire server, the gatein volume's holder. */
@@ -39,22 +54,44 @@ export interface TierParts {
  * Starts a tier on its own private network with a labelled volume per part. `withSchema` creates the platform's
  * tables (a source); a restore target starts with empty databases, filled by pg_restore.
  */
-export async function startTier(rt: DrillRuntime, version: string, name: string, withSchema: boolean): Promise<ExoNode> {
+export async function startTier(
+  rt: DrillRuntime,
+  version: string,
+  name: string,
+  withSchema: boolean,
+): Promise<ExoNode> {
   // PostgreSQL's image, official or offline, is the one the postgres engine runs: one recipe (protocols/pg/images/) builds both.
   const pgSpec = postgresImageSpec(exoVersion(version).postgres);
   const [pgImage, mongoImage] = [await rt.images.resolve(pgSpec), await rt.images.resolve(mongoWireImageSpec(version))];
   const prefix = `${rt.drillId}-${name}`;
   const network = await createNetwork(`${prefix}-net`, rt.labels);
-  const [pgVolume, mongoVolume, gateinVolume] = await Promise.all(["pgdata", "mongodata", "gatein"].map((v) => createVolume(`${prefix}-${v}`, rt.labels)));
+  const [pgVolume, mongoVolume, gateinVolume] = await Promise.all(
+    ["pgdata", "mongodata", "gatein"].map((v) => createVolume(`${prefix}-${v}`, rt.labels)),
+  );
   // The parts start side by side, as they would on their own machines.
   const [pgStarted, mongo, gatein] = await Promise.all([
-    new PostgresContainer(pgImage, EXO_PG).withLabels(rt.labels).withNetwork(network, "postgres").withVolume(pgVolume!).start(),
-    new MongoWireContainer(mongoImage).withLabels(rt.labels).withNetworkMode(network).withNetworkAliases("mongo").withVolume(mongoVolume!).start(),
-    new GateinContainer(pgImage).withLabels(rt.labels).withNetworkMode(network).withNetworkAliases("gatein").withVolume(gateinVolume!).start(),
+    new PostgresContainer(pgImage, EXO_PG)
+      .withLabels(rt.labels)
+      .withNetwork(network, "postgres")
+      .withVolume(pgVolume!)
+      .start(),
+    new MongoWireContainer(mongoImage)
+      .withLabels(rt.labels)
+      .withNetworkMode(network)
+      .withNetworkAliases("mongo")
+      .withVolume(mongoVolume!)
+      .start(),
+    new GateinContainer(pgImage)
+      .withLabels(rt.labels)
+      .withNetworkMode(network)
+      .withNetworkAliases("gatein")
+      .withVolume(gateinVolume!)
+      .start(),
   ]);
   const admin = await pgStarted.client();
   try {
-    for (const ds of DATASOURCES.filter((d) => databaseOf(d) !== EXO_PG.database)) await admin.query(`CREATE DATABASE ${databaseOf(ds)}`);
+    for (const ds of DATASOURCES.filter((d) => databaseOf(d) !== EXO_PG.database))
+      await admin.query(`CREATE DATABASE ${databaseOf(ds)}`);
   } finally {
     await admin.end();
   }
@@ -65,14 +102,17 @@ export async function startTier(rt: DrillRuntime, version: string, name: string,
       await c.query(SCHEMA[ds]).finally(() => c.end());
     }
   }
-  rt.log(`  tier ${name}: PostgreSQL (${DATASOURCES.map(databaseOf).join(", ")}), ${mongoImage.ref} (${mongoImage.source}), gatein volume ${gateinVolume} on network ${network}`);
+  rt.log(
+    `  tier ${name}: PostgreSQL (${DATASOURCES.map(databaseOf).join(", ")}), ${mongoImage.ref} (${mongoImage.source}), gatein volume ${gateinVolume} on network ${network}`,
+  );
   return new ExoNode(parts, [pgImage, mongoImage], { network, volumes: [pgVolume!, mongoVolume!, gateinVolume!] });
 }
 
 /** Connections of one writer (or reader) to every part. */
 async function openSession(parts: TierParts, codec: Buffer): Promise<TierSession & { close(): Promise<void> }> {
   const sql = {} as Record<Datasource, pg.Client>;
-  for (const ds of DATASOURCES) sql[ds] = await parts.pg.client({ database: databaseOf(ds), statementTimeoutMs: 30_000 });
+  for (const ds of DATASOURCES)
+    sql[ds] = await parts.pg.client({ database: databaseOf(ds), statementTimeoutMs: 30_000 });
   const mongo: MongoClient = await parts.mongo.client();
   return {
     sql,
@@ -108,7 +148,16 @@ export class ExoNode implements EngineNode<ExoOp> {
     const batch = async (what: string, write: () => Promise<KeyWrite[]>, oneCommit: boolean) => {
       const invokeAt = ledger.clock.now();
       const writes = await write();
-      ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes, ...(oneCommit ? {} : { atomic: false }) });
+      ledger.append({
+        seq: 0,
+        process: "loader",
+        op: "load",
+        invokeAt,
+        completeAt: ledger.clock.now(),
+        outcome: "ok",
+        writes,
+        ...(oneCommit ? {} : { atomic: false }),
+      });
       records += writes.length;
       progress.update({ records, at: what });
     };
@@ -117,21 +166,49 @@ export class ExoNode implements EngineNode<ExoOp> {
       // What a running platform leaves in the optional directories: a swapped value, a transaction log.
       await s.gatein.write([
         { path: "data/jcr/swap/collaboration/swap-0.tmp", content: Buffer.from("swapped value") },
-        { path: "data/jta/ObjectStore/ShadowNoFileLockStore/defaultStore/log-0", content: Buffer.from("transaction log") },
+        {
+          path: "data/jta/ObjectStore/ShadowNoFileLockStore/defaultStore/log-0",
+          content: Buffer.from("transaction log"),
+        },
       ]);
-      for (let i = 0; i < data.users.length; i += 100) await batch("users", () => writeUsers(s, data.users.slice(i, i + 100)), false);
-      await batch("rooms", () => writeRooms(s, Array.from({ length: ROOMS }, (_, k) => ({ id: roomId(k), users: data.users.filter((_, j) => j % ROOMS === k).slice(0, 5).map((u) => u.name) }))), false);
+      for (let i = 0; i < data.users.length; i += 100)
+        await batch("users", () => writeUsers(s, data.users.slice(i, i + 100)), false);
+      await batch(
+        "rooms",
+        () =>
+          writeRooms(
+            s,
+            Array.from({ length: ROOMS }, (_, k) => ({
+              id: roomId(k),
+              users: data.users
+                .filter((_, j) => j % ROOMS === k)
+                .slice(0, 5)
+                .map((u) => u.name),
+            })),
+          ),
+        false,
+      );
       for (let i = 0; i < data.documents.length; i += 50) {
         const documents = data.documents.slice(i, i + 50);
-        await batch("documents", () => writeDocuments(s, documents), documents.every((d) => !d.inFile));
+        await batch(
+          "documents",
+          () => writeDocuments(s, documents),
+          documents.every((d) => !d.inFile),
+        );
       }
       for (let i = 0; i < data.activities.length; i += 100) {
         const activities = data.activities.slice(i, i + 100);
-        await batch("activities", () => writeActivities(s, activities), activities.every((a) => !a.attachment));
+        await batch(
+          "activities",
+          () => writeActivities(s, activities),
+          activities.every((a) => !a.attachment),
+        );
       }
-      for (let i = 0; i < data.chats.length; i += 200) await batch("chat", () => writeChats(s, data.chats.slice(i, i + 200)), false);
+      for (let i = 0; i < data.chats.length; i += 200)
+        await batch("chat", () => writeChats(s, data.chats.slice(i, i + 200)), false);
       await batch("wallets", () => writeWallets(s, data.wallets), true);
-      for (let k = 0; k < ROOMS; k++) await s.chat.collection(`messages_room_${roomId(k)}`).createIndex({ timestamp: 1 });
+      for (let k = 0; k < ROOMS; k++)
+        await s.chat.collection(`messages_room_${roomId(k)}`).createIndex({ timestamp: 1 });
     } finally {
       await s.close();
     }
@@ -160,7 +237,10 @@ export class ExoNode implements EngineNode<ExoOp> {
 
   /** What the tier's servers logged about their data: PostgreSQL's errors, the MongoDB-wire server's failures. */
   async serverErrors(): Promise<string[]> {
-    const [sql, chat] = await Promise.all([this.parts.pg.serverErrors(), this.parts.mongo.log().then((log) => errorLines(log, MONGO_WIRE_ERRORS))]);
+    const [sql, chat] = await Promise.all([
+      this.parts.pg.serverErrors(),
+      this.parts.mongo.log().then((log) => errorLines(log, MONGO_WIRE_ERRORS)),
+    ]);
     return [...sql.map((l) => `PostgreSQL: ${l}`), ...chat.map((l) => `chat server: ${l}`)];
   }
 
@@ -185,8 +265,13 @@ export class ExoNode implements EngineNode<ExoOp> {
   }
 
   async destroy(): Promise<void> {
-    await Promise.all([this.parts.pg.stop(), this.parts.mongo.stop(), this.parts.gatein.stop()].map((p) => p.catch(() => undefined)));
+    await Promise.all(
+      [this.parts.pg.stop(), this.parts.mongo.stop(), this.parts.gatein.stop()].map((p) => p.catch(() => undefined)),
+    );
     for (const v of this.resources.volumes) await removeVolume(v).catch(() => undefined);
-    await docker().getNetwork(this.resources.network).remove().catch(() => undefined);
+    await docker()
+      .getNetwork(this.resources.network)
+      .remove()
+      .catch(() => undefined);
   }
 }

@@ -23,7 +23,10 @@ export const EXO_DEFAULT_VERSION = "7.0";
 
 export function exoVersion(version: string): ExoTierVersion {
   const known = EXO_VERSIONS[version];
-  if (!known) throw new Error(`unknown eXo version "${version}"; known versions: ${Object.keys(EXO_VERSIONS).join(", ")} (engines/exo/versions.ts)`);
+  if (!known)
+    throw new Error(
+      `unknown eXo version "${version}"; known versions: ${Object.keys(EXO_VERSIONS).join(", ")} (engines/exo/versions.ts)`,
+    );
   return known;
 }
 
@@ -38,7 +41,11 @@ const cacheRoot = () => process.env.DR_DRILL_CACHE ?? join(homedir(), ".cache", 
  * from the module proxy, progress printed), then lays out a build context of the Dockerfile and the three binaries.
  */
 async function mongoWireContext(): Promise<string> {
-  const dir = join(cacheRoot(), "mongo-wire", `ferretdb-${MONGO_WIRE_OFFLINE.ferretdb.slice(1)}-mongo-tools-${MONGO_WIRE_OFFLINE.mongoTools}`);
+  const dir = join(
+    cacheRoot(),
+    "mongo-wire",
+    `ferretdb-${MONGO_WIRE_OFFLINE.ferretdb.slice(1)}-mongo-tools-${MONGO_WIRE_OFFLINE.mongoTools}`,
+  );
   await runOrThrow("bash", [join(IMAGES_DIR, "build-mongo-wire.sh"), dir], {
     timeoutMs: 1_800_000,
     onLine: (l) => process.stdout.write(`[mongo-wire build] ${l}\n`),
@@ -56,7 +63,11 @@ export function mongoWireImageSpec(version: string): ImageSpec {
     engine: "exo",
     version,
     official: `mongo:${exoVersion(version).mongo}`,
-    offline: { contextDir: mongoWireContext, debianSuite: "bookworm", buildArgs: { FERRETDB: MONGO_WIRE_OFFLINE.ferretdb, MONGO_TOOLS: MONGO_WIRE_OFFLINE.mongoTools } },
+    offline: {
+      contextDir: mongoWireContext,
+      debianSuite: "bookworm",
+      buildArgs: { FERRETDB: MONGO_WIRE_OFFLINE.ferretdb, MONGO_TOOLS: MONGO_WIRE_OFFLINE.mongoTools },
+    },
   };
 }
 
@@ -66,6 +77,9 @@ export function platformImageSpec(version: string): ImageSpec {
     engine: "exo-platform",
     version,
     official: exoVersion(version).platformImage,
-    offline: { unavailable: "eXo Platform publishes no Debian package, Maven distribution or Go module an offline image can be built from" },
+    offline: {
+      unavailable:
+        "eXo Platform publishes no Debian package, Maven distribution or Go module an offline image can be built from",
+    },
   };
 }

@@ -18,7 +18,13 @@ export function sealPrivateKey(codec: Buffer, privateKey: string, nonceSource: s
   const iv = createHash("sha256").update(nonceSource).digest().subarray(0, 12);
   const cipher = createCipheriv("aes-128-gcm", codec, iv);
   const sealed = Buffer.concat([cipher.update(privateKey, "utf8"), cipher.final()]);
-  return ["v1", fingerprint(codec), iv.toString("base64"), cipher.getAuthTag().toString("base64"), sealed.toString("base64")].join(":");
+  return [
+    "v1",
+    fingerprint(codec),
+    iv.toString("base64"),
+    cipher.getAuthTag().toString("base64"),
+    sealed.toString("base64"),
+  ].join(":");
 }
 
 /** The private key, or why it cannot be read with this codec. */
@@ -26,7 +32,8 @@ export function openPrivateKey(codec: Buffer | undefined, content: string): { ke
   if (!codec) return { error: "no codec key" };
   const [version, print, iv, tag, sealed] = content.split(":");
   if (version !== "v1" || !iv || !tag || !sealed) return { error: "not a sealed key" };
-  if (print !== fingerprint(codec)) return { error: `sealed with codec ${print}, the codec folder holds ${fingerprint(codec)}` };
+  if (print !== fingerprint(codec))
+    return { error: `sealed with codec ${print}, the codec folder holds ${fingerprint(codec)}` };
   try {
     const decipher = createDecipheriv("aes-128-gcm", codec, Buffer.from(iv, "base64"));
     decipher.setAuthTag(Buffer.from(tag, "base64"));

@@ -23,19 +23,35 @@ export const sha256 = (data: Buffer | string) => createHash("sha256").update(dat
 
 /** A file's record: `gatein/<path>` and the sha256 of its content, as the canonical read hashes it. */
 export const fileKey = (rel: string) => `gatein/${rel}`;
-const fileWrite = (rel: string, content: Buffer): KeyWrite => ({ key: fileKey(rel), digest: sha256(content), preview: `${content.length} bytes` });
+const fileWrite = (rel: string, content: Buffer): KeyWrite => ({
+  key: fileKey(rel),
+  digest: sha256(content),
+  preview: `${content.length} bytes`,
+});
 
 /** A chat document's record: its JSON text as stored (field order kept by BSON), digested. */
-export function chatRecord(collection: string, doc: { _id: unknown }): { key: string; digest: string; preview: string } {
+export function chatRecord(
+  collection: string,
+  doc: { _id: unknown },
+): { key: string; digest: string; preview: string } {
   const text = JSON.stringify(doc);
   return { key: `chat/${collection}/${String(doc._id)}`, digest: sha256(text), preview: text.slice(0, 160) };
 }
 
-async function insertRows(client: pg.Client, ds: Datasource, table: string, columns: string[], rows: unknown[][]): Promise<KeyWrite[]> {
+async function insertRows(
+  client: pg.Client,
+  ds: Datasource,
+  table: string,
+  columns: string[],
+  rows: unknown[][],
+): Promise<KeyWrite[]> {
   if (rows.length === 0) return [];
   const params: unknown[] = [];
   const values = rows.map((r) => `(${r.map((v) => (params.push(v), `$${params.length}`)).join(", ")})`);
-  const result = await client.query<KeyWrite>(`INSERT INTO ${table} AS t (${columns.join(", ")}) VALUES ${values.join(", ")} ${returning(ds, table)}`, params);
+  const result = await client.query<KeyWrite>(
+    `INSERT INTO ${table} AS t (${columns.join(", ")}) VALUES ${values.join(", ")} ${returning(ds, table)}`,
+    params,
+  );
   return result.rows;
 }
 
@@ -55,8 +71,20 @@ async function inTransaction<T>(client: pg.Client, body: () => Promise<T>): Prom
 export async function writeUsers(s: TierSession, users: UserSpec[]): Promise<KeyWrite[]> {
   const idm = s.sql.idm;
   const written = await inTransaction(idm, async () => [
-    ...(await insertRows(idm, "idm", "jbid_io", ["id", "identity_type", "name", "realm"], users.map((u) => [u.id, 1, u.name, "idm_realm_portal"]))),
-    ...(await insertRows(idm, "idm", "jbid_io_rel", ["id", "from_identity", "to_identity", "rel_type", "name"], users.map((u) => [u.id, -(u.group + 1), u.id, "JBOSS_IDENTITY_MEMBERSHIP", "member"]))),
+    ...(await insertRows(
+      idm,
+      "idm",
+      "jbid_io",
+      ["id", "identity_type", "name", "realm"],
+      users.map((u) => [u.id, 1, u.name, "idm_realm_portal"]),
+    )),
+    ...(await insertRows(
+      idm,
+      "idm",
+      "jbid_io_rel",
+      ["id", "from_identity", "to_identity", "rel_type", "name"],
+      users.map((u) => [u.id, -(u.group + 1), u.id, "JBOSS_IDENTITY_MEMBERSHIP", "member"]),
+    )),
   ]);
   const docs = users.map((u) => ({ _id: u.name, user: u.name, fullname: `User ${u.name}`, isEnabled: true }));
   if (docs.length) await s.chat.collection<{ _id: string }>("users").insertMany(docs);
@@ -65,7 +93,9 @@ export async function writeUsers(s: TierSession, users: UserSpec[]): Promise<Key
 
 /** Documents: the value file first (as the JCR value storage does before its transaction commits), then the rows. */
 export async function writeDocuments(s: TierSession, documents: DocumentSpec[]): Promise<KeyWrite[]> {
-  const files = documents.filter((d) => d.inFile).map((d) => ({ path: `data/${jcrValueFile(d.dataPropertyId, 0)}`, content: d.content }));
+  const files = documents
+    .filter((d) => d.inFile)
+    .map((d) => ({ path: `data/${jcrValueFile(d.dataPropertyId, 0)}`, content: d.content }));
   await s.gatein.write(files);
   const jcr = s.sql.jcr;
   const rows = await inTransaction(jcr, async () => [
@@ -73,7 +103,18 @@ export async function writeDocuments(s: TierSession, documents: DocumentSpec[]):
       jcr,
       "jcr",
       "jcr_sitem",
-      ["id", "parent_id", "name", "version", "container_name", "i_class", "i_index", "n_order_num", "p_type", "p_multivalued"],
+      [
+        "id",
+        "parent_id",
+        "name",
+        "version",
+        "container_name",
+        "i_class",
+        "i_index",
+        "n_order_num",
+        "p_type",
+        "p_multivalued",
+      ],
       documents.flatMap((d) => [
         [d.nodeId, ROOT_NODE, `[]${d.name}`, 1, WORKSPACE, 1, 1, 0, null, null],
         [d.dataPropertyId, d.nodeId, "[http://www.jcp.org/jcr/1.0]data", 1, WORKSPACE, 2, 1, null, 2, false],
@@ -96,19 +137,36 @@ export async function writeDocuments(s: TierSession, documents: DocumentSpec[]):
 
 /** Activities in JPA: the post, its template parameters (the document it shares), and an attachment in the file storage. */
 export async function writeActivities(s: TierSession, activities: ActivitySpec[]): Promise<KeyWrite[]> {
-  const attachments = activities.flatMap((a) => (a.attachment ? [{ ...a.attachment, checksum: sha256(a.attachment.content) }] : []));
+  const attachments = activities.flatMap((a) =>
+    a.attachment ? [{ ...a.attachment, checksum: sha256(a.attachment.content) }] : [],
+  );
   const files = attachments.map((f) => ({ path: `data/${storedFile(f.checksum)}`, content: f.content }));
   await s.gatein.write(files);
   const jpa = s.sql.jpa;
   const rows = await inTransaction(jpa, async () => [
-    ...(await insertRows(jpa, "jpa", "files_files", ["file_id", "name", "mimetype", "file_size", "checksum", "deleted"], attachments.map((f) => [f.fileId, f.name, "application/octet-stream", f.content.length, f.checksum, false]))),
-    ...(await insertRows(jpa, "jpa", "soc_activities", ["activity_id", "type", "title", "poster_id", "owner_id", "posted"], activities.map((a) => [a.id, "DOC_ACTIVITY", a.title, a.poster, a.poster, a.id]))),
+    ...(await insertRows(
+      jpa,
+      "jpa",
+      "files_files",
+      ["file_id", "name", "mimetype", "file_size", "checksum", "deleted"],
+      attachments.map((f) => [f.fileId, f.name, "application/octet-stream", f.content.length, f.checksum, false]),
+    )),
+    ...(await insertRows(
+      jpa,
+      "jpa",
+      "soc_activities",
+      ["activity_id", "type", "title", "poster_id", "owner_id", "posted"],
+      activities.map((a) => [a.id, "DOC_ACTIVITY", a.title, a.poster, a.poster, a.id]),
+    )),
     ...(await insertRows(
       jpa,
       "jpa",
       "soc_activity_template_params",
       ["activity_id", "template_param_key", "template_param_value"],
-      activities.flatMap((a) => [[a.id, "DOCUMENT_ID", a.documentId], ...(a.attachment ? [[a.id, "FILE_ID", String(a.attachment.fileId)]] : [])]),
+      activities.flatMap((a) => [
+        [a.id, "DOCUMENT_ID", a.documentId],
+        ...(a.attachment ? [[a.id, "FILE_ID", String(a.attachment.fileId)]] : []),
+      ]),
     )),
   ]);
   return [...files.map((f) => fileWrite(f.path, f.content)), ...rows];
@@ -119,7 +177,13 @@ export async function writeChats(s: TierSession, chats: ChatSpec[]): Promise<Key
   const byRoom = new Map<string, ChatSpec[]>();
   for (const c of chats) byRoom.set(c.room, [...(byRoom.get(c.room) ?? []), c]);
   for (const [room, messages] of byRoom) {
-    const docs = messages.map((m) => ({ _id: m.id, user: m.user, message: m.message, timestamp: m.timestamp, isSystem: false }));
+    const docs = messages.map((m) => ({
+      _id: m.id,
+      user: m.user,
+      message: m.message,
+      timestamp: m.timestamp,
+      isSystem: false,
+    }));
     await s.chat.collection<{ _id: string }>(messagesCollection(room)).insertMany(docs);
     written.push(...docs.map((d) => chatRecord(messagesCollection(room), d)));
   }
@@ -133,7 +197,12 @@ export async function writeWallets(s: TierSession, wallets: WalletSpec[]): Promi
     "jpa",
     "addons_wallet_account",
     ["identity_id", "user_name", "address", "private_key_content"],
-    wallets.map((w) => [w.identityId, w.user, w.address, sealPrivateKey(s.codec, w.privateKey, `${w.address}/${w.identityId}`)]),
+    wallets.map((w) => [
+      w.identityId,
+      w.user,
+      w.address,
+      sealPrivateKey(s.codec, w.privateKey, `${w.address}/${w.identityId}`),
+    ]),
   );
 }
 
@@ -200,7 +269,13 @@ export function keysOf(op: ExoOp): string[] {
     }
     case "activity": {
       const a = op.activity;
-      const file = a.attachment ? [fileKey(`data/${storedFile(sha256(a.attachment.content))}`), `jpa/files_files/${a.attachment.fileId}`, `jpa/soc_activity_template_params/${a.id}:FILE_ID`] : [];
+      const file = a.attachment
+        ? [
+            fileKey(`data/${storedFile(sha256(a.attachment.content))}`),
+            `jpa/files_files/${a.attachment.fileId}`,
+            `jpa/soc_activity_template_params/${a.id}:FILE_ID`,
+          ]
+        : [];
       return [`jpa/soc_activities/${a.id}`, `jpa/soc_activity_template_params/${a.id}:DOCUMENT_ID`, ...file];
     }
     case "chat":

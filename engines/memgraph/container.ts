@@ -19,7 +19,14 @@ export const MG_UID = 101;
  * explicitly), no telemetry (no network), and the storage mode a scenario asks for (IN_MEMORY_TRANSACTIONAL default).
  */
 function flags(storageMode: string): string[] {
-  return [`--data-directory=${MG_DATA}`, "--data-recovery-on-startup=true", "--telemetry-enabled=false", "--also-log-to-stderr=true", "--log-level=WARNING", `--storage-mode=${storageMode}`];
+  return [
+    `--data-directory=${MG_DATA}`,
+    "--data-recovery-on-startup=true",
+    "--telemetry-enabled=false",
+    "--also-log-to-stderr=true",
+    "--log-level=WARNING",
+    `--storage-mode=${storageMode}`,
+  ];
 }
 
 /**

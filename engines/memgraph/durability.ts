@@ -18,7 +18,8 @@ export function parseDurabilityHeader(bytes: Buffer): DurabilityHeader {
   const kind = MAGICS[magic];
   if (!kind) return { kind: "unknown", reason: `magic ${JSON.stringify(magic)} is neither MGsn nor MGwl` };
   const version = bytes.readBigUInt64LE(4);
-  if (version > BigInt(Number.MAX_SAFE_INTEGER)) return { kind: "unknown", reason: `version ${version} is not a format number` };
+  if (version > BigInt(Number.MAX_SAFE_INTEGER))
+    return { kind: "unknown", reason: `version ${version} is not a format number` };
   return { kind, version: Number(version) };
 }
 
@@ -60,9 +61,19 @@ export async function durabilityFiles(dir: string): Promise<DurabilityFile[]> {
 export function durabilityCheck(files: DurabilityFile[], target: string): CheckResult {
   const { writes, readsFrom } = memgraphVersion(target);
   const snapshots = files.filter((f) => f.header.kind === "snapshot");
-  const unreadable = files.filter((f) => f.header.kind === "unknown" || f.header.version < readsFrom || f.header.version > writes);
-  const describe = (f: DurabilityFile) => (f.header.kind === "unknown" ? `${f.path} (${f.header.reason})` : `${f.path} is durability format ${f.header.version}`);
-  if (snapshots.length === 0) return { name: "preflight:durability-version", valid: false, summary: "no snapshot file (MGsn) in the backup: nothing for the restore to start from" };
+  const unreadable = files.filter(
+    (f) => f.header.kind === "unknown" || f.header.version < readsFrom || f.header.version > writes,
+  );
+  const describe = (f: DurabilityFile) =>
+    f.header.kind === "unknown"
+      ? `${f.path} (${f.header.reason})`
+      : `${f.path} is durability format ${f.header.version}`;
+  if (snapshots.length === 0)
+    return {
+      name: "preflight:durability-version",
+      valid: false,
+      summary: "no snapshot file (MGsn) in the backup: nothing for the restore to start from",
+    };
   if (unreadable.length > 0) {
     return {
       name: "preflight:durability-version",
@@ -71,8 +82,14 @@ export function durabilityCheck(files: DurabilityFile[], target: string): CheckR
       examples: unreadable.slice(0, 10).map(describe),
     };
   }
-  const versions = [...new Set(files.map((f) => (f.header.kind === "unknown" ? 0 : f.header.version)))].sort((a, b) => a - b);
-  return { name: "preflight:durability-version", valid: true, summary: `${snapshots.length} snapshot(s), ${files.length - snapshots.length} WAL file(s), format ${versions.join(", ")}: Memgraph ${target} reads ${readsFrom}–${writes}` };
+  const versions = [...new Set(files.map((f) => (f.header.kind === "unknown" ? 0 : f.header.version)))].sort(
+    (a, b) => a - b,
+  );
+  return {
+    name: "preflight:durability-version",
+    valid: true,
+    summary: `${snapshots.length} snapshot(s), ${files.length - snapshots.length} WAL file(s), format ${versions.join(", ")}: Memgraph ${target} reads ${readsFrom}–${writes}`,
+  };
 }
 
 /**
@@ -82,7 +99,12 @@ export function durabilityCheck(files: DurabilityFile[], target: string): CheckR
  */
 export function storageModeCheck(rows: { name: string; value: string }[]): CheckResult {
   const mode = rows.find((r) => r.name === "storage_mode")?.value;
-  if (mode === undefined) return { name: "durability:storage-mode", valid: "unknown", summary: "SHOW STORAGE INFO did not report storage_mode" };
+  if (mode === undefined)
+    return {
+      name: "durability:storage-mode",
+      valid: "unknown",
+      summary: "SHOW STORAGE INFO did not report storage_mode",
+    };
   const analytical = mode === "IN_MEMORY_ANALYTICAL";
   return {
     name: "durability:storage-mode",

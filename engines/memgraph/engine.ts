@@ -1,6 +1,13 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -75,7 +82,10 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
   }
 
   async backup(node: MemgraphNode, dir: string, rt: DrillRuntime): Promise<MemgraphArtifact> {
-    const storageInfo = (await node.query("SHOW STORAGE INFO")).map((r) => ({ name: String(r["storage info"]), value: String(r.value) }));
+    const storageInfo = (await node.query("SHOW STORAGE INFO")).map((r) => ({
+      name: String(r["storage info"]),
+      value: String(r.value),
+    }));
     const base = { dir, method: this.backupMethod, sourceVersion: this.version, storageInfo };
     if (this.backupMethod === "dump") {
       const queries = (await node.query("DUMP DATABASE")).map((r) => String(r.QUERY));
@@ -106,21 +116,34 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     } finally {
       await node.mg.execOrThrow(["rm", "-rf", STAGING]).catch(() => undefined);
     }
-    return { ...base, tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version})`, finishedAt, specialModeMs };
+    return {
+      ...base,
+      tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version})`,
+      finishedAt,
+      specialModeMs,
+    };
   }
 
   async preflight(artifact: MemgraphArtifact): Promise<CheckResult[]> {
     const mode = storageModeCheck(artifact.storageInfo);
-    if (artifact.method === "snapshot") return [durabilityCheck(await durabilityFiles(artifact.dir), this.version), mode];
+    if (artifact.method === "snapshot")
+      return [durabilityCheck(await durabilityFiles(artifact.dir), this.version), mode];
     const statements = splitCypherScript(await readFile(join(artifact.dir, DUMP_FILE), "utf8"));
-    return [{ name: "preflight:dump", valid: statements.length > 0, summary: `${DUMP_FILE}: ${statements.length} queries` }, mode];
+    return [
+      { name: "preflight:dump", valid: statements.length > 0, summary: `${DUMP_FILE}: ${statements.length} queries` },
+      mode,
+    ];
   }
 
   /**
    * Restores whatever the preflight said: its verdict is a failed check of ours, never an attempt the server refused,
    * so what the server then does with the files (start empty, refuse, recover) is seen and judged as its own.
    */
-  async restore(artifact: MemgraphArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<MemgraphNode>> {
+  async restore(
+    artifact: MemgraphArtifact,
+    rt: DrillRuntime,
+    hooks: RestoreHooks,
+  ): Promise<RestoreResult<MemgraphNode>> {
     const started = Date.now();
     const image = await rt.images.resolve(memgraphImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
@@ -129,7 +152,9 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
       await files.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(files);
     }
-    const start = await startOrRefusal(() => this.container(image, volume, rt).start(), serverExited, { startedAt: started }).catch((err: unknown) => ({ err }));
+    const start = await startOrRefusal(() => this.container(image, volume, rt).start(), serverExited, {
+      startedAt: started,
+    }).catch((err: unknown) => ({ err }));
     if (!("started" in start)) {
       await removeVolume(volume).catch(() => undefined);
       if ("err" in start) throw start.err;
@@ -149,7 +174,9 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
       try {
         await node.query(statement);
       } catch (err) {
-        return [`dump replay failed at query ${i + 1} of ${statements.length}: ${(err as Error).message.split("\n")[0]}`];
+        return [
+          `dump replay failed at query ${i + 1} of ${statements.length}: ${(err as Error).message.split("\n")[0]}`,
+        ];
       }
     }
     return [];

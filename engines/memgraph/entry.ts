@@ -9,6 +9,9 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: MEMGRAPH_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: memgraphImageSpec,
-    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.MEMGRAPH_METHODS, scenarios: m.MEMGRAPH_SCENARIOS })),
+    load: loadFrom(
+      () => import("./scenarios.ts"),
+      (m) => ({ methods: m.MEMGRAPH_METHODS, scenarios: m.MEMGRAPH_SCENARIOS }),
+    ),
   },
 ];

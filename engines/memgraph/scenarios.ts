@@ -27,7 +27,8 @@ export function olderReader(version: string): string | undefined {
  */
 export function matrixExpectation(method: MemgraphBackupMethod, from: string, to: string): Expectation {
   if (from === to || method === "dump") return { outcome: "pass" };
-  if (memgraphVersion(from).writes > memgraphVersion(to).writes) return { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ lost" }] };
+  if (memgraphVersion(from).writes > memgraphVersion(to).writes)
+    return { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ lost" }] };
   return { outcome: "no-silent-loss" };
 }
 
@@ -35,13 +36,17 @@ export function matrixExpectation(method: MemgraphBackupMethod, from: string, to
  * Newer files into an older server: dr-drill's own header preflight is what must see it. Its verdict is a check of
  * ours, never counted as the server refusing (that would need the server's own exit).
  */
-export const NEWER_INTO_OLDER: Expectation = { outcome: "detects", by: [{ check: "preflight:durability-version", reason: "durability format \\d+, Memgraph \\S+ reads formats" }] };
+export const NEWER_INTO_OLDER: Expectation = {
+  outcome: "detects",
+  by: [{ check: "preflight:durability-version", reason: "durability format \\d+, Memgraph \\S+ reads formats" }],
+};
 
 /** The drills `dr-drill run --engine memgraph --scenario` offers. They need the official image (see versions.ts). */
 export const MEMGRAPH_SCENARIOS: Scenario[] = [
   drillScenario({
     name: "load",
-    description: "snapshot + locked copy (or DUMP DATABASE) while creates, updates, deletes and transfers commit; oracle, cut, invariants",
+    description:
+      "snapshot + locked copy (or DUMP DATABASE) while creates, updates, deletes and transfers commit; oracle, cut, invariants",
     methods: MEMGRAPH_METHODS,
     workload: memgraphWorkload,
     build: (req) => ({ engine: engineFor(req) }),
@@ -54,7 +59,8 @@ export const MEMGRAPH_SCENARIOS: Scenario[] = [
   }),
   drillScenario({
     name: "newer-into-older",
-    description: "snapshot of this version restored into an older one: the header preflight must flag the files the older server would skip; the restore goes on, so what the server does is recorded as its own",
+    description:
+      "snapshot of this version restored into an older one: the header preflight must flag the files the older server would skip; the restore goes on, so what the server does is recorded as its own",
     methods: ["snapshot"],
     build: (req) => {
       const to = req.restoreInto ?? olderReader(req.version) ?? req.version;
@@ -63,7 +69,8 @@ export const MEMGRAPH_SCENARIOS: Scenario[] = [
   }),
   drillScenario({
     name: "analytical",
-    description: "source in IN_MEMORY_ANALYTICAL storage mode (no WAL, no periodic snapshots): the drill must report it",
+    description:
+      "source in IN_MEMORY_ANALYTICAL storage mode (no WAL, no periodic snapshots): the drill must report it",
     methods: ["snapshot"],
     workload: memgraphWorkload,
     build: (req) => ({
@@ -73,10 +80,14 @@ export const MEMGRAPH_SCENARIOS: Scenario[] = [
   }),
   versionMatrixScenario({
     name: "matrix",
-    description: "back up on one version, restore the files into every version: an older binary starts empty and must be caught as lost",
+    description:
+      "back up on one version, restore the files into every version: an older binary starts empty and must be caught as lost",
     methods: ["snapshot"],
     versions,
     source: (from) => new MemgraphEngine(from, "snapshot"),
-    target: (from, to) => ({ engine: new MemgraphEngine(to, "snapshot"), expect: matrixExpectation("snapshot", from, to) }),
+    target: (from, to) => ({
+      engine: new MemgraphEngine(to, "snapshot"),
+      expect: matrixExpectation("snapshot", from, to),
+    }),
   }),
 ];

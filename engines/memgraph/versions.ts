@@ -24,7 +24,10 @@ export const MEMGRAPH_DEFAULT_VERSION = "3.7.2";
 
 export function memgraphVersion(version: string): MemgraphVersion {
   const known = MEMGRAPH_VERSIONS[version];
-  if (!known) throw new Error(`unknown Memgraph version "${version}"; known versions: ${Object.keys(MEMGRAPH_VERSIONS).join(", ")} (engines/memgraph/versions.ts)`);
+  if (!known)
+    throw new Error(
+      `unknown Memgraph version "${version}"; known versions: ${Object.keys(MEMGRAPH_VERSIONS).join(", ")} (engines/memgraph/versions.ts)`,
+    );
   return known;
 }
 
@@ -34,5 +37,10 @@ export const NO_OFFLINE_MEMGRAPH =
 
 export function memgraphImageSpec(version: string): ImageSpec {
   memgraphVersion(version);
-  return { engine: "memgraph", version, official: `memgraph/memgraph:${version}`, offline: { unavailable: NO_OFFLINE_MEMGRAPH } };
+  return {
+    engine: "memgraph",
+    version,
+    official: `memgraph/memgraph:${version}`,
+    offline: { unavailable: NO_OFFLINE_MEMGRAPH },
+  };
 }

@@ -2,7 +2,16 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, EngineNode, LoadStats, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  BackupMode,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  EngineNode,
+  LoadStats,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
@@ -77,7 +86,10 @@ export class MemoryNode implements EngineNode<MemoryOp> {
 
   constructor(
     readonly images: ResolvedImage[],
-    private readonly restored: Pick<MemoryEngineOptions, "readError" | "refuseWrite" | "crashIn" | "readTimesOut" | "loggedErrors"> = {},
+    private readonly restored: Pick<
+      MemoryEngineOptions,
+      "readError" | "refuseWrite" | "crashIn" | "readTimesOut" | "loggedErrors"
+    > = {},
   ) {
     const logged = restored.loggedErrors;
     if (logged) this.serverErrors = async () => logged;
@@ -87,9 +99,18 @@ export class MemoryNode implements EngineNode<MemoryOp> {
     for (let start = 0; start < dataset.rows; start += 100) {
       const invokeAt = ledger.clock.now();
       const writes: KeyWrite[] = [];
-      for (let i = start; i < Math.min(dataset.rows, start + 100); i++) writes.push(this.put(`k/${String(i).padStart(8, "0")}`, `loaded ${dataset.seed} ${i}`));
+      for (let i = start; i < Math.min(dataset.rows, start + 100); i++)
+        writes.push(this.put(`k/${String(i).padStart(8, "0")}`, `loaded ${dataset.seed} ${i}`));
       await tick();
-      ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes });
+      ledger.append({
+        seq: 0,
+        process: "loader",
+        op: "load",
+        invokeAt,
+        completeAt: ledger.clock.now(),
+        outcome: "ok",
+        writes,
+      });
       progress.update({ records: this.store.size });
     }
     return { records: dataset.rows };
@@ -112,7 +133,9 @@ export class MemoryNode implements EngineNode<MemoryOp> {
         await tick();
         return [this.put(op.payload.key, op.payload.value)];
       },
-      intended: async ({ payload: { key, value } }) => [value === undefined ? deleted(key) : { key, digest: digestOf(value), preview: value }],
+      intended: async ({ payload: { key, value } }) => [
+        value === undefined ? deleted(key) : { key, digest: digestOf(value), preview: value },
+      ],
       isDefiniteFailure: () => false,
       close: async () => undefined,
     };
@@ -125,7 +148,8 @@ export class MemoryNode implements EngineNode<MemoryOp> {
   }
 
   async probeWrite(): Promise<string> {
-    if (this.restored.crashIn === "probe-write") throw new Error("connect ECONNREFUSED /var/run/docker.sock (simulated harness failure)");
+    if (this.restored.crashIn === "probe-write")
+      throw new Error("connect ECONNREFUSED /var/run/docker.sock (simulated harness failure)");
     if (this.restored.refuseWrite) throw new EngineError(this.restored.refuseWrite);
     this.put("probe", "probe");
     this.store.delete("probe");
@@ -158,13 +182,22 @@ class MemoryWorkload implements OpSource<MemoryOp> {
       return { kind: "delete", keys: [key], payload: { key } };
     }
     const slot = writer + writers * (n % Math.max(1, Math.floor(this.loaded / writers)));
-    const key = n % 2 === 0 || slot >= this.loaded ? `w/${writer}/${String(n).padStart(8, "0")}` : `k/${String(slot).padStart(8, "0")}`;
+    const key =
+      n % 2 === 0 || slot >= this.loaded
+        ? `w/${writer}/${String(n).padStart(8, "0")}`
+        : `k/${String(slot).padStart(8, "0")}`;
     return { kind: "put", keys: [key], payload: { key, value: `${key} #${n}` } };
   }
 }
 
 const isEntry = (e: unknown): e is [string, Stored] =>
-  Array.isArray(e) && e.length === 2 && typeof e[0] === "string" && typeof e[1] === "object" && e[1] !== null && typeof e[1].digest === "string" && typeof e[1].preview === "string";
+  Array.isArray(e) &&
+  e.length === 2 &&
+  typeof e[0] === "string" &&
+  typeof e[1] === "object" &&
+  e[1] !== null &&
+  typeof e[1].digest === "string" &&
+  typeof e[1].preview === "string";
 
 /**
  * The store's file as the store itself loads it: its entries, or why it will not load them. A damaged file is the
@@ -203,7 +236,8 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
   }
 
   async backup(node: MemoryNode, dir: string, rt: DrillRuntime): Promise<MemoryArtifact> {
-    if (this.options.crashIn === "backup") throw new Error("ECONNRESET from the Docker socket (simulated harness failure)");
+    if (this.options.crashIn === "backup")
+      throw new Error("ECONNRESET from the Docker socket (simulated harness failure)");
     if (this.backupsFailed < (this.options.failingBackups ?? 0)) {
       this.backupsFailed++;
       throw new Error(`copy interrupted after ${this.backupsFailed * 1000} bytes`);
@@ -229,19 +263,45 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
 
   async preflight(artifact: MemoryArtifact): Promise<CheckResult[]> {
     const present = existsSync(join(artifact.dir, ARTIFACT_FILE));
-    return [{ name: "preflight:store-file", valid: present, summary: present ? `${ARTIFACT_FILE} present` : `${ARTIFACT_FILE} missing` }];
+    return [
+      {
+        name: "preflight:store-file",
+        valid: present,
+        summary: present ? `${ARTIFACT_FILE} present` : `${ARTIFACT_FILE} missing`,
+      },
+    ];
   }
 
   async restore(artifact: MemoryArtifact): Promise<RestoreResult<MemoryNode>> {
-    if (this.options.crashIn === "restore") throw new Error("connect ENOENT /var/run/docker.sock (simulated harness failure)");
-    if (this.options.refuseRestore) return { attempts: [{ ok: false, summary: this.options.refuseRestore, exitCode: 1, durationMs: 1 }], toolErrors: [] };
+    if (this.options.crashIn === "restore")
+      throw new Error("connect ENOENT /var/run/docker.sock (simulated harness failure)");
+    if (this.options.refuseRestore)
+      return {
+        attempts: [{ ok: false, summary: this.options.refuseRestore, exitCode: 1, durationMs: 1 }],
+        toolErrors: [],
+      };
     const node = new MemoryNode(this.options.images ?? [IN_PROCESS], this.options);
     const parsed = parseStore(await readFile(join(artifact.dir, ARTIFACT_FILE), "utf8"));
-    if (typeof parsed === "string") return { attempts: [{ ok: false, summary: `the store refuses to load ${ARTIFACT_FILE}: ${parsed}`, exitCode: 1, durationMs: 1 }], toolErrors: [] };
+    if (typeof parsed === "string")
+      return {
+        attempts: [
+          { ok: false, summary: `the store refuses to load ${ARTIFACT_FILE}: ${parsed}`, exitCode: 1, durationMs: 1 },
+        ],
+        toolErrors: [],
+      };
     for (const [key, s] of parsed) node.store.set(key, s);
     const toolError = this.options.upDespiteToolError;
-    if (toolError) return { node, attempts: [{ ok: false, summary: `store up, but ${toolError}`, exitCode: 1, durationMs: 1 }], toolErrors: [toolError] };
-    return { node, attempts: [{ ok: true, summary: `store of ${node.store.size} keys loaded`, durationMs: 1 }], toolErrors: [] };
+    if (toolError)
+      return {
+        node,
+        attempts: [{ ok: false, summary: `store up, but ${toolError}`, exitCode: 1, durationMs: 1 }],
+        toolErrors: [toolError],
+      };
+    return {
+      node,
+      attempts: [{ ok: true, summary: `store of ${node.store.size} keys loaded`, durationMs: 1 }],
+      toolErrors: [],
+    };
   }
 
   workload(dataset: DatasetSpec): MemoryWorkload {
@@ -250,7 +310,8 @@ export class MemoryEngine implements Engine<MemoryOp, MemoryNode, MemoryArtifact
   }
 
   async invariants(): Promise<CheckResult[]> {
-    if (this.options.crashIn === "invariants") throw new Error("TypeError: cannot read properties of undefined (simulated checker bug)");
+    if (this.options.crashIn === "invariants")
+      throw new Error("TypeError: cannot read properties of undefined (simulated checker bug)");
     return [];
   }
 }

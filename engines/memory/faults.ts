@@ -15,7 +15,10 @@ async function rewrite(artifact: MemoryArtifact, change: (entries: Entries) => E
 }
 
 /** Drops the first `count` keys of the snapshot: an incomplete backup. */
-export function dropKeys(count: number, expect: Expectation = { outcome: "detects", by: [{ check: "ledger-oracle", reason: "lost" }] }): DrillFault<MemoryNode, MemoryArtifact> {
+export function dropKeys(
+  count: number,
+  expect: Expectation = { outcome: "detects", by: [{ check: "ledger-oracle", reason: "lost" }] },
+): DrillFault<MemoryNode, MemoryArtifact> {
   return {
     name: "drop-keys",
     description: `drop ${count} keys from the snapshot`,
@@ -28,13 +31,18 @@ export function dropKeys(count: number, expect: Expectation = { outcome: "detect
 }
 
 /** Changes one stored value to `value`: silent corruption. */
-export function corruptValue(expect: Expectation = { outcome: "detects", by: [{ check: "ledger-oracle", reason: "corrupt" }] }, value = "garbage"): DrillFault<MemoryNode, MemoryArtifact> {
+export function corruptValue(
+  expect: Expectation = { outcome: "detects", by: [{ check: "ledger-oracle", reason: "corrupt" }] },
+  value = "garbage",
+): DrillFault<MemoryNode, MemoryArtifact> {
   return {
     name: "corrupt-value",
     description: "change the value of one key in the snapshot",
     expect,
     async apply(artifact) {
-      await rewrite(artifact, ([first, ...rest]) => (first ? [[first[0], { digest: digestOf(value), preview: value }], ...rest] : rest));
+      await rewrite(artifact, ([first, ...rest]) =>
+        first ? [[first[0], { digest: digestOf(value), preview: value }], ...rest] : rest,
+      );
       return { fault: "corrupt-value", target: "store.json", detail: {} };
     },
   };
@@ -42,5 +50,10 @@ export function corruptValue(expect: Expectation = { outcome: "detects", by: [{ 
 
 /** Records an option the scenario set on the engine and leaves the artifact alone. */
 export function engineOption(name: string, expect: Expectation): DrillFault<MemoryNode, MemoryArtifact> {
-  return { name, description: `engine option: ${name}`, expect, apply: async () => ({ fault: "engine-option", target: name, detail: {} }) };
+  return {
+    name,
+    description: `engine option: ${name}`,
+    expect,
+    apply: async () => ({ fault: "engine-option", target: name, detail: {} }),
+  };
 }

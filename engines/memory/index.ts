@@ -1,2 +1,9 @@
-export { MemoryEngine, MemoryNode, digestOf, type MemoryArtifact, type MemoryEngineOptions, type MemoryOp } from "./engine.ts";
+export {
+  MemoryEngine,
+  MemoryNode,
+  digestOf,
+  type MemoryArtifact,
+  type MemoryEngineOptions,
+  type MemoryOp,
+} from "./engine.ts";
 export { corruptValue, dropKeys, engineOption } from "./faults.ts";

@@ -8,7 +8,14 @@ export const DB_MAGIC = Buffer.from([0x00, 0xb5, 0x00, ...Buffer.from("mosquitto
 const HEADER_BYTES = 15 + 4 + 4;
 
 /** persist.h: DB_CHUNK_CFG … DB_CHUNK_CLIENT. */
-export const CHUNK_TYPES: Record<number, string> = { 1: "cfg", 2: "msg-store", 3: "client-msg", 4: "retain", 5: "sub", 6: "client" };
+export const CHUNK_TYPES: Record<number, string> = {
+  1: "cfg",
+  2: "msg-store",
+  3: "client-msg",
+  4: "retain",
+  5: "sub",
+  6: "client",
+};
 
 /** sizeof(struct PF_msg_store): store_id, expiry_time, payloadlen, five uint16 lengths and the port, qos, retain. */
 const PF_MSG_STORE_BYTES = 32;
@@ -34,18 +41,36 @@ export interface DbScan {
 /** Walks the chunks. Never throws: what does not parse is the `problem`. */
 export function scanDb(buf: Buffer): DbScan {
   const scan: DbScan = { bytes: buf.length, chunks: {}, messages: [] };
-  if (buf.length === 0) return { ...scan, problem: "the file is empty: Mosquitto starts with nothing (\"Warning: Persistence file is empty.\")" };
-  if (buf.length < HEADER_BYTES) return { ...scan, problem: `the file has ${buf.length} bytes, less than the ${HEADER_BYTES}-byte header` };
-  if (!buf.subarray(0, 15).equals(DB_MAGIC)) return { ...scan, problem: "the file does not start with Mosquitto's magic bytes" };
+  if (buf.length === 0)
+    return {
+      ...scan,
+      problem: 'the file is empty: Mosquitto starts with nothing ("Warning: Persistence file is empty.")',
+    };
+  if (buf.length < HEADER_BYTES)
+    return { ...scan, problem: `the file has ${buf.length} bytes, less than the ${HEADER_BYTES}-byte header` };
+  if (!buf.subarray(0, 15).equals(DB_MAGIC))
+    return { ...scan, problem: "the file does not start with Mosquitto's magic bytes" };
   scan.version = buf.readUInt32BE(19);
-  if (scan.version !== 6 && scan.version !== 5) return { ...scan, problem: `format version ${scan.version}: this reader knows versions 5 and 6 (Mosquitto 1.6/2.0)` };
+  if (scan.version !== 6 && scan.version !== 5)
+    return {
+      ...scan,
+      problem: `format version ${scan.version}: this reader knows versions 5 and 6 (Mosquitto 1.6/2.0)`,
+    };
   let at = HEADER_BYTES;
   while (at < buf.length) {
-    if (buf.length - at < 8) return { ...scan, problem: `truncated: ${buf.length - at} byte(s) after the last chunk, less than a chunk header` };
+    if (buf.length - at < 8)
+      return {
+        ...scan,
+        problem: `truncated: ${buf.length - at} byte(s) after the last chunk, less than a chunk header`,
+      };
     const type = buf.readUInt32BE(at);
     const length = buf.readUInt32BE(at + 4);
     const body = at + 8;
-    if (body + length > buf.length) return { ...scan, problem: `truncated: a ${CHUNK_TYPES[type] ?? `type-${type}`} chunk at byte ${at} declares ${length} bytes, ${buf.length - body} remain` };
+    if (body + length > buf.length)
+      return {
+        ...scan,
+        problem: `truncated: a ${CHUNK_TYPES[type] ?? `type-${type}`} chunk at byte ${at} declares ${length} bytes, ${buf.length - body} remain`,
+      };
     const name = CHUNK_TYPES[type] ?? `unknown-${type}`;
     scan.chunks[name] = (scan.chunks[name] ?? 0) + 1;
     if (type === 2 && length >= PF_MSG_STORE_BYTES) {
@@ -56,7 +81,12 @@ export function scanDb(buf: Buffer): DbScan {
       const topicOffset = body + PF_MSG_STORE_BYTES + sourceIdLen + usernameLen;
       const payloadOffset = topicOffset + topicLen;
       if (payloadOffset + payloadLength <= body + length) {
-        scan.messages.push({ payloadOffset, payloadLength, topic: buf.subarray(topicOffset, payloadOffset).toString("utf8"), retain: buf[body + 31] !== 0 });
+        scan.messages.push({
+          payloadOffset,
+          payloadLength,
+          topic: buf.subarray(topicOffset, payloadOffset).toString("utf8"),
+          retain: buf[body + 31] !== 0,
+        });
       }
     }
     at = body + length;
@@ -70,23 +100,30 @@ export function scanDb(buf: Buffer): DbScan {
  */
 export function midChunkCut(buf: Buffer, fraction: number): { newSize: number; chunk: string; chunkAt: number } {
   const aim = Math.floor(buf.length * fraction);
-  for (let at = HEADER_BYTES; at + 8 <= buf.length; ) {
+  for (let at = HEADER_BYTES; at + 8 <= buf.length;) {
     const length = buf.readUInt32BE(at + 4);
-    if (at + 8 + length >= aim && length > 1) return { newSize: at + 8 + Math.floor(length / 2), chunk: CHUNK_TYPES[buf.readUInt32BE(at)] ?? "unknown", chunkAt: at };
+    if (at + 8 + length >= aim && length > 1)
+      return {
+        newSize: at + 8 + Math.floor(length / 2),
+        chunk: CHUNK_TYPES[buf.readUInt32BE(at)] ?? "unknown",
+        chunkAt: at,
+      };
     at += 8 + length;
   }
   throw new Error(`no chunk with a body to cut in a ${buf.length}-byte file`);
 }
 
 export function describeScan(scan: DbScan): string {
-  const chunks = Object.entries(scan.chunks).map(([k, v]) => `${v} ${k}`).join(", ");
+  const chunks = Object.entries(scan.chunks)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
   return `${scan.bytes} bytes, format ${scan.version ?? "?"}${chunks ? `: ${chunks}` : ""}`;
 }
 
 /** What part of mosquitto.db byte `offset` lies in: the header, a chunk by its type, or past the last whole chunk. */
 export function partAt(buf: Buffer, offset: number): string {
   if (offset < HEADER_BYTES) return "header";
-  for (let at = HEADER_BYTES; at + 8 <= buf.length; ) {
+  for (let at = HEADER_BYTES; at + 8 <= buf.length;) {
     const length = buf.readUInt32BE(at + 4);
     if (offset < at + 8 + length) return `${CHUNK_TYPES[buf.readUInt32BE(at)] ?? "unknown"} chunk`;
     at += 8 + length;

@@ -14,9 +14,20 @@ import type { MosquittoNode } from "./node.ts";
  * checksum in mosquitto.db, no verify command), so: every retained topic read again by an exact-topic subscription
  * (the drill reads them through `#`) and every session again by reconnecting (protocols/mqtt/deep-verify.ts).
  */
-export async function mosquittoDeepVerify(node: MosquittoNode, caps: MqttCapabilities, universe: MqttUniverse, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
+export async function mosquittoDeepVerify(
+  node: MosquittoNode,
+  caps: MqttCapabilities,
+  universe: MqttUniverse,
+  restored: StateSummary,
+  rt: DrillRuntime,
+): Promise<CheckResult> {
   const read = await mqttSecondRead(node.broker.endpoint, caps, universe, restored, rt.workDir);
-  return deepVerifyResult(read.problems, `${read.same} retained messages, sessions and subscriptions read again by exact topic and by reconnecting equal the accepted state; nothing left queued`, { secondRead: read.stats }, read.examples);
+  return deepVerifyResult(
+    read.problems,
+    `${read.same} retained messages, sessions and subscriptions read again by exact topic and by reconnecting equal the accepted state; nothing left queued`,
+    { secondRead: read.stats },
+    read.examples,
+  );
 }
 
 /** The part of the backup a fault hit: in mosquitto.db the chunk at the damaged offset (db-file.ts), else the file. */

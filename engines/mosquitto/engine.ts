@@ -1,13 +1,36 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreAttempt,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { refusalOf, startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
-import { MQTT_RECORDS, MqttWorkload, mqttUniverse, type MqttCapabilities, type MqttPublish } from "../../protocols/mqtt/index.ts";
-import { DEFAULT_SETTINGS, MOSQ_DATA, MOSQ_UID, MosquittoContainer, mosquittoConf, type DbFileStat, type MosquittoSettings, type StartedMosquitto } from "./container.ts";
+import {
+  MQTT_RECORDS,
+  MqttWorkload,
+  mqttUniverse,
+  type MqttCapabilities,
+  type MqttPublish,
+} from "../../protocols/mqtt/index.ts";
+import {
+  DEFAULT_SETTINGS,
+  MOSQ_DATA,
+  MOSQ_UID,
+  MosquittoContainer,
+  mosquittoConf,
+  type DbFileStat,
+  type MosquittoSettings,
+  type StartedMosquitto,
+} from "./container.ts";
 import { describeScan, scanDb, type DbScan } from "./db-file.ts";
 import { MosquittoNode } from "./node.ts";
 import { mosquittoDeepVerify, mosquittoFileKind } from "./deep-verify.ts";
@@ -32,7 +55,13 @@ export type MosquittoMethod = "sigusr1" | "crash";
  * a message published after the session connected comes after everything it held. Retained messages for a new
  * subscription are inserted the same way before the SUBACK is sent (src/handle_subscribe.c).
  */
-export const MOSQUITTO_CAPABILITIES: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535, fifoSessionQueue: true };
+export const MOSQUITTO_CAPABILITIES: MqttCapabilities = {
+  protocols: [4, 5],
+  retainedReadBack: "wildcard",
+  publishQos: [1, 2],
+  maxTopicBytes: 65_535,
+  fifoSessionQueue: true,
+};
 
 export interface MosquittoArtifact extends BackupArtifact {
   sourceVersion: string;
@@ -59,7 +88,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * All of them: a truncated file gives "Error: Success." (strerror of a short read) before "Error: Couldn't open database.".
  */
 export function logProblems(log: string): string | undefined {
-  const lines = log.split("\n").map((l) => l.replace(/^\d+: /, "").trim()).filter((l) => /^(Error|Warning):/.test(l));
+  const lines = log
+    .split("\n")
+    .map((l) => l.replace(/^\d+: /, "").trim())
+    .filter((l) => /^(Error|Warning):/.test(l));
   return lines.length ? [...new Set(lines)].slice(0, 4).join(" ") : undefined;
 }
 
@@ -80,9 +112,15 @@ export function dbFileCheck(scan: DbScan | undefined): CheckResult {
   const details = { ...scan, messages: scan.messages.length };
   if (scan.problem) return { name, valid: false, summary: `${ARTIFACT_DB}: ${scan.problem}`, details };
   const unknown = Object.entries(scan.chunks).filter(([type]) => type.startsWith("unknown-"));
-  if (!unknown.length) return { name, valid: true, summary: `${ARTIFACT_DB} reads to its end: ${describeScan(scan)}`, details };
+  if (!unknown.length)
+    return { name, valid: true, summary: `${ARTIFACT_DB} reads to its end: ${describeScan(scan)}`, details };
   const dropped = unknown.map(([type, n]) => `${n} of type ${type.slice("unknown-".length)}`).join(", ");
-  return { name, valid: true, summary: `warning: ${ARTIFACT_DB} holds chunk(s) Mosquitto does not know (${dropped}): the broker skips them ("Unsupported chunk … Ignoring.") and restores the rest: ${describeScan(scan)}`, details };
+  return {
+    name,
+    valid: true,
+    summary: `warning: ${ARTIFACT_DB} holds chunk(s) Mosquitto does not know (${dropped}): the broker skips them ("Unsupported chunk … Ignoring.") and restores the rest: ${describeScan(scan)}`,
+    details,
+  };
 }
 
 /** A broker that started listening, then exited: its refusal, in its own words. */
@@ -116,11 +154,21 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
 
   async provision(rt: DrillRuntime): Promise<MosquittoNode> {
     const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
-    return new MosquittoNode(await this.start(rt, volume, mosquittoConf(this.settings)), volume, MOSQUITTO_CAPABILITIES, this.universe);
+    return new MosquittoNode(
+      await this.start(rt, volume, mosquittoConf(this.settings)),
+      volume,
+      MOSQUITTO_CAPABILITIES,
+      this.universe,
+    );
   }
 
   /** Polls mosquitto.db until its inode is not `before`'s (a save renamed a new file into place), bounded. */
-  private async nextSave(node: MosquittoNode, before: DbFileStat | undefined, timeoutMs: number, rt: DrillRuntime): Promise<{ after: DbFileStat; seenAt: number }> {
+  private async nextSave(
+    node: MosquittoNode,
+    before: DbFileStat | undefined,
+    timeoutMs: number,
+    rt: DrillRuntime,
+  ): Promise<{ after: DbFileStat; seenAt: number }> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !rt.signal.aborted) {
       const now = await node.broker.dbStat();
@@ -144,7 +192,10 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
       const killedAfterSaveMs = interval * 1000 * (this.options.killAfterSaveFraction ?? 0.5);
       await sleep(killedAfterSaveMs);
       const current = await node.broker.dbStat();
-      if (current?.inode !== saved.after.inode) throw new Error(`another save came before the kill (inode ${saved.after.inode} → ${current?.inode}): the kill must fall between two autosaves`);
+      if (current?.inode !== saved.after.inode)
+        throw new Error(
+          `another save came before the kill (inode ${saved.after.inode} → ${current?.inode}): the kill must fall between two autosaves`,
+        );
       await node.broker.signal("SIGKILL");
       crash = { killedAfterSaveMs, autosaveIntervalS: interval };
     }
@@ -158,11 +209,16 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
     await mkdir(join(dir, "config"), { recursive: true });
     await writeFile(join(dir, ARTIFACT_CONF), mosquittoConf(this.settings));
     const scan = scanDb(await readFile(join(dir, ARTIFACT_DB)));
-    rt.log(`  ${this.backupMethod === "sigusr1" ? "SIGUSR1" : `autosave, SIGKILL ${crash!.killedAfterSaveMs} ms later`}: new mosquitto.db (inode ${before?.inode ?? "none"} → ${saved.after.inode}) after ${waitedMs.toFixed(0)} ms; ${describeScan(scan)}`);
+    rt.log(
+      `  ${this.backupMethod === "sigusr1" ? "SIGUSR1" : `autosave, SIGKILL ${crash!.killedAfterSaveMs} ms later`}: new mosquitto.db (inode ${before?.inode ?? "none"} → ${saved.after.inode}) after ${waitedMs.toFixed(0)} ms; ${describeScan(scan)}`,
+    );
     return {
       dir,
       method: this.backupMethod,
-      tool: this.backupMethod === "sigusr1" ? `SIGUSR1 + copy of mosquitto.db and mosquitto.conf (Mosquitto ${this.version})` : `autosave every ${this.settings.autosaveIntervalS} s, then SIGKILL: the file the crash left`,
+      tool:
+        this.backupMethod === "sigusr1"
+          ? `SIGUSR1 + copy of mosquitto.db and mosquitto.conf (Mosquitto ${this.version})`
+          : `autosave every ${this.settings.autosaveIntervalS} s, then SIGKILL: the file the crash left`,
       // The save is at or before the moment its new file was seen.
       finishedAt: saved.seenAt,
       sourceVersion: this.version,
@@ -180,16 +236,35 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
       {
         name: "preflight:mosquitto.conf",
         valid: conf !== undefined && /^persistence true$/m.test(conf),
-        summary: conf === undefined ? `${ARTIFACT_CONF} is missing from the backup` : /^persistence true$/m.test(conf) ? `${ARTIFACT_CONF} present, persistence on` : `${ARTIFACT_CONF} does not turn persistence on: the restored broker would ignore mosquitto.db`,
+        summary:
+          conf === undefined
+            ? `${ARTIFACT_CONF} is missing from the backup`
+            : /^persistence true$/m.test(conf)
+              ? `${ARTIFACT_CONF} present, persistence on`
+              : `${ARTIFACT_CONF} does not turn persistence on: the restored broker would ignore mosquitto.db`,
       },
     ];
   }
 
   /** mosquitto.db into an empty data volume, then the first start with the backed-up mosquitto.conf. */
-  async restore(artifact: MosquittoArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<MosquittoNode>> {
+  async restore(
+    artifact: MosquittoArtifact,
+    rt: DrillRuntime,
+    hooks: RestoreHooks,
+  ): Promise<RestoreResult<MosquittoNode>> {
     // The backup's own configuration is part of the procedure: without it there is nothing to start the broker with.
     const config = await readFile(join(artifact.dir, ARTIFACT_CONF), "utf8").catch(() => undefined);
-    if (config === undefined) return { attempts: [{ ok: false, summary: `${ARTIFACT_CONF} is missing from the backup: the documented restore has no configuration to start the broker with`, durationMs: 0 }], toolErrors: [] };
+    if (config === undefined)
+      return {
+        attempts: [
+          {
+            ok: false,
+            summary: `${ARTIFACT_CONF} is missing from the backup: the documented restore has no configuration to start the broker with`,
+            durationMs: 0,
+          },
+        ],
+        toolErrors: [],
+      };
     const image = await rt.images.resolve(mosquittoImageSpec(this.version));
     const volumeName = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const volume = restoreVolume({ image, volume: volumeName, mountPath: MOSQ_DATA, uid: MOSQ_UID, labels: rt.labels });
@@ -199,7 +274,10 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
       await hooks.afterCopyIn?.(volume);
       const observed = [`mosquitto.db of ${artifact.save.after.bytes} bytes at the backup put in the data volume`];
       const started = Date.now();
-      const start = await startOrRefusal(() => this.start(rt, volumeName, config), brokerExited, { startedAt: started, observed });
+      const start = await startOrRefusal(() => this.start(rt, volumeName, config), brokerExited, {
+        startedAt: started,
+        observed,
+      });
       if ("refused" in start) {
         attempts.push(start.refused);
         rt.log(`  restore refused: ${attempts[0]!.summary}`);
@@ -207,7 +285,9 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
         return { attempts, toolErrors: [] };
       }
       const node = new MosquittoNode(start.started, volumeName, MOSQUITTO_CAPABILITIES, this.universe);
-      const seen = await start.started.whileRunning(async () => ({ onDisk: await start.started.dbStat(), log: await start.started.log() })).catch((err: unknown) => ({ refused: refusalOf(err, exitedAfterStart, started, observed) }));
+      const seen = await start.started
+        .whileRunning(async () => ({ onDisk: await start.started.dbStat(), log: await start.started.log() }))
+        .catch((err: unknown) => ({ refused: refusalOf(err, exitedAfterStart, started, observed) }));
       if ("refused" in seen) {
         // It listened, then exited while its files were looked at: its own answer to this mosquitto.db.
         attempts.push(seen.refused);
@@ -218,7 +298,12 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
       const { onDisk, log } = seen;
       observed.push(`mosquitto.db the broker started on: ${onDisk ? `${onDisk.bytes} bytes` : "none"}`);
       const problem = logProblems(log);
-      attempts.push({ ok: true, summary: `Mosquitto started on the restored mosquitto.db${problem ? ` (log: ${problem})` : ""}`, durationMs: Date.now() - started, observed: [...observed, ...(problem ? [`log: ${problem}`] : ["no warning or error in the broker's log"])] });
+      attempts.push({
+        ok: true,
+        summary: `Mosquitto started on the restored mosquitto.db${problem ? ` (log: ${problem})` : ""}`,
+        durationMs: Date.now() - started,
+        observed: [...observed, ...(problem ? [`log: ${problem}`] : ["no warning or error in the broker's log"])],
+      });
       rt.log(`  restore attempt 1: ${attempts[0]!.summary}`);
       return { node, attempts, toolErrors: [] };
     } catch (err) {
@@ -242,6 +327,12 @@ export class MosquittoEngine implements Engine<MqttPublish, MosquittoNode, Mosqu
   /** The restored broker's own words: a warning or error in its log while it read mosquitto.db. */
   async invariants(node: MosquittoNode): Promise<CheckResult[]> {
     const problem = logProblems(await node.broker.log());
-    return [{ name: "invariant:restore-log", valid: problem === undefined, summary: problem ? `the broker logged: ${problem}` : "no warning or error in the restored broker's log" }];
+    return [
+      {
+        name: "invariant:restore-log",
+        valid: problem === undefined,
+        summary: problem ? `the broker logged: ${problem}` : "no warning or error in the restored broker's log",
+      },
+    ];
   }
 }

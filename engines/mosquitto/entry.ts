@@ -9,7 +9,10 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: MOSQUITTO_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: mosquittoImageSpec,
-    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.MOSQUITTO_METHODS, scenarios: m.MOSQUITTO_SCENARIOS })),
+    load: loadFrom(
+      () => import("./scenarios.ts"),
+      (m) => ({ methods: m.MOSQUITTO_METHODS, scenarios: m.MOSQUITTO_SCENARIOS }),
+    ),
     campaign: async () => (await import("./campaign.ts")).MOSQUITTO_CAMPAIGN,
   },
 ];

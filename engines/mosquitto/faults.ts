@@ -25,7 +25,10 @@ export function flippedPayloadByte(): MosquittoFault {
       // A queued message with a body beyond its `<seq>|` header, from the middle of the file.
       const candidates = scan.messages.filter((m) => !m.retain && m.payloadLength > 12);
       const target = candidates[Math.floor(candidates.length / 2)];
-      if (!target) throw new Error(`no stored message with a payload to flip in ${ARTIFACT_DB} (${scan.messages.length} messages)`);
+      if (!target)
+        throw new Error(
+          `no stored message with a payload to flip in ${ARTIFACT_DB} (${scan.messages.length} messages)`,
+        );
       const record = await flipBytes(artifact.dir, ARTIFACT_DB, target.payloadOffset + target.payloadLength - 1);
       return { ...record, detail: { ...record.detail, topic: target.topic, payloadBytes: target.payloadLength } };
     },

@@ -7,7 +7,18 @@ import type { WorkloadClient } from "../../harness/workload.ts";
 import { docker } from "../../harness/runtime/docker.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
-import { brokerRefusals, closeMqtt, connectMqtt, loadMqtt, MqttPublisher, openMqttWorkloadClient, readMqttState, type MqttCapabilities, type MqttPublish, type MqttUniverse } from "../../protocols/mqtt/index.ts";
+import {
+  brokerRefusals,
+  closeMqtt,
+  connectMqtt,
+  loadMqtt,
+  MqttPublisher,
+  openMqttWorkloadClient,
+  readMqttState,
+  type MqttCapabilities,
+  type MqttPublish,
+  type MqttUniverse,
+} from "../../protocols/mqtt/index.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import type { StartedMosquitto } from "./container.ts";
 
@@ -34,13 +45,24 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
   }
 
   load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
-    return loadMqtt({ endpoint: this.broker.endpoint, caps: this.caps, universe: this.universe, dataset, ledger, progress });
+    return loadMqtt({
+      endpoint: this.broker.endpoint,
+      caps: this.caps,
+      universe: this.universe,
+      dataset,
+      ledger,
+      progress,
+    });
   }
 
   /** Writers alternate between the protocol versions the broker speaks. */
   openWorkloadClient(): Promise<WorkloadClient<MqttPublish>> {
     const n = this.writers++;
-    return openMqttWorkloadClient(this.broker.endpoint, `dd-writer-${n}`, this.caps.protocols[n % this.caps.protocols.length]!);
+    return openMqttWorkloadClient(
+      this.broker.endpoint,
+      `dd-writer-${n}`,
+      this.caps.protocols[n % this.caps.protocols.length]!,
+    );
   }
 
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
@@ -55,7 +77,11 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
     const topic = `dr-drill-probe/${Date.now()}/✓`;
     const payload = Buffer.from(`probe ${new Date().toISOString()}`);
     const endpoint = this.broker.endpoint;
-    const { client } = await connectMqtt(endpoint, { clientId: `dd-probe-${process.pid}`, protocol: this.caps.protocols.at(-1)!, persistent: false });
+    const { client } = await connectMqtt(endpoint, {
+      clientId: `dd-probe-${process.pid}`,
+      protocol: this.caps.protocols.at(-1)!,
+      persistent: false,
+    });
     const publisher = new MqttPublisher(client);
     try {
       await brokerRefusals(() => publisher.publish(topic, payload, 1, true));
@@ -64,11 +90,19 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
         received = resolve;
         setTimeout(() => resolve(undefined), 5_000).unref();
       });
-      const { client: reader } = await connectMqtt(endpoint, { clientId: `dd-probe-reader-${process.pid}`, protocol: this.caps.protocols[0]!, persistent: false, onMessage: (_t, p) => received(p) });
+      const { client: reader } = await connectMqtt(endpoint, {
+        clientId: `dd-probe-reader-${process.pid}`,
+        protocol: this.caps.protocols[0]!,
+        persistent: false,
+        onMessage: (_t, p) => received(p),
+      });
       try {
         await reader.subscribeAsync(topic, { qos: 1 });
         const got = await seen;
-        if (!got?.equals(payload)) throw new EngineError(`published a retained message on ${topic}; a new subscriber got ${got ? "another payload" : "nothing within 5 s"}`);
+        if (!got?.equals(payload))
+          throw new EngineError(
+            `published a retained message on ${topic}; a new subscriber got ${got ? "another payload" : "nothing within 5 s"}`,
+          );
       } finally {
         await closeMqtt(reader);
       }
@@ -82,9 +116,12 @@ export class MosquittoNode implements EngineNode<MqttPublish> {
   async destroy(): Promise<void> {
     await this.broker.stop().catch(() => undefined);
     // A broker already stopped (killed by a drill, stopped to save) is not removed by stop(): remove it by id.
-    await docker().getContainer(this.broker.getId()).remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
-      if (err.statusCode !== 404) throw err;
-    });
+    await docker()
+      .getContainer(this.broker.getId())
+      .remove({ force: true, v: true })
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 404) throw err;
+      });
     await removeVolume(this.volume);
   }
 }

@@ -15,6 +15,14 @@ const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 
 export function mosquittoImageSpec(version: string): ImageSpec {
   const known = MOSQUITTO_VERSIONS[version];
-  if (!known) throw new Error(`unknown Mosquitto version "${version}"; known versions: ${Object.keys(MOSQUITTO_VERSIONS).join(", ")} (engines/mosquitto/versions.ts)`);
-  return { engine: "mosquitto", version, official: known.official, offline: { contextDir: IMAGES_DIR, debianSuite: known.debianSuite, buildArgs: {} } };
+  if (!known)
+    throw new Error(
+      `unknown Mosquitto version "${version}"; known versions: ${Object.keys(MOSQUITTO_VERSIONS).join(", ")} (engines/mosquitto/versions.ts)`,
+    );
+  return {
+    engine: "mosquitto",
+    version,
+    official: known.official,
+    offline: { contextDir: IMAGES_DIR, debianSuite: known.debianSuite, buildArgs: {} },
+  };
 }

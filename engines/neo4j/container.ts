@@ -20,7 +20,11 @@ export const NEO4J_USER = "neo4j";
 const STARTUP_TIMEOUT_MS = 240_000;
 
 /** HTTP answers once the DBMS has started its databases; plain bash and /dev/tcp, since neither image needs curl. */
-const READY_PROBE = ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${NEO4J_HTTP_PORT} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200'`];
+const READY_PROBE = [
+  "bash",
+  "-c",
+  `exec 3<>/dev/tcp/127.0.0.1/${NEO4J_HTTP_PORT} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200'`,
+];
 
 /**
  * Small memory settings for a 2-core CI machine, as NEO4J_<setting> variables (`.` as `_`, `_` as `__`), which both
@@ -77,7 +81,11 @@ export class StartedNeo4j extends StartedEngineContainer {
   }
 
   get endpoint(): BoltEndpoint {
-    return { url: `bolt://${publishedHost(this)}:${this.getMappedPort(NEO4J_BOLT_PORT)}`, user: NEO4J_USER, password: this.password };
+    return {
+      url: `bolt://${publishedHost(this)}:${this.getMappedPort(NEO4J_BOLT_PORT)}`,
+      user: NEO4J_USER,
+      password: this.password,
+    };
   }
 
   /** The lines of the server's debug.log (under /logs in both images) that match `pattern`; none when it has none yet. */

@@ -18,7 +18,11 @@ export function failedStatus(currentStatus: string, statusMessage: string): Data
 }
 
 async function defaultDatabaseStatus(driver: Driver): Promise<DatabaseNotStartedError | undefined> {
-  const { records } = await driver.executeQuery("SHOW DATABASE neo4j YIELD currentStatus, statusMessage", {}, { database: "system" });
+  const { records } = await driver.executeQuery(
+    "SHOW DATABASE neo4j YIELD currentStatus, statusMessage",
+    {},
+    { database: "system" },
+  );
   const r = records[0];
   return r ? failedStatus(String(r.get("currentStatus")), String(r.get("statusMessage") ?? "")) : undefined;
 }
@@ -39,7 +43,8 @@ export async function waitForDefaultDatabase(endpoint: BoltEndpoint, timeoutMs: 
       } catch (err) {
         const failed = await defaultDatabaseStatus(driver).catch(() => undefined);
         if (failed) throw failed;
-        if (Date.now() > deadline) throw new Error(`${endpoint.url} did not serve queries within ${timeoutMs} ms: ${(err as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(`${endpoint.url} did not serve queries within ${timeoutMs} ms: ${(err as Error).message}`);
       }
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -5,7 +5,14 @@ import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import type { DrillRuntime } from "../../harness/engine.ts";
 import type { CanonicalRecord } from "../../harness/records.ts";
 import { withToolbox } from "../../harness/runtime/toolbox.ts";
-import { byKey, compareByKey, comparisonExamples, comparisonProblem, deepVerifyResult, recordsOf } from "../../harness/campaign/deep-compare.ts";
+import {
+  byKey,
+  compareByKey,
+  comparisonExamples,
+  comparisonProblem,
+  deepVerifyResult,
+  recordsOf,
+} from "../../harness/campaign/deep-compare.ts";
 import { NODE_LABEL, REL_TYPES, TRANSFER_TYPE } from "../../protocols/bolt/model.ts";
 import { quoteName } from "../../protocols/bolt/cypher.ts";
 import { NEO4J_DATA } from "./container.ts";
@@ -17,7 +24,8 @@ const NODE_BY_UID = `UNWIND $uids AS u MATCH (n:${quoteName(NODE_LABEL)}) USING 
 const relByUid = (type: string) =>
   `UNWIND $uids AS u MATCH (a)-[r:${quoteName(type)}]->(b) USING INDEX r:${quoteName(type)}(uid) WHERE r.uid = u RETURN type(r) AS type, a.uid AS from, b.uid AS to, properties(r) AS props`;
 
-const uidsOf = (keys: Iterable<string>, prefix: string) => [...keys].filter((k) => k.startsWith(prefix) && !k.includes("#")).map((k) => Number(k.slice(prefix.length)));
+const uidsOf = (keys: Iterable<string>, prefix: string) =>
+  [...keys].filter((k) => k.startsWith(prefix) && !k.includes("#")).map((k) => Number(k.slice(prefix.length)));
 
 /**
  * The deep verification of a restored Neo4j whose drill passed: every node read again by its `uid` through the unique
@@ -34,15 +42,29 @@ export async function neo4jDeepVerify(node: Neo4jNode, restored: StateSummary, r
   for (const type of [...REL_TYPES, TRANSFER_TYPE]) await node.readByUid(relByUid(type), relUids, (r) => read.push(r));
   const c = compareByKey(accepted, byKey(read));
   await node.stop();
-  const check = await withToolbox({ image: node.image.ref, labels: rt.labels, volumes: [{ name: node.volume, path: NEO4J_DATA }] }, (box) =>
-    box.exec(["neo4j-admin", "database", "check", "neo4j", "--report-path=/tmp"], "neo4j"),
+  const check = await withToolbox(
+    { image: node.image.ref, labels: rt.labels, volumes: [{ name: node.volume, path: NEO4J_DATA }] },
+    (box) => box.exec(["neo4j-admin", "database", "check", "neo4j", "--report-path=/tmp"], "neo4j"),
   );
-  const problems = [comparisonProblem("nodes and relationships read by uid through their indexes", c), check.exitCode === 0 ? undefined : `neo4j-admin database check exited ${check.exitCode}: ${adminFailure(check.output)}`].filter((p) => p !== undefined);
+  const problems = [
+    comparisonProblem("nodes and relationships read by uid through their indexes", c),
+    check.exitCode === 0
+      ? undefined
+      : `neo4j-admin database check exited ${check.exitCode}: ${adminFailure(check.output)}`,
+  ].filter((p) => p !== undefined);
   return deepVerifyResult(
     problems,
     `${c.same} nodes, balances and relationships read by uid through their indexes equal the accepted state; neo4j-admin database check neo4j found the store consistent`,
     { checkExit: check.exitCode, checkOutput: check.output.slice(-2000) },
-    [...comparisonExamples("through the index", c), ...(check.exitCode === 0 ? [] : check.output.split("\n").filter((l) => /inconsisten|ERROR/i.test(l)).slice(0, 10))],
+    [
+      ...comparisonExamples("through the index", c),
+      ...(check.exitCode === 0
+        ? []
+        : check.output
+            .split("\n")
+            .filter((l) => /inconsisten|ERROR/i.test(l))
+            .slice(0, 10)),
+    ],
   );
 }
 
@@ -66,10 +88,12 @@ function storeOf(name: string): string {
 export function neo4jFileKind(dir: string, path: string, at: number | undefined): string {
   const name = path.split("/").at(-1)!;
   if (statSync(join(dir, path), { throwIfNoEntry: false })?.isDirectory()) return `directory ${path}`;
-  if (name.endsWith(".dump")) return at === undefined ? "dump (whole file)" : at < 4 ? "dump format magic" : "dump archive";
+  if (name.endsWith(".dump"))
+    return at === undefined ? "dump (whole file)" : at < 4 ? "dump format magic" : "dump archive";
   const db = /^databases\/([^/]+)\//.exec(path)?.[1];
   const where = db === "neo4j" ? "" : ` (${db})`;
-  if (path.startsWith("transactions/")) return `${name.startsWith("neostore.transaction.db") ? "transaction log" : `transactions other (${name})`}${path.startsWith("transactions/neo4j/") ? "" : " (system)"}`;
+  if (path.startsWith("transactions/"))
+    return `${name.startsWith("neostore.transaction.db") ? "transaction log" : `transactions other (${name})`}${path.startsWith("transactions/neo4j/") ? "" : " (system)"}`;
   if (db && path.includes("/schema/")) return `schema/index${where}`;
   if (db && name.startsWith("neostore")) return `${storeOf(name)}${where}`;
   if (db) return `database other (${name})${where}`;

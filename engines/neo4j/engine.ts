@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -47,7 +54,11 @@ const BACKUPS = "/backups";
  */
 export function loadRefused(err: unknown): { summary: string; exitCode: number; logTail: string } {
   if (!(err instanceof CommandExitError)) throw err;
-  return { summary: `neo4j-admin database load refused the dump: ${adminFailure(err.output)}`, exitCode: err.exitCode, logTail: err.output.slice(-3000) };
+  return {
+    summary: `neo4j-admin database load refused the dump: ${adminFailure(err.output)}`,
+    exitCode: err.exitCode,
+    logTail: err.output.slice(-3000),
+  };
 }
 
 /** The server exited before it was ready: its refusal, in the line of its log that says why. */
@@ -83,20 +94,38 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
     await node.stop();
     // A container of the node's image on its /data volume, with a shell and the admin tool but no server.
     const volumes = [{ name: node.volume, path: NEO4J_DATA }];
-    return withToolbox<Neo4jArtifact>({ image: node.image.ref, labels: rt.labels, volumes, host: { dir, direction: "out" } }, async (box) => {
-      // The version from the kernel jar's name (both images ship lib/neo4j-kernel-<version>.jar): no JVM started for it.
-      const version = (await box.exec(["sh", "-c", 'ls "$NEO4J_HOME/lib" | sed -n "s/^neo4j-kernel-\\([0-9][^-]*\\)\\.jar$/\\1/p"'])).output.trim();
-      if (this.backupMethod === "cold-copy") {
-        await box.copyOut(NEO4J_DATA);
-        return { dir, method: "cold-copy", tool: `copy of ${NEO4J_DATA} of the stopped server (Neo4j ${version}), ${box.how}`, finishedAt: rt.clock.now(), sourceVersion: this.version };
-      }
-      await box.exec(["sh", "-c", `mkdir -p ${BACKUPS} && chown neo4j:neo4j ${BACKUPS}`]);
-      const dumped = await box.exec(["neo4j-admin", "database", "dump", "neo4j", `--to-path=${BACKUPS}`], "neo4j");
-      if (dumped.exitCode !== 0) throw new Error(`neo4j-admin database dump exited ${dumped.exitCode}: ${adminFailure(dumped.output)}`);
-      const finishedAt = rt.clock.now();
-      await box.copyOut(BACKUPS);
-      return { dir, method: "dump", tool: `neo4j-admin database dump (Neo4j ${version}), ${box.how}`, finishedAt, sourceVersion: this.version };
-    });
+    return withToolbox<Neo4jArtifact>(
+      { image: node.image.ref, labels: rt.labels, volumes, host: { dir, direction: "out" } },
+      async (box) => {
+        // The version from the kernel jar's name (both images ship lib/neo4j-kernel-<version>.jar): no JVM started for it.
+        const version = (
+          await box.exec(["sh", "-c", 'ls "$NEO4J_HOME/lib" | sed -n "s/^neo4j-kernel-\\([0-9][^-]*\\)\\.jar$/\\1/p"'])
+        ).output.trim();
+        if (this.backupMethod === "cold-copy") {
+          await box.copyOut(NEO4J_DATA);
+          return {
+            dir,
+            method: "cold-copy",
+            tool: `copy of ${NEO4J_DATA} of the stopped server (Neo4j ${version}), ${box.how}`,
+            finishedAt: rt.clock.now(),
+            sourceVersion: this.version,
+          };
+        }
+        await box.exec(["sh", "-c", `mkdir -p ${BACKUPS} && chown neo4j:neo4j ${BACKUPS}`]);
+        const dumped = await box.exec(["neo4j-admin", "database", "dump", "neo4j", `--to-path=${BACKUPS}`], "neo4j");
+        if (dumped.exitCode !== 0)
+          throw new Error(`neo4j-admin database dump exited ${dumped.exitCode}: ${adminFailure(dumped.output)}`);
+        const finishedAt = rt.clock.now();
+        await box.copyOut(BACKUPS);
+        return {
+          dir,
+          method: "dump",
+          tool: `neo4j-admin database dump (Neo4j ${version}), ${box.how}`,
+          finishedAt,
+          sourceVersion: this.version,
+        };
+      },
+    );
   }
 
   async preflight(artifact: Neo4jArtifact): Promise<CheckResult[]> {
@@ -105,14 +134,20 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
       valid: artifact.sourceVersion === this.version,
       summary: `${artifact.method} from Neo4j ${artifact.sourceVersion}, target ${this.version}`,
     };
-    return [version, artifact.method === "dump" ? await dumpPreflight(artifact.dir) : await coldCopyPreflight(artifact.dir)];
+    return [
+      version,
+      artifact.method === "dump" ? await dumpPreflight(artifact.dir) : await coldCopyPreflight(artifact.dir),
+    ];
   }
 
   async restore(artifact: Neo4jArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<Neo4jNode>> {
     const image = await rt.images.resolve(neo4jImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const started = Date.now();
-    const failed = async (summary: string, extra: { exitCode?: number; logTail?: string } = {}): Promise<RestoreResult<Neo4jNode>> => {
+    const failed = async (
+      summary: string,
+      extra: { exitCode?: number; logTail?: string } = {},
+    ): Promise<RestoreResult<Neo4jNode>> => {
       await removeVolume(volume).catch(() => undefined);
       return { attempts: [{ ok: false, summary, durationMs: Date.now() - started, ...extra }], toolErrors: [] };
     };
@@ -121,23 +156,41 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
     await hooks.afterCopyIn?.(files);
     if (artifact.method === "dump") {
       // The load alone in its script, so that only neo4j-admin's own exit can be read as its refusal.
-      const refused = await files.sh(`neo4j-admin database load neo4j --from-path=${NEO4J_DATA} --overwrite-destination=true 2>&1`).then(() => undefined, loadRefused);
+      const refused = await files
+        .sh(`neo4j-admin database load neo4j --from-path=${NEO4J_DATA} --overwrite-destination=true 2>&1`)
+        .then(() => undefined, loadRefused);
       if (refused) return failed(refused.summary, { exitCode: refused.exitCode, logTail: refused.logTail });
       await files.sh(`rm -f ${NEO4J_DATA}/${DUMP_FILE} && chown -R ${NEO4J_UID}:${NEO4J_UID} ${NEO4J_DATA}`);
     }
-    const start = await startOrRefusal(() => this.starter(image, rt)(volume), serverExited, { startedAt: started }).catch((err: unknown) => {
+    const start = await startOrRefusal(() => this.starter(image, rt)(volume), serverExited, {
+      startedAt: started,
+    }).catch((err: unknown) => {
       // The server answered, but its database did not start: the engine's own refusal of this store.
       if (err instanceof DatabaseNotStartedError) return { notStarted: err };
       throw err;
     });
     if ("notStarted" in start) return failed(start.notStarted.message);
-    if ("refused" in start) return failed(start.refused.summary, { exitCode: start.refused.exitCode, logTail: start.refused.logTail });
+    if ("refused" in start)
+      return failed(start.refused.summary, { exitCode: start.refused.exitCode, logTail: start.refused.logTail });
     const node = new Neo4jNode(start.started, volume, image, this.starter(image, rt));
-    const recovery = await start.started.debugLogLines(RECOVERY_LINE.source).then(recoveryRuns, async (err: unknown) => {
-      await node.destroy().catch(() => undefined);
-      throw err;
-    });
-    return { node, attempts: [{ ok: true, summary: upSummary(image.ref, recovery), durationMs: Date.now() - started, observed: recovery.observed }], toolErrors: [] };
+    const recovery = await start.started
+      .debugLogLines(RECOVERY_LINE.source)
+      .then(recoveryRuns, async (err: unknown) => {
+        await node.destroy().catch(() => undefined);
+        throw err;
+      });
+    return {
+      node,
+      attempts: [
+        {
+          ok: true,
+          summary: upSummary(image.ref, recovery),
+          durationMs: Date.now() - started,
+          observed: recovery.observed,
+        },
+      ],
+      toolErrors: [],
+    };
   }
 
   workload(dataset: DatasetSpec): GraphWorkload {

@@ -9,7 +9,10 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: NEO4J_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: neo4jImageSpec,
-    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.NEO4J_METHODS, scenarios: m.NEO4J_SCENARIOS })),
+    load: loadFrom(
+      () => import("./scenarios.ts"),
+      (m) => ({ methods: m.NEO4J_METHODS, scenarios: m.NEO4J_SCENARIOS }),
+    ),
     campaign: async () => (await import("./campaign.ts")).NEO4J_CAMPAIGN,
   },
 ];

@@ -24,4 +24,3 @@ export function flipDumpHeader(offset = 1): Neo4jFault {
     apply: (artifact) => flipBytes(artifact.dir, DUMP_FILE, offset, 1, 0x20),
   };
 }
-

@@ -24,14 +24,21 @@ export async function dumpHeader(path: string): Promise<string> {
 
 export async function dumpPreflight(dir: string): Promise<CheckResult> {
   const path = join(dir, DUMP_FILE);
-  if (!existsSync(path)) return { name: "preflight:dump", valid: false, summary: `${DUMP_FILE} missing from the backup (files: ${(await readdir(dir)).join(", ") || "none"})` };
+  if (!existsSync(path))
+    return {
+      name: "preflight:dump",
+      valid: false,
+      summary: `${DUMP_FILE} missing from the backup (files: ${(await readdir(dir)).join(", ") || "none"})`,
+    };
   const { size } = await stat(path);
   const magic = await dumpHeader(path);
   const known = DUMP_MAGICS.includes(magic);
   return {
     name: "preflight:dump",
     valid: known,
-    summary: known ? `${DUMP_FILE}: ${size} bytes, format ${magic}` : `${DUMP_FILE} starts with ${JSON.stringify(magic)}, not a Neo4j dump format (${DUMP_MAGICS.join(", ")})`,
+    summary: known
+      ? `${DUMP_FILE}: ${size} bytes, format ${magic}`
+      : `${DUMP_FILE} starts with ${JSON.stringify(magic)}, not a Neo4j dump format (${DUMP_MAGICS.join(", ")})`,
     details: { size, magic },
   };
 }
@@ -43,13 +50,19 @@ export async function coldCopyPreflight(dir: string): Promise<CheckResult> {
   return {
     name: "preflight:cold-copy",
     valid: missing.length === 0,
-    summary: missing.length === 0 ? `store and transaction logs of neo4j and system present` : `missing from the copy: ${missing.join(", ")}`,
+    summary:
+      missing.length === 0
+        ? `store and transaction logs of neo4j and system present`
+        : `missing from the copy: ${missing.join(", ")}`,
   };
 }
 
 /** The line of neo4j-admin's or the server's output that says what went wrong. */
 export function adminFailure(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const patterns = [/Truncated source|Not a valid Neo4j archive|Exception:|ERROR/, /failed|error|invalid|cannot/i];
   for (const pattern of patterns) {
     const hit = lines.find((l) => pattern.test(l));

@@ -18,7 +18,8 @@ const engineFor = (req: BuildRequest) => new Neo4jEngine(req.version, methodOf(r
 export const NEO4J_SCENARIOS: Scenario[] = [
   drillScenario({
     name: "load",
-    description: "creates, updates, deletes and transfers, then the server stops for the backup; oracle, cut and balance invariants",
+    description:
+      "creates, updates, deletes and transfers, then the server stops for the backup; oracle, cut and balance invariants",
     methods: NEO4J_METHODS,
     workload: neo4jWorkload,
     build: (req) => ({ engine: engineFor(req) }),
@@ -43,7 +44,8 @@ export const NEO4J_SCENARIOS: Scenario[] = [
   }),
   drillScenario({
     name: "older-backup",
-    description: "restore a dump taken before the workload instead of the new one; acknowledged writes must be reported lost",
+    description:
+      "restore a dump taken before the workload instead of the new one; acknowledged writes must be reported lost",
     methods: ["dump"],
     workload: neo4jWorkload,
     build: (req) => ({ engine: engineFor(req), faults: [olderBackupFault()] }),

@@ -1,6 +1,15 @@
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +30,10 @@ const HERE = fileURLToPath(new URL("./", import.meta.url));
 
 export function neo4jVersion(version: string): { official: string } {
   const known = NEO4J_VERSIONS[version];
-  if (!known) throw new Error(`unknown Neo4j version "${version}"; known versions: ${Object.keys(NEO4J_VERSIONS).join(", ")} (engines/neo4j/versions.ts)`);
+  if (!known)
+    throw new Error(
+      `unknown Neo4j version "${version}"; known versions: ${Object.keys(NEO4J_VERSIONS).join(", ")} (engines/neo4j/versions.ts)`,
+    );
   return known;
 }
 
@@ -50,7 +62,8 @@ export function jarLock(version: string): LockedJar[] {
 
 const MAVEN_CENTRAL = process.env.DR_DRILL_MAVEN_CENTRAL ?? "https://repo1.maven.org/maven2";
 
-const cacheRoot = () => process.env.DR_DRILL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dr-drill");
+const cacheRoot = () =>
+  process.env.DR_DRILL_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dr-drill");
 const sha1 = (path: string) => createHash("sha1").update(readFileSync(path)).digest("hex");
 
 /** Jars of the lock that are missing or differ in `dir`, as readable lines (empty when all match). */
@@ -75,7 +88,12 @@ export function neo4jJars(version: string, log: (line: string) => void = () => u
   // Verified once; the image build checks every sha1 again (Dockerfile), so a later change of the cache cannot slip in.
   const stamp = join(lib, ".verified");
   const lockDigest = createHash("sha256").update(JSON.stringify(lock)).digest("hex");
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === lockDigest && lock.every((j) => existsSync(join(lib, j.path)))) return lib;
+  if (
+    existsSync(stamp) &&
+    readFileSync(stamp, "utf8") === lockDigest &&
+    lock.every((j) => existsSync(join(lib, j.path)))
+  )
+    return lib;
   if (lockMismatches(lib, lock).length === 0) {
     writeFileSync(stamp, lockDigest);
     return lib;
@@ -87,15 +105,34 @@ export function neo4jJars(version: string, log: (line: string) => void = () => u
       `<repositories><repository><id>central</id><url>${MAVEN_CENTRAL}</url></repository></repositories>` +
       `<dependencies><dependency><groupId>org.neo4j</groupId><artifactId>neo4j</artifactId><version>${version}</version></dependency></dependencies></project>\n`,
   );
-  log(`resolving org.neo4j:neo4j:${version} and its ${lock.length - 1} dependencies with Maven (about a minute, once)…`);
+  log(
+    `resolving org.neo4j:neo4j:${version} and its ${lock.length - 1} dependencies with Maven (about a minute, once)…`,
+  );
   rmSync(lib, { recursive: true, force: true });
   try {
-    execFileSync("mvn", ["-q", "-B", "-f", join(dir, "pom.xml"), "dependency:copy-dependencies", `-DoutputDirectory=${lib}`, "-Dmdep.useRepositoryLayout=true"], { stdio: ["ignore", "ignore", "pipe"], timeout: 1_800_000 });
+    execFileSync(
+      "mvn",
+      [
+        "-q",
+        "-B",
+        "-f",
+        join(dir, "pom.xml"),
+        "dependency:copy-dependencies",
+        `-DoutputDirectory=${lib}`,
+        "-Dmdep.useRepositoryLayout=true",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"], timeout: 1_800_000 },
+    );
   } catch (err) {
-    throw new Error(`cannot resolve org.neo4j:neo4j:${version} from Maven Central (needs mvn and ${MAVEN_CENTRAL}): ${(err as Error).message.split("\n")[0]}`);
+    throw new Error(
+      `cannot resolve org.neo4j:neo4j:${version} from Maven Central (needs mvn and ${MAVEN_CENTRAL}): ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   const bad = lockMismatches(lib, lock);
-  if (bad.length) throw new Error(`Neo4j ${version} jars differ from engines/neo4j/jars-${version}.sha1:\n  ${bad.slice(0, 10).join("\n  ")}`);
+  if (bad.length)
+    throw new Error(
+      `Neo4j ${version} jars differ from engines/neo4j/jars-${version}.sha1:\n  ${bad.slice(0, 10).join("\n  ")}`,
+    );
   writeFileSync(stamp, lockDigest);
   return lib;
 }
@@ -107,10 +144,12 @@ export function neo4jBuildContext(version: string): string {
   const dir = join(cacheRoot(), "neo4j-context", version);
   mkdirSync(join(dir, "lib"), { recursive: true });
   const images = join(HERE, "images");
-  for (const name of ["Dockerfile", "docker-entrypoint.sh", "neo4j", "neo4j-admin"]) copyFileSync(join(images, name), join(dir, name));
+  for (const name of ["Dockerfile", "docker-entrypoint.sh", "neo4j", "neo4j-admin"])
+    copyFileSync(join(images, name), join(dir, name));
   // Jars are copied only when missing or of another size (the build verifies every sha1); strays are removed.
   const wanted = new Set(lock.map((j) => basename(j.path)));
-  for (const name of readdirSync(join(dir, "lib"))) if (!wanted.has(name)) rmSync(join(dir, "lib", name), { force: true });
+  for (const name of readdirSync(join(dir, "lib")))
+    if (!wanted.has(name)) rmSync(join(dir, "lib", name), { force: true });
   for (const j of lock) {
     const from = join(jars, j.path);
     const to = join(dir, "lib", basename(j.path));
@@ -127,6 +166,10 @@ export function neo4jImageSpec(version: string): ImageSpec {
     engine: "neo4j",
     version,
     official: known.official,
-    offline: { contextDir: () => neo4jBuildContext(version), debianSuite: "bookworm", buildArgs: { NEO4J_VERSION: version } },
+    offline: {
+      contextDir: () => neo4jBuildContext(version),
+      debianSuite: "bookworm",
+      buildArgs: { NEO4J_VERSION: version },
+    },
   };
 }

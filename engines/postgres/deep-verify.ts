@@ -21,12 +21,27 @@ const MAX_EXAMPLES = 10;
  */
 export async function postgresDeepVerify(node: PostgresNode, restored: StateSummary): Promise<CheckResult> {
   const { user, database } = node.pg.credentials;
-  const amcheck = await node.pg.tool(["pg_amcheck", ...socketArgs(user), "-d", database, "--install-missing", "--heapallindexed", "--parent-check"]);
+  const amcheck = await node.pg.tool([
+    "pg_amcheck",
+    ...socketArgs(user),
+    "-d",
+    database,
+    "--install-missing",
+    "--heapallindexed",
+    "--parent-check",
+  ]);
   // pg_amcheck exits 2 when it found corruption, 1 when it could not run: only the first is a finding.
-  if (amcheck.exitCode !== 0 && amcheck.exitCode !== 2) throw new Error(`pg_amcheck could not run (exit ${amcheck.exitCode}): ${amcheck.output.trim().slice(-500)}`);
-  const amcheckLines = amcheck.output.split("\n").map((l) => l.trim()).filter(Boolean);
+  if (amcheck.exitCode !== 0 && amcheck.exitCode !== 2)
+    throw new Error(`pg_amcheck could not run (exit ${amcheck.exitCode}): ${amcheck.output.trim().slice(-500)}`);
+  const amcheckLines = amcheck.output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const byIndex = await readThroughPrimaryKeys(node, restored.path);
-  const problems = [...(amcheck.exitCode === 2 ? [`pg_amcheck found corruption: ${amcheckLines[0] ?? "(no output)"}`] : []), ...byIndex.problems];
+  const problems = [
+    ...(amcheck.exitCode === 2 ? [`pg_amcheck found corruption: ${amcheckLines[0] ?? "(no output)"}`] : []),
+    ...byIndex.problems,
+  ];
   return {
     name: "deep-verify",
     valid: problems.length === 0,
@@ -48,7 +63,10 @@ async function scanned(path: string, table: string): Promise<Map<string, string>
   return rows;
 }
 
-async function readThroughPrimaryKeys(node: PostgresNode, restoredPath: string): Promise<{ rows: number; problems: string[]; examples: string[] }> {
+async function readThroughPrimaryKeys(
+  node: PostgresNode,
+  restoredPath: string,
+): Promise<{ rows: number; problems: string[]; examples: string[] }> {
   const client = await node.pg.client();
   const problems: string[] = [];
   const examples: string[] = [];
@@ -57,7 +75,9 @@ async function readThroughPrimaryKeys(node: PostgresNode, restoredPath: string):
     await engineErrors(async () => {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       // The planner must take the index path: a sequential scan here would only repeat the oracle's read.
-      await client.query("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_sort = off");
+      await client.query(
+        "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_sort = off",
+      );
       for (const table of ALL_TABLES) {
         const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
         if (!exists.rows[0]?.t) continue;
@@ -65,8 +85,11 @@ async function readThroughPrimaryKeys(node: PostgresNode, restoredPath: string):
         const counts = await compareTable(client, table, expected, examples);
         rows += counts.read;
         if (counts.differ + counts.extra + expected.size > 0) {
-          problems.push(`${table} through its primary key: ${counts.differ} row(s) differ from the full scan, ${counts.extra} found only by the index, ${expected.size} missing from the index`);
-          for (const id of [...expected.keys()].slice(0, MAX_EXAMPLES)) examples.push(`${table}/${id}: in the full scan, not found through the index`);
+          problems.push(
+            `${table} through its primary key: ${counts.differ} row(s) differ from the full scan, ${counts.extra} found only by the index, ${expected.size} missing from the index`,
+          );
+          for (const id of [...expected.keys()].slice(0, MAX_EXAMPLES))
+            examples.push(`${table}/${id}: in the full scan, not found through the index`);
         }
       }
       await client.query("COMMIT");
@@ -81,11 +104,17 @@ async function readThroughPrimaryKeys(node: PostgresNode, restoredPath: string):
 }
 
 /** Reads `table` in primary-key order (keyset pages), checking each row against `expected` and removing it from there. */
-async function compareTable(client: pg.Client, table: string, expected: Map<string, string>, examples: string[]): Promise<{ read: number; differ: number; extra: number }> {
+async function compareTable(
+  client: pg.Client,
+  table: string,
+  expected: Map<string, string>,
+  examples: string[],
+): Promise<{ read: number; differ: number; extra: number }> {
   const sql = `SELECT t.id::text AS id, ${ROW_DIGEST} AS digest FROM ${table} t WHERE t.id > $1::bigint ORDER BY t.id LIMIT ${BATCH}`;
   const plan = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`, ["0"]);
   const planText = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
-  if (!/Index Scan using \S+ on /.test(planText)) throw new Error(`the planner would not read ${table} through its primary key:\n${planText}`);
+  if (!/Index Scan using \S+ on /.test(planText))
+    throw new Error(`the planner would not read ${table} through its primary key:\n${planText}`);
   let after = "-9223372036854775808";
   let read = 0;
   let differ = 0;
@@ -99,10 +128,14 @@ async function compareTable(client: pg.Client, table: string, expected: Map<stri
       if (`${table}/${r.id}` === PROBE_KEY) continue;
       if (want === undefined) {
         extra++;
-        if (examples.length < MAX_EXAMPLES) examples.push(`${table}/${r.id}: found through the index, not in the full scan`);
+        if (examples.length < MAX_EXAMPLES)
+          examples.push(`${table}/${r.id}: found through the index, not in the full scan`);
       } else if (want !== r.digest) {
         differ++;
-        if (examples.length < MAX_EXAMPLES) examples.push(`${table}/${r.id}: digest ${r.digest.slice(0, 12)} through the index, ${want.slice(0, 12)} in the full scan`);
+        if (examples.length < MAX_EXAMPLES)
+          examples.push(
+            `${table}/${r.id}: digest ${r.digest.slice(0, 12)} through the index, ${want.slice(0, 12)} in the full scan`,
+          );
       }
     }
     if (page.rows.length < BATCH) break;

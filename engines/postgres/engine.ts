@@ -35,7 +35,11 @@ export interface PostgresArtifact extends BackupArtifact {
  * One password per process (or `DR_DRILL_POSTGRES_PASSWORD`): a physical restore brings the source's roles along, so
  * source and target must agree. It is registered as a secret, so no report ever shows it.
  */
-const CREDENTIALS: PgCredentials = { user: "drill", password: process.env.DR_DRILL_POSTGRES_PASSWORD || randomBytes(12).toString("hex"), database: "drill" };
+const CREDENTIALS: PgCredentials = {
+  user: "drill",
+  password: process.env.DR_DRILL_POSTGRES_PASSWORD || randomBytes(12).toString("hex"),
+  database: "drill",
+};
 registerSecret(CREDENTIALS.password);
 const BACKUP_DIR = `${PG_BACKUPS}/backup`;
 const DUMP_FILE = "drill.pgdump";
@@ -64,7 +68,11 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
     const backups = await createVolume(`${rt.drillId}-backups`, rt.labels);
-    const started = await new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).withBackupVolume(backups).start();
+    const started = await new PostgresContainer(image, CREDENTIALS)
+      .withLabels(rt.labels)
+      .withVolume(volume)
+      .withBackupVolume(backups)
+      .start();
     return new PostgresNode(started, volume, (rows) => (this.loadedRows = rows), backups);
   }
 
@@ -76,19 +84,43 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     const toolName = this.backupMethod === "physical" ? "pg_basebackup" : "pg_dump";
     const tool = (await pgNode.pg.toolOrThrow([toolName, "--version"])).trim();
     if (this.backupMethod === "physical") {
-      await pgNode.pg.toolOrThrow(["pg_basebackup", ...socketArgs(CREDENTIALS.user), "-D", BACKUP_DIR, "-Fp", "-X", "stream", "-c", "fast"]);
+      await pgNode.pg.toolOrThrow([
+        "pg_basebackup",
+        ...socketArgs(CREDENTIALS.user),
+        "-D",
+        BACKUP_DIR,
+        "-Fp",
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+      ]);
     } else {
       await pgDump(pgNode.pg, CREDENTIALS.database, `${BACKUP_DIR}/${DUMP_FILE}`);
     }
     const finishedAt = rt.clock.now();
-    if (!pgNode.backupVolume) throw new Error("this PostgreSQL node was started without a backup volume: backups are taken from the provisioned source");
+    if (!pgNode.backupVolume)
+      throw new Error(
+        "this PostgreSQL node was started without a backup volume: backups are taken from the provisioned source",
+      );
     const volumes = [{ name: pgNode.backupVolume, path: PG_BACKUPS, readOnly: true }];
-    const via = await withToolbox({ image: pgNode.pg.image.ref, labels: rt.labels, volumes, host: { dir, direction: "out" } }, async (box) => {
-      await box.copyOut(BACKUP_DIR);
-      return box.how;
-    });
+    const via = await withToolbox(
+      { image: pgNode.pg.image.ref, labels: rt.labels, volumes, host: { dir, direction: "out" } },
+      async (box) => {
+        await box.copyOut(BACKUP_DIR);
+        return box.how;
+      },
+    );
     const sourceMajor = (await pgNode.pg.toolOrThrow(["cat", `${pgNode.dataDirectory}/PG_VERSION`])).trim();
-    return { dir, method: this.backupMethod, tool: `${tool}, ${via}`, sourceMajor, relationFiles, relationKinds, finishedAt };
+    return {
+      dir,
+      method: this.backupMethod,
+      tool: `${tool}, ${via}`,
+      sourceMajor,
+      relationFiles,
+      relationKinds,
+      finishedAt,
+    };
   }
 
   async preflight(artifact: PostgresArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
@@ -103,7 +135,13 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
           : `physical backup from PostgreSQL ${artifact.sourceMajor} cannot start on ${this.version}: data directories only work within one major version`,
       });
       const label = existsSync(join(artifact.dir, "backup_label"));
-      results.push({ name: "preflight:backup_label", valid: label, summary: label ? "backup_label present" : "backup_label missing: the server would not know where WAL replay must start" });
+      results.push({
+        name: "preflight:backup_label",
+        valid: label,
+        summary: label
+          ? "backup_label present"
+          : "backup_label missing: the server would not know where WAL replay must start",
+      });
     } else if (!sameMajor) {
       const upgrade = Number(this.version) > Number(artifact.sourceMajor);
       results.push({
@@ -120,16 +158,25 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     // The target version's own tools verify a copy of the artifact, in a throwaway container of the target image.
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const copy = "/tmp/dr-drill-preflight";
-    const verify = await withToolbox({ image: image.ref, labels: rt.labels, volumes: [], host: { dir: artifact.dir, direction: "in" } }, async (box) => {
-      await box.copyIn(copy);
-      await box.run(["chown", "-R", "postgres:postgres", copy]);
-      return box.exec(artifact.method === "physical" ? ["pg_verifybackup", copy] : ["pg_restore", "--list", `${copy}/${DUMP_FILE}`], "postgres");
-    });
+    const verify = await withToolbox(
+      { image: image.ref, labels: rt.labels, volumes: [], host: { dir: artifact.dir, direction: "in" } },
+      async (box) => {
+        await box.copyIn(copy);
+        await box.run(["chown", "-R", "postgres:postgres", copy]);
+        return box.exec(
+          artifact.method === "physical" ? ["pg_verifybackup", copy] : ["pg_restore", "--list", `${copy}/${DUMP_FILE}`],
+          "postgres",
+        );
+      },
+    );
     const tool = artifact.method === "physical" ? "pg_verifybackup" : "pg_restore --list";
     results.push({
       name: `preflight:${tool.split(" ")[0]}`,
       valid: verify.exitCode === 0,
-      summary: verify.exitCode === 0 ? `${tool}: artifact readable and complete` : `${tool} exited ${verify.exitCode}: ${firstErrorLine(verify.output)}`,
+      summary:
+        verify.exitCode === 0
+          ? `${tool}: artifact readable and complete`
+          : `${tool} exited ${verify.exitCode}: ${firstErrorLine(verify.output)}`,
       details: { output: verify.output.slice(-2000) },
     });
     return results;
@@ -149,7 +196,11 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
           throw err;
         });
     }
-    const start = await startOrRefusal(() => new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start(), serverExited, { startedAt: started }).catch((err: unknown) => ({ err }));
+    const start = await startOrRefusal(
+      () => new PostgresContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume).start(),
+      serverExited,
+      { startedAt: started },
+    ).catch((err: unknown) => ({ err }));
     if (!("started" in start)) {
       await removeVolume(volume).catch(() => undefined);
       if ("err" in start) throw start.err;
@@ -161,7 +212,8 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     if (artifact.method === "logical") {
       await pgStarted.copyDirectoryIn(artifact.dir, "/tmp/dr-drill-restore");
       const restored = await pgRestore(pgStarted, CREDENTIALS.database, `/tmp/dr-drill-restore/${DUMP_FILE}`);
-      if (restored.exitCode !== 0) toolErrors.push(`pg_restore exited ${restored.exitCode}: ${firstErrorLine(restored.output)}`);
+      if (restored.exitCode !== 0)
+        toolErrors.push(`pg_restore exited ${restored.exitCode}: ${firstErrorLine(restored.output)}`);
     }
     const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;
     return { node, attempts: [{ ok: toolErrors.length === 0, summary, durationMs: Date.now() - started }], toolErrors };
@@ -175,7 +227,9 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     const client = await node.pg.client();
     return engineErrors(async () => {
       const total = ACCOUNTS.count * ACCOUNTS.initialBalance;
-      const sum = await client.query<{ n: string; total: string }>("SELECT count(*)::text AS n, coalesce(sum(balance), 0)::text AS total FROM accounts");
+      const sum = await client.query<{ n: string; total: string }>(
+        "SELECT count(*)::text AS n, coalesce(sum(balance), 0)::text AS total FROM accounts",
+      );
       const { n, total: got } = sum.rows[0]!;
       const balanced = Number(n) === ACCOUNTS.count && got === String(total);
       // All-or-nothing transfers: every balance equals its opening balance plus the restored transfers in and out.
@@ -192,7 +246,9 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
         {
           name: "invariant:total-balance",
           valid: balanced,
-          summary: balanced ? `${n} accounts, total balance ${got} as opened` : `total balance ${got} over ${n} accounts, expected ${total} over ${ACCOUNTS.count}`,
+          summary: balanced
+            ? `${n} accounts, total balance ${got} as opened`
+            : `total balance ${got} over ${n} accounts, expected ${total} over ${ACCOUNTS.count}`,
         },
         {
           name: "invariant:transfers-atomic",
@@ -216,7 +272,6 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
   }
 }
 
-
 /** The server exited before it was ready: its refusal, in the line of its log that says why. */
 export function serverExited(exit: { exitCode: number; logTail: string }): string {
   return `server exited with code ${exit.exitCode}: ${firstErrorLine(exit.logTail)}`;
@@ -227,7 +282,10 @@ export function serverExited(exit: { exitCode: number; logTail: string }): strin
  * client turned away during startup, else the first error-looking line.
  */
 export function firstErrorLine(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const noise = /the database system is (starting up|shutting down)/;
   const patterns = [/PANIC:/, /FATAL:/, /ERROR:|error:/, /could not|invalid|failed/i];
   for (const pattern of patterns) {

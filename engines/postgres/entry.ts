@@ -9,7 +9,10 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: "15",
     defaultScenario: "load",
     imageSpec: postgresImageSpec,
-    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: m.POSTGRES_METHODS, scenarios: m.POSTGRES_SCENARIOS })),
+    load: loadFrom(
+      () => import("./scenarios.ts"),
+      (m) => ({ methods: m.POSTGRES_METHODS, scenarios: m.POSTGRES_SCENARIOS }),
+    ),
     campaign: async () => (await import("./campaign.ts")).POSTGRES_CAMPAIGN,
   },
 ];

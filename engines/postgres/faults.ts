@@ -63,7 +63,8 @@ export function flipByteInTable(table: string): PgFault {
 }
 
 /** The server's refusal to start a data directory it cannot recover, as PostgreSQL words it. */
-export const WAL_REFUSAL = "could not locate required checkpoint record|could not find redo location|invalid checkpoint";
+export const WAL_REFUSAL =
+  "could not locate required checkpoint record|could not find redo location|invalid checkpoint";
 
 /** Deletes the first WAL segment of a physical backup: the one holding the checkpoint replay must start from. */
 export function deleteFirstWalSegment(): PgFault {
@@ -98,4 +99,3 @@ export function truncateDump(keepFraction = 0.5): PgFault {
     },
   };
 }
-

@@ -5,7 +5,8 @@
 export function postgresFileKind(path: string, method: string, relations: Record<string, string>): string {
   if (method === "logical") return "dump";
   // A deleted directory: named after what it holds.
-  if (path === "pg_wal" || path === "pg_xact" || path === "global" || /^base(\/\d+)?$/.test(path)) return `directory ${path.replace(/\/\d+$/, "/<db>")}`;
+  if (path === "pg_wal" || path === "pg_xact" || path === "global" || /^base(\/\d+)?$/.test(path))
+    return `directory ${path.replace(/\/\d+$/, "/<db>")}`;
   if (path.startsWith("pg_wal/")) return path.includes("/archive_status/") ? "WAL status" : "WAL";
   if (path.startsWith("pg_xact/")) return "pg_xact";
   if (path === "global/pg_control") return "control";

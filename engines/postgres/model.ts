@@ -2,7 +2,19 @@ import fc from "fast-check";
 import { createHash } from "node:crypto";
 import type { OpSource, WorkloadOp } from "../../harness/workload.ts";
 import { deriveSeed } from "../../harness/seed.ts";
-import { bytes, decimal, float64, int16, int32, int64, jsonDocument, nastyText, nullable, text, timestamp } from "../../harness/hostile-values.ts";
+import {
+  bytes,
+  decimal,
+  float64,
+  int16,
+  int32,
+  int64,
+  jsonDocument,
+  nastyText,
+  nullable,
+  text,
+  timestamp,
+} from "../../harness/hostile-values.ts";
 
 /**
  * The relational data model of the PostgreSQL drills: three tables of hostile values, plus accounts and transfers for
@@ -29,7 +41,12 @@ export const TABLES: readonly TableModel[] = [
       { name: "tags", type: "text[]" },
       { name: "born", type: "timestamptz" },
     ],
-    row: fc.tuple(nastyText(30), nullable(text), nullable(fc.array(nullable(nastyText(12)), { maxLength: 6 })), nullable(timestamp)),
+    row: fc.tuple(
+      nastyText(30),
+      nullable(text),
+      nullable(fc.array(nullable(nastyText(12)), { maxLength: 6 })),
+      nullable(timestamp),
+    ),
   },
   {
     name: "measurements",
@@ -62,7 +79,12 @@ export const TABLES: readonly TableModel[] = [
       { name: "scores", type: "integer[]" },
       { name: "title", type: "text" },
     ],
-    row: fc.tuple(nullable(jsonDocument.map(json)), nullable(bytes), nullable(fc.array(nullable(int32), { maxLength: 8 })), nullable(text)),
+    row: fc.tuple(
+      nullable(jsonDocument.map(json)),
+      nullable(bytes),
+      nullable(fc.array(nullable(int32), { maxLength: 8 })),
+      nullable(text),
+    ),
   },
 ];
 
@@ -90,7 +112,10 @@ export function* datasetBatches(seed: number, rows: number): Generator<RowBatch>
       const ids: number[] = [];
       for (let i = start + t; i < end; i += TABLES.length) ids.push(i + 1);
       if (ids.length === 0) continue;
-      const generated = fc.sample(table.row, { seed: deriveSeed(seed, "load", table.name, start), numRuns: ids.length });
+      const generated = fc.sample(table.row, {
+        seed: deriveSeed(seed, "load", table.name, start),
+        numRuns: ids.length,
+      });
       yield { table, ids, rows: generated };
     }
   }
@@ -102,7 +127,13 @@ export function datasetFingerprint(seed: number, rows: number): string {
   for (const batch of datasetBatches(seed, rows)) {
     hash.update(batch.table.name);
     hash.update(JSON.stringify(batch.ids));
-    hash.update(JSON.stringify(batch.rows, (_k, v: unknown) => (v && typeof v === "object" && (v as { type?: string }).type === "Buffer" ? `bytes:${Buffer.from((v as { data: number[] }).data).toString("hex")}` : v)));
+    hash.update(
+      JSON.stringify(batch.rows, (_k, v: unknown) =>
+        v && typeof v === "object" && (v as { type?: string }).type === "Buffer"
+          ? `bytes:${Buffer.from((v as { data: number[] }).data).toString("hex")}`
+          : v,
+      ),
+    );
   }
   return hash.digest("hex");
 }
@@ -137,7 +168,11 @@ export class PostgresWorkload implements OpSource<PgOp> {
     if (choice! < 45 || this.loadedRows < writers) {
       const table = TABLES[n % TABLES.length]!;
       const [row] = fc.sample(table.row, { seed: opSeed, numRuns: 1 });
-      return { kind: "insert", keys: [`${table.name}/${ownId}`], payload: { kind: "insert", table, id: ownId, row: row! } };
+      return {
+        kind: "insert",
+        keys: [`${table.name}/${ownId}`],
+        payload: { kind: "insert", table, id: ownId, row: row! },
+      };
     }
     if (choice! < 75) {
       // A loaded id this writer owns: id ≡ writer (mod writers).
@@ -148,7 +183,14 @@ export class PostgresWorkload implements OpSource<PgOp> {
       const [row] = fc.sample(table.row, { seed: opSeed, numRuns: 1 });
       return { kind: "update", keys: [`${table.name}/${id}`], payload: { kind: "update", table, id, row: row! } };
     }
-    const [pick] = fc.sample(fc.tuple(fc.nat({ max: ACCOUNTS.count - 1 }), fc.nat({ max: ACCOUNTS.count - 2 }), fc.integer({ min: 1, max: 5_000 })), { seed: opSeed, numRuns: 1 });
+    const [pick] = fc.sample(
+      fc.tuple(
+        fc.nat({ max: ACCOUNTS.count - 1 }),
+        fc.nat({ max: ACCOUNTS.count - 2 }),
+        fc.integer({ min: 1, max: 5_000 }),
+      ),
+      { seed: opSeed, numRuns: 1 },
+    );
     const [from, offset, amount] = pick!;
     const to = (from + 1 + offset) % ACCOUNTS.count;
     return {

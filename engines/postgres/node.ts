@@ -10,7 +10,15 @@ import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg/errors.ts";
 import { datasetBatches, type PgOp } from "./model.ts";
 import { PGDATA, type StartedPostgres } from "../../protocols/pg/container.ts";
-import { ALL_TABLES, INSERT_ACCOUNTS_SQL, canonicalReadSql, createSchemaSql, insertSql, keyWrites, type KeyRow } from "./schema.ts";
+import {
+  ALL_TABLES,
+  INSERT_ACCOUNTS_SQL,
+  canonicalReadSql,
+  createSchemaSql,
+  insertSql,
+  keyWrites,
+  type KeyRow,
+} from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
 import { RELATION_KINDS_SQL } from "./file-kind.ts";
 
@@ -40,7 +48,13 @@ export class PostgresNode implements EngineNode<PgOp> {
       let records = await this.loadStatement(client, ledger, "accounts", INSERT_ACCOUNTS_SQL, []);
       for (const batch of datasetBatches(dataset.seed, dataset.rows)) {
         const params = batch.ids.flatMap((id, i) => [id, 1, ...batch.rows[i]!]);
-        records += await this.loadStatement(client, ledger, batch.table.name, insertSql(batch.table, batch.ids.length), params);
+        records += await this.loadStatement(
+          client,
+          ledger,
+          batch.table.name,
+          insertSql(batch.table, batch.ids.length),
+          params,
+        );
         progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
       }
       const size = await client.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
@@ -52,10 +66,24 @@ export class PostgresNode implements EngineNode<PgOp> {
   }
 
   /** One autocommit statement, acknowledged when it returns: one ledger entry with a digest per row. */
-  private async loadStatement(client: pg.Client, ledger: Ledger, table: string, sql: string, params: unknown[]): Promise<number> {
+  private async loadStatement(
+    client: pg.Client,
+    ledger: Ledger,
+    table: string,
+    sql: string,
+    params: unknown[],
+  ): Promise<number> {
     const invokeAt = ledger.clock.now();
     const result = await client.query<KeyRow>(sql, params);
-    ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(table, result.rows) });
+    ledger.append({
+      seq: 0,
+      process: "loader",
+      op: "load",
+      invokeAt,
+      completeAt: ledger.clock.now(),
+      outcome: "ok",
+      writes: keyWrites(table, result.rows),
+    });
     return result.rowCount ?? 0;
   }
 
@@ -93,7 +121,8 @@ export class PostgresNode implements EngineNode<PgOp> {
         await client.query("INSERT INTO people (id, version, name) VALUES (-1, 1, $1)", [name]);
         return client.query<{ name: string }>("SELECT name FROM people WHERE id = -1");
       });
-      if (back.rows[0]?.name !== name) throw new EngineError(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
+      if (back.rows[0]?.name !== name)
+        throw new EngineError(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
       return "inserted a row into people and read it back";
     } finally {
       await client.end();

@@ -27,10 +27,14 @@ function nextMajor(version: string): string {
 export const POSTGRES_SCENARIOS: Scenario[] = [
   drillScenario({
     name: "load",
-    description: "backup while inserts, updates and transfers commit; oracle rules 1-4, the cut, and the balance invariants",
+    description:
+      "backup while inserts, updates and transfers commit; oracle rules 1-4, the cut, and the balance invariants",
     methods: POSTGRES_METHODS,
     workload: postgresWorkload,
-    build: (req) => ({ engine: engineFor(req), ...(req.restoreInto ? { restoreInto: engineFor(req, req.restoreInto) } : {}) }),
+    build: (req) => ({
+      engine: engineFor(req),
+      ...(req.restoreInto ? { restoreInto: engineFor(req, req.restoreInto) } : {}),
+    }),
   }),
   drillScenario({
     name: "clean",
@@ -65,7 +69,8 @@ export const POSTGRES_SCENARIOS: Scenario[] = [
   }),
   drillScenario({
     name: "upgrade",
-    description: "back up on one major, restore into the next (or --restore-into): a dump restores, a data directory is refused",
+    description:
+      "back up on one major, restore into the next (or --restore-into): a dump restores, a data directory is refused",
     methods: POSTGRES_METHODS,
     workload: (writers) => ({ ...postgresWorkload(writers), tailMs: 300 }),
     build: (req) => {
@@ -74,7 +79,9 @@ export const POSTGRES_SCENARIOS: Scenario[] = [
       return {
         engine: engineFor(req),
         restoreInto: engineFor(req, to),
-        ...(refused ? { expect: { outcome: "refuses" as const, reason: "database files are incompatible with server" } } : {}),
+        ...(refused
+          ? { expect: { outcome: "refuses" as const, reason: "database files are incompatible with server" } }
+          : {}),
       };
     },
   }),

@@ -6,7 +6,8 @@ import { ACCOUNTS, TABLES, type TableModel } from "./model.ts";
 
 export function createSchemaSql(): string {
   const tables = TABLES.map(
-    (t) => `CREATE TABLE ${t.name} (id bigint PRIMARY KEY, version integer NOT NULL, ${t.columns.map((c) => `${c.name} ${c.type}`).join(", ")});`,
+    (t) =>
+      `CREATE TABLE ${t.name} (id bigint PRIMARY KEY, version integer NOT NULL, ${t.columns.map((c) => `${c.name} ${c.type}`).join(", ")});`,
   );
   return [
     ...tables,
@@ -23,7 +24,10 @@ export const ALL_TABLES = [...TABLES.map((t) => t.name), "accounts", "transfers"
 /** A multi-row INSERT of `rows` rows into `table`, returning each row's key, digest and preview. */
 export function insertSql(table: TableModel, rows: number): string {
   const width = table.columns.length + 2;
-  const values = Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(", ")})`);
+  const values = Array.from(
+    { length: rows },
+    (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(", ")})`,
+  );
   return `INSERT INTO ${table.name} AS t (id, version, ${table.columns.map((c) => c.name).join(", ")}) VALUES ${values.join(", ")} RETURNING t.id, ${digestColumns()}`;
 }
 

@@ -3,7 +3,16 @@ import { UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import { isDefiniteSqlFailure } from "../../protocols/pg/errors.ts";
 import type { PgOp } from "./model.ts";
-import { INSERT_TRANSFER_SQL, insertSql, intendedInsertSql, intendedTransferSql, intendedUpdateSql, keyWrites, updateSql, type KeyRow } from "./schema.ts";
+import {
+  INSERT_TRANSFER_SQL,
+  insertSql,
+  intendedInsertSql,
+  intendedTransferSql,
+  intendedUpdateSql,
+  keyWrites,
+  updateSql,
+  type KeyRow,
+} from "./schema.ts";
 
 /** The row an update targets does not exist: nothing was written, so the outcome is a definite `fail`. */
 class NoRowError extends Error {}
@@ -25,7 +34,10 @@ export class PostgresWorkloadClient implements WorkloadClient<PgOp> {
   async apply(op: WorkloadOp<PgOp>): Promise<KeyWrite[]> {
     const p = op.payload;
     if (p.kind === "insert") {
-      return keyWrites(p.table.name, (await this.client.query<KeyRow>(insertSql(p.table, 1), [p.id, 1, ...p.row])).rows);
+      return keyWrites(
+        p.table.name,
+        (await this.client.query<KeyRow>(insertSql(p.table, 1), [p.id, 1, ...p.row])).rows,
+      );
     }
     if (p.kind === "update") {
       const result = await this.client.query<KeyRow>(updateSql(p.table), [p.id, ...p.row]);
@@ -37,12 +49,18 @@ export class PostgresWorkloadClient implements WorkloadClient<PgOp> {
     try {
       await this.client.query("BEGIN");
       for (const id of [first, second]) {
-        await this.client.query("UPDATE accounts SET balance = balance + $2 WHERE id = $1", [id, id === p.from ? -p.amount : p.amount]);
+        await this.client.query("UPDATE accounts SET balance = balance + $2 WHERE id = $1", [
+          id,
+          id === p.from ? -p.amount : p.amount,
+        ]);
       }
       const inserted = await this.client.query<KeyRow>(INSERT_TRANSFER_SQL, [p.id, p.from, p.to, p.amount]);
       await this.client.query("COMMIT");
       // The balances' new values depend on every other transfer: unknown to this client, checked by the invariants.
-      return [...keyWrites("transfers", inserted.rows), ...op.keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST }))];
+      return [
+        ...keyWrites("transfers", inserted.rows),
+        ...op.keys.slice(1).map((key) => ({ key, digest: UNKNOWN_DIGEST })),
+      ];
     } catch (err) {
       await this.client.query("ROLLBACK").catch(() => undefined);
       throw err;

@@ -68,7 +68,9 @@ export class QuestDbContainer extends GenericContainer {
   }
 
   override async start(): Promise<StartedQuestDb> {
-    this.withEnvironment(Object.fromEntries(Object.entries(DEFAULT_ENVIRONMENT).filter(([name]) => !(name in this.environment))));
+    this.withEnvironment(
+      Object.fromEntries(Object.entries(DEFAULT_ENVIRONMENT).filter(([name]) => !(name in this.environment))),
+    );
     return new StartedQuestDb(await startContainer(this, () => super.start()), this.image, this.credentials);
   }
 }
@@ -108,6 +110,8 @@ export class StartedQuestDb extends StartedEngineContainer {
    * `line.proto.support.versions`, which 8.x servers do not have, and the client then fails.
    */
   async ilp(): Promise<Sender> {
-    return Sender.fromConfig(`http::addr=${publishedHost(this)}:${this.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`);
+    return Sender.fromConfig(
+      `http::addr=${publishedHost(this)}:${this.getMappedPort(QDB_HTTP_PORT)};protocol_version=1;auto_flush=off;stdlib_http=on;retry_timeout=0;request_timeout=30000;`,
+    );
   }
 }

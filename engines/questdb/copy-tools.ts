@@ -15,12 +15,21 @@ export interface CopyTool {
  * the node's volume mounted read-only at the root, while the server goes on. `abortAfterBytes` breaks the transfer
  * midway (see `Toolbox.toHost`).
  */
-export function copyRoot(node: QuestDbNode, hostDir: string, rt: DrillRuntime, source: string, opts: { abortAfterBytes?: number } = {}): Promise<{ vanished: number; via: string }> {
+export function copyRoot(
+  node: QuestDbNode,
+  hostDir: string,
+  rt: DrillRuntime,
+  source: string,
+  opts: { abortAfterBytes?: number } = {},
+): Promise<{ vanished: number; via: string }> {
   const volumes = [{ name: node.volume, path: QDB_ROOT, readOnly: true }];
-  return withToolbox({ image: node.qdb.image.ref, labels: rt.labels, volumes, host: { dir: hostDir, direction: "out" } }, async (box) => {
-    const vanished = await box.toHost((dest) => cpTolerant(box, `${QDB_ROOT}/${source}`, dest), opts);
-    return { vanished, via: box.how };
-  });
+  return withToolbox(
+    { image: node.qdb.image.ref, labels: rt.labels, volumes, host: { dir: hostDir, direction: "out" } },
+    async (box) => {
+      const vanished = await box.toHost((dest) => cpTolerant(box, `${QDB_ROOT}/${source}`, dest), opts);
+      return { vanished, via: box.how };
+    },
+  );
 }
 
 /**
@@ -31,9 +40,19 @@ export function copyRoot(node: QuestDbNode, hostDir: string, rt: DrillRuntime, s
 async function cpTolerant(box: Toolbox, source: string, dest: string): Promise<number> {
   const { exitCode, output } = await box.exec(["sh", "-c", `cp -a ${source} ${dest}/`]);
   if (exitCode === 0) return 0;
-  const errors = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const errors = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const vanished = errors.filter((l) => /^cp: (cannot (stat|open|access) )?'.*': No such file or directory$/.test(l));
-  if (vanished.length === 0 || vanished.length !== errors.length) throw new Error(`cp -a exited ${exitCode}: ${errors.filter((l) => !vanished.includes(l)).slice(0, 5).join("; ").slice(0, 1500)}`);
+  if (vanished.length === 0 || vanished.length !== errors.length)
+    throw new Error(
+      `cp -a exited ${exitCode}: ${errors
+        .filter((l) => !vanished.includes(l))
+        .slice(0, 5)
+        .join("; ")
+        .slice(0, 1500)}`,
+    );
   return vanished.length;
 }
 

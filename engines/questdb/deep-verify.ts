@@ -3,7 +3,14 @@ import { join } from "node:path";
 import type pg from "pg";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
-import { byKey, compareByKey, comparisonExamples, comparisonProblem, deepVerifyResult, recordsOf } from "../../harness/campaign/deep-compare.ts";
+import {
+  byKey,
+  compareByKey,
+  comparisonExamples,
+  comparisonProblem,
+  deepVerifyResult,
+  recordsOf,
+} from "../../harness/campaign/deep-compare.ts";
 import { engineErrors } from "../../protocols/pg/errors.ts";
 import { QDB_TABLES, rowKey, type QdbTable } from "./model.ts";
 import { canonicalFromServer, digestOfText, type QuestDbNode } from "./node.ts";
@@ -39,7 +46,9 @@ export async function questDbDeepVerify(node: QuestDbNode, restored: StateSummar
     await engineErrors(async () => {
       for (const t of QDB_TABLES) {
         const expected = new Map([...accepted].filter(([k]) => k.startsWith(`${t.name}/`)));
-        const exists = await client.query<{ n: string }>("SELECT count() AS n FROM tables() WHERE table_name = $1", [t.name]);
+        const exists = await client.query<{ n: string }>("SELECT count() AS n FROM tables() WHERE table_name = $1", [
+          t.name,
+        ]);
         if (Number(exists.rows[0]?.n ?? 0) === 0) {
           if (expected.size) problems.push(`${t.name}: not listed by tables(), ${expected.size} accepted rows`);
           continue;
@@ -48,11 +57,16 @@ export async function questDbDeepVerify(node: QuestDbNode, restored: StateSummar
         partitions += counts.length;
         const off = counts.filter((p) => p.numRows !== p.counted);
         if (off.length) {
-          problems.push(`${t.name}: ${off.length} partition(s) whose _txn row count differs from a count over ts IN the partition`);
-          examples.push(...off.slice(0, 5).map((p) => `${t.name} partition ${p.name}: numRows ${p.numRows}, counted ${p.counted}`));
+          problems.push(
+            `${t.name}: ${off.length} partition(s) whose _txn row count differs from a count over ts IN the partition`,
+          );
+          examples.push(
+            ...off.slice(0, 5).map((p) => `${t.name} partition ${p.name}: numRows ${p.numRows}, counted ${p.counted}`),
+          );
         }
         const meta = counts.reduce((n, p) => n + p.numRows, 0);
-        if (meta !== expected.size) problems.push(`${t.name}: table_partitions() says ${meta} rows, the accepted state holds ${expected.size}`);
+        if (meta !== expected.size)
+          problems.push(`${t.name}: table_partitions() says ${meta} rows, the accepted state holds ${expected.size}`);
         const bySymbol = await readBySymbol(client, t);
         rows += bySymbol.size;
         const c = compareByKey(expected, bySymbol);
@@ -66,15 +80,24 @@ export async function questDbDeepVerify(node: QuestDbNode, restored: StateSummar
   } finally {
     await client.end();
   }
-  return deepVerifyResult(problems, `${partitions} partitions' _txn row counts equal counts over ts IN each partition; ${rows} rows read again through their SYMBOL dictionary equal the accepted state`, { partitions, rowsBySymbol: rows }, examples);
+  return deepVerifyResult(
+    problems,
+    `${partitions} partitions' _txn row counts equal counts over ts IN each partition; ${rows} rows read again through their SYMBOL dictionary equal the accepted state`,
+    { partitions, rowsBySymbol: rows },
+    examples,
+  );
 }
 
 async function partitionCounts(client: pg.Client, t: QdbTable): Promise<PartitionCount[]> {
-  const parts = await client.query<{ name: string; numrows: string; lo: string | null }>(`SELECT name, numRows AS numrows, cast(minTimestamp AS LONG) AS lo FROM table_partitions('${t.name}')`);
+  const parts = await client.query<{ name: string; numrows: string; lo: string | null }>(
+    `SELECT name, numRows AS numrows, cast(minTimestamp AS LONG) AS lo FROM table_partitions('${t.name}')`,
+  );
   const out: PartitionCount[] = [];
   for (const p of parts.rows) {
     if (p.lo !== null && Number(p.lo) >= PROBE_FROM_MICROS) continue;
-    const counted = await client.query<{ n: string }>(`SELECT count() AS n FROM ${t.name} WHERE ts IN '${p.name.replace(/\.\d+$/, "")}'`);
+    const counted = await client.query<{ n: string }>(
+      `SELECT count() AS n FROM ${t.name} WHERE ts IN '${p.name.replace(/\.\d+$/, "")}'`,
+    );
     out.push({ name: p.name, numRows: Number(p.numrows), counted: Number(counted.rows[0]?.n ?? 0) });
   }
   return out;
@@ -84,7 +107,15 @@ async function readBySymbol(client: pg.Client, t: QdbTable): Promise<Map<string,
   const symbols = await client.query<{ sym: string | null }>(`SELECT DISTINCT sym FROM ${t.name}`);
   const records = [];
   for (const { sym } of symbols.rows) {
-    const page = sym === null ? await client.query<Record<string, string | null>>(`SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE sym IS NULL`) : await client.query<Record<string, string | null>>(`SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE sym = $1`, [sym]);
+    const page =
+      sym === null
+        ? await client.query<Record<string, string | null>>(
+            `SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE sym IS NULL`,
+          )
+        : await client.query<Record<string, string | null>>(
+            `SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE sym = $1`,
+            [sym],
+          );
     for (const r of page.rows) {
       const key = rowKey(t, r.id ?? "null");
       if (!isProbe(key)) records.push({ key, digest: digestOfText(canonicalFromServer(r)), preview: "" });
@@ -107,7 +138,8 @@ export function questDbFileKind(dir: string, path: string): string {
   for (const meta of ["_txn", "_meta", "_cv", "_name", "_todo_"]) if (name === meta) return meta;
   const ext = /\.([a-z])(\.\d+)?$/.exec(name)?.[1];
   // A column file of a table (WAL tables are `<name>~<id>`, the others plain `<name>`), in a partition or beside them.
-  if (ext && "dikvoc".includes(ext) && !name.startsWith("_") && path.startsWith("db/") && path.split("/").length >= 3) return `.${ext}`;
+  if (ext && "dikvoc".includes(ext) && !name.startsWith("_") && path.startsWith("db/") && path.split("/").length >= 3)
+    return `.${ext}`;
   if (/^tables\.d\.\d+$/.test(name) || name.startsWith("_tab_index")) return "table registry";
   return `other (${name.replace(/\d+/g, "N")})`;
 }

@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type {
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreAttempt,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -65,7 +72,12 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
     questdbVersion(version); // fails early, naming the known versions
   }
 
-  private container(image: ResolvedImage, volume: string, rt: DrillRuntime, properties: Record<string, string> = {}): QuestDbContainer {
+  private container(
+    image: ResolvedImage,
+    volume: string,
+    rt: DrillRuntime,
+    properties: Record<string, string> = {},
+  ): QuestDbContainer {
     let builder = new QuestDbContainer(image, CREDENTIALS).withLabels(rt.labels).withVolume(volume);
     for (const [k, v] of Object.entries(properties)) builder = builder.withProperty(k, v);
     return builder;
@@ -82,9 +94,22 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
     if (this.options.tablesOneByOneGapMs !== undefined) {
       const { tables, via } = await copyTablesOneByOne(node, dir, rt, this.options.tablesOneByOneGapMs);
       const tool = `tables copied one by one, ${this.options.tablesOneByOneGapMs} ms apart, server frozen for each (no checkpoint): ${tables.length} table directories, ${via}`;
-      return { dir, method: this.backupMethod, tool, finishedAt: rt.clock.now(), sourceVersion: this.version, sourceBuild: "", checkpointSql, vanishedDuringCopy: 0, procedure: "tables-one-by-one" };
+      return {
+        dir,
+        method: this.backupMethod,
+        tool,
+        finishedAt: rt.clock.now(),
+        sourceVersion: this.version,
+        sourceBuild: "",
+        checkpointSql,
+        vanishedDuringCopy: 0,
+        procedure: "tables-one-by-one",
+      };
     }
-    const [enter, leave] = checkpointSql === "checkpoint" ? ["CHECKPOINT CREATE", "CHECKPOINT RELEASE"] : ["SNAPSHOT PREPARE", "SNAPSHOT COMPLETE"];
+    const [enter, leave] =
+      checkpointSql === "checkpoint"
+        ? ["CHECKPOINT CREATE", "CHECKPOINT RELEASE"]
+        : ["SNAPSHOT PREPARE", "SNAPSHOT COMPLETE"];
     const copyTool = this.options.copyTool ?? cpAll;
     const client = await node.qdb.client();
     try {
@@ -94,7 +119,10 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
           enterName: enter,
           leaveName: leave,
           enter: async () => void (await client.query(enter)),
-          copy: () => copyTool.copy(node, dir, rt).catch((err: Error) => Promise.reject(new Error(`${copyTool.name}: ${err.message}`))),
+          copy: () =>
+            copyTool
+              .copy(node, dir, rt)
+              .catch((err: Error) => Promise.reject(new Error(`${copyTool.name}: ${err.message}`))),
           leave: async () => void (await client.query(leave)),
           // A broken session must not skip the release: a fresh one is used.
           leaveAgain: async () => {
@@ -104,7 +132,9 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
         },
         rt.clock,
       );
-      rt.log(`  ${enter} → copy (${copyTool.name}, ${value.via}) → ${leave}: ${specialModeMs.toFixed(0)} ms in checkpoint mode, ${value.vanished} file(s) vanished during the copy`);
+      rt.log(
+        `  ${enter} → copy (${copyTool.name}, ${value.via}) → ${leave}: ${specialModeMs.toFixed(0)} ms in checkpoint mode, ${value.vanished} file(s) vanished during the copy`,
+      );
       return {
         dir,
         method: this.backupMethod,
@@ -139,16 +169,25 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
     const attempts: RestoreAttempt[] = [];
     try {
       await volume.copyIn(artifact.dir);
-      if (this.options.restoreTrigger ?? true) await volume.sh(`touch ${QDB_ROOT}/_restore && chown ${QDB_UID}:${QDB_UID} ${QDB_ROOT}/_restore`);
+      if (this.options.restoreTrigger ?? true)
+        await volume.sh(`touch ${QDB_ROOT}/_restore && chown ${QDB_UID}:${QDB_UID} ${QDB_ROOT}/_restore`);
       await hooks.afterCopyIn?.(volume);
       let before: string | undefined;
       for (let n = 1; n <= maxAttempts; n++) {
         const triggerBefore = await volume.exists("_restore");
         const started = Date.now();
-        const start = await startOrRefusal(() => this.container(image, volumeName, rt, this.options.restoreProperties).start(), serverExited, { startedAt: started });
+        const start = await startOrRefusal(
+          () => this.container(image, volumeName, rt, this.options.restoreProperties).start(),
+          serverExited,
+          { startedAt: started },
+        );
         if ("refused" in start) {
           const triggerAfter = await volume.exists("_restore").catch(() => undefined);
-          const failed: RestoreAttempt = { ...start.refused, ...failedAttempt({ triggerBefore, triggerAfter, refusal: start.refused.summary }), ...(before ? { before } : {}) };
+          const failed: RestoreAttempt = {
+            ...start.refused,
+            ...failedAttempt({ triggerBefore, triggerAfter, refusal: start.refused.summary }),
+            ...(before ? { before } : {}),
+          };
           attempts.push(failed);
           rt.log(`  restore attempt ${n} failed: ${failed.summary}`);
           if (n === maxAttempts || !hooks.beforeRetry) break;
@@ -198,7 +237,9 @@ export class QuestDbEngine implements Engine<QdbOp, QuestDbNode, QuestDbArtifact
       const suspended = wal.filter((w) => w.suspended);
       const partitions: string[] = [];
       for (const t of QDB_TABLES) {
-        const rows = await client.query<{ n: string }>(`SELECT count() AS n FROM table_partitions('${t.name}')`).catch(() => undefined);
+        const rows = await client
+          .query<{ n: string }>(`SELECT count() AS n FROM table_partitions('${t.name}')`)
+          .catch(() => undefined);
         partitions.push(`${t.name}=${rows?.rows[0]?.n ?? "?"}`);
       }
       return [

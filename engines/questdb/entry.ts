@@ -9,7 +9,10 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: QUESTDB_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: questdbImageSpec,
-    load: loadFrom(() => import("./scenarios.ts"), (m) => ({ methods: ["checkpoint"], scenarios: m.QUESTDB_SCENARIOS })),
+    load: loadFrom(
+      () => import("./scenarios.ts"),
+      (m) => ({ methods: ["checkpoint"], scenarios: m.QUESTDB_SCENARIOS }),
+    ),
     campaign: async () => (await import("./campaign.ts")).QUESTDB_CAMPAIGN,
   },
 ];

@@ -53,7 +53,9 @@ export function failedRestoreThenRetry(what: { checkpointMeta: true } | { tableT
     },
     engineOptions: { maxRestoreAttempts: 2 },
     async apply(artifact) {
-      rel = meta ? join(".checkpoint", "db", "_checkpoint_meta.d") : join(await checkpointTableDir(artifact.dir, what.tableTxn), "_txn");
+      rel = meta
+        ? join(".checkpoint", "db", "_checkpoint_meta.d")
+        : join(await checkpointTableDir(artifact.dir, what.tableTxn), "_txn");
       artifactDir = artifact.dir;
       const { size } = await stat(join(artifact.dir, rel));
       return { fault: "missing-on-first-restore", target: rel, detail: { size } };
@@ -82,7 +84,11 @@ export function recoveryDisabled(): QuestDbFault {
     expect: { outcome: "detects", by: [{ check: "restore", reason: "_restore still present" }] },
     engineOptions: { restoreProperties: { "cairo.checkpoint.recovery.enabled": "false" } },
     async apply() {
-      return { fault: "server-property", target: "cairo.checkpoint.recovery.enabled", detail: { value: "false", env: "QDB_CAIRO_CHECKPOINT_RECOVERY_ENABLED" } };
+      return {
+        fault: "server-property",
+        target: "cairo.checkpoint.recovery.enabled",
+        detail: { value: "false", env: "QDB_CAIRO_CHECKPOINT_RECOVERY_ENABLED" },
+      };
     },
   };
 }
@@ -106,8 +112,13 @@ export function backupWithoutCheckpointDir(): QuestDbFault {
     },
     engineOptions: { copyTool: cpGlobSkippingDotDirs },
     async apply(artifact) {
-      if (existsSync(join(artifact.dir, ".checkpoint"))) throw new Error("the copy tool was expected to skip .checkpoint, but the backup holds it");
-      return { fault: "copy-tool-skipped-dot-directories", target: ".checkpoint", detail: { present: false, tool: cpGlobSkippingDotDirs.name } };
+      if (existsSync(join(artifact.dir, ".checkpoint")))
+        throw new Error("the copy tool was expected to skip .checkpoint, but the backup holds it");
+      return {
+        fault: "copy-tool-skipped-dot-directories",
+        target: ".checkpoint",
+        detail: { present: false, tool: cpGlobSkippingDotDirs.name },
+      };
     },
   };
 }
@@ -117,7 +128,10 @@ export function backupWithoutCheckpointDir(): QuestDbFault {
  * protocol). The canonical read covers the drill tables only, so these rows, which the ledger does not know, never
  * reach the oracle.
  */
-export const RELEASE_PROBE_TABLES: readonly QdbTable[] = QDB_TABLES.map((t) => ({ ...t, name: `${t.name}_release_probe` }));
+export const RELEASE_PROBE_TABLES: readonly QdbTable[] = QDB_TABLES.map((t) => ({
+  ...t,
+  name: `${t.name}_release_probe`,
+}));
 const PROBE_SEED = 0x5e1ea5e;
 
 /**
@@ -134,7 +148,11 @@ export async function checkpointReleased(node: QuestDbNode, error: Error): Promi
       const status = await client.query<{ in_progress: string }>("SELECT in_progress FROM checkpoint_status()");
       const inProgress = status.rows.map((r) => r.in_progress);
       if (inProgress.length !== 1 || isTrue(inProgress[0])) {
-        return { name, valid: false, summary: `after the failed copy, checkpoint_status() says in_progress=${inProgress.join(",") || "(no row)"}: the checkpoint is still held` };
+        return {
+          name,
+          valid: false,
+          summary: `after the failed copy, checkpoint_status() says in_progress=${inProgress.join(",") || "(no row)"}: the checkpoint is still held`,
+        };
       }
       seen.push("checkpoint_status(): not in progress");
       for (const t of RELEASE_PROBE_TABLES) await client.query(createTableSql(t, { ifNotExists: true }));
@@ -145,7 +163,11 @@ export async function checkpointReleased(node: QuestDbNode, error: Error): Promi
         for (let i = 0; i < RELEASE_PROBE_TABLES.length; i++) {
           const op = ops.next(0, 1);
           const table = RELEASE_PROBE_TABLES.find((t) => t.name === `${op.payload.table.name}_release_probe`)!;
-          await writer.apply({ kind: op.kind, keys: op.payload.rows.map((r) => rowKey(table, r.id)), payload: { table, rows: op.payload.rows } });
+          await writer.apply({
+            kind: op.kind,
+            keys: op.payload.rows.map((r) => rowKey(table, r.id)),
+            payload: { table, rows: op.payload.rows },
+          });
           written.push({ table, ids: op.payload.rows.map((r) => r.id) });
         }
       } finally {
@@ -153,20 +175,38 @@ export async function checkpointReleased(node: QuestDbNode, error: Error): Promi
       }
       await node.waitForWal(client, 60_000, { tables: RELEASE_PROBE_TABLES.map((t) => t.name) });
       for (const { table, ids } of written) {
-        const got = await client.query<{ n: string }>(`SELECT count() AS n FROM ${table.name} WHERE id IN (${ids.join(",")})`);
-        if (got.rows[0]?.n !== String(ids.length)) return { name, valid: false, summary: `${seen.join("; ")}; but ${table.name} shows ${got.rows[0]?.n ?? "?"} of the ${ids.length} rows acknowledged over ${table.protocol}` };
+        const got = await client.query<{ n: string }>(
+          `SELECT count() AS n FROM ${table.name} WHERE id IN (${ids.join(",")})`,
+        );
+        if (got.rows[0]?.n !== String(ids.length))
+          return {
+            name,
+            valid: false,
+            summary: `${seen.join("; ")}; but ${table.name} shows ${got.rows[0]?.n ?? "?"} of the ${ids.length} rows acknowledged over ${table.protocol}`,
+          };
       }
       const protocols = [...new Set(written.map((w) => (w.table.protocol === "pg" ? "PG wire" : "ILP/HTTP")))];
-      seen.push(`${written.length} batches acknowledged over ${protocols.join(" and ")} and visible (${written.map((w) => w.table.name).join(", ")}: tables outside the canonical read)`);
+      seen.push(
+        `${written.length} batches acknowledged over ${protocols.join(" and ")} and visible (${written.map((w) => w.table.name).join(", ")}: tables outside the canonical read)`,
+      );
       await client.query("CHECKPOINT CREATE");
       await client.query("CHECKPOINT RELEASE");
       seen.push("a new CHECKPOINT CREATE and RELEASE succeeded");
-      return { name, valid: true, summary: `after "${error.message.split("\n")[0]}": ${seen.join("; ")}`, details: { rows: written.reduce((n, w) => n + w.ids.length, 0) } };
+      return {
+        name,
+        valid: true,
+        summary: `after "${error.message.split("\n")[0]}": ${seen.join("; ")}`,
+        details: { rows: written.reduce((n, w) => n + w.ids.length, 0) },
+      };
     } finally {
       await client.end().catch(() => undefined);
     }
   } catch (err) {
-    return { name, valid: false, summary: `${seen.length ? `${seen.join("; ")}; then ` : ""}failed: ${(err as Error).message}` };
+    return {
+      name,
+      valid: false,
+      summary: `${seen.length ? `${seen.join("; ")}; then ` : ""}failed: ${(err as Error).message}`,
+    };
   }
 }
 
@@ -184,12 +224,20 @@ export function releaseAfterFailedCopy(bytes = 4 * 1024 * 1024): QuestDbFault {
   return {
     name: "release-after-failed-copy",
     description: `the first backup's copy breaks after ${bytes} bytes while the checkpoint is held; the second attempt copies in full`,
-    expect: { outcome: "restores", failedBackups: ["copy interrupted after \\d+ bytes.*CHECKPOINT RELEASE ran"], holds: ["checkpoint-released"] },
+    expect: {
+      outcome: "restores",
+      failedBackups: ["copy interrupted after \\d+ bytes.*CHECKPOINT RELEASE ran"],
+      holds: ["checkpoint-released"],
+    },
     engineOptions: { copyTool },
     backupAttempts: 2,
     afterFailedBackup: async (node, error) => [await checkpointReleased(node, error)],
     async apply() {
-      return { fault: "copy-broken-on-first-attempt", target: "backup attempt 1", detail: { abortAfterBytes: bytes, copies } };
+      return {
+        fault: "copy-broken-on-first-attempt",
+        target: "backup attempt 1",
+        detail: { abortAfterBytes: bytes, copies },
+      };
     },
   };
 }
@@ -206,8 +254,11 @@ export function tablesCopiedOneByOne(gapMs = 1_000): QuestDbFault {
     expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "torn-cut" }] },
     engineOptions: { tablesOneByOneGapMs: gapMs, restoreTrigger: false },
     async apply() {
-      return { fault: "tables-copied-one-by-one", target: "db/", detail: { gapMs, checkpoint: false, restoreTrigger: false } };
+      return {
+        fault: "tables-copied-one-by-one",
+        target: "db/",
+        detail: { gapMs, checkpoint: false, restoreTrigger: false },
+      };
     },
   };
 }
-

@@ -63,14 +63,20 @@ export interface QdbRow {
 /** Symbol values: few distinct (SYMBOL is a dictionary), some with ILP's separators, quotes and astral characters. */
 const SYMBOLS = ["AAPL", "BTC-USD", "ünïcödé", "with space", "a,b=c", "😀 rocket", 'q"uote', "back\\slash", "Ω", "x"];
 
-const long = fc.oneof(fc.constantFrom(0, -1, 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER), fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.maxSafeInteger());
+const long = fc.oneof(
+  fc.constantFrom(0, -1, 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER),
+  fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+  fc.maxSafeInteger(),
+);
 const double = fc.oneof(
   fc.constantFrom(0, 1.5, -2.25, 1e-300, 1.7976931348623157e308, 5e-324, 0.1 + 0.2),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d)),
 );
 /** Hostile VARCHAR text; NUL is left out (PostgreSQL wire text cannot carry it). */
 const note = nastyText(40);
-const eventTs = fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2200, 0, 1) }).chain((ms) => fc.integer({ min: 0, max: 999 }).map((us) => ms * 1000 + us));
+const eventTs = fc
+  .integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2200, 0, 1) })
+  .chain((ms) => fc.integer({ min: 0, max: 999 }).map((us) => ms * 1000 + us));
 
 /** A row of `table` at a designated timestamp drawn by `ts` (micros). */
 function rowArb(ts: fc.Arbitrary<number>): fc.Arbitrary<Omit<QdbRow, "id">> {
@@ -86,7 +92,9 @@ function rowArb(ts: fc.Arbitrary<number>): fc.Arbitrary<Omit<QdbRow, "id">> {
 }
 
 function spanTs(table: QdbTable): fc.Arbitrary<number> {
-  return fc.integer({ min: 0, max: table.spanHours * 3600 - 1 }).chain((s) => fc.integer({ min: 0, max: 999_999 }).map((us) => TS_BASE_MICROS + s * 1_000_000 + us));
+  return fc
+    .integer({ min: 0, max: table.spanHours * 3600 - 1 })
+    .chain((s) => fc.integer({ min: 0, max: 999_999 }).map((us) => TS_BASE_MICROS + s * 1_000_000 + us));
 }
 
 /**
@@ -96,7 +104,16 @@ function spanTs(table: QdbTable): fc.Arbitrary<number> {
  * integer microseconds), and a server that stores anything else shows up as `corrupt`.
  */
 export function canonicalRowText(row: QdbRow): string {
-  return JSON.stringify([String(row.id), row.sym, row.qty === null ? null : String(row.qty), row.price === null ? null : String(row.price), row.flag, row.note, row.eventTs === null ? null : String(row.eventTs), String(row.ts)]);
+  return JSON.stringify([
+    String(row.id),
+    row.sym,
+    row.qty === null ? null : String(row.qty),
+    row.price === null ? null : String(row.price),
+    row.flag,
+    row.note,
+    row.eventTs === null ? null : String(row.eventTs),
+    String(row.ts),
+  ]);
 }
 
 export function rowDigest(row: QdbRow): string {
@@ -133,7 +150,10 @@ export function* questdbDataset(seed: number, rows: number): Generator<QdbBatch>
       const ids: number[] = [];
       for (let i = start + t; i < end; i += n) ids.push(i + 1);
       if (ids.length === 0) continue;
-      const generated = fc.sample(rowArb(spanTs(table)), { seed: deriveSeed(seed, "qdb-load", table.name, start), numRuns: ids.length });
+      const generated = fc.sample(rowArb(spanTs(table)), {
+        seed: deriveSeed(seed, "qdb-load", table.name, start),
+        numRuns: ids.length,
+      });
       const perTable = Math.ceil((rows - t) / n);
       const spanMicros = table.spanHours * HOUR_MICROS;
       yield {
@@ -178,9 +198,17 @@ export class QuestDbWorkload implements OpSource<QdbOp> {
     const table = QDB_TABLES[(n + writer) % QDB_TABLES.length]!;
     const opSeed = deriveSeed(this.seed, "qdb-op", writer, n);
     const [outOfOrder] = fc.sample(fc.nat({ max: 4 }), { seed: opSeed, numRuns: 1 });
-    const appendTs = fc.integer({ min: 0, max: 2 * HOUR_MICROS - 1 }).map((us) => TS_BASE_MICROS + table.spanHours * HOUR_MICROS + us);
-    const generated = fc.sample(rowArb(outOfOrder === 0 ? spanTs(table) : appendTs), { seed: opSeed, numRuns: QDB_OP_ROWS });
-    const rows = generated.map((r, i) => ({ id: QDB_WORKLOAD_ID_BASE + (n * QDB_OP_ROWS + i) * writers + writer, ...r }));
+    const appendTs = fc
+      .integer({ min: 0, max: 2 * HOUR_MICROS - 1 })
+      .map((us) => TS_BASE_MICROS + table.spanHours * HOUR_MICROS + us);
+    const generated = fc.sample(rowArb(outOfOrder === 0 ? spanTs(table) : appendTs), {
+      seed: opSeed,
+      numRuns: QDB_OP_ROWS,
+    });
+    const rows = generated.map((r, i) => ({
+      id: QDB_WORKLOAD_ID_BASE + (n * QDB_OP_ROWS + i) * writers + writer,
+      ...r,
+    }));
     return { kind: `insert-${table.protocol}`, keys: rows.map((r) => rowKey(table, r.id)), payload: { table, rows } };
   }
 }

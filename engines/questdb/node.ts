@@ -42,7 +42,15 @@ export class QuestDbNode implements EngineNode<QdbOp> {
       for (const batch of questdbDataset(dataset.seed, dataset.rows)) {
         const invokeAt = ledger.clock.now();
         await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), batch.table, batch.rows);
-        ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes: keyWrites(batch.table, batch.rows) });
+        ledger.append({
+          seq: 0,
+          process: "loader",
+          op: "load",
+          invokeAt,
+          completeAt: ledger.clock.now(),
+          outcome: "ok",
+          writes: keyWrites(batch.table, batch.rows),
+        });
         records += batch.rows.length;
         progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
       }
@@ -60,7 +68,11 @@ export class QuestDbNode implements EngineNode<QdbOp> {
    * table will not apply anything more: it throws, unless `readAnyway`, which also returns at the deadline (the
    * canonical read then takes what is served, and the oracle and the invariant say what is missing).
    */
-  async waitForWal(client: pg.Client, timeoutMs: number, opts: { readAnyway?: boolean; tables?: string[] } = {}): Promise<WalRow[]> {
+  async waitForWal(
+    client: pg.Client,
+    timeoutMs: number,
+    opts: { readAnyway?: boolean; tables?: string[] } = {},
+  ): Promise<WalRow[]> {
     const tables = opts.tables ?? DRILL_TABLES;
     const deadline = Date.now() + timeoutMs;
     let last: WalRow[] = [];
@@ -74,7 +86,9 @@ export class QuestDbNode implements EngineNode<QdbOp> {
       await new Promise((r) => setTimeout(r, 200));
     }
     if (opts.readAnyway) return last;
-    throw new Error(`WAL not applied within ${timeoutMs} ms: ${last.map((w) => `${w.name} ${w.writerTxn}/${w.sequencerTxn}`).join(", ")}`);
+    throw new Error(
+      `WAL not applied within ${timeoutMs} ms: ${last.map((w) => `${w.name} ${w.writerTxn}/${w.sequencerTxn}`).join(", ")}`,
+    );
   }
 
   async openWorkloadClient(): Promise<QuestDbWorkloadClient> {
@@ -93,7 +107,11 @@ export class QuestDbNode implements EngineNode<QdbOp> {
       for (const t of QDB_TABLES) {
         let range;
         try {
-          range = (await client.query<{ lo: string | null; hi: string | null }>(`SELECT cast(min(ts) AS LONG) AS lo, cast(max(ts) AS LONG) AS hi FROM ${t.name}`)).rows[0];
+          range = (
+            await client.query<{ lo: string | null; hi: string | null }>(
+              `SELECT cast(min(ts) AS LONG) AS lo, cast(max(ts) AS LONG) AS hi FROM ${t.name}`,
+            )
+          ).rows[0];
         } catch (err) {
           if (/table does not exist/i.test((err as Error).message)) continue;
           throw err;
@@ -122,7 +140,16 @@ export class QuestDbNode implements EngineNode<QdbOp> {
     try {
       const ts = Date.UTC(2030, 0, 1) * 1000;
       const note = `dr-drill probe ${new Date().toISOString()} ✓`;
-      const probe = (id: number): QdbRow => ({ id, sym: "probe", qty: id, price: 0.5, flag: true, note, eventTs: ts, ts });
+      const probe = (id: number): QdbRow => ({
+        id,
+        sym: "probe",
+        qty: id,
+        price: 0.5,
+        flag: true,
+        note,
+        eventTs: ts,
+        ts,
+      });
       const viaPg = QDB_TABLES.find((t) => !t.wal)!;
       const viaIlp = QDB_TABLES.find((t) => t.protocol === "ilp")!;
       await engineErrors(async () => {
@@ -130,10 +157,17 @@ export class QuestDbNode implements EngineNode<QdbOp> {
         await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), viaIlp, [probe(-2)]);
         await this.waitForWal(client, 60_000);
       });
-      for (const [t, id] of [[viaPg, -1], [viaIlp, -2]] as const) {
-        const back = await engineErrors(() => client.query<Record<string, string | null>>(`SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE id = ${id}`));
+      for (const [t, id] of [
+        [viaPg, -1],
+        [viaIlp, -2],
+      ] as const) {
+        const back = await engineErrors(() =>
+          client.query<Record<string, string | null>>(`SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE id = ${id}`),
+        );
         if (back.rows.length !== 1 || canonicalFromServer(back.rows[0]!) !== canonicalRowText(probe(id))) {
-          throw new EngineError(`wrote ${canonicalRowText(probe(id))} to ${t.name}, read back ${JSON.stringify(back.rows)}`);
+          throw new EngineError(
+            `wrote ${canonicalRowText(probe(id))} to ${t.name}, read back ${JSON.stringify(back.rows)}`,
+          );
         }
       }
       return `inserted a row into ${viaPg.name} over PG wire and one into ${viaIlp.name} over ILP/HTTP, and read both back`;
@@ -153,7 +187,16 @@ export class QuestDbNode implements EngineNode<QdbOp> {
 export function canonicalFromServer(r: Record<string, string | null>): string {
   const num = (v: string | null | undefined) => (v === null || v === undefined ? null : String(Number(v)));
   const flag = r.flag === "true" || r.flag === "t";
-  return JSON.stringify([r.id ?? null, r.sym ?? null, r.qty ?? null, num(r.price), flag, r.note ?? null, r.event_ts ?? null, r.ts ?? null]);
+  return JSON.stringify([
+    r.id ?? null,
+    r.sym ?? null,
+    r.qty ?? null,
+    num(r.price),
+    flag,
+    r.note ?? null,
+    r.event_ts ?? null,
+    r.ts ?? null,
+  ]);
 }
 
 export function digestOfText(text: string): string {

@@ -7,7 +7,8 @@ import { majorOf } from "./versions.ts";
 
 /** The checks on a backup before restoring it: what QuestDB's recovery needs, and whether the versions may meet. */
 export async function preflightChecks(artifact: QuestDbArtifact, targetVersion: string): Promise<CheckResult[]> {
-  if (artifact.procedure === "tables-one-by-one") return [rawCopyWarning(), await tableMetadata(artifact.dir, "db"), versionCheck(artifact, targetVersion)];
+  if (artifact.procedure === "tables-one-by-one")
+    return [rawCopyWarning(), await tableMetadata(artifact.dir, "db"), versionCheck(artifact, targetVersion)];
   return [...(await checkpointChecks(artifact)), versionCheck(artifact, targetVersion)];
 }
 
@@ -26,7 +27,13 @@ async function checkpointChecks(artifact: QuestDbArtifact): Promise<CheckResult[
   const hasMeta = existsSync(join(artifact.dir, cpDir, "db", meta));
   return [
     dirCheck,
-    { name: "preflight:checkpoint-meta", valid: hasMeta, summary: hasMeta ? `${cpDir}/db/${meta} present` : `${cpDir}/db/${meta} missing: the recovery will refuse this backup` },
+    {
+      name: "preflight:checkpoint-meta",
+      valid: hasMeta,
+      summary: hasMeta
+        ? `${cpDir}/db/${meta} present`
+        : `${cpDir}/db/${meta} missing: the recovery will refuse this backup`,
+    },
     await tableMetadata(artifact.dir, join(cpDir, "db")),
   ];
 }
@@ -38,12 +45,16 @@ async function tableMetadata(artifactDir: string, rel: string): Promise<CheckRes
   for (const entry of await readdir(join(artifactDir, rel), { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
     tables++;
-    for (const f of ["_meta", "_txn", "_cv"]) if (!existsSync(join(artifactDir, rel, entry.name, f))) missing.push(`${entry.name}/${f}`);
+    for (const f of ["_meta", "_txn", "_cv"])
+      if (!existsSync(join(artifactDir, rel, entry.name, f))) missing.push(`${entry.name}/${f}`);
   }
   return {
     name: "preflight:table-metadata",
     valid: missing.length === 0 && tables > 0,
-    summary: missing.length === 0 ? `${tables} tables with _meta, _txn and _cv in ${rel}` : `table metadata missing in ${rel}: ${missing.slice(0, 10).join(", ")}`,
+    summary:
+      missing.length === 0
+        ? `${tables} tables with _meta, _txn and _cv in ${rel}`
+        : `table metadata missing in ${rel}: ${missing.slice(0, 10).join(", ")}`,
     ...(missing.length ? { examples: missing.slice(0, 20) } : {}),
   };
 }
@@ -56,7 +67,8 @@ function rawCopyWarning(): CheckResult {
   return {
     name: "preflight:procedure",
     valid: true,
-    summary: "warning: the tables were copied one by one without a checkpoint: QuestDB serves each table as copied; whether they form one point in time is for the oracle to decide",
+    summary:
+      "warning: the tables were copied one by one without a checkpoint: QuestDB serves each table as copied; whether they form one point in time is for the oracle to decide",
   };
 }
 

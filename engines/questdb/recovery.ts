@@ -18,11 +18,15 @@ export const SKIPPED_LINE = /DatabaseCheckpointAgent skipping recovery from chec
  * What QuestDB logs when it cannot serve its data: a line at level C (critical), an E line that names a
  * CairoException or a corruption, a JVM crash. Not every E line: a client's failed statement is logged at E too.
  */
-export const QDB_SERVER_ERRORS = /^\S+ C |^\S+ E .*(CairoException|corrupt)|A fatal error has been detected by the Java Runtime Environment/i;
+export const QDB_SERVER_ERRORS =
+  /^\S+ C |^\S+ E .*(CairoException|corrupt)|A fatal error has been detected by the Java Runtime Environment/i;
 
 /** The first line of `log` matching `pattern`, verbatim. */
 export function logLine(log: string, pattern: RegExp): string | undefined {
-  return log.split("\n").map((l) => l.trim()).find((l) => pattern.test(l));
+  return log
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => pattern.test(l));
 }
 
 /** The message part of a log line: without its timestamp, level and logger. */
@@ -38,12 +42,18 @@ export interface StartObservations {
 }
 
 /** A server that came up: what the trigger and the log say, and whether that is the restore asked for. */
-export function startedAttempt(o: StartObservations): Pick<RestoreAttempt, "ok" | "summary" | "observed"> & { toolErrors: string[] } {
+export function startedAttempt(
+  o: StartObservations,
+): Pick<RestoreAttempt, "ok" | "summary" | "observed"> & { toolErrors: string[] } {
   const recovered = logLine(o.log, RECOVERED_LINE);
   const skipped = logLine(o.log, SKIPPED_LINE);
   const observed = [
     o.triggerBefore ? "_restore present before the start" : "no _restore before the start",
-    o.triggerAfter ? "_restore still present after the start" : o.triggerBefore ? "_restore gone after the start" : "no _restore after the start",
+    o.triggerAfter
+      ? "_restore still present after the start"
+      : o.triggerBefore
+        ? "_restore gone after the start"
+        : "no _restore after the start",
     ...(recovered ? [`log: ${recovered}`] : []),
     ...(skipped ? [`log: ${skipped}`] : []),
     ...(!recovered && !skipped ? ["no checkpoint recovery line in the server log"] : []),
@@ -61,7 +71,9 @@ export function startedAttempt(o: StartObservations): Pick<RestoreAttempt, "ok" 
       ok: false,
       summary: `server started but _restore is still in the root: the checkpoint recovery did not run${recovered ? "" : " (no recovery line in its log)"}`,
       observed,
-      toolErrors: ["_restore still present after the server started: recovery did not run (is cairo.checkpoint.recovery.enabled false?), so it serves the raw copy, not the checkpoint"],
+      toolErrors: [
+        "_restore still present after the server started: recovery did not run (is cairo.checkpoint.recovery.enabled false?), so it serves the raw copy, not the checkpoint",
+      ],
     };
   }
   return {
@@ -80,13 +92,21 @@ export function serverExited(exit: { exitCode: number; logTail: string }): strin
 }
 
 /** A server that exited (its refusal, `serverExited`): whether the trigger is still there for a retry. */
-export function failedAttempt(o: { triggerBefore: boolean; triggerAfter: boolean | undefined; refusal: string }): Pick<RestoreAttempt, "summary" | "observed"> {
+export function failedAttempt(o: {
+  triggerBefore: boolean;
+  triggerAfter: boolean | undefined;
+  refusal: string;
+}): Pick<RestoreAttempt, "summary" | "observed"> {
   const trigger = o.triggerAfter === undefined ? "" : o.triggerAfter ? "; _restore still present" : "; _restore gone";
   return {
     summary: `${o.refusal}${trigger}`,
     observed: [
       o.triggerBefore ? "_restore present before the start" : "no _restore before the start",
-      o.triggerAfter === undefined ? "_restore after the exit: could not look" : o.triggerAfter ? "_restore still present after the exit" : "_restore gone after the exit",
+      o.triggerAfter === undefined
+        ? "_restore after the exit: could not look"
+        : o.triggerAfter
+          ? "_restore still present after the exit"
+          : "_restore gone after the exit",
     ],
   };
 }
@@ -102,16 +122,30 @@ function jvmCrash(lines: string[]): string | undefined {
 
 /** The line of a QuestDB log that says why it stopped: a JVM crash, a critical/error line, an exception, else the last line. */
 export function causeLine(log: string): string {
-  const lines = log.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = log
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const crash = jvmCrash(lines);
   if (crash) return crash;
-  const patterns = [/^[\w.$]+(Exception|Error): /, / [CE] [\w.-]+ .*(checkpoint|restore|recover)/i, /^\S+ [CE] /, /Exception|could not|cannot|failed/i];
+  const patterns = [
+    /^[\w.$]+(Exception|Error): /,
+    / [CE] [\w.-]+ .*(checkpoint|restore|recover)/i,
+    /^\S+ [CE] /,
+    /Exception|could not|cannot|failed/i,
+  ];
   for (const p of patterns) {
     const at = lines.findIndex((l) => p.test(l));
     if (at < 0) continue;
     let hit = lines[at]!.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, "");
     // "Configuration issues:" and the like: the reason is on the next lines, before the stack trace.
-    if (hit.endsWith(":")) hit += " " + lines.slice(at + 1, at + 4).filter((l) => !l.startsWith("at ")).join(" ");
+    if (hit.endsWith(":"))
+      hit +=
+        " " +
+        lines
+          .slice(at + 1, at + 4)
+          .filter((l) => !l.startsWith("at "))
+          .join(" ");
     return hit;
   }
   return lines.at(-1) ?? "(no output)";

@@ -11,23 +11,33 @@ import type { QuestDbNode } from "./node.ts";
  * whole is not one point in time: a table copied early lacks writes acknowledged before a later table was copied,
  * whose own later writes are there. Only a check of the cut across tables can see that.
  */
-export async function copyTablesOneByOne(node: QuestDbNode, hostDir: string, rt: DrillRuntime, gapMs: number): Promise<{ tables: string[]; via: string }> {
+export async function copyTablesOneByOne(
+  node: QuestDbNode,
+  hostDir: string,
+  rt: DrillRuntime,
+  gapMs: number,
+): Promise<{ tables: string[]; via: string }> {
   const volumes = [{ name: node.volume, path: "/src", readOnly: true }];
-  return withToolbox({ image: node.qdb.image.ref, labels: rt.labels, volumes, host: { dir: hostDir, direction: "out" } }, async (box) => {
-    const tables = (await box.sh("find /src/db -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'")).split("\n").filter(Boolean);
-    const frozen = (script: string) => whileFrozen(node, () => box.sh(script));
-    // The root without db/ and .checkpoint, and db's own files (the table registry, the index), in one freeze.
-    await frozen(
-      "mkdir -p /bk/db && cd /src && for f in $(ls -A); do case $f in db|.checkpoint|_restore) ;; *) cp -a \"$f\" /bk/ ;; esac; done && find /src/db -mindepth 1 -maxdepth 1 ! -type d -exec cp -a {} /bk/db/ \\;",
-    );
-    for (const table of tables) {
-      await new Promise((r) => setTimeout(r, gapMs));
-      await frozen(`cp -a '/src/db/${table}' /bk/db/`);
-      rt.log(`  copied db/${table} with the server frozen`);
-    }
-    await box.copyOut("/bk");
-    return { tables, via: box.how };
-  });
+  return withToolbox(
+    { image: node.qdb.image.ref, labels: rt.labels, volumes, host: { dir: hostDir, direction: "out" } },
+    async (box) => {
+      const tables = (await box.sh("find /src/db -mindepth 1 -maxdepth 1 -type d -printf '%f\\n'"))
+        .split("\n")
+        .filter(Boolean);
+      const frozen = (script: string) => whileFrozen(node, () => box.sh(script));
+      // The root without db/ and .checkpoint, and db's own files (the table registry, the index), in one freeze.
+      await frozen(
+        'mkdir -p /bk/db && cd /src && for f in $(ls -A); do case $f in db|.checkpoint|_restore) ;; *) cp -a "$f" /bk/ ;; esac; done && find /src/db -mindepth 1 -maxdepth 1 ! -type d -exec cp -a {} /bk/db/ \\;',
+      );
+      for (const table of tables) {
+        await new Promise((r) => setTimeout(r, gapMs));
+        await frozen(`cp -a '/src/db/${table}' /bk/db/`);
+        rt.log(`  copied db/${table} with the server frozen`);
+      }
+      await box.copyOut("/bk");
+      return { tables, via: box.how };
+    },
+  );
 }
 
 async function whileFrozen<T>(node: QuestDbNode, body: () => Promise<T>): Promise<T> {

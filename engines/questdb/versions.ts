@@ -31,7 +31,9 @@ const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 export function questdbVersion(version: string): QuestDbVersion {
   const known = QUESTDB_VERSIONS[version];
   if (!known) {
-    throw new Error(`unknown QuestDB version "${version}"; known versions: ${Object.keys(QUESTDB_VERSIONS).join(", ")} (engines/questdb/versions.ts)`);
+    throw new Error(
+      `unknown QuestDB version "${version}"; known versions: ${Object.keys(QUESTDB_VERSIONS).join(", ")} (engines/questdb/versions.ts)`,
+    );
   }
   return known;
 }
@@ -68,21 +70,31 @@ export function questdbJar(version: string): string {
   const url = `${MAVEN_CENTRAL}/org/questdb/questdb/${version}/questdb-${version}.jar`;
   const errors: string[] = [];
   try {
-    execFileSync("curl", ["-fsSL", "--retry", "3", "--max-time", "600", "-o", partial, url], { stdio: ["ignore", "ignore", "pipe"], timeout: 900_000 });
+    execFileSync("curl", ["-fsSL", "--retry", "3", "--max-time", "600", "-o", partial, url], {
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: 900_000,
+    });
   } catch (err) {
     errors.push(`curl ${url}: ${(err as Error).message.split("\n")[0]}`);
     try {
-      execFileSync("mvn", ["-q", "dependency:copy", `-Dartifact=org.questdb:questdb:${version}`, `-DoutputDirectory=${dir}`], { stdio: ["ignore", "ignore", "pipe"], timeout: 900_000 });
+      execFileSync(
+        "mvn",
+        ["-q", "dependency:copy", `-Dartifact=org.questdb:questdb:${version}`, `-DoutputDirectory=${dir}`],
+        { stdio: ["ignore", "ignore", "pipe"], timeout: 900_000 },
+      );
       renameSync(jar, partial);
     } catch (mvnErr) {
       errors.push(`mvn dependency:copy: ${(mvnErr as Error).message.split("\n")[0]}`);
     }
   }
-  if (!existsSync(partial)) throw new Error(`cannot download QuestDB ${version} from Maven Central:\n  ${errors.join("\n  ")}`);
+  if (!existsSync(partial))
+    throw new Error(`cannot download QuestDB ${version} from Maven Central:\n  ${errors.join("\n  ")}`);
   const got = sha1Of(partial);
   if (got !== jarSha1) {
     rmSync(partial, { force: true });
-    throw new Error(`questdb-${version}.jar from ${MAVEN_CENTRAL} has sha1 ${got}, expected ${jarSha1} (engines/questdb/versions.ts)`);
+    throw new Error(
+      `questdb-${version}.jar from ${MAVEN_CENTRAL} has sha1 ${got}, expected ${jarSha1} (engines/questdb/versions.ts)`,
+    );
   }
   renameSync(partial, jar);
   return jar;
@@ -93,7 +105,9 @@ export function questdbBuildContext(version: string): string {
   const jar = questdbJar(version);
   const dir = join(cacheDir(), "questdb-context", version);
   mkdirSync(dir, { recursive: true });
-  for (const name of readdirSync(dir)) if (name !== "questdb.jar" && !readdirSync(IMAGES_DIR).includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of readdirSync(dir))
+    if (name !== "questdb.jar" && !readdirSync(IMAGES_DIR).includes(name))
+      rmSync(join(dir, name), { recursive: true, force: true });
   for (const name of readdirSync(IMAGES_DIR)) copyFileSync(join(IMAGES_DIR, name), join(dir, name));
   const target = join(dir, "questdb.jar");
   if (!existsSync(target) || sha1Of(target) !== questdbVersion(version).jarSha1) copyFileSync(jar, target);

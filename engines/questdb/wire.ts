@@ -20,7 +20,8 @@ export function createTableSql(table: QdbTable, opts: { ifNotExists?: boolean } 
 }
 
 /** The columns the canonical read selects, timestamps as integer microseconds. */
-export const CANONICAL_COLUMNS = "id, sym, qty, price, flag, note, cast(event_ts AS LONG) AS event_ts, cast(ts AS LONG) AS ts";
+export const CANONICAL_COLUMNS =
+  "id, sym, qty, price, flag, note, cast(event_ts AS LONG) AS event_ts, cast(ts AS LONG) AS ts";
 
 function isoMicros(micros: number): string {
   const ms = Math.floor(micros / 1000);
@@ -29,21 +30,42 @@ function isoMicros(micros: number): string {
 
 function insertSql(table: QdbTable, rows: number): string {
   const cols = ["id", ...QDB_COLUMNS.map((c) => c.name), "ts"];
-  const values = Array.from({ length: rows }, (_, r) => `(${cols.map((_c, i) => `$${r * cols.length + i + 1}`).join(", ")})`);
+  const values = Array.from(
+    { length: rows },
+    (_, r) => `(${cols.map((_c, i) => `$${r * cols.length + i + 1}`).join(", ")})`,
+  );
   return `INSERT INTO ${table.name} (${cols.join(", ")}) VALUES ${values.join(", ")}`;
 }
 
 function insertParams(rows: QdbRow[]): unknown[] {
-  return rows.flatMap((r) => [r.id, r.sym, r.qty, r.price, r.flag, r.note, r.eventTs === null ? null : isoMicros(r.eventTs), isoMicros(r.ts)]);
+  return rows.flatMap((r) => [
+    r.id,
+    r.sym,
+    r.qty,
+    r.price,
+    r.flag,
+    r.note,
+    r.eventTs === null ? null : isoMicros(r.eventTs),
+    isoMicros(r.ts),
+  ]);
 }
 
 /** The ledger's view of rows written: QuestDB has no RETURNING, so the digests are the client's (see `canonicalRowText`). */
 export function keyWrites(table: QdbTable, rows: QdbRow[]): KeyWrite[] {
-  return rows.map((r) => ({ key: rowKey(table, r.id), digest: rowDigest(r), preview: canonicalRowText(r).slice(0, 160) }));
+  return rows.map((r) => ({
+    key: rowKey(table, r.id),
+    digest: rowDigest(r),
+    preview: canonicalRowText(r).slice(0, 160),
+  }));
 }
 
 /** Writes a batch through the table's protocol; resolves when the server acknowledged it (see the header comment). */
-export async function writeBatch(client: pg.Client, sender: () => Promise<Sender>, table: QdbTable, rows: QdbRow[]): Promise<void> {
+export async function writeBatch(
+  client: pg.Client,
+  sender: () => Promise<Sender>,
+  table: QdbTable,
+  rows: QdbRow[],
+): Promise<void> {
   if (table.protocol === "pg") {
     await client.query(insertSql(table, rows.length), insertParams(rows));
     return;
@@ -72,8 +94,15 @@ export interface WalRow {
 
 /** Every WAL table as `wal_tables()` reports it: suspended or not, how far its writer applied the sequencer's txns. */
 export async function walState(client: pg.Client): Promise<WalRow[]> {
-  const r = await client.query<{ name: string; suspended: string; writerTxn: string; sequencerTxn: string }>("SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables()");
-  return r.rows.map((w) => ({ name: w.name, suspended: w.suspended === "true" || w.suspended === "t", writerTxn: w.writerTxn, sequencerTxn: w.sequencerTxn }));
+  const r = await client.query<{ name: string; suspended: string; writerTxn: string; sequencerTxn: string }>(
+    "SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables()",
+  );
+  return r.rows.map((w) => ({
+    name: w.name,
+    suspended: w.suspended === "true" || w.suspended === "t",
+    writerTxn: w.writerTxn,
+    sequencerTxn: w.sequencerTxn,
+  }));
 }
 
 /** The first value of the first row, as text. */

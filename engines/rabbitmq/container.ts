@@ -96,9 +96,9 @@ export class StartedRabbitMq extends StartedEngineContainer {
     const exitCode = await waitForExit(docker().getContainer(this.getId()), timeoutMs).catch((err: Error) => {
       throw new Error(`${err.message} after rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
     });
-    if (exitCode !== 0) throw new Error(`the node exited with code ${exitCode} on rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
+    if (exitCode !== 0)
+      throw new Error(`the node exited with code ${exitCode} on rabbitmqctl shutdown: ${output.trim().slice(-1000)}`);
   }
-
 
   /** A small text file of the container (a definitions export) into `hostDir`, under its own name. */
   async copyFileOut(containerPath: string, hostDir: string): Promise<void> {

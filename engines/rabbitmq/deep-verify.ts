@@ -28,12 +28,20 @@ export function parseQueueList(output: string): Map<string, number> {
  * queue: each present session has its queue, no other session has one, and no queue still holds a message (one the
  * reads did not deliver).
  */
-export function queueListProblems(queues: ReadonlyMap<string, number>, present: ReadonlySet<string>, clientIds: readonly string[]): { problems: string[]; examples: string[] } {
+export function queueListProblems(
+  queues: ReadonlyMap<string, number>,
+  present: ReadonlySet<string>,
+  clientIds: readonly string[],
+): { problems: string[]; examples: string[] } {
   const examples: string[] = [];
   const noQueue = clientIds.filter((c) => present.has(c) && !queues.has(sessionQueue(c)));
   const stray = clientIds.filter((c) => !present.has(c) && queues.has(sessionQueue(c)));
   const holding = [...queues].filter(([name, n]) => n > 0 && name.startsWith("mqtt-subscription-"));
-  examples.push(...noQueue.map((c) => `${c}: session present, no queue ${sessionQueue(c)} in list_queues`), ...stray.map((c) => `${c}: no session read back, but queue ${sessionQueue(c)} listed`), ...holding.map(([q, n]) => `${q}: still holds ${n} message(s) after the reads took it`));
+  examples.push(
+    ...noQueue.map((c) => `${c}: session present, no queue ${sessionQueue(c)} in list_queues`),
+    ...stray.map((c) => `${c}: no session read back, but queue ${sessionQueue(c)} listed`),
+    ...holding.map(([q, n]) => `${q}: still holds ${n} message(s) after the reads took it`),
+  );
   const problems = [
     noQueue.length ? `${noQueue.length} present session(s) without their queue in rabbitmqctl list_queues` : undefined,
     stray.length ? `${stray.length} queue(s) listed for sessions that did not read back` : undefined,
@@ -47,16 +55,30 @@ export function queueListProblems(queues: ReadonlyMap<string, number>, present: 
  * again (protocols/mqtt/deep-verify.ts), then `rabbitmqctl list_queues name messages` (the node's own account of its
  * queues, read from its queue table) against the sessions of the accepted state.
  */
-export async function rabbitMqDeepVerify(node: RabbitMqNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
-  const read = await mqttSecondRead({ url: node.container.mqttUrl }, RABBITMQ_MQTT, RABBITMQ_UNIVERSE, restored, rt.workDir);
+export async function rabbitMqDeepVerify(
+  node: RabbitMqNode,
+  restored: StateSummary,
+  rt: DrillRuntime,
+): Promise<CheckResult> {
+  const read = await mqttSecondRead(
+    { url: node.container.mqttUrl },
+    RABBITMQ_MQTT,
+    RABBITMQ_UNIVERSE,
+    restored,
+    rt.workDir,
+  );
   // The tool's non-zero exit is the node's answer (it cannot list its queues); an exec that failed is thrown.
-  const listing = await node.container.ctl(["rabbitmqctl", "list_queues", "-q", "--no-table-headers", "name", "messages"]).catch((err: unknown) => {
-    if (err instanceof CommandExitError) throw new EngineError(err.message);
-    throw err;
-  });
+  const listing = await node.container
+    .ctl(["rabbitmqctl", "list_queues", "-q", "--no-table-headers", "name", "messages"])
+    .catch((err: unknown) => {
+      if (err instanceof CommandExitError) throw new EngineError(err.message);
+      throw err;
+    });
   const queues = parseQueueList(listing);
   const clientIds = RABBITMQ_UNIVERSE.sessions.map((s) => s.clientId);
-  const present = new Set((await recordsOf(restored.path, (k) => k.startsWith("session/"))).map((r) => r.key.slice(sessionKey("").length)));
+  const present = new Set(
+    (await recordsOf(restored.path, (k) => k.startsWith("session/"))).map((r) => r.key.slice(sessionKey("").length)),
+  );
   const listed = queueListProblems(queues, present, clientIds);
   return deepVerifyResult(
     [...read.problems, ...listed.problems],
@@ -69,7 +91,10 @@ export async function rabbitMqDeepVerify(node: RabbitMqNode, restored: StateSumm
 /** A directory of the backup (a deleted-directory fault), named without its node name, vhost or queue hash. */
 function directoryKind(path: string): string {
   if (path.includes("/coordination/")) return "directory coordination (quorum/stream state)";
-  const named = path.replace(/rabbit@[^/]+/g, "rabbit@<host>").replace(/\/vhosts\/[0-9A-Z]{20,}/, "/vhosts/<vhost>").replace(/\/queues\/[0-9A-Z]{20,}$/, "/queues/<queue>");
+  const named = path
+    .replace(/rabbit@[^/]+/g, "rabbit@<host>")
+    .replace(/\/vhosts\/[0-9A-Z]{20,}/, "/vhosts/<vhost>")
+    .replace(/\/queues\/[0-9A-Z]{20,}$/, "/queues/<queue>");
   return `directory ${named}`;
 }
 

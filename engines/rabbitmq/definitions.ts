@@ -21,13 +21,23 @@ export interface DefinitionsSummary {
 
 /** What an export_definitions file holds; throws on a file that is not one. */
 export function summariseDefinitions(text: string): DefinitionsSummary {
-  const json = JSON.parse(text) as { rabbit_version?: unknown; rabbitmq_version?: unknown; queues?: unknown; bindings?: unknown };
+  const json = JSON.parse(text) as {
+    rabbit_version?: unknown;
+    rabbitmq_version?: unknown;
+    queues?: unknown;
+    bindings?: unknown;
+  };
   const version = json.rabbit_version ?? json.rabbitmq_version;
   if (typeof version !== "string" || !Array.isArray(json.queues) || !Array.isArray(json.bindings)) {
     throw new Error("not a RabbitMQ definitions export: rabbit_version, queues and bindings expected");
   }
   const names = json.queues.map((q: { name?: unknown }) => (typeof q.name === "string" ? q.name : ""));
-  return { rabbitVersion: version, queues: names.length, mqttSessionQueues: names.filter((n) => /^mqtt-subscription-.+qos1$/.test(n)).length, bindings: json.bindings.length };
+  return {
+    rabbitVersion: version,
+    queues: names.length,
+    mqttSessionQueues: names.filter((n) => /^mqtt-subscription-.+qos1$/.test(n)).length,
+    bindings: json.bindings.length,
+  };
 }
 
 /** Preflight: the file is a definitions export, and what it will (and will not) bring back. */
@@ -35,7 +45,11 @@ export async function definitionsCheck(path: string): Promise<CheckResult> {
   const name = "preflight:definitions";
   try {
     const s = summariseDefinitions(await readFile(path, "utf8"));
-    return { name, valid: true, summary: `definitions of RabbitMQ ${s.rabbitVersion}: ${s.queues} queue(s), ${s.mqttSessionQueues} of them MQTT session queues, ${s.bindings} binding(s); no message, no retained store` };
+    return {
+      name,
+      valid: true,
+      summary: `definitions of RabbitMQ ${s.rabbitVersion}: ${s.queues} queue(s), ${s.mqttSessionQueues} of them MQTT session queues, ${s.bindings} binding(s); no message, no retained store`,
+    };
   } catch (err) {
     return { name, valid: false, summary: `${DEFINITIONS_FILE}: ${(err as Error).message}` };
   }

@@ -1,6 +1,15 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { BackupArtifact, BackupMode, DatasetSpec, DrillRuntime, Engine, RestoreAttempt, RestoreHooks, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  BackupMode,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreAttempt,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
@@ -29,7 +38,13 @@ export function nodeExited(host: string): RefusalWords {
 /** `rabbitmqctl import_definitions` exiting non-zero is the node refusing them; a failed copy or exec is thrown. */
 export function importRefused(err: unknown, startedAt: number): RestoreAttempt {
   if (!(err instanceof CommandExitError)) throw err;
-  return { ok: false, summary: `rabbitmqctl import_definitions failed: ${err.message.split("\n")[0]}`, exitCode: err.exitCode, logTail: err.output, durationMs: Date.now() - startedAt };
+  return {
+    ok: false,
+    summary: `rabbitmqctl import_definitions failed: ${err.message.split("\n")[0]}`,
+    exitCode: err.exitCode,
+    logTail: err.output,
+    durationMs: Date.now() - startedAt,
+  };
 }
 
 /** The host (and so the node name, `rabbit@<host>`) every drill's source node runs under. */
@@ -74,7 +89,8 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
     rabbitmqImageSpec(version); // fails early, naming the known versions
     this.backupMethod = options.method ?? "mnesia-copy";
     this.backupMode = this.backupMethod === "mnesia-copy" ? "stop-copy-start" : "online";
-    this.records = this.backupMethod === "mnesia-copy" ? { ...MQTT_RECORDS, consistency: "point-in-time" } : MQTT_RECORDS;
+    this.records =
+      this.backupMethod === "mnesia-copy" ? { ...MQTT_RECORDS, consistency: "point-in-time" } : MQTT_RECORDS;
   }
 
   get restoreNodeName(): string {
@@ -89,7 +105,9 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
     const image = await rt.images.resolve(rabbitmqImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
     try {
-      return rabbitMqNode(await this.container(image, volume, SOURCE_HOST, rt).start(), volume, () => this.container(image, volume, SOURCE_HOST, rt).start());
+      return rabbitMqNode(await this.container(image, volume, SOURCE_HOST, rt).start(), volume, () =>
+        this.container(image, volume, SOURCE_HOST, rt).start(),
+      );
     } catch (err) {
       await removeVolume(volume).catch(() => undefined);
       throw err;
@@ -104,12 +122,21 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
     if (this.backupMethod === "definitions") {
       await exportDefinitions(broker, dir);
       const finishedAt = rt.clock.now();
-      return { dir, method: this.backupMethod, tool: `rabbitmqctl export_definitions (RabbitMQ ${sourceVersion}, ${erlang})`, finishedAt, sourceNodeName: broker.nodeName, sourceVersion };
+      return {
+        dir,
+        method: this.backupMethod,
+        tool: `rabbitmqctl export_definitions (RabbitMQ ${sourceVersion}, ${erlang})`,
+        finishedAt,
+        sourceNodeName: broker.nodeName,
+        sourceVersion,
+      };
     }
     const stopping = rt.clock.now();
     await broker.shutdown();
     const finishedAt = rt.clock.now();
-    rt.log(`  rabbitmqctl shutdown: ${broker.nodeName} stopped in ${(finishedAt - stopping).toFixed(0)} ms; copying ${MNESIA_BASE}`);
+    rt.log(
+      `  rabbitmqctl shutdown: ${broker.nodeName} stopped in ${(finishedAt - stopping).toFixed(0)} ms; copying ${MNESIA_BASE}`,
+    );
     await broker.copyDirectoryOut(MNESIA_BASE, join(dir, "mnesia"));
     const restarted = Date.now();
     await node.restart();
@@ -133,17 +160,29 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
   }
 
   /** The Mnesia base back at the same absolute path in a fresh volume, then a node of the target's name started on it. */
-  async restore(artifact: RabbitMqArtifact, rt: DrillRuntime, hooks: RestoreHooks): Promise<RestoreResult<RabbitMqNode>> {
+  async restore(
+    artifact: RabbitMqArtifact,
+    rt: DrillRuntime,
+    hooks: RestoreHooks,
+  ): Promise<RestoreResult<RabbitMqNode>> {
     const image = await rt.images.resolve(rabbitmqImageSpec(this.version));
     const volumeName = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const host = this.options.restoreHost ?? SOURCE_HOST;
     const attempts: RestoreAttempt[] = [];
     try {
-      const volume = restoreVolume({ image, volume: volumeName, mountPath: RABBIT_DATA_DIR, uid: RABBIT_UID, labels: rt.labels });
+      const volume = restoreVolume({
+        image,
+        volume: volumeName,
+        mountPath: RABBIT_DATA_DIR,
+        uid: RABBIT_UID,
+        labels: rt.labels,
+      });
       if (artifact.method === "mnesia-copy") await volume.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(volume);
       const started = Date.now();
-      const start = await startOrRefusal(() => this.container(image, volumeName, host, rt).start(), nodeExited(host), { startedAt: started });
+      const start = await startOrRefusal(() => this.container(image, volumeName, host, rt).start(), nodeExited(host), {
+        startedAt: started,
+      });
       if ("refused" in start) {
         attempts.push(start.refused);
         await removeVolume(volumeName).catch(() => undefined);
@@ -151,16 +190,28 @@ export class RabbitMqEngine implements Engine<MqttPublish, RabbitMqNode, RabbitM
       }
       const node = rabbitMqNode(start.started, volumeName);
       if (artifact.method === "definitions") {
-        const imported = await importDefinitions(start.started, join(artifact.dir, DEFINITIONS_FILE)).then((out) => ({ out }), (err: unknown) => ({ refused: importRefused(err, started) }));
+        const imported = await importDefinitions(start.started, join(artifact.dir, DEFINITIONS_FILE)).then(
+          (out) => ({ out }),
+          (err: unknown) => ({ refused: importRefused(err, started) }),
+        );
         if ("refused" in imported) {
           await node.destroy().catch(() => undefined);
           return { attempts: [imported.refused], toolErrors: [] };
         }
-        attempts.push({ ok: true, summary: `rabbitmqctl import_definitions into a fresh node ${nodeNameOf(host)}: ${imported.out.split("\n").at(-1)}`, durationMs: Date.now() - started });
+        attempts.push({
+          ok: true,
+          summary: `rabbitmqctl import_definitions into a fresh node ${nodeNameOf(host)}: ${imported.out.split("\n").at(-1)}`,
+          durationMs: Date.now() - started,
+        });
         return { node, attempts, toolErrors: [] };
       }
       const seen = startObservations(await start.started.log(), `${MNESIA_BASE}/${nodeNameOf(host)}`);
-      attempts.push({ ok: true, summary: `node ${nodeNameOf(host)} started: ${seen.summary}`, observed: seen.observed, durationMs: Date.now() - started });
+      attempts.push({
+        ok: true,
+        summary: `node ${nodeNameOf(host)} started: ${seen.summary}`,
+        observed: seen.observed,
+        durationMs: Date.now() - started,
+      });
       rt.log(`  restore: ${attempts[0]!.summary}`);
       return { node, attempts, toolErrors: [] };
     } catch (err) {

@@ -9,7 +9,10 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: RABBITMQ_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: rabbitmqImageSpec,
-    load: loadFrom(() => import("./index.ts"), (m) => ({ methods: m.RABBITMQ_METHODS, scenarios: m.RABBITMQ_SCENARIOS })),
+    load: loadFrom(
+      () => import("./index.ts"),
+      (m) => ({ methods: m.RABBITMQ_METHODS, scenarios: m.RABBITMQ_SCENARIOS }),
+    ),
     campaign: async () => (await import("./campaign.ts")).RABBITMQ_CAMPAIGN,
   },
 ];

@@ -28,14 +28,24 @@ export function restoredUnderAnotherNodeName(): RabbitMqFault {
     expect: {
       outcome: "detects",
       by: [
-        { check: "preflight:node-name", reason: "the restore target is rabbit@dr-drill-rabbit-renamed: it will start EMPTY" },
-        { check: "invariant:not-empty", reason: "the restored broker is EMPTY: all retained messages and all \\d+ sessions were lost" },
+        {
+          check: "preflight:node-name",
+          reason: "the restore target is rabbit@dr-drill-rabbit-renamed: it will start EMPTY",
+        },
+        {
+          check: "invariant:not-empty",
+          reason: "the restored broker is EMPTY: all retained messages and all \\d+ sessions were lost",
+        },
         { check: "ledger-oracle", reason: "\\d+ lost" },
       ],
     },
     engineOptions: { restoreHost: RENAMED_HOST },
     async apply(artifact) {
-      return { fault: "restore-node-name", target: "RABBITMQ_NODENAME", detail: { backup: artifact.sourceNodeName, target: `rabbit@${RENAMED_HOST}` } };
+      return {
+        fault: "restore-node-name",
+        target: "RABBITMQ_NODENAME",
+        detail: { backup: artifact.sourceNodeName, target: `rabbit@${RENAMED_HOST}` },
+      };
     },
   };
 }
@@ -58,7 +68,8 @@ export function truncatedRetainedStore(): RabbitMqFault {
     engineOptions: {},
     async apply(artifact) {
       const files = await retainedStoreFiles(artifact.dir);
-      if (files.length !== 1) throw new Error(`expected one retained store .dets in the backup, found ${files.length}: ${files.join(", ")}`);
+      if (files.length !== 1)
+        throw new Error(`expected one retained store .dets in the backup, found ${files.length}: ${files.join(", ")}`);
       return truncateFile(artifact.dir, files[0]!, 1 / 3);
     },
   };
@@ -67,8 +78,15 @@ export function truncatedRetainedStore(): RabbitMqFault {
 /** The queue index segment files in a backup (classic queue index v1: `msg_stores/vhosts/<vhost>/queues/<queue>/<n>.idx`). */
 export async function queueIndexSegments(artifactDir: string): Promise<{ rel: string; bytes: number }[]> {
   const entries = await readdir(join(artifactDir, "mnesia"), { withFileTypes: true, recursive: true });
-  const segments = entries.filter((e) => e.isFile() && /^\d+\.idx$/.test(e.name) && /\/queues\/[^/]+$/.test(e.parentPath));
-  const sized = await Promise.all(segments.map(async (e) => ({ rel: relative(artifactDir, join(e.parentPath, e.name)), bytes: (await stat(join(e.parentPath, e.name))).size })));
+  const segments = entries.filter(
+    (e) => e.isFile() && /^\d+\.idx$/.test(e.name) && /\/queues\/[^/]+$/.test(e.parentPath),
+  );
+  const sized = await Promise.all(
+    segments.map(async (e) => ({
+      rel: relative(artifactDir, join(e.parentPath, e.name)),
+      bytes: (await stat(join(e.parentPath, e.name))).size,
+    })),
+  );
   return sized.sort((a, b) => b.bytes - a.bytes || a.rel.localeCompare(b.rel));
 }
 
@@ -83,15 +101,22 @@ export function damagedQueueIndex(): RabbitMqFault {
   return {
     name: "damaged-queue-index",
     description: "the message id of the first entry of a session queue's index segment (.idx) flipped in the backup",
-    expect: { outcome: "detects", by: [{ check: "server-log", reason: "Generic server .* terminating|Restarting crashed queue" }] },
+    expect: {
+      outcome: "detects",
+      by: [{ check: "server-log", reason: "Generic server .* terminating|Restarting crashed queue" }],
+    },
     engineOptions: {},
     async apply(artifact) {
       const [largest] = await queueIndexSegments(artifact.dir);
-      if (!largest) throw new Error("no queue index segment (.idx) in the backup: no session queue held a message at the stop");
+      if (!largest)
+        throw new Error("no queue index segment (.idx) in the backup: no session queue held a message at the stop");
       const first = Buffer.alloc(1);
       const handle = await open(join(artifact.dir, largest.rel), "r");
       await handle.read(first, 0, 1, 0).finally(() => handle.close());
-      if ((first[0]! & 0x80) === 0) throw new Error(`the first entry of ${largest.rel} is not a publish record (first byte 0x${first[0]!.toString(16)})`);
+      if ((first[0]! & 0x80) === 0)
+        throw new Error(
+          `the first entry of ${largest.rel} is not a publish record (first byte 0x${first[0]!.toString(16)})`,
+        );
       return flipBytes(artifact.dir, largest.rel, 2, 16);
     },
   };

@@ -32,6 +32,14 @@ export function featureFlagsCheck(found: NodesInBackup): CheckResult {
   const name = "preflight:feature-flags";
   const missing = found.nodes.filter((n) => !found.featureFlags.includes(n));
   return missing.length === 0 && found.nodes.length > 0
-    ? { name, valid: true, summary: `${found.nodes.map((n) => `${n}-feature_flags`).join(", ")} present beside the node directory` }
-    : { name, valid: false, summary: `not in the backup: ${(missing.length ? missing : ["<node>"]).map((n) => `${n}-feature_flags`).join(", ")} (copy the whole Mnesia base)` };
+    ? {
+        name,
+        valid: true,
+        summary: `${found.nodes.map((n) => `${n}-feature_flags`).join(", ")} present beside the node directory`,
+      }
+    : {
+        name,
+        valid: false,
+        summary: `not in the backup: ${(missing.length ? missing : ["<node>"]).map((n) => `${n}-feature_flags`).join(", ")} (copy the whole Mnesia base)`,
+      };
 }

@@ -1,4 +1,9 @@
-import { mqttUniverse, openMqttWorkloadClient, type MqttCapabilities, type MqttUniverse } from "../../protocols/mqtt/index.ts";
+import {
+  mqttUniverse,
+  openMqttWorkloadClient,
+  type MqttCapabilities,
+  type MqttUniverse,
+} from "../../protocols/mqtt/index.ts";
 import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
 import type { StartedRabbitMq } from "./container.ts";
 import { rabbitServerErrors } from "./server-errors.ts";
@@ -15,19 +20,31 @@ import { crashReport } from "./restore-log.ts";
  * is that queue existing, `session_present`): a FIFO whatever the publisher. Retained messages go out from the
  * connection's own process right after the SUBACK, before it handles any delivery (`process_request(?SUBSCRIBE…)`).
  */
-export const RABBITMQ_MQTT: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: ".*", fifoSessionQueue: true };
+export const RABBITMQ_MQTT: MqttCapabilities = {
+  protocols: [4],
+  retainedReadBack: "exact-topics",
+  publishQos: [1],
+  maxTopicBytes: 255,
+  forbiddenTopicChars: ".*",
+  fifoSessionQueue: true,
+};
 
 export const RABBITMQ_UNIVERSE: MqttUniverse = mqttUniverse(RABBITMQ_MQTT);
 
 /** A running RabbitMQ node on its own volume: the source of a drill, or a restored node. */
 export type RabbitMqNode = MqttBrokerNode<StartedRabbitMq>;
 
-export function rabbitMqNode(broker: StartedRabbitMq, volume: string, startAgain?: () => Promise<StartedRabbitMq>): RabbitMqNode {
+export function rabbitMqNode(
+  broker: StartedRabbitMq,
+  volume: string,
+  startAgain?: () => Promise<StartedRabbitMq>,
+): RabbitMqNode {
   return new MqttBrokerNode(broker, volume, {
     caps: RABBITMQ_MQTT,
     universe: RABBITMQ_UNIVERSE,
     // A writer that connects again after the backup's restart of the node (writer.ts).
-    openWriter: async (n, endpoint) => new ReconnectingWriter(() => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, 4)),
+    openWriter: async (n, endpoint) =>
+      new ReconnectingWriter(() => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, 4)),
     errorsIn: rabbitServerErrors,
     crashReport: async (container) => crashReport(await container.log()),
     ...(startAgain ? { startAgain } : {}),

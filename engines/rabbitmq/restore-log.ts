@@ -7,18 +7,25 @@
  */
 const ANSI = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
 const DATABASE_DIR = /^\s*database dir\s*:\s*(\S+)\s*$/;
-const EMPTY_DIR = /Node database directory at (\S+) is empty\. Assuming we need to join an existing cluster or initialise from scratch/;
+const EMPTY_DIR =
+  /Node database directory at (\S+) is empty\. Assuming we need to join an existing cluster or initialise from scratch/;
 
 /** The message part of a log line (after `[level] <pid> `). */
 function messageOf(line: string): string {
   return line.replace(ANSI, "").replace(/^\S+ \S+ \[\w+\] <[\d.]+> ?/, "");
 }
 
-export function startObservations(log: string, expectedDir: string): { summary: string; observed: string[]; initialisedEmpty: boolean } {
+export function startObservations(
+  log: string,
+  expectedDir: string,
+): { summary: string; observed: string[]; initialisedEmpty: boolean } {
   const messages = log.split("\n").map(messageOf);
   const dir = messages.map((m) => DATABASE_DIR.exec(m)?.[1]).find((d) => d !== undefined);
   const empty = messages.find((m) => EMPTY_DIR.test(m));
-  const observed = [dir ? `log: database dir : ${dir}` : "no database dir line in the log", ...(empty ? [`log: ${empty.trim()}`] : [])];
+  const observed = [
+    dir ? `log: database dir : ${dir}` : "no database dir line in the log",
+    ...(empty ? [`log: ${empty.trim()}`] : []),
+  ];
   if (dir !== undefined && dir !== expectedDir) observed.push(`the node used ${dir}, not ${expectedDir}`);
   const summary = empty
     ? `it found no database in ${EMPTY_DIR.exec(empty)?.[1] ?? "its directory"} and initialised an EMPTY one (logged at info level, no error)`
@@ -56,11 +63,14 @@ const unique = (xs: string[]) => [...new Set(xs)];
  * the session's CONNECT then never gets a CONNACK. Undefined when the log reports no such crash.
  */
 export function crashReport(log: string): string | undefined {
-  const errors = log.replace(ANSI, "").split("\n").filter((l) => /\[error\]/.test(l));
+  const errors = log
+    .replace(ANSI, "")
+    .split("\n")
+    .filter((l) => /\[error\]/.test(l));
   if (!errors.some((l) => /reached_max_restart_intensity|crasher:/.test(l))) return undefined;
   const queues = unique(errors.flatMap((l) => [...l.matchAll(/<<"(mqtt-subscription-[^"]+)">>/g)].map((m) => m[1]!)));
   const modules = unique(errors.flatMap((l) => [...l.matchAll(/\{(rabbit_[a-z_]+),'?[a-z_-]/g)].map((m) => m[1]!)));
-  const supervisors = unique(errors.flatMap((l) => [.../supervisor: \{[^,]+,(\w+)\}/.exec(l) ?? []].slice(1)));
+  const supervisors = unique(errors.flatMap((l) => [...(/supervisor: \{[^,]+,(\w+)\}/.exec(l) ?? [])].slice(1)));
   const what = queues.length ? `queue(s) ${queues.join(", ")}` : "a process";
   return `the node's log reports ${what} crashed${modules.length ? ` in ${modules.slice(0, 3).join(", ")}` : ""}${supervisors.length ? ` and given up by ${supervisors.join(", ")} (reached_max_restart_intensity)` : ""}`;
 }

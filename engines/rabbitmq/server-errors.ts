@@ -45,7 +45,11 @@ function crashReason(lines: string[]): string | undefined {
   const reason = text.slice(at.index + at[0].length);
   const error = /^[\s*{]*([a-z][\w]*)/.exec(reason)?.[1];
   const frame = FRAME.exec(reason);
-  return [error, frame ? `in ${frame[1]}:${frame[2]}/${frame[3]} (${frame[4]}, line ${frame[5]})` : undefined].filter(Boolean).join(" ") || undefined;
+  return (
+    [error, frame ? `in ${frame[1]}:${frame[2]}/${frame[3]} (${frame[4]}, line ${frame[5]})` : undefined]
+      .filter(Boolean)
+      .join(" ") || undefined
+  );
 }
 
 export function rabbitServerErrors(log: string): string[] {

@@ -17,7 +17,9 @@ const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 export function rabbitmqImageSpec(version: string): ImageSpec {
   const known = RABBITMQ_VERSIONS[version];
   if (!known) {
-    throw new Error(`unknown RabbitMQ version "${version}"; known versions: ${Object.keys(RABBITMQ_VERSIONS).join(", ")} (engines/rabbitmq/versions.ts)`);
+    throw new Error(
+      `unknown RabbitMQ version "${version}"; known versions: ${Object.keys(RABBITMQ_VERSIONS).join(", ")} (engines/rabbitmq/versions.ts)`,
+    );
   }
   return {
     engine: "rabbitmq",

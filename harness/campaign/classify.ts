@@ -13,8 +13,18 @@ import type { FaultRecord } from "../faults.ts";
  * - `MISSED`: the drill passed but the deep verification found damage: the drill's checks are too shallow there;
  * - `unknown`: the harness could not decide (our error, Docker, no deep verifier): a defect, never counted as caught.
  */
-export type CampaignOutcome = "refused" | "preflight" | "oracle" | "cut" | "invariant" | "harmless" | "unknown" | "MISSED";
-export const CAMPAIGN_OUTCOMES: readonly CampaignOutcome[] = ["refused", "preflight", "oracle", "cut", "invariant", "harmless", "unknown", "MISSED"];
+export type CampaignOutcome =
+  "refused" | "preflight" | "oracle" | "cut" | "invariant" | "harmless" | "unknown" | "MISSED";
+export const CAMPAIGN_OUTCOMES: readonly CampaignOutcome[] = [
+  "refused",
+  "preflight",
+  "oracle",
+  "cut",
+  "invariant",
+  "harmless",
+  "unknown",
+  "MISSED",
+];
 const CAUGHT: ReadonlySet<CampaignOutcome> = new Set(["refused", "preflight", "oracle", "cut", "invariant"]);
 
 export const isCaught = (o: CampaignOutcome) => CAUGHT.has(o);
@@ -44,11 +54,18 @@ function onlyTornCut(c: CheckResult): boolean {
 function harmlessBecause(fault: FaultRecord | undefined, deep: CheckResult): string {
   const d = fault?.detail ?? {};
   const flips = Array.isArray(d.flips) ? d.flips : [];
-  if (fault?.fault === "flip-bytes" && flips.length > 0 && flips.every((f: unknown) => typeof f === "object" && f !== null && "before" in f && /^(00)+$/.test(String(f.before)))) {
+  if (
+    fault?.fault === "flip-bytes" &&
+    flips.length > 0 &&
+    flips.every(
+      (f: unknown) => typeof f === "object" && f !== null && "before" in f && /^(00)+$/.test(String(f.before)),
+    )
+  ) {
     return "the flipped bytes were zeros: preallocated or free space the engine does not read";
   }
   if (fault?.fault === "zero-block" && d.wasZero === true) return "the block was zero already: nothing changed";
-  if (fault?.fault === "older-file" && d.identical === true) return "the older backup's file is identical: nothing changed";
+  if (fault?.fault === "older-file" && d.identical === true)
+    return "the older backup's file is identical: nothing changed";
   return `deep verification clean: ${firstLine(deep)}`;
 }
 
@@ -57,29 +74,60 @@ function harmlessBecause(fault: FaultRecord | undefined, deep: CheckResult): str
  * caught; an undecided drill, a refusal that did not prove the backup untouched, or a pass without a deep verifier
  * are `unknown`.
  */
-export function classify(e: Pick<Evidence, "verdict" | "checks" | "reasons" | "restoreAttempts" | "faults">): Classification {
+export function classify(
+  e: Pick<Evidence, "verdict" | "checks" | "reasons" | "restoreAttempts" | "faults">,
+): Classification {
   const failed = e.checks.filter((c) => c.valid === false);
   const first = (pred: (c: CheckResult) => boolean) => failed.find(pred);
   const crashed = e.checks.find((c) => c.crashed);
-  if (crashed) return { outcome: "unknown", by: crashed.name, why: `a checker crashed (an error of dr-drill): ${firstLine(crashed)}` };
+  if (crashed)
+    return {
+      outcome: "unknown",
+      by: crashed.name,
+      why: `a checker crashed (an error of dr-drill): ${firstLine(crashed)}`,
+    };
   if (e.verdict === "unknown") {
     const open = e.checks.find((c) => c.valid === "unknown");
-    return { outcome: "unknown", by: open?.name ?? null, why: `undecided: ${e.reasons[0] ?? (open ? `${open.name}: ${firstLine(open)}` : "a check could not decide")}` };
+    return {
+      outcome: "unknown",
+      by: open?.name ?? null,
+      why: `undecided: ${e.reasons[0] ?? (open ? `${open.name}: ${firstLine(open)}` : "a check could not decide")}`,
+    };
   }
   const preflight = first((c) => c.name.startsWith("preflight"));
   if (preflight) return { outcome: "preflight", by: preflight.name, why: firstLine(preflight) };
   const restore = first((c) => c.name === "restore");
   if (restore) {
     const untouched = e.checks.find((c) => c.name === "artifact-untouched");
-    if (untouched?.valid !== true) return { outcome: "unknown", by: restore.name, why: `refused, but the backup was not proven untouched: ${untouched ? firstLine(untouched) : "not checked"}` };
+    if (untouched?.valid !== true)
+      return {
+        outcome: "unknown",
+        by: restore.name,
+        why: `refused, but the backup was not proven untouched: ${untouched ? firstLine(untouched) : "not checked"}`,
+      };
     return { outcome: "refused", by: restore.name, why: e.restoreAttempts.at(-1)?.summary ?? firstLine(restore) };
   }
   const oracle = first((c) => ORACLE_CHECKS.has(c.name));
-  if (oracle) return { outcome: oracle.name === "ledger-oracle" && onlyTornCut(oracle) ? "cut" : "oracle", by: oracle.name, why: firstLine(oracle) };
+  if (oracle)
+    return {
+      outcome: oracle.name === "ledger-oracle" && onlyTornCut(oracle) ? "cut" : "oracle",
+      by: oracle.name,
+      why: firstLine(oracle),
+    };
   const other = first((c) => c.name !== DEEP_VERIFY);
   if (other) return { outcome: "invariant", by: other.name, why: firstLine(other) };
   const deep = e.checks.find((c) => c.name === DEEP_VERIFY);
-  if (!deep) return { outcome: "unknown", by: null, why: "the drill passed but no deep verification ran: harmless and MISSED cannot be told apart" };
-  if (deep.valid === false) return { outcome: "MISSED", by: DEEP_VERIFY, why: `the drill passed, the deep verification found damage: ${firstLine(deep)}` };
+  if (!deep)
+    return {
+      outcome: "unknown",
+      by: null,
+      why: "the drill passed but no deep verification ran: harmless and MISSED cannot be told apart",
+    };
+  if (deep.valid === false)
+    return {
+      outcome: "MISSED",
+      by: DEEP_VERIFY,
+      why: `the drill passed, the deep verification found damage: ${firstLine(deep)}`,
+    };
   return { outcome: "harmless", by: DEEP_VERIFY, why: harmlessBecause(e.faults[0], deep) };
 }

@@ -56,10 +56,25 @@ export function comparisonProblem(what: string, c: KeyComparison): string | unde
 
 /** Example lines for a comparison, bounded. */
 export function comparisonExamples(what: string, c: KeyComparison): string[] {
-  return [...c.differ.map((k) => `${k}: another digest ${what}`), ...c.missing.map((k) => `${k}: not found ${what}`), ...c.extra.map((k) => `${k}: found only ${what}`)].slice(0, MAX_EXAMPLES);
+  return [
+    ...c.differ.map((k) => `${k}: another digest ${what}`),
+    ...c.missing.map((k) => `${k}: not found ${what}`),
+    ...c.extra.map((k) => `${k}: found only ${what}`),
+  ].slice(0, MAX_EXAMPLES);
 }
 
 /** The `deep-verify` check from the problems found and what was verified clean. */
-export function deepVerifyResult(problems: string[], clean: string, details: Record<string, unknown> = {}, examples: string[] = []): CheckResult {
-  return { name: DEEP_VERIFY, valid: problems.length === 0, summary: problems.length ? problems.join("; ") : clean, details, examples: examples.slice(0, 2 * MAX_EXAMPLES) };
+export function deepVerifyResult(
+  problems: string[],
+  clean: string,
+  details: Record<string, unknown> = {},
+  examples: string[] = [],
+): CheckResult {
+  return {
+    name: DEEP_VERIFY,
+    valid: problems.length === 0,
+    summary: problems.length ? problems.join("; ") : clean,
+    details,
+    examples: examples.slice(0, 2 * MAX_EXAMPLES),
+  };
 }

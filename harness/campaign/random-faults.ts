@@ -26,7 +26,14 @@ export type CampaignFaultSpec = { index: number; seed: number } & (
 );
 
 export type CampaignFaultKind = CampaignFaultSpec["kind"];
-export const CAMPAIGN_FAULT_KINDS: readonly CampaignFaultKind[] = ["flip-bytes", "zero-block", "truncate", "delete-file", "delete-directory", "older-file"];
+export const CAMPAIGN_FAULT_KINDS: readonly CampaignFaultKind[] = [
+  "flip-bytes",
+  "zero-block",
+  "truncate",
+  "delete-file",
+  "delete-directory",
+  "older-file",
+];
 
 const intBelow = (rand: () => number, n: number) => Math.floor(rand() * n);
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[intBelow(rand, items.length)]!;
@@ -63,7 +70,12 @@ function olderCandidates(files: readonly CampaignFile[], older: readonly Campaig
  * `older-file`). Byte-level damage (flips, zeroed blocks, truncation) lands in a file weighted by size; a deleted
  * file or directory and an older copy are drawn uniformly, so small vital files are hit as often as big ones.
  */
-export function drawFault(campaignSeed: number, index: number, files: readonly CampaignFile[], older: readonly CampaignFile[] = []): CampaignFaultSpec {
+export function drawFault(
+  campaignSeed: number,
+  index: number,
+  files: readonly CampaignFile[],
+  older: readonly CampaignFile[] = [],
+): CampaignFaultSpec {
   const seed = deriveSeed(campaignSeed, "campaign-fault", index);
   const rand = prng(seed);
   const sorted = [...files].sort((a, b) => a.path.localeCompare(b.path));
@@ -83,7 +95,10 @@ export function drawFault(campaignSeed: number, index: number, files: readonly C
     case "flip-bytes": {
       const f = pickBySize(rand, withBytes);
       const count = 1 + intBelow(rand, 4);
-      const flips = Array.from({ length: count }, () => ({ offset: intBelow(rand, f.bytes), mask: 1 + intBelow(rand, 255) }));
+      const flips = Array.from({ length: count }, () => ({
+        offset: intBelow(rand, f.bytes),
+        mask: 1 + intBelow(rand, 255),
+      }));
       return { ...base, kind, target: f.path, flips };
     }
     case "zero-block": {
@@ -155,7 +170,15 @@ export async function applyFault(f: CampaignFaultSpec, dir: string, olderDir?: s
       const before = await readFile(to).catch(() => null);
       const older = await readFile(from);
       await copyFile(from, to);
-      return { fault: f.kind, target: f.target, detail: { size: before?.length ?? null, olderSize: older.length, identical: before !== null && before.equals(older) } };
+      return {
+        fault: f.kind,
+        target: f.target,
+        detail: {
+          size: before?.length ?? null,
+          olderSize: older.length,
+          identical: before !== null && before.equals(older),
+        },
+      };
     }
   }
 }

@@ -29,7 +29,10 @@ export interface CampaignEvidence {
   faults: (CampaignRow & { replay: string })[];
 }
 
-export function campaignVerdict(c: Pick<CampaignEvidence, "table" | "base" | "undecided" | "interrupted">, planned: number): CampaignEvidence["verdict"] {
+export function campaignVerdict(
+  c: Pick<CampaignEvidence, "table" | "base" | "undecided" | "interrupted">,
+  planned: number,
+): CampaignEvidence["verdict"] {
   if (c.table.totals.MISSED > 0 || !c.base.untouched) return "fail";
   if (c.undecided || c.interrupted || c.table.totals.unknown > 0 || c.table.totals.faults < planned) return "unknown";
   return "pass";
@@ -63,14 +66,19 @@ export function campaignEvidence(
   };
 }
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /** The campaign section: the table per file kind, then every fault with its seed, outcome, reason and replay. */
 export function campaignHtml(c: CampaignEvidence): string {
   const head = `<tr><th>file kind</th>${CAMPAIGN_OUTCOMES.map((o) => `<th>${esc(o)}</th>`).join("")}<th>total</th></tr>`;
-  const line = (name: string, counts: Record<string, number>, total: number) => `<tr><td>${esc(name)}</td>${CAMPAIGN_OUTCOMES.map((o) => `<td class="${counts[o] && (o === "MISSED" || o === "unknown") ? "bad" : ""}">${counts[o]}</td>`).join("")}<td>${total}</td></tr>`;
+  const line = (name: string, counts: Record<string, number>, total: number) =>
+    `<tr><td>${esc(name)}</td>${CAMPAIGN_OUTCOMES.map((o) => `<td class="${counts[o] && (o === "MISSED" || o === "unknown") ? "bad" : ""}">${counts[o]}</td>`).join("")}<td>${total}</td></tr>`;
   const rows = c.faults
-    .map((f) => `<tr><td>${f.index}</td><td>${f.seed}</td><td>${esc(f.kind)}</td><td><code>${esc(f.description)}</code></td><td class="${f.outcome === "MISSED" || f.outcome === "unknown" ? "bad" : ""}">${esc(f.outcome)}</td><td>${esc(f.by ?? "")}${f.failedChecks.length > 1 ? ` (also ${esc(f.failedChecks.filter((n) => n !== f.by).join(", "))})` : ""}</td><td>${esc(f.why)}</td><td><code>${esc(f.replay)}</code></td></tr>`)
+    .map(
+      (f) =>
+        `<tr><td>${f.index}</td><td>${f.seed}</td><td>${esc(f.kind)}</td><td><code>${esc(f.description)}</code></td><td class="${f.outcome === "MISSED" || f.outcome === "unknown" ? "bad" : ""}">${esc(f.outcome)}</td><td>${esc(f.by ?? "")}${f.failedChecks.length > 1 ? ` (also ${esc(f.failedChecks.filter((n) => n !== f.by).join(", "))})` : ""}</td><td>${esc(f.why)}</td><td><code>${esc(f.replay)}</code></td></tr>`,
+    )
     .join("\n");
   return `<!doctype html><html><head><meta charset="utf-8"><title>dr-drill campaign ${esc(c.engine)} ${esc(c.version)} ${esc(c.method)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.bad{background:#ffcdd2;font-weight:bold}code{font-size:12px}</style></head><body>

@@ -16,7 +16,14 @@ import { newSeed } from "../seed.ts";
 import { classify, DEEP_VERIFY, type CampaignOutcome } from "./classify.ts";
 import type { CheckResult } from "../checkers/checker.ts";
 import { isEngineError } from "../engine-error.ts";
-import { applyFault, describeFault, drawFault, faultOffset, type CampaignFaultSpec, type CampaignFile } from "./random-faults.ts";
+import {
+  applyFault,
+  describeFault,
+  drawFault,
+  faultOffset,
+  type CampaignFaultSpec,
+  type CampaignFile,
+} from "./random-faults.ts";
 
 const CAMPAIGN_EXPECTATION: Expectation = { outcome: "caught-or-harmless" };
 
@@ -39,7 +46,11 @@ export interface CampaignRow {
   durationMs: number;
 }
 
-export interface CampaignOptions<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact> extends Omit<SourceOptions<Payload, Node, Artifact>, "engine" | "faults" | "scenario"> {
+export interface CampaignOptions<
+  Payload,
+  Node extends EngineNode<Payload>,
+  Artifact extends BackupArtifact,
+> extends Omit<SourceOptions<Payload, Node, Artifact>, "engine" | "faults" | "scenario"> {
   engine: Engine<Payload, Node, Artifact>;
   /** Seed of the faults; the data seed by default. */
   campaignSeed?: number;
@@ -91,7 +102,9 @@ function keepOlderBackup<Node, Artifact extends BackupArtifact>(into: { dir?: st
  * Each fault is a drill of its own (evidence, replay); the rows classify them. The base backup is sealed after the
  * backup and checked unchanged before every copy and at the end.
  */
-export async function runCampaign<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(opts: CampaignOptions<Payload, Node, Artifact>): Promise<CampaignResult> {
+export async function runCampaign<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  opts: CampaignOptions<Payload, Node, Artifact>,
+): Promise<CampaignResult> {
   const started = Date.now();
   const seed = opts.seed ?? newSeed();
   const campaignSeed = opts.campaignSeed ?? seed;
@@ -104,27 +117,65 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
   await mkdir(workDir, { recursive: true });
   const interruption = new AbortController();
   opts.signal?.addEventListener("abort", () => interruption.abort(opts.signal?.reason), { once: true });
-  const { rt, progress } = createDrillRuntime({ runId, drillId: baseId, workDir, imageMode: opts.imageMode, sink: opts.sink, signal: interruption.signal });
+  const { rt, progress } = createDrillRuntime({
+    runId,
+    drillId: baseId,
+    workDir,
+    imageMode: opts.imageMode,
+    sink: opts.sink,
+    signal: interruption.signal,
+  });
   const unguard = guardRun(runId, (l) => progress.info(l), interruption);
   try {
     const phases = new Phases(progress, rt.clock, rt.signal);
     const ledger = new Ledger(join(baseDir, "ledger.jsonl"), rt.clock);
     const older: { dir?: string } = {};
-    progress.info(`campaign seed=${campaignSeed} data seed=${seed} rows=${opts.rows} engine=${engine.name} ${engine.version} method=${engine.backupMethod} faults=${opts.only?.length ?? opts.faults}`);
-    const source = await runSourceSide({ ...opts, scenario: "campaign", seed, faults: [keepOlderBackup<Node, Artifact>(older)] }, { seed, rt, progress, phases, ledger, seal: true });
+    progress.info(
+      `campaign seed=${campaignSeed} data seed=${seed} rows=${opts.rows} engine=${engine.name} ${engine.version} method=${engine.backupMethod} faults=${opts.only?.length ?? opts.faults}`,
+    );
+    const source = await runSourceSide(
+      { ...opts, scenario: "campaign", seed, faults: [keepOlderBackup<Node, Artifact>(older)] },
+      { seed, rt, progress, phases, ledger, seal: true },
+    );
     const sourceMs = Date.now() - started;
     const backup = source.backup;
     const sealed = source.sealed;
     if (source.undecided !== undefined || !backup || !sealed) {
       const why = source.undecided ?? "the source side left no backup";
-      return { runId, seed, campaignSeed, drills: [], rows: [], base: { files: 0, bytes: 0, untouched: false }, timing: { wallMs: Date.now() - started, sourceMs, perFaultMs: 0 }, undecided: why, interrupted: source.interrupted };
+      return {
+        runId,
+        seed,
+        campaignSeed,
+        drills: [],
+        rows: [],
+        base: { files: 0, bytes: 0, untouched: false },
+        timing: { wallMs: Date.now() - started, sourceMs, perFaultMs: 0 },
+        undecided: why,
+        interrupted: source.interrupted,
+      };
     }
     const files: CampaignFile[] = source.artifacts.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }));
-    const olderFiles: CampaignFile[] = older.dir ? (await manifestOf(older.dir)).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })) : [];
-    const specs = opts.only ?? Array.from({ length: opts.faults }, (_, i) => drawFault(campaignSeed, i + 1, files, olderFiles));
+    const olderFiles: CampaignFile[] = older.dir
+      ? (await manifestOf(older.dir)).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 }))
+      : [];
+    const specs =
+      opts.only ?? Array.from({ length: opts.faults }, (_, i) => drawFault(campaignSeed, i + 1, files, olderFiles));
     const drills: DrillResult[] = [];
     const rows: CampaignRow[] = [];
-    const shared = { opts, seed, runId, source, sourcePhases: phases.records, ledger, baseId, olderDir: older.dir, sealed, clock: rt.clock, images: rt.images, signal: rt.signal };
+    const shared = {
+      opts,
+      seed,
+      runId,
+      source,
+      sourcePhases: phases.records,
+      ledger,
+      baseId,
+      olderDir: older.dir,
+      sealed,
+      clock: rt.clock,
+      images: rt.images,
+      signal: rt.signal,
+    };
     for (const spec of specs) {
       if (rt.signal.aborted) break;
       await baseUnchanged(backup.artifact.dir, sealed);
@@ -132,8 +183,20 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
       const drill = await faultDrill(shared, spec);
       drills.push(drill);
       const c = classify(drill.evidence);
-      rows.push({ index: spec.index, seed: spec.seed, fault: spec, description: describeFault(spec), kind: engine.fileKind?.(backup.artifact, spec.target, faultOffset(spec)) ?? genericKind(spec.target), ...c, failedChecks: drill.evidence.checks.filter((x) => x.valid === false).map((x) => x.name), drillId: drill.evidence.drillId, durationMs: Date.now() - t0 });
-      progress.info(`fault ${spec.index}: ${describeFault(spec)} → ${c.outcome}${c.by ? ` (${c.by})` : ""}: ${c.why.split("\n")[0]}`);
+      rows.push({
+        index: spec.index,
+        seed: spec.seed,
+        fault: spec,
+        description: describeFault(spec),
+        kind: engine.fileKind?.(backup.artifact, spec.target, faultOffset(spec)) ?? genericKind(spec.target),
+        ...c,
+        failedChecks: drill.evidence.checks.filter((x) => x.valid === false).map((x) => x.name),
+        drillId: drill.evidence.drillId,
+        durationMs: Date.now() - t0,
+      });
+      progress.info(
+        `fault ${spec.index}: ${describeFault(spec)} → ${c.outcome}${c.by ? ` (${c.by})` : ""}: ${c.why.split("\n")[0]}`,
+      );
     }
     const untouched = (await unsealed(backup.artifact.dir, sealed)).length === 0;
     if (!opts.keepArtifacts) await rm(workDir, { recursive: true, force: true });
@@ -145,7 +208,11 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
       drills,
       rows,
       base: { files: files.length, bytes: files.reduce((n, f) => n + f.bytes, 0), untouched },
-      timing: { wallMs: Date.now() - started, sourceMs, perFaultMs: rows.length ? Math.round(faultMs / rows.length) : 0 },
+      timing: {
+        wallMs: Date.now() - started,
+        sourceMs,
+        perFaultMs: rows.length ? Math.round(faultMs / rows.length) : 0,
+      },
       undecided: null,
       interrupted: rt.signal.aborted ? `interrupted by ${String(rt.signal.reason)}` : null,
     };
@@ -160,13 +227,21 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
  */
 export function engineFailedDeepVerify(err: unknown): CheckResult {
   if (!isEngineError(err)) throw err;
-  return { name: DEEP_VERIFY, valid: false, summary: `the engine failed the deep verification: ${err.message.split("\n")[0]}`, details: { error: err.message.slice(-4000) } };
+  return {
+    name: DEEP_VERIFY,
+    valid: false,
+    summary: `the engine failed the deep verification: ${err.message.split("\n")[0]}`,
+    details: { error: err.message.slice(-4000) },
+  };
 }
 
 /** An error of dr-drill, not a finding: every fault must start from the backup as it was made. */
 async function baseUnchanged(dir: string, sealed: ArtifactSeal): Promise<void> {
   const changed = await unsealed(dir, sealed);
-  if (changed.length) throw new Error(`the campaign's base backup changed on the host (a fault or a restore wrote into it): ${changed.slice(0, 5).join(", ")}`);
+  if (changed.length)
+    throw new Error(
+      `the campaign's base backup changed on the host (a fault or a restore wrote into it): ${changed.slice(0, 5).join(", ")}`,
+    );
 }
 
 /** One fault: copy the base backup, damage the copy, restore it, check it, deep-verify a pass, write the evidence. */
@@ -191,7 +266,14 @@ async function faultDrill<Payload, Node extends EngineNode<Payload>, Artifact ex
   await mkdir(workDir, { recursive: true });
   const ledgerPath = join(dir, "ledger.jsonl");
   await copyFile(shared.ledger.path, ledgerPath);
-  const { rt, progress } = createDrillRuntime({ runId: shared.runId, drillId, workDir, sink: opts.sink, signal: shared.signal, shared });
+  const { rt, progress } = createDrillRuntime({
+    runId: shared.runId,
+    drillId,
+    workDir,
+    sink: opts.sink,
+    signal: shared.signal,
+    shared,
+  });
   const phases = new Phases(progress, rt.clock, rt.signal, shared.sourcePhases);
   const backup = source.backup!;
   const copy = join(workDir, "artifact");
@@ -204,10 +286,20 @@ async function faultDrill<Payload, Node extends EngineNode<Payload>, Artifact ex
     });
     faultSource = { ...source, injected: [injected], sealed: undefined };
   } catch (err) {
-    faultSource = { ...source, injected: [], sealed: undefined, undecided: `the fault could not be applied: ${err instanceof Error ? err.message : String(err)}` };
+    faultSource = {
+      ...source,
+      injected: [],
+      sealed: undefined,
+      undecided: `the fault could not be applied: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   const replay = opts.replay(seed, spec);
-  const target = { engine, expect: CAMPAIGN_EXPECTATION, replayCommand: () => replay.command, replayArgs: replay.args ?? undefined };
+  const target = {
+    engine,
+    expect: CAMPAIGN_EXPECTATION,
+    replayCommand: () => replay.command,
+    replayArgs: replay.args ?? undefined,
+  };
   const restore =
     faultSource.undecided === undefined
       ? await runRestoreSide({
@@ -224,7 +316,11 @@ async function faultDrill<Payload, Node extends EngineNode<Payload>, Artifact ex
           deepVerify: async (node, restored) =>
             engine.deepVerify && restored
               ? engine.deepVerify(node, restored, rt).catch(engineFailedDeepVerify)
-              : { name: DEEP_VERIFY, valid: "unknown", summary: `${engine.name} has no deep verifier: a drill that passed cannot be called harmless or MISSED` },
+              : {
+                  name: DEEP_VERIFY,
+                  valid: "unknown",
+                  summary: `${engine.name} has no deep verifier: a drill that passed cannot be called harmless or MISSED`,
+                },
         })
       : undefined;
   const evidence = judgeDrill({

@@ -26,7 +26,9 @@ export function campaignTable(rows: readonly Pick<CampaignRow, "kind" | "outcome
     byKind.set(r.kind, counts);
     totals[r.outcome]++;
   }
-  const kinds = [...byKind].sort(([a], [b]) => a.localeCompare(b)).map(([kind, counts]) => ({ kind, counts, total: CAMPAIGN_OUTCOMES.reduce((n, o) => n + counts[o], 0) }));
+  const kinds = [...byKind]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, counts]) => ({ kind, counts, total: CAMPAIGN_OUTCOMES.reduce((n, o) => n + counts[o], 0) }));
   const caught = CAMPAIGN_OUTCOMES.filter(isCaught).reduce((n, o) => n + totals[o], 0);
   return { kinds, totals: { ...totals, faults: rows.length, caught } };
 }
@@ -35,6 +37,12 @@ export function campaignTable(rows: readonly Pick<CampaignRow, "kind" | "outcome
 export function markdownTable(t: CampaignTable): string {
   const head = `| file kind | ${CAMPAIGN_OUTCOMES.join(" | ")} | total |`;
   const rule = `|---|${CAMPAIGN_OUTCOMES.map(() => "---:").join("|")}|---:|`;
-  const line = (name: string, c: OutcomeCounts, total: number) => `| ${name} | ${CAMPAIGN_OUTCOMES.map((o) => c[o]).join(" | ")} | ${total} |`;
-  return [head, rule, ...t.kinds.map((k) => line(k.kind, k.counts, k.total)), line("**all**", t.totals, t.totals.faults)].join("\n");
+  const line = (name: string, c: OutcomeCounts, total: number) =>
+    `| ${name} | ${CAMPAIGN_OUTCOMES.map((o) => c[o]).join(" | ")} | ${total} |`;
+  return [
+    head,
+    rule,
+    ...t.kinds.map((k) => line(k.kind, k.counts, k.total)),
+    line("**all**", t.totals, t.totals.faults),
+  ].join("\n");
 }

@@ -30,7 +30,11 @@ export class AtomicityCheck {
     const sources = possibleSources(writes, actual);
     for (const [j, w] of writes.entries()) {
       if (w.entry === undefined || w.outcome === "fail") continue;
-      const status = surelyApplied(writes, sources, j) ? "applied" : surelyNotApplied(writes, sources, j) ? "not-applied" : undefined;
+      const status = surelyApplied(writes, sources, j)
+        ? "applied"
+        : surelyNotApplied(writes, sources, j)
+          ? "not-applied"
+          : undefined;
       if (status && !this.out.write(`${w.entry}\t${group}\t${status}\t${key}\n`)) await once(this.out, "drain");
     }
   }
@@ -51,7 +55,10 @@ export class AtomicityCheck {
       if (applied === undefined || notApplied === undefined) return;
       torn++;
       const colon = entry.indexOf(":");
-      if (examples.length < maxExamples) examples.push(`torn entry #${entry.slice(0, colon)} (${entry.slice(colon + 1)})\n  applied on ${showKey(applied)}, not on ${showKey(notApplied)}`);
+      if (examples.length < maxExamples)
+        examples.push(
+          `torn entry #${entry.slice(0, colon)} (${entry.slice(colon + 1)})\n  applied on ${showKey(applied)}, not on ${showKey(notApplied)}`,
+        );
     };
     for await (const line of readLines(sorted)) {
       if (!line) continue;

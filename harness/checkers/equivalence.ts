@@ -23,10 +23,25 @@ export interface EquivalenceDetails {
  * Exact equivalence of two canonical states (used when nothing wrote during the backup): equal counts and equal
  * order-independent digests. On a mismatch both files are sorted on disk and merged to list the first differences.
  */
-export async function checkEquivalence(source: StateSummary, restored: StateSummary, workDir: string, maxExamples = 20): Promise<CheckResult<EquivalenceDetails>> {
-  const details = { sourceCount: source.count, restoredCount: restored.count, sourceDigest: source.digest, restoredDigest: restored.digest };
+export async function checkEquivalence(
+  source: StateSummary,
+  restored: StateSummary,
+  workDir: string,
+  maxExamples = 20,
+): Promise<CheckResult<EquivalenceDetails>> {
+  const details = {
+    sourceCount: source.count,
+    restoredCount: restored.count,
+    sourceDigest: source.digest,
+    restoredDigest: restored.digest,
+  };
   if (source.count === restored.count && source.digest === restored.digest) {
-    return { name: "exact-equivalence", valid: true, summary: `restored state equals the source: ${source.count} records, digest ${source.digest.slice(0, 16)}…`, details };
+    return {
+      name: "exact-equivalence",
+      valid: true,
+      summary: `restored state equals the source: ${source.count} records, digest ${source.digest.slice(0, 16)}…`,
+      details,
+    };
   }
   const sortedSource = join(workDir, "source.sorted.tsv");
   const sortedRestored = join(workDir, "restored.sorted.tsv");
@@ -35,8 +50,16 @@ export async function checkEquivalence(source: StateSummary, restored: StateSumm
   const counts = { missing: 0, extra: 0, differing: 0 };
   const examples: string[] = [];
   for await (const { key, left, right } of mergeJoin(sortedSource, sortedRestored)) {
-    const want = left.map(parseRecordLine).map((r) => r.digest).sort().join(",");
-    const got = right.map(parseRecordLine).map((r) => r.digest).sort().join(",");
+    const want = left
+      .map(parseRecordLine)
+      .map((r) => r.digest)
+      .sort()
+      .join(",");
+    const got = right
+      .map(parseRecordLine)
+      .map((r) => r.digest)
+      .sort()
+      .join(",");
     if (want === got) continue;
     const kind = right.length === 0 ? "missing" : left.length === 0 ? "extra" : "differing";
     counts[kind]++;

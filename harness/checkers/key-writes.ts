@@ -21,7 +21,8 @@ export interface BackupWindow {
  * - `reordered` (rule 4): a list holds an item before one appended earlier (counted per list);
  * - `torn-cut` (rule 4): no single instant explains a group of keys the model restores together (counted per group).
  */
-export type Violation = "lost" | "phantom" | "duplicate" | "corrupt" | "failed-present" | "future" | "stale" | "reordered" | "torn-cut";
+export type Violation =
+  "lost" | "phantom" | "duplicate" | "corrupt" | "failed-present" | "future" | "stale" | "reordered" | "torn-cut";
 
 /** A key as people read it: the list separator shown as ␟. */
 export const showKey = (key: string) => key.replaceAll(LIST_SEPARATOR, "␟");
@@ -38,8 +39,15 @@ export interface WriteRow {
 }
 
 export function parseWriteRow(line: string): WriteRow {
-  const [, invokeAt = "0", completeAt = "0", outcome = "info", digest = "", entry = "-", preview = ""] = line.split("\t");
-  const row: WriteRow = { invokeAt: Number(invokeAt), completeAt: Number(completeAt), outcome: outcome as Outcome, digest, preview };
+  const [, invokeAt = "0", completeAt = "0", outcome = "info", digest = "", entry = "-", preview = ""] =
+    line.split("\t");
+  const row: WriteRow = {
+    invokeAt: Number(invokeAt),
+    completeAt: Number(completeAt),
+    outcome: outcome as Outcome,
+    digest,
+    preview,
+  };
   return entry === "-" ? row : { ...row, entry };
 }
 
@@ -57,7 +65,15 @@ export async function writeKeyRows(ledgerPath: string, out: string): Promise<voi
     const entry = JSON.parse(line) as LedgerEntry;
     const name = entry.writes.length > 1 && entry.atomic !== false ? `${entry.seq}:${previewOf(entry.op, 40)}` : "-";
     for (const w of entry.writes) {
-      const row = [w.key, fixed(entry.invokeAt), fixed(entry.completeAt), entry.outcome, w.digest, name, previewOf(w.preview ?? "", 80)].join("\t");
+      const row = [
+        w.key,
+        fixed(entry.invokeAt),
+        fixed(entry.completeAt),
+        entry.outcome,
+        w.digest,
+        name,
+        previewOf(w.preview ?? "", 80),
+      ].join("\t");
       if (!sink.write(row + "\n")) await once(sink, "drain");
     }
   }
@@ -67,7 +83,9 @@ export async function writeKeyRows(ledgerPath: string, out: string): Promise<voi
 
 /** Whether a write with this digest leaves the restored state `actual` (undefined: absent). */
 function leaves(digest: string, actual: string | undefined): boolean {
-  return actual === undefined ? digest === ABSENT_DIGEST : digest !== ABSENT_DIGEST && (digest === actual || digest === UNKNOWN_DIGEST);
+  return actual === undefined
+    ? digest === ABSENT_DIGEST
+    : digest !== ABSENT_DIGEST && (digest === actual || digest === UNKNOWN_DIGEST);
 }
 
 /** The index of the last write acknowledged before the backup started, or -1. */
@@ -169,16 +187,23 @@ export function possibleSources(writes: WriteRow[], actual: string | undefined):
 /** `later`'s effect surely follows `write`'s: `write` was acknowledged before `later` was invoked. */
 const follows = (later: WriteRow, write: WriteRow) => write.outcome === "ok" && later.invokeAt > write.completeAt;
 /** `earlier`'s effect surely precedes `write`'s: acknowledged before `write` was invoked (an `info` write may land late). */
-const precedes = (earlier: WriteRow, write: WriteRow) => earlier.outcome === "ok" && earlier.completeAt < write.invokeAt;
+const precedes = (earlier: WriteRow, write: WriteRow) =>
+  earlier.outcome === "ok" && earlier.completeAt < write.invokeAt;
 
 /** Write `j` surely took effect before the cut: every possible source of the restored state is `j` or surely after it. */
 export function surelyApplied(writes: WriteRow[], sources: Sources, j: number): boolean {
   const write = writes[j]!;
-  return !sources.neverWritten && sources.writes.length > 0 && sources.writes.every((i) => i === j || follows(writes[i]!, write));
+  return (
+    !sources.neverWritten &&
+    sources.writes.length > 0 &&
+    sources.writes.every((i) => i === j || follows(writes[i]!, write))
+  );
 }
 
 /** Write `j` surely had not taken effect at the cut: every possible source of the restored state surely precedes it. */
 export function surelyNotApplied(writes: WriteRow[], sources: Sources, j: number): boolean {
   const write = writes[j]!;
-  return (sources.neverWritten || sources.writes.length > 0) && sources.writes.every((i) => precedes(writes[i]!, write));
+  return (
+    (sources.neverWritten || sources.writes.length > 0) && sources.writes.every((i) => precedes(writes[i]!, write))
+  );
 }

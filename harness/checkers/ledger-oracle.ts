@@ -39,7 +39,17 @@ export interface RecordModel {
   toleranceMs?: number;
 }
 
-export const VIOLATIONS: readonly Violation[] = ["lost", "phantom", "duplicate", "corrupt", "failed-present", "future", "stale", "reordered", "torn-cut"];
+export const VIOLATIONS: readonly Violation[] = [
+  "lost",
+  "phantom",
+  "duplicate",
+  "corrupt",
+  "failed-present",
+  "future",
+  "stale",
+  "reordered",
+  "torn-cut",
+];
 
 /** Why a group's cut is torn: a visible write was invoked after a missing acknowledged write had completed. */
 export interface TornCut {
@@ -100,7 +110,8 @@ export interface OracleDetails extends OracleFigures {
   model: RecordModel;
 }
 
-const listOf = (key: string): string | undefined => (key.includes(LIST_SEPARATOR) ? key.slice(0, key.indexOf(LIST_SEPARATOR)) : undefined);
+const listOf = (key: string): string | undefined =>
+  key.includes(LIST_SEPARATOR) ? key.slice(0, key.indexOf(LIST_SEPARATOR)) : undefined;
 const ms = (t: number) => `${t.toFixed(1)} ms`;
 const describeTorn = (t: TornCut) =>
   `${showKey(t.visibleKey)} holds a write invoked at ${ms(t.visibleInvokeAt)} while ${showKey(t.missingKey)} lacks a write acknowledged at ${ms(t.missingCompleteAt)} (${ms(t.byMs)} apart)`;
@@ -136,14 +147,30 @@ export async function checkAgainstLedger(opts: {
     keysChecked: 0,
     ackedBeforeWindow: 0,
     keysPresent: 0,
-    violations: { lost: 0, phantom: 0, duplicate: 0, corrupt: 0, "failed-present": 0, future: 0, stale: 0, reordered: 0, "torn-cut": 0 },
+    violations: {
+      lost: 0,
+      phantom: 0,
+      duplicate: 0,
+      corrupt: 0,
+      "failed-present": 0,
+      future: 0,
+      stale: 0,
+      reordered: 0,
+      "torn-cut": 0,
+    },
     lostInsideRecoveryPoint: 0,
     ackedLostAfterRecoveryPoint: 0,
     infoRecovered: 0,
     newestSurvivingAck: undefined,
     earliestMissingAck: undefined,
     duplicatesSeen: 0,
-    cut: { consistency: model.consistency, toleranceMs: model.toleranceMs ?? 0, groups: 0, tornGroups: 0, untimedKeys: 0 },
+    cut: {
+      consistency: model.consistency,
+      toleranceMs: model.toleranceMs ?? 0,
+      groups: 0,
+      tornGroups: 0,
+      untimedKeys: 0,
+    },
   };
   const cut = figures.cut;
   const examples: string[] = [];
@@ -161,12 +188,20 @@ export async function checkAgainstLedger(opts: {
     group = undefined;
     // Equal readings could be either order: only a strict gap beyond the promised span is claimed.
     if (!visible || !missing || visible.at - missing.at <= (model.toleranceMs ?? 0)) return;
-    const torn: TornCut = { group: name, visibleKey: visible.key, visibleInvokeAt: visible.at, missingKey: missing.key, missingCompleteAt: missing.at, byMs: visible.at - missing.at };
+    const torn: TornCut = {
+      group: name,
+      visibleKey: visible.key,
+      visibleInvokeAt: visible.at,
+      missingKey: missing.key,
+      missingCompleteAt: missing.at,
+      byMs: visible.at - missing.at,
+    };
     cut.tornGroups++;
     if (!cut.worst || torn.byMs > cut.worst.byMs) cut.worst = torn;
     report("torn-cut", `${showKey(name)}\n  ${describeTorn(torn)}`);
   };
-  const noteMissing = (at: number) => (figures.earliestMissingAck = Math.min(figures.earliestMissingAck ?? Infinity, at));
+  const noteMissing = (at: number) =>
+    (figures.earliestMissingAck = Math.min(figures.earliestMissingAck ?? Infinity, at));
   let list: { name: string; key: string; at: number; reordered: boolean } | undefined;
   // All or none within the groups the model restores at one instant; a contiguous prefix per list.
   const atomicity = model.consistency === "per-key" ? undefined : new AtomicityCheck(workDir);
@@ -181,13 +216,17 @@ export async function checkAgainstLedger(opts: {
     figures.duplicatesSeen += Math.max(0, restored.length - 1);
 
     const listName = listOf(key);
-    if (list?.name !== listName) list = listName === undefined ? undefined : { name: listName, key, at: -Infinity, reordered: false };
+    if (list?.name !== listName)
+      list = listName === undefined ? undefined : { name: listName, key, at: -Infinity, reordered: false };
     const positions = restored.flatMap((r) => (r.position === undefined ? [] : [r.position]));
     if (list && positions.length > 0) {
       const at = Math.min(...positions);
       if (at < list.at && !list.reordered) {
         list.reordered = true;
-        report("reordered", `${showKey(list.name)}\n  ${showKey(key)} restored at position ${at}, before ${showKey(list.key)} at ${list.at}`);
+        report(
+          "reordered",
+          `${showKey(list.name)}\n  ${showKey(key)} restored at position ${at}, before ${showKey(list.key)} at ${list.at}`,
+        );
       }
       if (at > list.at) {
         list.key = key;
@@ -195,7 +234,12 @@ export async function checkAgainstLedger(opts: {
       }
     }
 
-    const groupName = model.consistency === "point-in-time" ? "all keys" : model.consistency === "prefix-per-stream" ? listName : undefined;
+    const groupName =
+      model.consistency === "point-in-time"
+        ? "all keys"
+        : model.consistency === "prefix-per-stream"
+          ? listName
+          : undefined;
     if (group?.name !== groupName) {
       closeGroup();
       if (groupName !== undefined) group = { name: groupName };
@@ -204,7 +248,8 @@ export async function checkAgainstLedger(opts: {
     const actual = restored[0]?.digest;
     let verdict = judgeKey(writes, actual, window);
     const copiesDisagree = restored.some((r) => r.digest !== actual);
-    if (!verdict.violation && restored.length > 1 && (model.duplicates !== "allowed" || copiesDisagree)) verdict = { violation: "duplicate" };
+    if (!verdict.violation && restored.length > 1 && (model.duplicates !== "allowed" || copiesDisagree))
+      verdict = { violation: "duplicate" };
     if (groupName !== undefined && !copiesDisagree) await atomicity?.key(key, groupName, writes, actual);
     prefix?.key(key, writes, actual, !verdict.violation);
     if (verdict.violation) {
@@ -215,7 +260,11 @@ export async function checkAgainstLedger(opts: {
       );
       // The key does not hold its last write acknowledged before the start: the data lost reaches back to it.
       const lastAcked = lastAckedBefore(writes, window.start);
-      if (lastAcked >= 0 && (verdict.violation === "lost" || verdict.violation === "stale" || verdict.violation === "corrupt")) noteMissing(writes[lastAcked]!.completeAt);
+      if (
+        lastAcked >= 0 &&
+        (verdict.violation === "lost" || verdict.violation === "stale" || verdict.violation === "corrupt")
+      )
+        noteMissing(writes[lastAcked]!.completeAt);
       continue;
     }
     const { matched, oldest } = verdict;
@@ -233,12 +282,15 @@ export async function checkAgainstLedger(opts: {
       // Values can recur: the oldest write that may have left the state bounds the cut from below, and only writes
       // every possible source of the state precedes are surely missing, so a torn cut is never claimed falsely.
       const visibleAt = oldest === undefined ? undefined : writes[oldest]!.invokeAt;
-      if (visibleAt !== undefined && visibleAt > (group.visible?.at ?? -Infinity)) group.visible = { key, at: visibleAt };
-      if (missing && missing.completeAt < (group.missing?.at ?? Infinity)) group.missing = { key, at: missing.completeAt };
+      if (visibleAt !== undefined && visibleAt > (group.visible?.at ?? -Infinity))
+        group.visible = { key, at: visibleAt };
+      if (missing && missing.completeAt < (group.missing?.at ?? Infinity))
+        group.missing = { key, at: missing.completeAt };
     }
     if (m?.outcome === "info" && m.digest !== UNKNOWN_DIGEST) figures.infoRecovered++;
     const observed = actual === undefined ? undefined : observedAckAt(writes, acceptedSources(writes, actual, window));
-    if (observed !== undefined) figures.newestSurvivingAck = Math.max(figures.newestSurvivingAck ?? -Infinity, observed);
+    if (observed !== undefined)
+      figures.newestSurvivingAck = Math.max(figures.newestSurvivingAck ?? -Infinity, observed);
   }
   closeGroup();
   figures.lostInsideRecoveryPoint = figures.violations.lost;
@@ -246,7 +298,10 @@ export async function checkAgainstLedger(opts: {
   const broken = VIOLATIONS.filter((v) => figures.violations[v] > 0);
   // Nothing acknowledged before the backup: an empty (or any older) restore would be consistent too, so nothing is proved.
   const valid = broken.length > 0 ? false : figures.ackedBeforeWindow === 0 ? "unknown" : true;
-  const cutHolds = model.consistency === "per-key" ? "" : `, ${model.consistency} cut holds over ${cut.groups} group(s), ${cut.untimedKeys} key(s) untimed`;
+  const cutHolds =
+    model.consistency === "per-key"
+      ? ""
+      : `, ${model.consistency} cut holds over ${cut.groups} group(s), ${cut.untimedKeys} key(s) untimed`;
   return {
     name: "ledger-oracle",
     valid,

@@ -45,7 +45,13 @@ export class PrefixCheck {
       return;
     }
     const sources = possibleSources(writes, actual);
-    const missing = writes.some((w, j) => w.outcome === "ok" && w.digest !== ABSENT_DIGEST && w.digest !== UNKNOWN_DIGEST && surelyNotApplied(writes, sources, j));
+    const missing = writes.some(
+      (w, j) =>
+        w.outcome === "ok" &&
+        w.digest !== ABSENT_DIGEST &&
+        w.digest !== UNKNOWN_DIGEST &&
+        surelyNotApplied(writes, sources, j),
+    );
     if (missing && (!list.missing || item.seq < list.missing.seq)) list.missing = item;
   }
 
@@ -57,7 +63,10 @@ export class PrefixCheck {
     this.lists++;
     if (!missing || !present || missing.seq > present.seq) return;
     this.gaps++;
-    if (this.examples.length < this.maxExamples) this.examples.push(`gap in ${showKey(name)}\n  ${showKey(missing.key)} is missing, acknowledged, while ${showKey(present.key)} after it is present`);
+    if (this.examples.length < this.maxExamples)
+      this.examples.push(
+        `gap in ${showKey(name)}\n  ${showKey(missing.key)} is missing, acknowledged, while ${showKey(present.key)} after it is present`,
+      );
   }
 
   result(): CheckResult<{ lists: number; gaps: number }> {

@@ -45,7 +45,9 @@ export async function takeBackup<Payload, Node extends EngineNode<Payload>, Arti
   p: PhaseProgress,
 ): Promise<BackupOutcome<Artifact>> {
   const { engine, node, rt, plan } = ctx;
-  const runner = plan ? new WorkloadRunner(engine.workload(ctx.dataset), () => node.openWorkloadClient(), ctx.ledger, rt.clock, plan) : undefined;
+  const runner = plan
+    ? new WorkloadRunner(engine.workload(ctx.dataset), () => node.openWorkloadClient(), ctx.ledger, rt.clock, plan)
+    : undefined;
   let workload: WorkloadStats | null = null;
   rt.signal.addEventListener("abort", () => void runner?.stop(), { once: true });
   const stopWorkload = async (): Promise<WorkloadStats | null> => {
@@ -60,7 +62,9 @@ export async function takeBackup<Payload, Node extends EngineNode<Payload>, Arti
     let sourceState: StateSummary | undefined;
     if (engine.backupMode === "offline") {
       const drained = await stopWorkload();
-      rt.log(`  offline backup: writers drained (${drained?.invoked ?? 0} ops), reading the source before the node stops`);
+      rt.log(
+        `  offline backup: writers drained (${drained?.invoked ?? 0} ops), reading the source before the node stops`,
+      );
       sourceState = await ctx.readSource(p);
     }
     const maxAttempts = Math.max(1, ...ctx.faults.map((f) => f.backupAttempts ?? 1));
@@ -69,17 +73,30 @@ export async function takeBackup<Payload, Node extends EngineNode<Payload>, Arti
     for (let attempt = 1; ; attempt++) {
       const start = rt.clock.now();
       try {
-        const artifact = await engine.backup(node, join(rt.workDir, attempt === 1 ? "backup" : `backup-${attempt}`), rt);
+        const artifact = await engine.backup(
+          node,
+          join(rt.workDir, attempt === 1 ? "backup" : `backup-${attempt}`),
+          rt,
+        );
         const window = { start, end: artifact.finishedAt };
         const durationMs = rt.clock.now() - start;
         if (runner && plan && engine.backupMode !== "offline") await sleep(plan.tailMs, rt.signal);
-        return { artifact, window, durationMs, failedAttempts, afterFailureChecks, workload: await stopWorkload(), ...(sourceState ? { sourceState } : {}) };
+        return {
+          artifact,
+          window,
+          durationMs,
+          failedAttempts,
+          afterFailureChecks,
+          workload: await stopWorkload(),
+          ...(sourceState ? { sourceState } : {}),
+        };
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         if (attempt >= maxAttempts || rt.signal.aborted) throw error;
         failedAttempts.push(error.message);
         rt.log(`  backup attempt ${attempt} failed: ${error.message.split("\n")[0]}`);
-        for (const f of ctx.faults) if (f.afterFailedBackup) afterFailureChecks.push(...(await f.afterFailedBackup(node, error, rt)));
+        for (const f of ctx.faults)
+          if (f.afterFailedBackup) afterFailureChecks.push(...(await f.afterFailedBackup(node, error, rt)));
       }
     }
   } finally {

@@ -1,7 +1,12 @@
 import { join } from "node:path";
 import { runCheckers, type Checker, type CheckResult } from "../checkers/checker.ts";
 import { checkEquivalence, type StateSummary } from "../checkers/equivalence.ts";
-import { checkAgainstLedger, type BackupWindow, type OracleFigures, type RecordModel } from "../checkers/ledger-oracle.ts";
+import {
+  checkAgainstLedger,
+  type BackupWindow,
+  type OracleFigures,
+  type RecordModel,
+} from "../checkers/ledger-oracle.ts";
 import { isEngineError } from "../engine-error.ts";
 import type { EngineNode } from "../engine.ts";
 import type { PhaseProgress } from "../progress.ts";
@@ -9,7 +14,11 @@ import { RecordFile } from "../records.ts";
 import { readBackFailure, serverLogCheck } from "./server-log.ts";
 
 /** Reads a node's whole state into a canonical record file. */
-export async function readState<Payload>(node: EngineNode<Payload>, path: string, p: PhaseProgress): Promise<StateSummary> {
+export async function readState<Payload>(
+  node: EngineNode<Payload>,
+  path: string,
+  p: PhaseProgress,
+): Promise<StateSummary> {
   const file = new RecordFile(path);
   try {
     await node.readCanonical(file, p);
@@ -48,21 +57,39 @@ export async function checkRestored<Payload>(opts: {
   const checks: CheckResult[] = [];
   try {
     restoredState = await readState(opts.node, join(workDir, "restored.tsv"), opts.p);
-    checks.push({ name: "read-back", valid: true, summary: `the restored engine served all its data: ${restoredState.count} records` });
+    checks.push({
+      name: "read-back",
+      valid: true,
+      summary: `the restored engine served all its data: ${restoredState.count} records`,
+    });
   } catch (err) {
-    checks.push(isEngineError(err) ? { name: "read-back", valid: false, summary: `the restored engine could not serve its data: ${err.message}` } : await readBackFailure(opts.node, err));
+    checks.push(
+      isEngineError(err)
+        ? { name: "read-back", valid: false, summary: `the restored engine could not serve its data: ${err.message}` }
+        : await readBackFailure(opts.node, err),
+    );
   }
   checks.push(...(await serverLogCheck(opts.node)));
   let oracle: OracleFigures | null = null;
   const state = restoredState;
-  const needsState = (name: string, check: (s: StateSummary) => Promise<CheckResult | CheckResult[]>): Checker<null> => ({
+  const needsState = (
+    name: string,
+    check: (s: StateSummary) => Promise<CheckResult | CheckResult[]>,
+  ): Checker<null> => ({
     name,
-    check: async () => (state ? check(state) : { name, valid: "unknown", summary: "no restored state to check: the read-back failed" }),
+    check: async () =>
+      state ? check(state) : { name, valid: "unknown", summary: "no restored state to check: the read-back failed" },
   });
   const source = opts.sourceState;
   const checkers: Checker<null>[] = [
     needsState("ledger-oracle", async (s) => {
-      const { figures, cutChecks, ...result } = await checkAgainstLedger({ ledgerPath: opts.ledgerPath, restoredPath: s.path, window: opts.window, workDir, model: opts.model });
+      const { figures, cutChecks, ...result } = await checkAgainstLedger({
+        ledgerPath: opts.ledgerPath,
+        restoredPath: s.path,
+        window: opts.window,
+        workDir,
+        model: opts.model,
+      });
       oracle = figures;
       return [result, ...cutChecks];
     }),

@@ -31,18 +31,28 @@ export interface Moments {
 export function measure(m: Moments, oracle: OracleFigures | null, recovered: boolean): Evidence["achieved"] {
   const { destroyAt, destroyedAt, restoreFrom, restoredAt, probeMs } = m;
   const rtoMs =
-    recovered && destroyAt !== undefined && destroyedAt !== undefined && restoreFrom !== undefined && restoredAt !== undefined && probeMs !== undefined
+    recovered &&
+    destroyAt !== undefined &&
+    destroyedAt !== undefined &&
+    restoreFrom !== undefined &&
+    restoredAt !== undefined &&
+    probeMs !== undefined
       ? destroyedAt - destroyAt + (restoredAt - restoreFrom) + probeMs
       : null;
   const newest = oracle?.newestSurvivingAck;
   const recoveryPoint = newest === undefined ? undefined : Math.min(newest, oracle?.earliestMissingAck ?? Infinity);
   // The oracle reads ledger times to the microsecond: compare at that precision.
-  const rpoMs = m.disasterAt !== undefined && recoveryPoint !== undefined ? Math.max(0, Math.round((m.disasterAt - recoveryPoint) * 1000) / 1000) : null;
+  const rpoMs =
+    m.disasterAt !== undefined && recoveryPoint !== undefined
+      ? Math.max(0, Math.round((m.disasterAt - recoveryPoint) * 1000) / 1000)
+      : null;
   return {
     rtoMs,
     verifyMs: m.verifyMs ?? null,
     rpoMs,
-    writesLost: oracle ? { insideRecoveryPoint: oracle.lostInsideRecoveryPoint, afterRecoveryPoint: oracle.ackedLostAfterRecoveryPoint } : null,
+    writesLost: oracle
+      ? { insideRecoveryPoint: oracle.lostInsideRecoveryPoint, afterRecoveryPoint: oracle.ackedLostAfterRecoveryPoint }
+      : null,
   };
 }
 
@@ -52,12 +62,26 @@ export function targetChecks(achieved: Evidence["achieved"], targets: Evidence["
   if (targets.rtoMs !== undefined) {
     const { rtoMs } = achieved;
     const met = rtoMs !== null && rtoMs <= targets.rtoMs;
-    checks.push({ name: "rto-target", valid: met, summary: rtoMs === null ? `not recovered: RTO target ${formatMs(targets.rtoMs)} missed` : `RTO ${formatMs(rtoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rtoMs)}` });
+    checks.push({
+      name: "rto-target",
+      valid: met,
+      summary:
+        rtoMs === null
+          ? `not recovered: RTO target ${formatMs(targets.rtoMs)} missed`
+          : `RTO ${formatMs(rtoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rtoMs)}`,
+    });
   }
   if (targets.rpoMs !== undefined) {
     const { rpoMs } = achieved;
     const met = rpoMs !== null && rpoMs <= targets.rpoMs;
-    checks.push({ name: "rpo-target", valid: met, summary: rpoMs === null ? `RPO unknown: target ${formatMs(targets.rpoMs)} not proven` : `RPO ${formatMs(rpoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rpoMs)}` });
+    checks.push({
+      name: "rpo-target",
+      valid: met,
+      summary:
+        rpoMs === null
+          ? `RPO unknown: target ${formatMs(targets.rpoMs)} not proven`
+          : `RPO ${formatMs(rpoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rpoMs)}`,
+    });
   }
   return checks;
 }

@@ -45,8 +45,7 @@ export interface RestoreTarget<Payload, Node extends EngineNode<Payload>, Artifa
 }
 
 export interface DrillOptions<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>
-  extends SourceOptions<Payload, Node, Artifact>,
-    Omit<RestoreTarget<Payload, Node, Artifact>, "engine"> {
+  extends SourceOptions<Payload, Node, Artifact>, Omit<RestoreTarget<Payload, Node, Artifact>, "engine"> {
   /** Restore into another version of the engine (pre-upgrade checks); the same engine by default. */
   restoreInto?: Engine<Payload, Node, Artifact>;
 }

@@ -42,7 +42,12 @@ export class Phases {
       return value;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.records.push({ name, startedAt, durationMs: p.failed(message.split("\n")[0] ?? ""), counts: { error: message.slice(0, 2000) } });
+      this.records.push({
+        name,
+        startedAt,
+        durationMs: p.failed(message.split("\n")[0] ?? ""),
+        counts: { error: message.slice(0, 2000) },
+      });
       throw err instanceof Interrupted || err instanceof PhaseError ? err : new PhaseError(name, err);
     }
   }

@@ -32,12 +32,17 @@ export interface DrillValues<Payload, Node extends EngineNode<Payload>, Artifact
   replay: Evidence["replay"];
 }
 
-export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(v: DrillValues<Payload, Node, Artifact>): Evidence {
+export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  v: DrillValues<Payload, Node, Artifact>,
+): Evidence {
   const { clock, source } = v;
   const { backup } = source;
   const restored = v.restore?.restored;
   const restoredState = v.restore?.checked?.restoredState;
-  const reasons = [...(v.undecided ? [v.undecided] : []), ...v.checks.filter((c) => c.valid === false || c.crashed).map((c) => `${c.name}: ${c.summary}`)];
+  const reasons = [
+    ...(v.undecided ? [v.undecided] : []),
+    ...v.checks.filter((c) => c.valid === false || c.crashed).map((c) => `${c.name}: ${c.summary}`),
+  ];
   const deviations = [
     ...(restored && restored.attempts.length > 1 ? [`restore needed ${restored.attempts.length} attempts`] : []),
     ...(backup && backup.failedAttempts.length ? [`backup needed ${backup.failedAttempts.length + 1} attempts`] : []),
@@ -59,13 +64,25 @@ export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifac
       backupTool: backup?.artifact.tool ?? "",
       seed: v.seed,
       dataset: { rows: v.rows, recordsLoaded: source.recordsLoaded, digest: v.loadedDigest },
-      recoveryPoint: backup ? { backupStartedAt: clock.toIso(backup.window.start), backupEndedAt: clock.toIso(backup.window.end) } : { backupStartedAt: "", backupEndedAt: "" },
+      recoveryPoint: backup
+        ? { backupStartedAt: clock.toIso(backup.window.start), backupEndedAt: clock.toIso(backup.window.end) }
+        : { backupStartedAt: "", backupEndedAt: "" },
       consistency: v.target.records.consistency,
     },
     targets: v.targets,
     achieved: v.achieved,
     phases: v.phases,
-    workload: w ? { writers: v.writers, invoked: w.invoked, ok: w.ok, fail: w.fail, info: w.info, gaveUp: w.gaveUp, latencyMs: latencySummary(v.latencies) } : null,
+    workload: w
+      ? {
+          writers: v.writers,
+          invoked: w.invoked,
+          ok: w.ok,
+          fail: w.fail,
+          info: w.info,
+          gaveUp: w.gaveUp,
+          latencyMs: latencySummary(v.latencies),
+        }
+      : null,
     backup: {
       mode: v.engine.backupMode,
       durationMs: backup?.durationMs ?? 0,

@@ -54,24 +54,47 @@ export interface RestoreContext<Payload, Node extends EngineNode<Payload>, Artif
  * The restore side of a drill: [artifact unchanged] → preflight → restore → check → probe write. Never throws: an error
  * is `undecided` in the outcome. Always removes what it started (the containers labelled with `rt.drillId`).
  */
-export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(ctx: RestoreContext<Payload, Node, Artifact>): Promise<RestoreOutcome<Node>> {
+export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  ctx: RestoreContext<Payload, Node, Artifact>,
+): Promise<RestoreOutcome<Node>> {
   const { rt, progress, phases, backup } = ctx;
   const target = ctx.target.engine;
   const { artifact } = backup;
-  const out: RestoreOutcome<Node> = { restored: undefined, checked: undefined, checks: [], moments: {}, undecided: undefined, interrupted: null };
+  const out: RestoreOutcome<Node> = {
+    restored: undefined,
+    checked: undefined,
+    checks: [],
+    moments: {},
+    undecided: undefined,
+    interrupted: null,
+  };
   try {
     const sealed = ctx.sealed;
-    if (sealed) await phases.run("artifact unchanged", async () => ({ value: await sameArtifact(artifact.dir, sealed), counts: { files: sealed.size } }));
+    if (sealed)
+      await phases.run("artifact unchanged", async () => ({
+        value: await sameArtifact(artifact.dir, sealed),
+        counts: { files: sealed.size },
+      }));
     out.moments.restoreFrom = rt.clock.now();
     out.checks.push(
       ...(await phases.run("preflight", async () => {
         const results = await target.preflight(artifact, rt);
-        for (const r of results) progress.info(`  ${r.valid === true ? "ok" : r.valid === false ? "FAIL" : "??"} ${r.name}: ${r.summary}`);
-        return { value: results, counts: { checks: results.length, failed: results.filter((r) => r.valid !== true).length } };
+        for (const r of results)
+          progress.info(`  ${r.valid === true ? "ok" : r.valid === false ? "FAIL" : "??"} ${r.name}: ${r.summary}`);
+        return {
+          value: results,
+          counts: { checks: results.length, failed: results.filter((r) => r.valid !== true).length },
+        };
       })),
     );
     const outcome = await phases.run("restore", async () => {
-      const r = await restoreArtifact({ target, artifact, rt, hooks: restoreHooksOf(ctx.faults), proveUntouched: ctx.proveUntouched === true || ctx.declared.outcome === "refuses" });
+      const r = await restoreArtifact({
+        target,
+        artifact,
+        rt,
+        hooks: restoreHooksOf(ctx.faults),
+        proveUntouched: ctx.proveUntouched === true || ctx.declared.outcome === "refuses",
+      });
       return { value: r, counts: { attempts: r.restored.attempts.length, up: r.restored.node ? "yes" : "no" } };
     });
     out.moments.restoredAt = rt.clock.now();
@@ -79,12 +102,32 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
     out.checks.push(...outcome.checks);
     const up = outcome.restored.node;
     if (up) {
-      const model = { ...target.records, ...(artifact.cutToleranceMs === undefined ? {} : { toleranceMs: artifact.cutToleranceMs }) };
+      const model = {
+        ...target.records,
+        ...(artifact.cutToleranceMs === undefined ? {} : { toleranceMs: artifact.cutToleranceMs }),
+      };
       const checked = (out.checked = await phases.run("check", async (p) => {
-        const c = await checkRestored({ node: up, workDir: rt.workDir, ledgerPath: ctx.ledgerPath, window: backup.window, model, sourceState: ctx.source.sourceState, invariants: () => target.invariants(up, rt), p });
+        const c = await checkRestored({
+          node: up,
+          workDir: rt.workDir,
+          ledgerPath: ctx.ledgerPath,
+          window: backup.window,
+          model,
+          sourceState: ctx.source.sourceState,
+          invariants: () => target.invariants(up, rt),
+          p,
+        });
         out.moments.verifyMs = p.elapsedMs();
         const keys = c.oracle?.keysChecked ?? 0;
-        return { value: c, counts: { records: c.restoredState?.count ?? 0, keys, "keys/s": Math.round(keys / (p.elapsedMs() / 1000)), failed: c.checks.filter((x) => x.valid !== true).length } };
+        return {
+          value: c,
+          counts: {
+            records: c.restoredState?.count ?? 0,
+            keys,
+            "keys/s": Math.round(keys / (p.elapsedMs() / 1000)),
+            failed: c.checks.filter((x) => x.valid !== true).length,
+          },
+        };
       }));
       out.checks.push(...checked.checks);
       out.checks.push(
@@ -96,13 +139,23 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
           } catch (err) {
             // Only the engine's own answer is a refused write; any other error (Docker, ours) leaves the drill undecided.
             if (!isEngineError(err)) throw err;
-            return { value: { name: "new-write", valid: false, summary: `restored engine refused a new write: ${err.message}` } };
+            return {
+              value: {
+                name: "new-write",
+                valid: false,
+                summary: `restored engine refused a new write: ${err.message}`,
+              },
+            };
           }
         }),
       );
       const deepVerify = ctx.deepVerify;
       if (deepVerify && out.checks.every((c) => c.valid === true)) {
-        out.checks.push(await phases.run<CheckResult>("deep verify", async () => ({ value: await deepVerify(up, checked.restoredState) })));
+        out.checks.push(
+          await phases.run<CheckResult>("deep verify", async () => ({
+            value: await deepVerify(up, checked.restoredState),
+          })),
+        );
       }
     }
   } catch (err) {
@@ -118,5 +171,8 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
 /** Throws (an error of dr-drill or an engine, not a finding about the backup) when the artifact changed on the host. */
 async function sameArtifact(dir: string, sealed: ArtifactSeal): Promise<void> {
   const changed = await unsealed(dir, sealed);
-  if (changed.length) throw new Error(`the backup changed on the host after an earlier restore read it (an engine's restore must not write into it): ${changed.slice(0, 5).join(", ")}`);
+  if (changed.length)
+    throw new Error(
+      `the backup changed on the host after an earlier restore read it (an engine's restore must not write into it): ${changed.slice(0, 5).join(", ")}`,
+    );
 }

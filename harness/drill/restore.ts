@@ -4,7 +4,9 @@ import { manifestOf, type ArtifactFile } from "../evidence.ts";
 import type { DrillFault } from "../faults.ts";
 
 /** The restore steps every fault adds, in the order the faults were given. */
-export function restoreHooksOf<Node, Artifact extends BackupArtifact>(faults: DrillFault<Node, Artifact>[]): RestoreHooks {
+export function restoreHooksOf<Node, Artifact extends BackupArtifact>(
+  faults: DrillFault<Node, Artifact>[],
+): RestoreHooks {
   const hooks = faults.flatMap((f) => (f.restoreHooks ? [f.restoreHooks] : []));
   return {
     afterCopyIn: async (volume) => {
@@ -43,7 +45,11 @@ export function restoreCheck<Node>(restored: RestoreResult<Node>): CheckResult {
  * Restores, and when the scenario expects a refusal, proves that the refused restore left the backup as it was: a
  * refusal that damages the only copy is not "loses nothing".
  */
-export async function restoreArtifact<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(opts: {
+export async function restoreArtifact<
+  Payload,
+  Node extends EngineNode<Payload>,
+  Artifact extends BackupArtifact,
+>(opts: {
   target: Engine<Payload, Node, Artifact>;
   artifact: Artifact;
   rt: DrillRuntime;
@@ -65,6 +71,8 @@ function untouched(before: ArtifactFile[], after: ArtifactFile[]): CheckResult {
   return {
     name: "artifact-untouched",
     valid: same,
-    summary: same ? `the backup is unchanged after the restore (sha256 of ${after.length} files)` : `the restore changed the backup: ${changed.slice(0, 5).join(", ") || `${before.length} files before, ${after.length} after`}`,
+    summary: same
+      ? `the backup is unchanged after the restore (sha256 of ${after.length} files)`
+      : `the restore changed the backup: ${changed.slice(0, 5).join(", ") || `${before.length} files before, ${after.length} after`}`,
   };
 }

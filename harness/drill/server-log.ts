@@ -15,7 +15,12 @@ export async function readBackFailure<Payload>(node: EngineNode<Payload>, err: u
   const logged = await node.serverErrors?.().catch(() => undefined);
   if (!logged?.length) throw err;
   const ours = err instanceof Error ? err.message : String(err);
-  return { name: "read-back", valid: false, summary: `the restored engine failed while it was read; it logged ${quoted(logged)} (the read ended in: ${ours})`, examples: logged };
+  return {
+    name: "read-back",
+    valid: false,
+    summary: `the restored engine failed while it was read; it logged ${quoted(logged)} (the read ended in: ${ours})`,
+    examples: logged,
+  };
 }
 
 /** After the read-back: the errors the restored engine logged, for an engine that names them (`serverErrors`). */

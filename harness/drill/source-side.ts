@@ -48,7 +48,18 @@ export async function runSourceSide<Payload, Node extends EngineNode<Payload>, A
   const faults = opts.faults ?? [];
   const dataset = { seed: ctx.seed, rows: opts.rows };
   const sourcePath = join(rt.workDir, "source.tsv");
-  const out: SourceOutcome<Artifact> = { sourceImages: [], recordsLoaded: 0, backup: undefined, artifacts: [], sourceState: undefined, injected: [], checks: [], moments: {}, undecided: undefined, interrupted: null };
+  const out: SourceOutcome<Artifact> = {
+    sourceImages: [],
+    recordsLoaded: 0,
+    backup: undefined,
+    artifacts: [],
+    sourceState: undefined,
+    injected: [],
+    checks: [],
+    moments: {},
+    undecided: undefined,
+    interrupted: null,
+  };
   let source: Node | undefined;
   try {
     const node = (source = await phases.run("provision", async () => {
@@ -58,18 +69,48 @@ export async function runSourceSide<Payload, Node extends EngineNode<Payload>, A
     }));
     out.recordsLoaded = await phases.run("load", async (p) => {
       const stats = await node.load(dataset, ledger, p);
-      return { value: stats.records, counts: { records: stats.records, ...(stats.bytes ? { bytes: stats.bytes } : {}), "records/s": Math.round(stats.records / (p.elapsedMs() / 1000)) } };
+      return {
+        value: stats.records,
+        counts: {
+          records: stats.records,
+          ...(stats.bytes ? { bytes: stats.bytes } : {}),
+          "records/s": Math.round(stats.records / (p.elapsedMs() / 1000)),
+        },
+      };
     });
     for (const fault of faults) {
       const prepare = fault.beforeBackup;
-      if (prepare) await phases.run(`prepare-fault ${fault.name}`, async () => ({ value: await prepare({ takeBackup: (d) => engine.backup(node, d, rt), runtime: rt }) }));
+      if (prepare)
+        await phases.run(`prepare-fault ${fault.name}`, async () => ({
+          value: await prepare({ takeBackup: (d) => engine.backup(node, d, rt), runtime: rt }),
+        }));
     }
     const taken = (out.backup = await phases.run("backup", async (p) => {
-      const b = await takeBackup({ engine, node, rt, ledger, dataset, plan: opts.workload, faults, readSource: (rp) => readState(node, sourcePath, rp) }, p);
+      const b = await takeBackup(
+        {
+          engine,
+          node,
+          rt,
+          ledger,
+          dataset,
+          plan: opts.workload,
+          faults,
+          readSource: (rp) => readState(node, sourcePath, rp),
+        },
+        p,
+      );
       out.artifacts = await manifestOf(b.artifact.dir);
       const w = b.workload;
       const bytes = out.artifacts.reduce((n, f) => n + f.bytes, 0);
-      return { value: b, counts: { files: out.artifacts.length, bytes, "backup-ms": Math.round(b.durationMs), ...(w ? { "writes-ok": w.ok, "writes-info": w.info, "writes-fail": w.fail } : {}) } };
+      return {
+        value: b,
+        counts: {
+          files: out.artifacts.length,
+          bytes,
+          "backup-ms": Math.round(b.durationMs),
+          ...(w ? { "writes-ok": w.ok, "writes-info": w.info, "writes-fail": w.fail } : {}),
+        },
+      };
     }));
     out.checks.push(...taken.afterFailureChecks);
     out.sourceState = taken.sourceState;

@@ -10,7 +10,9 @@ type Judged = "checks" | "judgement" | "verdict" | "achieved" | "undecided" | "i
  * Judges one drill from its source side and its restore side: checks, RTO/RPO against the targets, verdict,
  * expectation; and writes it down as evidence. A drill whose source side could not finish is undecided, never a pass.
  */
-export function judgeDrill<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(v: Omit<DrillValues<Payload, Node, Artifact>, Judged>): Evidence {
+export function judgeDrill<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  v: Omit<DrillValues<Payload, Node, Artifact>, Judged>,
+): Evidence {
   const { source, restore, declared } = v;
   const undecided = source.undecided ?? (restore ? restore.undecided : "the source side left no backup to restore");
   const interrupted = source.interrupted ?? restore?.interrupted ?? null;
@@ -18,10 +20,18 @@ export function judgeDrill<Payload, Node extends EngineNode<Payload>, Artifact e
   // Targets apply to drills meant to recover; a fault drill meant to fail has no RTO to meet.
   const targets = declared.outcome === "pass" || declared.outcome === "restores" ? v.targets : {};
   const restored = restore?.restored;
-  const recovered = undecided === undefined && restored?.node !== undefined && verdictOf(checks.map((c) => c.valid)) === "pass";
+  const recovered =
+    undecided === undefined && restored?.node !== undefined && verdictOf(checks.map((c) => c.valid)) === "pass";
   const achieved = measure({ ...source.moments, ...restore?.moments }, restore?.checked?.oracle ?? null, recovered);
   checks.push(...targetChecks(achieved, targets));
   const verdict = undecided !== undefined ? "unknown" : verdictOf(checks.map((c) => c.valid));
-  const judgement = judge(declared, { verdict, checks, restoreAttempts: restored?.attempts ?? [], nodeUp: restored?.node !== undefined, failedBackups: source.backup?.failedAttempts ?? [], ...(undecided ? { undecided } : {}) });
+  const judgement = judge(declared, {
+    verdict,
+    checks,
+    restoreAttempts: restored?.attempts ?? [],
+    nodeUp: restored?.node !== undefined,
+    failedBackups: source.backup?.failedAttempts ?? [],
+    ...(undecided ? { undecided } : {}),
+  });
   return buildEvidence({ ...v, targets, checks, judgement, verdict, achieved, undecided, interrupted });
 }

@@ -24,6 +24,13 @@ export async function assertValidRunEvidence(evidence: RunEvidence): Promise<voi
   const validate = await validator;
   // Validated as JSON: what evidence.json will hold, not the object (undefined fields are dropped on the way).
   if (validate(JSON.parse(JSON.stringify(evidence)))) return;
-  const where = (validate.errors ?? []).slice(0, 10).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`);
-  throw new InvalidEvidenceError(`the run's evidence does not match schemas/run-evidence.schema.json (a defect of dr-drill; nothing was sealed): ${where.join("; ")}`);
+  const where = (validate.errors ?? [])
+    .slice(0, 10)
+    .map(
+      (e) =>
+        `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`,
+    );
+  throw new InvalidEvidenceError(
+    `the run's evidence does not match schemas/run-evidence.schema.json (a defect of dr-drill; nothing was sealed): ${where.join("; ")}`,
+  );
 }

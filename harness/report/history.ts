@@ -21,7 +21,13 @@ export function historyEntry(run: RunEvidence): HistoryEntry {
     runId: run.runId,
     endedAt: run.endedAt,
     verdict: run.verdict,
-    drills: run.drills.map((d) => ({ key: drillKey(d), verdict: d.verdict, rtoMs: d.achieved.rtoMs, rpoMs: d.achieved.rpoMs, records: d.scope.dataset.recordsLoaded })),
+    drills: run.drills.map((d) => ({
+      key: drillKey(d),
+      verdict: d.verdict,
+      rtoMs: d.achieved.rtoMs,
+      rpoMs: d.achieved.rpoMs,
+      records: d.scope.dataset.recordsLoaded,
+    })),
   };
 }
 

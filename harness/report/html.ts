@@ -12,10 +12,28 @@ import type { DrillTimeline } from "./timeline.ts";
  * RTO/RPO against targets, each drill's timeline with the write load under its phases (after Jepsen's timeline and
  * latency plots), the version matrix, the faults and what became of them, and the RTO trend across runs.
  */
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : formatMs(v));
-const COLORS: Record<string, string> = { ok: "#2e7d32", info: "#ef6c00", fail: "#c62828", pass: "#2e7d32", unknown: "#757575" };
-const PHASE_COLORS = ["#5c6bc0", "#26a69a", "#ab47bc", "#8d6e63", "#42a5f5", "#ec407a", "#78909c", "#9ccc65", "#ffa726", "#7e57c2"];
+const COLORS: Record<string, string> = {
+  ok: "#2e7d32",
+  info: "#ef6c00",
+  fail: "#c62828",
+  pass: "#2e7d32",
+  unknown: "#757575",
+};
+const PHASE_COLORS = [
+  "#5c6bc0",
+  "#26a69a",
+  "#ab47bc",
+  "#8d6e63",
+  "#42a5f5",
+  "#ec407a",
+  "#78909c",
+  "#9ccc65",
+  "#ffa726",
+  "#7e57c2",
+];
 
 function badge(verdict: string): string {
   return `<span class="badge ${esc(verdict)}">${esc(verdict.toUpperCase())}</span>`;
@@ -57,11 +75,16 @@ export function timelineSvg(t: DrillTimeline, id: string): string {
     );
   }
   if (t.latency.length === 0) {
-    parts.push(`<text x="${left + 10}" y="${thrTop + thrH / 2}" class="axis">no writes during this drill: the restored state was compared with the source exactly</text>`);
+    parts.push(
+      `<text x="${left + 10}" y="${thrTop + thrH / 2}" class="axis">no writes during this drill: the restored state was compared with the source exactly</text>`,
+    );
   }
   // Throughput: stacked bars per bucket.
   const perSecond = (n: number) => (n * 1000) / t.bucketMs;
-  const maxThr = Math.max(1, ...t.throughput.ok.map((_, i) => perSecond(t.throughput.ok[i]! + t.throughput.info[i]! + t.throughput.fail[i]!)));
+  const maxThr = Math.max(
+    1,
+    ...t.throughput.ok.map((_, i) => perSecond(t.throughput.ok[i]! + t.throughput.info[i]! + t.throughput.fail[i]!)),
+  );
   const bw = plotW / t.throughput.ok.length;
   t.throughput.ok.forEach((_, i) => {
     let base = thrTop + thrH;
@@ -69,14 +92,22 @@ export function timelineSvg(t: DrillTimeline, id: string): string {
       const h = (perSecond(t.throughput[outcome][i]!) / maxThr) * thrH;
       if (h <= 0) continue;
       base -= h;
-      parts.push(`<rect class="thr ${outcome}" x="${(left + i * bw).toFixed(1)}" y="${base.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[outcome]}"/>`);
+      parts.push(
+        `<rect class="thr ${outcome}" x="${(left + i * bw).toFixed(1)}" y="${base.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[outcome]}"/>`,
+      );
     }
   });
-  parts.push(`<text x="4" y="${thrTop + 10}" class="axis">${esc(Math.round(maxThr))} ops/s</text>`, `<line x1="${left}" x2="${W - 20}" y1="${thrTop + thrH}" y2="${thrTop + thrH}" class="grid"/>`);
+  parts.push(
+    `<text x="4" y="${thrTop + 10}" class="axis">${esc(Math.round(maxThr))} ops/s</text>`,
+    `<line x1="${left}" x2="${W - 20}" y1="${thrTop + thrH}" y2="${thrTop + thrH}" class="grid"/>`,
+  );
   // Latency: log scale dots.
   const maxLat = Math.max(1, ...t.latency.map((p) => p.ms));
   const ly = (v: number) => latTop + latH - (Math.log10(1 + v) / Math.log10(1 + maxLat)) * latH;
-  for (const p of t.latency) parts.push(`<circle class="lat ${p.outcome}" cx="${x(p.t).toFixed(1)}" cy="${ly(p.ms).toFixed(1)}" r="1.6" fill="${COLORS[p.outcome]}"/>`);
+  for (const p of t.latency)
+    parts.push(
+      `<circle class="lat ${p.outcome}" cx="${x(p.t).toFixed(1)}" cy="${ly(p.ms).toFixed(1)}" r="1.6" fill="${COLORS[p.outcome]}"/>`,
+    );
   parts.push(
     `<text x="4" y="${latTop + 10}" class="axis">${esc(formatMs(maxLat))}</text>`,
     `<text x="4" y="${latTop + latH}" class="axis">0</text>`,
@@ -92,7 +123,8 @@ export function timelineSvg(t: DrillTimeline, id: string): string {
 export function trendSvg(history: HistoryEntry[]): string {
   const series = new Map<string, { i: number; rto: number }[]>();
   history.forEach((h, i) => {
-    for (const d of h.drills) if (d.rtoMs !== null) series.set(d.key, [...(series.get(d.key) ?? []), { i, rto: d.rtoMs }]);
+    for (const d of h.drills)
+      if (d.rtoMs !== null) series.set(d.key, [...(series.get(d.key) ?? []), { i, rto: d.rtoMs }]);
   });
   if (series.size === 0 || history.length < 1) return `<p class="muted">No RTO measured in the history yet.</p>`;
   const W = 960;
@@ -104,11 +136,20 @@ export function trendSvg(history: HistoryEntry[]): string {
   const parts: string[] = [];
   [...series.entries()].forEach(([key, pts], s) => {
     const color = PHASE_COLORS[s % PHASE_COLORS.length];
-    parts.push(`<polyline class="trend" fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.i).toFixed(1)},${y(p.rto).toFixed(1)}`).join(" ")}"/>`);
-    for (const p of pts) parts.push(`<circle cx="${x(p.i).toFixed(1)}" cy="${y(p.rto).toFixed(1)}" r="3" fill="${color}"><title>${esc(key)}: ${esc(formatMs(p.rto))}</title></circle>`);
+    parts.push(
+      `<polyline class="trend" fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.i).toFixed(1)},${y(p.rto).toFixed(1)}`).join(" ")}"/>`,
+    );
+    for (const p of pts)
+      parts.push(
+        `<circle cx="${x(p.i).toFixed(1)}" cy="${y(p.rto).toFixed(1)}" r="3" fill="${color}"><title>${esc(key)}: ${esc(formatMs(p.rto))}</title></circle>`,
+      );
     parts.push(`<text x="${W - 210}" y="${24 + s * 16}" class="axis" fill="${color}">${esc(key)}</text>`);
   });
-  parts.push(`<text x="4" y="24" class="axis">${esc(formatMs(maxRto))}</text>`, `<text x="4" y="${H - 30}" class="axis">0</text>`, `<text x="${left}" y="${H - 8}" class="axis">last ${history.length} run(s), oldest left</text>`);
+  parts.push(
+    `<text x="4" y="24" class="axis">${esc(formatMs(maxRto))}</text>`,
+    `<text x="4" y="${H - 30}" class="axis">0</text>`,
+    `<text x="${left}" y="${H - 8}" class="axis">last ${history.length} run(s), oldest left</text>`,
+  );
   return `<svg class="chart trend" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="RTO trend">${parts.join("")}</svg>`;
 }
 
@@ -125,9 +166,22 @@ function faultRows(drills: Evidence[]): string {
 
 function drillSection(d: Evidence, timeline: DrillTimeline, index: number): string {
   const checks = d.checks
-    .map((c) => `<tr><td>${badge(c.valid === true ? "pass" : c.valid === false ? "fail" : "unknown")}</td><td>${esc(c.name)}</td><td>${esc(c.summary)}${c.examples?.length ? `<pre>${esc(c.examples.slice(0, 5).join("\n"))}</pre>` : ""}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${badge(c.valid === true ? "pass" : c.valid === false ? "fail" : "unknown")}</td><td>${esc(c.name)}</td><td>${esc(c.summary)}${c.examples?.length ? `<pre>${esc(c.examples.slice(0, 5).join("\n"))}</pre>` : ""}</td></tr>`,
+    )
     .join("");
-  const phases = d.phases.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(formatMs(p.durationMs))}</td><td>${esc(Object.entries(p.counts).filter(([k]) => k !== "error").map(([k, v]) => `${k}=${v}`).join(" "))}</td></tr>`).join("");
+  const phases = d.phases
+    .map(
+      (p) =>
+        `<tr><td>${esc(p.name)}</td><td>${esc(formatMs(p.durationMs))}</td><td>${esc(
+          Object.entries(p.counts)
+            .filter(([k]) => k !== "error")
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" "),
+        )}</td></tr>`,
+    )
+    .join("");
   return `<section class="drill" id="drill-${index}">
   <h3>${badge(d.verdict)} ${esc(d.drillId)}</h3>
   <p>${esc(d.scope.engine)} ${esc(d.scope.version)} · ${esc(d.scope.backupMethod)} (${esc(d.scope.backupTool)}) · restored into ${esc(d.scope.restoreTarget.version)} · image${d.scope.images.length === 1 ? "" : "s"} ${d.scope.images.map((i) => `<code>${esc(i.ref)}</code> (${esc(i.source)})`).join(", ")} · cut ${esc(d.scope.consistency)} · seed ${esc(d.scope.seed)} · ${esc(d.scope.dataset.recordsLoaded.toLocaleString("en-US"))} records</p>
@@ -147,7 +201,10 @@ export function renderHtml(run: RunEvidence, timelines: DrillTimeline[], history
     .join("");
   const matrix = run.matrix
     ? `<h2>Version compatibility</h2><table><tr><th>engine</th><th>method</th><th>backed up on</th><th>restored into</th><th>result</th></tr>${run.matrix
-        .map((c) => `<tr><td>${esc(c.engine)}</td><td>${esc(c.method)}</td><td>${esc(c.from)}</td><td>${esc(c.to)}</td><td>${badge(c.verdict)} ${esc(c.summary)}</td></tr>`)
+        .map(
+          (c) =>
+            `<tr><td>${esc(c.engine)}</td><td>${esc(c.method)}</td><td>${esc(c.from)}</td><td>${esc(c.to)}</td><td>${badge(c.verdict)} ${esc(c.summary)}</td></tr>`,
+        )
         .join("")}</table>`
     : "";
   const ci = run.initiator.ci;
@@ -193,7 +250,9 @@ Drill kinds in the trend: ${esc([...new Set(run.drills.map(drillKey))].join(", "
 /** Writes the backup promised and lost (a failure) apart from writes after the recovery point (lost by design). */
 function writesLostCell(lost: Evidence["achieved"]["writesLost"]): string {
   if (!lost) return "n/a";
-  const inside = lost.insideRecoveryPoint ? `<strong class="missed">${lost.insideRecoveryPoint} lost inside the recovery point</strong>` : "none inside the recovery point";
+  const inside = lost.insideRecoveryPoint
+    ? `<strong class="missed">${lost.insideRecoveryPoint} lost inside the recovery point</strong>`
+    : "none inside the recovery point";
   return `${inside}; ${lost.afterRecoveryPoint.toLocaleString("en-US")} after it (by design)`;
 }
 
@@ -202,7 +261,9 @@ function notRunSection(run: RunEvidence): string {
   const line = coverageLine(run);
   if (!line) return "";
   const skipped = coverageOf(run).notRun;
-  const list = skipped.length ? `<h2>Not run</h2><ul id="not-run">${skipped.map((p) => `<li>${esc(describePlanned(p))}</li>`).join("")}</ul>` : "";
+  const list = skipped.length
+    ? `<h2>Not run</h2><ul id="not-run">${skipped.map((p) => `<li>${esc(describePlanned(p))}</li>`).join("")}</ul>`
+    : "";
   return `<p class="missed" id="coverage">${esc(line)}</p>${list}`;
 }
 

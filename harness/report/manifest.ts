@@ -24,7 +24,10 @@ async function sha256(path: string): Promise<string> {
 async function entriesUnder(dir: string): Promise<{ files: string[]; others: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   const path = (e: Dirent) => relative(dir, join(e.parentPath, e.name)).split(sep).join("/");
-  const files = entries.filter((e) => e.isFile()).map(path).filter((p) => p !== MANIFEST && p !== SIGNATURE);
+  const files = entries
+    .filter((e) => e.isFile())
+    .map(path)
+    .filter((p) => p !== MANIFEST && p !== SIGNATURE);
   const others = entries.filter((e) => !e.isFile() && !e.isDirectory()).map((e) => `${path(e)} (${kindOf(e)})`);
   return { files: files.sort(), others: others.sort() };
 }
@@ -39,14 +42,16 @@ function kindOf(e: Dirent): string {
 export function loadPrivateKey(pemOrPath: string): KeyObject {
   const pem = pemOrPath.includes("-----BEGIN") ? pemOrPath : readFileSyncOrThrow(pemOrPath, "signing key");
   const key = createPrivateKey(pem);
-  if (key.asymmetricKeyType !== "ed25519") throw new Error(`the signing key must be Ed25519, got ${key.asymmetricKeyType}`);
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new Error(`the signing key must be Ed25519, got ${key.asymmetricKeyType}`);
   return key;
 }
 
 export function loadPublicKey(pemOrPath: string): KeyObject {
   const pem = pemOrPath.includes("-----BEGIN") ? pemOrPath : readFileSyncOrThrow(pemOrPath, "public key");
   const key = createPublicKey(pem);
-  if (key.asymmetricKeyType !== "ed25519") throw new Error(`the public key must be Ed25519, got ${key.asymmetricKeyType}`);
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new Error(`the public key must be Ed25519, got ${key.asymmetricKeyType}`);
   return key;
 }
 
@@ -64,7 +69,8 @@ export async function sealDirectory(dir: string, signingKey?: KeyObject): Promis
   for (const f of files) lines.push(`${await sha256(join(dir, f))}  ${f}`);
   const manifest = lines.join("\n") + "\n";
   await writeFile(join(dir, MANIFEST), manifest);
-  if (signingKey) await writeFile(join(dir, SIGNATURE), sign(null, Buffer.from(manifest), signingKey).toString("base64") + "\n");
+  if (signingKey)
+    await writeFile(join(dir, SIGNATURE), sign(null, Buffer.from(manifest), signingKey).toString("base64") + "\n");
   return { files: files.length, signed: signingKey !== undefined };
 }
 
@@ -83,7 +89,8 @@ export interface VerifyOutcome {
 export async function verifyDirectory(dir: string, publicKey?: KeyObject): Promise<VerifyOutcome> {
   const problems: string[] = [];
   const manifestPath = join(dir, MANIFEST);
-  if (!existsSync(manifestPath)) return { ok: false, problems: [`${MANIFEST} not found in ${dir}`], files: 0, signature: "absent" };
+  if (!existsSync(manifestPath))
+    return { ok: false, problems: [`${MANIFEST} not found in ${dir}`], files: 0, signature: "absent" };
   const manifest = await readFile(manifestPath);
   const listed = new Map<string, string>();
   for (const line of manifest.toString("utf8").split("\n")) {

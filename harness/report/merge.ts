@@ -5,7 +5,13 @@ import { basename, join, relative, resolve } from "node:path";
 import { InputError } from "../errors.ts";
 import type { Evidence } from "../evidence.ts";
 import { MANIFEST, SIGNATURE, verifyDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, coverageOf, describeCoverage, type MergedShard, type RunEvidence } from "./run-evidence.ts";
+import {
+  RUN_EVIDENCE_SCHEMA,
+  coverageOf,
+  describeCoverage,
+  type MergedShard,
+  type RunEvidence,
+} from "./run-evidence.ts";
 import { writeReportDirectory, type RunReport } from "./write.ts";
 
 /** A shard whose sealed report does not verify: nothing of it is merged. */
@@ -35,7 +41,13 @@ interface Shard {
  * drills' directories are copied as they are, then evidence.json, report.html, junit.xml, summary.md and the manifest
  * (and signature) are made anew over the merged files, exactly as a run makes them.
  */
-export async function mergeReports(opts: { dirs: string[]; out: string; publicKey?: KeyObject; signingKey?: KeyObject; env?: NodeJS.ProcessEnv }): Promise<RunReport> {
+export async function mergeReports(opts: {
+  dirs: string[];
+  out: string;
+  publicKey?: KeyObject;
+  signingKey?: KeyObject;
+  env?: NodeJS.ProcessEnv;
+}): Promise<RunReport> {
   const dirs = opts.dirs.map((d) => resolve(d));
   const out = resolve(opts.out);
   checkPaths(dirs, out);
@@ -43,7 +55,9 @@ export async function mergeReports(opts: { dirs: string[]; out: string; publicKe
   for (const dir of dirs) shards.push(await readShard(dir, opts.publicKey));
   checkOneRun(shards);
   checkComplete(shards);
-  const drills = shards.flatMap((s) => s.run.drills).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.drillId.localeCompare(b.drillId));
+  const drills = shards
+    .flatMap((s) => s.run.drills)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.drillId.localeCompare(b.drillId));
   const seen = new Map<string, string>();
   for (const s of shards) {
     for (const d of s.run.drills) {
@@ -54,21 +68,31 @@ export async function mergeReports(opts: { dirs: string[]; out: string; publicKe
   }
   const targets = JSON.stringify(shards[0]!.run.targets);
   const odd = shards.find((s) => JSON.stringify(s.run.targets) !== targets);
-  if (odd) throw new InputError(`${odd.dir} was run with targets ${JSON.stringify(odd.run.targets)}, ${shards[0]!.dir} with ${targets}: shards of one run share their RTO/RPO targets`);
+  if (odd)
+    throw new InputError(
+      `${odd.dir} was run with targets ${JSON.stringify(odd.run.targets)}, ${shards[0]!.dir} with ${targets}: shards of one run share their RTO/RPO targets`,
+    );
 
   await mkdir(out, { recursive: true });
-  for (const s of shards) for (const d of s.run.drills) await cp(join(s.dir, d.drillId), join(out, d.drillId), { recursive: true, errorOnExist: true, force: false });
+  for (const s of shards)
+    for (const d of s.run.drills)
+      await cp(join(s.dir, d.drillId), join(out, d.drillId), { recursive: true, errorOnExist: true, force: false });
   return writeReportDirectory({
     dir: out,
     runId: basename(out),
     startedAt: shards.map((s) => s.run.startedAt).sort()[0]!,
-    endedAt: shards.map((s) => s.run.endedAt).sort().at(-1)!,
+    endedAt: shards
+      .map((s) => s.run.endedAt)
+      .sort()
+      .at(-1)!,
     drills,
     planned: shards.flatMap((s) => s.run.planned.drills),
     interrupted: null,
     targets: shards[0]!.run.targets,
     mergedFrom: shards.map((s) => s.ref),
-    weakCredentials: shards.flatMap((s) => s.run.weakCredentials).filter((w, i, all) => all.findIndex((x) => x.source === w.source) === i),
+    weakCredentials: shards
+      .flatMap((s) => s.run.weakCredentials)
+      .filter((w, i, all) => all.findIndex((x) => x.source === w.source) === i),
     ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   });
@@ -78,11 +102,16 @@ function checkPaths(dirs: string[], out: string): void {
   if (dirs.length === 0) throw new InputError("merge-reports needs at least one shard report directory");
   for (const [i, dir] of dirs.entries()) {
     if (dirs.indexOf(dir) !== i) throw new InputError(`${dir} is given twice`);
-    if (!existsSync(join(dir, "evidence.json"))) throw new InputError(`${dir} is not a run report directory (no evidence.json): give the directories \`dr-drill run\` printed, e.g. reports/<run id>`);
+    if (!existsSync(join(dir, "evidence.json")))
+      throw new InputError(
+        `${dir} is not a run report directory (no evidence.json): give the directories \`dr-drill run\` printed, e.g. reports/<run id>`,
+      );
     const rel = relative(dir, out);
-    if (rel === "" || !rel.startsWith("..")) throw new InputError(`--out ${out} is inside the shard ${dir}: write the merged report elsewhere`);
+    if (rel === "" || !rel.startsWith(".."))
+      throw new InputError(`--out ${out} is inside the shard ${dir}: write the merged report elsewhere`);
   }
-  if (existsSync(out)) throw new InputError(`--out ${out} exists: the merged report goes into a new directory, nothing is overwritten`);
+  if (existsSync(out))
+    throw new InputError(`--out ${out} exists: the merged report goes into a new directory, nothing is overwritten`);
 }
 
 async function readShard(dir: string, publicKey: KeyObject | undefined): Promise<Shard> {
@@ -91,13 +120,18 @@ async function readShard(dir: string, publicKey: KeyObject | undefined): Promise
   const manifest = await readFile(join(dir, MANIFEST));
   const run = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8")) as RunEvidence;
   if (run.schema !== RUN_EVIDENCE_SCHEMA) {
-    throw new InputError(`${dir}/evidence.json is ${String(run.schema)}, not ${RUN_EVIDENCE_SCHEMA}: a report of an earlier dr-drill does not say which drills it planned; run that shard again`);
+    throw new InputError(
+      `${dir}/evidence.json is ${String(run.schema)}, not ${RUN_EVIDENCE_SCHEMA}: a report of an earlier dr-drill does not say which drills it planned; run that shard again`,
+    );
   }
   if (run.mergedFrom) throw new InputError(`${dir} is already a merged report: merge the shards' own directories`);
   const drillDirs = new Set(run.drills.map((d: Evidence) => d.drillId));
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const known = entry.isDirectory() ? drillDirs.delete(entry.name) : REPORT_FILES.has(entry.name);
-    if (!known) throw new InputError(`${dir} holds ${entry.name}, which its evidence.json does not name: not merged, so that nothing is lost`);
+    if (!known)
+      throw new InputError(
+        `${dir} holds ${entry.name}, which its evidence.json does not name: not merged, so that nothing is lost`,
+      );
   }
   if (drillDirs.size) throw new InputError(`${dir} lacks the directory of drill(s) ${[...drillDirs].join(", ")}`);
   return {
@@ -124,16 +158,28 @@ async function readShard(dir: string, publicKey: KeyObject | undefined): Promise
  */
 function checkOneRun(shards: Shard[]): void {
   for (const s of shards) {
-    if (!s.run.shard) throw new InputError(`${s.dir} is not a shard (it was run without --shard): merge-reports combines the shards of one run`);
-    if (!s.run.shard.run) throw new InputError(`${s.dir} names no run nonce (made by an earlier dr-drill): run that shard again, with the others of its run`);
+    if (!s.run.shard)
+      throw new InputError(
+        `${s.dir} is not a shard (it was run without --shard): merge-reports combines the shards of one run`,
+      );
+    if (!s.run.shard.run)
+      throw new InputError(
+        `${s.dir} names no run nonce (made by an earlier dr-drill): run that shard again, with the others of its run`,
+      );
   }
   const [first, ...rest] = shards;
   const nonce = first!.run.shard!.run;
   const odd = rest.find((s) => s.run.shard!.run !== nonce);
-  if (odd) throw new InputError(`${odd.dir} is a shard of run "${odd.run.shard!.run}", ${first!.dir} of run "${nonce}": merge the shards of one run only (every shard of a run is started with the same --run-nonce, or in the same CI run and attempt)`);
+  if (odd)
+    throw new InputError(
+      `${odd.dir} is a shard of run "${odd.run.shard!.run}", ${first!.dir} of run "${nonce}": merge the shards of one run only (every shard of a run is started with the same --run-nonce, or in the same CI run and attempt)`,
+    );
   const made = (t: RunEvidence["tool"]) => `dr-drill ${t.version} (commit ${t.commit ?? "unknown"})`;
   const other = rest.find((s) => made(s.run.tool) !== made(first!.run.tool));
-  if (other) throw new InputError(`${other.dir} was made by ${made(other.run.tool)}, ${first!.dir} by ${made(first!.run.tool)}: the shards of one run are made by one dr-drill`);
+  if (other)
+    throw new InputError(
+      `${other.dir} was made by ${made(other.run.tool)}, ${first!.dir} by ${made(first!.run.tool)}: the shards of one run are made by one dr-drill`,
+    );
 }
 
 /**
@@ -144,18 +190,30 @@ function checkOneRun(shards: Shard[]): void {
  */
 function checkComplete(shards: Shard[]): void {
   for (const s of shards) {
-    if (!coverageOf(s.run).complete) throw new InputError(`${s.dir} did not run its whole slice (${describeCoverage(s.run)}): run that shard again, then merge`);
+    if (!coverageOf(s.run).complete)
+      throw new InputError(
+        `${s.dir} did not run its whole slice (${describeCoverage(s.run)}): run that shard again, then merge`,
+      );
   }
   const plans = new Map<string, Shard[]>();
   for (const s of shards) if (s.run.shard) plans.set(s.run.shard.plan, [...(plans.get(s.run.shard.plan) ?? []), s]);
   for (const [plan, group] of plans) {
     const count = group[0]!.run.shard!.count;
     const odd = group.find((s) => s.run.shard!.count !== count);
-    if (odd) throw new InputError(`plan ${plan}: ${odd.dir} is shard ${odd.run.shard!.index}/${odd.run.shard!.count}, ${group[0]!.dir} one of ${count}`);
+    if (odd)
+      throw new InputError(
+        `plan ${plan}: ${odd.dir} is shard ${odd.run.shard!.index}/${odd.run.shard!.count}, ${group[0]!.dir} one of ${count}`,
+      );
     for (let i = 1; i <= count; i++) {
       const these = group.filter((s) => s.run.shard!.index === i);
-      if (these.length === 0) throw new InputError(`plan ${plan}: shard ${i}/${count} is missing (given: ${group.map((s) => `${s.run.shard!.index}/${count}`).join(", ")}); merge every shard of a run`);
-      if (these.length > 1) throw new InputError(`plan ${plan}: shard ${i}/${count} is given twice (${these.map((s) => s.dir).join(", ")})`);
+      if (these.length === 0)
+        throw new InputError(
+          `plan ${plan}: shard ${i}/${count} is missing (given: ${group.map((s) => `${s.run.shard!.index}/${count}`).join(", ")}); merge every shard of a run`,
+        );
+      if (these.length > 1)
+        throw new InputError(
+          `plan ${plan}: shard ${i}/${count} is given twice (${these.map((s) => s.dir).join(", ")})`,
+        );
     }
   }
 }

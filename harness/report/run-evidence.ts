@@ -110,7 +110,8 @@ export function toolOf(): Tool {
 /** dr-drill's own commit; not that of a repository it is installed in (node_modules/dr-drill is not its own checkout). */
 function toolCommit(): string | null {
   const root = realpathSync(fileURLToPath(new URL("../..", import.meta.url)));
-  const git = (...args: string[]) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   try {
     if (realpathSync(git("rev-parse", "--show-toplevel")) !== root) return null;
     const head = git("rev-parse", "HEAD");
@@ -128,7 +129,10 @@ export function compatibilityMatrix(drills: Evidence[]): MatrixCell[] | null {
     from: d.scope.version,
     to: d.scope.restoreTarget.version,
     verdict: d.verdict,
-    summary: d.verdict === "pass" ? "restores, every record checked" : `${d.expectation.observed}: ${d.restoreAttempts.at(-1)?.summary ?? d.reasons[0] ?? d.verdict}`,
+    summary:
+      d.verdict === "pass"
+        ? "restores, every record checked"
+        : `${d.expectation.observed}: ${d.restoreAttempts.at(-1)?.summary ?? d.reasons[0] ?? d.verdict}`,
     drillId: d.drillId,
   }));
 }
@@ -147,7 +151,12 @@ export function coverageOf(run: Pick<RunEvidence, "drills" | "planned" | "interr
   const named = new Set(run.planned.drills.map((p) => p.drillId));
   const notRun = run.planned.drills.filter((p) => p.drillId === null);
   const unplanned = run.drills.filter((d) => !named.has(d.drillId)).map((d) => d.drillId);
-  return { notRun, unplanned, interrupted: run.interrupted, complete: !run.interrupted && notRun.length === 0 && unplanned.length === 0 };
+  return {
+    notRun,
+    unplanned,
+    interrupted: run.interrupted,
+    complete: !run.interrupted && notRun.length === 0 && unplanned.length === 0,
+  };
 }
 
 /** The coverage in one line, for reports and error messages; empty when the run is complete. */

@@ -7,7 +7,9 @@ import { WEAK_CREDENTIALS_ADVICE } from "../secrets.ts";
 // eslint-disable-next-line no-control-regex
 const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
 const xml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!).replace(XML_FORBIDDEN, "");
+  s
+    .replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!)
+    .replace(XML_FORBIDDEN, "");
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : formatMs(v));
 
@@ -31,7 +33,9 @@ export function junitXml(run: RunEvidence): string {
       .map(([k, v]) => `        <property name="${xml(k!)}" value="${xml(v!)}"/>`)
       .join("\n");
     const body = [d.expectation.why, ...d.reasons].join("\n");
-    const outcome = d.expectation.met ? "" : `\n      <failure message="${xml(`${d.verdict}: ${d.expectation.why}`)}">${xml(body)}</failure>`;
+    const outcome = d.expectation.met
+      ? ""
+      : `\n      <failure message="${xml(`${d.verdict}: ${d.expectation.why}`)}">${xml(body)}</failure>`;
     return `    <testcase classname="${xml(`${d.scope.engine}.${d.scope.version}.${d.scope.backupMethod}`)}" name="${xml(d.drillId)}" time="${time.toFixed(3)}">
       <properties>
 ${props}
@@ -40,14 +44,18 @@ ${props}
   });
   const why = run.interrupted ? `the run was ${run.interrupted}` : "the run ended before it";
   const skipped = coverageOf(run).notRun.map(
-    (p) => `    <testcase classname="${xml(`${p.engine}.${p.version}.${p.method}`)}" name="${xml(`${describePlanned(p)} (not run)`)}" time="0.000">
+    (
+      p,
+    ) => `    <testcase classname="${xml(`${p.engine}.${p.version}.${p.method}`)}" name="${xml(`${describePlanned(p)} (not run)`)}" time="0.000">
       <error type="not-run" message="${xml(`not run: ${why}`)}">${xml(`planned, never started: ${describePlanned(p)}`)}</error>
     </testcase>`,
   );
   const stopped = run.interrupted
-    ? [`    <testcase classname="dr-drill.run" name="${xml(`run ${run.runId}`)}" time="${seconds.toFixed(3)}">
+    ? [
+        `    <testcase classname="dr-drill.run" name="${xml(`run ${run.runId}`)}" time="${seconds.toFixed(3)}">
       <error type="interrupted" message="${xml(run.interrupted)}">${xml(`${run.interrupted}: the run is undecided, whatever its drills found`)}</error>
-    </testcase>`]
+    </testcase>`,
+      ]
     : [];
   const all = [...cases, ...skipped, ...stopped];
   const errors = skipped.length + stopped.length;
@@ -74,9 +82,13 @@ function targetCell(achieved: number | null, target: number | undefined): string
 
 /** Where the drills of this run came from when it is a shard, or merged from shards; empty otherwise. */
 export function provenance(run: RunEvidence): string {
-  if (run.shard) return `Shard ${run.shard.index}/${run.shard.count} of plan ${run.shard.plan} (${run.shard.planned} planned drill(s)).`;
+  if (run.shard)
+    return `Shard ${run.shard.index}/${run.shard.count} of plan ${run.shard.plan} (${run.shard.planned} planned drill(s)).`;
   if (!run.mergedFrom) return "";
-  const parts = run.mergedFrom.map((s) => `${s.runId}${s.shard ? ` (shard ${s.shard.index}/${s.shard.count})` : ""}: ${s.drills} drill(s), ${s.verdict}`);
+  const parts = run.mergedFrom.map(
+    (s) =>
+      `${s.runId}${s.shard ? ` (shard ${s.shard.index}/${s.shard.count})` : ""}: ${s.drills} drill(s), ${s.verdict}`,
+  );
   return `Merged from ${run.mergedFrom.length} verified report(s): ${parts.join("; ")}.`;
 }
 
@@ -103,7 +115,9 @@ export function summaryMarkdown(run: RunEvidence): string {
     lines.push("", "### Why");
     for (const d of failing) {
       lines.push("", `**${md(d.drillId)}**`);
-      lines.push(`- expected ${d.expectation.outcome}: ${d.expectation.met ? "met" : "**not met**"}, ${md(d.expectation.why)}`);
+      lines.push(
+        `- expected ${d.expectation.outcome}: ${d.expectation.met ? "met" : "**not met**"}, ${md(d.expectation.why)}`,
+      );
       for (const r of d.reasons) lines.push(`- ${md(r.split("\n")[0] ?? "")}`);
       lines.push(`- replay: \`${d.replay.command}\``);
     }
@@ -114,8 +128,15 @@ export function summaryMarkdown(run: RunEvidence): string {
     for (const p of skipped) lines.push(`- ${md(describePlanned(p))}`);
   }
   if (run.matrix) {
-    lines.push("", "### Version compatibility", "", "| engine | method | from | to | result |", "|---|---|---|---|---|");
-    for (const c of run.matrix) lines.push(`| ${c.engine} | ${c.method} | ${c.from} | ${c.to} | ${icon[c.verdict]} ${md(c.summary)} |`);
+    lines.push(
+      "",
+      "### Version compatibility",
+      "",
+      "| engine | method | from | to | result |",
+      "|---|---|---|---|---|",
+    );
+    for (const c of run.matrix)
+      lines.push(`| ${c.engine} | ${c.method} | ${c.from} | ${c.to} | ${icon[c.verdict]} ${md(c.summary)} |`);
   }
   if (run.weakCredentials.length) {
     lines.push("", "### Weak credentials", "", WEAK_CREDENTIALS_ADVICE, "");

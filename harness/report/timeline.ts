@@ -23,7 +23,11 @@ export async function drillTimeline(evidence: Evidence, ledgerPath: string): Pro
   const origin = Date.parse(evidence.startedAt);
   const durationMs = Math.max(1, Date.parse(evidence.endedAt) - origin);
   const bucketMs = Math.max(1, Math.ceil(durationMs / BUCKETS));
-  const throughput: DrillTimeline["throughput"] = { ok: new Array(BUCKETS).fill(0), fail: new Array(BUCKETS).fill(0), info: new Array(BUCKETS).fill(0) };
+  const throughput: DrillTimeline["throughput"] = {
+    ok: new Array(BUCKETS).fill(0),
+    fail: new Array(BUCKETS).fill(0),
+    info: new Array(BUCKETS).fill(0),
+  };
   const ops: DrillTimeline["latency"] = [];
   let seen = 0;
   if (existsSync(ledgerPath)) {
@@ -46,8 +50,14 @@ export async function drillTimeline(evidence: Evidence, ledgerPath: string): Pro
   const rp = evidence.scope.recoveryPoint;
   return {
     durationMs,
-    phases: evidence.phases.map((p) => ({ name: p.name, startMs: Date.parse(p.startedAt) - origin, durationMs: p.durationMs })),
-    backupWindow: rp.backupStartedAt ? { startMs: Date.parse(rp.backupStartedAt) - origin, endMs: Date.parse(rp.backupEndedAt) - origin } : null,
+    phases: evidence.phases.map((p) => ({
+      name: p.name,
+      startMs: Date.parse(p.startedAt) - origin,
+      durationMs: p.durationMs,
+    })),
+    backupWindow: rp.backupStartedAt
+      ? { startMs: Date.parse(rp.backupStartedAt) - origin, endMs: Date.parse(rp.backupEndedAt) - origin }
+      : null,
     bucketMs,
     throughput,
     latency: ops.sort((a, b) => a.t - b.t),

@@ -9,7 +9,17 @@ import { assertValidRunEvidence } from "./evidence-schema.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
 import { sealDirectory } from "./manifest.ts";
-import { RUN_EVIDENCE_SCHEMA, compatibilityMatrix, runCounts, runVerdict, toolOf, type MergedShard, type PlannedDrill, type RunEvidence, type ShardOf } from "./run-evidence.ts";
+import {
+  RUN_EVIDENCE_SCHEMA,
+  compatibilityMatrix,
+  runCounts,
+  runVerdict,
+  toolOf,
+  type MergedShard,
+  type PlannedDrill,
+  type RunEvidence,
+  type ShardOf,
+} from "./run-evidence.ts";
 import { junitXml, summaryMarkdown } from "./text-reports.ts";
 import { drillTimeline } from "./timeline.ts";
 
@@ -46,7 +56,9 @@ export interface RunReportInput {
  * every file and seals the directory (manifest.sha256, and manifest.sig when a signing key is given). The history
  * of runs (for trends) lives beside the run directories, in `<reports>/history.jsonl`.
  */
-export async function writeRunReport(opts: { reportsRoot: string; drills: DrillResult[] } & Omit<RunReportInput, "dir" | "drills">): Promise<RunReport> {
+export async function writeRunReport(
+  opts: { reportsRoot: string; drills: DrillResult[] } & Omit<RunReportInput, "dir" | "drills">,
+): Promise<RunReport> {
   const { reportsRoot, drills, ...rest } = opts;
   return writeReportDirectory({ ...rest, dir: join(reportsRoot, opts.runId), drills: drills.map((d) => d.evidence) });
 }
@@ -56,8 +68,15 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
   const { dir, drills } = opts;
   // The engine names are in every report file: a secret equal to one is named as weak rather than blanked.
   const { secrets, weak } = knownSecrets(env, [...new Set(drills.map((d) => d.scope.engine))]);
-  const weakCredentials = [...weak, ...(opts.weakCredentials ?? []).filter((w) => !weak.some((x) => x.source === w.source))];
-  const coverage = { drills, planned: { count: opts.planned.length, drills: opts.planned }, interrupted: opts.interrupted };
+  const weakCredentials = [
+    ...weak,
+    ...(opts.weakCredentials ?? []).filter((w) => !weak.some((x) => x.source === w.source)),
+  ];
+  const coverage = {
+    drills,
+    planned: { count: opts.planned.length, drills: opts.planned },
+    interrupted: opts.interrupted,
+  };
   const evidence: RunEvidence = {
     schema: RUN_EVIDENCE_SCHEMA,
     runId: opts.runId,
@@ -90,5 +109,17 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
   if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(summary, secrets));
   await scrubDirectory(dir, secrets);
   const sealed = await sealDirectory(dir, opts.signingKey);
-  return { dir, evidence, files: ["evidence.json", "report.html", "junit.xml", "summary.md", "manifest.sha256", ...(sealed.signed ? ["manifest.sig"] : [])], signed: sealed.signed };
+  return {
+    dir,
+    evidence,
+    files: [
+      "evidence.json",
+      "report.html",
+      "junit.xml",
+      "summary.md",
+      "manifest.sha256",
+      ...(sealed.signed ? ["manifest.sig"] : []),
+    ],
+    signed: sealed.signed,
+  };
 }

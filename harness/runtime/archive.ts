@@ -10,7 +10,12 @@ import type { StartedTestContainer } from "testcontainers";
  * The files belong to the user running dr-drill, root included (tar-fs would otherwise give root the engine's uids).
  * `abortAfterBytes` breaks the transfer midway, for fault drills about interrupted copies.
  */
-export async function copyDirectoryOut(container: StartedTestContainer, containerDir: string, hostDir: string, opts: { abortAfterBytes?: number } = {}): Promise<void> {
+export async function copyDirectoryOut(
+  container: StartedTestContainer,
+  containerDir: string,
+  hostDir: string,
+  opts: { abortAfterBytes?: number } = {},
+): Promise<void> {
   await mkdir(hostDir, { recursive: true });
   const archive = (await container.copyArchiveFromContainer(containerDir)) as Readable;
   const prefix = containerDir.replace(/\/+$/, "").split("/").pop() + "/";
@@ -19,7 +24,8 @@ export async function copyDirectoryOut(container: StartedTestContainer, containe
     const limit = opts.abortAfterBytes;
     archive.on("data", (chunk: Buffer) => {
       seen += chunk.length;
-      if (seen > limit) archive.destroy(new Error(`copy interrupted after ${seen} bytes (injected fault: the transfer broke midway)`));
+      if (seen > limit)
+        archive.destroy(new Error(`copy interrupted after ${seen} bytes (injected fault: the transfer broke midway)`));
     });
   }
   const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
@@ -29,7 +35,12 @@ export async function copyDirectoryOut(container: StartedTestContainer, containe
     tarFs.extract(hostDir, {
       map: (header) => {
         const link = (header as { linkname?: string | null }).linkname;
-        return { ...header, ...owner, name: strip(header.name), ...(link && header.type === "link" ? { linkname: strip(link) } : {}) };
+        return {
+          ...header,
+          ...owner,
+          name: strip(header.name),
+          ...(link && header.type === "link" ? { linkname: strip(link) } : {}),
+        };
       },
       ignore: (_name, header) => header?.name === "" || header?.name === prefix.slice(0, -1),
     }),

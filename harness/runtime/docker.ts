@@ -18,7 +18,10 @@ export function docker(): Docker {
 export async function dockerAnswers(timeoutMs = 3000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([docker().ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), timeoutMs)))]);
+    await Promise.race([
+      docker().ping(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timeout")), timeoutMs))),
+    ]);
     return true;
   } catch {
     return false;
@@ -36,7 +39,9 @@ export async function ensureDocker(log: (line: string) => void, opts: { install?
   if (await dockerAnswers()) return;
   // A remote engine named by DOCKER_HOST is not replaced by a local one: the drills would run somewhere else.
   if (process.env.DOCKER_HOST) {
-    throw new DockerUnavailableError(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer. Check that engine is up and reachable, or unset DOCKER_HOST to use the local one.`);
+    throw new DockerUnavailableError(
+      `DOCKER_HOST=${process.env.DOCKER_HOST} does not answer. Check that engine is up and reachable, or unset DOCKER_HOST to use the local one.`,
+    );
   }
   const canInstall = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
   if (!canInstall) {
@@ -47,7 +52,9 @@ export async function ensureDocker(log: (line: string) => void, opts: { install?
   }
   if (!existsSync("/usr/sbin/dockerd")) {
     if (opts.install === false) {
-      throw new DockerUnavailableError("No Docker engine answers and Docker is not installed. Run `dr-drill setup` (it installs Debian's docker.io and starts it), or install Docker yourself.");
+      throw new DockerUnavailableError(
+        "No Docker engine answers and Docker is not installed. Run `dr-drill setup` (it installs Debian's docker.io and starts it), or install Docker yourself.",
+      );
     }
     log("Docker engine not installed: installing Debian's docker.io (apt-get)…");
     await runOrThrow("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
@@ -94,7 +101,10 @@ export function dockerIsLocal(env: NodeJS.ProcessEnv = process.env): boolean {
  * The uid:gid that, set inside a container, makes a file on a bind mount belong to the user running dr-drill. Under
  * rootless Docker the containers' root is that user (a uid set inside would map to one of its subordinate uids).
  */
-export function hostOwner(securityOptions: string[], ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }): string {
+export function hostOwner(
+  securityOptions: string[],
+  ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+): string {
   return securityOptions.some((o) => o.includes("name=rootless")) ? "0:0" : `${ids.uid}:${ids.gid}`;
 }
 

@@ -18,5 +18,7 @@ export async function freezeContainer(id: string, attempts = 10): Promise<() => 
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  throw new Error(`container ${id.slice(0, 12)} could not be frozen after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`);
+  throw new Error(
+    `container ${id.slice(0, 12)} could not be frozen after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`,
+  );
 }

@@ -35,7 +35,6 @@ export interface ImageSpec {
   offline: OfflineRecipe | NoOfflineImage;
 }
 
-
 export interface ResolvedImage {
   ref: string;
   /** Content-addressed image id (sha256:…), for the evidence. */
@@ -56,7 +55,12 @@ async function imageId(ref: string): Promise<string | undefined> {
 async function hashDir(hash: ReturnType<typeof createHash>, dir: string): Promise<void> {
   const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile());
   const paths = entries.map((e) => join(e.parentPath, e.name)).sort();
-  for (const path of paths) hash.update(path.slice(dir.length)).update("\0").update(await readFile(path)).update("\0");
+  for (const path of paths)
+    hash
+      .update(path.slice(dir.length))
+      .update("\0")
+      .update(await readFile(path))
+      .update("\0");
 }
 
 /** Official images this process could not pull: asked once, not again for every drill. */
@@ -102,7 +106,9 @@ export class ImageResolver {
           `${spec.official} is not present and cannot be pulled (no registry reachable?). Run with --images offline (or DR_DRILL_IMAGES=offline) to build it locally.`,
         );
       }
-      this.log(`${spec.official} cannot be pulled: building the offline image for ${spec.engine} ${spec.version} instead`);
+      this.log(
+        `${spec.official} cannot be pulled: building the offline image for ${spec.engine} ${spec.version} instead`,
+      );
     }
     return this.offline(spec, recipe);
   }
@@ -117,7 +123,10 @@ export class ImageResolver {
     if (!id) {
       if (failedPulls.has(spec.official)) return undefined;
       this.log(`pulling ${spec.official}…`);
-      const pulled = await run("docker", ["pull", spec.official], { timeoutMs: 900_000, onLine: (l) => /Pull complete|Digest|Status/.test(l) && this.log(`  ${l}`) });
+      const pulled = await run("docker", ["pull", spec.official], {
+        timeoutMs: 900_000,
+        onLine: (l) => /Pull complete|Digest|Status/.test(l) && this.log(`  ${l}`),
+      });
       if (pulled.code !== 0) {
         failedPulls.add(spec.official);
         this.log(`  ${(pulled.stderr || pulled.stdout).trim().split("\n").at(-1)}`);
@@ -144,7 +153,19 @@ export class ImageResolver {
     if (!id) {
       this.log(`building ${ref} from ${contextDir} (cached by a hash of its inputs)…`);
       // --force-rm: a failed step must not leave its intermediate container behind.
-      const args = ["build", "--network", "host", "--pull=false", "--force-rm", "-t", ref, "--build-arg", `BASE_IMAGE=${base.ref}`, "--label", "dr-drill.offline=true"];
+      const args = [
+        "build",
+        "--network",
+        "host",
+        "--pull=false",
+        "--force-rm",
+        "-t",
+        ref,
+        "--build-arg",
+        `BASE_IMAGE=${base.ref}`,
+        "--label",
+        "dr-drill.offline=true",
+      ];
       for (const [k, v] of Object.entries(recipe.buildArgs)) args.push("--build-arg", `${k}=${v}`);
       args.push(contextDir);
       const started = Date.now();
@@ -154,7 +175,10 @@ export class ImageResolver {
         env: { ...process.env, DOCKER_BUILDKIT: "0" },
         onLine: (l) => /^Step \d+\/\d+/.test(l) && this.log(`  ${l.slice(0, 140)}`),
       });
-      if (built.code !== 0) throw new ImageUnavailableError(`building ${ref} failed:\n${(built.stderr || built.stdout).trim().slice(-3000)}`);
+      if (built.code !== 0)
+        throw new ImageUnavailableError(
+          `building ${ref} failed:\n${(built.stderr || built.stdout).trim().slice(-3000)}`,
+        );
       id = await imageId(ref);
       this.log(`built ${ref} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
@@ -164,17 +188,25 @@ export class ImageResolver {
 
   /** A Debian base image from debootstrap and `docker import`: the only way to a base image without a registry. */
   private async debianBase(suite: string): Promise<{ ref: string; id: string }> {
-    const tag = createHash("sha256").update(JSON.stringify({ suite, ...DEBOOTSTRAP })).digest("hex").slice(0, 12);
+    const tag = createHash("sha256")
+      .update(JSON.stringify({ suite, ...DEBOOTSTRAP }))
+      .digest("hex")
+      .slice(0, 12);
     const ref = `dr-drill-offline/debian:${suite}-${tag}`;
     const existing = await imageId(ref);
     if (existing) return { ref, id: existing };
     if (!existsSync("/usr/sbin/debootstrap")) {
       if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) {
-        throw new ImageUnavailableError("offline images need debootstrap (Debian/Ubuntu, root): install it, or use --images official");
+        throw new ImageUnavailableError(
+          "offline images need debootstrap (Debian/Ubuntu, root): install it, or use --images official",
+        );
       }
       this.log("installing debootstrap…");
       await runOrThrow("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
-      await runOrThrow("apt-get", ["install", "-y", "-qq", "debootstrap"], { timeoutMs: 300_000, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+      await runOrThrow("apt-get", ["install", "-y", "-qq", "debootstrap"], {
+        timeoutMs: 300_000,
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
     }
     const root = await mkdtemp(join(tmpdir(), `dr-drill-debootstrap-${suite}-`));
     try {

@@ -24,7 +24,8 @@ export function packDirectory(dir: string): Readable {
         await walk(path);
       } else if (s.isSymbolicLink()) await entry(pack, { ...header, type: "symlink", linkname: await readlink(full) });
       else if (!s.isFile()) throw new Error(`${full} is not a file, directory or symbolic link: it cannot be copied`);
-      else if (s.nlink > 1 && firstName.has(inode)) await entry(pack, { ...header, type: "link", linkname: firstName.get(inode) });
+      else if (s.nlink > 1 && firstName.has(inode))
+        await entry(pack, { ...header, type: "link", linkname: firstName.get(inode) });
       else {
         if (s.nlink > 1) firstName.set(inode, path);
         await entry(pack, { ...header, type: "file", size: s.size }, createReadStream(full));

@@ -8,6 +8,10 @@ if (!socketPath || !invocation || !parentPid) {
   process.exit(2);
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
-await runReaper(socketPath, invocation, Number(parentPid), log).catch((err: Error) => log(`[dr-drill] the reaper of test run ${invocation} failed: ${err.message}; what it left carries the label ${INVOCATION_LABEL}=${invocation}`));
+await runReaper(socketPath, invocation, Number(parentPid), log).catch((err: Error) =>
+  log(
+    `[dr-drill] the reaper of test run ${invocation} failed: ${err.message}; what it left carries the label ${INVOCATION_LABEL}=${invocation}`,
+  ),
+);
 // The Docker client may keep a connection open: nothing is left to do.
 process.exit(0);

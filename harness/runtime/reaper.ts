@@ -43,7 +43,10 @@ export async function startInvocation(): Promise<string> {
   const socketPath = join(tmpdir(), `dr-drill-reaper-${invocation}.sock`);
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
   const entry = fileURLToPath(new URL("./reaper-process.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", tsx, entry, socketPath, invocation, String(process.pid)], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", tsx, entry, socketPath, invocation, String(process.pid)], {
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const ready = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 30_000);
     child.stdout.once("data", () => (clearTimeout(timer), resolve(true)));
@@ -80,7 +83,12 @@ export async function joinInvocation(): Promise<void> {
 }
 
 /** The reaper process (reaper-process.ts): serves the workers' connections, then sweeps once the run is over. */
-export async function runReaper(socketPath: string, invocation: string, parentPid: number, log: (line: string) => void): Promise<void> {
+export async function runReaper(
+  socketPath: string,
+  invocation: string,
+  parentPid: number,
+  log: (line: string) => void,
+): Promise<void> {
   let clients = 0;
   const server = createServer((socket) => {
     clients++;
@@ -98,9 +106,17 @@ export async function runReaper(socketPath: string, invocation: string, parentPi
   }
   server.close();
   rmSync(socketPath, { force: true });
-  const removed = await Promise.race([sweep(invocation), sleep(SWEEP_BUDGET_MS).then(() => Promise.reject(new Error(`the Docker engine did not answer within ${SWEEP_BUDGET_MS} ms`)))]);
+  const removed = await Promise.race([
+    sweep(invocation),
+    sleep(SWEEP_BUDGET_MS).then(() =>
+      Promise.reject(new Error(`the Docker engine did not answer within ${SWEEP_BUDGET_MS} ms`)),
+    ),
+  ]);
   const count = removed.containers + removed.volumes + removed.networks;
-  if (count > 0) log(`[dr-drill] test run ${invocation} is over: removed what it left (${INVOCATION_LABEL}=${invocation}): ${removed.containers} container(s), ${removed.volumes} volume(s), ${removed.networks} network(s)`);
+  if (count > 0)
+    log(
+      `[dr-drill] test run ${invocation} is over: removed what it left (${INVOCATION_LABEL}=${invocation}): ${removed.containers} container(s), ${removed.volumes} volume(s), ${removed.networks} network(s)`,
+    );
 }
 
 async function sweep(invocation: string): Promise<CleanupReport> {

@@ -13,7 +13,12 @@ export const INVOCATION_ENV = "DR_DRILL_INVOCATION";
 
 export function runLabels(runId: string, drillId: string): Record<string, string> {
   const invocation = process.env[INVOCATION_ENV];
-  return { [MANAGED_LABEL]: "true", [RUN_LABEL]: runId, [DRILL_LABEL]: drillId, ...(invocation ? { [INVOCATION_LABEL]: invocation } : {}) };
+  return {
+    [MANAGED_LABEL]: "true",
+    [RUN_LABEL]: runId,
+    [DRILL_LABEL]: drillId,
+    ...(invocation ? { [INVOCATION_LABEL]: invocation } : {}),
+  };
 }
 
 export interface CleanupReport {
@@ -27,8 +32,16 @@ export interface CleanupReport {
  * With a drill, run or invocation id, only that one's; without, everything of ours (a crashed run's leftovers). Never
  * touches anything unlabelled.
  */
-export async function removeManaged(scope: { runId?: string; drillId?: string; invocation?: string } = {}): Promise<CleanupReport> {
-  const label = scope.drillId ? `${DRILL_LABEL}=${scope.drillId}` : scope.runId ? `${RUN_LABEL}=${scope.runId}` : scope.invocation ? `${INVOCATION_LABEL}=${scope.invocation}` : `${MANAGED_LABEL}=true`;
+export async function removeManaged(
+  scope: { runId?: string; drillId?: string; invocation?: string } = {},
+): Promise<CleanupReport> {
+  const label = scope.drillId
+    ? `${DRILL_LABEL}=${scope.drillId}`
+    : scope.runId
+      ? `${RUN_LABEL}=${scope.runId}`
+      : scope.invocation
+        ? `${INVOCATION_LABEL}=${scope.invocation}`
+        : `${MANAGED_LABEL}=true`;
   const filters = JSON.stringify({ label: [label] });
   const d = docker();
   const report: CleanupReport = { containers: 0, volumes: 0, networks: 0 };
@@ -71,13 +84,18 @@ function onSignal(signal: "SIGINT" | "SIGTERM"): void {
   const runs = [...activeRuns];
   const code = signal === "SIGINT" ? 130 : 143;
   const forceExit = () => {
-    void Promise.all(runs.map(({ runId, log }) => removeManaged({ runId }).catch((e: Error) => log(`cleanup failed: ${e.message}`)))).finally(() => process.exit(code));
+    void Promise.all(
+      runs.map(({ runId, log }) => removeManaged({ runId }).catch((e: Error) => log(`cleanup failed: ${e.message}`))),
+    ).finally(() => process.exit(code));
   };
   if (interruptedAt !== undefined) return forceExit(); // a second Ctrl-C: no more waiting
   interruptedAt = Date.now();
   process.exitCode = code;
   for (const { runId, log, interrupt } of runs) {
-    if (!interrupt.signal.aborted) log(`${signal}: stopping run ${runId}, removing its containers and volumes, writing evidence marked interrupted…`);
+    if (!interrupt.signal.aborted)
+      log(
+        `${signal}: stopping run ${runId}, removing its containers and volumes, writing evidence marked interrupted…`,
+      );
     interrupt.abort(signal);
   }
   setTimeout(forceExit, INTERRUPT_GRACE_MS).unref();

@@ -18,11 +18,24 @@ export interface RestoreVolume {
   exists(rel: string): Promise<boolean>;
 }
 
-export function restoreVolume(opts: { image: ResolvedImage; volume: string; mountPath: string; uid: number; labels: Record<string, string>; transfer?: Transfer }): RestoreVolume {
+export function restoreVolume(opts: {
+  image: ResolvedImage;
+  volume: string;
+  mountPath: string;
+  uid: number;
+  labels: Record<string, string>;
+  transfer?: Transfer;
+}): RestoreVolume {
   const { mountPath, uid } = opts;
   const toolbox = <T>(from: string | undefined, body: (box: Toolbox) => Promise<T>): Promise<T> =>
     withToolbox(
-      { image: opts.image.ref, labels: opts.labels, volumes: [{ name: opts.volume, path: mountPath }], host: from === undefined ? undefined : { dir: from, direction: "in" }, transfer: opts.transfer },
+      {
+        image: opts.image.ref,
+        labels: opts.labels,
+        volumes: [{ name: opts.volume, path: mountPath }],
+        host: from === undefined ? undefined : { dir: from, direction: "in" },
+        transfer: opts.transfer,
+      },
       body,
     );
   return {
@@ -38,6 +51,7 @@ export function restoreVolume(opts: { image: ResolvedImage; volume: string; moun
         await box.copyIn(`${mountPath}/${rel}`, rel);
         await box.run(["chown", `${uid}:${uid}`, "--", `${mountPath}/${rel}`]);
       }),
-    exists: (rel) => toolbox(undefined, async (box) => (await box.exec(["test", "-e", `${mountPath}/${rel}`])).exitCode === 0),
+    exists: (rel) =>
+      toolbox(undefined, async (box) => (await box.exec(["test", "-e", `${mountPath}/${rel}`])).exitCode === 0),
   };
 }

@@ -13,10 +13,20 @@ export interface RunResult {
 export function run(
   command: string,
   args: string[],
-  opts: { timeoutMs: number; input?: NodeJS.ReadableStream; onLine?: (line: string) => void; env?: NodeJS.ProcessEnv; cwd?: string },
+  opts: {
+    timeoutMs: number;
+    input?: NodeJS.ReadableStream;
+    onLine?: (line: string) => void;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+  },
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: [opts.input ? "pipe" : "ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: [opts.input ? "pipe" : "ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
@@ -45,7 +55,9 @@ export function run(
 export async function runOrThrow(command: string, args: string[], opts: Parameters<typeof run>[2]): Promise<RunResult> {
   const result = await run(command, args, opts);
   if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(" ")} exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
+    throw new Error(
+      `${command} ${args.join(" ")} exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`,
+    );
   }
   return result;
 }

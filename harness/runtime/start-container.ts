@@ -12,14 +12,20 @@ const START_LABEL = "dr-drill.start";
  * `start` is the container's own start: a builder that extends GenericContainer passes `() => super.start()` from the
  * start() it overrides.
  */
-export async function startContainer(container: GenericContainer, start = () => container.start()): Promise<StartedTestContainer> {
+export async function startContainer(
+  container: GenericContainer,
+  start = () => container.start(),
+): Promise<StartedTestContainer> {
   const id = randomUUID();
   container.withLabels({ [START_LABEL]: id });
   try {
     return await start();
   } catch (err) {
     if (exitedCause(err)) throw err;
-    const [found] = await docker().listContainers({ all: true, filters: JSON.stringify({ label: [`${START_LABEL}=${id}`], status: ["exited"] }) });
+    const [found] = await docker().listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${START_LABEL}=${id}`], status: ["exited"] }),
+    });
     if (!found) throw err;
     const exited = docker().getContainer(found.Id);
     const { State } = await exited.inspect();

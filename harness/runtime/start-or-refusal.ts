@@ -15,11 +15,22 @@ export type RefusalWords = (exit: ContainerExitedError) => string;
  */
 export function refusalOf(err: unknown, words: RefusalWords, startedAt: number, observed?: string[]): Refusal {
   const exit = exitOrRethrow(err);
-  return { ok: false, summary: words(exit), exitCode: exit.exitCode, logTail: exit.logTail, durationMs: Date.now() - startedAt, ...(observed ? { observed } : {}) };
+  return {
+    ok: false,
+    summary: words(exit),
+    exitCode: exit.exitCode,
+    logTail: exit.logTail,
+    durationMs: Date.now() - startedAt,
+    ...(observed ? { observed } : {}),
+  };
 }
 
 /** Starts a restored node: the started handle, or the engine's refusal (`refusalOf`); any other failure is thrown. */
-export async function startOrRefusal<T>(start: () => Promise<T>, words: RefusalWords, opts: { startedAt?: number; observed?: string[] } = {}): Promise<{ started: T } | { refused: Refusal }> {
+export async function startOrRefusal<T>(
+  start: () => Promise<T>,
+  words: RefusalWords,
+  opts: { startedAt?: number; observed?: string[] } = {},
+): Promise<{ started: T } | { refused: Refusal }> {
   const startedAt = opts.startedAt ?? Date.now();
   try {
     return { started: await start() };

@@ -42,10 +42,15 @@ export interface ToolboxOptions {
  */
 export async function withToolbox<T>(opts: ToolboxOptions, body: (box: Toolbox) => Promise<T>): Promise<T> {
   const transfer = opts.transfer ?? defaultTransfer();
-  const mounts: { source: string; target: string; mode: "ro" | "rw" }[] = opts.volumes.map((v) => ({ source: v.name, target: v.path, mode: v.readOnly ? "ro" : "rw" }));
+  const mounts: { source: string; target: string; mode: "ro" | "rw" }[] = opts.volumes.map((v) => ({
+    source: v.name,
+    target: v.path,
+    mode: v.readOnly ? "ro" : "rw",
+  }));
   const host = opts.host && { ...opts.host, dir: resolve(opts.host.dir) };
   if (host?.direction === "out") await mkdir(host.dir, { recursive: true });
-  if (host && transfer === "bind-mount") mounts.push({ source: host.dir, target: HOST_MOUNT, mode: host.direction === "in" ? "ro" : "rw" });
+  if (host && transfer === "bind-mount")
+    mounts.push({ source: host.dir, target: HOST_MOUNT, mode: host.direction === "in" ? "ro" : "rw" });
   const started = await new GenericContainer(opts.image)
     .withEntrypoint(["sleep"])
     .withCommand(["900"])
@@ -55,7 +60,9 @@ export async function withToolbox<T>(opts: ToolboxOptions, body: (box: Toolbox) 
     .withStartupTimeout(60_000)
     .start();
   try {
-    return await body(new Toolbox(started, transfer, `toolbox on volume ${opts.volumes.map((v) => v.name).join(", ")}`, host));
+    return await body(
+      new Toolbox(started, transfer, `toolbox on volume ${opts.volumes.map((v) => v.name).join(", ")}`, host),
+    );
   } finally {
     await started.stop({ remove: true, timeout: 0 }).catch(() => undefined);
   }
@@ -99,7 +106,8 @@ export class Toolbox {
    */
   async toHost<T>(fill: (dest: string) => Promise<T>, opts: { abortAfterBytes?: number } = {}): Promise<T> {
     const hostDir = this.hostDir("out");
-    if (this.transfer === "archive" || opts.abortAfterBytes !== undefined) await this.sh(`rm -rf ${STAGING} && mkdir -p ${STAGING}`);
+    if (this.transfer === "archive" || opts.abortAfterBytes !== undefined)
+      await this.sh(`rm -rf ${STAGING} && mkdir -p ${STAGING}`);
     if (this.transfer === "archive") {
       const value = await fill(STAGING);
       await copyDirectoryOut(this.container, STAGING, hostDir, opts);
@@ -150,15 +158,22 @@ export class Toolbox {
   /** A copy script given the paths as positional arguments: names are never quoted into the script. */
   private async cp(script: string, from: string, to: string): Promise<void> {
     const { exitCode, output } = await this.exec(["sh", "-c", script, "sh", from, to]);
-    if (exitCode !== 0) throw new Error(`${this.what}: cp -a from ${from} to ${to} exited ${exitCode}: ${output.trim().slice(-1000)}`);
+    if (exitCode !== 0)
+      throw new Error(`${this.what}: cp -a from ${from} to ${to} exited ${exitCode}: ${output.trim().slice(-1000)}`);
   }
 
   /** The staged copy through a pipe cut after `bytes` of its tar stream: a transfer that breaks midway. */
   private async cutTransfer(bytes: number): Promise<void> {
-    const { exitCode, output } = await this.exec(["sh", "-c", `tar -C ${STAGING} -cf - . | head -c ${bytes} | tar -C ${HOST_MOUNT} -xf -`]);
+    const { exitCode, output } = await this.exec([
+      "sh",
+      "-c",
+      `tar -C ${STAGING} -cf - . | head -c ${bytes} | tar -C ${HOST_MOUNT} -xf -`,
+    ]);
     if (exitCode !== 0) {
       const said = output.trim().split("\n")[0] ?? "";
-      throw new Error(`copy interrupted after ${bytes} bytes (injected fault: the transfer broke midway; tar said: ${said})`);
+      throw new Error(
+        `copy interrupted after ${bytes} bytes (injected fault: the transfer broke midway; tar said: ${said})`,
+      );
     }
   }
 
@@ -178,7 +193,10 @@ export class Toolbox {
   }
 
   private hostDir(direction: "out" | "in"): string {
-    if (this.host?.direction !== direction) throw new Error(`${this.what} was started without a host directory to copy ${direction === "out" ? "to" : "from"}`);
+    if (this.host?.direction !== direction)
+      throw new Error(
+        `${this.what} was started without a host directory to copy ${direction === "out" ? "to" : "from"}`,
+      );
     return this.host.dir;
   }
 }

@@ -35,7 +35,12 @@ export function exitOrRethrow(err: unknown): ContainerExitedError {
  * (404, it is gone). Only with such an answer is the container's own state worth asking for; that state decides.
  */
 export function stoppedByDocker(err: unknown): boolean {
-  return err instanceof Error && /container stopped\/paused|container not running|is not running|is paused|is restarting|no such container|container .* is dead/i.test(err.message);
+  return (
+    err instanceof Error &&
+    /container stopped\/paused|container not running|is not running|is paused|is restarting|no such container|container .* is dead/i.test(
+      err.message,
+    )
+  );
 }
 
 /** The part of a container a wait needs: its state, its log, an exec in it. */
@@ -52,7 +57,9 @@ export interface WatchedContainer {
  */
 export async function ownExit(container: WatchedContainer, cause?: unknown): Promise<ContainerExitedError | undefined> {
   const { State } = await container.inspect();
-  return exitedByItself(State) ? new ContainerExitedError(State.ExitCode, await logTail(container), cause === undefined ? undefined : { cause }) : undefined;
+  return exitedByItself(State)
+    ? new ContainerExitedError(State.ExitCode, await logTail(container), cause === undefined ? undefined : { cause })
+    : undefined;
 }
 
 const exitedByItself = (state: { Running: boolean; Status: string }) => !state.Running && state.Status === "exited";
@@ -96,7 +103,11 @@ export interface ProbedContainer extends WatchedContainer {
  * exited meanwhile (Docker then answers "container is not running"): that exit is thrown, with its code and log.
  * Any other failure is thrown as it is.
  */
-export async function exitedDuring<T>(container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> }, tail: () => Promise<string>, attempt: () => Promise<T>): Promise<T> {
+export async function exitedDuring<T>(
+  container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> },
+  tail: () => Promise<string>,
+  attempt: () => Promise<T>,
+): Promise<T> {
   try {
     return await attempt();
   } catch (err) {
@@ -133,18 +144,25 @@ export class ProbeWaitStrategy implements WaitStrategy {
   async waitUntilReady(container: ProbedContainer): Promise<void> {
     const deadline = Date.now() + this.startupTimeoutMs;
     while (Date.now() < deadline) {
-      const ready = await this.probeOnce(container).catch(async (err: unknown) => Promise.reject(await exitBehind(container, err)));
+      const ready = await this.probeOnce(container).catch(async (err: unknown) =>
+        Promise.reject(await exitBehind(container, err)),
+      );
       if (ready) return;
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`probe ${this.probe.join(" ")} did not succeed within ${this.startupTimeoutMs} ms; last log lines:\n${await logTail(container)}`);
+    throw new Error(
+      `probe ${this.probe.join(" ")} did not succeed within ${this.startupTimeoutMs} ms; last log lines:\n${await logTail(container)}`,
+    );
   }
 
   /** One look: the container's state (an exit is thrown at once), then the probe run in it. */
   private async probeOnce(container: ProbedContainer): Promise<boolean> {
     const { State } = await container.inspect();
     if (exitedByItself(State)) throw new ContainerExitedError(State.ExitCode, await logTail(container));
-    if (!State.Running) throw new Error(`the container is ${State.Status} (exit code ${State.ExitCode}), not running: it did not exit by itself`);
+    if (!State.Running)
+      throw new Error(
+        `the container is ${State.Status} (exit code ${State.ExitCode}), not running: it did not exit by itself`,
+      );
     const exec = await container.exec({ Cmd: this.probe, AttachStdout: true, AttachStderr: true });
     const stream = await exec.start({});
     await new Promise<void>((resolve) => {
@@ -161,7 +179,10 @@ export class ProbeWaitStrategy implements WaitStrategy {
  * returns its exit code. A tool that asked for the stop inside the container is killed with it, so its own exit code
  * says nothing; the container's does.
  */
-export async function waitForExit(container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> }, timeoutMs: number): Promise<number> {
+export async function waitForExit(
+  container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> },
+  timeoutMs: number,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = (await container.inspect()).State;

@@ -18,7 +18,9 @@ export interface CypherDialect {
 export const NEO4J_DIALECT: CypherDialect = {
   schema: [
     `CREATE CONSTRAINT node_uid IF NOT EXISTS FOR (n:${NODE_LABEL}) REQUIRE n.uid IS UNIQUE`,
-    ...["LINKS", "KNÖWS", TRANSFER_TYPE].map((t, i) => `CREATE CONSTRAINT rel_uid_${i} IF NOT EXISTS FOR ()-[r:${quoteName(t)}]-() REQUIRE r.uid IS UNIQUE`),
+    ...["LINKS", "KNÖWS", TRANSFER_TYPE].map(
+      (t, i) => `CREATE CONSTRAINT rel_uid_${i} IF NOT EXISTS FOR ()-[r:${quoteName(t)}]-() REQUIRE r.uid IS UNIQUE`,
+    ),
   ],
 };
 
@@ -30,7 +32,8 @@ export const MEMGRAPH_DIALECT: CypherDialect = {
 const labelsOf = (labels: string[]) => labels.map((l) => `:${quoteName(l)}`).join("");
 
 /** Creates nodes that share one label set: `$rows` is a list of property maps. */
-export const createNodesCypher = (labels: string[]) => `UNWIND $rows AS props CREATE (n${labelsOf(labels)}) SET n = props`;
+export const createNodesCypher = (labels: string[]) =>
+  `UNWIND $rows AS props CREATE (n${labelsOf(labels)}) SET n = props`;
 
 /** Replaces every property of a node (its labels never change). Returns the node's uid when it exists. */
 export const UPDATE_NODE = `MATCH (n:${NODE_LABEL} {uid: $uid}) SET n = $props RETURN n.uid AS uid`;

@@ -8,7 +8,11 @@ import { EngineError } from "../../harness/engine-error.ts";
  * DatabaseError, a lost connection or a client time-out leaves the outcome unknown.
  */
 export function isDefiniteBoltFailure(err: unknown): boolean {
-  return err instanceof Neo4jError && /^Neo\.(ClientError|TransientError)\./.test(err.code) && !/ServiceUnavailable|SessionExpired/.test(err.code);
+  return (
+    err instanceof Neo4jError &&
+    /^Neo\.(ClientError|TransientError)\./.test(err.code) &&
+    !/ServiceUnavailable|SessionExpired/.test(err.code)
+  );
 }
 
 /** An error the server sent is the engine's own word (an `EngineError`); a lost connection or a bug of ours is not. */
@@ -16,7 +20,8 @@ export async function boltEngineErrors<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof Neo4jError && /^Neo\./.test(err.code)) throw new EngineError(`${err.message} (${err.code})`, err.code);
+    if (err instanceof Neo4jError && /^Neo\./.test(err.code))
+      throw new EngineError(`${err.message} (${err.code})`, err.code);
     throw err;
   }
 }

@@ -8,7 +8,16 @@ import type { CanonicalRecord, RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
 import { ACCOUNTS, canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "./model.ts";
-import { ACCOUNT_FLOWS, READ_NODES, READ_RELS, createNodesCypher, createRelsCypher, nodeRows, relRow, type CypherDialect } from "./cypher.ts";
+import {
+  ACCOUNT_FLOWS,
+  READ_NODES,
+  READ_RELS,
+  createNodesCypher,
+  createRelsCypher,
+  nodeRows,
+  relRow,
+  type CypherDialect,
+} from "./cypher.ts";
 import { boltEngineErrors } from "./errors.ts";
 import { GraphWorkloadClient, nodeRecords, nodeWrites, relWrite } from "./workload-client.ts";
 
@@ -42,7 +51,8 @@ export async function waitForBolt(endpoint: BoltEndpoint, timeoutMs: number): Pr
         await session.run("RETURN 1");
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`${endpoint.url} did not serve queries within ${timeoutMs} ms: ${(err as Error).message}`);
+        if (Date.now() > deadline)
+          throw new Error(`${endpoint.url} did not serve queries within ${timeoutMs} ms: ${(err as Error).message}`);
       } finally {
         await session.close();
       }
@@ -118,12 +128,24 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
           for (const type of new Set(batch.rels.map((r) => r.type))) {
             statements++;
             const rels = batch.rels.filter((r) => r.type === type);
-            const created = (await s.run(createRelsCypher(type), { rows: rels.map(relRow) })).records[0]?.get("created");
-            if (Number(created) !== rels.length) throw new Error(`loading ${type}: ${String(created)} of ${rels.length} relationships created`);
+            const created = (await s.run(createRelsCypher(type), { rows: rels.map(relRow) })).records[0]?.get(
+              "created",
+            );
+            if (Number(created) !== rels.length)
+              throw new Error(`loading ${type}: ${String(created)} of ${rels.length} relationships created`);
           }
         }
         const writes = batch.kind === "nodes" ? batch.nodes.flatMap(nodeWrites) : batch.rels.map(relWrite);
-        ledger.append({ seq: 0, process: "loader", op: "load", invokeAt, completeAt: ledger.clock.now(), outcome: "ok", writes, ...(statements > 1 ? { atomic: false } : {}) });
+        ledger.append({
+          seq: 0,
+          process: "loader",
+          op: "load",
+          invokeAt,
+          completeAt: ledger.clock.now(),
+          outcome: "ok",
+          writes,
+          ...(statements > 1 ? { atomic: false } : {}),
+        });
         records += writes.length;
         progress.update({ records, "records/s": Math.round(records / Math.max(0.001, progress.elapsedMs() / 1000)) });
       }
@@ -141,7 +163,8 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
       this.withSession(async (s) => {
         let records = 0;
         for await (const r of s.run(READ_NODES)) {
-          for (const record of nodeRecords(r.get("labels") as string[], r.get("props") as Record<string, unknown>)) await into.add(record);
+          for (const record of nodeRecords(r.get("labels") as string[], r.get("props") as Record<string, unknown>))
+            await into.add(record);
           if (++records % 1000 === 0) progress.update({ records });
         }
         for await (const r of s.run(READ_RELS)) {
@@ -183,7 +206,8 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
       this.withSession(async (s) => {
         await s.run("CREATE (n:Probe {uid: $uid})", { uid });
         const back = await s.run("MATCH (n:Probe {uid: $uid}) RETURN count(n) AS n", { uid });
-        if (Number(back.records[0]?.get("n")) !== 1) throw new EngineError("the probe node was written but is not served back");
+        if (Number(back.records[0]?.get("n")) !== 1)
+          throw new EngineError("the probe node was written but is not served back");
         await s.run("MATCH (n:Probe {uid: $uid}) DELETE n", { uid });
         return "created a node, read it back and deleted it";
       }),
@@ -197,9 +221,11 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
     const drift: string[] = [];
     for (const r of rows) {
       const balance = BigInt(String(r.get("balance")));
-      const expected = BigInt(ACCOUNTS.initialBalance) + BigInt(String(r.get("ins") ?? 0)) - BigInt(String(r.get("outs") ?? 0));
+      const expected =
+        BigInt(ACCOUNTS.initialBalance) + BigInt(String(r.get("ins") ?? 0)) - BigInt(String(r.get("outs") ?? 0));
       total += balance;
-      if (balance !== expected) drift.push(`node/${String(r.get("uid"))}: balance ${balance}, its transfers say ${expected}`);
+      if (balance !== expected)
+        drift.push(`node/${String(r.get("uid"))}: balance ${balance}, its transfers say ${expected}`);
     }
     const opened = BigInt(ACCOUNTS.count * ACCOUNTS.initialBalance);
     const balanced = rows.length === ACCOUNTS.count && total === opened;
@@ -207,12 +233,17 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
       {
         name: "invariant:total-balance",
         valid: balanced,
-        summary: balanced ? `${rows.length} accounts, total balance ${total} as opened` : `total balance ${total} over ${rows.length} accounts, expected ${opened} over ${ACCOUNTS.count}`,
+        summary: balanced
+          ? `${rows.length} accounts, total balance ${total} as opened`
+          : `total balance ${total} over ${rows.length} accounts, expected ${opened} over ${ACCOUNTS.count}`,
       },
       {
         name: "invariant:transfers-atomic",
         valid: drift.length === 0,
-        summary: drift.length === 0 ? "every balance matches its restored TRANSFER relationships" : `${drift.length} account(s) disagree with their TRANSFER relationships: a transaction was cut in half`,
+        summary:
+          drift.length === 0
+            ? "every balance matches its restored TRANSFER relationships"
+            : `${drift.length} account(s) disagree with their TRANSFER relationships: a transaction was cut in half`,
         examples: drift.slice(0, 20),
       },
     ];

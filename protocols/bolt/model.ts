@@ -13,7 +13,14 @@ import { int64, nastyText } from "../../harness/hostile-values.ts";
  * keep), a property key that is not ASCII. Accounts are nodes too; transfers move an amount between two of them and
  * record a TRANSFER relationship, in one transaction, so the total never changes.
  */
-export type GraphValue = string | number | boolean | Integer | InstanceType<typeof neo4j.types.Date> | InstanceType<typeof neo4j.types.LocalDateTime> | GraphValue[];
+export type GraphValue =
+  | string
+  | number
+  | boolean
+  | Integer
+  | InstanceType<typeof neo4j.types.Date>
+  | InstanceType<typeof neo4j.types.LocalDateTime>
+  | GraphValue[];
 export type Props = Record<string, GraphValue>;
 
 export interface GraphNode {
@@ -44,10 +51,20 @@ export function labelsOf(uid: number): string[] {
   return [NODE_LABEL, ...LABEL_SETS[uid % LABEL_SETS.length]!];
 }
 
-const date = fc.record({ y: fc.integer({ min: 1, max: 9999 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) });
+const date = fc.record({
+  y: fc.integer({ min: 1, max: 9999 }),
+  m: fc.integer({ min: 1, max: 12 }),
+  d: fc.integer({ min: 1, max: 28 }),
+});
 const localDate = date.map(({ y, m, d }) => new neo4j.types.Date(y, m, d));
 const localDateTime = fc
-  .tuple(date, fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 999_999 }))
+  .tuple(
+    date,
+    fc.integer({ min: 0, max: 23 }),
+    fc.integer({ min: 0, max: 59 }),
+    fc.integer({ min: 0, max: 59 }),
+    fc.integer({ min: 0, max: 999_999 }),
+  )
   .map(([{ y, m, d }, h, mi, s, micros]) => new neo4j.types.LocalDateTime(y, m, d, h, mi, s, micros * 1000));
 const bigInt = int64.map((s) => neo4j.int(s));
 
@@ -67,7 +84,10 @@ const propsArb: fc.Arbitrary<Props> = fc.record(
   { requiredKeys: ["name"] },
 );
 
-const relPropsArb: fc.Arbitrary<Props> = fc.record({ weight: fc.double(), note: nastyText(20), since: localDate }, { requiredKeys: [] });
+const relPropsArb: fc.Arbitrary<Props> = fc.record(
+  { weight: fc.double(), note: nastyText(20), since: localDate },
+  { requiredKeys: [] },
+);
 
 /** Nodes per generated batch: the unit of reproducibility, so part of the data set's definition. */
 export const GRAPH_BATCH = 250;
@@ -95,8 +115,16 @@ export function* graphBatches(seed: number, rows: number): Generator<GraphBatch>
   }
   for (let start = 1; start <= rows; start += GRAPH_BATCH) {
     const n = Math.min(GRAPH_BATCH, rows - start + 1);
-    const picks = fc.sample(fc.tuple(relPropsArb, fc.nat({ max: Math.max(0, rows - 1) })), { seed: deriveSeed(seed, "graph-rels", start), numRuns: n });
-    yield { kind: "rels", rels: picks.map(([props, to], i) => relOf(start + i, REL_TYPES[(start + i) % REL_TYPES.length]!, start + i, to + 1, props)) };
+    const picks = fc.sample(fc.tuple(relPropsArb, fc.nat({ max: Math.max(0, rows - 1) })), {
+      seed: deriveSeed(seed, "graph-rels", start),
+      numRuns: n,
+    });
+    yield {
+      kind: "rels",
+      rels: picks.map(([props, to], i) =>
+        relOf(start + i, REL_TYPES[(start + i) % REL_TYPES.length]!, start + i, to + 1, props),
+      ),
+    };
   }
   yield { kind: "nodes", nodes: Array.from({ length: ACCOUNTS.count }, (_, i) => accountNode(i)) };
 }
@@ -176,7 +204,14 @@ export class GraphWorkload implements OpSource<GraphOp> {
     this.created.set(writer, mine);
     const opSeed = deriveSeed(this.seed, "graph-op", writer, n);
     const [[choice, a, b, amount, props, relProps]] = fc.sample(
-      fc.tuple(fc.nat({ max: 99 }), fc.nat({ max: 1 << 30 }), fc.nat({ max: 1 << 30 }), fc.integer({ min: 1, max: 5_000 }), propsArb, relPropsArb),
+      fc.tuple(
+        fc.nat({ max: 99 }),
+        fc.nat({ max: 1 << 30 }),
+        fc.nat({ max: 1 << 30 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        propsArb,
+        relPropsArb,
+      ),
       { seed: opSeed, numRuns: 1 },
     ) as [[number, number, number, number, Props, Props]];
     const ownUid = WORKLOAD_UID_BASE + n * writers + writer;
@@ -201,11 +236,21 @@ export class GraphWorkload implements OpSource<GraphOp> {
     if (choice < 75) {
       const from = a % ACCOUNTS.count;
       const to = (from + 1 + (b % (ACCOUNTS.count - 1))) % ACCOUNTS.count;
-      const rel = relOf(ownUid, TRANSFER_TYPE, ACCOUNTS.uidBase + from, ACCOUNTS.uidBase + to, { amount: neo4j.int(amount) });
+      const rel = relOf(ownUid, TRANSFER_TYPE, ACCOUNTS.uidBase + from, ACCOUNTS.uidBase + to, {
+        amount: neo4j.int(amount),
+      });
       // The balances' new values depend on every other writer's transfers: checked by the invariants, not key by key.
-      return { kind: "transfer", keys: [relKey(ownUid), balanceKey(rel.from), balanceKey(rel.to)], payload: { kind: "transfer", rel, amount } };
+      return {
+        kind: "transfer",
+        keys: [relKey(ownUid), balanceKey(rel.from), balanceKey(rel.to)],
+        payload: { kind: "transfer", rel, amount },
+      };
     }
     mine.nodes.push(ownUid);
-    return { kind: "create-node", keys: [nodeKey(ownUid)], payload: { kind: "create-node", node: nodeOf(ownUid, props) } };
+    return {
+      kind: "create-node",
+      keys: [nodeKey(ownUid)],
+      payload: { kind: "create-node", node: nodeOf(ownUid, props) },
+    };
   }
 }

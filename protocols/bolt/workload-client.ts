@@ -2,8 +2,28 @@ import neo4j, { type Session } from "neo4j-driver";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type KeyWrite } from "../../harness/ledger.ts";
 import type { CanonicalRecord } from "../../harness/records.ts";
 import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
-import { balanceKey, canonicalNodeText, canonicalRelText, canonicalValue, digestOf, nodeKey, relKey, type GraphNode, type GraphOp, type GraphRel } from "./model.ts";
-import { DELETE_NODE, DELETE_REL, TRANSFER, UPDATE_NODE, createNodesCypher, createRelsCypher, nodeRows, relRow } from "./cypher.ts";
+import {
+  balanceKey,
+  canonicalNodeText,
+  canonicalRelText,
+  canonicalValue,
+  digestOf,
+  nodeKey,
+  relKey,
+  type GraphNode,
+  type GraphOp,
+  type GraphRel,
+} from "./model.ts";
+import {
+  DELETE_NODE,
+  DELETE_REL,
+  TRANSFER,
+  UPDATE_NODE,
+  createNodesCypher,
+  createRelsCypher,
+  nodeRows,
+  relRow,
+} from "./cypher.ts";
 import { isDefiniteBoltFailure } from "./errors.ts";
 
 /**
@@ -69,7 +89,8 @@ export class GraphWorkloadClient implements WorkloadClient<GraphOp> {
     const counted = async (query: string, params: Record<string, unknown>, column: string) => {
       const result = await this.session.run(query, params, TX);
       const n = Number(result.records[0]?.get(column) ?? 0);
-      if (p.kind !== "delete-node" && p.kind !== "delete-rel" && n !== 1) throw new NothingMatched(`${op.kind} ${op.keys[0]}: ${n} matched`);
+      if (p.kind !== "delete-node" && p.kind !== "delete-rel" && n !== 1)
+        throw new NothingMatched(`${op.kind} ${op.keys[0]}: ${n} matched`);
     };
     switch (p.kind) {
       case "create-node":
@@ -91,7 +112,11 @@ export class GraphWorkloadClient implements WorkloadClient<GraphOp> {
         await counted(createRelsCypher(p.rel.type), { rows: [relRow(p.rel)] }, "created");
         break;
       case "transfer":
-        await counted(TRANSFER, { from: neo4j.int(p.rel.from), to: neo4j.int(p.rel.to), amount: neo4j.int(p.amount), props: p.rel.props }, "created");
+        await counted(
+          TRANSFER,
+          { from: neo4j.int(p.rel.from), to: neo4j.int(p.rel.to), amount: neo4j.int(p.amount), props: p.rel.props },
+          "created",
+        );
         break;
     }
     return writesOf(p, op.keys);

@@ -46,7 +46,11 @@ type Read = AsyncIterable<{ event?: ClientRecordedEvent }>;
  * differs (`expectedRevision` in @eventstore/db-client, `streamState` in @kurrent/kurrentdb-client).
  */
 export interface ClientLike<Event> {
-  appendToStream(stream: string, events: Event[], options: { deadline: number }): Promise<{ nextExpectedRevision: bigint }>;
+  appendToStream(
+    stream: string,
+    events: Event[],
+    options: { deadline: number },
+  ): Promise<{ nextExpectedRevision: bigint }>;
   setStreamMetadata(stream: string, metadata: { maxCount: number }, options: { deadline: number }): Promise<unknown>;
   deleteStream(stream: string, options: { expectedRevision: Revision; deadline: number }): Promise<unknown>;
   tombstoneStream(stream: string, options: { expectedRevision: Revision; deadline: number }): Promise<unknown>;
@@ -66,10 +70,14 @@ export function clientCalls<Event>(
   const forwards = { direction: "forwards", deadline: deadline * 20 } as const;
   return {
     product,
-    append: async (stream, events, expected) => (await client.appendToStream(stream, events.map(toEvent), appendOptions(expected, deadline))).nextExpectedRevision,
+    append: async (stream, events, expected) =>
+      (await client.appendToStream(stream, events.map(toEvent), appendOptions(expected, deadline)))
+        .nextExpectedRevision,
     setMaxCount: async (stream, maxCount) => void (await client.setStreamMetadata(stream, { maxCount }, { deadline })),
-    deleteStream: async (stream, expected) => void (await client.deleteStream(stream, { expectedRevision: expected, deadline })),
-    tombstoneStream: async (stream, expected) => void (await client.tombstoneStream(stream, { expectedRevision: expected, deadline })),
+    deleteStream: async (stream, expected) =>
+      void (await client.deleteStream(stream, { expectedRevision: expected, deadline })),
+    tombstoneStream: async (stream, expected) =>
+      void (await client.tombstoneStream(stream, { expectedRevision: expected, deadline })),
     readStream: (stream) => client.readStream(stream, { ...forwards, fromRevision: "start" }),
     readAll: () => client.readAll({ ...forwards, fromPosition: "start" }),
     close: () => client.dispose(),
@@ -91,7 +99,8 @@ export function eventStoreApi(calls: ClientCalls, classes: ErrorClasses): EventS
     product: calls.product,
     append: (stream, events, expected) => calls.append(stream, events, expected),
     setMaxCount: (stream, maxCount) => calls.setMaxCount(stream, maxCount),
-    deleteStream: (stream, expected, tombstone) => (tombstone ? calls.tombstoneStream(stream, expected) : calls.deleteStream(stream, expected)),
+    deleteStream: (stream, expected, tombstone) =>
+      tombstone ? calls.tombstoneStream(stream, expected) : calls.deleteStream(stream, expected),
     async readStream(stream): Promise<StreamRead> {
       const events: StoredEvent[] = [];
       try {

@@ -16,10 +16,25 @@ import { clientCalls, eventStoreApi, type ErrorClasses } from "./adapter.ts";
 
 /** `@eventstore/db-client` (EventStoreDB 22.10-24.10): the error classes that prove a write did not happen. */
 export const ESDB_ERRORS: ErrorClasses = {
-  definite: [WrongExpectedVersionError, StreamDeletedError, MaxAppendSizeExceededError, AccessDeniedError, InvalidArgumentError],
+  definite: [
+    WrongExpectedVersionError,
+    StreamDeletedError,
+    MaxAppendSizeExceededError,
+    AccessDeniedError,
+    InvalidArgumentError,
+  ],
   notFound: StreamNotFoundError,
   deleted: [StreamDeletedError],
-  server: [UnknownError, NotFoundError, NotLeaderError, AccessDeniedError, StreamNotFoundError, StreamDeletedError, WrongExpectedVersionError, MaxAppendSizeExceededError],
+  server: [
+    UnknownError,
+    NotFoundError,
+    NotLeaderError,
+    AccessDeniedError,
+    StreamNotFoundError,
+    StreamDeletedError,
+    WrongExpectedVersionError,
+    MaxAppendSizeExceededError,
+  ],
 };
 
 /** An insecure single node on a mapped port (`esdb://…?tls=false`); appends name the expected `expectedRevision`. */

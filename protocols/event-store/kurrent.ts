@@ -32,5 +32,8 @@ export const KURRENT_ERRORS: ErrorClasses = {
 export function kurrentApi(host: string, port: number, deadline = 15_000): EventStoreApi {
   const client = kurrent.KurrentDBClient.connectionString(`kurrentdb://${host}:${port}?tls=false`);
   const toEvent = (e: NewEvent) => kurrent.binaryEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata });
-  return eventStoreApi(clientCalls("KurrentDB", client, toEvent, (streamState, ms) => ({ streamState, deadline: ms }), deadline), KURRENT_ERRORS);
+  return eventStoreApi(
+    clientCalls("KurrentDB", client, toEvent, (streamState, ms) => ({ streamState, deadline: ms }), deadline),
+    KURRENT_ERRORS,
+  );
 }

@@ -49,7 +49,13 @@ export function stateKey(stream: string): string {
 }
 
 export function eventDigest(type: string, data: Uint8Array, metadata: unknown): string {
-  return createHash("sha256").update(type).update("\0").update(data).update("\0").update(JSON.stringify(metadata) ?? "").digest("hex");
+  return createHash("sha256")
+    .update(type)
+    .update("\0")
+    .update(data)
+    .update("\0")
+    .update(JSON.stringify(metadata) ?? "")
+    .digest("hex");
 }
 
 export function stateDigest(state: string): string {
@@ -64,11 +70,26 @@ export function eventPreview(e: { type: string; data: Uint8Array }): string {
  * Stream names that break naive tools (spaces, slashes, percent-escapes, quotes, unicode, a leading dash), never
  * what the canonical form cannot hold (tab, line breaks, the list separator) nor a leading `$` (system streams).
  */
-const NAME_TRAPS = ["order 42", "ünïcødé/流", "a%2Fb", "😀-stream", "..", "-leading-dash", `quote"s'`, "back\\slash", "#hash?q=1", "spaces  double", "e\u0301vent", "x".repeat(120)];
+const NAME_TRAPS = [
+  "order 42",
+  "ünïcødé/流",
+  "a%2Fb",
+  "😀-stream",
+  "..",
+  "-leading-dash",
+  `quote"s'`,
+  "back\\slash",
+  "#hash?q=1",
+  "spaces  double",
+  "e\u0301vent",
+  "x".repeat(120),
+];
 const TYPES = ["OrderPlaced", "order.shipped/v2", "Ünïcode Typé", "with space", "a$dollar"];
 
 export function safeStreamName(raw: string): string {
-  const cleaned = [...raw].map((c) => (c === LIST_SEPARATOR || c === "\t" || c === "\n" || c === "\r" || c === "\0" ? "_" : c)).join("");
+  const cleaned = [...raw]
+    .map((c) => (c === LIST_SEPARATOR || c === "\t" || c === "\n" || c === "\r" || c === "\0" ? "_" : c))
+    .join("");
   return cleaned.startsWith("$") ? `_${cleaned}` : cleaned;
 }
 
@@ -108,10 +129,13 @@ export class EventsWorkload implements OpSource<EventOp> {
   }
 
   private openStream(writer: string, s: WriterState): void {
-    const [trap, maxCount] = fc.sample(fc.tuple(fc.constantFrom(...NAME_TRAPS), fc.option(fc.integer({ min: 3, max: 8 }), { freq: 4, nil: undefined })), {
-      seed: deriveSeed(this.seed, "stream", writer, s.streams),
-      numRuns: 1,
-    })[0]!;
+    const [trap, maxCount] = fc.sample(
+      fc.tuple(fc.constantFrom(...NAME_TRAPS), fc.option(fc.integer({ min: 3, max: 8 }), { freq: 4, nil: undefined })),
+      {
+        seed: deriveSeed(this.seed, "stream", writer, s.streams),
+        numRuns: 1,
+      },
+    )[0]!;
     s.stream = safeStreamName(`${trap}-${writer}-${s.streams}`);
     s.streams++;
     s.appends = 0;
@@ -123,7 +147,10 @@ export class EventsWorkload implements OpSource<EventOp> {
   nextFor(writer: string): WorkloadOp<EventOp> {
     const s = this.state(writer);
     const opSeed = deriveSeed(this.seed, "event-op", writer, s.ops++);
-    const [roll, count] = fc.sample(fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: 5 })), { seed: opSeed, numRuns: 1 })[0]!;
+    const [roll, count] = fc.sample(fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: 5 })), {
+      seed: opSeed,
+      numRuns: 1,
+    })[0]!;
     if (s.appends >= 2 && roll < 5) {
       const op: EventOp = { kind: "delete", stream: s.stream, tombstone: roll < 2 };
       this.openStream(writer, s);
@@ -141,7 +168,13 @@ export class EventsWorkload implements OpSource<EventOp> {
       };
     });
     const stale = s.appends > 0 && roll >= 97;
-    const op: EventOp = { kind: "append", stream: s.stream, events, expect: stale ? "stale" : "tracked", ...(s.appends === 0 && s.maxCount ? { maxCount: s.maxCount } : {}) };
+    const op: EventOp = {
+      kind: "append",
+      stream: s.stream,
+      events,
+      expect: stale ? "stale" : "tracked",
+      ...(s.appends === 0 && s.maxCount ? { maxCount: s.maxCount } : {}),
+    };
     if (!stale) s.appends++;
     return { kind: stale ? "append-stale" : "append", keys: events.map((e) => eventKey(s.stream, e.seq)), payload: op };
   }

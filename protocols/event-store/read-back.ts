@@ -20,7 +20,10 @@ const isSystem = (e: StoredEvent) => e.streamId.startsWith("$") || e.type.starts
  * tombstones and `$maxCount` (their events stay in `$all` until a scavenge). A stream read that fails for a reason
  * other than "not found" or "deleted" is the engine's error and propagates.
  */
-export async function readBack(api: Pick<EventStoreApi, "readAll" | "readStream">, into: Pick<RecordFile, "add">): Promise<ReadBackFigures> {
+export async function readBack(
+  api: Pick<EventStoreApi, "readAll" | "readStream">,
+  into: Pick<RecordFile, "add">,
+): Promise<ReadBackFigures> {
   const place = new Map<string, number>();
   const names = new Set<string>();
   let ordinal = 0;
@@ -44,12 +47,18 @@ export async function readBack(api: Pick<EventStoreApi, "readAll" | "readStream"
       if (isSystem(e)) continue;
       const at = place.get(e.id);
       if (at === undefined) figures.allOrderViolations.push(`${stream}@${e.revision}: in the stream, not in $all`);
-      else if (at < previous) figures.allOrderViolations.push(`${stream}@${e.revision}: $all has it before the stream's previous event`);
+      else if (at < previous)
+        figures.allOrderViolations.push(`${stream}@${e.revision}: $all has it before the stream's previous event`);
       previous = Math.max(previous, at ?? previous);
       const seq = seqOf(e.metadata);
       // An event without our sequence number was never written by the drill: a key no write touched (a phantom).
       const key = seq === undefined ? `${stream}${LIST_SEPARATOR}?${e.revision}` : eventKey(stream, seq);
-      await into.add({ key, digest: eventDigest(e.type, e.data, e.metadata), preview: eventPreview(e), ...(at === undefined ? {} : { position: at }) });
+      await into.add({
+        key,
+        digest: eventDigest(e.type, e.data, e.metadata),
+        preview: eventPreview(e),
+        ...(at === undefined ? {} : { position: at }),
+      });
       figures.events++;
     }
   }
@@ -61,11 +70,16 @@ export async function readBack(api: Pick<EventStoreApi, "readAll" | "readStream"
  * (EngineError, the check fails with its words); a lost connection, a deadline or a bug of ours propagates as it is,
  * and the drill is undecided.
  */
-export async function readRestored(api: Pick<EventStoreApi, "readAll" | "readStream" | "fromServer" | "product">, into: Pick<RecordFile, "add">): Promise<ReadBackFigures> {
+export async function readRestored(
+  api: Pick<EventStoreApi, "readAll" | "readStream" | "fromServer" | "product">,
+  into: Pick<RecordFile, "add">,
+): Promise<ReadBackFigures> {
   try {
     return await readBack(api, into);
   } catch (err) {
     if (!api.fromServer(err)) throw err;
-    throw new EngineError(`${api.product} could not be read back: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`);
+    throw new EngineError(
+      `${api.product} could not be read back: ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`,
+    );
   }
 }

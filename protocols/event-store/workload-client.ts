@@ -37,16 +37,26 @@ export class EventStoreWorkloadClient implements WorkloadClient<EventOp> {
     const t = this.tracked(op.stream);
     if (op.kind === "delete") {
       const hidden = t.visible.map((seq) => ({ key: eventKey(op.stream, seq), digest: ABSENT_DIGEST }));
-      return op.tombstone ? [...hidden, { key: stateKey(op.stream), digest: stateDigest(TOMBSTONED), preview: TOMBSTONED }] : hidden;
+      return op.tombstone
+        ? [...hidden, { key: stateKey(op.stream), digest: stateDigest(TOMBSTONED), preview: TOMBSTONED }]
+        : hidden;
     }
     // On a capped stream the oldest events leave the window, new ones included when one append exceeds the cap.
     const maxCount = op.maxCount ?? t.maxCount ?? Infinity;
     const after = [...t.visible, ...op.events.map((e) => e.seq)];
     const gone = new Set(after.slice(0, Math.max(0, after.length - maxCount)));
     const added = op.events.map((e) =>
-      gone.has(e.seq) ? { key: eventKey(op.stream, e.seq), digest: ABSENT_DIGEST } : { key: eventKey(op.stream, e.seq), digest: eventDigest(e.type, e.data, e.metadata), preview: eventPreview(e) },
+      gone.has(e.seq)
+        ? { key: eventKey(op.stream, e.seq), digest: ABSENT_DIGEST }
+        : {
+            key: eventKey(op.stream, e.seq),
+            digest: eventDigest(e.type, e.data, e.metadata),
+            preview: eventPreview(e),
+          },
     );
-    const pushedOut = t.visible.filter((seq) => gone.has(seq)).map((seq) => ({ key: eventKey(op.stream, seq), digest: ABSENT_DIGEST }));
+    const pushedOut = t.visible
+      .filter((seq) => gone.has(seq))
+      .map((seq) => ({ key: eventKey(op.stream, seq), digest: ABSENT_DIGEST }));
     return [...added, ...pushedOut];
   }
 
@@ -69,7 +79,8 @@ export class EventStoreWorkloadClient implements WorkloadClient<EventOp> {
       t.visible = [...t.visible, ...p.events.map((e) => e.seq)].slice(-(t.maxCount ?? Infinity));
       return writes;
     } catch (err) {
-      if (this.api.outcomeOf(err) === "fail" && p.kind === "append" && p.expect === "tracked") await this.resync(p.stream, t);
+      if (this.api.outcomeOf(err) === "fail" && p.kind === "append" && p.expect === "tracked")
+        await this.resync(p.stream, t);
       throw err;
     }
   }

@@ -1,4 +1,11 @@
-import { connect, ErrorWithReasonCode, type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from "mqtt";
+import {
+  connect,
+  ErrorWithReasonCode,
+  type IClientOptions,
+  type IConnackPacket,
+  type IPublishPacket,
+  type MqttClient,
+} from "mqtt";
 import { EngineError } from "../../harness/engine-error.ts";
 import type { MqttProtocolVersion, SessionSpec } from "./generators.ts";
 
@@ -30,7 +37,9 @@ export async function brokerRefusals<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    throw isRefusal(err) ? new EngineError(`the broker refused: ${err instanceof Error ? err.message : String(err)}`) : err;
+    throw isRefusal(err)
+      ? new EngineError(`the broker refused: ${err instanceof Error ? err.message : String(err)}`)
+      : err;
   }
 }
 
@@ -65,7 +74,10 @@ export interface ConnectOptions {
  * Connects once, without reconnecting by itself (a lost connection must show as `info`, never be papered over). A
  * CONNACK refusal is the broker's answer (`EngineError`); a socket error is not.
  */
-export async function connectMqtt(endpoint: MqttEndpoint, opts: ConnectOptions): Promise<{ client: MqttClient; sessionPresent: boolean }> {
+export async function connectMqtt(
+  endpoint: MqttEndpoint,
+  opts: ConnectOptions,
+): Promise<{ client: MqttClient; sessionPresent: boolean }> {
   const timeoutMs = opts.connectTimeoutMs ?? 10_000;
   const options: IClientOptions = {
     clientId: opts.clientId,
@@ -83,17 +95,23 @@ export async function connectMqtt(endpoint: MqttEndpoint, opts: ConnectOptions):
   if (onMessage) client.on("message", (topic, payload, packet) => onMessage(topic, payload, packet));
   try {
     const connack = await new Promise<IConnackPacket>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${opts.clientId}: no CONNACK within ${timeoutMs} ms`)), timeoutMs + 1_000);
+      const timer = setTimeout(
+        () => reject(new Error(`${opts.clientId}: no CONNACK within ${timeoutMs} ms`)),
+        timeoutMs + 1_000,
+      );
       const done = (f: () => void) => (clearTimeout(timer), f());
       client.once("connect", (packet) => done(() => resolve(packet)));
       client.once("error", (err) => done(() => reject(err)));
-      client.once("close", () => done(() => reject(new Error(`${opts.clientId}: the connection closed before CONNACK`))));
+      client.once("close", () =>
+        done(() => reject(new Error(`${opts.clientId}: the connection closed before CONNACK`))),
+      );
     });
     return { client, sessionPresent: connack.sessionPresent };
   } catch (err) {
     client.end(true);
     // A CONNACK with a refusal is the broker's answer; a socket error is not.
-    if (err instanceof ErrorWithReasonCode) throw new EngineError(`${opts.clientId}: the broker refused the connection: ${err.message} (code ${err.code})`);
+    if (err instanceof ErrorWithReasonCode)
+      throw new EngineError(`${opts.clientId}: the broker refused the connection: ${err.message} (code ${err.code})`);
     throw err;
   }
 }
@@ -134,7 +152,8 @@ export class MqttPublisher {
   }
 
   publish(topic: string, payload: Buffer, qos: 1 | 2, retain: boolean): Promise<void> {
-    if (this.closed || !this.client.connected) return Promise.reject(new NotSentError("not connected: the publish was not sent"));
+    if (this.closed || !this.client.connected)
+      return Promise.reject(new NotSentError("not connected: the publish was not sent"));
     return new Promise((resolve, reject) => {
       const settle = (err?: Error) => {
         clearTimeout(timer);
@@ -142,11 +161,23 @@ export class MqttPublisher {
         if (err) reject(err);
         else resolve();
       };
-      const timer = setTimeout(() => ((this.abandoned = true), settle(new NoAckError(`no ${qos === 1 ? "PUBACK" : "PUBCOMP"} within ${this.ackTimeoutMs} ms`))), this.ackTimeoutMs);
+      const timer = setTimeout(
+        () => (
+          (this.abandoned = true),
+          settle(new NoAckError(`no ${qos === 1 ? "PUBACK" : "PUBCOMP"} within ${this.ackTimeoutMs} ms`))
+        ),
+        this.ackTimeoutMs,
+      );
       this.pending.add(settle);
       this.client.publish(topic, payload, { qos, retain }, (err) => {
         if (!err) return settle();
-        settle(isRefusal(err) || err instanceof NoAckError ? err : /Invalid topic/.test(err.message) ? new NotSentError(err.message) : new NoAckError(err.message));
+        settle(
+          isRefusal(err) || err instanceof NoAckError
+            ? err
+            : /Invalid topic/.test(err.message)
+              ? new NotSentError(err.message)
+              : new NoAckError(err.message),
+        );
       });
     });
   }

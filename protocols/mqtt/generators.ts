@@ -47,7 +47,14 @@ export function topicName(maxBytes = 65_535, forbidden = ""): fc.Arbitrary<strin
       { weight: 1, arbitrary: fc.array(level, { minLength: 20, maxLength: 60 }) },
     )
     .map((levels) => levels.join("/"))
-    .filter((t) => t.length > 0 && !t.startsWith("$") && !t.startsWith(INBOX_ROOT) && utf8Bytes(t) <= maxBytes && ![...forbidden].some((c) => t.includes(c)));
+    .filter(
+      (t) =>
+        t.length > 0 &&
+        !t.startsWith("$") &&
+        !t.startsWith(INBOX_ROOT) &&
+        utf8Bytes(t) <= maxBytes &&
+        ![...forbidden].some((c) => t.includes(c)),
+    );
 }
 
 /** Payload bytes: empty, binary with NULs, nasty UTF-8 text, rarely a few kilobytes. */
@@ -70,19 +77,35 @@ export interface SessionSpec {
 }
 
 /** Sessions number `index`, speaking one of `protocols`; the inbox level keeps sessions apart. */
-export function sessionSpec(index: number, protocols: readonly MqttProtocolVersion[], maxTopicBytes = 65_535, forbidden = ""): fc.Arbitrary<SessionSpec> {
+export function sessionSpec(
+  index: number,
+  protocols: readonly MqttProtocolVersion[],
+  maxTopicBytes = 65_535,
+  forbidden = "",
+): fc.Arbitrary<SessionSpec> {
   const root = `${INBOX_ROOT}/${index}`;
-  const tail = topicName(Math.max(8, maxTopicBytes - utf8Bytes(root) - 64), forbidden).filter((t) => !t.startsWith("/"));
-  return fc.record({
-    protocol: fc.constantFrom(...protocols),
-    shape: fc.constantFrom("hash", "plus", "exact"),
-    tails: fc.uniqueArray(tail, { minLength: 1, maxLength: 3 }),
-  }).map(({ protocol, shape, tails }) => {
-    const clientId = `dd-${protocol === 5 ? "v5" : "v3"}-${index}`;
-    if (shape === "exact") return { clientId, protocol, filter: `${root}/${tails[0]}`, topics: [`${root}/${tails[0]}`] };
-    if (shape === "plus") return { clientId, protocol, filter: `${root}/+`, topics: tails.map((t) => `${root}/${t.replaceAll("/", "_")}`) };
-    return { clientId, protocol, filter: `${root}/#`, topics: tails.map((t) => `${root}/${t}`) };
-  });
+  const tail = topicName(Math.max(8, maxTopicBytes - utf8Bytes(root) - 64), forbidden).filter(
+    (t) => !t.startsWith("/"),
+  );
+  return fc
+    .record({
+      protocol: fc.constantFrom(...protocols),
+      shape: fc.constantFrom("hash", "plus", "exact"),
+      tails: fc.uniqueArray(tail, { minLength: 1, maxLength: 3 }),
+    })
+    .map(({ protocol, shape, tails }) => {
+      const clientId = `dd-${protocol === 5 ? "v5" : "v3"}-${index}`;
+      if (shape === "exact")
+        return { clientId, protocol, filter: `${root}/${tails[0]}`, topics: [`${root}/${tails[0]}`] };
+      if (shape === "plus")
+        return {
+          clientId,
+          protocol,
+          filter: `${root}/+`,
+          topics: tails.map((t) => `${root}/${t.replaceAll("/", "_")}`),
+        };
+      return { clientId, protocol, filter: `${root}/#`, topics: tails.map((t) => `${root}/${t}`) };
+    });
 }
 
 /** The last level of the topic a session's read-back marker goes to (protocols/mqtt/marker.ts). */

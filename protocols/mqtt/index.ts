@@ -1,4 +1,17 @@
-export { brokerRefusals, closeMqtt, connectMqtt, isDefiniteFailure, isRefusal, MqttPublisher, NoAckError, NotSentError, SESSION_EXPIRY_S, sessionConnect, type ConnectOptions, type MqttEndpoint } from "./client.ts";
+export {
+  brokerRefusals,
+  closeMqtt,
+  connectMqtt,
+  isDefiniteFailure,
+  isRefusal,
+  MqttPublisher,
+  NoAckError,
+  NotSentError,
+  SESSION_EXPIRY_S,
+  sessionConnect,
+  type ConnectOptions,
+  type MqttEndpoint,
+} from "./client.ts";
 export { loadMqtt } from "./load.ts";
 export {
   DEFAULT_UNIVERSE,
@@ -23,4 +36,11 @@ export {
   type UniverseSize,
 } from "./model.ts";
 export { readMqttState, type ReadBackOptions, type ReadBackStats } from "./read-back.ts";
-export { MqttPublishes, MqttWorkload, openMqttWorkloadClient, WORKLOAD_SEQ_BASE, type MqttOpKind, type MqttPublish } from "./workload.ts";
+export {
+  MqttPublishes,
+  MqttWorkload,
+  openMqttWorkloadClient,
+  WORKLOAD_SEQ_BASE,
+  type MqttOpKind,
+  type MqttPublish,
+} from "./workload.ts";

@@ -29,7 +29,12 @@ export function readerMarkerTopic(): string {
 }
 
 /** Publishes a marker; a refusal is the broker's answer, a missing acknowledgement is not. */
-export async function publishMarker(publisher: MqttPublisher, topic: string, marker: Buffer, what: string): Promise<void> {
+export async function publishMarker(
+  publisher: MqttPublisher,
+  topic: string,
+  marker: Buffer,
+  what: string,
+): Promise<void> {
   try {
     await publisher.publish(topic, marker, 1, false);
   } catch (err) {
@@ -87,7 +92,12 @@ export class Delivery {
         if (this.interrupted) reject(this.interrupted);
         else if (qos !== undefined && quietMs >= rule.lullMs) resolve({ marker: true, qos });
         else if (qos === undefined && quietMs >= rule.silenceMs) resolve({ marker: false });
-        else if (now - this.startedAt >= rule.maxMs) reject(new Error(`${what}: still delivering after ${rule.maxMs} ms, ${qos === undefined ? "its marker not arrived" : `no ${rule.lullMs} ms lull after its marker`}: the read cannot be known complete`));
+        else if (now - this.startedAt >= rule.maxMs)
+          reject(
+            new Error(
+              `${what}: still delivering after ${rule.maxMs} ms, ${qos === undefined ? "its marker not arrived" : `no ${rule.lullMs} ms lull after its marker`}: the read cannot be known complete`,
+            ),
+          );
         else return;
         clearInterval(timer);
       }, TICK_MS);

@@ -60,10 +60,24 @@ export const DEFAULT_UNIVERSE: UniverseSize = { retainedTopics: 48, sessions: 24
 /** The universe is drawn with this seed: a restored node reads back the same topics and sessions without the drill's seed. */
 export const UNIVERSE_SEED = 0x6d717474;
 
-export function mqttUniverse(caps: MqttCapabilities, size: UniverseSize = DEFAULT_UNIVERSE, seed = UNIVERSE_SEED): MqttUniverse {
+export function mqttUniverse(
+  caps: MqttCapabilities,
+  size: UniverseSize = DEFAULT_UNIVERSE,
+  seed = UNIVERSE_SEED,
+): MqttUniverse {
   const forbidden = caps.forbiddenTopicChars ?? "";
-  const [retainedTopics] = fc.sample(fc.uniqueArray(topicName(caps.maxTopicBytes, forbidden), { minLength: size.retainedTopics, maxLength: size.retainedTopics }), { seed, numRuns: 1 });
-  const sessions = Array.from({ length: size.sessions }, (_, i) => fc.sample(sessionSpec(i, caps.protocols, caps.maxTopicBytes, forbidden), { seed: seed + i + 1, numRuns: 1 })[0]!);
+  const [retainedTopics] = fc.sample(
+    fc.uniqueArray(topicName(caps.maxTopicBytes, forbidden), {
+      minLength: size.retainedTopics,
+      maxLength: size.retainedTopics,
+    }),
+    { seed, numRuns: 1 },
+  );
+  const sessions = Array.from(
+    { length: size.sessions },
+    (_, i) =>
+      fc.sample(sessionSpec(i, caps.protocols, caps.maxTopicBytes, forbidden), { seed: seed + i + 1, numRuns: 1 })[0]!,
+  );
   return { retainedTopics: retainedTopics!, sessions };
 }
 
@@ -84,7 +98,8 @@ export const retainedKey = (topic: string) => `retained/${topic}`;
 export const sessionKey = (clientId: string) => `session/${clientId}`;
 export const subscriptionKey = (clientId: string) => `subscription/${clientId}`;
 /** Nine digits keep byte order equal to append order across the load's and the workload's sequence numbers. */
-export const queueKey = (clientId: string, seq: number) => `queue/${clientId}${LIST_SEPARATOR}${String(seq).padStart(9, "0")}`;
+export const queueKey = (clientId: string, seq: number) =>
+  `queue/${clientId}${LIST_SEPARATOR}${String(seq).padStart(9, "0")}`;
 
 /** The digest of a session the broker knows; the record carries nothing else the broker would tell. */
 export const SESSION_PRESENT = sha256("session present");
@@ -95,7 +110,11 @@ export function retainedWrite(topic: string, payload: Buffer): KeyWrite {
 }
 
 export function queuedWrite(clientId: string, seq: number, topic: string, payload: Buffer): KeyWrite {
-  return { key: queueKey(clientId, seq), digest: sha256(topic, payload), preview: `${topic} ${payloadPreview(payload)}` };
+  return {
+    key: queueKey(clientId, seq),
+    digest: sha256(topic, payload),
+    preview: `${topic} ${payloadPreview(payload)}`,
+  };
 }
 
 export function sessionWrite(clientId: string): KeyWrite {
@@ -104,7 +123,11 @@ export function sessionWrite(clientId: string): KeyWrite {
 
 /** A subscription to `filter` that delivers a QoS 1 message with `qos` (the lower of 1 and the QoS granted). */
 export function subscriptionWrite(clientId: string, filter: string, qos: number): KeyWrite {
-  return { key: subscriptionKey(clientId), digest: sha256("subscription", filter, String(qos)), preview: `${filter} QoS ${qos}` };
+  return {
+    key: subscriptionKey(clientId),
+    digest: sha256("subscription", filter, String(qos)),
+    preview: `${filter} QoS ${qos}`,
+  };
 }
 
 export function payloadPreview(payload: Buffer): string {

@@ -4,7 +4,14 @@ import type { OpSource, WorkloadClient, WorkloadOp } from "../../harness/workloa
 import { deriveSeed } from "../../harness/seed.ts";
 import { payloadBytes } from "./generators.ts";
 import { connectMqtt, isDefiniteFailure, MqttPublisher, type MqttEndpoint } from "./client.ts";
-import { framePayload, queuedWrite, retainedPayload, retainedWrite, type MqttCapabilities, type MqttUniverse } from "./model.ts";
+import {
+  framePayload,
+  queuedWrite,
+  retainedPayload,
+  retainedWrite,
+  type MqttCapabilities,
+  type MqttUniverse,
+} from "./model.ts";
 import { prng } from "../../harness/prng.ts";
 
 /** One publish and the record it leaves when acknowledged. */
@@ -70,9 +77,12 @@ export class MqttPublishes {
   /** A random publish on the given topics and sessions: half queued messages, a third retained sets, the rest deletes. */
   any(topics: readonly string[], sessions: readonly string[]): { kind: MqttOpKind; publish: MqttPublish } {
     const r = this.random();
-    if (sessions.length > 0 && (r < 0.5 || topics.length === 0)) return { kind: "enqueue", publish: this.enqueue(this.pick(sessions)) };
+    if (sessions.length > 0 && (r < 0.5 || topics.length === 0))
+      return { kind: "enqueue", publish: this.enqueue(this.pick(sessions)) };
     const topic = this.pick(topics);
-    return r < 0.85 ? { kind: "retain", publish: this.retain(topic) } : { kind: "unretain", publish: this.unretain(topic) };
+    return r < 0.85
+      ? { kind: "retain", publish: this.retain(topic) }
+      : { kind: "unretain", publish: this.unretain(topic) };
   }
 }
 
@@ -97,7 +107,10 @@ export class MqttWorkload implements OpSource<MqttPublish> {
     }
     const topics = this.universe.retainedTopics.filter((_, i) => i % writers === writer);
     const sessions = this.universe.sessions.filter((_, i) => i % writers === writer).map((s) => s.clientId);
-    if (topics.length === 0 && sessions.length === 0) throw new Error(`writer ${writer} of ${writers} owns no topic and no session: use at most ${this.universe.sessions.length} writers`);
+    if (topics.length === 0 && sessions.length === 0)
+      throw new Error(
+        `writer ${writer} of ${writers} owns no topic and no session: use at most ${this.universe.sessions.length} writers`,
+      );
     const { kind, publish } = publishes.any(topics, sessions);
     return { kind, keys: [publish.write.key], payload: publish };
   }
@@ -107,7 +120,11 @@ export class MqttWorkload implements OpSource<MqttPublish> {
 const DISCONNECTED_PAUSE_MS = 100;
 
 /** A writer's connection: one publish per op, its outcome mapped as client.ts says. */
-export async function openMqttWorkloadClient(endpoint: MqttEndpoint, clientId: string, protocol: 4 | 5): Promise<WorkloadClient<MqttPublish>> {
+export async function openMqttWorkloadClient(
+  endpoint: MqttEndpoint,
+  clientId: string,
+  protocol: 4 | 5,
+): Promise<WorkloadClient<MqttPublish>> {
   const { client } = await connectMqtt(endpoint, { clientId, protocol, persistent: false });
   const publisher = new MqttPublisher(client);
   return {

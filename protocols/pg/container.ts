@@ -30,7 +30,8 @@ export interface PgCredentials {
  * Session settings that fix the text form of every value (time zone, date style, float digits, bytea format), so the
  * digests computed on the source and on the restored server compare byte for byte.
  */
-const CANONICAL_SESSION = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1 -c bytea_output=hex";
+const CANONICAL_SESSION =
+  "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c extra_float_digits=1 -c bytea_output=hex";
 
 /**
  * Builder for a PostgreSQL container, after testcontainers' module shape: defaults in fields, `withX()` setters,
@@ -78,15 +79,39 @@ export class PostgresContainer {
 
   async start(): Promise<StartedPostgres> {
     let container = new GenericContainer(this.image.ref)
-      .withEnvironment({ POSTGRES_USER: this.credentials.user, POSTGRES_PASSWORD: this.credentials.password, POSTGRES_DB: this.credentials.database })
+      .withEnvironment({
+        POSTGRES_USER: this.credentials.user,
+        POSTGRES_PASSWORD: this.credentials.password,
+        POSTGRES_DB: this.credentials.database,
+      })
       .withLabels(this.labels)
       .withStartupTimeout(this.startupTimeoutMs)
       .withExposedPorts(PG_PORT)
       // Ready means the real server answers on TCP: the init-time server only listens on the unix socket.
-      .withWaitStrategy(new ProbeWaitStrategy(["pg_isready", "-q", "-h", "127.0.0.1", "-p", String(PG_PORT), "-U", this.credentials.user, "-d", this.credentials.database]));
+      .withWaitStrategy(
+        new ProbeWaitStrategy([
+          "pg_isready",
+          "-q",
+          "-h",
+          "127.0.0.1",
+          "-p",
+          String(PG_PORT),
+          "-U",
+          this.credentials.user,
+          "-d",
+          this.credentials.database,
+        ]),
+      );
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
-    const mounts = [...(this.volume ? [{ source: this.volume, target: PGDATA }] : []), ...(this.backupVolume ? [{ source: this.backupVolume, target: PG_BACKUPS }] : [])];
-    const started = new StartedPostgres(await startContainer(container.withBindMounts(mounts)), this.image, this.credentials);
+    const mounts = [
+      ...(this.volume ? [{ source: this.volume, target: PGDATA }] : []),
+      ...(this.backupVolume ? [{ source: this.backupVolume, target: PG_BACKUPS }] : []),
+    ];
+    const started = new StartedPostgres(
+      await startContainer(container.withBindMounts(mounts)),
+      this.image,
+      this.credentials,
+    );
     if (this.backupVolume) await started.rootOrThrow(["chown", "postgres:postgres", PG_BACKUPS]);
     return started;
   }
@@ -97,7 +122,8 @@ export class PostgresContainer {
  * file or transaction status it could not read, or a corruption (bufmgr.c, md.c, slru.c, heapam, toast). Not a FATAL
  * of a client turned away while the server starts or stops, nor an ERROR of a client's own statement.
  */
-export const PG_SERVER_ERRORS = /\bPANIC:|\b(FATAL|ERROR):\s+.*(could not (read|open|access|fsync)|invalid page|unexpected zero page|page verification failed|checksum verification failed|missing chunk number|unexpected chunk number|invalid memory alloc request size|corrupt|found x(min|max))/;
+export const PG_SERVER_ERRORS =
+  /\bPANIC:|\b(FATAL|ERROR):\s+.*(could not (read|open|access|fsync)|invalid page|unexpected zero page|page verification failed|checksum verification failed|missing chunk number|unexpected chunk number|invalid memory alloc request size|corrupt|found x(min|max))/;
 
 export class StartedPostgres {
   constructor(

@@ -7,7 +7,8 @@ import { EngineError } from "../../harness/engine-error.ts";
  * of ours stays as it is.
  */
 export function asEngineError(err: unknown): unknown {
-  if (err instanceof pg.DatabaseError) return new EngineError(`${err.message}${err.code ? ` (SQLSTATE ${err.code})` : ""}`, err.code);
+  if (err instanceof pg.DatabaseError)
+    return new EngineError(`${err.message}${err.code ? ` (SQLSTATE ${err.code})` : ""}`, err.code);
   return err;
 }
 

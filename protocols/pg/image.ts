@@ -15,7 +15,9 @@ const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 export function postgresImageSpec(version: string): ImageSpec {
   const known = POSTGRES_VERSIONS[version];
   if (!known) {
-    throw new Error(`unknown PostgreSQL version "${version}"; known versions: ${Object.keys(POSTGRES_VERSIONS).join(", ")} (protocols/pg/image.ts)`);
+    throw new Error(
+      `unknown PostgreSQL version "${version}"; known versions: ${Object.keys(POSTGRES_VERSIONS).join(", ")} (protocols/pg/image.ts)`,
+    );
   }
   return {
     engine: "postgres",

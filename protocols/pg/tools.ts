@@ -11,6 +11,18 @@ export function pgDump(pg: StartedPostgres, database: string, file: string): Pro
 }
 
 /** `pg_restore` of a custom-format dump into `database`, stopping at the first error: its exit says whether the backup restored. */
-export function pgRestore(pg: StartedPostgres, database: string, file: string): Promise<{ exitCode: number; output: string }> {
-  return pg.tool(["pg_restore", ...socketArgs(pg.credentials.user), "-d", database, "--no-owner", "--exit-on-error", file]);
+export function pgRestore(
+  pg: StartedPostgres,
+  database: string,
+  file: string,
+): Promise<{ exitCode: number; output: string }> {
+  return pg.tool([
+    "pg_restore",
+    ...socketArgs(pg.credentials.user),
+    "-d",
+    database,
+    "--no-owner",
+    "--exit-on-error",
+    file,
+  ]);
 }

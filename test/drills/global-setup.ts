@@ -14,7 +14,9 @@ export default async function setup(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[drills setup] ${line}\n`);
   await ensureDocker(log);
   const invocation = await startInvocation();
-  log(`everything this test run starts is labelled ${INVOCATION_LABEL}=${invocation}; its reaper removes it when the run ends or is interrupted`);
+  log(
+    `everything this test run starts is labelled ${INVOCATION_LABEL}=${invocation}; its reaper removes it when the run ends or is interrupted`,
+  );
   const resolver = new ImageResolver(parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"), log);
   for (const entry of Object.values(ENGINES)) {
     for (const version of entry.versions) {

@@ -24,9 +24,28 @@ async function labelled(label: string): Promise<{ containers: number; volumes: n
 describe("runtime: nothing is left running", () => {
   it("Ctrl-C in the middle of a backup under load: out within 10 s, nothing left, evidence marked interrupted", async () => {
     const reports = await mkdtemp(join(tmpdir(), "dr-drill-sigint-"));
-    const child = spawn(process.execPath, ["bin/dr-drill.js", "run", "--engine", "postgres", "--method", "physical", "--scenario", "load", "--rows", "60000", "--writers", "4", "--reports", reports], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        "bin/dr-drill.js",
+        "run",
+        "--engine",
+        "postgres",
+        "--method",
+        "physical",
+        "--scenario",
+        "load",
+        "--rows",
+        "60000",
+        "--writers",
+        "4",
+        "--reports",
+        reports,
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let output = "";
     const backingUp = new Promise<void>((resolve) => {
       child.stdout.on("data", (d: Buffer) => {
@@ -51,7 +70,11 @@ describe("runtime: nothing is left running", () => {
     expect(await labelled(runLabel)).toEqual({ containers: 0, volumes: 0 });
     const evidence = JSON.parse(await readFile(join(reports, runId, "evidence.json"), "utf8")) as RunEvidence;
     expect(evidence.drills).toHaveLength(1);
-    expect(evidence.drills[0]).toMatchObject({ verdict: "unknown", interrupted: "interrupted by SIGINT", expectation: { met: false } });
+    expect(evidence.drills[0]).toMatchObject({
+      verdict: "unknown",
+      interrupted: "interrupted by SIGINT",
+      expectation: { met: false },
+    });
     expect(evidence.drills[0]!.phases.at(-1)).toMatchObject({ name: "backup" });
     await rm(reports, { recursive: true, force: true });
   });
@@ -61,7 +84,10 @@ describe("runtime: nothing is left running", () => {
     const labels = runLabels("crashed-run", "crashed-run");
     await createVolume("dr-drill-crashed-run-volume", labels);
     const left = await new GenericContainer(image.ref).withLabels(labels).withCommand(["sleep", "600"]).start();
-    const foreign = await new GenericContainer(image.ref).withLabels({ other: "tool" }).withCommand(["sleep", "600"]).start();
+    const foreign = await new GenericContainer(image.ref)
+      .withLabels({ other: "tool" })
+      .withCommand(["sleep", "600"])
+      .start();
     try {
       expect(await labelled(`${RUN_LABEL}=crashed-run`)).toEqual({ containers: 1, volumes: 1 });
       // What `dr-drill cleanup` does, narrowed to this test's run so a drill running beside it is left alone.
@@ -80,7 +106,14 @@ describe("runtime: nothing is left running", () => {
     const runId = `multi-${Date.now()}`;
     const labels = runLabels(runId, runId);
     const network = await createNetwork(`dr-drill-${runId}`, labels);
-    const start = (alias: string) => new GenericContainer(image.ref).withLabels(labels).withNetworkMode(network).withNetworkAliases(alias).withEntrypoint(["sleep"]).withCommand(["600"]).start();
+    const start = (alias: string) =>
+      new GenericContainer(image.ref)
+        .withLabels(labels)
+        .withNetworkMode(network)
+        .withNetworkAliases(alias)
+        .withEntrypoint(["sleep"])
+        .withCommand(["600"])
+        .start();
     const [a, b] = await Promise.all([start("files"), start("database")]);
     try {
       // One container resolves the other by its alias on the private network.
@@ -110,7 +143,10 @@ describe("runtime: nothing is left running", () => {
           .withCommand([`echo 'Error: could not open database.'; sleep ${delay}; exit 3`])
           .withExposedPorts(5432)
           .withWaitStrategy(new ProbeWaitStrategy(["sh", "-c", "exit 1"]));
-        const failed = await startContainer(container).then(() => undefined, (err: unknown) => err);
+        const failed = await startContainer(container).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
         expect(failed, `exit after ${delay} s: ${String(failed)}`).toBeInstanceOf(ContainerExitedError);
         expect(failed).toMatchObject({ exitCode: 3, logTail: expect.stringContaining("could not open database") });
       }

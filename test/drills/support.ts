@@ -25,7 +25,13 @@ export function capturingSink(): ProgressSink & { lines: string[] } {
  * Runs an engine's named scenario exactly as `dr-drill run --engine E --scenario S` does (the same scenario object,
  * the same expectation), with this run's seed and image mode. The replay command is the command line.
  */
-export async function runScenario(engine: string, scenario: string, opts: Partial<Pick<ScenarioRequest, "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink">> = {}): Promise<DrillResult[]> {
+export async function runScenario(
+  engine: string,
+  scenario: string,
+  opts: Partial<
+    Pick<ScenarioRequest, "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink">
+  > = {},
+): Promise<DrillResult[]> {
   const entry = engineEntry(engine);
   const found = entry.scenarios.find((s) => s.name === scenario);
   if (!found) throw new Error(`${engine} has no scenario ${scenario}`);
@@ -77,7 +83,11 @@ export function skipUnless(ctx: TestContext, missing: string | undefined): void 
 }
 
 /** The single drill of a scenario run. */
-export async function runOne(engine: string, scenario: string, opts: Parameters<typeof runScenario>[2] = {}): Promise<DrillResult> {
+export async function runOne(
+  engine: string,
+  scenario: string,
+  opts: Parameters<typeof runScenario>[2] = {},
+): Promise<DrillResult> {
   const results = await runScenario(engine, scenario, opts);
   expect(results).toHaveLength(1);
   return results[0]!;
@@ -99,7 +109,10 @@ export function oracleOf(result: DrillResult): OracleDetails {
 /** The drill did what its scenario expected, for the stated reason (harness/expectation.ts decided it). */
 export function expectMet(result: DrillResult): void {
   const e = result.evidence;
-  expect(e.expectation.met, `${e.expectation.why}\nreasons: ${e.reasons.join("\n")}\nevidence ${result.evidencePath}`).toBe(true);
+  expect(
+    e.expectation.met,
+    `${e.expectation.why}\nreasons: ${e.reasons.join("\n")}\nevidence ${result.evidencePath}`,
+  ).toBe(true);
   expect(e.verdict).not.toBe("unknown");
 }
 

@@ -22,7 +22,11 @@ async function state(dir: string): Promise<string> {
     for (const name of (await readdir(d)).sort()) {
       const p = join(d, name);
       const s = await lstat(p);
-      const content = s.isFile() ? createHash("sha256").update(await readFile(p)).digest("hex") : "";
+      const content = s.isFile()
+        ? createHash("sha256")
+            .update(await readFile(p))
+            .digest("hex")
+        : "";
       lines.push(JSON.stringify([relative(dir, p), s.mode, s.uid, s.gid, s.mtimeMs, s.ino, s.nlink, content]));
       if (s.isDirectory()) await walk(p);
     }
@@ -43,12 +47,15 @@ async function sourceDir(): Promise<string> {
 }
 
 async function expectCopyOf(copy: string): Promise<void> {
-  const [data, linked, odd, inner] = await Promise.all(["data.bin", "data.link", ODD, join("sub", "inner.txt")].map((f) => lstat(join(copy, f))));
+  const [data, linked, odd, inner] = await Promise.all(
+    ["data.bin", "data.link", ODD, join("sub", "inner.txt")].map((f) => lstat(join(copy, f))),
+  );
   expect(linked!.ino, "the hard link survived as one inode").toBe(data!.ino);
   expect(data!.nlink).toBe(2);
   expect(await readFile(join(copy, ODD), "utf8")).toBe("odd\n");
   expect(await readFile(join(copy, "sub", "inner.txt"), "utf8")).toBe("inner\n");
-  for (const s of [data, linked, odd, inner, await lstat(join(copy, "sub"))]) expect({ uid: s!.uid, gid: s!.gid }, "owned by the user running dr-drill").toEqual(me);
+  for (const s of [data, linked, odd, inner, await lstat(join(copy, "sub"))])
+    expect({ uid: s!.uid, gid: s!.gid }, "owned by the user running dr-drill").toEqual(me);
 }
 
 describe("copies between this machine and volumes: a bind mount when Docker is local, Docker's archive API otherwise", async () => {
@@ -70,15 +77,26 @@ describe("copies between this machine and volumes: a bind mount when Docker is l
       await vol.copyIn(src);
       await vol.putBack(src, ODD);
       expect(await state(src), "the host directory is unchanged by copyIn and putBack").toBe(before);
-      const inVolume = await vol.sh(`stat -c '%i %h %u' /data/data.bin /data/data.link && cat "/data/${ODD.replace(/["$\\]/g, "\\$&")}"`);
+      const inVolume = await vol.sh(
+        `stat -c '%i %h %u' /data/data.bin /data/data.link && cat "/data/${ODD.replace(/["$\\]/g, "\\$&")}"`,
+      );
       const [a, b] = inVolume.trim().split("\n");
       expect(a, "the hard link survived into the volume, owned by the engine's uid").toBe(b);
       expect(a).toMatch(new RegExp(` 2 ${ENGINE_UID}$`));
       expect(inVolume).toMatch(/odd$/m);
-      const how = await withToolbox({ image: image.ref, labels, volumes: [{ name: volume, path: "/data", readOnly: true }], host: { dir: out, direction: "out" }, transfer }, async (box) => {
-        await box.copyOut("/data");
-        return box.how;
-      });
+      const how = await withToolbox(
+        {
+          image: image.ref,
+          labels,
+          volumes: [{ name: volume, path: "/data", readOnly: true }],
+          host: { dir: out, direction: "out" },
+          transfer,
+        },
+        async (box) => {
+          await box.copyOut("/data");
+          return box.how;
+        },
+      );
       expect(how).toMatch(transfer === "bind-mount" ? /bind mount/ : /archive API/);
       await expectCopyOf(out);
     });
@@ -89,14 +107,24 @@ describe("copies between this machine and volumes: a bind mount when Docker is l
       scratch.push(src, join(out, ".."));
       const volume = await createVolume(`dr-drill-transfer-cut-${transfer}-${Date.now()}`, labels);
       await restoreVolume({ image, volume, mountPath: "/data", uid: ENGINE_UID, labels, transfer }).copyIn(src);
-      const copy = withToolbox({ image: image.ref, labels, volumes: [{ name: volume, path: "/data", readOnly: true }], host: { dir: out, direction: "out" }, transfer }, (box) =>
-        box.toHost((dest) => box.sh(`cp -a /data/. ${dest}/`), { abortAfterBytes: 256 * 1024 }),
+      const copy = withToolbox(
+        {
+          image: image.ref,
+          labels,
+          volumes: [{ name: volume, path: "/data", readOnly: true }],
+          host: { dir: out, direction: "out" },
+          transfer,
+        },
+        (box) => box.toHost((dest) => box.sh(`cp -a /data/. ${dest}/`), { abortAfterBytes: 256 * 1024 }),
       );
       await expect(copy).rejects.toThrow(/copy interrupted after \d+ bytes/);
       const left = await readdir(out);
       expect(left.length, "the transfer got somewhere before it broke").toBeGreaterThan(0);
       const sizes = await Promise.all(left.map(async (f) => (await lstat(join(out, f))).size));
-      expect(sizes.reduce((n, s) => n + s, 0), `partial: ${left.join(", ")}`).toBeLessThan((await lstat(join(src, "data.bin"))).size);
+      expect(
+        sizes.reduce((n, s) => n + s, 0),
+        `partial: ${left.join(", ")}`,
+      ).toBeLessThan((await lstat(join(src, "data.bin"))).size);
       for (const f of left) expect((await lstat(join(out, f))).uid).toBe(me.uid);
     });
   }
@@ -104,13 +132,15 @@ describe("copies between this machine and volumes: a bind mount when Docker is l
   it("bind-mount: a Docker engine that mounts another directory than this process sees is refused, not trusted", async () => {
     const out = join(await mkdtemp(join(tmpdir(), "dr-drill-transfer-other-")), "copy");
     scratch.push(join(out, ".."));
-    const copy = withToolbox({ image: image.ref, labels, volumes: [], host: { dir: out, direction: "out" }, transfer: "bind-mount" }, (box) =>
-      box.toHost(async (dest) => {
-        // The mount keeps the directory it was given; this process now sees a new, empty one at that path.
-        await rename(out, `${out}-mounted`);
-        await mkdir(out);
-        await box.sh(`echo x > ${dest}/f`);
-      }),
+    const copy = withToolbox(
+      { image: image.ref, labels, volumes: [], host: { dir: out, direction: "out" }, transfer: "bind-mount" },
+      (box) =>
+        box.toHost(async (dest) => {
+          // The mount keeps the directory it was given; this process now sees a new, empty one at that path.
+          await rename(out, `${out}-mounted`);
+          await mkdir(out);
+          await box.sh(`echo x > ${dest}/f`);
+        }),
     );
     await expect(copy).rejects.toThrow(/mounted another directory than .* \(1 entries there, 0 here\)/);
   });

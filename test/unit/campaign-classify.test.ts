@@ -15,69 +15,153 @@ import { makeTempDir, oracleDetailsWith } from "./support.ts";
 
 type Facts = Pick<Evidence, "verdict" | "checks" | "reasons" | "restoreAttempts" | "faults">;
 const ok = (name: string): CheckResult => ({ name, valid: true, summary: `${name} held` });
-const bad = (name: string, summary = `${name} broke`, details?: object): CheckResult => ({ name, valid: false, summary, ...(details ? { details } : {}) });
-const fault = (name: string, detail: Record<string, unknown>): Facts["faults"][number] => ({ fault: name, target: "x", detail, expected: "caught-or-harmless", observed: "passed" });
+const bad = (name: string, summary = `${name} broke`, details?: object): CheckResult => ({
+  name,
+  valid: false,
+  summary,
+  ...(details ? { details } : {}),
+});
+const fault = (name: string, detail: Record<string, unknown>): Facts["faults"][number] => ({
+  fault: name,
+  target: "x",
+  detail,
+  expected: "caught-or-harmless",
+  observed: "passed",
+});
 const facts = (checks: CheckResult[], more: Partial<Facts> = {}): Facts => ({
-  verdict: checks.some((c) => c.valid === false) ? "fail" : checks.some((c) => c.valid === "unknown") ? "unknown" : "pass",
+  verdict: checks.some((c) => c.valid === false)
+    ? "fail"
+    : checks.some((c) => c.valid === "unknown")
+      ? "unknown"
+      : "pass",
   checks,
   reasons: checks.filter((c) => c.valid === false).map((c) => c.summary),
   restoreAttempts: [{ ok: true, summary: "up", durationMs: 1 }],
   faults: [fault("flip-bytes", { flips: [{ before: "7f" }] })],
   ...more,
 });
-const up = [ok("preflight:x"), ok("restore"), ok("artifact-untouched"), ok("read-back"), ok("ledger-oracle"), ok("invariant:total"), ok("new-write")];
+const up = [
+  ok("preflight:x"),
+  ok("restore"),
+  ok("artifact-untouched"),
+  ok("read-back"),
+  ok("ledger-oracle"),
+  ok("invariant:total"),
+  ok("new-write"),
+];
 const replace = (name: string, c: CheckResult) => up.map((x) => (x.name === name ? c : x));
 
 describe("campaign: classification of one fault's drill", () => {
   it("names the first catcher in the drill's order", () => {
-    expect(classify(facts([...replace("preflight:x", bad("preflight:x")), bad("ledger-oracle")])).outcome).toBe("preflight");
-    const refused = facts(replace("restore", bad("restore", "engine did not come up")), { restoreAttempts: [{ ok: false, summary: "PANIC: could not locate a valid checkpoint record", durationMs: 1 }] });
-    expect(classify(refused)).toEqual({ outcome: "refused", by: "restore", why: "PANIC: could not locate a valid checkpoint record" });
+    expect(classify(facts([...replace("preflight:x", bad("preflight:x")), bad("ledger-oracle")])).outcome).toBe(
+      "preflight",
+    );
+    const refused = facts(replace("restore", bad("restore", "engine did not come up")), {
+      restoreAttempts: [{ ok: false, summary: "PANIC: could not locate a valid checkpoint record", durationMs: 1 }],
+    });
+    expect(classify(refused)).toEqual({
+      outcome: "refused",
+      by: "restore",
+      why: "PANIC: could not locate a valid checkpoint record",
+    });
     expect(classify(facts(replace("read-back", bad("read-back")))).outcome).toBe("oracle");
-    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "3 lost", oracleDetailsWith({ lost: 3, "torn-cut": 0 }))))).outcome).toBe("oracle");
-    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "1 torn-cut", oracleDetailsWith({ lost: 0, "torn-cut": 1 }))))).outcome).toBe("cut");
-    expect(classify(facts(replace("ledger-oracle", bad("ledger-oracle", "torn and lost", oracleDetailsWith({ lost: 2, "torn-cut": 1 }))))).outcome).toBe("oracle");
+    expect(
+      classify(
+        facts(replace("ledger-oracle", bad("ledger-oracle", "3 lost", oracleDetailsWith({ lost: 3, "torn-cut": 0 })))),
+      ).outcome,
+    ).toBe("oracle");
+    expect(
+      classify(
+        facts(
+          replace("ledger-oracle", bad("ledger-oracle", "1 torn-cut", oracleDetailsWith({ lost: 0, "torn-cut": 1 }))),
+        ),
+      ).outcome,
+    ).toBe("cut");
+    expect(
+      classify(
+        facts(
+          replace(
+            "ledger-oracle",
+            bad("ledger-oracle", "torn and lost", oracleDetailsWith({ lost: 2, "torn-cut": 1 })),
+          ),
+        ),
+      ).outcome,
+    ).toBe("oracle");
     expect(classify(facts(replace("invariant:total", bad("invariant:total")))).outcome).toBe("invariant");
     expect(classify(facts(replace("new-write", bad("new-write")))).by).toBe("new-write");
   });
 
   it("a refusal that did not prove the backup untouched is unknown, never caught", () => {
-    const checks = replace("restore", bad("restore")).map((c) => (c.name === "artifact-untouched" ? bad("artifact-untouched", "the restore changed the backup") : c));
+    const checks = replace("restore", bad("restore")).map((c) =>
+      c.name === "artifact-untouched" ? bad("artifact-untouched", "the restore changed the backup") : c,
+    );
     const r = classify(facts(checks));
     expect(r.outcome).toBe("unknown");
     expect(isCaught(r.outcome)).toBe(false);
-    expect(classify(facts(replace("restore", bad("restore")).filter((c) => c.name !== "artifact-untouched"))).outcome).toBe("unknown");
+    expect(
+      classify(facts(replace("restore", bad("restore")).filter((c) => c.name !== "artifact-untouched"))).outcome,
+    ).toBe("unknown");
   });
 
   it("an undecided drill is unknown whatever else failed; unknown and MISSED are never caught", () => {
-    expect(classify({ ...facts([bad("ledger-oracle")]), verdict: "unknown", reasons: ["restore failed: ECONNRESET"] })).toMatchObject({ outcome: "unknown", why: "undecided: restore failed: ECONNRESET" });
+    expect(
+      classify({ ...facts([bad("ledger-oracle")]), verdict: "unknown", reasons: ["restore failed: ECONNRESET"] }),
+    ).toMatchObject({ outcome: "unknown", why: "undecided: restore failed: ECONNRESET" });
     expect(CAMPAIGN_OUTCOMES.filter(isCaught)).toEqual(["refused", "preflight", "oracle", "cut", "invariant"]);
   });
 
   it("a pass is harmless only with a clean deep verification, MISSED when it finds damage, unknown without it", () => {
     expect(classify(facts(up))).toMatchObject({ outcome: "unknown", by: null });
     expect(classify(facts([...up, ok("deep-verify")]))).toMatchObject({ outcome: "harmless", by: "deep-verify" });
-    expect(classify(facts([...up, bad("deep-verify", "pg_amcheck found corruption")]))).toMatchObject({ outcome: "MISSED", why: expect.stringMatching(/pg_amcheck found corruption/) });
-    expect(classify({ ...facts([...up, { name: "deep-verify", valid: "unknown", summary: "no verifier" }]) }).outcome).toBe("unknown");
+    expect(classify(facts([...up, bad("deep-verify", "pg_amcheck found corruption")]))).toMatchObject({
+      outcome: "MISSED",
+      why: expect.stringMatching(/pg_amcheck found corruption/),
+    });
+    expect(
+      classify({ ...facts([...up, { name: "deep-verify", valid: "unknown", summary: "no verifier" }]) }).outcome,
+    ).toBe("unknown");
   });
 
   it("says why a harmless fault did no harm where the fault tells", () => {
-    const zeros = facts([...up, ok("deep-verify")], { faults: [fault("flip-bytes", { flips: [{ before: "00" }, { before: "00" }] })] });
+    const zeros = facts([...up, ok("deep-verify")], {
+      faults: [fault("flip-bytes", { flips: [{ before: "00" }, { before: "00" }] })],
+    });
     expect(classify(zeros).why).toMatch(/were zeros: preallocated or free space/);
-    expect(classify(facts([...up, ok("deep-verify")], { faults: [fault("zero-block", { wasZero: true })] })).why).toMatch(/zero already/);
-    expect(classify(facts([...up, ok("deep-verify")], { faults: [fault("older-file", { identical: true })] })).why).toMatch(/identical/);
+    expect(
+      classify(facts([...up, ok("deep-verify")], { faults: [fault("zero-block", { wasZero: true })] })).why,
+    ).toMatch(/zero already/);
+    expect(
+      classify(facts([...up, ok("deep-verify")], { faults: [fault("older-file", { identical: true })] })).why,
+    ).toMatch(/identical/);
     expect(classify(facts([...up, ok("deep-verify")])).why).toMatch(/^deep verification clean: deep-verify held/);
   });
 
   it("judge agrees with the classification on what is met", () => {
-    const judged = (f: Facts) => judge({ outcome: "caught-or-harmless" }, { verdict: f.verdict, checks: f.checks, restoreAttempts: f.restoreAttempts, nodeUp: f.restoreAttempts.some((a) => a.ok), failedBackups: [] });
+    const judged = (f: Facts) =>
+      judge(
+        { outcome: "caught-or-harmless" },
+        {
+          verdict: f.verdict,
+          checks: f.checks,
+          restoreAttempts: f.restoreAttempts,
+          nodeUp: f.restoreAttempts.some((a) => a.ok),
+          failedBackups: [],
+        },
+      );
     expect(judged(facts([...up, ok("deep-verify")]))).toMatchObject({ met: true, observed: "passed" });
     expect(judged(facts([...up, bad("deep-verify")]))).toMatchObject({ met: false, observed: "missed" });
     expect(judged(facts(up))).toMatchObject({ met: false, observed: "undecided" });
-    expect(judged(facts(replace("ledger-oracle", bad("ledger-oracle"))))).toMatchObject({ met: true, observed: "detected" });
-    const refused = facts(replace("restore", bad("restore")), { restoreAttempts: [{ ok: false, summary: "no", durationMs: 1 }] });
+    expect(judged(facts(replace("ledger-oracle", bad("ledger-oracle"))))).toMatchObject({
+      met: true,
+      observed: "detected",
+    });
+    const refused = facts(replace("restore", bad("restore")), {
+      restoreAttempts: [{ ok: false, summary: "no", durationMs: 1 }],
+    });
     expect(judged(refused)).toMatchObject({ met: true, observed: "refused" });
-    expect(judged({ ...refused, checks: refused.checks.filter((c) => c.name !== "artifact-untouched") })).toMatchObject({ met: false, observed: "undecided" });
+    expect(judged({ ...refused, checks: refused.checks.filter((c) => c.name !== "artifact-untouched") })).toMatchObject(
+      { met: false, observed: "undecided" },
+    );
   });
 });
 
@@ -90,10 +174,15 @@ describe("campaign: the table", () => {
       { kind: "heap", outcome: "MISSED" },
       { kind: "heap", outcome: "unknown" },
     ]);
-    expect(t.kinds.map((k) => [k.kind, k.total, k.counts.MISSED])).toEqual([["heap", 3, 1], ["WAL", 2, 0]]);
+    expect(t.kinds.map((k) => [k.kind, k.total, k.counts.MISSED])).toEqual([
+      ["heap", 3, 1],
+      ["WAL", 2, 0],
+    ]);
     expect(t.totals).toMatchObject({ faults: 5, caught: 2, harmless: 1, unknown: 1, MISSED: 1 });
     const md = markdownTable(t).split("\n");
-    expect(md[0]).toBe("| file kind | refused | preflight | oracle | cut | invariant | harmless | unknown | MISSED | total |");
+    expect(md[0]).toBe(
+      "| file kind | refused | preflight | oracle | cut | invariant | harmless | unknown | MISSED | total |",
+    );
     expect(md.at(-1)).toBe("| **all** | 1 | 0 | 1 | 0 | 0 | 1 | 1 | 1 | 5 |");
   });
 });
@@ -113,7 +202,11 @@ class IndexedMemory extends MemoryEngine {
   }
 
   override async restore(artifact: MemoryArtifact): Promise<RestoreResult<MemoryNode>> {
-    if (!(await readFile(join(artifact.dir, "store.json")).catch(() => null))) return { attempts: [{ ok: false, summary: "store.json missing: refusing to start", durationMs: 1 }], toolErrors: [] };
+    if (!(await readFile(join(artifact.dir, "store.json")).catch(() => null)))
+      return {
+        attempts: [{ ok: false, summary: "store.json missing: refusing to start", durationMs: 1 }],
+        toolErrors: [],
+      };
     const restored = await super.restore(artifact);
     if (restored.node) this.indexes.set(restored.node, await readFile(join(artifact.dir, "index.json"), "utf8"));
     return restored;
@@ -122,13 +215,26 @@ class IndexedMemory extends MemoryEngine {
   async deepVerify(node: MemoryNode, restored: StateSummary): Promise<CheckResult> {
     const index = this.indexes.get(node) ?? "";
     const same = index === JSON.stringify([...node.store].filter(([k]) => k !== "probe"));
-    return { name: "deep-verify", valid: same, summary: same ? `index agrees with the ${restored.count} records` : "the index disagrees with the store" };
+    return {
+      name: "deep-verify",
+      valid: same,
+      summary: same ? `index agrees with the ${restored.count} records` : "the index disagrees with the store",
+    };
   }
 }
 
 describe("campaign: one backup, each fault on a copy (memory engine)", () => {
   const run = async (engine: MemoryEngine, only: Parameters<typeof runCampaign>[0]["only"]) =>
-    runCampaign({ engine, rows: 300, seed: 5, faults: 0, only, reportsDir: await makeTempDir(), sink: { line: () => undefined }, replay: (seed, f) => ({ command: `replay ${seed} ${f.index}`, args: null }) });
+    runCampaign({
+      engine,
+      rows: 300,
+      seed: 5,
+      faults: 0,
+      only,
+      reportsDir: await makeTempDir(),
+      sink: { line: () => undefined },
+      replay: (seed, f) => ({ command: `replay ${seed} ${f.index}`, args: null }),
+    });
 
   it("tells harmless from MISSED with the deep verifier, catches a refusal and a preflight failure, and leaves the base untouched", async () => {
     const engine = new IndexedMemory();
@@ -149,7 +255,11 @@ describe("campaign: one backup, each fault on a copy (memory engine)", () => {
     expect(r.drills.map((d) => d.evidence.expectation.met)).toEqual([true, false, true, true]);
     expect(r.drills[2]!.evidence.checks.find((c) => c.name === "artifact-untouched")?.valid).toBe(true);
     expect(r.drills.every((d) => d.evidence.artifacts.length === 3)).toBe(true);
-    const evidence = campaignEvidence(r, { engine: "memory", version: "1", method: "snapshot", rows: 300, startedAt: "t", planned: 4 }, (row) => `replay ${row.index}`);
+    const evidence = campaignEvidence(
+      r,
+      { engine: "memory", version: "1", method: "snapshot", rows: 300, startedAt: "t", planned: 4 },
+      (row) => `replay ${row.index}`,
+    );
     expect([evidence.verdict, evidence.table.totals.caught, evidence.table.totals.MISSED]).toEqual(["fail", 1, 1]);
   });
 
@@ -174,7 +284,11 @@ describe("campaign: one backup, each fault on a copy (memory engine)", () => {
     expect(r.rows.map((x) => x.outcome)).toEqual(["unknown", "unknown"]);
     expect(r.rows[0]!.why).toMatch(/could not be applied/);
     expect(r.rows[1]).toMatchObject({ by: "deep-verify", why: expect.stringMatching(/memory has no deep verifier/) });
-    const evidence = campaignEvidence(r, { engine: "memory", version: "1", method: "snapshot", rows: 300, startedAt: "t", planned: 2 }, () => "");
+    const evidence = campaignEvidence(
+      r,
+      { engine: "memory", version: "1", method: "snapshot", rows: 300, startedAt: "t", planned: 2 },
+      () => "",
+    );
     expect(evidence.verdict).toBe("unknown");
   });
 });

@@ -1,24 +1,50 @@
 import { describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { byKey, compareByKey, comparisonProblem, deepVerifyResult, recordsOf } from "../../harness/campaign/deep-compare.ts";
+import {
+  byKey,
+  compareByKey,
+  comparisonProblem,
+  deepVerifyResult,
+  recordsOf,
+} from "../../harness/campaign/deep-compare.ts";
 import { engineFailedDeepVerify } from "../../harness/campaign/run.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { makeTempDir } from "./support.ts";
 
 describe("deep verification: a second read compared with the accepted state", () => {
   it("names records that differ, are missing or are found only by the second read", () => {
-    const expected = new Map([["a", "1"], ["b", "2"], ["c", "3"]]);
-    const got = new Map([["a", "1"], ["b", "9"], ["d", "4"]]);
+    const expected = new Map([
+      ["a", "1"],
+      ["b", "2"],
+      ["c", "3"],
+    ]);
+    const got = new Map([
+      ["a", "1"],
+      ["b", "9"],
+      ["d", "4"],
+    ]);
     const c = compareByKey(expected, got);
     expect(c).toEqual({ same: 1, differ: ["b"], missing: ["c"], extra: ["d"] });
-    expect(comparisonProblem("by index", c)).toBe("by index: 1 record(s) differ from the accepted state, 1 missing, 1 found only there");
+    expect(comparisonProblem("by index", c)).toBe(
+      "by index: 1 record(s) differ from the accepted state, 1 missing, 1 found only there",
+    );
     expect(comparisonProblem("by index", compareByKey(expected, expected))).toBeUndefined();
   });
 
   it("keeps both digests of a key met twice, so a second copy that differs does not hide", () => {
-    expect(byKey([{ key: "a", digest: "1", preview: "" }, { key: "a", digest: "2", preview: "" }]).get("a")).toBe("1|2");
-    expect(byKey([{ key: "a", digest: "1", preview: "" }, { key: "a", digest: "1", preview: "" }]).get("a")).toBe("1");
+    expect(
+      byKey([
+        { key: "a", digest: "1", preview: "" },
+        { key: "a", digest: "2", preview: "" },
+      ]).get("a"),
+    ).toBe("1|2");
+    expect(
+      byKey([
+        { key: "a", digest: "1", preview: "" },
+        { key: "a", digest: "1", preview: "" },
+      ]).get("a"),
+    ).toBe("1");
   });
 
   it("reads a state file's records by key prefix", async () => {
@@ -29,11 +55,19 @@ describe("deep verification: a second read compared with the accepted state", ()
 
   it("is valid only without problems", () => {
     expect(deepVerifyResult([], "clean")).toMatchObject({ name: "deep-verify", valid: true, summary: "clean" });
-    expect(deepVerifyResult(["x broke", "y broke"], "clean")).toMatchObject({ valid: false, summary: "x broke; y broke" });
+    expect(deepVerifyResult(["x broke", "y broke"], "clean")).toMatchObject({
+      valid: false,
+      summary: "x broke; y broke",
+    });
   });
 
   it("the engine's own error during it is damage found; any other error is thrown (undecided)", () => {
-    expect(engineFailedDeepVerify(new EngineError("could not read block 3\nat page 12"))).toMatchObject({ name: "deep-verify", valid: false, summary: "the engine failed the deep verification: could not read block 3", details: { error: "could not read block 3\nat page 12" } });
+    expect(engineFailedDeepVerify(new EngineError("could not read block 3\nat page 12"))).toMatchObject({
+      name: "deep-verify",
+      valid: false,
+      summary: "the engine failed the deep verification: could not read block 3",
+      details: { error: "could not read block 3\nat page 12" },
+    });
     expect(() => engineFailedDeepVerify(new Error("ECONNRESET docker"))).toThrow("ECONNRESET");
   });
 });

@@ -8,9 +8,16 @@ import { main } from "../../cli/main.ts";
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Runs `bin/dr-drill.js` as a user would, in a child process, without the caller's dr-drill variables. */
-export async function drDrill(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stderr: string }> {
+export async function drDrill(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("DR_DRILL_")));
-  const child = spawn(process.execPath, [`${REPO}/bin/dr-drill.js`, ...args], { cwd: opts.cwd ?? REPO, env: { ...env, ...opts.env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [`${REPO}/bin/dr-drill.js`, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...env, ...opts.env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const [code] = (await once(child, "exit")) as [number];

@@ -41,7 +41,12 @@ describe("dr-drill <command> --help", () => {
 
 describe("bad input exits 2 naming the flag or key", () => {
   // Each command's line is otherwise complete: the one wrong flag is what is reported.
-  const complete: Record<string, string[]> = { run: ["--engine", "postgres"], replay: ["123"], "verify-report": ["dir"], "merge-reports": ["dir", "--out", "merged"] };
+  const complete: Record<string, string[]> = {
+    run: ["--engine", "postgres"],
+    replay: ["123"],
+    "verify-report": ["dir"],
+    "merge-reports": ["dir", "--out", "merged"],
+  };
   it.each(COMMANDS.map(([command]) => command))("%s refuses an unknown flag", async (command) => {
     const { code, stderr } = await mainOf([command, ...(complete[command] ?? []), "--bogus"]);
     expect(code).toBe(2);
@@ -74,7 +79,9 @@ describe("bad input exits 2 naming the flag or key", () => {
     expect(stderr).toContain(`${file}: targets.rpo "2 minutes" is not a duration`);
     expect(stderr).not.toContain("--rpo");
     await writeFile(file, `export default { targets: { rto: "2 minutes" } };\n`);
-    expect((await mainOf(["run", "--engine", "postgres", "--config", file])).stderr).toContain(`${file}: targets.rto "2 minutes" is not a duration`);
+    expect((await mainOf(["run", "--engine", "postgres", "--config", file])).stderr).toContain(
+      `${file}: targets.rto "2 minutes" is not a duration`,
+    );
     // The flag overrides the config, so the config's value is not looked at.
     const overridden = await mainOf(["run", "--engine", "postgres", "--config", file, "--rto", "1x"]);
     expect(overridden.stderr).toContain('--rto "1x" is not a duration');
@@ -82,9 +89,15 @@ describe("bad input exits 2 naming the flag or key", () => {
 
   it.each([
     [["--engine", "postgre"], '--engine: unknown value "postgre"; did you mean "postgres"?'],
-    [["--engine", "postgres", "--scenario", "flip-bite"], '--scenario: unknown value "flip-bite"; did you mean "flip-byte"?'],
+    [
+      ["--engine", "postgres", "--scenario", "flip-bite"],
+      '--scenario: unknown value "flip-bite"; did you mean "flip-byte"?',
+    ],
     [["--engine", "postgres", "--scenario", "load,clen"], '--scenario: unknown value "clen"; did you mean "clean"?'],
-    [["--engine", "postgres,questdb", "--scenario", "recovery-of"], '--scenario: unknown value "recovery-of"; did you mean "recovery-off"?'],
+    [
+      ["--engine", "postgres,questdb", "--scenario", "recovery-of"],
+      '--scenario: unknown value "recovery-of"; did you mean "recovery-off"?',
+    ],
   ])("did you mean: run %j", async (args, message) => {
     const { code, stderr } = await mainOf(["run", ...args]);
     expect(code).toBe(2);
@@ -108,12 +121,17 @@ describe("directories the command writes into are checked before anything starts
     const file = join(dir, "a-file");
     await writeFile(file, "");
     const reports = join(file, "reports");
-    const byFlag = await drDrill(["run", "--engine", "postgres", "--scenario", "clean", "--reports", reports], { env: { DOCKER_HOST: docker.host } });
+    const byFlag = await drDrill(["run", "--engine", "postgres", "--scenario", "clean", "--reports", reports], {
+      env: { DOCKER_HOST: docker.host },
+    });
     expect(byFlag.code, byFlag.stderr).toBe(2);
     expect(byFlag.stderr).toContain(`--reports: ${reports} cannot be a directory: ${file} is a file`);
     const config = join(dir, "dr-drill.config.ts");
     await writeFile(config, `export default { reports: ${JSON.stringify(file)} };\n`);
-    const byConfig = await drDrill(["run", "--engine", "postgres", "--scenario", "clean"], { cwd: dir, env: { DOCKER_HOST: docker.host } });
+    const byConfig = await drDrill(["run", "--engine", "postgres", "--scenario", "clean"], {
+      cwd: dir,
+      env: { DOCKER_HOST: docker.host },
+    });
     expect(byConfig.code, byConfig.stderr).toBe(2);
     expect(byConfig.stderr).toContain(`${config}: reports: ${file} cannot be a directory: ${file} is a file`);
     expect(docker.requests).toEqual([]);
@@ -121,11 +139,25 @@ describe("directories the command writes into are checked before anything starts
 
   it("replay of an evidence whose image mode is not one exits 2 naming it, before Docker is asked anything", async () => {
     const reports = await makeTempDir();
-    const args = { engine: "postgres", version: "17", method: "logical", scenario: "clean", restoreInto: null, rows: 10, writers: 2, images: "cloud" };
-    const drill = sampleEvidence("run-1", { drillId: "drill-1", replay: { seed: 42, command: "npx dr-drill run --engine postgres", args } });
+    const args = {
+      engine: "postgres",
+      version: "17",
+      method: "logical",
+      scenario: "clean",
+      restoreInto: null,
+      rows: 10,
+      writers: 2,
+      images: "cloud",
+    };
+    const drill = sampleEvidence("run-1", {
+      drillId: "drill-1",
+      replay: { seed: 42, command: "npx dr-drill run --engine postgres", args },
+    });
     await mkdir(join(reports, "run-1"));
     await writeFile(join(reports, "run-1", "evidence.json"), JSON.stringify({ drills: [drill] }));
-    const { code, stderr } = await drDrill(["replay", "drill-1", "--reports", reports], { env: { DOCKER_HOST: docker.host } });
+    const { code, stderr } = await drDrill(["replay", "drill-1", "--reports", reports], {
+      env: { DOCKER_HOST: docker.host },
+    });
     expect(code, stderr).toBe(2);
     expect(stderr).toContain(`drill drill-1's replay.args.images: unknown image mode "cloud"`);
     expect(docker.requests).toEqual([]);
@@ -140,7 +172,10 @@ describe("directories the command writes into are checked before anything starts
     expect(await readdir(dir)).toEqual(["a-file"]);
     const made = await mainOf(["keygen", "--out", join(dir, "new", "keys")]);
     expect(made.code, made.stderr).toBe(0);
-    expect((await readdir(join(dir, "new", "keys"))).sort()).toEqual(["dr-drill-signing.key.pem", "dr-drill-signing.pub.pem"]);
+    expect((await readdir(join(dir, "new", "keys"))).sort()).toEqual([
+      "dr-drill-signing.key.pem",
+      "dr-drill-signing.pub.pem",
+    ]);
   });
 });
 
@@ -150,7 +185,11 @@ async function modulesLoadedBy(body: string): Promise<{ code: number; modules: s
     import { createRequire } from "node:module";
     const code = await (async () => { ${body} })();
     process.stderr.write("\\nMODULES " + JSON.stringify(Object.keys(createRequire(process.cwd() + "/").cache)) + " EXIT " + code + "\\n");`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO, env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:9" }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: REPO,
+    env: { ...process.env, DOCKER_HOST: "tcp://127.0.0.1:9" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   await once(child, "exit");
@@ -159,7 +198,8 @@ async function modulesLoadedBy(body: string): Promise<{ code: number; modules: s
   return { code: Number(m![2]), modules: JSON.parse(m![1]!) as string[] };
 }
 
-const commandLine = (argv: string[]) => `return (await import(${JSON.stringify(`${REPO}/cli/main.ts`)})).main(${JSON.stringify(argv)});`;
+const commandLine = (argv: string[]) =>
+  `return (await import(${JSON.stringify(`${REPO}/cli/main.ts`)})).main(${JSON.stringify(argv)});`;
 const DRIVERS = /node_modules\/(pg|mongodb|neo4j-driver|mqtt|@eventstore|@kurrent|@questdb|testcontainers)\//;
 
 describe("engines' drivers load only for a drill", () => {
@@ -178,7 +218,9 @@ describe("engines' drivers load only for a drill", () => {
   });
 
   it("the check sees a driver: loading the postgres engine's scenarios loads pg and testcontainers", async () => {
-    const loaded = await modulesLoadedBy(`await (await import(${JSON.stringify(`${REPO}/engines/index.ts`)})).ENGINES.postgres.load(); return 0;`);
+    const loaded = await modulesLoadedBy(
+      `await (await import(${JSON.stringify(`${REPO}/engines/index.ts`)})).ENGINES.postgres.load(); return 0;`,
+    );
     expect(loaded.modules.some((m) => m.includes("/node_modules/pg/"))).toBe(true);
     expect(loaded.modules.some((m) => m.includes("/node_modules/testcontainers/"))).toBe(true);
   });

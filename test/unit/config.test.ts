@@ -8,12 +8,23 @@ import { withRunOptions } from "../../cli/program.ts";
 import { mainOf } from "./cli-process.ts";
 import { makeTempDir } from "./support.ts";
 
-const VOCAB = { engines: { postgres: { versions: ["15", "17"], methods: ["physical", "logical"], scenarios: ["load", "clean"] } } };
+const VOCAB = {
+  engines: { postgres: { versions: ["15", "17"], methods: ["physical", "logical"], scenarios: ["load", "clean"] } },
+};
 const CONFIG_MODULE = new URL("../../harness/config.ts", import.meta.url).href;
 
 describe("config file", () => {
   it("accepts a complete configuration", () => {
-    const config = { reports: "out", images: "offline", rows: 10, writers: 2, seed: 7, targets: { rto: "2m", rpo: "30s" }, engines: { postgres: { versions: ["17"], methods: ["logical"], scenarios: ["clean"], restoreInto: "17" } }, signing: { privateKey: "k.pem" } };
+    const config = {
+      reports: "out",
+      images: "offline",
+      rows: 10,
+      writers: 2,
+      seed: 7,
+      targets: { rto: "2m", rpo: "30s" },
+      engines: { postgres: { versions: ["17"], methods: ["logical"], scenarios: ["clean"], restoreInto: "17" } },
+      signing: { privateKey: "k.pem" },
+    };
     expect(validateConfig(config, "f.ts", VOCAB)).toEqual(config);
   });
 
@@ -25,7 +36,10 @@ describe("config file", () => {
     [{ writers: 1.5 }, /writers must be a non-negative integer, got 1.5/],
     [{ images: "cloud" }, /images "cloud" is not one of official, offline, auto/],
     [{ engines: { mysql: {} } }, /engines.mysql is not a known engine/],
-    [{ engines: { postgres: { versions: ["9.6"] } } }, /engines.postgres.versions has unknown value "9.6"; known: 15, 17/],
+    [
+      { engines: { postgres: { versions: ["9.6"] } } },
+      /engines.postgres.versions has unknown value "9.6"; known: 15, 17/,
+    ],
     [{ engines: { postgres: { methods: "physical" } } }, /engines.postgres.methods must be a list of strings/],
     [[], /must be an object/],
   ])("names the bad key: %j", (config, message) => {
@@ -36,7 +50,10 @@ describe("config file", () => {
   it("loads dr-drill.config.ts with defineConfig, and says so when there is none", async () => {
     const dir = await makeTempDir();
     expect(await loadConfig(VOCAB, undefined, dir)).toEqual({ config: {}, file: null });
-    await writeFile(join(dir, "dr-drill.config.ts"), `import { defineConfig } from "${CONFIG_MODULE}";\nexport default defineConfig({ rows: 123, targets: { rto: "90s" } });\n`);
+    await writeFile(
+      join(dir, "dr-drill.config.ts"),
+      `import { defineConfig } from "${CONFIG_MODULE}";\nexport default defineConfig({ rows: 123, targets: { rto: "90s" } });\n`,
+    );
     expect((await loadConfig(VOCAB, undefined, dir)).config).toEqual({ rows: 123, targets: { rto: "90s" } });
     await writeFile(join(dir, "broken.config.ts"), "export const x = 1;\n");
     await expect(loadConfig(VOCAB, "broken.config.ts", dir)).rejects.toThrow(/has no default export/);
@@ -45,21 +62,31 @@ describe("config file", () => {
 });
 
 /** Plans a run from `dr-drill run`'s arguments, as the command does. */
-const planOf = (argv: string[]) => planRun(withRunOptions(new Command("run")).parse(argv, { from: "user" }).opts<RunOptions>());
+const planOf = (argv: string[]) =>
+  planRun(withRunOptions(new Command("run")).parse(argv, { from: "user" }).opts<RunOptions>());
 
 describe("dr-drill run planning", () => {
   it("flags override the config file, which overrides the defaults", async () => {
     const dir = await makeTempDir();
     const file = join(dir, "c.config.ts");
-    await writeFile(file, `export default { rows: 500, writers: 3, targets: { rto: "2m" }, engines: { postgres: { versions: ["17"], scenarios: ["clean", "load"] } } };\n`);
+    await writeFile(
+      file,
+      `export default { rows: 500, writers: 3, targets: { rto: "2m" }, engines: { postgres: { versions: ["17"], scenarios: ["clean", "load"] } } };\n`,
+    );
     const plan = await planOf(["--config", file, "--rows", "900", "--method", "logical"]);
     expect(plan.targets).toEqual({ rtoMs: 120_000 });
-    expect(plan.drills.map((d) => `${d.version}/${d.method}/${d.scenario}/${d.rows}/${d.writers}`)).toEqual(["17/logical/clean/900/3", "17/logical/load/900/3"]);
+    expect(plan.drills.map((d) => `${d.version}/${d.method}/${d.scenario}/${d.rows}/${d.writers}`)).toEqual([
+      "17/logical/clean/900/3",
+      "17/logical/load/900/3",
+    ]);
   });
 
   it("runs a fault scenario only with the methods it applies to", async () => {
     const plan = await planOf(["--engine", "postgres", "--scenario", "flip-byte,truncated-dump", "--rows", "10"]);
-    expect(plan.drills.map((d) => `${d.scenario}:${d.method}`)).toEqual(["flip-byte:physical", "truncated-dump:logical"]);
+    expect(plan.drills.map((d) => `${d.scenario}:${d.method}`)).toEqual([
+      "flip-byte:physical",
+      "truncated-dump:logical",
+    ]);
   });
 
   it("knows every engine's scenarios for config validation", () => {

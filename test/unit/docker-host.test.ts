@@ -8,8 +8,12 @@ describe("DOCKER_HOST", () => {
   const container = { getHost: () => "docker.example.internal" };
 
   it("ports of a remote engine are reached at the host testcontainers reports; the local engine's on loopback", () => {
-    expect(publishedHost(container, { DOCKER_HOST: "tcp://docker.example.internal:2375" })).toBe("docker.example.internal");
-    expect(publishedHost(container, { DOCKER_HOST: "https://docker.example.internal:2376" })).toBe("docker.example.internal");
+    expect(publishedHost(container, { DOCKER_HOST: "tcp://docker.example.internal:2375" })).toBe(
+      "docker.example.internal",
+    );
+    expect(publishedHost(container, { DOCKER_HOST: "https://docker.example.internal:2376" })).toBe(
+      "docker.example.internal",
+    );
     expect(publishedHost(container, {})).toBe("127.0.0.1");
     expect(publishedHost(container, { DOCKER_HOST: "unix:///var/run/docker.sock" })).toBe("127.0.0.1");
     expect(publishedHost(container, { TESTCONTAINERS_HOST_OVERRIDE: "10.0.0.7" })).toBe("docker.example.internal");
@@ -31,7 +35,10 @@ describe("DOCKER_HOST", () => {
 
   it("a DOCKER_HOST that does not answer exits 3 naming it, and no local engine is started in its place", async () => {
     const reports = await makeTempDir();
-    const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--version", "15", "--scenario", "clean", "--reports", reports], { env: { DOCKER_HOST: "tcp://127.0.0.1:9" } });
+    const { code, stderr } = await drDrill(
+      ["run", "--engine", "postgres", "--version", "15", "--scenario", "clean", "--reports", reports],
+      { env: { DOCKER_HOST: "tcp://127.0.0.1:9" } },
+    );
     expect(code, stderr).toBe(3);
     expect(stderr).toMatch(/DOCKER_HOST=tcp:\/\/127\.0\.0\.1:9 does not answer/);
   });

@@ -37,7 +37,9 @@ describe("checkEquivalence", () => {
     const result = await checkEquivalence(source, restored, dir);
     expect(result.valid).toBe(false);
     expect(result.details).toMatchObject({ missing: 1, extra: 1, differing: 1, sourceCount: 4, restoredCount: 4 });
-    expect(result.summary).toBe("restored state differs from the source: 1 missing, 1 extra, 1 differing (source 4 records, restored 4)");
+    expect(result.summary).toBe(
+      "restored state differs from the source: 1 missing, 1 extra, 1 differing (source 4 records, restored 4)",
+    );
     expect(result.examples).toEqual([
       "missing people/1\n  source:   value of people/1\n  restored: (absent)",
       "differing people/2\n  source:   value of people/2\n  restored: corrupted bio",

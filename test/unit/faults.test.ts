@@ -32,7 +32,11 @@ describe("artifact fault primitives", () => {
   it("flipBytes XORs the bytes in place and records them before and after", async () => {
     const { dir } = await artifact({ data: Buffer.from([0x00, 0x11, 0x22, 0x33]) });
     const record = await flipBytes(dir, "data", 1, 2, 0xff);
-    expect(record).toEqual({ fault: "flip-bytes", target: "data", detail: { offset: 1, count: 2, before: "1122", after: "eedd" } });
+    expect(record).toEqual({
+      fault: "flip-bytes",
+      target: "data",
+      detail: { offset: 1, count: 2, before: "1122", after: "eedd" },
+    });
     expect([...(await readFile(join(dir, "data")))]).toEqual([0x00, 0xee, 0xdd, 0x33]);
   });
 
@@ -52,12 +56,18 @@ describe("artifact fault primitives", () => {
 
   it("truncateFile refuses a fraction outside [0, 1)", async () => {
     const { dir } = await artifact({ f: "abcd" });
-    for (const bad of [1, 1.5, -0.1, Number.NaN]) await expect(truncateFile(dir, "f", bad)).rejects.toThrow(/keepFraction/);
+    for (const bad of [1, 1.5, -0.1, Number.NaN])
+      await expect(truncateFile(dir, "f", bad)).rejects.toThrow(/keepFraction/);
     expect((await stat(join(dir, "f"))).size).toBe(4);
   });
 
   it("dropDirectory removes the directory and counts the files it held", async () => {
-    const { dir } = await artifact({ "base/1/100": "a", "base/1/101": "b", "base/2/200": "c", "global/pg_control": "g" });
+    const { dir } = await artifact({
+      "base/1/100": "a",
+      "base/1/101": "b",
+      "base/2/200": "c",
+      "global/pg_control": "g",
+    });
     const record = await dropDirectory(dir, "base");
     expect(record).toEqual({ fault: "drop-directory", target: "base", detail: { files: 3 } });
     expect(await readdir(dir)).toEqual(["global"]);
@@ -127,7 +137,12 @@ describe("versionColumnOffset", () => {
   });
 
   it("throws when the page holds no LP_NORMAL item", async () => {
-    const file = await pageFile(heapPage([{ off: 8100, flags: LP_DEAD, len: 40 }, { off: 0, flags: LP_UNUSED, len: 0 }]));
+    const file = await pageFile(
+      heapPage([
+        { off: 8100, flags: LP_DEAD, len: 40 },
+        { off: 0, flags: LP_UNUSED, len: 0 },
+      ]),
+    );
     await expect(versionColumnOffset(file)).rejects.toThrow(/no live tuple/);
   });
 });

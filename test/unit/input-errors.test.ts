@@ -27,32 +27,64 @@ describe("a bad value exits 2 naming where it came from, before Docker is asked 
   });
 
   it("--images bogus", async () => {
-    await expectInputError(["run", "--engine", "postgres", "--images", "bogus"], {}, /--images: unknown image mode "bogus"/);
+    await expectInputError(
+      ["run", "--engine", "postgres", "--images", "bogus"],
+      {},
+      /--images: unknown image mode "bogus"/,
+    );
   });
 
   it.each([["run", "--engine", "postgres"], ["setup"]])("DR_DRILL_IMAGES=bogus: %s", async (...args) => {
-    const stderr = await expectInputError(args, { DR_DRILL_IMAGES: "bogus" }, /DR_DRILL_IMAGES: unknown image mode "bogus"/);
+    const stderr = await expectInputError(
+      args,
+      { DR_DRILL_IMAGES: "bogus" },
+      /DR_DRILL_IMAGES: unknown image mode "bogus"/,
+    );
     expect(stderr).not.toContain("--images");
   });
 
   it("--writers 0 with a scenario that writes under load, by flag or config: never a silent drill without writes", async () => {
-    await expectInputError(["run", "--engine", "postgres", "--scenario", "load", "--writers", "0"], {}, /--writers 0, but postgres load write\(s\) while the backup runs and need at least one writer: give --writers 1 or more/);
+    await expectInputError(
+      ["run", "--engine", "postgres", "--scenario", "load", "--writers", "0"],
+      {},
+      /--writers 0, but postgres load write\(s\) while the backup runs and need at least one writer: give --writers 1 or more/,
+    );
     // The default scenario is `load`: no --scenario is no way around it.
-    await expectInputError(["run", "--engine", "postgres", "--writers", "0"], {}, /--writers 0, but postgres load write/);
+    await expectInputError(
+      ["run", "--engine", "postgres", "--writers", "0"],
+      {},
+      /--writers 0, but postgres load write/,
+    );
     const config = join(await makeTempDir(), "dr-drill.config.ts");
     await writeFile(config, "export default { writers: 0 };\n");
-    await expectInputError(["run", "--engine", "postgres", "--scenario", "clean,load", "--config", config], {}, new RegExp(`${config.replace(/[.\\]/g, "\\$&")}: writers: 0, but postgres load write`));
+    await expectInputError(
+      ["run", "--engine", "postgres", "--scenario", "clean,load", "--config", config],
+      {},
+      new RegExp(`${config.replace(/[.\\]/g, "\\$&")}: writers: 0, but postgres load write`),
+    );
   });
 
   it("a signing key that cannot be loaded: --signing-key, DR_DRILL_SIGNING_KEY, or the config's signing.privateKey", async () => {
     const dir = await makeTempDir();
     const missing = join(dir, "missing.key.pem");
-    await expectInputError(["run", "--engine", "postgres", "--signing-key", missing], {}, /--signing-key: signing key file not found/);
-    await expectInputError(["run", "--engine", "postgres"], { DR_DRILL_SIGNING_KEY: missing }, /DR_DRILL_SIGNING_KEY: signing key file not found/);
+    await expectInputError(
+      ["run", "--engine", "postgres", "--signing-key", missing],
+      {},
+      /--signing-key: signing key file not found/,
+    );
+    await expectInputError(
+      ["run", "--engine", "postgres"],
+      { DR_DRILL_SIGNING_KEY: missing },
+      /DR_DRILL_SIGNING_KEY: signing key file not found/,
+    );
     const notAKey = join(dir, "not-a-key.pem");
     await writeFile(notAKey, "not a key\n");
     const config = join(dir, "dr-drill.config.ts");
     await writeFile(config, `export default { signing: { privateKey: ${JSON.stringify(notAKey)} } };\n`);
-    await expectInputError(["run", "--engine", "postgres", "--config", config], {}, new RegExp(`${config.replace(/[.\\]/g, "\\$&")}: signing.privateKey: `));
+    await expectInputError(
+      ["run", "--engine", "postgres", "--config", config],
+      {},
+      new RegExp(`${config.replace(/[.\\]/g, "\\$&")}: signing.privateKey: `),
+    );
   });
 });

@@ -10,10 +10,18 @@ import { promisify } from "node:util";
 import { installPackage, readmeConfig } from "./installed-package.ts";
 
 /** Runs the installed command in `cwd`, with no dr-drill variables and nothing listening at DOCKER_HOST. */
-async function installed(bin: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+async function installed(
+  bin: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("DR_DRILL_")));
   const started = performance.now();
-  const child = spawn(bin, args, { cwd, env: { ...env, DOCKER_HOST: "tcp://127.0.0.1:9" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(bin, args, {
+    cwd,
+    env: { ...env, DOCKER_HOST: "tcp://127.0.0.1:9" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -45,7 +53,17 @@ describe("the package as a user installs it: npm pack, then npm install -g of th
   });
 
   it("the evidence's schema ships in dist and its validator loads from the installed package (ajv a dependency)", async () => {
-    const module = join(dir, "prefix", "lib", "node_modules", "dr-drill", "dist", "harness", "report", "evidence-schema.js");
+    const module = join(
+      dir,
+      "prefix",
+      "lib",
+      "node_modules",
+      "dr-drill",
+      "dist",
+      "harness",
+      "report",
+      "evidence-schema.js",
+    );
     const script = `const { runEvidenceValidator } = await import(${JSON.stringify(pathToFileURL(module).href)}); const v = await runEvidenceValidator(); console.log(v({}), v.errors.length > 0);`;
     const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: dir });
     expect(stdout.trim()).toBe("false true");
@@ -71,7 +89,10 @@ describe("the package as a user installs it: npm pack, then npm install -g of th
     expect(loaded.stderr).toMatch(/--engine: unknown value "nosuchengine"/);
     expect(loaded.code).toBe(2);
     // A bad key is reported by name: the file was really evaluated.
-    await writeFile(join(project, "dr-drill.config.ts"), config.replace("defineConfig({", "defineConfig({\n  rowz: 5,"));
+    await writeFile(
+      join(project, "dr-drill.config.ts"),
+      config.replace("defineConfig({", "defineConfig({\n  rowz: 5,"),
+    );
     const bad = await installed(bin, ["run", "--engine", "postgres"], project);
     expect(bad.stderr).toContain(`${join(project, "dr-drill.config.ts")}: unknown key "rowz"`);
     expect(bad.code).toBe(2);

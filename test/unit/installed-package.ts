@@ -17,10 +17,17 @@ export async function installPackage(dir: string): Promise<string> {
   const empty = join(dir, "empty");
   await mkdir(packDir);
   await mkdir(empty);
-  const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", packDir], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", packDir], {
+    cwd: REPO,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
   const prefix = join(dir, "prefix");
-  await exec("npm", ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", join(packDir, filename)], { cwd: empty, maxBuffer: 64 * 1024 * 1024 });
+  await exec(
+    "npm",
+    ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", join(packDir, filename)],
+    { cwd: empty, maxBuffer: 64 * 1024 * 1024 },
+  );
   return join(prefix, "bin", "dr-drill");
 }
 

@@ -23,11 +23,17 @@ describe("readLines", () => {
   it("gives back exactly the lines written", async () => {
     const dir = await makeTempDir();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ unit: "grapheme" }).map((s) => s.replace(/[\r\n]/g, "")), { maxLength: 50 }), async (lines) => {
-        const path = join(dir, "p.txt");
-        await writeFile(path, lines.map((l) => `${l}\n`).join(""));
-        expect(await collect(path)).toEqual(lines);
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.string({ unit: "grapheme" }).map((s) => s.replace(/[\r\n]/g, "")),
+          { maxLength: 50 },
+        ),
+        async (lines) => {
+          const path = join(dir, "p.txt");
+          await writeFile(path, lines.map((l) => `${l}\n`).join(""));
+          expect(await collect(path)).toEqual(lines);
+        },
+      ),
       { numRuns: 50 },
     );
   });

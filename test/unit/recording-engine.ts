@@ -1,6 +1,11 @@
 import type { DrillRuntime, RestoreResult } from "../../harness/engine.ts";
 import { DRILL_LABEL } from "../../harness/runtime/resources.ts";
-import { MemoryEngine, type MemoryArtifact, type MemoryEngineOptions, type MemoryNode } from "../../engines/memory/index.ts";
+import {
+  MemoryEngine,
+  type MemoryArtifact,
+  type MemoryEngineOptions,
+  type MemoryNode,
+} from "../../engines/memory/index.ts";
 
 /** The in-process engine, recording what it did: backups taken, nodes started, the drill labels it was lent. */
 export class Recording extends MemoryEngine {

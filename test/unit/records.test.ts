@@ -2,7 +2,18 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MultisetDigest, RecordFile, compareKeys, formatRecordLine, groupByKey, mergeJoin, parseRecordLine, previewOf, sortFile, type CanonicalRecord } from "../../harness/records.ts";
+import {
+  MultisetDigest,
+  RecordFile,
+  compareKeys,
+  formatRecordLine,
+  groupByKey,
+  mergeJoin,
+  parseRecordLine,
+  previewOf,
+  sortFile,
+  type CanonicalRecord,
+} from "../../harness/records.ts";
 import { makeTempDir } from "./support.ts";
 
 const digestOf = (records: Pick<CanonicalRecord, "key" | "digest">[]) => {
@@ -59,9 +70,15 @@ describe("record lines", () => {
   it("round-trip through format and parse", () => {
     const safe = fc.string({ minLength: 1 }).filter((s) => !/[\t\n\r\\…]/.test(s));
     fc.assert(
-      fc.property(fc.record({ key: safe, digest: safe, preview: safe, position: fc.nat() }, { requiredKeys: ["key", "digest", "preview"] }), (r) => {
-        expect(parseRecordLine(formatRecordLine(r))).toEqual({ ...r, preview: previewOf(r.preview) });
-      }),
+      fc.property(
+        fc.record(
+          { key: safe, digest: safe, preview: safe, position: fc.nat() },
+          { requiredKeys: ["key", "digest", "preview"] },
+        ),
+        (r) => {
+          expect(parseRecordLine(formatRecordLine(r))).toEqual({ ...r, preview: previewOf(r.preview) });
+        },
+      ),
       { seed: 7 },
     );
   });
@@ -147,7 +164,21 @@ describe("sortFile + mergeJoin", () => {
 
   it("joins every non-ASCII key exactly once, in the byte order sort uses", async () => {
     // U+FF61 sorts before U+1D11E in UTF-8 bytes but after it in UTF-16 units; "e\u0301" is e + a combining acute.
-    const keys = ["z/1", "\u{1D11E}", "a/\uFF61", "\uFF61", "e\u0301", "\u00E9", "a/\u{1F600}", "\uE000", "a/1", "e", "q\u001f0002", "a/\uFFFD", "q\u001f0001"];
+    const keys = [
+      "z/1",
+      "\u{1D11E}",
+      "a/\uFF61",
+      "\uFF61",
+      "e\u0301",
+      "\u00E9",
+      "a/\u{1F600}",
+      "\uE000",
+      "a/1",
+      "e",
+      "q\u001f0002",
+      "a/\uFFFD",
+      "q\u001f0001",
+    ];
     const rows = await joined(
       keys.map((k) => `${k}\tl`),
       keys.filter((_, i) => i % 2 === 0).map((k) => `${k}\tr`),
@@ -169,6 +200,9 @@ describe("sortFile + mergeJoin", () => {
     await writeFile(join(dir, "g.tsv"), "a\t1\na\t2\nb\t3\n");
     const groups = [];
     for await (const g of groupByKey(join(dir, "g.tsv"))) groups.push(g);
-    expect(groups).toEqual([{ key: "a", lines: ["a\t1", "a\t2"] }, { key: "b", lines: ["b\t3"] }]);
+    expect(groups).toEqual([
+      { key: "a", lines: ["a\t1", "a\t2"] },
+      { key: "b", lines: ["b\t3"] },
+    ]);
   });
 });

@@ -11,7 +11,10 @@ const TEMPLATE = "memory";
 
 /** The registry as the folders make it: every engine folder's `entry.ts`, in folder order. */
 async function registryFromFolders(): Promise<{ folders: string[]; entries: EngineModule[] }> {
-  const folders = (await readdir(ENGINES_DIR, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name !== TEMPLATE).map((d) => d.name).sort();
+  const folders = (await readdir(ENGINES_DIR, { withFileTypes: true }))
+    .filter((d) => d.isDirectory() && d.name !== TEMPLATE)
+    .map((d) => d.name)
+    .sort();
   const entries: EngineModule[] = [];
   for (const folder of folders) {
     const module: { ENTRIES?: EngineModule[] } = await import(`${ENGINES_DIR}${folder}/entry.ts`);
@@ -23,7 +26,8 @@ async function registryFromFolders(): Promise<{ folders: string[]; entries: Engi
 describe("engines/index.ts: one line per engine folder", () => {
   it("lists exactly the entries the engine folders export", async () => {
     const { folders, entries } = await registryFromFolders();
-    for (const folder of folders) expect(existsSync(`${ENGINES_DIR}${folder}/entry.ts`), `engines/${folder}/entry.ts`).toBe(true);
+    for (const folder of folders)
+      expect(existsSync(`${ENGINES_DIR}${folder}/entry.ts`), `engines/${folder}/entry.ts`).toBe(true);
     expect(ENGINE_MODULES.map((m) => m.name).sort()).toEqual(entries.map((m) => m.name).sort());
     expect(new Set(ENGINE_MODULES)).toEqual(new Set(entries));
   });

@@ -16,10 +16,19 @@ const RUN = "2026-11-22T01-00-00-000-abcd";
 
 type Coverage = Pick<Parameters<typeof writeRunReport>[0], "planned" | "interrupted">;
 
-async function report(opts: { signed?: boolean; env?: NodeJS.ProcessEnv; drills?: Parameters<typeof sampleEvidence>[1][]; coverage?: (ran: Awaited<ReturnType<typeof sampleDrillResult>>[]) => Coverage } = {}) {
+async function report(
+  opts: {
+    signed?: boolean;
+    env?: NodeJS.ProcessEnv;
+    drills?: Parameters<typeof sampleEvidence>[1][];
+    coverage?: (ran: Awaited<ReturnType<typeof sampleDrillResult>>[]) => Coverage;
+  } = {},
+) {
   const root = await makeTempDir();
   const keys = generateKeyPairSync("ed25519");
-  const drills = await Promise.all((opts.drills ?? [{}]).map((o, i) => sampleDrillResult(root, sampleEvidence(RUN, { drillId: `drill-${i}`, ...o }))));
+  const drills = await Promise.all(
+    (opts.drills ?? [{}]).map((o, i) => sampleDrillResult(root, sampleEvidence(RUN, { drillId: `drill-${i}`, ...o }))),
+  );
   const written = await writeRunReport({
     reportsRoot: root,
     runId: RUN,
@@ -36,7 +45,14 @@ async function report(opts: { signed?: boolean; env?: NodeJS.ProcessEnv; drills?
 describe("run report directory", () => {
   it("holds every report file and an evidence.json valid against the JSON Schema", async () => {
     const { dir } = await report();
-    expect((await readdir(dir)).sort()).toEqual(["drill-0", "evidence.json", "junit.xml", "manifest.sha256", "report.html", "summary.md"]);
+    expect((await readdir(dir)).sort()).toEqual([
+      "drill-0",
+      "evidence.json",
+      "junit.xml",
+      "manifest.sha256",
+      "report.html",
+      "summary.md",
+    ]);
     const validate = await schemaValidator();
     const evidence = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"));
     expect(validate(evidence), JSON.stringify(validate.errors)).toBe(true);
@@ -47,7 +63,15 @@ describe("run report directory", () => {
   it("refuses an evidence its schema refuses: the error names the field, and nothing is written, sealed or counted", async () => {
     const root = await makeTempDir();
     const drills = [await sampleDrillResult(root, sampleEvidence(RUN, { drillId: "drill-0", startedAt: "yesterday" }))];
-    const write = writeRunReport({ reportsRoot: root, runId: RUN, startedAt: "2026-11-22T01:00:00.000Z", drills, ...ranAsPlanned(drills), targets: {}, env: {} });
+    const write = writeRunReport({
+      reportsRoot: root,
+      runId: RUN,
+      startedAt: "2026-11-22T01:00:00.000Z",
+      drills,
+      ...ranAsPlanned(drills),
+      targets: {},
+      env: {},
+    });
     await expect(write).rejects.toThrow(InvalidEvidenceError);
     await expect(write).rejects.toThrow(/\/drills\/0\/startedAt must match format "date-time"/);
     expect(await readdir(join(root, RUN))).toEqual(["drill-0"]);
@@ -73,22 +97,48 @@ describe("run report directory", () => {
     const forged = join(root, "forged-evidence.json");
     await writeFile(forged, JSON.stringify({ verdict: "pass" }));
     await symlink(forged, join(dir, "drill-0", "evidence-forged.json"));
-    expect(await verifyDirectory(dir, keys.publicKey)).toMatchObject({ ok: false, signature: "valid", problems: ["not a regular file: drill-0/evidence-forged.json (symbolic link)"] });
+    expect(await verifyDirectory(dir, keys.publicKey)).toMatchObject({
+      ok: false,
+      signature: "valid",
+      problems: ["not a regular file: drill-0/evidence-forged.json (symbolic link)"],
+    });
     await rm(join(dir, "drill-0", "evidence-forged.json"));
     execFileSync("mkfifo", [join(dir, "pipe")]);
     expect((await verifyDirectory(dir, keys.publicKey)).problems).toEqual(["not a regular file: pipe (fifo)"]);
     await rm(join(dir, "pipe"));
     await rename(join(dir, "summary.md"), join(root, "summary.md"));
     await symlink(join(root, "summary.md"), join(dir, "summary.md"));
-    expect((await verifyDirectory(dir, keys.publicKey)).problems).toEqual(["missing: summary.md", "not a regular file: summary.md (symbolic link)"]);
+    expect((await verifyDirectory(dir, keys.publicKey)).problems).toEqual([
+      "missing: summary.md",
+      "not a regular file: summary.md (symbolic link)",
+    ]);
     // Sealing such a directory is refused rather than making a seal verify-report would refuse.
-    await expect(sealDirectory(dir)).rejects.toThrow(/cannot seal .*: a report holds regular files only, not summary.md \(symbolic link\)/);
+    await expect(sealDirectory(dir)).rejects.toThrow(
+      /cannot seal .*: a report holds regular files only, not summary.md \(symbolic link\)/,
+    );
   });
 
   it("a run directory holds only regular files: the reports root's `latest` link is outside it", async () => {
     const root = await makeTempDir();
-    const drill = await runDrill({ scenario: "unit", engine: new MemoryEngine("1"), rows: 50, seed: 3, reportsDir: root, runId: RUN, replayCommand: (seed) => `replay ${seed}`, sink: { line: () => undefined } });
-    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: drill.evidence.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env: {} });
+    const drill = await runDrill({
+      scenario: "unit",
+      engine: new MemoryEngine("1"),
+      rows: 50,
+      seed: 3,
+      reportsDir: root,
+      runId: RUN,
+      replayCommand: (seed) => `replay ${seed}`,
+      sink: { line: () => undefined },
+    });
+    const { dir } = await writeRunReport({
+      reportsRoot: root,
+      runId: RUN,
+      startedAt: drill.evidence.startedAt,
+      drills: [drill],
+      ...ranAsPlanned([drill]),
+      targets: {},
+      env: {},
+    });
     expect((await lstat(join(root, "latest"))).isSymbolicLink()).toBe(true);
     expect(await verifyDirectory(dir)).toMatchObject({ ok: true, problems: [] });
   });
@@ -110,23 +160,50 @@ describe("run report directory", () => {
     const env = { GITHUB_TOKEN: token, DB_PASSWORD: "planted-db-password-99", GITHUB_STEP_SUMMARY: "" };
     const leaky = sampleEvidence(RUN, {
       drillId: "leaky",
-      checks: [{ name: "restore", valid: false, summary: `FATAL: password authentication failed: ${password} ${token}`, examples: ["planted-db-password-99"] }],
+      checks: [
+        {
+          name: "restore",
+          valid: false,
+          summary: `FATAL: password authentication failed: ${password} ${token}`,
+          examples: ["planted-db-password-99"],
+        },
+      ],
       verdict: "fail",
       expectation: judged("pass", false),
       reasons: [`restore: ${password}`],
     });
     const root = await makeTempDir();
     const drill = await sampleDrillResult(root, leaky);
-    const failed = { seq: 9, process: "writer-0", op: "insert", invokeAt: 7_000, completeAt: 7_100, outcome: "info", writes: [{ key: "people/5", digest: "*" }], error: `auth ${token}` };
+    const failed = {
+      seq: 9,
+      process: "writer-0",
+      op: "insert",
+      invokeAt: 7_000,
+      completeAt: 7_100,
+      outcome: "info",
+      writes: [{ key: "people/5", digest: "*" }],
+      error: `auth ${token}`,
+    };
     await appendFile(join(drill.dir, "ledger.jsonl"), JSON.stringify(failed) + "\n");
     const stepSummary = join(root, "step-summary.md");
     await writeFile(stepSummary, "");
-    const { dir } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: leaky.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env: { ...env, GITHUB_STEP_SUMMARY: stepSummary } });
-    const files = (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const { dir } = await writeRunReport({
+      reportsRoot: root,
+      runId: RUN,
+      startedAt: leaky.startedAt,
+      drills: [drill],
+      ...ranAsPlanned([drill]),
+      targets: {},
+      env: { ...env, GITHUB_STEP_SUMMARY: stepSummary },
+    });
+    const files = (await readdir(root, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
     expect(files.length).toBeGreaterThan(6);
     for (const file of files) {
       const text = await readFile(file, "utf8");
-      for (const secret of [password, token, "planted-db-password-99"]) expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
+      for (const secret of [password, token, "planted-db-password-99"])
+        expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
     }
     expect(await readFile(join(dir, "summary.md"), "utf8")).toContain("[redacted]");
     expect(await verifyDirectory(dir)).toMatchObject({ ok: true });
@@ -137,7 +214,12 @@ describe("run report directory", () => {
       drills: [
         {},
         { verdict: "fail", expectation: judged("pass", false), reasons: [`ledger-oracle: 3 lost <&"'>`] },
-        { verdict: "fail", expectation: judged("detects", true), reasons: ["ledger-oracle: 1 corrupt"], faults: [{ fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects", observed: "detected" }] },
+        {
+          verdict: "fail",
+          expectation: judged("detects", true),
+          reasons: ["ledger-oracle: 1 corrupt"],
+          faults: [{ fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects", observed: "detected" }],
+        },
       ],
     });
     const xml = await readFile(join(dir, "junit.xml"), "utf8");
@@ -151,11 +233,25 @@ describe("run report directory", () => {
 
   it("report.html colours a fault by the one judgement: an undecided fault is not met", async () => {
     const fault = { fault: "flip-bytes", target: "base/1/2", detail: {}, expected: "detects" as const };
-    const undecided = { ...judged("detects", false), observed: "undecided" as const, why: "undecided: a checker crashed" };
+    const undecided = {
+      ...judged("detects", false),
+      observed: "undecided" as const,
+      why: "undecided: a checker crashed",
+    };
     const { dir } = await report({
       drills: [
-        { verdict: "unknown", expectation: undecided, reasons: ["invariants: checker crashed: TypeError"], faults: [{ ...fault, observed: "undecided" }] },
-        { verdict: "fail", expectation: judged("detects", true), reasons: ["ledger-oracle: 1 corrupt"], faults: [{ ...fault, observed: "detected" }] },
+        {
+          verdict: "unknown",
+          expectation: undecided,
+          reasons: ["invariants: checker crashed: TypeError"],
+          faults: [{ ...fault, observed: "undecided" }],
+        },
+        {
+          verdict: "fail",
+          expectation: judged("detects", true),
+          reasons: ["ledger-oracle: 1 corrupt"],
+          faults: [{ ...fault, observed: "detected" }],
+        },
       ],
     });
     const html = await readFile(join(dir, "report.html"), "utf8");
@@ -165,18 +261,37 @@ describe("run report directory", () => {
   });
 
   it("a run whose every drill passed is UNKNOWN, not PASS, when a planned drill did not run or the run was interrupted", async () => {
-    const skipped = sampleEvidence(RUN, { drillId: "never-ran", scenario: "matrix", scope: { ...sampleEvidence(RUN).scope, restoreTarget: { version: "17", images: [] } } });
-    const withSkipped = (ran: { evidence: typeof skipped }[]) => ({ planned: [...ranAsPlanned(ran).planned, plannedOf(skipped, null)], interrupted: null });
+    const skipped = sampleEvidence(RUN, {
+      drillId: "never-ran",
+      scenario: "matrix",
+      scope: { ...sampleEvidence(RUN).scope, restoreTarget: { version: "17", images: [] } },
+    });
+    const withSkipped = (ran: { evidence: typeof skipped }[]) => ({
+      planned: [...ranAsPlanned(ran).planned, plannedOf(skipped, null)],
+      interrupted: null,
+    });
     const { dir, written } = await report({ drills: [{}, {}], coverage: withSkipped });
-    expect(written.evidence).toMatchObject({ verdict: "unknown", counts: { drills: 2, passed: 2 }, planned: { count: 3 }, interrupted: null });
+    expect(written.evidence).toMatchObject({
+      verdict: "unknown",
+      counts: { drills: 2, passed: 2 },
+      planned: { count: 3 },
+      interrupted: null,
+    });
     expect(await readFile(join(dir, "junit.xml"), "utf8")).toMatch(
       /tests="3" failures="0" errors="1"[\s\S]*name="postgres 15→17 physical matrix \(not run\)"[\s\S]*<error type="not-run" message="not run: the run ended before it"/,
     );
-    expect(await readFile(join(dir, "summary.md"), "utf8")).toContain("Incomplete run, so not a pass: 2 of 3 planned drill(s) ran; not run: postgres 15→17 physical matrix.");
+    expect(await readFile(join(dir, "summary.md"), "utf8")).toContain(
+      "Incomplete run, so not a pass: 2 of 3 planned drill(s) ran; not run: postgres 15→17 physical matrix.",
+    );
     const validate = await schemaValidator();
-    expect(validate(JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"))), JSON.stringify(validate.errors)).toBe(true);
+    expect(
+      validate(JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"))),
+      JSON.stringify(validate.errors),
+    ).toBe(true);
 
-    const stopped = await report({ coverage: (ran) => ({ ...ranAsPlanned(ran), interrupted: "interrupted by SIGTERM" }) });
+    const stopped = await report({
+      coverage: (ran) => ({ ...ranAsPlanned(ran), interrupted: "interrupted by SIGTERM" }),
+    });
     expect(stopped.written.evidence).toMatchObject({ verdict: "unknown", counts: { drills: 1, passed: 1 } });
   });
 
@@ -186,7 +301,15 @@ describe("run report directory", () => {
     await writeFile(stepSummary, "before\n");
     for (const runId of ["run-a", "run-b"]) {
       const drill = await sampleDrillResult(root, sampleEvidence(runId));
-      await writeRunReport({ reportsRoot: root, runId, startedAt: drill.evidence.startedAt, drills: [drill], ...ranAsPlanned([drill]), targets: {}, env: { GITHUB_STEP_SUMMARY: stepSummary } });
+      await writeRunReport({
+        reportsRoot: root,
+        runId,
+        startedAt: drill.evidence.startedAt,
+        drills: [drill],
+        ...ranAsPlanned([drill]),
+        targets: {},
+        env: { GITHUB_STEP_SUMMARY: stepSummary },
+      });
     }
     const step = await readFile(stepSummary, "utf8");
     expect(step.startsWith("before\n")).toBe(true);
@@ -201,7 +324,9 @@ describe("run report directory", () => {
     const same = await report();
     expect(JSON.parse(await readFile(join(same.dir, "evidence.json"), "utf8")).matrix).toBeNull();
     const base = sampleEvidence(RUN);
-    const cross = await report({ drills: [{ scope: { ...base.scope, restoreTarget: { version: "17", images: [] } } }] });
+    const cross = await report({
+      drills: [{ scope: { ...base.scope, restoreTarget: { version: "17", images: [] } } }],
+    });
     const run = JSON.parse(await readFile(join(cross.dir, "evidence.json"), "utf8"));
     expect(run.matrix).toEqual([expect.objectContaining({ from: "15", to: "17", verdict: "pass" })]);
     expect(await readFile(join(cross.dir, "report.html"), "utf8")).toContain("Version compatibility");

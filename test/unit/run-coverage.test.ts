@@ -12,13 +12,32 @@ import { makeTempDir } from "./support.ts";
 const RUN = "2026-11-24T09-00-00-000-cover";
 const quiet = { line: () => undefined };
 
-const clean = drillScenario({ name: "clean", description: "in-process drill", methods: ["snapshot"], build: () => ({ engine: new MemoryEngine("1") }) });
+const clean = drillScenario({
+  name: "clean",
+  description: "in-process drill",
+  methods: ["snapshot"],
+  build: () => ({ engine: new MemoryEngine("1") }),
+});
 
 function runOf(scenario: Scenario, reportsDir: string, seed: number, version = "1"): ScenarioRun {
   return {
     engine: "memory",
     scenario,
-    request: { version, method: "snapshot", restoreInto: null, rows: 50, seed, writers: 0, images: "offline", runId: RUN, reportsDir, targets: {}, keepArtifacts: false, sink: quiet, replay: (d) => ({ command: `replay ${d.seed}`, args: null }) },
+    request: {
+      version,
+      method: "snapshot",
+      restoreInto: null,
+      rows: 50,
+      seed,
+      writers: 0,
+      images: "offline",
+      runId: RUN,
+      reportsDir,
+      targets: {},
+      keepArtifacts: false,
+      sink: quiet,
+      replay: (d) => ({ command: `replay ${d.seed}`, args: null }),
+    },
   };
 }
 
@@ -38,47 +57,96 @@ describe("a run that did not run its whole plan", () => {
   it("SIGTERM during a drill's cleanup: that drill passes, the next never runs, and the run is UNKNOWN everywhere, never PASS", async () => {
     const root = await makeTempDir();
     const interrupt = new AbortController();
-    const outcome = await runScenarios([runOf(signalledDuringCleanup(clean, interrupt, "SIGTERM"), root, 1), runOf(clean, root, 2)], interrupt.signal);
+    const outcome = await runScenarios(
+      [runOf(signalledDuringCleanup(clean, interrupt, "SIGTERM"), root, 1), runOf(clean, root, 2)],
+      interrupt.signal,
+    );
     expect(outcome.results.map((r) => r.evidence.verdict)).toEqual(["pass"]);
     expect(outcome.results[0]!.evidence.interrupted).toBeNull();
     expect(outcome.interrupted).toBe("interrupted by SIGTERM");
     expect(outcome.planned).toEqual([
-      { engine: "memory", version: "1", method: "snapshot", scenario: "clean", restoreInto: null, drillId: outcome.results[0]!.evidence.drillId },
+      {
+        engine: "memory",
+        version: "1",
+        method: "snapshot",
+        scenario: "clean",
+        restoreInto: null,
+        drillId: outcome.results[0]!.evidence.drillId,
+      },
       { engine: "memory", version: "1", method: "snapshot", scenario: "clean", restoreInto: null, drillId: null },
     ]);
 
-    const { dir, evidence } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: new Date().toISOString(), drills: outcome.results, planned: outcome.planned, interrupted: outcome.interrupted, targets: {}, env: {} });
-    expect(evidence).toMatchObject({ verdict: "unknown", interrupted: "interrupted by SIGTERM", planned: { count: 2 }, counts: { drills: 1, passed: 1 } });
+    const { dir, evidence } = await writeRunReport({
+      reportsRoot: root,
+      runId: RUN,
+      startedAt: new Date().toISOString(),
+      drills: outcome.results,
+      planned: outcome.planned,
+      interrupted: outcome.interrupted,
+      targets: {},
+      env: {},
+    });
+    expect(evidence).toMatchObject({
+      verdict: "unknown",
+      interrupted: "interrupted by SIGTERM",
+      planned: { count: 2 },
+      counts: { drills: 1, passed: 1 },
+    });
     const validate = await schemaValidator();
     const written = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8"));
     expect(validate(written), JSON.stringify(validate.errors)).toBe(true);
 
     const junit = await readFile(join(dir, "junit.xml"), "utf8");
     expect(junit).toMatch(/<testsuites name="dr-drill" tests="3" failures="0" errors="2"/);
-    expect(junit).toContain('<error type="not-run" message="not run: the run was interrupted by SIGTERM">planned, never started: memory 1 snapshot clean</error>');
+    expect(junit).toContain(
+      '<error type="not-run" message="not run: the run was interrupted by SIGTERM">planned, never started: memory 1 snapshot clean</error>',
+    );
     expect(junit).toContain('<error type="interrupted" message="interrupted by SIGTERM">');
     const summary = await readFile(join(dir, "summary.md"), "utf8");
     expect(summary).toMatch(/^## dr-drill ❔ UNKNOWN/);
-    expect(summary).toContain("**Incomplete run, so not a pass: 1 of 2 planned drill(s) ran; not run: memory 1 snapshot clean; interrupted by SIGTERM.**");
+    expect(summary).toContain(
+      "**Incomplete run, so not a pass: 1 of 2 planned drill(s) ran; not run: memory 1 snapshot clean; interrupted by SIGTERM.**",
+    );
     expect(summary).toContain("### Not run\n\n- memory 1 snapshot clean");
     const html = await readFile(join(dir, "report.html"), "utf8");
     expect(html).toContain('id="verdict">UNKNOWN</span>');
     expect(html).toContain("1 of 2 planned drill(s) ran");
-    expect(html).toMatch(/<p class="missed" id="coverage">Incomplete run[^<]*<\/p><h2>Not run<\/h2><ul id="not-run"><li>memory 1 snapshot clean<\/li><\/ul>/);
+    expect(html).toMatch(
+      /<p class="missed" id="coverage">Incomplete run[^<]*<\/p><h2>Not run<\/h2><ul id="not-run"><li>memory 1 snapshot clean<\/li><\/ul>/,
+    );
   });
 
   it("a signal after the last drill's checks still leaves the run interrupted, and undecided", async () => {
     const root = await makeTempDir();
     const interrupt = new AbortController();
-    const outcome = await runScenarios([runOf(signalledDuringCleanup(clean, interrupt, "SIGINT"), root, 3)], interrupt.signal);
+    const outcome = await runScenarios(
+      [runOf(signalledDuringCleanup(clean, interrupt, "SIGINT"), root, 3)],
+      interrupt.signal,
+    );
     expect(outcome.planned.every((p) => p.drillId !== null)).toBe(true);
-    const { evidence } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: new Date().toISOString(), drills: outcome.results, planned: outcome.planned, interrupted: outcome.interrupted, targets: {}, env: {} });
+    const { evidence } = await writeRunReport({
+      reportsRoot: root,
+      runId: RUN,
+      startedAt: new Date().toISOString(),
+      drills: outcome.results,
+      planned: outcome.planned,
+      interrupted: outcome.interrupted,
+      targets: {},
+      env: {},
+    });
     expect(evidence).toMatchObject({ verdict: "unknown", interrupted: "interrupted by SIGINT", counts: { passed: 1 } });
   });
 
   it("a version matrix plans one drill per restore target; a scenario that made fewer drills than planned leaves the run undecided", async () => {
     const root = await makeTempDir();
-    const matrix = versionMatrixScenario({ name: "matrix", description: "in-process matrix", methods: ["snapshot"], versions: ["1", "2"], source: (from) => new MemoryEngine(from), target: (_from, to) => ({ engine: new MemoryEngine(to), expect: { outcome: "pass" } }) });
+    const matrix = versionMatrixScenario({
+      name: "matrix",
+      description: "in-process matrix",
+      methods: ["snapshot"],
+      versions: ["1", "2"],
+      source: (from) => new MemoryEngine(from),
+      target: (_from, to) => ({ engine: new MemoryEngine(to), expect: { outcome: "pass" } }),
+    });
     const short: Scenario = { ...matrix, run: async (req) => (await matrix.run(req)).slice(0, 1) };
     const outcome = await runScenarios([runOf(short, root, 4)], new AbortController().signal);
     expect(outcome.interrupted).toBeNull();
@@ -86,7 +154,16 @@ describe("a run that did not run its whole plan", () => {
       ["1", false],
       ["2", true],
     ]);
-    const { evidence } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: new Date().toISOString(), drills: outcome.results, planned: outcome.planned, interrupted: null, targets: {}, env: {} });
+    const { evidence } = await writeRunReport({
+      reportsRoot: root,
+      runId: RUN,
+      startedAt: new Date().toISOString(),
+      drills: outcome.results,
+      planned: outcome.planned,
+      interrupted: null,
+      targets: {},
+      env: {},
+    });
     expect(evidence.drills.map((d) => d.verdict)).toEqual(["pass"]);
     expect(evidence.verdict).toBe("unknown");
   });
@@ -94,9 +171,28 @@ describe("a run that did not run its whole plan", () => {
   it("a drill that failed outright still fails an incomplete run: a finding is never hidden as undecided", async () => {
     const root = await makeTempDir();
     const interrupt = new AbortController();
-    const outcome = await runScenarios([runOf(signalledDuringCleanup(clean, interrupt, "SIGTERM"), root, 5), runOf(clean, root, 6)], interrupt.signal);
-    const failed = { ...outcome.results[0]!, evidence: { ...outcome.results[0]!.evidence, verdict: "fail" as const, expectation: { ...outcome.results[0]!.evidence.expectation, met: false } } };
-    const { evidence } = await writeRunReport({ reportsRoot: root, runId: RUN, startedAt: new Date().toISOString(), drills: [failed], planned: outcome.planned, interrupted: outcome.interrupted, targets: {}, env: {} });
+    const outcome = await runScenarios(
+      [runOf(signalledDuringCleanup(clean, interrupt, "SIGTERM"), root, 5), runOf(clean, root, 6)],
+      interrupt.signal,
+    );
+    const failed = {
+      ...outcome.results[0]!,
+      evidence: {
+        ...outcome.results[0]!.evidence,
+        verdict: "fail" as const,
+        expectation: { ...outcome.results[0]!.evidence.expectation, met: false },
+      },
+    };
+    const { evidence } = await writeRunReport({
+      reportsRoot: root,
+      runId: RUN,
+      startedAt: new Date().toISOString(),
+      drills: [failed],
+      planned: outcome.planned,
+      interrupted: outcome.interrupted,
+      targets: {},
+      env: {},
+    });
     expect(evidence.verdict).toBe("fail");
   });
 });
@@ -115,7 +211,9 @@ describe("a scenario that writes under load", () => {
     expect([load.writesUnderLoad, clean.writesUnderLoad]).toEqual([true, false]);
     const refused = load.run(runOf(load, root, 1).request);
     await expect(refused).rejects.toThrow(InputError);
-    await expect(refused).rejects.toThrow("scenario load writes while the backup runs: it needs at least one writer, not 0");
+    await expect(refused).rejects.toThrow(
+      "scenario load writes while the backup runs: it needs at least one writer, not 0",
+    );
     const [written] = await load.run({ ...runOf(load, root, 2).request, writers: 2 });
     expect(written!.evidence.workload?.writers).toBe(2);
   });

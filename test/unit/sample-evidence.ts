@@ -6,8 +6,15 @@ import type { PlannedDrill } from "../../harness/report/run-evidence.ts";
 
 /** A judgement as harness/expectation.ts gives it, for tests that set one. */
 export function judged(outcome: "pass" | "detects", met: boolean): Evidence["expectation"] {
-  const declared: Evidence["expectation"]["declared"] = outcome === "pass" ? { outcome } : { outcome, by: [{ check: "ledger-oracle" }] };
-  return { outcome, met, observed: met ? (outcome === "pass" ? "passed" : "detected") : "missed", why: met ? "as expected" : "not as expected", declared };
+  const declared: Evidence["expectation"]["declared"] =
+    outcome === "pass" ? { outcome } : { outcome, by: [{ check: "ledger-oracle" }] };
+  return {
+    outcome,
+    met,
+    observed: met ? (outcome === "pass" ? "passed" : "detected") : "missed",
+    why: met ? "as expected" : "not as expected",
+    declared,
+  };
 }
 
 /** A complete, plausible drill record for report tests; `overrides` replace top-level fields. */
@@ -21,12 +28,24 @@ export function sampleEvidence(runId: string, overrides: Partial<Evidence> = {})
     scenario: "load",
     startedAt: iso(0),
     endedAt: iso(20_000),
-    initiator: { user: "ci", host: "runner", ci: { provider: "github-actions", actor: "octo", commit: "0123456789abcdef", runUrl: "https://example.invalid/run/1" } },
+    initiator: {
+      user: "ci",
+      host: "runner",
+      ci: {
+        provider: "github-actions",
+        actor: "octo",
+        commit: "0123456789abcdef",
+        runUrl: "https://example.invalid/run/1",
+      },
+    },
     scope: {
       engine: "postgres",
       version: "15",
       images: [{ ref: "postgres:15", id: "sha256:" + "a".repeat(64), source: "official" }],
-      restoreTarget: { version: "15", images: [{ ref: "postgres:15", id: "sha256:" + "a".repeat(64), source: "official" }] },
+      restoreTarget: {
+        version: "15",
+        images: [{ ref: "postgres:15", id: "sha256:" + "a".repeat(64), source: "official" }],
+      },
       backupMethod: "physical",
       backupTool: "pg_basebackup (PostgreSQL) 15.18",
       seed: 42,
@@ -35,20 +54,39 @@ export function sampleEvidence(runId: string, overrides: Partial<Evidence> = {})
       consistency: "point-in-time",
     },
     targets: { rtoMs: 60_000 },
-    achieved: { rtoMs: 7_000, verifyMs: 2_000, rpoMs: 3_000, writesLost: { insideRecoveryPoint: 0, afterRecoveryPoint: 12 } },
+    achieved: {
+      rtoMs: 7_000,
+      verifyMs: 2_000,
+      rpoMs: 3_000,
+      writesLost: { insideRecoveryPoint: 0, afterRecoveryPoint: 12 },
+    },
     phases: [
       { name: "provision", startedAt: iso(0), durationMs: 2_000, counts: { image: "postgres:15" } },
       { name: "load", startedAt: iso(2_000), durationMs: 2_000, counts: { records: 1064 } },
       { name: "backup", startedAt: iso(4_000), durationMs: 5_000, counts: { files: 10 } },
       { name: "restore", startedAt: iso(10_000), durationMs: 3_000, counts: {} },
     ],
-    workload: { writers: 2, invoked: 3, ok: 2, fail: 0, info: 1, gaveUp: 0, latencyMs: { insert: { p50: 2, p99: 9, max: 9 } } },
+    workload: {
+      writers: 2,
+      invoked: 3,
+      ok: 2,
+      fail: 0,
+      info: 1,
+      gaveUp: 0,
+      latencyMs: { insert: { p50: 2, p99: 9, max: 9 } },
+    },
     backup: { mode: "online", durationMs: 5_000, specialModeMs: null, files: 10, bytes: 12_345, failedAttempts: [] },
     integrity: { source: null, restored: { count: 1064, digest: "c".repeat(64) } },
     restoreAttempts: [{ ok: true, summary: "server up", durationMs: 3_000 }],
     checks: [{ name: "ledger-oracle", valid: true, summary: "all keys consistent", details: { keysChecked: 1064 } }],
     faults: [],
-    expectation: { outcome: "pass", met: true, observed: "passed", why: "restored, every check held", declared: { outcome: "pass" } },
+    expectation: {
+      outcome: "pass",
+      met: true,
+      observed: "passed",
+      why: "restored, every check held",
+      declared: { outcome: "pass" },
+    },
     deviations: [],
     artifacts: [{ path: "base/1/1", bytes: 8192, sha256: "d".repeat(64) }],
     verdict: "pass",
@@ -64,10 +102,42 @@ export async function sampleDrillResult(reportsRoot: string, evidence: Evidence)
   const dir = join(reportsRoot, evidence.runId, evidence.drillId);
   await mkdir(dir, { recursive: true });
   const ops = [
-    { seq: 0, process: "loader", op: "load", invokeAt: 2_000, completeAt: 2_100, outcome: "ok", writes: [{ key: "people/1", digest: "e".repeat(64) }] },
-    { seq: 1, process: "writer-0", op: "insert", invokeAt: 4_500, completeAt: 4_520, outcome: "ok", writes: [{ key: "people/9", digest: "f".repeat(64) }] },
-    { seq: 2, process: "writer-1", op: "update", invokeAt: 6_000, completeAt: 6_300, outcome: "info", writes: [{ key: "people/1", digest: "*" }] },
-    { seq: 3, process: "writer-0", op: "insert", invokeAt: 9_000, completeAt: 9_004, outcome: "ok", writes: [{ key: "people/11", digest: "1".repeat(64) }] },
+    {
+      seq: 0,
+      process: "loader",
+      op: "load",
+      invokeAt: 2_000,
+      completeAt: 2_100,
+      outcome: "ok",
+      writes: [{ key: "people/1", digest: "e".repeat(64) }],
+    },
+    {
+      seq: 1,
+      process: "writer-0",
+      op: "insert",
+      invokeAt: 4_500,
+      completeAt: 4_520,
+      outcome: "ok",
+      writes: [{ key: "people/9", digest: "f".repeat(64) }],
+    },
+    {
+      seq: 2,
+      process: "writer-1",
+      op: "update",
+      invokeAt: 6_000,
+      completeAt: 6_300,
+      outcome: "info",
+      writes: [{ key: "people/1", digest: "*" }],
+    },
+    {
+      seq: 3,
+      process: "writer-0",
+      op: "insert",
+      invokeAt: 9_000,
+      completeAt: 9_004,
+      outcome: "ok",
+      writes: [{ key: "people/11", digest: "1".repeat(64) }],
+    },
   ];
   await writeFile(join(dir, "ledger.jsonl"), ops.map((o) => JSON.stringify(o)).join("\n") + "\n");
   await writeFile(join(dir, "evidence.json"), JSON.stringify(evidence, null, 2));
@@ -82,5 +152,12 @@ export function ranAsPlanned(drills: { evidence: Evidence }[]): { planned: Plann
 /** A planned drill of the same kind as `e`, made by `drillId` (null: it did not run). */
 export function plannedOf(e: Evidence, drillId: string | null): PlannedDrill {
   const to = e.scope.restoreTarget.version;
-  return { engine: e.scope.engine, version: e.scope.version, method: e.scope.backupMethod, scenario: e.scenario, restoreInto: to === e.scope.version ? null : to, drillId };
+  return {
+    engine: e.scope.engine,
+    version: e.scope.version,
+    method: e.scope.backupMethod,
+    scenario: e.scenario,
+    restoreInto: to === e.scope.version ? null : to,
+    drillId,
+  };
 }

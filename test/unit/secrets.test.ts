@@ -16,13 +16,27 @@ describe("which secrets are redacted and which are named as weak", () => {
     expect(JSON.stringify(weak)).not.toContain(value);
   });
 
-  it.each(["planted-token-7f3a", "Tr0ub4dor&3", "correcthorsebattery", "ghp_abcdef012345"])("%s is redacted", (value) => {
-    expect(knownSecrets({ API_KEY: value, HOME: "/root" }, ["postgres"])).toEqual({ secrets: [value], weak: [] });
-  });
+  it.each(["planted-token-7f3a", "Tr0ub4dor&3", "correcthorsebattery", "ghp_abcdef012345"])(
+    "%s is redacted",
+    (value) => {
+      expect(knownSecrets({ API_KEY: value, HOME: "/root" }, ["postgres"])).toEqual({ secrets: [value], weak: [] });
+    },
+  );
 
   it("only variables named like secrets count, and each weak one is named", () => {
-    const { secrets, weak } = knownSecrets({ PGPASSWORD: "postgres", POSTGRES_PASSWORD: "postgres", PGUSER: "postgres", GITHUB_TOKEN: "ghp_plantedTokenValue0123456789" }, ["postgres"]);
+    const { secrets, weak } = knownSecrets(
+      {
+        PGPASSWORD: "postgres",
+        POSTGRES_PASSWORD: "postgres",
+        PGUSER: "postgres",
+        GITHUB_TOKEN: "ghp_plantedTokenValue0123456789",
+      },
+      ["postgres"],
+    );
     expect(secrets).toEqual(["ghp_plantedTokenValue0123456789"]);
-    expect(weak.map((w) => w.source)).toEqual(["environment variable PGPASSWORD", "environment variable POSTGRES_PASSWORD"]);
+    expect(weak.map((w) => w.source)).toEqual([
+      "environment variable PGPASSWORD",
+      "environment variable POSTGRES_PASSWORD",
+    ]);
   });
 });

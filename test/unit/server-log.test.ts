@@ -18,22 +18,44 @@ import { makeTempDir } from "./support.ts";
  * then fails in the engine's words, and a `server-log` check lists what it logged.
  */
 
-async function drill(options: MemoryEngineOptions, expectation = engineOption("server-log", { outcome: "detects", by: [{ check: "server-log", reason: "Generic server .* terminating" }] })): Promise<DrillResult> {
-  return runDrill({ scenario: "unit", engine: new MemoryEngine("1", options), rows: 200, seed: 3, reportsDir: await makeTempDir(), replayCommand: (seed) => `replay ${seed}`, sink: { line: () => undefined }, faults: [expectation] });
+async function drill(
+  options: MemoryEngineOptions,
+  expectation = engineOption("server-log", {
+    outcome: "detects",
+    by: [{ check: "server-log", reason: "Generic server .* terminating" }],
+  }),
+): Promise<DrillResult> {
+  return runDrill({
+    scenario: "unit",
+    engine: new MemoryEngine("1", options),
+    rows: 200,
+    seed: 3,
+    reportsDir: await makeTempDir(),
+    replayCommand: (seed) => `replay ${seed}`,
+    sink: { line: () => undefined },
+    faults: [expectation],
+  });
 }
 const check = (r: DrillResult, name: string) => r.evidence.checks.find((c) => c.name === name);
 
-const CRASH = "** Generic server <0.483.0> terminating: badmatch in rabbit_queue_index:parse_pub_record_body/2 (rabbit_queue_index.erl, line 906)";
+const CRASH =
+  "** Generic server <0.483.0> terminating: badmatch in rabbit_queue_index:parse_pub_record_body/2 (rabbit_queue_index.erl, line 906)";
 
 describe("the engine's log turns our time-out into its failure (defect 9)", () => {
   it("a read that times out while the engine logged a crash: read-back fails in the engine's words, server-log lists them", async () => {
-    const r = await drill({ readTimesOut: true, loggedErrors: [CRASH, "Restarting crashed queue 'mqtt-subscription-dd-v3-3qos1' in vhost '/'."] });
+    const r = await drill({
+      readTimesOut: true,
+      loggedErrors: [CRASH, "Restarting crashed queue 'mqtt-subscription-dd-v3-3qos1' in vhost '/'."],
+    });
     expect(r.evidence.verdict).toBe("fail");
     expect(check(r, "read-back")).toMatchObject({
       valid: false,
       summary: `the restored engine failed while it was read; it logged 2 error(s): ${CRASH} | Restarting crashed queue 'mqtt-subscription-dd-v3-3qos1' in vhost '/'. (the read ended in: connack timeout)`,
     });
-    expect(check(r, "server-log")).toMatchObject({ valid: false, examples: [CRASH, "Restarting crashed queue 'mqtt-subscription-dd-v3-3qos1' in vhost '/'."] });
+    expect(check(r, "server-log")).toMatchObject({
+      valid: false,
+      examples: [CRASH, "Restarting crashed queue 'mqtt-subscription-dd-v3-3qos1' in vhost '/'."],
+    });
     expect(check(r, "ledger-oracle")?.valid).toBe("unknown");
     expect(r.evidence.expectation).toMatchObject({ met: true, observed: "detected" });
   });
@@ -50,10 +72,16 @@ describe("the engine's log turns our time-out into its failure (defect 9)", () =
   it("errors logged while everything was served fail server-log alone; a clean log holds", async () => {
     const logged = await drill({ loggedErrors: [CRASH] });
     expect(check(logged, "read-back")?.valid).toBe(true);
-    expect(check(logged, "server-log")).toMatchObject({ valid: false, summary: `the restored engine logged 1 error(s): ${CRASH}` });
+    expect(check(logged, "server-log")).toMatchObject({
+      valid: false,
+      summary: `the restored engine logged 1 error(s): ${CRASH}`,
+    });
     const clean = await drill({ loggedErrors: [] }, engineOption("clean", { outcome: "pass" }));
     expect(clean.evidence.verdict).toBe("pass");
-    expect(check(clean, "server-log")).toMatchObject({ valid: true, summary: "the restored engine logged no error it names" });
+    expect(check(clean, "server-log")).toMatchObject({
+      valid: true,
+      summary: "the restored engine logged no error it names",
+    });
   });
 
   it("an engine that names no errors gets no server-log check", async () => {
@@ -64,8 +92,17 @@ describe("the engine's log turns our time-out into its failure (defect 9)", () =
 
 describe("errorLines", () => {
   it("takes the lines a pattern names, without colour codes, each once, in order, and drops the ignored ones", () => {
-    const log = ["\u001b[38;5;160mPANIC:  could not read block 7\u001b[0m", "LOG:  checkpoint starting", "FATAL:  the database system is starting up", "PANIC:  could not read block 7", "FATAL:  invalid page in block 3"].join("\n");
-    expect(errorLines(log, /PANIC:|FATAL:/, { ignore: /the database system is starting up/ })).toEqual(["PANIC:  could not read block 7", "FATAL:  invalid page in block 3"]);
+    const log = [
+      "\u001b[38;5;160mPANIC:  could not read block 7\u001b[0m",
+      "LOG:  checkpoint starting",
+      "FATAL:  the database system is starting up",
+      "PANIC:  could not read block 7",
+      "FATAL:  invalid page in block 3",
+    ].join("\n");
+    expect(errorLines(log, /PANIC:|FATAL:/, { ignore: /the database system is starting up/ })).toEqual([
+      "PANIC:  could not read block 7",
+      "FATAL:  invalid page in block 3",
+    ]);
   });
 });
 
@@ -84,7 +121,7 @@ const RABBIT_CRASH_LOG = [
   "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>             true}},",
   "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>     [{rabbit_queue_index,parse_pub_record_body,2,",
   '2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>          [{file,"rabbit_queue_index.erl"},{line,906}]},',
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>      {rabbit_queue_index,read,3,[{file,\"rabbit_queue_index.erl\"},{line,506}]}]}",
+  '2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>      {rabbit_queue_index,read,3,[{file,"rabbit_queue_index.erl"},{line,506}]}]}',
   "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0> ",
   "2026-12-07 16:41:10.396965+00:00 [error] <0.483.0>   crasher:",
   "2026-12-07 16:41:10.396965+00:00 [error] <0.483.0>     initial call: rabbit_prequeue:init/1",
@@ -127,19 +164,69 @@ const PATTERNS: [string, RegExp, string[], string[]][] = [
       "2025-01-01 00:00:00.000 UTC [1] PANIC:  could not locate a valid checkpoint record",
       "FATAL:  could not access status of transaction 3735928559",
     ],
-    ["FATAL:  the database system is starting up", 'ERROR:  duplicate key value violates unique constraint "accounts_pkey"', "LOG:  database system is ready to accept connections"],
+    [
+      "FATAL:  the database system is starting up",
+      'ERROR:  duplicate key value violates unique constraint "accounts_pkey"',
+      "LOG:  database system is ready to accept connections",
+    ],
   ],
   [
     "questdb",
     QDB_SERVER_ERRORS,
-    ["2025-01-01T00:00:00.000000Z C i.q.c.CairoEngine could not open table [table=trades]", "2025-01-01T00:00:00.000000Z E i.q.c.TableReader io.questdb.cairo.CairoException: [2] could not open read-only [file=/var/lib/questdb/db/trades/2024-01-01/price.d]"],
-    ["2025-01-01T00:00:00.000000Z E i.q.g.e.QueryProgress err [id=-1, sql=`SELECT x FROM t`, msg=Invalid column: x]", "2025-01-01T00:00:00.000000Z I i.q.c.DatabaseCheckpointAgent checkpoint recovered [metaFilesCount=28]"],
+    [
+      "2025-01-01T00:00:00.000000Z C i.q.c.CairoEngine could not open table [table=trades]",
+      "2025-01-01T00:00:00.000000Z E i.q.c.TableReader io.questdb.cairo.CairoException: [2] could not open read-only [file=/var/lib/questdb/db/trades/2024-01-01/price.d]",
+    ],
+    [
+      "2025-01-01T00:00:00.000000Z E i.q.g.e.QueryProgress err [id=-1, sql=`SELECT x FROM t`, msg=Invalid column: x]",
+      "2025-01-01T00:00:00.000000Z I i.q.c.DatabaseCheckpointAgent checkpoint recovered [metaFilesCount=28]",
+    ],
   ],
-  ["mosquitto", MOSQUITTO_SERVER_ERRORS, ["1700000000: Error: Couldn't open database.", "Error: Success."], ["1700000000: Warning: Unknown chunk type 9 in persistent database file, ignoring.", "1700000000: New client connected from 172.17.0.1:40000 as dd-read-1 (p2, c0, k60)."]],
-  ["neo4j", NEO4J_SERVER_ERRORS, ["2025-01-01 00:00:00.000+0000 ERROR Failed to start Neo4j on 0.0.0.0:7474."], ["2025-01-01 00:00:00.000+0000 INFO  Started.", "2025-01-01 00:00:00.000+0000 WARN  Use of deprecated setting."]],
-  ["memgraph", MEMGRAPH_SERVER_ERRORS, ["[2025-01-01 00:00:00.000] [memgraph_log] [critical] Recovery failure: Invalid snapshot version!", "[2025-01-01 00:00:00.000] [memgraph_log] [error] Couldn't recover WAL file"], ["[2025-01-01 00:00:00.000] [memgraph_log] [error] Query failed: unbound variable n"]],
-  ["eventstore", EVENTSTORE_SERVER_ERRORS, ["[    1, 1,12:00:00.000,FTL] Exiting with exit code: 1.", "[    1,14,12:00:00.000,ERR] ReadIndex is corrupted..."], ["[    1, 1,12:00:00.000,INF] Truncation successful. Shutting down.", "[    1,14,12:00:00.000,INF] ReadIndex building..."]],
-  ["exo chat (FerretDB, MongoDB)", MONGO_WIRE_ERRORS, ["2025-01-01T00:00:00.000Z\tDPANIC\tsqlite\tdatabase disk image is malformed", '{"t":{"$date":"2025-01-01T00:00:00.000Z"},"s":"F","c":"STORAGE","msg":"Fatal assertion"}'], ["2025-01-01T00:00:00.000Z\tERROR\tclientconn\tResponse error: NamespaceNotFound", '{"s":"I","c":"NETWORK","msg":"Connection accepted"}']],
+  [
+    "mosquitto",
+    MOSQUITTO_SERVER_ERRORS,
+    ["1700000000: Error: Couldn't open database.", "Error: Success."],
+    [
+      "1700000000: Warning: Unknown chunk type 9 in persistent database file, ignoring.",
+      "1700000000: New client connected from 172.17.0.1:40000 as dd-read-1 (p2, c0, k60).",
+    ],
+  ],
+  [
+    "neo4j",
+    NEO4J_SERVER_ERRORS,
+    ["2025-01-01 00:00:00.000+0000 ERROR Failed to start Neo4j on 0.0.0.0:7474."],
+    ["2025-01-01 00:00:00.000+0000 INFO  Started.", "2025-01-01 00:00:00.000+0000 WARN  Use of deprecated setting."],
+  ],
+  [
+    "memgraph",
+    MEMGRAPH_SERVER_ERRORS,
+    [
+      "[2025-01-01 00:00:00.000] [memgraph_log] [critical] Recovery failure: Invalid snapshot version!",
+      "[2025-01-01 00:00:00.000] [memgraph_log] [error] Couldn't recover WAL file",
+    ],
+    ["[2025-01-01 00:00:00.000] [memgraph_log] [error] Query failed: unbound variable n"],
+  ],
+  [
+    "eventstore",
+    EVENTSTORE_SERVER_ERRORS,
+    ["[    1, 1,12:00:00.000,FTL] Exiting with exit code: 1.", "[    1,14,12:00:00.000,ERR] ReadIndex is corrupted..."],
+    [
+      "[    1, 1,12:00:00.000,INF] Truncation successful. Shutting down.",
+      "[    1,14,12:00:00.000,INF] ReadIndex building...",
+    ],
+  ],
+  [
+    "exo chat (FerretDB, MongoDB)",
+    MONGO_WIRE_ERRORS,
+    [
+      "2025-01-01T00:00:00.000Z\tDPANIC\tsqlite\tdatabase disk image is malformed",
+      '{"t":{"$date":"2025-01-01T00:00:00.000Z"},"s":"F","c":"STORAGE","msg":"Fatal assertion"}',
+    ],
+    [
+      "2025-01-01T00:00:00.000Z\tERROR\tclientconn\tResponse error: NamespaceNotFound",
+      '{"s":"I","c":"NETWORK","msg":"Connection accepted"}',
+    ],
+  ],
 ];
 
 describe.each(PATTERNS)("%s: the lines its pattern takes as the engine's errors", (_engine, pattern, taken, left) => {

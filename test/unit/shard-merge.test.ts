@@ -39,7 +39,11 @@ describe("--shard i/n", () => {
   it("deals every drill of the plan to exactly one shard, the same way every time, under one plan digest", () => {
     const plan = Array.from({ length: 7 }, (_, i) => ({ engine: i < 4 ? "postgres" : "questdb", scenario: `s${i}` }));
     const shards = [1, 2, 3].map((index) => sliceForShard(plan, { index, count: 3 }, "run-1"));
-    expect(shards.map((s) => s.drills.map((d) => d.scenario))).toEqual([["s0", "s3", "s6"], ["s1", "s4"], ["s2", "s5"]]);
+    expect(shards.map((s) => s.drills.map((d) => d.scenario))).toEqual([
+      ["s0", "s3", "s6"],
+      ["s1", "s4"],
+      ["s2", "s5"],
+    ]);
     expect(shards.flatMap((s) => s.drills).sort((a, b) => a.scenario.localeCompare(b.scenario))).toEqual(plan);
     expect(new Set(shards.map((s) => s.shard.plan)).size).toBe(1);
     expect(shards[0]!.shard).toMatchObject({ index: 1, count: 3, planned: 7, run: "run-1" });
@@ -51,14 +55,23 @@ describe("--shard i/n", () => {
   });
 
   it("binds every shard to one run by a nonce: given, or the CI run and attempt every job of it shares", () => {
-    const github = { GITHUB_ACTIONS: "true", GITHUB_REPOSITORY: "acme/dr", GITHUB_RUN_ID: "9001", GITHUB_RUN_ATTEMPT: "2" };
+    const github = {
+      GITHUB_ACTIONS: "true",
+      GITHUB_REPOSITORY: "acme/dr",
+      GITHUB_RUN_ID: "9001",
+      GITHUB_RUN_ATTEMPT: "2",
+    };
     expect(runNonce("nightly-42", github)).toBe("nightly-42");
     expect(runNonce(undefined, { ...github, DR_DRILL_RUN_NONCE: "from-env" })).toBe("from-env");
     expect(runNonce(undefined, github)).toBe("github:acme/dr/actions/runs/9001/attempts/2");
     // A re-run is another attempt: its shards are not merged with the first attempt's.
     expect(runNonce(undefined, { ...github, GITHUB_RUN_ATTEMPT: "3" })).not.toBe(runNonce(undefined, github));
-    expect(runNonce(undefined, { GITLAB_CI: "true", CI_PROJECT_PATH: "acme/dr", CI_PIPELINE_ID: "77" })).toBe("gitlab:acme/dr/pipelines/77");
-    expect(() => runNonce(undefined, {})).toThrow(/--shard needs a run nonce that every shard of this run shares and no other run does: give --run-nonce/);
+    expect(runNonce(undefined, { GITLAB_CI: "true", CI_PROJECT_PATH: "acme/dr", CI_PIPELINE_ID: "77" })).toBe(
+      "gitlab:acme/dr/pipelines/77",
+    );
+    expect(() => runNonce(undefined, {})).toThrow(
+      /--shard needs a run nonce that every shard of this run shares and no other run does: give --run-nonce/,
+    );
     expect(() => runNonce("two words", {})).toThrow(UsageError);
   });
 
@@ -68,7 +81,9 @@ describe("--shard i/n", () => {
     afterAll(() => docker.close());
 
     it("a bad --shard exits 2 before Docker is asked anything", async () => {
-      const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--shard", "3/2"], { env: { DOCKER_HOST: docker.host } });
+      const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--shard", "3/2"], {
+        env: { DOCKER_HOST: docker.host },
+      });
       expect(code, stderr).toBe(2);
       expect(stderr).toMatch(/--shard "3\/2": the index must be between 1 and 2/);
       expect(docker.requests).toEqual([]);
@@ -88,7 +103,24 @@ describe("--shard i/n", () => {
     it("a shard with nothing to run writes a sealed empty report for the merge and needs no Docker", async () => {
       const reports = await makeTempDir();
       // load on PostgreSQL 15 selects two drills (physical, logical): the third of three shards is empty.
-      const { code, stderr } = await drDrill(["run", "--engine", "postgres", "--version", "15", "--scenario", "load", "--shard", "3/3", "--run-nonce", "nightly-7", "--reports", reports], { env: { DOCKER_HOST: docker.host } });
+      const { code, stderr } = await drDrill(
+        [
+          "run",
+          "--engine",
+          "postgres",
+          "--version",
+          "15",
+          "--scenario",
+          "load",
+          "--shard",
+          "3/3",
+          "--run-nonce",
+          "nightly-7",
+          "--reports",
+          reports,
+        ],
+        { env: { DOCKER_HOST: docker.host } },
+      );
       expect(code, stderr).toBe(0);
       expect(docker.requests).toEqual([]);
       const [runId] = (await readdir(reports)).filter((e) => e !== "history.jsonl");
@@ -104,7 +136,14 @@ describe("--shard i/n", () => {
  * A sharded run of the in-process engine: three drills (one a detected fault), dealt to two shards, each its own
  * report, both of run `nonces[0]` unless `nonces` says otherwise.
  */
-async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunReport>[0]["signingKey"], coverage: (ran: DrillResult[]) => Pick<Parameters<typeof writeRunReport>[0], "planned" | "interrupted"> = ranAsPlanned, nonces = ["run-1", "run-1"]): Promise<string[]> {
+async function shardedRun(
+  root: string,
+  signingKey?: Parameters<typeof writeRunReport>[0]["signingKey"],
+  coverage: (
+    ran: DrillResult[],
+  ) => Pick<Parameters<typeof writeRunReport>[0], "planned" | "interrupted"> = ranAsPlanned,
+  nonces = ["run-1", "run-1"],
+): Promise<string[]> {
   const plan = [
     { seed: 11, faults: [] },
     { seed: 12, faults: [dropKeys(5)] },
@@ -116,9 +155,31 @@ async function shardedRun(root: string, signingKey?: Parameters<typeof writeRunR
     const runId = `2026-11-23T10-00-0${index}-000-shard`;
     const results = [];
     for (const d of drills) {
-      results.push(await runDrill({ scenario: "unit", engine: new MemoryEngine("1"), rows: 200, seed: d.seed, faults: d.faults, reportsDir: root, runId, replayCommand: (s) => `replay ${s}`, sink: quiet }));
+      results.push(
+        await runDrill({
+          scenario: "unit",
+          engine: new MemoryEngine("1"),
+          rows: 200,
+          seed: d.seed,
+          faults: d.faults,
+          reportsDir: root,
+          runId,
+          replayCommand: (s) => `replay ${s}`,
+          sink: quiet,
+        }),
+      );
     }
-    const written = await writeRunReport({ reportsRoot: root, runId, startedAt: new Date().toISOString(), drills: results, ...(index === 2 ? coverage(results) : ranAsPlanned(results)), targets: {}, shard, env: {}, ...(signingKey ? { signingKey } : {}) });
+    const written = await writeRunReport({
+      reportsRoot: root,
+      runId,
+      startedAt: new Date().toISOString(),
+      drills: results,
+      ...(index === 2 ? coverage(results) : ranAsPlanned(results)),
+      targets: {},
+      shard,
+      env: {},
+      ...(signingKey ? { signingKey } : {}),
+    });
     dirs.push(written.dir);
   }
   return dirs;
@@ -134,7 +195,10 @@ describe("merge-reports", () => {
     expect(run.drills.map((d) => d.scope.seed).sort()).toEqual([11, 12, 13]);
     expect(run.counts).toEqual({ drills: 3, passed: 3, failed: 0, unknown: 0 });
     expect(run.verdict).toBe("pass");
-    expect(run.mergedFrom?.map((s) => [s.shard?.index, s.drills, s.signature])).toEqual([[1, 2, "absent"], [2, 1, "absent"]]);
+    expect(run.mergedFrom?.map((s) => [s.shard?.index, s.drills, s.signature])).toEqual([
+      [1, 2, "absent"],
+      [2, 1, "absent"],
+    ]);
     expect(run.shard).toBeNull();
     expect(await verifyDirectory(out)).toMatchObject({ ok: true });
     const validate = await schemaValidator();
@@ -156,7 +220,9 @@ describe("merge-reports", () => {
   it("refuses a tampered shard, naming the changed file, and writes nothing", async () => {
     const root = await makeTempDir();
     const shards = await shardedRun(root);
-    const [drillDir] = (await readdir(shards[1]!, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    const [drillDir] = (await readdir(shards[1]!, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     const ledger = join(shards[1]!, drillDir!, "ledger.jsonl");
     await writeFile(ledger, (await readFile(ledger, "utf8")).replace('"outcome":"ok"', '"outcome":"fail"'));
     const out = join(root, "merged");
@@ -174,22 +240,41 @@ describe("merge-reports", () => {
     const root = await makeTempDir();
     const keys = generateKeyPairSync("ed25519");
     const shards = await shardedRun(root, keys.privateKey);
-    await expect(mergeReports({ dirs: shards, out: join(root, "unchecked"), env: {} })).rejects.toThrow(/manifest.sig present but no public key given/);
+    await expect(mergeReports({ dirs: shards, out: join(root, "unchecked"), env: {} })).rejects.toThrow(
+      /manifest.sig present but no public key given/,
+    );
     const other = generateKeyPairSync("ed25519");
-    await expect(mergeReports({ dirs: shards, out: join(root, "wrong-key"), publicKey: other.publicKey, env: {} })).rejects.toThrow(/does not match the manifest for this public key/);
+    await expect(
+      mergeReports({ dirs: shards, out: join(root, "wrong-key"), publicKey: other.publicKey, env: {} }),
+    ).rejects.toThrow(/does not match the manifest for this public key/);
     const out = join(root, "merged");
-    const report = await mergeReports({ dirs: shards, out, publicKey: keys.publicKey, signingKey: keys.privateKey, env: {} });
+    const report = await mergeReports({
+      dirs: shards,
+      out,
+      publicKey: keys.publicKey,
+      signingKey: keys.privateKey,
+      env: {},
+    });
     expect(report.evidence.mergedFrom?.map((s) => s.signature)).toEqual(["valid", "valid"]);
     expect(await verifyDirectory(out, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
     // On the command line, the signing key alone checks shards it signed (its public half) and signs the merge.
     const keyFile = join(root, "signing.key.pem");
     await writeFile(keyFile, keys.privateKey.export({ type: "pkcs8", format: "pem" }));
     const byCli = join(root, "merged-by-cli");
-    expect(await drDrill(["merge-reports", ...shards, "--out", byCli, "--signing-key", keyFile])).toMatchObject({ code: 0 });
+    expect(await drDrill(["merge-reports", ...shards, "--out", byCli, "--signing-key", keyFile])).toMatchObject({
+      code: 0,
+    });
     expect(await verifyDirectory(byCli, keys.publicKey)).toMatchObject({ ok: true, signature: "valid" });
     const otherFile = join(root, "other.key.pem");
     await writeFile(otherFile, other.privateKey.export({ type: "pkcs8", format: "pem" }));
-    const refused = await drDrill(["merge-reports", ...shards, "--out", join(root, "other"), "--signing-key", otherFile]);
+    const refused = await drDrill([
+      "merge-reports",
+      ...shards,
+      "--out",
+      join(root, "other"),
+      "--signing-key",
+      otherFile,
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/manifest.sig does not match the manifest for this public key/);
   });
@@ -197,17 +282,27 @@ describe("merge-reports", () => {
   it("refuses a shard that was interrupted or did not run its whole slice, naming what it lacks, and writes nothing", async () => {
     const root = await makeTempDir();
     // Shard 2 of 2 planned its one drill and a second one that never ran: its drills all passed.
-    const skipped = (ran: Parameters<typeof ranAsPlanned>[0]) => ({ planned: [...ranAsPlanned(ran).planned, plannedOf(ran[0]!.evidence, null)], interrupted: null });
+    const skipped = (ran: Parameters<typeof ranAsPlanned>[0]) => ({
+      planned: [...ranAsPlanned(ran).planned, plannedOf(ran[0]!.evidence, null)],
+      interrupted: null,
+    });
     const partial = await shardedRun(join(root, "partial"), undefined, skipped);
     const out = join(root, "merged");
-    await expect(mergeReports({ dirs: partial, out, env: {} })).rejects.toThrow(`${partial[1]} did not run its whole slice (1 of 2 planned drill(s) ran; not run: memory 1 snapshot unit): run that shard again, then merge`);
+    await expect(mergeReports({ dirs: partial, out, env: {} })).rejects.toThrow(
+      `${partial[1]} did not run its whole slice (1 of 2 planned drill(s) ran; not run: memory 1 snapshot unit): run that shard again, then merge`,
+    );
     const cli = await drDrill(["merge-reports", ...partial, "--out", out]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain("did not run its whole slice");
     expect(existsSync(out)).toBe(false);
 
-    const stopped = await shardedRun(join(root, "stopped"), undefined, (ran) => ({ ...ranAsPlanned(ran), interrupted: "interrupted by SIGTERM" }));
-    await expect(mergeReports({ dirs: stopped, out, env: {} })).rejects.toThrow(/did not run its whole slice \(1 of 1 planned drill\(s\) ran; interrupted by SIGTERM\)/);
+    const stopped = await shardedRun(join(root, "stopped"), undefined, (ran) => ({
+      ...ranAsPlanned(ran),
+      interrupted: "interrupted by SIGTERM",
+    }));
+    await expect(mergeReports({ dirs: stopped, out, env: {} })).rejects.toThrow(
+      /did not run its whole slice \(1 of 1 planned drill\(s\) ran; interrupted by SIGTERM\)/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -218,14 +313,18 @@ describe("merge-reports", () => {
     const { planned: _, interrupted: __, ...older } = JSON.parse(await readFile(path, "utf8"));
     await writeFile(path, JSON.stringify({ ...older, schema: "dr-drill/run-evidence@1" }));
     await sealDirectory(shards[1]!);
-    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(/is dr-drill\/run-evidence@1, not dr-drill\/run-evidence@2: a report of an earlier dr-drill does not say which drills it planned/);
+    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(
+      /is dr-drill\/run-evidence@1, not dr-drill\/run-evidence@2: a report of an earlier dr-drill does not say which drills it planned/,
+    );
   });
 
   it("refuses shards of two runs of one plan, and shards made by another dr-drill, naming both", async () => {
     const root = await makeTempDir();
     const mixed = await shardedRun(join(root, "mixed"), undefined, ranAsPlanned, ["nightly-41", "nightly-42"]);
     const out = join(root, "merged");
-    await expect(mergeReports({ dirs: mixed, out, env: {} })).rejects.toThrow(`${mixed[1]} is a shard of run "nightly-42", ${mixed[0]} of run "nightly-41": merge the shards of one run only`);
+    await expect(mergeReports({ dirs: mixed, out, env: {} })).rejects.toThrow(
+      `${mixed[1]} is a shard of run "nightly-42", ${mixed[0]} of run "nightly-41": merge the shards of one run only`,
+    );
     const cli = await drDrill(["merge-reports", ...mixed, "--out", out]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain('is a shard of run "nightly-42"');
@@ -237,7 +336,11 @@ describe("merge-reports", () => {
     expect(run.tool.commit).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
     await writeFile(path, JSON.stringify({ ...run, tool: { ...run.tool, commit: "0".repeat(40) } }));
     await sealDirectory(shards[1]!);
-    await expect(mergeReports({ dirs: shards, out, env: {} })).rejects.toThrow(new RegExp(`${shards[1]} was made by dr-drill [^ ]+ \\(commit 0{40}\\), .* by dr-drill [^ ]+ \\(commit ${run.tool.commit}\\): the shards of one run are made by one dr-drill`));
+    await expect(mergeReports({ dirs: shards, out, env: {} })).rejects.toThrow(
+      new RegExp(
+        `${shards[1]} was made by dr-drill [^ ]+ \\(commit 0{40}\\), .* by dr-drill [^ ]+ \\(commit ${run.tool.commit}\\): the shards of one run are made by one dr-drill`,
+      ),
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -248,17 +351,22 @@ describe("merge-reports", () => {
     const run = JSON.parse(await readFile(path, "utf8")) as RunEvidence;
     await writeFile(path, JSON.stringify({ ...run, shard: null }));
     await sealDirectory(shards[1]!);
-    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(`${shards[1]} is not a shard (it was run without --shard)`);
+    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(
+      `${shards[1]} is not a shard (it was run without --shard)`,
+    );
     const { run: _, ...unbound } = run.shard!;
     await writeFile(path, JSON.stringify({ ...run, shard: unbound }));
     await sealDirectory(shards[1]!);
-    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(`${shards[1]} names no run nonce (made by an earlier dr-drill)`);
+    await expect(mergeReports({ dirs: shards, out: join(root, "merged"), env: {} })).rejects.toThrow(
+      `${shards[1]} names no run nonce (made by an earlier dr-drill)`,
+    );
   });
 
   it("refuses an incomplete or doubled set of shards, a drill given twice, and an existing --out", async () => {
     const root = await makeTempDir();
     const shards = await shardedRun(root);
-    const refuse = (dirs: string[], message: RegExp, out = join(root, "merged")) => expect(mergeReports({ dirs, out, env: {} })).rejects.toThrow(message);
+    const refuse = (dirs: string[], message: RegExp, out = join(root, "merged")) =>
+      expect(mergeReports({ dirs, out, env: {} })).rejects.toThrow(message);
     await refuse([shards[0]!], /shard 2\/2 is missing \(given: 1\/2\)/);
     await refuse([shards[0]!, shards[0]!], /is given twice/);
     await refuse(shards, /exists: the merged report goes into a new directory/, root);
@@ -291,6 +399,8 @@ describe("merge-reports", () => {
     await mkdir(empty);
     const refused = await drDrill(["merge-reports", empty, roots[1]!, "--out", join(root, "merged-again")]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`${empty} is neither a report directory (no manifest.sha256) nor a report root holding one`);
+    expect(refused.stderr).toContain(
+      `${empty} is neither a report directory (no manifest.sha256) nor a report root holding one`,
+    );
   });
 });

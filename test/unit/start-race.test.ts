@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ContainerExitedError, ProbeWaitStrategy, exitBehind, stoppedByDocker, type ProbedContainer } from "../../harness/runtime/wait-for-probe.ts";
+import {
+  ContainerExitedError,
+  ProbeWaitStrategy,
+  exitBehind,
+  stoppedByDocker,
+  type ProbedContainer,
+} from "../../harness/runtime/wait-for-probe.ts";
 
 /**
  * Defect 11: an engine that exits at once can exit between our look at it (running) and the probe's exec, and Docker
@@ -9,11 +15,16 @@ import { ContainerExitedError, ProbeWaitStrategy, exitBehind, stoppedByDocker, t
 
 /** An error as dockerode builds it from Docker's answer (docker-modem buildPayload). */
 function dockerSaid(statusCode: number, reason: string, message: string): Error {
-  return Object.assign(new Error(`(HTTP code ${statusCode}) ${reason} - ${message} `), { statusCode, reason, json: { message } });
+  return Object.assign(new Error(`(HTTP code ${statusCode}) ${reason} - ${message} `), {
+    statusCode,
+    reason,
+    json: { message },
+  });
 }
 const execStartedOnStopped = () => dockerSaid(409, "container stopped/paused", "Container 6f1c0 is not running");
 /** The same race as a drill met it: Docker answering the exec's start with a 500. */
-const execStartedOnExited = () => dockerSaid(500, "container not running", "Container 4e99f09c0e7f is not running: Exited (3) Less than a second ago");
+const execStartedOnExited = () =>
+  dockerSaid(500, "container not running", "Container 4e99f09c0e7f is not running: Exited (3) Less than a second ago");
 const execCreatedOnStopped = () => dockerSaid(409, "container stopped/paused", "container 6f1c0 is not running");
 const gone = () => dockerSaid(404, "no such container", "No such container: 6f1c0");
 const serverError = () => dockerSaid(500, "server error", "OCI runtime exec failed");
@@ -63,32 +74,52 @@ const running = { Running: true, ExitCode: 0, Status: "running" };
 const exited3 = { Running: false, ExitCode: 3, Status: "exited" };
 /** Killed by a removal someone else asked for: no answer of the engine. */
 const removed = { Running: false, ExitCode: 137, Status: "removing" };
-const wait = (container: ProbedContainer) => new ProbeWaitStrategy(["pg_isready"]).withStartupTimeout(5_000).waitUntilReady(container);
+const wait = (container: ProbedContainer) =>
+  new ProbeWaitStrategy(["pg_isready"]).withStartupTimeout(5_000).waitUntilReady(container);
 
 describe("an engine that exits while the probe starts: Docker's 409 is the exit (defect 11)", () => {
   it("every form of 'not running' Docker gives is recognised; other errors are not", () => {
-    for (const err of [execStartedOnStopped(), execStartedOnExited(), execCreatedOnStopped(), gone(), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is paused, unpause the container before exec"), dockerSaid(409, "container stopped/paused", "Container 6f1c0 is restarting, wait until the container is running"), new Error("(HTTP code 409) container stopped/paused - ")]) {
+    for (const err of [
+      execStartedOnStopped(),
+      execStartedOnExited(),
+      execCreatedOnStopped(),
+      gone(),
+      dockerSaid(409, "container stopped/paused", "Container 6f1c0 is paused, unpause the container before exec"),
+      dockerSaid(409, "container stopped/paused", "Container 6f1c0 is restarting, wait until the container is running"),
+      new Error("(HTTP code 409) container stopped/paused - "),
+    ]) {
       expect(stoppedByDocker(err), err.message).toBe(true);
     }
-    for (const err of [serverError(), new Error("probe pg_isready did not succeed within 120000 ms"), dockerSaid(500, "server error", "OCI runtime create failed: unable to start container process"), "container is not running"]) {
+    for (const err of [
+      serverError(),
+      new Error("probe pg_isready did not succeed within 120000 ms"),
+      dockerSaid(500, "server error", "OCI runtime create failed: unable to start container process"),
+      "container is not running",
+    ]) {
       expect(stoppedByDocker(err), String(err)).toBe(false);
     }
   });
 
   it("a 409 on the exec's start, then a stopped container: thrown as its exit, with its code and log", async () => {
-    const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnStopped() })).catch((e: unknown) => e);
+    const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnStopped() })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ContainerExitedError);
     expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database." });
   });
 
   it("a 500 'container not running' on the exec's start (as a drill met it), then a stopped container: the same", async () => {
-    const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnExited() })).catch((e: unknown) => e);
+    const err = await wait(scripted({ states: [running, exited3], execStart: execStartedOnExited() })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ContainerExitedError);
     expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database." });
   });
 
   it("a 409 on the exec's creation, then a stopped container: the same", async () => {
-    const err = await wait(scripted({ states: [running, exited3], execCreate: execCreatedOnStopped() })).catch((e: unknown) => e);
+    const err = await wait(scripted({ states: [running, exited3], execCreate: execCreatedOnStopped() })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database." });
     expect(err).toBeInstanceOf(ContainerExitedError);
   });
@@ -101,12 +132,17 @@ describe("an engine that exits while the probe starts: Docker's 409 is the exit 
   it("a container removed under us (exit 137, 'removing') is no exit of the engine: Docker's error is thrown as it is", async () => {
     const said = execStartedOnStopped();
     await expect(wait(scripted({ states: [running, removed], execStart: said }))).rejects.toBe(said);
-    await expect(wait(scripted({ states: [removed] }))).rejects.toThrow("the container is removing (exit code 137), not running: it did not exit by itself");
+    await expect(wait(scripted({ states: [removed] }))).rejects.toThrow(
+      "the container is removing (exit code 137), not running: it did not exit by itself",
+    );
   });
 
   it("an exit whose log cannot be read is not claimed: Docker's error is thrown as it is", async () => {
     const said = execStartedOnStopped();
-    const container = { ...scripted({ states: [running, exited3], execStart: said }), logs: () => Promise.reject(gone()) };
+    const container = {
+      ...scripted({ states: [running, exited3], execStart: said }),
+      logs: () => Promise.reject(gone()),
+    };
     await expect(wait(container)).rejects.toBe(said);
   });
 

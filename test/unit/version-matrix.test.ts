@@ -19,7 +19,10 @@ function memoryMatrix() {
       return engine;
     },
     // "3" comes up but cannot serve what it restored, without refusing: that pair must come out not met.
-    target: (from, to) => ({ engine: new MemoryEngine(to, to === "3" ? { readError: "table trades does not exist" } : {}), expect: from === to ? { outcome: "pass" } : { outcome: "no-silent-loss" } }),
+    target: (from, to) => ({
+      engine: new MemoryEngine(to, to === "3" ? { readError: "table trades does not exist" } : {}),
+      expect: from === to ? { outcome: "pass" } : { outcome: "no-silent-loss" },
+    }),
   });
   return { scenario, sources };
 }
@@ -47,7 +50,11 @@ describe("version matrix scenario", () => {
     const { scenario, sources } = memoryMatrix();
     const results = await scenario.run(await request());
     expect(sources.map((s) => [s.version, s.backups])).toEqual([["1", 1]]);
-    expect(results.map((r) => r.evidence.drillId)).toEqual(["matrix-memory1-snapshot-to1-11", "matrix-memory1-snapshot-to2-11", "matrix-memory1-snapshot-to3-11"]);
+    expect(results.map((r) => r.evidence.drillId)).toEqual([
+      "matrix-memory1-snapshot-to1-11",
+      "matrix-memory1-snapshot-to2-11",
+      "matrix-memory1-snapshot-to3-11",
+    ]);
     expect(results.map((r) => r.evidence.replay.command)).toEqual(["replay 1→1 11", "replay 1→2 11", "replay 1→3 11"]);
     expect(results.map((r) => [r.evidence.expectation.outcome, r.evidence.expectation.met])).toEqual([
       ["pass", true],

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DrillClock } from "../../harness/clock.ts";
 import { Ledger, UNKNOWN_DIGEST, type KeyWrite, type LedgerEntry } from "../../harness/ledger.ts";
-import { WorkloadRunner, type Backoff, type OpSource, type WorkloadBounds, type WorkloadClient, type WorkloadOp } from "../../harness/workload.ts";
+import {
+  WorkloadRunner,
+  type Backoff,
+  type OpSource,
+  type WorkloadBounds,
+  type WorkloadClient,
+  type WorkloadOp,
+} from "../../harness/workload.ts";
 import { makeTempDir } from "./support.ts";
 
 /** Each writer puts to its own keys: `k/<writer>/<n>`, payload n. */
@@ -48,17 +55,25 @@ async function setup(bounds: WorkloadBounds, clients = fakeClients(), backoff?: 
   const runner = new WorkloadRunner(new CountingSource(), clients.open, ledger, clock, bounds, backoff);
   const entries = async (): Promise<LedgerEntry[]> => {
     await ledger.close();
-    return (await readFile(ledger.path, "utf8")).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
+    return (await readFile(ledger.path, "utf8"))
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as LedgerEntry);
   };
   return { runner, ledger, clients, entries };
 }
 
 /** Resolves to "timed out" when the promise does not settle in time, so a hang fails the test instead of stalling it. */
-const within = <T>(p: Promise<T>, ms = 1_000) => Promise.race([p.then(() => "settled" as const), sleep(ms).then(() => "timed out" as const)]);
+const within = <T>(p: Promise<T>, ms = 1_000) =>
+  Promise.race([p.then(() => "settled" as const), sleep(ms).then(() => "timed out" as const)]);
 
 describe("WorkloadRunner", () => {
   it("never invokes more than maxOps across all writers", async () => {
-    const { runner, ledger, clients, entries } = await setup({ writers: 4, maxOps: 10, maxMs: 60_000 }, fakeClients(() => "ok", 1));
+    const { runner, ledger, clients, entries } = await setup(
+      { writers: 4, maxOps: 10, maxMs: 60_000 },
+      fakeClients(() => "ok", 1),
+    );
     await runner.start();
     await runner.completedAtLeast(10);
     const stats = await runner.stop();
@@ -69,7 +84,10 @@ describe("WorkloadRunner", () => {
   });
 
   it("spreads the ops over the writers, each with its own process name", async () => {
-    const { runner, entries } = await setup({ writers: 3, maxOps: 30, maxMs: 60_000 }, fakeClients(() => "ok", 1));
+    const { runner, entries } = await setup(
+      { writers: 3, maxOps: 30, maxMs: 60_000 },
+      fakeClients(() => "ok", 1),
+    );
     await runner.start();
     await runner.completedAtLeast(30);
     await runner.stop();
@@ -77,7 +95,10 @@ describe("WorkloadRunner", () => {
   });
 
   it("stops invoking ops once maxMs has passed", async () => {
-    const { runner, entries } = await setup({ writers: 2, maxOps: 1_000_000, maxMs: 60 }, fakeClients(() => "ok", 2));
+    const { runner, entries } = await setup(
+      { writers: 2, maxOps: 1_000_000, maxMs: 60 },
+      fakeClients(() => "ok", 2),
+    );
     await runner.start();
     await runner.completedAtLeast(Number.MAX_SAFE_INTEGER); // resolves when the workload ends on its own
     const stats = await runner.stop();
@@ -89,7 +110,10 @@ describe("WorkloadRunner", () => {
   });
 
   it("completedAtLeast resolves once that many ops completed", async () => {
-    const { runner, ledger } = await setup({ writers: 2, maxOps: 1_000, maxMs: 60_000 }, fakeClients(() => "ok", 1));
+    const { runner, ledger } = await setup(
+      { writers: 2, maxOps: 1_000, maxMs: 60_000 },
+      fakeClients(() => "ok", 1),
+    );
     await runner.start();
     await runner.completedAtLeast(5);
     expect(ledger.counts.ok).toBeGreaterThanOrEqual(5);
@@ -122,10 +146,23 @@ describe("WorkloadRunner", () => {
     expect(ledger.counts).toEqual({ ok: 3, fail: 3, info: 3, keysWritten: 9 });
     const all = await entries();
     expect(all.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(all[0]).toMatchObject({ process: "writer-0", op: "put", outcome: "ok", writes: [{ key: "k/0/0", digest: "d0" }] });
+    expect(all[0]).toMatchObject({
+      process: "writer-0",
+      op: "put",
+      outcome: "ok",
+      writes: [{ key: "k/0/0", digest: "d0" }],
+    });
     expect(all[0]!.error).toBeUndefined();
-    expect(all[1]).toMatchObject({ outcome: "fail", writes: [{ key: "k/0/1", digest: UNKNOWN_DIGEST }], error: "refused k/0/1" });
-    expect(all[2]).toMatchObject({ outcome: "info", writes: [{ key: "k/0/2", digest: UNKNOWN_DIGEST }], error: "timeout on k/0/2" });
+    expect(all[1]).toMatchObject({
+      outcome: "fail",
+      writes: [{ key: "k/0/1", digest: UNKNOWN_DIGEST }],
+      error: "refused k/0/1",
+    });
+    expect(all[2]).toMatchObject({
+      outcome: "info",
+      writes: [{ key: "k/0/2", digest: UNKNOWN_DIGEST }],
+      error: "timeout on k/0/2",
+    });
     for (const e of all) expect(e.completeAt).toBeGreaterThanOrEqual(e.invokeAt);
   });
 });
@@ -133,15 +170,25 @@ describe("WorkloadRunner", () => {
 describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
   it("an info write keeps the digest of the value the client meant to send", async () => {
     const clients = fakeClients(() => "info");
-    const open = async () => ({ ...(await clients.open()), intended: async (op: WorkloadOp<number>) => op.keys.map((key) => ({ key, digest: `d${op.payload}` })) });
+    const open = async () => ({
+      ...(await clients.open()),
+      intended: async (op: WorkloadOp<number>) => op.keys.map((key) => ({ key, digest: `d${op.payload}` })),
+    });
     const clock = new DrillClock();
     const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
-    const runner = new WorkloadRunner(new CountingSource(), open, ledger, clock, { writers: 1, maxOps: 2, maxMs: 60_000 });
+    const runner = new WorkloadRunner(new CountingSource(), open, ledger, clock, {
+      writers: 1,
+      maxOps: 2,
+      maxMs: 60_000,
+    });
     await runner.start();
     await runner.completedAtLeast(2);
     await runner.stop();
     await ledger.close();
-    const all = (await readFile(ledger.path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const all = (await readFile(ledger.path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     expect(all.map((e) => [e.outcome, e.writes[0]!.digest])).toEqual([
       ["info", "d0"],
       ["info", "d1"],
@@ -150,7 +197,11 @@ describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
 
   it("a writer whose node stops answering backs off and gives up instead of spinning to the op cap", async () => {
     const backoff = { startMs: 5, maxMs: 40, giveUpAfter: 8 };
-    const { runner, entries } = await setup({ writers: 2, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"), backoff);
+    const { runner, entries } = await setup(
+      { writers: 2, maxOps: 1_000_000, maxMs: 60_000 },
+      fakeClients(() => "info"),
+      backoff,
+    );
     const started = Date.now();
     await runner.start();
     await runner.completedAtLeast(Number.MAX_SAFE_INTEGER); // resolves when every writer has given up
@@ -162,7 +213,11 @@ describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
   });
 
   it("stop() cuts a back-off pause short", async () => {
-    const { runner } = await setup({ writers: 1, maxOps: 1_000_000, maxMs: 60_000 }, fakeClients(() => "info"), { startMs: 5_000, maxMs: 5_000, giveUpAfter: 20 });
+    const { runner } = await setup(
+      { writers: 1, maxOps: 1_000_000, maxMs: 60_000 },
+      fakeClients(() => "info"),
+      { startMs: 5_000, maxMs: 5_000, giveUpAfter: 20 },
+    );
     await runner.start();
     await runner.completedAtLeast(1); // now in a pause of 5 s
     const asked = Date.now();
@@ -179,18 +234,32 @@ describe("WorkloadRunner: what an op declares", () => {
         let n = 0;
         return () => {
           const i = n++;
-          return i % 2 ? { kind: "split", keys: [`a/${i}`, `b/${i}`], payload: i, atomic: false } : { kind: "put", keys: [`a/${i}`, `b/${i}`], payload: i };
+          return i % 2
+            ? { kind: "split", keys: [`a/${i}`, `b/${i}`], payload: i, atomic: false }
+            : { kind: "put", keys: [`a/${i}`, `b/${i}`], payload: i };
         };
       })(),
     };
     const clock = new DrillClock();
     const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
-    const runner = new WorkloadRunner(source, fakeClients().open, ledger, clock, { writers: 1, maxOps: 4, maxMs: 60_000 });
+    const runner = new WorkloadRunner(source, fakeClients().open, ledger, clock, {
+      writers: 1,
+      maxOps: 4,
+      maxMs: 60_000,
+    });
     await runner.start();
     await runner.completedAtLeast(4);
     await runner.stop();
     await ledger.close();
-    const entries = (await readFile(ledger.path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
-    expect(entries.map((e) => [e.op, e.atomic])).toEqual([["put", undefined], ["split", false], ["put", undefined], ["split", false]]);
+    const entries = (await readFile(ledger.path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
+    expect(entries.map((e) => [e.op, e.atomic])).toEqual([
+      ["put", undefined],
+      ["split", false],
+      ["put", undefined],
+      ["split", false],
+    ]);
   });
 });

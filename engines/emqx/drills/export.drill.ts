@@ -22,6 +22,8 @@ describe("emqx: emqx ctl data export / data import (5.1+)", () => {
     const result = await runOne("emqx", "newer-export", { rows: ROWS, method: "data-export" });
     expectMet(result);
     expect(check(result, "preflight:export-version").valid).toBe(false);
-    expect(result.evidence.restoreAttempts).toMatchObject([{ ok: false, summary: expect.stringMatching(/is newer than EMQX version/) }]);
+    expect(result.evidence.restoreAttempts).toMatchObject([
+      { ok: false, summary: expect.stringMatching(/is newer than EMQX version/) },
+    ]);
   });
 });

@@ -13,8 +13,12 @@ describe("emqx: the seed's file copy (stop, copy etc/ and data/, put them back b
     const result = await runOne("emqx", "clean", { rows: ROWS });
     expectPass(result);
     expect(check(result, "exact-equivalence").valid).toBe(true);
-    expect(check(result, "preflight:node-name").summary).toMatch(/^the backup is of node emqx@dr-drill-emqx \(data\/mnesia\/\)/);
-    expect(check(result, "invariant:not-empty").summary).toMatch(/serves [1-9]\d* retained message\(s\), 24 of 24 session\(s\)/);
+    expect(check(result, "preflight:node-name").summary).toMatch(
+      /^the backup is of node emqx@dr-drill-emqx \(data\/mnesia\/\)/,
+    );
+    expect(check(result, "invariant:not-empty").summary).toMatch(
+      /serves [1-9]\d* retained message\(s\), 24 of 24 session\(s\)/,
+    );
   });
 
   it("under MQTT 3.1.1 and 5 publish load across the stop: everything acknowledged before the stop comes back", async (ctx) => {

@@ -6,7 +6,15 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tarFs from "tar-fs";
 import { emqxEnvironment, envOf } from "../config.ts";
-import { EXPORT_NAME, exportedPath, importAllowed, importOutcome, NEWER_EXPORT_REFUSED, parseMeta, readExport } from "../export.ts";
+import {
+  EXPORT_NAME,
+  exportedPath,
+  importAllowed,
+  importOutcome,
+  NEWER_EXPORT_REFUSED,
+  parseMeta,
+  readExport,
+} from "../export.ts";
 import { emqxNodeNameCheck } from "../node-name.ts";
 import { exportChecks } from "../preflight.ts";
 import { EMQX_MQTT, EMQX_UNIVERSE } from "../node.ts";
@@ -21,13 +29,24 @@ import { makeTempDir } from "../../../test/unit/support.ts";
  * as hocon_pp prints it (the same text as EMQX's own test export emqx-export-ce-retained-msgs-test.tar.gz:
  * `edition = ce` / `version = "5.7.0-g830266b4"`), cluster.hocon, and mnesia/<table>.
  */
-async function exportFile(dir: string, opts: { version?: string; edition?: string; tables?: string[]; meta?: boolean; stray?: boolean } = {}): Promise<string> {
+async function exportFile(
+  dir: string,
+  opts: { version?: string; edition?: string; tables?: string[]; meta?: boolean; stray?: boolean } = {},
+): Promise<string> {
   const base = "emqx-export-2026-11-23-12-30-01.123";
   const src = join(dir, "src");
   await mkdir(join(src, base, "mnesia"), { recursive: true });
-  if (opts.meta ?? true) await writeFile(join(src, base, "META.hocon"), `edition = ${opts.edition ?? "ce"}\nversion = "${opts.version ?? "5.8.6"}"\n`);
-  await writeFile(join(src, base, "cluster.hocon"), "retainer {\n  backend {storage_type = disc}\n  enable = true\n}\n");
-  for (const t of opts.tables ?? ["emqx_acl", "emqx_banned", "emqx_retainer_message"]) await writeFile(join(src, base, "mnesia", t), Buffer.from([0x83, 0x68, 0x02]));
+  if (opts.meta ?? true)
+    await writeFile(
+      join(src, base, "META.hocon"),
+      `edition = ${opts.edition ?? "ce"}\nversion = "${opts.version ?? "5.8.6"}"\n`,
+    );
+  await writeFile(
+    join(src, base, "cluster.hocon"),
+    "retainer {\n  backend {storage_type = disc}\n  enable = true\n}\n",
+  );
+  for (const t of opts.tables ?? ["emqx_acl", "emqx_banned", "emqx_retainer_message"])
+    await writeFile(join(src, base, "mnesia", t), Buffer.from([0x83, 0x68, 0x02]));
   if (opts.stray) await writeFile(join(src, "stray.txt"), "x");
   const file = join(dir, `${base}.tar.gz`);
   await pipeline(tarFs.pack(src), createGzip(), createWriteStream(file));
@@ -36,7 +55,10 @@ async function exportFile(dir: string, opts: { version?: string; edition?: strin
 
 describe("emqx: the data export format", () => {
   it("reads META.hocon as hocon_pp writes it", () => {
-    expect(parseMeta('edition = ce\nversion = "5.7.0-g830266b4"\n')).toEqual({ edition: "ce", version: "5.7.0-g830266b4" });
+    expect(parseMeta('edition = ce\nversion = "5.7.0-g830266b4"\n')).toEqual({
+      edition: "ce",
+      version: "5.7.0-g830266b4",
+    });
     expect(parseMeta("edition = ee\nversion = 5.8.6\n")).toEqual({ edition: "ee", version: "5.8.6" });
     expect(parseMeta("")).toEqual({});
   });
@@ -49,15 +71,29 @@ describe("emqx: the data export format", () => {
   it("unpacks an export: version, edition, cluster.hocon and the tables", async () => {
     const dir = await makeTempDir();
     const contents = await readExport(await exportFile(dir), join(dir, "out"));
-    expect(contents).toEqual({ baseName: "emqx-export-2026-11-23-12-30-01.123", edition: "ce", version: "5.8.6", clusterHocon: true, tables: ["emqx_acl", "emqx_banned", "emqx_retainer_message"] });
+    expect(contents).toEqual({
+      baseName: "emqx-export-2026-11-23-12-30-01.123",
+      edition: "ce",
+      version: "5.8.6",
+      clusterHocon: true,
+      tables: ["emqx_acl", "emqx_banned", "emqx_retainer_message"],
+    });
   });
 
   it("refuses what EMQX refuses, in EMQX's words", async () => {
     const dir = await makeTempDir();
-    await expect(readExport(await exportFile(join(dir, "a"), { meta: false }), join(dir, "a", "out"))).rejects.toThrow("invalid backup archive file: missing META.hocon");
-    await expect(readExport(await exportFile(join(dir, "b"), { edition: "xx" }), join(dir, "b", "out"))).rejects.toThrow("wrong EMQX edition value in META.hocon");
-    await expect(readExport(await exportFile(join(dir, "c"), { version: "five" }), join(dir, "c", "out"))).rejects.toThrow("wrong EMQX version value in META.hocon");
-    await expect(readExport(await exportFile(join(dir, "d"), { stray: true }), join(dir, "d", "out"))).rejects.toThrow(/all files in the archive must be under <backup name> directory/);
+    await expect(readExport(await exportFile(join(dir, "a"), { meta: false }), join(dir, "a", "out"))).rejects.toThrow(
+      "invalid backup archive file: missing META.hocon",
+    );
+    await expect(
+      readExport(await exportFile(join(dir, "b"), { edition: "xx" }), join(dir, "b", "out")),
+    ).rejects.toThrow("wrong EMQX edition value in META.hocon");
+    await expect(
+      readExport(await exportFile(join(dir, "c"), { version: "five" }), join(dir, "c", "out")),
+    ).rejects.toThrow("wrong EMQX version value in META.hocon");
+    await expect(readExport(await exportFile(join(dir, "d"), { stray: true }), join(dir, "d", "out"))).rejects.toThrow(
+      /all files in the archive must be under <backup name> directory/,
+    );
   });
 });
 
@@ -74,14 +110,23 @@ describe("emqx: which exports data import accepts (check_version/1)", () => {
   });
 
   it("reads the CLI's answers (emqx_mgmt_cli.erl data/1)", () => {
-    expect(exportedPath("Exporting data to \"/opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz\"...\nData has been successfully exported to /opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz.\n")).toBe(
-      "/opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz",
-    );
-    expect(() => exportedPath("[error] Data export failed, reason: \"boom\".")).toThrow(/did not report a file/);
-    expect(importOutcome("Importing data from \"/x.tar.gz\"...\nData has been imported successfully.\n")).toEqual({ ok: true, errors: [] });
-    expect(importOutcome("Data has been imported, but some errors occurred, see the log above.\n")).toEqual({ ok: true, errors: ["Data has been imported, but some errors occurred, see the log above."] });
+    expect(
+      exportedPath(
+        'Exporting data to "/opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz"...\nData has been successfully exported to /opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz.\n',
+      ),
+    ).toBe("/opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz");
+    expect(() => exportedPath('[error] Data export failed, reason: "boom".')).toThrow(/did not report a file/);
+    expect(importOutcome('Importing data from "/x.tar.gz"...\nData has been imported successfully.\n')).toEqual({
+      ok: true,
+      errors: [],
+    });
+    expect(importOutcome("Data has been imported, but some errors occurred, see the log above.\n")).toEqual({
+      ok: true,
+      errors: ["Data has been imported, but some errors occurred, see the log above."],
+    });
     // format_error({unsupported_version, V}) printed with ~p inside ~p: the inner quotes come back escaped.
-    const refused = 'Importing data from "/opt/emqx/data/backup/e.tar.gz"...\n[error] Data import failed, reason: "[warning] Backup version \\"5.8.6\\" is newer than EMQX version \\"5.5.1\\", import is not allowed.\\n".\n';
+    const refused =
+      'Importing data from "/opt/emqx/data/backup/e.tar.gz"...\n[error] Data import failed, reason: "[warning] Backup version \\"5.8.6\\" is newer than EMQX version \\"5.5.1\\", import is not allowed.\\n".\n';
     const outcome = importOutcome(refused);
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && NEWER_EXPORT_REFUSED.exec(outcome.reason)?.slice(1)).toEqual(["5.8.6", "5.5.1"]);
@@ -90,13 +135,29 @@ describe("emqx: which exports data import accepts (check_version/1)", () => {
   it("the preflight on an export says version, archive and retained messages before the import", async () => {
     const dir = await makeTempDir();
     const newer = await exportChecks(await exportFile(join(dir, "a")), join(dir, "a", "out"), "5.5.1");
-    expect(newer.map((c) => [c.name, c.valid])).toEqual([["preflight:export-archive", true], ["preflight:export-version", false], ["preflight:export-retained", true]]);
+    expect(newer.map((c) => [c.name, c.valid])).toEqual([
+      ["preflight:export-archive", true],
+      ["preflight:export-version", false],
+      ["preflight:export-retained", true],
+    ]);
     expect(newer[1]!.summary).toBe("EMQX 5.5.1 refuses an export of 5.8.6: its major or minor version is newer");
-    const old = await exportChecks(await exportFile(join(dir, "b"), { version: "5.5.1", tables: ["emqx_acl"] }), join(dir, "b", "out"), "5.8.6");
+    const old = await exportChecks(
+      await exportFile(join(dir, "b"), { version: "5.5.1", tables: ["emqx_acl"] }),
+      join(dir, "b", "out"),
+      "5.8.6",
+    );
     expect(old.map((c) => c.valid)).toEqual([true, true, false]);
-    expect(old[2]!.summary).toBe("the export of EMQX 5.5.1 carries no retained messages (exported from 5.6 on): they will not be restored");
-    const broken = await exportChecks(await exportFile(join(dir, "c"), { meta: false }), join(dir, "c", "out"), "5.8.6");
-    expect(broken).toEqual([{ name: "preflight:export-archive", valid: false, summary: "invalid backup archive file: missing META.hocon" }]);
+    expect(old[2]!.summary).toBe(
+      "the export of EMQX 5.5.1 carries no retained messages (exported from 5.6 on): they will not be restored",
+    );
+    const broken = await exportChecks(
+      await exportFile(join(dir, "c"), { meta: false }),
+      join(dir, "c", "out"),
+      "5.8.6",
+    );
+    expect(broken).toEqual([
+      { name: "preflight:export-archive", valid: false, summary: "invalid backup archive file: missing META.hocon" },
+    ]);
   });
 });
 
@@ -107,9 +168,13 @@ describe("emqx: node name and configuration", () => {
     expect(emqxNodeNameCheck(mnesia, "emqx@dr-drill-emqx").valid).toBe(true);
     expect(emqxNodeNameCheck(mnesia, "emqx@172.17.0.3")).toMatchObject({
       valid: false,
-      summary: "the backup is of node emqx@dr-drill-emqx, the restore target is emqx@172.17.0.3: it will start EMPTY beside the restored directory (pin EMQX_NODE_NAME and the hostname to emqx@dr-drill-emqx)",
+      summary:
+        "the backup is of node emqx@dr-drill-emqx, the restore target is emqx@172.17.0.3: it will start EMPTY beside the restored directory (pin EMQX_NODE_NAME and the hostname to emqx@dr-drill-emqx)",
     });
-    expect(emqxNodeNameCheck([], "emqx@dr-drill-emqx")).toMatchObject({ valid: false, summary: expect.stringMatching(/no node directory .* in data\/mnesia\//) });
+    expect(emqxNodeNameCheck([], "emqx@dr-drill-emqx")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/no node directory .* in data\/mnesia\//),
+    });
   });
 
   it("configuration paths become EMQX_ variables with `__` for dots", () => {
@@ -119,19 +184,31 @@ describe("emqx: node name and configuration", () => {
   });
 
   it("every node pins its name; durable sessions use the version's own setting", () => {
-    expect(emqxEnvironment(emqxVersion("5.8.6"), { host: "h", retainedStorage: "disc", durableSessions: true })).toEqual({
+    expect(
+      emqxEnvironment(emqxVersion("5.8.6"), { host: "h", retainedStorage: "disc", durableSessions: true }),
+    ).toEqual({
       EMQX_NODE_NAME: "emqx@h",
       EMQX_RETAINER__BACKEND__STORAGE_TYPE: "disc",
       EMQX_DURABLE_SESSIONS__ENABLE: "true",
     });
-    expect(emqxEnvironment(emqxVersion("5.5.1"), { host: "h", retainedStorage: "ram", durableSessions: true })).toMatchObject({ EMQX_SESSION_PERSISTENCE__ENABLE: "true", EMQX_RETAINER__BACKEND__STORAGE_TYPE: "ram" });
-    expect(Object.keys(emqxEnvironment(emqxVersion("5.8.6"), { host: "h", retainedStorage: "ram", durableSessions: false }))).toEqual(["EMQX_NODE_NAME", "EMQX_RETAINER__BACKEND__STORAGE_TYPE"]);
+    expect(
+      emqxEnvironment(emqxVersion("5.5.1"), { host: "h", retainedStorage: "ram", durableSessions: true }),
+    ).toMatchObject({ EMQX_SESSION_PERSISTENCE__ENABLE: "true", EMQX_RETAINER__BACKEND__STORAGE_TYPE: "ram" });
+    expect(
+      Object.keys(emqxEnvironment(emqxVersion("5.8.6"), { host: "h", retainedStorage: "ram", durableSessions: false })),
+    ).toEqual(["EMQX_NODE_NAME", "EMQX_RETAINER__BACKEND__STORAGE_TYPE"]);
   });
 });
 
 describe("emqx: versions, images and scenarios", () => {
   it("the official image only, with the reason no offline image exists", () => {
-    for (const v of Object.keys(EMQX_VERSIONS)) expect(emqxImageSpec(v)).toEqual({ engine: "emqx", version: v, official: `emqx/emqx:${v}`, offline: { unavailable: EMQX_UNAVAILABLE } });
+    for (const v of Object.keys(EMQX_VERSIONS))
+      expect(emqxImageSpec(v)).toEqual({
+        engine: "emqx",
+        version: v,
+        official: `emqx/emqx:${v}`,
+        offline: { unavailable: EMQX_UNAVAILABLE },
+      });
     expect(() => emqxImageSpec("4.4.24")).toThrow(/unknown EMQX version "4.4.24"; known versions: 5.5.1, 5.8.6/);
   });
 
@@ -141,7 +218,9 @@ describe("emqx: versions, images and scenarios", () => {
     const spec = { ...emqxImageSpec("5.8.6"), official: "dr-drill-test/never-pulled:5.8.6" };
     const err = await resolver.resolve(spec).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImageUnavailableError);
-    expect((err as Error).message).toMatch(/emqx 5.8.6 needs the official image dr-drill-test\/never-pulled:5.8.6, which is not present.*EMQX publishes no Debian package.*docker pull dr-drill-test\/never-pulled:5.8.6/);
+    expect((err as Error).message).toMatch(
+      /emqx 5.8.6 needs the official image dr-drill-test\/never-pulled:5.8.6, which is not present.*EMQX publishes no Debian package.*docker pull dr-drill-test\/never-pulled:5.8.6/,
+    );
   });
 
   it("data export exists from 5.1, retained messages are in it from 5.6", () => {

@@ -9,9 +9,13 @@ describe("eventstore: faults the drill must catch, for the stated reason", () =>
     skipUnless(ctx, missing);
     const result = await runOne("eventstore", "missing-truncate-chk", { rows: ROWS });
     expectMet(result);
-    expect(check(result, "preflight:truncate-checkpoint").summary).toMatch(/^truncate\.chk missing: the node recreates it as -1/);
+    expect(check(result, "preflight:truncate-checkpoint").summary).toMatch(
+      /^truncate\.chk missing: the node recreates it as -1/,
+    );
     // What the node really did is recorded: the restored log says whether it truncated, and the oracle judges the rest.
-    expect(result.evidence.restoreAttempts[0]!.observed).toEqual(expect.arrayContaining([expect.stringMatching(/^truncate\.chk absent/)]));
+    expect(result.evidence.restoreAttempts[0]!.observed).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^truncate\.chk absent/)]),
+    );
     expect(check(result, "ledger-oracle").valid).not.toBe("unknown");
   });
 

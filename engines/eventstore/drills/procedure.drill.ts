@@ -12,16 +12,24 @@ describe("eventstore: the guide's backup and restore", () => {
     skipUnless(ctx, missing);
     const result = await runOne("eventstore", "load", { rows: ROWS });
     expectPass(result);
-    expect(check(result, "preflight:truncate-checkpoint").summary).toMatch(/^the restore copies chaser\.chk to truncate\.chk/);
+    expect(check(result, "preflight:truncate-checkpoint").summary).toMatch(
+      /^the restore copies chaser\.chk to truncate\.chk/,
+    );
     expect(check(result, "invariant:all-order").valid).toBe(true);
-    expect(result.evidence.restoreAttempts[0]!.observed).toEqual(expect.arrayContaining([expect.stringMatching(/^chaser\.chk copied to truncate\.chk/)]));
+    expect(result.evidence.restoreAttempts[0]!.observed).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^chaser\.chk copied to truncate\.chk/)]),
+    );
   });
 
-  it("24.x restarts after \"Truncation successful\"", async (ctx) => {
+  it('24.x restarts after "Truncation successful"', async (ctx) => {
     skipUnless(ctx, missing);
     const result = await runOne("eventstore", "load", { rows: ROWS, version: "24.10" });
     expectPass(result);
-    expect(result.evidence.restoreAttempts[0]!.observed).toEqual(expect.arrayContaining([expect.stringMatching(/exited 0 after "Truncation successful\. Shutting down\.": started again/)]));
+    expect(result.evidence.restoreAttempts[0]!.observed).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/exited 0 after "Truncation successful\. Shutting down\.": started again/),
+      ]),
+    );
   });
 
   it("clean: with no writes the restored streams equal the source", async (ctx) => {

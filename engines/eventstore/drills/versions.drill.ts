@@ -10,6 +10,7 @@ describe("eventstore: the version matrix 22.10 → 23.10 → 24.10 → 25.0 → 
     skipUnless(ctx, missing);
     const results = await runScenario("eventstore", "matrix", { version: "22.10", rows: 4_000 });
     expect(results.map((r) => r.evidence.scope.restoreTarget.version)).toEqual(VERSIONS);
-    for (const r of results) expect(r.evidence.expectation.met, `${r.evidence.expectation.why} (${r.evidencePath})`).toBe(true);
+    for (const r of results)
+      expect(r.evidence.expectation.met, `${r.evidence.expectation.why} (${r.evidencePath})`).toBe(true);
   });
 });

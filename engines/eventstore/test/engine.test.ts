@@ -11,7 +11,13 @@ import { ImageResolver } from "../../../harness/runtime/images.ts";
 import { ENGINES } from "../../index.ts";
 import { CHUNKS_FIRST, DOCUMENTED_ORDER, copyInOrder, type CopySource } from "../backup.ts";
 import { EventStoreEngine, type EventStoreArtifact } from "../engine.ts";
-import { chunksBeforeCheckpoints, flippedChunkByte, missingChunk, missingTruncateChk, type EventStoreFault } from "../faults.ts";
+import {
+  chunksBeforeCheckpoints,
+  flippedChunkByte,
+  missingChunk,
+  missingTruncateChk,
+  type EventStoreFault,
+} from "../faults.ts";
 import { chunkFileName, decodeCheckpoint } from "../formats.ts";
 import { ALL_VERSIONS, eventStoreImageSpec, versionPairExpectation } from "../versions.ts";
 import { soundBackup, writeCheckpoints } from "./datadir.ts";
@@ -36,7 +42,15 @@ async function runtime(): Promise<DrillRuntime> {
 async function artifact(opts: Parameters<typeof soundBackup>[1] = {}): Promise<EventStoreArtifact> {
   const dir = await makeTempDir("esdb-artifact-");
   await soundBackup(join(dir, "db"), { truncate: -1, ...opts });
-  return { dir, method: "online", tool: "built from the formats", finishedAt: 0, sourceVersion: "24.10", sets: ["db"], copies: [] };
+  return {
+    dir,
+    method: "online",
+    tool: "built from the formats",
+    finishedAt: 0,
+    sourceVersion: "24.10",
+    sets: ["db"],
+    copies: [],
+  };
 }
 
 /** Applies a fault as the drill does, runs the engine's preflight, and judges the fault's expectation on it. */
@@ -46,7 +60,16 @@ async function preflightJudged(fault: EventStoreFault, damage?: (a: EventStoreAr
   await fault.apply(a);
   const engine = new EventStoreEngine("eventstore", "24.10", "online", fault.engineOptions);
   const checks = await engine.preflight(a, await runtime());
-  return { checks, judgement: judge(fault.expect, { verdict: checks.some((c) => c.valid === false) ? "fail" : "pass", checks, restoreAttempts: [], nodeUp: false, failedBackups: [] }) };
+  return {
+    checks,
+    judgement: judge(fault.expect, {
+      verdict: checks.some((c) => c.valid === false) ? "fail" : "pass",
+      checks,
+      restoreAttempts: [],
+      nodeUp: false,
+      failedBackups: [],
+    }),
+  };
 }
 
 describe("eventstore faults are caught by the preflight, for the reason each states", () => {
@@ -75,12 +98,18 @@ describe("eventstore faults are caught by the preflight, for the reason each sta
   });
 
   it("a sound backup under the chunks-first fault is not claimed as detected: the judgement says missed", async () => {
-    expect((await preflightJudged(chunksBeforeCheckpoints())).judgement).toMatchObject({ met: false, observed: "missed" });
+    expect((await preflightJudged(chunksBeforeCheckpoints())).judgement).toMatchObject({
+      met: false,
+      observed: "missed",
+    });
   });
 
   it("a missing chunk fails the preflight's numbering; its expectation (refuses) needs the server's refusal, not ours", async () => {
     const { checks, judgement } = await preflightJudged(missingChunk());
-    expect(checks.find((c) => c.name === "preflight:chunk-numbering")).toMatchObject({ valid: false, summary: expect.stringMatching(/chunk number\(s\) 0 missing/) });
+    expect(checks.find((c) => c.name === "preflight:chunk-numbering")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/chunk number\(s\) 0 missing/),
+    });
     expect(judgement.met).toBe(false);
   });
 
@@ -90,8 +119,12 @@ describe("eventstore faults are caught by the preflight, for the reason each sta
     await soundBackup(join(dir, "full"), { truncate: -1 });
     const diff = join(dir, "differential");
     await soundBackup(diff, { truncate: -1 });
-    for (const f of await readdir(diff)) if (f === chunkFileName(0, 0) || f === chunkFileName(1, 0)) await writeFile(join(diff, f), "");
-    const checks = await new EventStoreEngine("eventstore", "24.10", "differential").preflight({ ...a, dir, sets: ["full", "differential"] }, await runtime());
+    for (const f of await readdir(diff))
+      if (f === chunkFileName(0, 0) || f === chunkFileName(1, 0)) await writeFile(join(diff, f), "");
+    const checks = await new EventStoreEngine("eventstore", "24.10", "differential").preflight(
+      { ...a, dir, sets: ["full", "differential"] },
+      await runtime(),
+    );
     // The differential's broken copies of chunks 0 and 1 win: same version, and the newest set is copied last.
     expect(checks.find((c) => c.name === "preflight:chunk-files")?.valid).toBe(false);
   });
@@ -120,16 +153,34 @@ describe("the copy scripts, run with sh on a data directory built from the forma
     const dst = join(await makeTempDir("esdb-copy-"), "backup");
     let t = 0;
     const report = await copyInOrder(localShell(dir), dst, { order: DOCUMENTED_ORDER }, () => ++t);
-    expect(report.steps.map((s) => [s.step, s.at])).toEqual([["index-checkpoints", 1], ["index", 2], ["checkpoints", 3], ["chunks", 4]]);
+    expect(report.steps.map((s) => [s.step, s.at])).toEqual([
+      ["index-checkpoints", 1],
+      ["index", 2],
+      ["checkpoints", 3],
+      ["chunks", 4],
+    ]);
     expect(report.chunks).toEqual(log.files);
-    for (const f of ["writer.chk", "chaser.chk", "truncate.chk", "index/indexmap", "index/0b9f8a3e-ptable", "index/stream-existence/streamExistenceFilter.chk"]) expect(existsSync(join(dst, f)), f).toBe(true);
+    for (const f of [
+      "writer.chk",
+      "chaser.chk",
+      "truncate.chk",
+      "index/indexmap",
+      "index/0b9f8a3e-ptable",
+      "index/stream-existence/streamExistenceFilter.chk",
+    ])
+      expect(existsSync(join(dst, f)), f).toBe(true);
     expect(report.steps.flatMap((s) => s.vanished)).toEqual([]);
   });
 
   it("a differential copy skips the chunk files the full backup already has", async () => {
     const { dir, log } = await dataDir();
     const dst = join(await makeTempDir("esdb-copy-"), "backup");
-    const report = await copyInOrder(localShell(dir), dst, { order: DOCUMENTED_ORDER, skipChunks: new Set(log.files.slice(0, 2)) }, () => 0);
+    const report = await copyInOrder(
+      localShell(dir),
+      dst,
+      { order: DOCUMENTED_ORDER, skipChunks: new Set(log.files.slice(0, 2)) },
+      () => 0,
+    );
     expect(report.chunks).toEqual(log.files.slice(2));
     expect(existsSync(join(dst, "writer.chk"))).toBe(true);
   });
@@ -137,7 +188,12 @@ describe("the copy scripts, run with sh on a data directory built from the forma
   it("runs the wrong order when asked, chunks first, and calls the hook before each step", async () => {
     const { dir } = await dataDir();
     const seen: string[] = [];
-    const report = await copyInOrder(localShell(dir), join(await makeTempDir("esdb-copy-"), "b"), { order: CHUNKS_FIRST, beforeStep: async (s) => void seen.push(s) }, () => 0);
+    const report = await copyInOrder(
+      localShell(dir),
+      join(await makeTempDir("esdb-copy-"), "b"),
+      { order: CHUNKS_FIRST, beforeStep: async (s) => void seen.push(s) },
+      () => 0,
+    );
     expect(report.steps.map((s) => s.step)).toEqual([...CHUNKS_FIRST]);
     expect(seen).toEqual([...CHUNKS_FIRST]);
   });
@@ -149,7 +205,9 @@ describe("eventstore and kurrentdb in the registry and the version table", () =>
     expect(ENGINES.kurrentdb!.versions).toEqual(["25.0", "26.0"]);
     const spec = eventStoreImageSpec("eventstore")("22.10");
     expect(spec.official).toBe("eventstore/eventstore:22.10");
-    expect(spec.offline).toEqual({ unavailable: expect.stringMatching(/no Debian package, npm, PyPI, Maven or Go artifact/) });
+    expect(spec.offline).toEqual({
+      unavailable: expect.stringMatching(/no Debian package, npm, PyPI, Maven or Go artifact/),
+    });
     expect(ENGINES.kurrentdb!.imageSpec("26.0").official).toBe("kurrentplatform/kurrentdb:26.0");
   });
 
@@ -185,6 +243,8 @@ describe("eventstore and kurrentdb in the registry and the version table", () =>
   });
 
   it("refuses an unknown version, naming the known ones", () => {
-    expect(() => new EventStoreEngine("eventstore", "21.10")).toThrow(/known versions: 22\.10, 23\.10, 24\.10, 25\.0, 26\.0/);
+    expect(() => new EventStoreEngine("eventstore", "21.10")).toThrow(
+      /known versions: 22\.10, 23\.10, 24\.10, 25\.0, 26\.0/,
+    );
   });
 });

@@ -21,10 +21,16 @@ import { frame, header } from "./datadir.ts";
 
 describe("EventStoreDB chunk header (ChunkHeader.cs)", () => {
   it("writes a 22.10/23.10 (version 3) header with the version in byte 1 and nothing at byte 34", () => {
-    const h = header(7, 4096, CHUNK_VERSION.aligned, { chunkEndNumber: 9, isScavenged: true, chunkId: "00112233445566778899aabbccddeeff" });
+    const h = header(7, 4096, CHUNK_VERSION.aligned, {
+      chunkEndNumber: 9,
+      isScavenged: true,
+      chunkId: "00112233445566778899aabbccddeeff",
+    });
     const buf = formatChunkHeader(h);
     expect(buf.length).toBe(128);
-    expect(buf.subarray(0, 34).toString("hex")).toBe("02" + "03" + "00100000" + "07000000" + "09000000" + "01000000" + "00112233445566778899aabbccddeeff");
+    expect(buf.subarray(0, 34).toString("hex")).toBe(
+      "02" + "03" + "00100000" + "07000000" + "09000000" + "01000000" + "00112233445566778899aabbccddeeff",
+    );
     expect(buf.subarray(34).every((b) => b === 0)).toBe(true);
     expect(parseChunkHeader(buf)).toEqual(h);
   });
@@ -38,7 +44,9 @@ describe("EventStoreDB chunk header (ChunkHeader.cs)", () => {
 
   it("refuses what is not a chunk header", () => {
     const buf = formatChunkHeader(header(0, 4096, 3));
-    expect(() => parseChunkHeader(Buffer.concat([Buffer.from([1]), buf.subarray(1)]))).toThrow(/file type byte is 1, expected 2/);
+    expect(() => parseChunkHeader(Buffer.concat([Buffer.from([1]), buf.subarray(1)]))).toThrow(
+      /file type byte is 1, expected 2/,
+    );
     const range = formatChunkHeader(header(5, 4096, 3));
     range.writeInt32LE(2, 10);
     expect(() => parseChunkHeader(range)).toThrow(FormatError);
@@ -48,16 +56,50 @@ describe("EventStoreDB chunk header (ChunkHeader.cs)", () => {
 
 describe("EventStoreDB chunk footer (ChunkFooter.cs) and completed chunks (TFChunk.cs)", () => {
   it("round-trips a footer with a 12-byte map and keeps the MD5 in the last 16 bytes", () => {
-    const buf = formatChunkFooter({ isCompleted: true, isMap12Bytes: true, physicalDataSize: 1000, logicalDataSize: 5000, mapSize: 24, md5: "ff".repeat(16) });
+    const buf = formatChunkFooter({
+      isCompleted: true,
+      isMap12Bytes: true,
+      physicalDataSize: 1000,
+      logicalDataSize: 5000,
+      mapSize: 24,
+      md5: "ff".repeat(16),
+    });
     expect(buf[0]).toBe(3);
     expect(buf.readBigInt64LE(5)).toBe(5000n);
     expect(buf.subarray(112).toString("hex")).toBe("ff".repeat(16));
-    expect(parseChunkFooter(buf)).toEqual({ isCompleted: true, isMap12Bytes: true, physicalDataSize: 1000, logicalDataSize: 5000, mapSize: 24, md5: "ff".repeat(16) });
+    expect(parseChunkFooter(buf)).toEqual({
+      isCompleted: true,
+      isMap12Bytes: true,
+      physicalDataSize: 1000,
+      logicalDataSize: 5000,
+      mapSize: 24,
+      md5: "ff".repeat(16),
+    });
   });
 
   it("refuses a footer whose map size is not a whole number of entries, or whose sizes disagree", () => {
-    expect(() => parseChunkFooter(formatChunkFooter({ isCompleted: true, isMap12Bytes: true, physicalDataSize: 10, logicalDataSize: 10, mapSize: 13 }))).toThrow(/not a multiple/);
-    expect(() => parseChunkFooter(formatChunkFooter({ isCompleted: true, isMap12Bytes: true, physicalDataSize: 10, logicalDataSize: 5, mapSize: 0 }))).toThrow(/disagree/);
+    expect(() =>
+      parseChunkFooter(
+        formatChunkFooter({
+          isCompleted: true,
+          isMap12Bytes: true,
+          physicalDataSize: 10,
+          logicalDataSize: 10,
+          mapSize: 13,
+        }),
+      ),
+    ).toThrow(/not a multiple/);
+    expect(() =>
+      parseChunkFooter(
+        formatChunkFooter({
+          isCompleted: true,
+          isMap12Bytes: true,
+          physicalDataSize: 10,
+          logicalDataSize: 5,
+          mapSize: 0,
+        }),
+      ),
+    ).toThrow(/disagree/);
   });
 
   it("pads a completed version ≥ 3 chunk to 4096 bytes, not a version 2 one, and stores the MD5 of all but the hash", () => {
@@ -100,17 +142,30 @@ describe("EventStoreDB checkpoints and chunk names", () => {
   it("names chunks chunk-XXXXXX.YYYYYY and parses nothing else", () => {
     expect(chunkFileName(12, 3)).toBe("chunk-000012.000003");
     expect(parseChunkFileName("chunk-000012.000003")).toEqual({ number: 12, version: 3 });
-    for (const other of ["chunk-12.3", "chunk-000012.000003.tmp", "writer.chk", "chunk-000012"]) expect(parseChunkFileName(other)).toBeUndefined();
+    for (const other of ["chunk-12.3", "chunk-000012.000003.tmp", "writer.chk", "chunk-000012"])
+      expect(parseChunkFileName(other)).toBeUndefined();
   });
 });
 
 describe("EventStoreDB indexmap (IndexMap.cs)", () => {
   it("writes the MD5 of everything after the hash, the version, prepare/commit, the merge level and one line per PTable", () => {
-    const file = formatIndexMap({ version: 2, prepareCheckpoint: 4096, commitCheckpoint: 4000, maxAutoMergeLevel: 7, ptables: ["a-ptable", "b-ptable"] });
+    const file = formatIndexMap({
+      version: 2,
+      prepareCheckpoint: 4096,
+      commitCheckpoint: 4000,
+      maxAutoMergeLevel: 7,
+      ptables: ["a-ptable", "b-ptable"],
+    });
     const text = file.toString("utf8");
     expect(text.slice(32)).toBe("\n2\n4096/4000\n7\n0,0,a-ptable\n0,1,b-ptable\n");
     expect(text.slice(0, 32)).toMatch(/^[0-9A-F]{32}$/);
-    expect(parseIndexMap(file)).toEqual({ version: 2, prepareCheckpoint: 4096, commitCheckpoint: 4000, ptables: ["a-ptable", "b-ptable"], hashMatches: true });
+    expect(parseIndexMap(file)).toEqual({
+      version: 2,
+      prepareCheckpoint: 4096,
+      commitCheckpoint: 4000,
+      ptables: ["a-ptable", "b-ptable"],
+      hashMatches: true,
+    });
     file[40] = file[40]! ^ 1;
     expect(parseIndexMap(file).hashMatches).toBe(false);
     expect(() => parseIndexMap(Buffer.from("not a hash\n2\n"))).toThrow(/hash line/);

@@ -29,7 +29,9 @@ describe("preflight on a database directory built from the formats", () => {
     expect(log.files.length).toBeGreaterThan(3);
     const results = await inspectDatabase(dir, AS_IS);
     expect(failed(results)).toEqual([]);
-    expect(byName(results, "preflight:chunk-files").summary).toBe(`${log.files.length - 1} completed chunk(s): header, footer and MD5 verified`);
+    expect(byName(results, "preflight:chunk-files").summary).toBe(
+      `${log.files.length - 1} completed chunk(s): header, footer and MD5 verified`,
+    );
     expect(byName(results, "preflight:log-tail").summary).toMatch(/records end exactly at the writer.*past the writer/);
   });
 
@@ -46,18 +48,33 @@ describe("preflight on a database directory built from the formats", () => {
 
   it("names a truncate.chk that differs from chaser.chk (-1 as copied from the source, or another position)", async () => {
     await soundBackup(dir, { truncate: -1 });
-    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint").summary).toMatch(/^truncate\.chk \(-1 \(no truncation\)\) differs from chaser\.chk/);
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint").summary).toMatch(
+      /^truncate\.chk \(-1 \(no truncation\)\) differs from chaser\.chk/,
+    );
     await writeFile(join(dir, "truncate.chk"), encodeCheckpoint(100));
-    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint").summary).toMatch(/^truncate\.chk \(100\) differs .* truncates to 100 instead/);
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint").summary).toMatch(
+      /^truncate\.chk \(100\) differs .* truncates to 100 instead/,
+    );
   });
 
   it("a missing (or -1) truncate.chk with nothing to truncate is no fault: chaser equals writer", async () => {
     const log = await soundBackup(dir, { lag: 0, truncate: "absent" });
     expect(log.chaser).toBe(log.writer);
-    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint")).toMatchObject({ valid: true, summary: `truncate.chk absent (recreated as -1): nothing to truncate, chaser.chk equals writer.chk (${log.writer})` });
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint")).toMatchObject({
+      valid: true,
+      summary: `truncate.chk absent (recreated as -1): nothing to truncate, chaser.chk equals writer.chk (${log.writer})`,
+    });
     await writeCheckpoints(dir, { truncate: -1 });
-    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint")).toMatchObject({ valid: true, summary: `truncate.chk -1: nothing to truncate, chaser.chk equals writer.chk (${log.writer})` });
-    expect(byName(await inspectDatabase(dir, { ...AS_IS, restoreWritesTruncate: true }), "preflight:truncate-checkpoint")).toMatchObject({ valid: true, summary: `the restore copies chaser.chk to truncate.chk: nothing to truncate, chaser.chk equals writer.chk (${log.writer})` });
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:truncate-checkpoint")).toMatchObject({
+      valid: true,
+      summary: `truncate.chk -1: nothing to truncate, chaser.chk equals writer.chk (${log.writer})`,
+    });
+    expect(
+      byName(await inspectDatabase(dir, { ...AS_IS, restoreWritesTruncate: true }), "preflight:truncate-checkpoint"),
+    ).toMatchObject({
+      valid: true,
+      summary: `the restore copies chaser.chk to truncate.chk: nothing to truncate, chaser.chk equals writer.chk (${log.writer})`,
+    });
   });
 
   it("a chaser past the writer is never 'truncates -1 byte(s)': there is nothing to truncate, the node refuses", async () => {
@@ -65,7 +82,10 @@ describe("preflight on a database directory built from the formats", () => {
     await writeCheckpoints(dir, { chaser: log.writer + 1, truncate: log.writer + 1 });
     for (const opts of [AS_IS, { ...AS_IS, restoreWritesTruncate: true }]) {
       const check = byName(await inspectDatabase(dir, opts), "preflight:truncate-checkpoint");
-      expect(check).toMatchObject({ valid: false, summary: `chaser.chk (${log.writer + 1}) is past writer.chk (${log.writer}): there is no log tail to truncate, and the node refuses to open (ReaderCheckpointHigherThanWriterException)` });
+      expect(check).toMatchObject({
+        valid: false,
+        summary: `chaser.chk (${log.writer + 1}) is past writer.chk (${log.writer}): there is no log tail to truncate, and the node refuses to open (ReaderCheckpointHigherThanWriterException)`,
+      });
       expect(check.summary).not.toMatch(/-\d+ byte/);
     }
   });
@@ -79,7 +99,9 @@ describe("preflight on a database directory built from the formats", () => {
   it("fails a chaser above the writer, and a missing writer.chk", async () => {
     const log = await soundBackup(dir);
     await writeCheckpoints(dir, { chaser: log.writer + 8, truncate: log.writer + 8 });
-    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:checkpoints").summary).toMatch(/chaser\.chk \(\d+\) above writer\.chk.*ReaderCheckpointHigherThanWriterException/);
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:checkpoints").summary).toMatch(
+      /chaser\.chk \(\d+\) above writer\.chk.*ReaderCheckpointHigherThanWriterException/,
+    );
     await rm(join(dir, "writer.chk"));
     const results = await inspectDatabase(dir, AS_IS);
     expect(byName(results, "preflight:checkpoints").summary).toMatch(/^writer\.chk missing: .*empty database/);
@@ -91,7 +113,9 @@ describe("preflight on a database directory built from the formats", () => {
     await rm(join(dir, chunkFileName(1, 0)));
     const results = await inspectDatabase(dir, AS_IS);
     expect(failed(results)).toEqual(["preflight:chunk-numbering"]);
-    expect(byName(results, "preflight:chunk-numbering").summary).toMatch(/chunk number\(s\) 1 missing up to the writer .*ChunkNotFoundException/);
+    expect(byName(results, "preflight:chunk-numbering").summary).toMatch(
+      /chunk number\(s\) 1 missing up to the writer .*ChunkNotFoundException/,
+    );
   });
 
   it("detects a flipped byte in a completed chunk by its MD5, and a truncated one by its size", async () => {
@@ -99,10 +123,14 @@ describe("preflight on a database directory built from the formats", () => {
     await flipBytes(dir, chunkFileName(2, 0), 300);
     let results = await inspectDatabase(dir, AS_IS);
     expect(failed(results)).toEqual(["preflight:chunk-files"]);
-    expect(byName(results, "preflight:chunk-files").summary).toMatch(/chunk-000002\.000000: MD5 \w+ does not match the footer's/);
+    expect(byName(results, "preflight:chunk-files").summary).toMatch(
+      /chunk-000002\.000000: MD5 \w+ does not match the footer's/,
+    );
     await truncate(join(dir, chunkFileName(0, 0)), 2048);
     results = await inspectDatabase(dir, AS_IS);
-    expect(byName(results, "preflight:chunk-files").examples).toEqual(expect.arrayContaining([expect.stringMatching(/^chunk-000000\.000000 should be completed/)]));
+    expect(byName(results, "preflight:chunk-files").examples).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^chunk-000000\.000000 should be completed/)]),
+    );
   });
 
   it("catches chunks copied before the checkpoints: writer.chk points past the records the copied chunk holds", async () => {
@@ -110,24 +138,36 @@ describe("preflight on a database directory built from the formats", () => {
     // The checkpoints were read later than the chunk: they count records the copy does not have.
     await writeCheckpoints(dir, { writer: log.writer + 3 * 200, chaser: log.chaser, truncate: log.chaser });
     const results = await inspectDatabase(dir, AS_IS);
-    expect(byName(results, "preflight:log-tail").summary).toMatch(/holds whole records only up to local position \d+, but writer\.chk points to \d+: the chunk was copied before the checkpoints/);
+    expect(byName(results, "preflight:log-tail").summary).toMatch(
+      /holds whole records only up to local position \d+, but writer\.chk points to \d+: the chunk was copied before the checkpoints/,
+    );
   });
 
   it("names the wrong order too when the writer moved into a chunk the copy does not hold", async () => {
     const log = await soundBackup(dir);
     await writeCheckpoints(dir, { writer: log.files.length * 4096 + 100 });
     const results = await inspectDatabase(dir, AS_IS);
-    expect(byName(results, "preflight:log-tail").summary).toMatch(/points into chunk \d+, which the copy does not hold: the chunks were copied before the checkpoints/);
+    expect(byName(results, "preflight:log-tail").summary).toMatch(
+      /points into chunk \d+, which the copy does not hold: the chunks were copied before the checkpoints/,
+    );
     expect(byName(results, "preflight:chunk-numbering").valid).toBe(false);
   });
 
   it("fails an unexpected chunk past the writer, and accepts the single fresh one the server removes", async () => {
     const log = await soundBackup(dir);
     const next = log.files.length;
-    await writeFile(join(dir, chunkFileName(next, 0)), buildOngoingChunk({ header: header(next, 4096, 4), data: Buffer.alloc(0) }));
+    await writeFile(
+      join(dir, chunkFileName(next, 0)),
+      buildOngoingChunk({ header: header(next, 4096, 4), data: Buffer.alloc(0) }),
+    );
     expect(failed(await inspectDatabase(dir, AS_IS))).toEqual([]);
-    await writeFile(join(dir, chunkFileName(next + 1, 0)), buildOngoingChunk({ header: header(next + 1, 4096, 4), data: Buffer.alloc(0) }));
-    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:chunk-numbering").summary).toMatch(/unexpected chunk file\(s\) past the writer: .*chunk-0+\d\.000000 .*ExtraneousFileFoundException/);
+    await writeFile(
+      join(dir, chunkFileName(next + 1, 0)),
+      buildOngoingChunk({ header: header(next + 1, 4096, 4), data: Buffer.alloc(0) }),
+    );
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:chunk-numbering").summary).toMatch(
+      /unexpected chunk file\(s\) past the writer: .*chunk-0+\d\.000000 .*ExtraneousFileFoundException/,
+    );
   });
 
   it("refuses chunks a target cannot read (minimum compatible version 4 into 23.10), not identity v4 chunks", async () => {
@@ -135,8 +175,13 @@ describe("preflight on a database directory built from the formats", () => {
     const into2310 = { ...AS_IS, targetChunkVersion: CHUNK_VERSION.aligned };
     expect(failed(await inspectDatabase(dir, into2310))).toEqual([]);
     const data = frame(Buffer.from("encrypted"));
-    await writeFile(join(dir, chunkFileName(0, 0)), buildCompletedChunk({ header: header(0, 4096, 4, { minCompatibleVersion: 4, transformType: 1 }), data }));
-    expect(byName(await inspectDatabase(dir, into2310), "preflight:chunk-files").summary).toMatch(/needs chunk version 4, the target reads up to 3/);
+    await writeFile(
+      join(dir, chunkFileName(0, 0)),
+      buildCompletedChunk({ header: header(0, 4096, 4, { minCompatibleVersion: 4, transformType: 1 }), data }),
+    );
+    expect(byName(await inspectDatabase(dir, into2310), "preflight:chunk-files").summary).toMatch(
+      /needs chunk version 4, the target reads up to 3/,
+    );
   });
 });
 
@@ -144,16 +189,24 @@ describe("preflight on the index: what makes the node rebuild it (warnings, neve
   it("calls a sound index sound, and warns of an index ahead of the chaser, a damaged indexmap and a missing PTable", async () => {
     const log = await soundBackup(dir);
     const index = async () => byName(await inspectDatabase(dir, AS_IS), "preflight:index");
-    expect(await index()).toMatchObject({ valid: true, summary: expect.stringMatching(/^index\/indexmap sound: 1 PTable\(s\), commit checkpoint 0 before chaser \d+/) });
+    expect(await index()).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(/^index\/indexmap sound: 1 PTable\(s\), commit checkpoint 0 before chaser \d+/),
+    });
     await writeIndexMap(dir, log.chaser);
-    expect((await index()).summary).toMatch(/commit checkpoint \d+ is at or past chaser\.chk \d+: the node logs "ReadIndex is corrupted"/);
+    expect((await index()).summary).toMatch(
+      /commit checkpoint \d+ is at or past chaser\.chk \d+: the node logs "ReadIndex is corrupted"/,
+    );
     await writeIndexMap(dir);
     await flipBytes(dir, join("index", "indexmap"), 52, 1, 0x01); // the PTable line's index, 0 → 1
     expect((await index()).summary).toMatch(/MD5 does not match/);
     await writeIndexMap(dir);
     await rm(join(dir, "index", "0b9f8a3e-ptable"));
     const missing = await index();
-    expect(missing).toMatchObject({ valid: true, summary: expect.stringMatching(/1 PTable file\(s\) it lists are missing \(0b9f8a3e-ptable\)/) });
+    expect(missing).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(/1 PTable file\(s\) it lists are missing \(0b9f8a3e-ptable\)/),
+    });
   });
 });
 
@@ -165,14 +218,39 @@ describe("differential backups: the highest version Y of every chunk-X.Y", () =>
     for (const f of log.files.slice(0, 3)) await rm(join(diff, f));
     const kept = Buffer.concat(payloads(4).map(frame));
     const posMap = Buffer.alloc(4 * 12);
-    await writeFile(join(diff, chunkFileName(0, 1)), buildCompletedChunk({ header: header(0, 4096, 4, { chunkEndNumber: 1, isScavenged: true }), data: kept, posMap, logicalDataSize: 2 * 4096 }));
-    await writeFile(join(diff, chunkFileName(2, 1)), buildCompletedChunk({ header: header(2, 4096, 4, { isScavenged: true }), data: kept, posMap, logicalDataSize: 4096 }));
+    await writeFile(
+      join(diff, chunkFileName(0, 1)),
+      buildCompletedChunk({
+        header: header(0, 4096, 4, { chunkEndNumber: 1, isScavenged: true }),
+        data: kept,
+        posMap,
+        logicalDataSize: 2 * 4096,
+      }),
+    );
+    await writeFile(
+      join(diff, chunkFileName(2, 1)),
+      buildCompletedChunk({
+        header: header(2, 4096, 4, { isScavenged: true }),
+        data: kept,
+        posMap,
+        logicalDataSize: 4096,
+      }),
+    );
     return log;
   }
 
   it("keeps the highest version per chunk number", () => {
-    const f = (number: number, version: number, d: string) => ({ name: chunkFileName(number, version), number, version, dir: d });
-    expect(highestVersions([f(0, 0, "full"), f(0, 2, "diff"), f(1, 0, "full"), f(0, 1, "full")]).map((c) => `${c.dir}/${c.name}`)).toEqual(["diff/chunk-000000.000002", "full/chunk-000001.000000"]);
+    const f = (number: number, version: number, d: string) => ({
+      name: chunkFileName(number, version),
+      number,
+      version,
+      dir: d,
+    });
+    expect(
+      highestVersions([f(0, 0, "full"), f(0, 2, "diff"), f(1, 0, "full"), f(0, 1, "full")]).map(
+        (c) => `${c.dir}/${c.name}`,
+      ),
+    ).toEqual(["diff/chunk-000000.000002", "full/chunk-000001.000000"]);
   });
 
   it("merges a full and a differential set into a directory the preflight passes, the merged chunk covering 0-1", async () => {
@@ -181,7 +259,12 @@ describe("differential backups: the highest version Y of every chunk-X.Y", () =>
     await scavengedDifferential(full, diff);
     const merged = await mergeBackupSets([full, diff], join(dir, "merged"));
     const names = (await listChunks(merged.dir)).map((c) => c.name);
-    expect(names.slice(0, 4)).toEqual([chunkFileName(0, 1), chunkFileName(1, 0), chunkFileName(2, 1), chunkFileName(3, 0)]);
+    expect(names.slice(0, 4)).toEqual([
+      chunkFileName(0, 1),
+      chunkFileName(1, 0),
+      chunkFileName(2, 1),
+      chunkFileName(3, 0),
+    ]);
     expect(merged.chunks.find((c) => c.name === chunkFileName(1, 0))?.from).toBe(full);
     expect(existsSync(join(merged.dir, "index", "indexmap"))).toBe(true);
     const results = await inspectDatabase(merged.dir, AS_IS);
@@ -212,7 +295,9 @@ describe("differential backups: the highest version Y of every chunk-X.Y", () =>
     await rm(join(full, log.files[3]!));
     await rm(join(diff, log.files[3]!));
     const merged = await mergeBackupSets([full, diff], join(dir, "merged"));
-    expect(byName(await inspectDatabase(merged.dir, AS_IS), "preflight:chunk-numbering").summary).toMatch(/chunk number\(s\) 3 missing/);
+    expect(byName(await inspectDatabase(merged.dir, AS_IS), "preflight:chunk-numbering").summary).toMatch(
+      /chunk number\(s\) 3 missing/,
+    );
   });
 
   it("fails an inconsistent set: the differential's checkpoints with an older full backup missing the newer chunks", async () => {
@@ -225,6 +310,8 @@ describe("differential backups: the highest version Y of every chunk-X.Y", () =>
     const merged = await mergeBackupSets([older, diff], join(dir, "merged"));
     const results = await inspectDatabase(merged.dir, AS_IS);
     expect(failed(results)).toContain("preflight:chunk-files");
-    expect(byName(results, "preflight:chunk-files").summary).toMatch(/should be completed but its footer says it is not/);
+    expect(byName(results, "preflight:chunk-files").summary).toMatch(
+      /should be completed but its footer says it is not/,
+    );
   });
 });

@@ -13,7 +13,9 @@ describe("exo: faults in the backup of the data tier", () => {
   it("codec left out: detected before the restore and by the wallet keys", async () => {
     const result = await runExo("codec-left-out");
     expectMet(result);
-    expect(check(result, "cross-part:codec").summary).toMatch(/no codeckey\.txt: the \d+ wallet private keys cannot be opened/);
+    expect(check(result, "cross-part:codec").summary).toMatch(
+      /no codeckey\.txt: the \d+ wallet private keys cannot be opened/,
+    );
   });
 
   it("swap and jta left out: restores, every check holds", async () => {

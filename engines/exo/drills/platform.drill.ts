@@ -22,6 +22,8 @@ describe("exo: the platform on the restored tier", () => {
   // image is present this step is not written yet, and the test says so instead of passing.
   it("starts exoplatform/exo on the restored data tier", (ctx) => {
     skipUnless(ctx, missing);
-    expect.fail(`${platformImageSpec(EXO_DEFAULT_VERSION).official} is present, but starting the platform on a restored tier is not implemented (README, "eXo Platform: the data tier, not the platform")`);
+    expect.fail(
+      `${platformImageSpec(EXO_DEFAULT_VERSION).official} is present, but starting the platform on a restored tier is not implemented (README, "eXo Platform: the data tier, not the platform")`,
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { checkCodec, checkFileStorage, checkJcrValues, checkReferences, crossPartChecks, type TierSnapshot } from "../cross-checks.ts";
+import {
+  checkCodec,
+  checkFileStorage,
+  checkJcrValues,
+  checkReferences,
+  crossPartChecks,
+  type TierSnapshot,
+} from "../cross-checks.ts";
 import { jcrValueFile, storedFile } from "../layout.ts";
 import { codecKey, sealPrivateKey } from "../wallet-codec.ts";
 import { sha256 } from "../writes.ts";
@@ -40,13 +47,18 @@ describe("exo: cross-part checks", () => {
   it("name a JCR value row without its file, a file with the wrong content, and a file without its row", () => {
     const missing = tier();
     missing.files.delete(jcrValueFile(PROP, 0));
-    expect(checkJcrValues(missing)).toMatchObject({ valid: false, summary: `1 JCR value/file mismatch(es): dangling: JCR value ${PROP}:0 of node ${NODE} has no file ${jcrValueFile(PROP, 0)}` });
+    expect(checkJcrValues(missing)).toMatchObject({
+      valid: false,
+      summary: `1 JCR value/file mismatch(es): dangling: JCR value ${PROP}:0 of node ${NODE} has no file ${jcrValueFile(PROP, 0)}`,
+    });
     const changed = tier();
     changed.files.set(jcrValueFile(PROP, 0), sha256("other"));
     expect(checkJcrValues(changed).summary).toMatch(/file .* has sha256 [0-9a-f]{12}…, the node says/);
     const orphan = tier();
     orphan.fileValues = [];
-    expect(checkJcrValues(orphan).summary).toMatch(/orphan: value file jcr\/values\/collaboration\/.* has no JCR_SVALUE row/);
+    expect(checkJcrValues(orphan).summary).toMatch(
+      /orphan: value file jcr\/values\/collaboration\/.* has no JCR_SVALUE row/,
+    );
   });
 
   it("name a stored file that is missing or has no row", () => {
@@ -78,7 +90,10 @@ describe("exo: cross-part checks", () => {
   it("fail when the codec is missing or is another one", () => {
     const none = tier();
     none.codec = undefined;
-    expect(checkCodec(none)).toMatchObject({ valid: false, summary: expect.stringMatching(/no codeckey\.txt: the 1 wallet private keys cannot be opened/) });
+    expect(checkCodec(none)).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/no codeckey\.txt: the 1 wallet private keys cannot be opened/),
+    });
     const other = tier();
     other.codec = codecKey(6);
     expect(checkCodec(other).summary).toMatch(/wallet 1: private key sealed with codec/);

@@ -8,7 +8,9 @@ import { exoFileKind } from "../deep-verify.ts";
 describe("exo: the data directory's layout", () => {
   it("lays out JCR value files as TreeFileIOChannel.buildPathX8 does", () => {
     expect(buildPathX8("0123456789abcdef")).toBe("0/1/2/3/4/5/6/789abcdef");
-    expect(jcrValueFile("a1b2c3d4e5f60718293a4b5c6d7e8f90", 0)).toBe("jcr/values/collaboration/a/1/b/2/c/3/d/4e5f60718293a4b5c6d7e8f90/a1b2c3d4e5f60718293a4b5c6d7e8f900");
+    expect(jcrValueFile("a1b2c3d4e5f60718293a4b5c6d7e8f90", 0)).toBe(
+      "jcr/values/collaboration/a/1/b/2/c/3/d/4e5f60718293a4b5c6d7e8f90/a1b2c3d4e5f60718293a4b5c6d7e8f900",
+    );
     expect(storedFile("ff".repeat(32))).toMatch(/^files\/f\/f\/f\/f\/f\/f\/f\/f{57}\/f{64}$/);
     expect(() => buildPathX8("short")).toThrow(/at least 8 characters/);
   });
@@ -28,7 +30,9 @@ describe("exo: wallet keys sealed with the codec", () => {
   it("opens with the codec that sealed it, and says why not with another or none", () => {
     const sealed = sealPrivateKey(codecKey(1), "secret-key", "nonce");
     expect(openPrivateKey(codecKey(1), sealed)).toEqual({ key: "secret-key" });
-    expect(openPrivateKey(codecKey(2), sealed)).toEqual({ error: expect.stringMatching(/^sealed with codec [0-9a-f]{16}, the codec folder holds/) });
+    expect(openPrivateKey(codecKey(2), sealed)).toEqual({
+      error: expect.stringMatching(/^sealed with codec [0-9a-f]{16}, the codec folder holds/),
+    });
     expect(openPrivateKey(undefined, sealed)).toEqual({ error: "no codec key" });
     const fields = sealed.split(":");
     const body = Buffer.from(fields[4]!, "base64");
@@ -56,7 +60,11 @@ describe("exo: the generated data set and workload", () => {
     const created = ops.flatMap((o) => (o.kind === "user" ? [o.user.name] : []));
     expect(new Set(created).size).toBe(created.length);
     expect(created.some((n) => n.startsWith("user-w0-")) && created.some((n) => n.startsWith("user-w1-"))).toBe(true);
-    const refersToOwn = ops.some((o) => (o.kind === "activity" && created.includes(o.activity.poster)) || (o.kind === "chat" && created.includes(o.chat.user)));
+    const refersToOwn = ops.some(
+      (o) =>
+        (o.kind === "activity" && created.includes(o.activity.poster)) ||
+        (o.kind === "chat" && created.includes(o.chat.user)),
+    );
     expect(refersToOwn).toBe(true);
   });
 });

@@ -1,7 +1,15 @@
 import { describe, it, expect } from "vitest";
 import { MEMGRAPH_DEFAULT_VERSION, MEMGRAPH_VERSIONS } from "../versions.ts";
 import { olderReader } from "../scenarios.ts";
-import { check, expectMet, expectPass, missingImage, oracleOf, runOne, skipUnless } from "../../../test/drills/support.ts";
+import {
+  check,
+  expectMet,
+  expectPass,
+  missingImage,
+  oracleOf,
+  runOne,
+  skipUnless,
+} from "../../../test/drills/support.ts";
 
 const ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
 const missing = await missingImage("memgraph", Object.keys(MEMGRAPH_VERSIONS));
@@ -42,7 +50,11 @@ describe("memgraph: the seed's backup and restore", () => {
 
   it("newer files forced into an older binary start empty, and the drill says how many writes were lost", async (ctx) => {
     skipUnless(ctx, missing);
-    const result = await runOne("memgraph", "matrix", { rows: ROWS, version: MEMGRAPH_DEFAULT_VERSION, restoreInto: olderReader(MEMGRAPH_DEFAULT_VERSION)! });
+    const result = await runOne("memgraph", "matrix", {
+      rows: ROWS,
+      version: MEMGRAPH_DEFAULT_VERSION,
+      restoreInto: olderReader(MEMGRAPH_DEFAULT_VERSION)!,
+    });
     expectMet(result);
     expect(oracleOf(result).violations.lost).toBeGreaterThan(0);
   });

@@ -11,9 +11,15 @@ describe("mosquitto: clean drill, no load", () => {
     expect(check(result, "exact-equivalence").valid).toBe(true);
     expect(e.integrity.restored).toEqual(e.integrity.source);
     // SIGUSR1 saved through a new file: the inode changed (persist__backup writes mosquitto.db.new and renames it).
-    expect(e.restoreAttempts).toMatchObject([{ ok: true, observed: expect.arrayContaining(["no warning or error in the broker's log"]) }]);
-    expect(check(result, "preflight:mosquitto.db").summary).toMatch(/reads to its end: \d+ bytes, format 6: .*msg-store.*client/);
+    expect(e.restoreAttempts).toMatchObject([
+      { ok: true, observed: expect.arrayContaining(["no warning or error in the broker's log"]) },
+    ]);
+    expect(check(result, "preflight:mosquitto.db").summary).toMatch(
+      /reads to its end: \d+ bytes, format 6: .*msg-store.*client/,
+    );
     const records = e.integrity.restored!.count;
-    console.log(`mosquitto clean: ${records} records restored (${e.scope.dataset.recordsLoaded} loaded); RTO ${Math.round(e.achieved.rtoMs ?? 0)} ms`);
+    console.log(
+      `mosquitto clean: ${records} records restored (${e.scope.dataset.recordsLoaded} loaded); RTO ${Math.round(e.achieved.rtoMs ?? 0)} ms`,
+    );
   });
 });

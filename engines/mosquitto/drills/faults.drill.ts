@@ -2,7 +2,8 @@ import { describe, it, expect } from "vitest";
 import { check, expectMet, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { MOSQUITTO_ROWS } from "./support.ts";
 
-const failedChecks = (r: Awaited<ReturnType<typeof runOne>>) => r.evidence.checks.filter((c) => c.valid === false).map((c) => c.name);
+const failedChecks = (r: Awaited<ReturnType<typeof runOne>>) =>
+  r.evidence.checks.filter((c) => c.valid === false).map((c) => c.name);
 
 describe("mosquitto: faults in mosquitto.db", () => {
   it("a flipped payload byte: the broker starts without a word, and the oracle finds the message changed", async () => {
@@ -11,7 +12,9 @@ describe("mosquitto: faults in mosquitto.db", () => {
     const e = result.evidence;
     // Silent: the file still reads to its end, the broker came up and logged nothing.
     expect(check(result, "preflight:mosquitto.db").valid).toBe(true);
-    expect(e.restoreAttempts).toMatchObject([{ ok: true, observed: expect.arrayContaining(["no warning or error in the broker's log"]) }]);
+    expect(e.restoreAttempts).toMatchObject([
+      { ok: true, observed: expect.arrayContaining(["no warning or error in the broker's log"]) },
+    ]);
     expect(check(result, "invariant:restore-log").valid).toBe(true);
     const oracle = oracleOf(result);
     expect(oracle.violations.corrupt + oracle.violations.lost).toBeGreaterThanOrEqual(1);
@@ -24,7 +27,13 @@ describe("mosquitto: faults in mosquitto.db", () => {
     const result = await runOne("mosquitto", "empty-file", { rows: MOSQUITTO_ROWS });
     expectMet(result);
     const e = result.evidence;
-    expect(e.restoreAttempts).toMatchObject([{ ok: true, summary: expect.stringMatching(/Warning: Persistence file is empty\./), observed: expect.arrayContaining(["mosquitto.db the broker started on: 0 bytes"]) }]);
+    expect(e.restoreAttempts).toMatchObject([
+      {
+        ok: true,
+        summary: expect.stringMatching(/Warning: Persistence file is empty\./),
+        observed: expect.arrayContaining(["mosquitto.db the broker started on: 0 bytes"]),
+      },
+    ]);
     const oracle = oracleOf(result);
     expect(oracle.keysPresent).toBe(0);
     expect(oracle.violations.lost).toBe(e.integrity.source!.count);
@@ -36,8 +45,16 @@ describe("mosquitto: faults in mosquitto.db", () => {
     const result = await runOne("mosquitto", "truncated-file", { rows: MOSQUITTO_ROWS });
     expectMet(result);
     const e = result.evidence;
-    expect(e.restoreAttempts).toMatchObject([{ ok: false, exitCode: 1, summary: expect.stringMatching(/^Mosquitto exited with code 1: .*Error: Couldn't open database\.$/) }]);
+    expect(e.restoreAttempts).toMatchObject([
+      {
+        ok: false,
+        exitCode: 1,
+        summary: expect.stringMatching(/^Mosquitto exited with code 1: .*Error: Couldn't open database\.$/),
+      },
+    ]);
     expect(check(result, "artifact-untouched").valid).toBe(true);
-    expect(check(result, "preflight:mosquitto.db").summary).toMatch(/truncated: a .* chunk at byte \d+ declares \d+ bytes, \d+ remain/);
+    expect(check(result, "preflight:mosquitto.db").summary).toMatch(
+      /truncated: a .* chunk at byte \d+ declares \d+ bytes, \d+ remain/,
+    );
   });
 });

@@ -15,7 +15,14 @@ describe("MQTT read-back on Mosquitto", () => {
   it("exact-topic reads equal `#` reads, and a requeueing read leaves every queue as it was", async () => {
     await onMosquitto("mqtt-read-back", async (node, { rt, progress, workDir }) => {
       // A 3.1.1-only broker's universe: what RabbitMQ drills with.
-      const caps: MqttCapabilities = { ...MOSQUITTO_CAPABILITIES, protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: "." };
+      const caps: MqttCapabilities = {
+        ...MOSQUITTO_CAPABILITIES,
+        protocols: [4],
+        retainedReadBack: "exact-topics",
+        publishQos: [1],
+        maxTopicBytes: 255,
+        forbiddenTopicChars: ".",
+      };
       const universe = mqttUniverse(caps);
       const endpoint = node.broker.endpoint;
       const ledger = new Ledger(join(workDir, "ledger.jsonl"), rt.clock);
@@ -44,8 +51,15 @@ describe("MQTT read-back on Mosquitto", () => {
       expect(drained.lines).toEqual(exact.lines);
       // Without requeue the read takes the queues: what is left is retained messages, the sessions and their
       // subscriptions; no marker stayed behind (it would be read as a phantom message) and none was retained.
-      expect(after.stats).toMatchObject({ queued: 0, retained: exact.stats.retained, sessionsPresent: universe.sessions.length, subscriptions: universe.sessions.length });
-      console.log(`read-back: ${exact.stats.retained} retained, ${exact.stats.sessionsPresent} sessions, ${exact.stats.queued} queued messages; read three times, equal`);
+      expect(after.stats).toMatchObject({
+        queued: 0,
+        retained: exact.stats.retained,
+        sessionsPresent: universe.sessions.length,
+        subscriptions: universe.sessions.length,
+      });
+      console.log(
+        `read-back: ${exact.stats.retained} retained, ${exact.stats.sessionsPresent} sessions, ${exact.stats.queued} queued messages; read three times, equal`,
+      );
     });
   });
 });

@@ -16,11 +16,19 @@ export const MOSQUITTO_ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
  * A Mosquitto broker for a check outside the drill lifecycle, with the drill's labels, clock and progress: removed
  * afterwards with everything labelled for it, whatever the body does.
  */
-export async function onMosquitto(name: string, body: (node: MosquittoNode, ctx: { rt: DrillRuntime; progress: Progress; workDir: string }) => Promise<void>): Promise<void> {
+export async function onMosquitto(
+  name: string,
+  body: (node: MosquittoNode, ctx: { rt: DrillRuntime; progress: Progress; workDir: string }) => Promise<void>,
+): Promise<void> {
   const runId = newRunId();
   const drillId = `${name}-${runId}`;
   const workDir = await mkdtemp(join(tmpdir(), `dr-drill-${name}-`));
-  const { rt, progress } = createDrillRuntime({ runId, drillId, workDir, imageMode: parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES") });
+  const { rt, progress } = createDrillRuntime({
+    runId,
+    drillId,
+    workDir,
+    imageMode: parseImageMode(process.env.DR_DRILL_IMAGES, "DR_DRILL_IMAGES"),
+  });
   try {
     const node = await new MosquittoEngine("2").provision(rt);
     try {

@@ -20,7 +20,10 @@ describe("mosquitto: drill under publish load", () => {
     expect(oracle.cut.groups).toBe(1);
     // Writes went on after the save and were left out by it; writes before it were all there.
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     const kinds = new Set(ledger.filter((w) => w.op !== "load" && w.outcome === "ok").map((w) => w.op));
     expect(kinds).toEqual(new Set(["retain", "unretain", "enqueue"]));
     expect(e.restoreAttempts).toMatchObject([{ ok: true }]);

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeScan, midChunkCut, scanDb, partAt } from "../db-file.ts";
-import { ARTIFACT_CONF, ARTIFACT_DB, logProblems, MosquittoEngine, type MosquittoArtifact, exitedAfterStart } from "../engine.ts";
+import {
+  ARTIFACT_CONF,
+  ARTIFACT_DB,
+  logProblems,
+  MosquittoEngine,
+  type MosquittoArtifact,
+  exitedAfterStart,
+} from "../engine.ts";
 import { emptyDbFile, flippedPayloadByte, truncatedDbFile } from "../faults.ts";
 import { DEFAULT_SETTINGS, mosquittoConf } from "../container.ts";
 import { mosquittoImageSpec } from "../versions.ts";
@@ -18,7 +25,10 @@ import { ImageResolver, type ResolvedImage } from "../../../harness/runtime/imag
  * sessions (MQTT 3.1.1 dd-v3-0, MQTT 5 dd-v5-1) subscribed to their inboxes, one retained message on "ünï/😀//r",
  * three messages queued for dd-v3-0 and one for dd-v5-1, published with this repository's MQTT client.
  */
-const REAL_DB = Buffer.from("ALUAbW9zcXVpdHRvIGRiAAAAAAAAAAYAAAABAAAAEEAAAAAAAAAAAAgAAAAAAAAAAAACAAAASkAAAAAAAAAAAAAAAAAAAAAAAAAPrqAAAwAAABgHWwEAcHViZHItZHJpbGwtaW5ib3gvZGQtdjUtMS95MHwAAQIDBAUGBwgJCgsMAAAAAgAAAFE/AAAAAAAAAAAAAAAAAAAAAAAAFq6fAAMAAAAYB1sBAHB1YmRyLWRyaWxsLWluYm94L2RkLXYzLTAveDJ8cXVldWVkIGJvZHkgbnVtYmVyIDIAAAACAAAAUT4AAAAAAAAAAAAAAAAAAAAAAAAWrp4AAwAAABgHWwEAcHViZHItZHJpbGwtaW5ib3gvZGQtdjMtMC94MXxxdWV1ZWQgYm9keSBudW1iZXIgMQAAAAIAAABRPQAAAAAAAAAAAAAAAAAAAAAAABaunQADAAAAGAdbAQBwdWJkci1kcmlsbC1pbmJveC9kZC12My0wL3gwfHF1ZXVlZCBib2R5IG51bWJlciAwAAAAAgAAAEQ8AAAAAAAAAAAAAAAAAAAAAAAAFK6cAAMAAAANB1sCAXB1YsO8bsOvL/CfmIAvL3Jsb2FkLTB8cmV0YWluZWQgYm9keQAAAAYAAAAfAAAAAAAAAAD/////AAMABwdbAAAAAAAAZGQtdjMtMAAAAAMAAAAXPQAAAAAAAAAAAQAHAQsAAWRkLXYzLTAAAAADAAAAFz4AAAAAAAAAAAIABwELAAFkZC12My0wAAAAAwAAABc/AAAAAAAAAAADAAcBCwABZGQtdjMtMAAAAAYAAAAfsG4NawAAAAAACTqAAAEABwdbAAAAAAAAZGQtdjUtMQAAAAMAAAAXQAAAAAAAAAAAAQAHAQsAAWRkLXY1LTEAAAAFAAAAKwAAAAAABwAYAQAAAGRkLXYzLTBkci1kcmlsbC1pbmJveC9kZC12My0wLyMAAAAFAAAAKwAAAAAABwAYAQAAAGRkLXY1LTFkci1kcmlsbC1pbmJveC9kZC12NS0xLyMAAAAEAAAACDwAAAAAAAAA", "base64");
+const REAL_DB = Buffer.from(
+  "ALUAbW9zcXVpdHRvIGRiAAAAAAAAAAYAAAABAAAAEEAAAAAAAAAAAAgAAAAAAAAAAAACAAAASkAAAAAAAAAAAAAAAAAAAAAAAAAPrqAAAwAAABgHWwEAcHViZHItZHJpbGwtaW5ib3gvZGQtdjUtMS95MHwAAQIDBAUGBwgJCgsMAAAAAgAAAFE/AAAAAAAAAAAAAAAAAAAAAAAAFq6fAAMAAAAYB1sBAHB1YmRyLWRyaWxsLWluYm94L2RkLXYzLTAveDJ8cXVldWVkIGJvZHkgbnVtYmVyIDIAAAACAAAAUT4AAAAAAAAAAAAAAAAAAAAAAAAWrp4AAwAAABgHWwEAcHViZHItZHJpbGwtaW5ib3gvZGQtdjMtMC94MXxxdWV1ZWQgYm9keSBudW1iZXIgMQAAAAIAAABRPQAAAAAAAAAAAAAAAAAAAAAAABaunQADAAAAGAdbAQBwdWJkci1kcmlsbC1pbmJveC9kZC12My0wL3gwfHF1ZXVlZCBib2R5IG51bWJlciAwAAAAAgAAAEQ8AAAAAAAAAAAAAAAAAAAAAAAAFK6cAAMAAAANB1sCAXB1YsO8bsOvL/CfmIAvL3Jsb2FkLTB8cmV0YWluZWQgYm9keQAAAAYAAAAfAAAAAAAAAAD/////AAMABwdbAAAAAAAAZGQtdjMtMAAAAAMAAAAXPQAAAAAAAAAAAQAHAQsAAWRkLXYzLTAAAAADAAAAFz4AAAAAAAAAAAIABwELAAFkZC12My0wAAAAAwAAABc/AAAAAAAAAAADAAcBCwABZGQtdjMtMAAAAAYAAAAfsG4NawAAAAAACTqAAAEABwdbAAAAAAAAZGQtdjUtMQAAAAMAAAAXQAAAAAAAAAAAAQAHAQsAAWRkLXY1LTEAAAAFAAAAKwAAAAAABwAYAQAAAGRkLXYzLTBkci1kcmlsbC1pbmJveC9kZC12My0wLyMAAAAFAAAAKwAAAAAABwAYAQAAAGRkLXY1LTFkci1kcmlsbC1pbmJveC9kZC12NS0xLyMAAAAEAAAACDwAAAAAAAAA",
+  "base64",
+);
 
 async function artifactWith(db: Buffer): Promise<MosquittoArtifact> {
   const dir = await makeTempDir();
@@ -26,7 +36,14 @@ async function artifactWith(db: Buffer): Promise<MosquittoArtifact> {
   await mkdir(join(dir, "config"));
   await writeFile(join(dir, ARTIFACT_DB), db);
   await writeFile(join(dir, ARTIFACT_CONF), mosquittoConf(DEFAULT_SETTINGS));
-  return { dir, method: "sigusr1", tool: "test", finishedAt: 0, sourceVersion: "2", save: { after: { inode: 1, bytes: db.length }, waitedMs: 0 } };
+  return {
+    dir,
+    method: "sigusr1",
+    tool: "test",
+    finishedAt: 0,
+    sourceVersion: "2",
+    save: { after: { inode: 1, bytes: db.length }, waitedMs: 0 },
+  };
 }
 
 describe("mosquitto.db as Mosquitto 2.0.11 reads it", () => {
@@ -35,16 +52,30 @@ describe("mosquitto.db as Mosquitto 2.0.11 reads it", () => {
     expect(scan.problem).toBeUndefined();
     expect(scan.version).toBe(6);
     expect(scan.chunks).toEqual({ cfg: 1, "msg-store": 5, client: 2, "client-msg": 4, sub: 2, retain: 1 });
-    const payload = (i: number) => REAL_DB.subarray(scan.messages[i]!.payloadOffset, scan.messages[i]!.payloadOffset + scan.messages[i]!.payloadLength);
+    const payload = (i: number) =>
+      REAL_DB.subarray(
+        scan.messages[i]!.payloadOffset,
+        scan.messages[i]!.payloadOffset + scan.messages[i]!.payloadLength,
+      );
     const byTopic = scan.messages.map((m, i) => ({ topic: m.topic, retain: m.retain, payload: payload(i) }));
     expect(byTopic).toEqual(
       expect.arrayContaining([
         { topic: "ünï/😀//r", retain: true, payload: retainedPayload("load-0", Buffer.from("retained body")) },
-        { topic: "dr-drill-inbox/dd-v3-0/x", retain: false, payload: framePayload(2, Buffer.from("queued body number 2")) },
-        { topic: "dr-drill-inbox/dd-v5-1/y", retain: false, payload: framePayload(0, Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])) },
+        {
+          topic: "dr-drill-inbox/dd-v3-0/x",
+          retain: false,
+          payload: framePayload(2, Buffer.from("queued body number 2")),
+        },
+        {
+          topic: "dr-drill-inbox/dd-v5-1/y",
+          retain: false,
+          payload: framePayload(0, Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])),
+        },
       ]),
     );
-    expect(describeScan(scan)).toBe(`${REAL_DB.length} bytes, format 6: 1 cfg, 5 msg-store, 2 client, 4 client-msg, 2 sub, 1 retain`);
+    expect(describeScan(scan)).toBe(
+      `${REAL_DB.length} bytes, format 6: 1 cfg, 5 msg-store, 2 client, 4 client-msg, 2 sub, 1 retain`,
+    );
   });
 
   it("names a file cut anywhere but at a chunk boundary as truncated", () => {
@@ -82,7 +113,10 @@ describe("mosquitto faults and preflight", () => {
 
   it("an intact backup passes preflight", async () => {
     const checks = await engine.preflight(await artifactWith(REAL_DB));
-    expect(checks.map((c) => [c.name, c.valid])).toEqual([["preflight:mosquitto.db", true], ["preflight:mosquitto.conf", true]]);
+    expect(checks.map((c) => [c.name, c.valid])).toEqual([
+      ["preflight:mosquitto.db", true],
+      ["preflight:mosquitto.conf", true],
+    ]);
   });
 
   it("the flipped byte lands in a queued message's payload and nowhere else; the file still reads to its end", async () => {
@@ -91,7 +125,9 @@ describe("mosquitto faults and preflight", () => {
     const after = await readFile(join(artifact.dir, ARTIFACT_DB));
     const changed = [...after.keys()].filter((i) => after[i] !== REAL_DB[i]);
     expect(changed).toEqual([record.detail.offset]);
-    const target = scanDb(REAL_DB).messages.find((m) => changed[0]! >= m.payloadOffset && changed[0]! < m.payloadOffset + m.payloadLength);
+    const target = scanDb(REAL_DB).messages.find(
+      (m) => changed[0]! >= m.payloadOffset && changed[0]! < m.payloadOffset + m.payloadLength,
+    );
     expect(target).toMatchObject({ retain: false });
     expect(changed[0]).toBe(target!.payloadOffset + target!.payloadLength - 1);
     expect((await engine.preflight(artifact))[0]!.valid).toBe(true);
@@ -102,30 +138,47 @@ describe("mosquitto faults and preflight", () => {
     const unknown = Buffer.concat([REAL_DB, Buffer.from([0, 0, 0, 9, 0, 0, 0, 4, 1, 2, 3, 4])]);
     const [db] = await engine.preflight(await artifactWith(unknown));
     expect(db).toMatchObject({ name: "preflight:mosquitto.db", valid: true });
-    expect(db!.summary).toBe(`warning: ${ARTIFACT_DB} holds chunk(s) Mosquitto does not know (1 of type 9): the broker skips them ("Unsupported chunk … Ignoring.") and restores the rest: ${describeScan(scanDb(unknown))}`);
+    expect(db!.summary).toBe(
+      `warning: ${ARTIFACT_DB} holds chunk(s) Mosquitto does not know (1 of type 9): the broker skips them ("Unsupported chunk … Ignoring.") and restores the rest: ${describeScan(scanDb(unknown))}`,
+    );
     expect(db!.summary).not.toMatch(/reads to its end/);
   });
 
   it("an emptied or truncated file fails preflight, saying why", async () => {
     const empty = await artifactWith(REAL_DB);
     await emptyDbFile().apply(empty);
-    expect((await engine.preflight(empty))[0]).toMatchObject({ valid: false, summary: expect.stringMatching(/the file is empty/) });
+    expect((await engine.preflight(empty))[0]).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/the file is empty/),
+    });
     const cut = await artifactWith(REAL_DB);
     const { detail } = await truncatedDbFile().apply(cut);
     expect(detail).toMatchObject({ size: REAL_DB.length, newSize: expect.any(Number) });
     expect(Math.abs(Number(detail.newSize) - REAL_DB.length / 2)).toBeLessThan(REAL_DB.length / 4);
-    expect((await engine.preflight(cut))[0]).toMatchObject({ valid: false, summary: expect.stringMatching(/truncated: /) });
+    expect((await engine.preflight(cut))[0]).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/truncated: /),
+    });
   });
 
   it("a configuration without persistence fails preflight: the restored broker would ignore the file", async () => {
     const artifact = await artifactWith(REAL_DB);
     await writeFile(join(artifact.dir, ARTIFACT_CONF), "listener 1883\n");
-    expect((await engine.preflight(artifact))[1]).toMatchObject({ valid: false, summary: expect.stringMatching(/does not turn persistence on/) });
+    expect((await engine.preflight(artifact))[1]).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/does not turn persistence on/),
+    });
   });
 
   it("each fault states the outcome the issue measured by hand", () => {
-    expect(flippedPayloadByte().expect).toEqual({ outcome: "detects", by: [{ check: "ledger-oracle", reason: "corrupt|lost" }] });
-    expect(emptyDbFile().expect).toMatchObject({ outcome: "detects", by: [{ check: "ledger-oracle", reason: "lost" }, { check: "preflight:mosquitto.db" }] });
+    expect(flippedPayloadByte().expect).toEqual({
+      outcome: "detects",
+      by: [{ check: "ledger-oracle", reason: "corrupt|lost" }],
+    });
+    expect(emptyDbFile().expect).toMatchObject({
+      outcome: "detects",
+      by: [{ check: "ledger-oracle", reason: "lost" }, { check: "preflight:mosquitto.db" }],
+    });
     expect(truncatedDbFile().expect).toEqual({ outcome: "refuses", reason: "Couldn't open database" });
   });
 });
@@ -140,14 +193,21 @@ describe("mosquitto configuration, log and versions", () => {
   });
 
   it("logProblems gives every error and warning line, without timestamps", () => {
-    const log = ["1795436892: mosquitto version 2.0.11 starting", "1795436892: Error: Success.", "1795436892: Error: Couldn't open database."].join("\n");
+    const log = [
+      "1795436892: mosquitto version 2.0.11 starting",
+      "1795436892: Error: Success.",
+      "1795436892: Error: Couldn't open database.",
+    ].join("\n");
     expect(logProblems(log)).toBe("Error: Success. Error: Couldn't open database.");
     expect(logProblems("1: mosquitto version 2.0.11 running")).toBeUndefined();
   });
 
   it("an unknown version is refused, naming the known ones", () => {
     expect(() => mosquittoImageSpec("1.6")).toThrow(/unknown Mosquitto version "1.6"; known versions: 2/);
-    expect(mosquittoImageSpec("2")).toMatchObject({ official: "eclipse-mosquitto:2", offline: { debianSuite: "bookworm" } });
+    expect(mosquittoImageSpec("2")).toMatchObject({
+      official: "eclipse-mosquitto:2",
+      offline: { debianSuite: "bookworm" },
+    });
   });
 });
 
@@ -177,7 +237,16 @@ class NoImages extends ImageResolver {
 
 async function noDockerRuntime(): Promise<DrillRuntime> {
   const log = () => undefined;
-  return { runId: "unit", drillId: "unit", labels: {}, images: new NoImages("offline", log), clock: new DrillClock(), workDir: await makeTempDir(), signal: new AbortController().signal, log };
+  return {
+    runId: "unit",
+    drillId: "unit",
+    labels: {},
+    images: new NoImages("offline", log),
+    clock: new DrillClock(),
+    workDir: await makeTempDir(),
+    signal: new AbortController().signal,
+    log,
+  };
 }
 
 describe("a Mosquitto restore that cannot go on is the backup's failure, not an error of dr-drill", () => {
@@ -186,11 +255,19 @@ describe("a Mosquitto restore that cannot go on is the backup's failure, not an 
     await rm(join(artifact.dir, "config"), { recursive: true });
     const r = await new MosquittoEngine("2").restore(artifact, await noDockerRuntime(), {});
     expect(r.node).toBeUndefined();
-    expect(r.attempts).toEqual([{ ok: false, summary: "config/mosquitto.conf is missing from the backup: the documented restore has no configuration to start the broker with", durationMs: 0 }]);
+    expect(r.attempts).toEqual([
+      {
+        ok: false,
+        summary:
+          "config/mosquitto.conf is missing from the backup: the documented restore has no configuration to start the broker with",
+        durationMs: 0,
+      },
+    ]);
   });
 
   it("a broker that listened, then exited, refused the file in its own words", () => {
-    expect(exitedAfterStart({ exitCode: 1, logTail: "1: Error: Out of memory.\n" })).toBe("Mosquitto exited with code 1 after it started listening: Error: Out of memory.");
+    expect(exitedAfterStart({ exitCode: 1, logTail: "1: Error: Out of memory.\n" })).toBe(
+      "Mosquitto exited with code 1 after it started listening: Error: Out of memory.",
+    );
   });
 });
-

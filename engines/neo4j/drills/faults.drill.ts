@@ -10,7 +10,9 @@ describe("neo4j: faults the drill must catch", () => {
     expectMet(result);
     expect(result.evidence.expectation).toMatchObject({ outcome: "refuses", observed: "refused" });
     expect(result.evidence.faults[0]).toMatchObject({ fault: "truncate-file", target: "neo4j.dump" });
-    expect(result.evidence.restoreAttempts[0]!.summary).toMatch(/neo4j-admin database load refused the dump: .*Truncated source/);
+    expect(result.evidence.restoreAttempts[0]!.summary).toMatch(
+      /neo4j-admin database load refused the dump: .*Truncated source/,
+    );
     expect(check(result, "artifact-untouched").valid).toBe(true);
   });
 
@@ -19,7 +21,10 @@ describe("neo4j: faults the drill must catch", () => {
     expectMet(result);
     expect(result.evidence.expectation).toMatchObject({ outcome: "refuses", observed: "refused" });
     expect(result.evidence.restoreAttempts[0]!.summary).toMatch(/Not a valid Neo4j archive/);
-    expect(check(result, "preflight:dump")).toMatchObject({ valid: false, summary: expect.stringMatching(/not a Neo4j dump format/) });
+    expect(check(result, "preflight:dump")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/not a Neo4j dump format/),
+    });
   });
 
   it("an older dump substituted for the new one loses the writes acknowledged in between", async () => {

@@ -20,8 +20,12 @@ describe("neo4j: drill under load", () => {
     expect(oracle.violations.lost).toBe(0);
 
     // Every kind of write really happened and was acknowledged.
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     const kinds = new Set(ledger.filter((w) => w.outcome === "ok").map((w) => w.op));
-    for (const kind of ["create-node", "update-node", "delete-node", "create-rel", "delete-rel", "transfer"]) expect(kinds, kind).toContain(kind);
+    for (const kind of ["create-node", "update-node", "delete-node", "create-rel", "delete-rel", "transfer"])
+      expect(kinds, kind).toContain(kind);
   });
 });

@@ -27,12 +27,21 @@ describe("neo4j offline image inputs", () => {
     await mkdir(join(dir, "a/b"), { recursive: true });
     await writeFile(join(dir, "a/b/good.jar"), good);
     await writeFile(join(dir, "a/b/bad.jar"), "tampered");
-    const lock = parseJarLock(`${sha1(good)}  a/b/good.jar\n${sha1(Buffer.from("original"))}  a/b/bad.jar\n${sha1(good)}  a/b/gone.jar\n`);
-    expect(lockMismatches(dir, lock)).toEqual([expect.stringMatching(/^a\/b\/bad.jar: sha1 [0-9a-f]{40}, pinned/), "a/b/gone.jar: missing"]);
+    const lock = parseJarLock(
+      `${sha1(good)}  a/b/good.jar\n${sha1(Buffer.from("original"))}  a/b/bad.jar\n${sha1(good)}  a/b/gone.jar\n`,
+    );
+    expect(lockMismatches(dir, lock)).toEqual([
+      expect.stringMatching(/^a\/b\/bad.jar: sha1 [0-9a-f]{40}, pinned/),
+      "a/b/gone.jar: missing",
+    ]);
   });
 
   it("names the official image by default and fails early on an unknown version", () => {
-    expect(neo4jImageSpec("5.26.28")).toMatchObject({ engine: "neo4j", official: "neo4j:5.26.28-community", offline: { debianSuite: "bookworm" } });
+    expect(neo4jImageSpec("5.26.28")).toMatchObject({
+      engine: "neo4j",
+      official: "neo4j:5.26.28-community",
+      offline: { debianSuite: "bookworm" },
+    });
     expect(() => neo4jImageSpec("4.4.0")).toThrow(/unknown Neo4j version "4.4.0"; known versions: 5.26.28/);
   });
 });
@@ -49,7 +58,10 @@ describe("neo4j backup preflight", () => {
     expect(await dumpPreflight(dir)).toMatchObject({ valid: true, summary: "neo4j.dump: 104 bytes, format DZV1" });
     expect((await dumpPreflight(await dumpDir(Buffer.from("DGV1xxxx")))).valid).toBe(true);
     await flipBytes(dir, "neo4j.dump", 1, 1, 0x20);
-    expect(await dumpPreflight(dir)).toMatchObject({ valid: false, summary: 'neo4j.dump starts with "DzV1", not a Neo4j dump format (DZV1, DGV1)' });
+    expect(await dumpPreflight(dir)).toMatchObject({
+      valid: false,
+      summary: 'neo4j.dump starts with "DzV1", not a Neo4j dump format (DZV1, DGV1)',
+    });
   });
 
   it("a truncated dump keeps its header: only neo4j-admin can tell, so the preflight does not claim it", async () => {
@@ -61,19 +73,29 @@ describe("neo4j backup preflight", () => {
 
   it("a cold copy needs the neo4j store, its transaction logs and the system database", async () => {
     const dir = await makeTempDir();
-    for (const rel of ["databases/neo4j/neostore", "transactions/neo4j/neostore.transaction.db.0", "databases/system/neostore"]) {
+    for (const rel of [
+      "databases/neo4j/neostore",
+      "transactions/neo4j/neostore.transaction.db.0",
+      "databases/system/neostore",
+    ]) {
       await mkdir(dirname(join(dir, rel)), { recursive: true });
       await writeFile(join(dir, rel), "x");
     }
     expect((await coldCopyPreflight(dir)).valid).toBe(true);
     const partial = await makeTempDir();
     await mkdir(join(partial, "databases/neo4j"), { recursive: true });
-    expect(await coldCopyPreflight(partial)).toMatchObject({ valid: false, summary: "missing from the copy: transactions/neo4j, databases/system" });
+    expect(await coldCopyPreflight(partial)).toMatchObject({
+      valid: false,
+      summary: "missing from the copy: transactions/neo4j, databases/system",
+    });
   });
 
   it("finds the line of neo4j-admin's output that says why", () => {
-    const out = "Selecting JVM\n2026-11-23 INFO starting\nFailed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source\nRun with '--verbose'";
-    expect(adminFailure(out)).toBe("Failed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source");
+    const out =
+      "Selecting JVM\n2026-11-23 INFO starting\nFailed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source\nRun with '--verbose'";
+    expect(adminFailure(out)).toBe(
+      "Failed to load database 'neo4j': Unable to load database: ZstdIOException: Truncated source",
+    );
     expect(adminFailure("")).toBe("(no output)");
   });
 });
@@ -89,23 +111,37 @@ describe("neo4j: a restore says when the server ran crash recovery (defect 10)",
     '2026-12-07 18:20:39.946+0000 INFO  [o.n.k.i.t.l.c.CheckPointerImpl] [neo4j/252de5a5] Checkpoint triggered by "Recovery completed." @ txId: 55, append index: 55 checkpoint completed in 36ms.',
     '                                                                [neo4j/252de5a5]  - last checkpoint: CheckpointInfo[reason=Checkpoint triggered by "Recovery completed." @ txId: 55]',
   ].join("\n");
-  const systemDone = "system: Recovery in 'full' mode completed. Observed transactions range [first:4, last:41]: 38 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 807ms.";
-  const neo4jDone = "neo4j: Recovery in 'full' mode completed. Observed transactions range [first:4, last:55]: 52 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 87ms.";
+  const systemDone =
+    "system: Recovery in 'full' mode completed. Observed transactions range [first:4, last:41]: 38 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 807ms.";
+  const neo4jDone =
+    "neo4j: Recovery in 'full' mode completed. Observed transactions range [first:4, last:55]: 52 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 87ms.";
 
   it("names each database that recovered and how, and not the checkpoint that quotes it", () => {
     const run = recoveryRuns(debugLog);
     expect(run).toEqual({
       databases: ["system", "neo4j"],
-      observed: ["system: Recovery required from position LogPosition{logVersion=0, byteOffset=3238}", systemDone, "neo4j: Recovery required from position LogPosition{logVersion=0, byteOffset=3238}", neo4jDone],
+      observed: [
+        "system: Recovery required from position LogPosition{logVersion=0, byteOffset=3238}",
+        systemDone,
+        "neo4j: Recovery required from position LogPosition{logVersion=0, byteOffset=3238}",
+        neo4jDone,
+      ],
     });
-    expect(upSummary("dr-drill-offline/neo4j:5.26.28", run)).toBe(`server up on dr-drill-offline/neo4j:5.26.28 after crash recovery of system, neo4j: ${systemDone} | ${neo4jDone}`);
+    expect(upSummary("dr-drill-offline/neo4j:5.26.28", run)).toBe(
+      `server up on dr-drill-offline/neo4j:5.26.28 after crash recovery of system, neo4j: ${systemDone} | ${neo4jDone}`,
+    );
   });
 
   it("the grep pattern is the same one, an earlier 5.x wording counts, and a server that needed none says so", () => {
     expect(debugLog.split("\n").filter((l) => RECOVERY_LINE.test(l))).toHaveLength(4);
-    const earlier = "2024-01-01 00:00:00.000+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.";
-    expect(recoveryRuns(earlier).observed).toEqual(["neo4j: Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms."]);
-    expect(upSummary("img", recoveryRuns(debugLog.split("\n")[2]!))).toBe("server up on img, no crash recovery in its debug.log");
+    const earlier =
+      "2024-01-01 00:00:00.000+0000 INFO  [o.n.k.r.Recovery] [neo4j/5a1c9e7b] Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.";
+    expect(recoveryRuns(earlier).observed).toEqual([
+      "neo4j: Recovery completed. 50 transactions applied [first:3, last:52], 0 transactions rolled back. Time spent: 412ms.",
+    ]);
+    expect(upSummary("img", recoveryRuns(debugLog.split("\n")[2]!))).toBe(
+      "server up on img, no crash recovery in its debug.log",
+    );
   });
 });
 
@@ -135,8 +171,14 @@ describe("campaign file kinds of a Neo4j backup", () => {
 
 describe("a Neo4j whose default database did not start refused the store, in its own status", () => {
   it("a database offline with Neo4j's reason is a refusal; online, starting or no reason is not", () => {
-    expect(failedStatus("offline", "Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings")).toMatchObject({
-      message: "Neo4j runs, but database neo4j is offline: Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings",
+    expect(
+      failedStatus(
+        "offline",
+        "Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings",
+      ),
+    ).toMatchObject({
+      message:
+        "Neo4j runs, but database neo4j is offline: Unable to start database `DatabaseId{neo4j}`: missing file neostore.propertystore.db.strings",
     });
     expect(failedStatus("online", "")).toBeUndefined();
     expect(failedStatus("starting", "")).toBeUndefined();

@@ -30,13 +30,20 @@ describe("postgres: fault campaign", () => {
       reportsDir: "reports",
       keepArtifacts: false,
       sink: capturingSink(),
-      replay: (seed, f) => ({ command: `npx dr-drill campaign --engine postgres --seed ${seed} (fault ${f.index}: ${describeFault(f)})`, args: null }),
+      replay: (seed, f) => ({
+        command: `npx dr-drill campaign --engine postgres --seed ${seed} (fault ${f.index}: ${describeFault(f)})`,
+        args: null,
+      }),
     });
     const table = campaignTable(r.rows);
-    process.stdout.write(`${markdownTable(table)}\ncampaign wall time ${Date.now() - started} ms, ${r.timing.perFaultMs} ms per fault\n`);
+    process.stdout.write(
+      `${markdownTable(table)}\ncampaign wall time ${Date.now() - started} ms, ${r.timing.perFaultMs} ms per fault\n`,
+    );
     expect(r.undecided).toBeNull();
     expect(r.rows).toHaveLength(FAULTS);
-    const bad = r.rows.filter((x) => x.outcome === "unknown" || x.outcome === "MISSED").map((x) => `${x.outcome} #${x.index} ${x.description}: ${x.why}`);
+    const bad = r.rows
+      .filter((x) => x.outcome === "unknown" || x.outcome === "MISSED")
+      .map((x) => `${x.outcome} #${x.index} ${x.description}: ${x.why}`);
     expect(bad).toEqual([]);
     expect(table.totals.caught).toBeGreaterThan(0);
     expect(r.base.untouched).toBe(true);

@@ -10,7 +10,10 @@ describe("postgres: faults the drill must catch", () => {
     const e = result.evidence;
     expect(e).toMatchObject({ verdict: "fail", expectation: { outcome: "detects", observed: "detected" } });
     expect(oracleOf(result).violations).toMatchObject({ corrupt: 1, lost: 0, phantom: 0 });
-    expect(check(result, "exact-equivalence")).toMatchObject({ valid: false, details: { differing: 1, missing: 0, extra: 0 } });
+    expect(check(result, "exact-equivalence")).toMatchObject({
+      valid: false,
+      details: { differing: 1, missing: 0, extra: 0 },
+    });
     // A failing drill tells how to replay it.
     expect(sink.lines.join("\n")).toContain(`seed=${e.scope.seed} replay: ${e.replay.command}`);
   });
@@ -18,7 +21,11 @@ describe("postgres: faults the drill must catch", () => {
   it("a missing WAL segment is refused by the server, loudly, with the backup left as it was", async () => {
     const result = await runOne("postgres", "missing-wal");
     expectMet(result);
-    expect(result.evidence.faults[0]).toMatchObject({ fault: "delete-file", target: expect.stringMatching(/^pg_wal\/[0-9A-F]{24}$/), observed: "refused" });
+    expect(result.evidence.faults[0]).toMatchObject({
+      fault: "delete-file",
+      target: expect.stringMatching(/^pg_wal\/[0-9A-F]{24}$/),
+      observed: "refused",
+    });
     expect(result.evidence.restoreAttempts[0]!.exitCode).not.toBe(0);
     expect(check(result, "preflight:pg_verifybackup").valid).toBe(false);
   });

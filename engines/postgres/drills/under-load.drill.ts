@@ -21,7 +21,10 @@ describe("postgres: drill under load", () => {
       expect(e.achieved.rpoMs).toBeGreaterThan(0);
 
       // The load really overlapped the backup: acknowledged writes before it, during it and after it.
-      const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+      const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as LedgerEntry);
       const start = Date.parse(e.scope.recoveryPoint.backupStartedAt) - Date.parse(e.startedAt);
       const end = Date.parse(e.scope.recoveryPoint.backupEndedAt) - Date.parse(e.startedAt);
       const writes = ledger.filter((w) => w.op !== "load" && w.outcome === "ok");
@@ -29,7 +32,11 @@ describe("postgres: drill under load", () => {
       expect(writes.some((w) => w.invokeAt > start + 1 && w.completeAt < end - 1)).toBe(true);
       expect(writes.some((w) => w.invokeAt > end + 1)).toBe(true);
       // A write whose outcome is unknown keeps the digest of the value it sent.
-      for (const w of ledger.filter((x) => x.outcome === "info")) expect(w.writes.some((k) => k.digest !== "*"), JSON.stringify(w)).toBe(true);
+      for (const w of ledger.filter((x) => x.outcome === "info"))
+        expect(
+          w.writes.some((k) => k.digest !== "*"),
+          JSON.stringify(w),
+        ).toBe(true);
     });
   }
 });

@@ -7,7 +7,10 @@ describe("postgres: restore into another major version", () => {
     const result = await runOne("postgres", "upgrade", { method: "logical", version: "15" });
     expectPass(result);
     expect(check(result, "preflight:version").summary).toMatch(/an upgrade/);
-    expect(result.evidence.scope.restoreTarget).toMatchObject({ version: "17", images: [{ ref: expect.stringMatching(/postgres:17/) }] });
+    expect(result.evidence.scope.restoreTarget).toMatchObject({
+      version: "17",
+      images: [{ ref: expect.stringMatching(/postgres:17/) }],
+    });
     expect(check(result, "invariant:transfers-atomic").valid).toBe(true);
   });
 
@@ -15,7 +18,10 @@ describe("postgres: restore into another major version", () => {
     const result = await runOne("postgres", "upgrade", { method: "physical", version: "15" });
     expectMet(result);
     expect(result.evidence.expectation.observed).toBe("refused");
-    expect(check(result, "preflight:version")).toMatchObject({ valid: false, summary: expect.stringMatching(/cannot start on 17/) });
+    expect(check(result, "preflight:version")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/cannot start on 17/),
+    });
   });
 });
 

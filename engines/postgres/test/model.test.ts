@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ACCOUNTS, PostgresWorkload, TABLES, WORKLOAD_ID_BASE, datasetBatches, datasetFingerprint, tableOfId, type PgOp, type SqlValue } from "../model.ts";
+import {
+  ACCOUNTS,
+  PostgresWorkload,
+  TABLES,
+  WORKLOAD_ID_BASE,
+  datasetBatches,
+  datasetFingerprint,
+  tableOfId,
+  type PgOp,
+  type SqlValue,
+} from "../model.ts";
 import { jsonDocument, nastyText, text } from "../../../harness/hostile-values.ts";
 import { firstErrorLine } from "../engine.ts";
 import type { WorkloadOp } from "../../../harness/workload.ts";
@@ -42,7 +52,8 @@ describe("PostgresWorkload", () => {
   function ops(seed = 11, loaded = LOADED, perWriter = 150): { writer: number; op: WorkloadOp<PgOp> }[] {
     const workload = new PostgresWorkload(seed, loaded);
     const out = [];
-    for (let n = 0; n < perWriter; n++) for (let writer = 0; writer < WRITERS; writer++) out.push({ writer, op: workload.next(writer, WRITERS) });
+    for (let n = 0; n < perWriter; n++)
+      for (let writer = 0; writer < WRITERS; writer++) out.push({ writer, op: workload.next(writer, WRITERS) });
     return out;
   }
 
@@ -99,7 +110,8 @@ describe("PostgresWorkload", () => {
 function strings(value: unknown): string[] {
   if (typeof value === "string") return [value];
   if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === "object" && !Buffer.isBuffer(value)) return Object.entries(value).flatMap(([k, v]) => [k, ...strings(v)]);
+  if (value && typeof value === "object" && !Buffer.isBuffer(value))
+    return Object.entries(value).flatMap(([k, v]) => [k, ...strings(v)]);
   return [];
 }
 
@@ -127,17 +139,26 @@ describe("firstErrorLine", () => {
   const ts = (level: string, msg: string) => `2024-05-01 10:00:00.123 UTC [42] ${level}:  ${msg}`;
 
   it("prefers a PANIC over an earlier FATAL, without the log prefix", () => {
-    const log = [ts("LOG", "starting PostgreSQL 16"), ts("FATAL", "could not open file"), ts("PANIC", "could not locate a valid checkpoint record")].join("\n");
+    const log = [
+      ts("LOG", "starting PostgreSQL 16"),
+      ts("FATAL", "could not open file"),
+      ts("PANIC", "could not locate a valid checkpoint record"),
+    ].join("\n");
     expect(firstErrorLine(log)).toBe("PANIC:  could not locate a valid checkpoint record");
   });
 
   it("skips clients turned away while the server starts up", () => {
-    const log = [ts("FATAL", "the database system is starting up"), ts("FATAL", "invalid data in file \"backup_label\"")].join("\n");
+    const log = [
+      ts("FATAL", "the database system is starting up"),
+      ts("FATAL", 'invalid data in file "backup_label"'),
+    ].join("\n");
     expect(firstErrorLine(log)).toBe('FATAL:  invalid data in file "backup_label"');
   });
 
   it("falls back to error-looking lines, then the last line", () => {
-    expect(firstErrorLine("pg_restore: connecting\npg_restore: error: could not read from input file: end of file\n")).toBe("pg_restore: error: could not read from input file: end of file");
+    expect(
+      firstErrorLine("pg_restore: connecting\npg_restore: error: could not read from input file: end of file\n"),
+    ).toBe("pg_restore: error: could not read from input file: end of file");
     expect(firstErrorLine("line one\n  line two  \n")).toBe("line two");
     expect(firstErrorLine("\n\n")).toBe("(no output)");
   });

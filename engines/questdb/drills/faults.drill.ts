@@ -19,8 +19,16 @@ describe("questdb: a failed _restore, then the retry", () => {
       expect(first!.observed).toEqual(["_restore present before the start", "_restore still present after the exit"]);
       // Attempt 2: after putting the file back, the recovery ran (its log line) and removed _restore.
       expect(second).toMatchObject({ ok: true, before: expect.stringMatching(/put .* back/) });
-      expect(second!.observed).toEqual(expect.arrayContaining(["_restore present before the start", "_restore gone after the start", expect.stringMatching(/^log: .*checkpoint recovered \[/)]));
-      expect(e.faults).toMatchObject([{ fault: "missing-on-first-restore", expected: "restores", observed: "restored" }]);
+      expect(second!.observed).toEqual(
+        expect.arrayContaining([
+          "_restore present before the start",
+          "_restore gone after the start",
+          expect.stringMatching(/^log: .*checkpoint recovered \[/),
+        ]),
+      );
+      expect(e.faults).toMatchObject([
+        { fault: "missing-on-first-restore", expected: "restores", observed: "restored" },
+      ]);
       expect(e.deviations).toContain("restore needed 2 attempts");
     });
   }
@@ -31,23 +39,44 @@ describe("questdb: faults the drill must detect", () => {
     const result = await runOne("questdb", "recovery-off");
     expectMet(result);
     const e = result.evidence;
-    expect(e.restoreAttempts).toMatchObject([{ ok: false, observed: expect.arrayContaining(["_restore present before the start", "_restore still present after the start"]) }]);
+    expect(e.restoreAttempts).toMatchObject([
+      {
+        ok: false,
+        observed: expect.arrayContaining([
+          "_restore present before the start",
+          "_restore still present after the start",
+        ]),
+      },
+    ]);
     // No recovery line: the log never claims what did not happen.
     expect(e.restoreAttempts[0]!.observed!.some((o) => /checkpoint recovered/.test(o))).toBe(false);
     // The raw copy is not the checkpoint. What reading it gives (an oracle verdict, or the engine refusing a read) is
     // recorded, not assumed; either way it must not pass.
     const oracle = e.checks.find((c) => c.name === "ledger-oracle");
     expect(oracle?.valid).not.toBe(true);
-    console.log(`recovery off: ${e.checks.filter((c) => c.valid !== true).map((c) => `${c.name}: ${c.summary.split("\n")[0]}`).join(" | ")}`);
+    console.log(
+      `recovery off: ${e.checks
+        .filter((c) => c.valid !== true)
+        .map((c) => `${c.name}: ${c.summary.split("\n")[0]}`)
+        .join(" | ")}`,
+    );
   });
 
   it("a backup without the .checkpoint directory fails the drill, saying so", async () => {
     const result = await runOne("questdb", "no-checkpoint-dir");
     expectMet(result);
     const e = result.evidence;
-    expect(e.faults).toMatchObject([{ fault: "copy-tool-skipped-dot-directories", target: ".checkpoint", expected: "detects", observed: "detected" }]);
+    expect(e.faults).toMatchObject([
+      { fault: "copy-tool-skipped-dot-directories", target: ".checkpoint", expected: "detects", observed: "detected" },
+    ]);
     // QuestDB itself refuses too: it exits with the cause and keeps _restore.
-    expect(e.restoreAttempts).toMatchObject([{ ok: false, exitCode: 55, observed: ["_restore present before the start", "_restore still present after the exit"] }]);
+    expect(e.restoreAttempts).toMatchObject([
+      {
+        ok: false,
+        exitCode: 55,
+        observed: ["_restore present before the start", "_restore still present after the exit"],
+      },
+    ]);
     expect(check(result, "restore").valid).toBe(false);
   });
 });

@@ -11,7 +11,9 @@ describe("questdb: CHECKPOINT RELEASE always runs", () => {
     const e = result.evidence;
     expect(e.backup.failedAttempts).toHaveLength(1);
     expect(e.deviations).toContain("backup needed 2 attempts");
-    expect(check(result, "checkpoint-released").summary).toMatch(/not in progress; 4 batches acknowledged over ILP\/HTTP and PG wire|not in progress; 4 batches acknowledged over PG wire and ILP\/HTTP/);
+    expect(check(result, "checkpoint-released").summary).toMatch(
+      /not in progress; 4 batches acknowledged over ILP\/HTTP and PG wire|not in progress; 4 batches acknowledged over PG wire and ILP\/HTTP/,
+    );
     expect(e.restoreAttempts).toMatchObject([{ ok: true }]);
   });
 });

@@ -15,17 +15,31 @@ describe("questdb: drill under ingestion load", () => {
     expectPass(result);
     const e = result.evidence;
     expect(e.workload!.ok).toBeGreaterThan(questdbWorkload(WRITERS).leadInOps);
-    expect(e.restoreAttempts).toMatchObject([{ ok: true, observed: expect.arrayContaining(["_restore present before the start", "_restore gone after the start"]) }]);
+    expect(e.restoreAttempts).toMatchObject([
+      {
+        ok: true,
+        observed: expect.arrayContaining(["_restore present before the start", "_restore gone after the start"]),
+      },
+    ]);
     expect(check(result, "invariant:wal-healthy").valid).toBe(true);
 
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     const start = Date.parse(e.scope.recoveryPoint.backupStartedAt) - Date.parse(e.startedAt);
     const end = Date.parse(e.scope.recoveryPoint.backupEndedAt) - Date.parse(e.startedAt);
     const writes = ledger.filter((w) => w.op !== "load" && w.outcome === "ok");
     // Both protocols acknowledged writes before the checkpoint, and kept writing while it was held.
     for (const op of ["insert-ilp", "insert-pg"]) {
-      expect(writes.some((w) => w.op === op && w.completeAt < start - 1), op).toBe(true);
-      expect(writes.some((w) => w.op === op && w.invokeAt > end + 1), op).toBe(true);
+      expect(
+        writes.some((w) => w.op === op && w.completeAt < start - 1),
+        op,
+      ).toBe(true);
+      expect(
+        writes.some((w) => w.op === op && w.invokeAt > end + 1),
+        op,
+      ).toBe(true);
     }
     // Writes made during checkpoint mode (after CREATE returned) exist, and the restore dropped them all (rule 3
     // would have flagged any as `future`): that is the recovery point the seed describes.
@@ -34,6 +48,10 @@ describe("questdb: drill under ingestion load", () => {
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);
     expect(e.backup.specialModeMs).toBeGreaterThan(0);
     // A write whose outcome is unknown keeps the digest of the rows it sent.
-    for (const w of ledger.filter((x) => x.outcome === "info")) expect(w.writes.every((k) => k.digest !== "*"), JSON.stringify(w)).toBe(true);
+    for (const w of ledger.filter((x) => x.outcome === "info"))
+      expect(
+        w.writes.every((k) => k.digest !== "*"),
+        JSON.stringify(w),
+      ).toBe(true);
   });
 });

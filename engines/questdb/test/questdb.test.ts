@@ -7,7 +7,15 @@ import { causeLine, failedAttempt, serverExited, startedAttempt } from "../recov
 import { preflightChecks } from "../preflight.ts";
 import type { QuestDbArtifact } from "../artifact.ts";
 import { QUESTDB_VERSIONS, majorOf, questdbImageSpec } from "../versions.ts";
-import { QDB_TABLES, QDB_WORKLOAD_ID_BASE, QuestDbWorkload, canonicalRowText, questdbDataset, rowDigest, type QdbRow } from "../model.ts";
+import {
+  QDB_TABLES,
+  QDB_WORKLOAD_ID_BASE,
+  QuestDbWorkload,
+  canonicalRowText,
+  questdbDataset,
+  rowDigest,
+  type QdbRow,
+} from "../model.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 import { questDbFileKind } from "../deep-verify.ts";
 
@@ -60,15 +68,23 @@ describe("questdb generator", () => {
     expect(a).toEqual(b);
     const ids = [...questdbDataset(11, 3000)].flatMap((b) => b.rows.map((r) => r.id));
     expect(new Set(ids).size).toBe(3000);
-    expect(new Set([...questdbDataset(11, 3000)].map((b) => b.table.name))).toEqual(new Set(QDB_TABLES.map((t) => t.name)));
+    expect(new Set([...questdbDataset(11, 3000)].map((b) => b.table.name))).toEqual(
+      new Set(QDB_TABLES.map((t) => t.name)),
+    );
   });
 
   it("rows spread over many partitions, out of order, with NULLs, within QuestDB's exact ranges", () => {
     const rows = [...questdbDataset(5, 4000)].flatMap((b) => b.rows.map((r) => ({ r, t: b.table })));
-    const hours = new Set(rows.filter(({ t }) => t.partitionBy === "HOUR").map(({ r }) => Math.floor(r.ts / 3_600_000_000)));
+    const hours = new Set(
+      rows.filter(({ t }) => t.partitionBy === "HOUR").map(({ r }) => Math.floor(r.ts / 3_600_000_000)),
+    );
     expect(hours.size).toBeGreaterThan(50);
     expect(rows.some(({ r }, i) => i > 0 && r.ts < rows[i - 1]!.r.ts)).toBe(true);
-    for (const col of ["sym", "qty", "price", "note", "eventTs"] as const) expect(rows.some(({ r }) => r[col] === null), col).toBe(true);
+    for (const col of ["sym", "qty", "price", "note", "eventTs"] as const)
+      expect(
+        rows.some(({ r }) => r[col] === null),
+        col,
+      ).toBe(true);
     for (const { r } of rows) {
       if (r.qty !== null) expect(Number.isSafeInteger(r.qty)).toBe(true);
       if (r.price !== null) expect(Number.isFinite(r.price)).toBe(true);
@@ -113,20 +129,53 @@ describe("questdb versions", () => {
 });
 
 describe("questdb preflight", () => {
-  async function artifact(files: string[], version = "9.3.4", procedure: QuestDbArtifact["procedure"] = "checkpoint"): Promise<QuestDbArtifact> {
+  async function artifact(
+    files: string[],
+    version = "9.3.4",
+    procedure: QuestDbArtifact["procedure"] = "checkpoint",
+  ): Promise<QuestDbArtifact> {
     const dir = await makeTempDir();
     for (const f of files) {
       await mkdir(join(dir, f, ".."), { recursive: true });
       await writeFile(join(dir, f), "");
     }
-    return { dir, method: "checkpoint", tool: "t", finishedAt: 0, sourceVersion: version, sourceBuild: "", checkpointSql: "checkpoint", vanishedDuringCopy: 0, procedure };
+    return {
+      dir,
+      method: "checkpoint",
+      tool: "t",
+      finishedAt: 0,
+      sourceVersion: version,
+      sourceBuild: "",
+      checkpointSql: "checkpoint",
+      vanishedDuringCopy: 0,
+      procedure,
+    };
   }
-  const complete = [".checkpoint/db/_checkpoint_meta.d", ".checkpoint/db/trades~6/_meta", ".checkpoint/db/trades~6/_txn", ".checkpoint/db/trades~6/_cv", "db/trades~6/_txn"];
+  const complete = [
+    ".checkpoint/db/_checkpoint_meta.d",
+    ".checkpoint/db/trades~6/_meta",
+    ".checkpoint/db/trades~6/_txn",
+    ".checkpoint/db/trades~6/_cv",
+    "db/trades~6/_txn",
+  ];
 
   it("a copy of the tables without a checkpoint is left to the oracle, not passed, and its tables are still checked", async () => {
-    const results = await preflightChecks(await artifact(["db/trades~6/_meta", "db/trades~6/_txn", "db/trades~6/_cv", "db/ticks/_meta"], "9.3.4", "tables-one-by-one"), "9.3.4");
-    expect(results.find((r) => r.name === "preflight:procedure")).toMatchObject({ valid: true, summary: expect.stringMatching(/^warning: .*without a checkpoint/) });
-    expect(results.find((r) => r.name === "preflight:table-metadata")).toMatchObject({ valid: false, summary: expect.stringMatching(/ticks\/_txn/) });
+    const results = await preflightChecks(
+      await artifact(
+        ["db/trades~6/_meta", "db/trades~6/_txn", "db/trades~6/_cv", "db/ticks/_meta"],
+        "9.3.4",
+        "tables-one-by-one",
+      ),
+      "9.3.4",
+    );
+    expect(results.find((r) => r.name === "preflight:procedure")).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(/^warning: .*without a checkpoint/),
+    });
+    expect(results.find((r) => r.name === "preflight:table-metadata")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/ticks\/_txn/),
+    });
     expect(results.some((r) => r.name === "preflight:checkpoint-dir")).toBe(false);
   });
 
@@ -142,13 +191,33 @@ describe("questdb preflight", () => {
 
   it("names a missing .checkpoint, a missing _checkpoint_meta.d, a missing _txn, and another major", async () => {
     const noDir = await preflightChecks(await artifact(["db/trades~6/_txn"]), "9.3.4");
-    expect(noDir.find((c) => c.name === "preflight:checkpoint-dir")).toMatchObject({ valid: false, summary: expect.stringMatching(/no \.checkpoint\/ directory/) });
-    const noMeta = await preflightChecks(await artifact(complete.filter((f) => !f.endsWith("_checkpoint_meta.d"))), "9.3.4");
-    expect(noMeta.find((c) => c.name === "preflight:checkpoint-meta")).toMatchObject({ valid: false, summary: expect.stringMatching(/_checkpoint_meta\.d missing/) });
-    const noTxn = await preflightChecks(await artifact(complete.filter((f) => f !== ".checkpoint/db/trades~6/_txn")), "9.3.4");
-    expect(noTxn.find((c) => c.name === "preflight:table-metadata")).toMatchObject({ valid: false, examples: ["trades~6/_txn"] });
+    expect(noDir.find((c) => c.name === "preflight:checkpoint-dir")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/no \.checkpoint\/ directory/),
+    });
+    const noMeta = await preflightChecks(
+      await artifact(complete.filter((f) => !f.endsWith("_checkpoint_meta.d"))),
+      "9.3.4",
+    );
+    expect(noMeta.find((c) => c.name === "preflight:checkpoint-meta")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/_checkpoint_meta\.d missing/),
+    });
+    const noTxn = await preflightChecks(
+      await artifact(complete.filter((f) => f !== ".checkpoint/db/trades~6/_txn")),
+      "9.3.4",
+    );
+    expect(noTxn.find((c) => c.name === "preflight:table-metadata")).toMatchObject({
+      valid: false,
+      examples: ["trades~6/_txn"],
+    });
     const otherMajor = await preflightChecks(await artifact(complete, "8.2.0"), "9.3.4");
-    expect(otherMajor.find((c) => c.name === "preflight:version")).toMatchObject({ valid: true, summary: expect.stringMatching(/another major version, which the docs do not support; the restore and the oracle decide/) });
+    expect(otherMajor.find((c) => c.name === "preflight:version")).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(
+        /another major version, which the docs do not support; the restore and the oracle decide/,
+      ),
+    });
   });
 });
 
@@ -160,16 +229,30 @@ describe("questdb log cause", () => {
       "\tat io.questdb@9.3.4/io.questdb.cairo.DatabaseCheckpointAgent.recover(DatabaseCheckpointAgent.java:842)",
     ].join("\n");
     expect(causeLine(log)).toMatch(/^io\.questdb\.cairo\.CairoException: \[-1\] checkpoint trigger file found/);
-    const config = ["2026-11-22T01:52:30.484135Z E server-main ", "io.questdb.ServerConfigurationException: Configuration issues:", "    Invalid settings (not recognized, probable typos):", "        * query.timeout", "", "\tat io.questdb.X"].join("\n");
-    expect(causeLine(config)).toBe("io.questdb.ServerConfigurationException: Configuration issues: Invalid settings (not recognized, probable typos): * query.timeout");
+    const config = [
+      "2026-11-22T01:52:30.484135Z E server-main ",
+      "io.questdb.ServerConfigurationException: Configuration issues:",
+      "    Invalid settings (not recognized, probable typos):",
+      "        * query.timeout",
+      "",
+      "\tat io.questdb.X",
+    ].join("\n");
+    expect(causeLine(config)).toBe(
+      "io.questdb.ServerConfigurationException: Configuration issues: Invalid settings (not recognized, probable typos): * query.timeout",
+    );
   });
 
   it("names a JVM crash by its signal and frame, not by a line of its report", () => {
     const log = [
       "2026-11-23T11:50:01.1Z I i.q.c.DatabaseCheckpointAgent skipping recovery from checkpoint [currentId=, previousId=]",
-      "#", "# A fatal error has been detected by the Java Runtime Environment:", "#",
-      "#  SIGSEGV (0xb) at pc=0x00007f3d1c752b00, pid=1, tid=45", "#",
-      "# Problematic frame:", "# C  [libc.so.6+0x152b00]", "#",
+      "#",
+      "# A fatal error has been detected by the Java Runtime Environment:",
+      "#",
+      "#  SIGSEGV (0xb) at pc=0x00007f3d1c752b00, pid=1, tid=45",
+      "#",
+      "# Problematic frame:",
+      "# C  [libc.so.6+0x152b00]",
+      "#",
     ].join("\n");
     expect(causeLine(log)).toBe("JVM crashed (SIGSEGV) in C  [libc.so.6+0x152b00]");
     expect(causeLine("# C  [libc.so.6+0x152b00]")).not.toMatch(/JVM crashed/);
@@ -182,12 +265,22 @@ describe("questdb restore observations", () => {
     "2026-11-23T09:23:24.274185Z I i.q.c.DatabaseCheckpointAgent starting checkpoint recovery [trigger=file]",
     "2026-11-23T09:23:24.878925Z I i.q.c.DatabaseCheckpointAgent checkpoint recovered [metaFilesCount=28, walFilesCount=1, symbolFilesCount=12]",
   ].join("\n");
-  const skipped = "2026-11-23T09:23:40.743807Z I i.q.c.DatabaseCheckpointAgent skipping recovery from checkpoint [currentId=, previousId=]";
+  const skipped =
+    "2026-11-23T09:23:40.743807Z I i.q.c.DatabaseCheckpointAgent skipping recovery from checkpoint [currentId=, previousId=]";
 
   it("says recovered only when the trigger was there, is gone, and the log has QuestDB's line", () => {
     const seen = startedAttempt({ triggerBefore: true, triggerAfter: false, log: recovered });
-    expect(seen).toMatchObject({ ok: true, toolErrors: [], summary: "server started; recovered from the checkpoint (log: checkpoint recovered [metaFilesCount=28, walFilesCount=1, symbolFilesCount=12]); _restore removed" });
-    expect(seen.observed).toEqual(["_restore present before the start", "_restore gone after the start", expect.stringMatching(/^log: 2026-.* checkpoint recovered \[metaFilesCount=28/)]);
+    expect(seen).toMatchObject({
+      ok: true,
+      toolErrors: [],
+      summary:
+        "server started; recovered from the checkpoint (log: checkpoint recovered [metaFilesCount=28, walFilesCount=1, symbolFilesCount=12]); _restore removed",
+    });
+    expect(seen.observed).toEqual([
+      "_restore present before the start",
+      "_restore gone after the start",
+      expect.stringMatching(/^log: 2026-.* checkpoint recovered \[metaFilesCount=28/),
+    ]);
     const noLine = startedAttempt({ triggerBefore: true, triggerAfter: false, log: "" });
     expect(noLine.ok).toBe(true);
     expect(noLine.summary).not.toMatch(/recovered from/);
@@ -209,8 +302,13 @@ describe("questdb restore observations", () => {
   });
 
   it("a failed start names the cause and whether the trigger stayed", () => {
-    const log = "io.questdb.cairo.CairoException: [-1] checkpoint trigger file found, but the checkpoint directory does not exist [dir=/var/lib/questdb/.checkpoint/db/]";
-    const seen = failedAttempt({ triggerBefore: true, triggerAfter: true, refusal: serverExited({ exitCode: 55, logTail: log }) });
+    const log =
+      "io.questdb.cairo.CairoException: [-1] checkpoint trigger file found, but the checkpoint directory does not exist [dir=/var/lib/questdb/.checkpoint/db/]";
+    const seen = failedAttempt({
+      triggerBefore: true,
+      triggerAfter: true,
+      refusal: serverExited({ exitCode: 55, logTail: log }),
+    });
     expect(seen.summary).toBe(`server exited with code 55: ${log}; _restore still present`);
     expect(seen.observed).toEqual(["_restore present before the start", "_restore still present after the exit"]);
   });

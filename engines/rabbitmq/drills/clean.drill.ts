@@ -11,16 +11,22 @@ describe("rabbitmq: clean drill, no load", () => {
     const e = result.evidence;
     expect(check(result, "exact-equivalence").valid).toBe(true);
     expect(e.integrity.restored).toEqual(e.integrity.source);
-    expect(check(result, "preflight:node-name").summary).toMatch(/^the backup is of node rabbit@dr-drill-rabbit \(the Mnesia base\), the restore target has the same name$/);
+    expect(check(result, "preflight:node-name").summary).toMatch(
+      /^the backup is of node rabbit@dr-drill-rabbit \(the Mnesia base\), the restore target has the same name$/,
+    );
     expect(check(result, "preflight:feature-flags").valid).toBe(true);
     // The whole Mnesia base: the node directory, its feature flags, and the MQTT plugin's retained store.
     const paths = e.artifacts.map((a) => a.path);
     expect(paths).toContain("mnesia/rabbit@dr-drill-rabbit-feature_flags");
     expect(paths.some((p) => p.startsWith("mnesia/rabbit@dr-drill-rabbit/") && /retained.*\.dets$/.test(p))).toBe(true);
     // The node booted on the restored database, not on a new one.
-    expect(e.restoreAttempts).toMatchObject([{ ok: true, observed: ["log: database dir : /var/lib/rabbitmq/mnesia/rabbit@dr-drill-rabbit"] }]);
+    expect(e.restoreAttempts).toMatchObject([
+      { ok: true, observed: ["log: database dir : /var/lib/rabbitmq/mnesia/rabbit@dr-drill-rabbit"] },
+    ]);
     const held = check(result, "invariant:not-empty");
-    expect(held.summary).toMatch(/serves [1-9]\d* retained message\(s\), 24 of 24 session\(s\), [1-9]\d* queued message\(s\)/);
+    expect(held.summary).toMatch(
+      /serves [1-9]\d* retained message\(s\), 24 of 24 session\(s\), [1-9]\d* queued message\(s\)/,
+    );
     console.log(`rabbitmq clean: ${held.summary}; backup ${e.backup.durationMs} ms, RTO ${e.achieved.rtoMs} ms`);
   });
 });

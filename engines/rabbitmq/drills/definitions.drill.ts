@@ -9,10 +9,16 @@ describe("rabbitmq: definitions export and import (a second method)", () => {
     const result = await runOne("rabbitmq", "definitions", { rows: RABBITMQ_ROWS, method: "definitions" });
     expectMet(result);
     const e = result.evidence;
-    expect(check(result, "preflight:definitions").summary).toMatch(/^definitions of RabbitMQ 3\.10\.8: \d+ queue\(s\), 24 of them MQTT session queues, \d+ binding\(s\); no message, no retained store$/);
-    expect(e.restoreAttempts).toMatchObject([{ ok: true, summary: expect.stringMatching(/^rabbitmqctl import_definitions into a fresh node/) }]);
+    expect(check(result, "preflight:definitions").summary).toMatch(
+      /^definitions of RabbitMQ 3\.10\.8: \d+ queue\(s\), 24 of them MQTT session queues, \d+ binding\(s\); no message, no retained store$/,
+    );
+    expect(e.restoreAttempts).toMatchObject([
+      { ok: true, summary: expect.stringMatching(/^rabbitmqctl import_definitions into a fresh node/) },
+    ]);
     // The sessions come back (their durable queues and bindings), empty; no retained message comes back.
-    expect(check(result, "invariant:not-empty").summary).toMatch(/^the restored broker serves 0 retained message\(s\), 24 of 24 session\(s\), 0 queued message\(s\)(; |$)/);
+    expect(check(result, "invariant:not-empty").summary).toMatch(
+      /^the restored broker serves 0 retained message\(s\), 24 of 24 session\(s\), 0 queued message\(s\)(; |$)/,
+    );
     const oracle = check(result, "ledger-oracle");
     const figures = oracleOf(result);
     // Each session and its subscription (the marker reached it): the bindings came back with the queues.

@@ -13,7 +13,10 @@ describe("rabbitmq: faults the drill must detect", () => {
     );
     // A broker that started fine: one attempt, up, no error; its own log says it initialised a new database.
     expect(e.restoreAttempts).toHaveLength(1);
-    expect(e.restoreAttempts[0]).toMatchObject({ ok: true, summary: expect.stringMatching(/initialised an EMPTY one \(logged at info level, no error\)$/) });
+    expect(e.restoreAttempts[0]).toMatchObject({
+      ok: true,
+      summary: expect.stringMatching(/initialised an EMPTY one \(logged at info level, no error\)$/),
+    });
     expect(e.restoreAttempts[0]!.observed).toContain(
       "log: Node database directory at /var/lib/rabbitmq/mnesia/rabbit@dr-drill-rabbit-renamed is empty. Assuming we need to join an existing cluster or initialise from scratch...",
     );
@@ -21,7 +24,9 @@ describe("rabbitmq: faults the drill must detect", () => {
     expect(check(result, "read-back").valid).toBe(true);
     expect(check(result, "new-write").valid).toBe(true);
     // Everything lost, said in words, and counted by the oracle: every acknowledged key is missing, nothing else is wrong.
-    expect(check(result, "invariant:not-empty").summary).toBe("the restored broker is EMPTY: all retained messages and all 24 sessions were lost (0 retained messages, 0 of 24 sessions, 0 queued messages)");
+    expect(check(result, "invariant:not-empty").summary).toBe(
+      "the restored broker is EMPTY: all retained messages and all 24 sessions were lost (0 retained messages, 0 of 24 sessions, 0 queued messages)",
+    );
     const oracle = oracleOf(result);
     expect(oracle.keysPresent).toBe(0);
     expect(oracle.violations).toMatchObject({ phantom: 0, corrupt: 0, future: 0, duplicate: 0 });
@@ -33,13 +38,22 @@ describe("rabbitmq: faults the drill must detect", () => {
     const result = await runOne("rabbitmq", "truncated-retained-store", { rows: RABBITMQ_ROWS });
     expectMet(result);
     const e = result.evidence;
-    expect(e.faults).toMatchObject([{ fault: "truncate-file", target: expect.stringMatching(/^mnesia\/rabbit@dr-drill-rabbit\/.*retained.*\.dets$/), expected: "detects", observed: "detected" }]);
+    expect(e.faults).toMatchObject([
+      {
+        fault: "truncate-file",
+        target: expect.stringMatching(/^mnesia\/rabbit@dr-drill-rabbit\/.*retained.*\.dets$/),
+        expected: "detects",
+        observed: "detected",
+      },
+    ]);
     expect(e.restoreAttempts).toMatchObject([{ ok: true }]);
     expect(check(result, "preflight:node-name").valid).toBe(true);
     // Only retained messages are gone: the sessions and their queues are untouched by the fault.
     const oracle = check(result, "ledger-oracle");
     expect(oracle.examples!.every((x) => x.startsWith("lost retained/"))).toBe(true);
-    expect(check(result, "invariant:not-empty").summary).toMatch(/serves \d+ retained message\(s\), 24 of 24 session\(s\)/);
+    expect(check(result, "invariant:not-empty").summary).toMatch(
+      /serves \d+ retained message\(s\), 24 of 24 session\(s\)/,
+    );
     console.log(`truncated retained store: ${oracle.summary}; ${check(result, "invariant:not-empty").summary}`);
   });
 
@@ -48,7 +62,16 @@ describe("rabbitmq: faults the drill must detect", () => {
     const result = await runOne("rabbitmq", "damaged-queue-index", { rows: RABBITMQ_ROWS });
     expectMet(result);
     const e = result.evidence;
-    expect(e.faults).toMatchObject([{ fault: "flip-bytes", target: expect.stringMatching(/^mnesia\/rabbit@dr-drill-rabbit\/msg_stores\/vhosts\/\w+\/queues\/\w+\/\d+\.idx$/), expected: "detects", observed: "detected" }]);
+    expect(e.faults).toMatchObject([
+      {
+        fault: "flip-bytes",
+        target: expect.stringMatching(
+          /^mnesia\/rabbit@dr-drill-rabbit\/msg_stores\/vhosts\/\w+\/queues\/\w+\/\d+\.idx$/,
+        ),
+        expected: "detects",
+        observed: "detected",
+      },
+    ]);
     expect(e.restoreAttempts).toMatchObject([{ ok: true }]);
     const crash = /Generic server <[\d.]+> terminating: badmatch in rabbit_queue_index:parse_pub_record_body\/2/;
     expect(check(result, "server-log").summary).toMatch(crash);
@@ -58,6 +81,8 @@ describe("rabbitmq: faults the drill must detect", () => {
     const crashReport = /the node's log reports queue\(s\) mqtt-subscription-\S+ crashed in rabbit_queue_index/;
     if (readBack.valid === false) expect(readBack.summary).toMatch(new RegExp(`${crash.source}|${crashReport.source}`));
     else expect(check(result, "ledger-oracle").summary).toMatch(/\d+ lost/);
-    console.log(`damaged queue index: read-back: ${readBack.summary}; server-log: ${check(result, "server-log").summary}`);
+    console.log(
+      `damaged queue index: read-back: ${readBack.summary}; server-log: ${check(result, "server-log").summary}`,
+    );
   });
 });

@@ -14,12 +14,19 @@ describe("rabbitmq: drill under publish load", () => {
     const result = await runOne("rabbitmq", "load", { rows: RABBITMQ_ROWS, writers: WRITERS });
     expectPass(result);
     const e = result.evidence;
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     const start = Date.parse(e.scope.recoveryPoint.backupStartedAt) - Date.parse(e.startedAt);
     const end = Date.parse(e.scope.recoveryPoint.backupEndedAt) - Date.parse(e.startedAt);
     const writes = ledger.filter((w) => w.op !== "load");
     // Acknowledged publishes of every kind before the stop, and acknowledged publishes to the restarted source after it.
-    for (const op of ["retain", "enqueue"]) expect(writes.some((w) => w.op === op && w.outcome === "ok" && w.completeAt < start), op).toBe(true);
+    for (const op of ["retain", "enqueue"])
+      expect(
+        writes.some((w) => w.op === op && w.outcome === "ok" && w.completeAt < start),
+        op,
+      ).toBe(true);
     expect(writes.some((w) => w.outcome === "ok" && w.invokeAt > end)).toBe(true);
     // The evidence names what happened: publishes refused while the node was down, accepted again after its restart.
     expect(e.backup.mode).toBe("stop-copy-start");
@@ -27,7 +34,13 @@ describe("rabbitmq: drill under publish load", () => {
     const oracle = oracleOf(result);
     expect(oracle.violations.future).toBe(0);
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);
-    const counts = { ok: writes.filter((w) => w.outcome === "ok").length, info: writes.filter((w) => w.outcome === "info").length, fail: writes.filter((w) => w.outcome === "fail").length };
-    console.log(`rabbitmq under load: ${JSON.stringify(counts)} workload publishes; ${check(result, "ledger-oracle").summary}; ${check(result, "invariant:not-empty").summary}; backup ${e.backup.durationMs} ms, RTO ${e.achieved.rtoMs} ms, RPO ${e.achieved.rpoMs} ms`);
+    const counts = {
+      ok: writes.filter((w) => w.outcome === "ok").length,
+      info: writes.filter((w) => w.outcome === "info").length,
+      fail: writes.filter((w) => w.outcome === "fail").length,
+    };
+    console.log(
+      `rabbitmq under load: ${JSON.stringify(counts)} workload publishes; ${check(result, "ledger-oracle").summary}; ${check(result, "invariant:not-empty").summary}; backup ${e.backup.durationMs} ms, RTO ${e.achieved.rtoMs} ms, RPO ${e.achieved.rpoMs} ms`,
+    );
   });
 });

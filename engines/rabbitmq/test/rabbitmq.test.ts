@@ -32,12 +32,18 @@ const MNESIA_BASE = [
 
 describe("rabbitmq: the node name in a Mnesia base", () => {
   it("finds the node directory and its feature flags, not the plugins-expand directory or the pid file", () => {
-    expect(nodesInMnesiaBase(MNESIA_BASE)).toEqual({ nodes: ["rabbit@dr-drill-rabbit"], featureFlags: ["rabbit@dr-drill-rabbit"] });
+    expect(nodesInMnesiaBase(MNESIA_BASE)).toEqual({
+      nodes: ["rabbit@dr-drill-rabbit"],
+      featureFlags: ["rabbit@dr-drill-rabbit"],
+    });
   });
 
   it("passes the same node name and warns, naming both, on another one", () => {
     const found = nodesInMnesiaBase(MNESIA_BASE);
-    expect(rabbitNodeNameCheck(found, "rabbit@dr-drill-rabbit")).toMatchObject({ name: "preflight:node-name", valid: true });
+    expect(rabbitNodeNameCheck(found, "rabbit@dr-drill-rabbit")).toMatchObject({
+      name: "preflight:node-name",
+      valid: true,
+    });
     const other = rabbitNodeNameCheck(found, `rabbit@${RENAMED_HOST}`);
     expect(other.valid).toBe(false);
     expect(other.summary).toBe(
@@ -46,26 +52,44 @@ describe("rabbitmq: the node name in a Mnesia base", () => {
   });
 
   it("fails a backup without a node directory, or with several", () => {
-    expect(rabbitNodeNameCheck(nodesInMnesiaBase([]), "rabbit@a")).toMatchObject({ valid: false, summary: expect.stringMatching(/no node directory/) });
-    const two = nodesInMnesiaBase([{ name: "rabbit@a", dir: true }, { name: "rabbit@b", dir: true }]);
-    expect(rabbitNodeNameCheck(two, "rabbit@a")).toMatchObject({ valid: false, summary: expect.stringMatching(/several node directories .*rabbit@a, rabbit@b/) });
+    expect(rabbitNodeNameCheck(nodesInMnesiaBase([]), "rabbit@a")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/no node directory/),
+    });
+    const two = nodesInMnesiaBase([
+      { name: "rabbit@a", dir: true },
+      { name: "rabbit@b", dir: true },
+    ]);
+    expect(rabbitNodeNameCheck(two, "rabbit@a")).toMatchObject({
+      valid: false,
+      summary: expect.stringMatching(/several node directories .*rabbit@a, rabbit@b/),
+    });
   });
 
   it("wants the feature flags file beside the node directory", () => {
     expect(featureFlagsCheck(nodesInMnesiaBase(MNESIA_BASE)).valid).toBe(true);
     const without = featureFlagsCheck(nodesInMnesiaBase(MNESIA_BASE.filter((e) => !e.name.endsWith("-feature_flags"))));
-    expect(without).toMatchObject({ valid: false, summary: "not in the backup: rabbit@dr-drill-rabbit-feature_flags (copy the whole Mnesia base)" });
+    expect(without).toMatchObject({
+      valid: false,
+      summary: "not in the backup: rabbit@dr-drill-rabbit-feature_flags (copy the whole Mnesia base)",
+    });
   });
 });
 
 /** The start log lines of RabbitMQ 3.10.8 (offline image), as the container printed them, colour codes included. */
 const ESC = String.fromCharCode(27);
 const line = (msg: string) => `${ESC}[38;5;246m2026-11-23 12:17:58.771934+00:00 [info] <0.227.0> ${msg}${ESC}[0m`;
-const RESTORED_LOG = [line(" node           : rabbit@hosta"), line(" database dir   : /var/lib/rabbitmq/mnesia/rabbit@hosta"), line("Running boot step database defined by app rabbit")].join("\n");
+const RESTORED_LOG = [
+  line(" node           : rabbit@hosta"),
+  line(" database dir   : /var/lib/rabbitmq/mnesia/rabbit@hosta"),
+  line("Running boot step database defined by app rabbit"),
+].join("\n");
 const RENAMED_LOG = [
   line(" node           : rabbit@hostc"),
   line(" database dir   : /var/lib/rabbitmq/mnesia/rabbit@hostc"),
-  line("Node database directory at /var/lib/rabbitmq/mnesia/rabbit@hostc is empty. Assuming we need to join an existing cluster or initialise from scratch..."),
+  line(
+    "Node database directory at /var/lib/rabbitmq/mnesia/rabbit@hostc is empty. Assuming we need to join an existing cluster or initialise from scratch...",
+  ),
 ].join("\n");
 
 describe("rabbitmq: what the start log says about the restored database", () => {
@@ -81,12 +105,18 @@ describe("rabbitmq: what the start log says about the restored database", () => 
   it("a node under another name, which initialised an empty database at info level", () => {
     const seen = startObservations(RENAMED_LOG, "/var/lib/rabbitmq/mnesia/rabbit@hostc");
     expect(seen.initialisedEmpty).toBe(true);
-    expect(seen.summary).toBe("it found no database in /var/lib/rabbitmq/mnesia/rabbit@hostc and initialised an EMPTY one (logged at info level, no error)");
-    expect(seen.observed).toContain("log: Node database directory at /var/lib/rabbitmq/mnesia/rabbit@hostc is empty. Assuming we need to join an existing cluster or initialise from scratch...");
+    expect(seen.summary).toBe(
+      "it found no database in /var/lib/rabbitmq/mnesia/rabbit@hostc and initialised an EMPTY one (logged at info level, no error)",
+    );
+    expect(seen.observed).toContain(
+      "log: Node database directory at /var/lib/rabbitmq/mnesia/rabbit@hostc is empty. Assuming we need to join an existing cluster or initialise from scratch...",
+    );
   });
 
   it("says when the node used another directory than the restored one", () => {
-    expect(startObservations(RENAMED_LOG, "/var/lib/rabbitmq/mnesia/rabbit@hosta").observed).toContain("the node used /var/lib/rabbitmq/mnesia/rabbit@hostc, not /var/lib/rabbitmq/mnesia/rabbit@hosta");
+    expect(startObservations(RENAMED_LOG, "/var/lib/rabbitmq/mnesia/rabbit@hosta").observed).toContain(
+      "the node used /var/lib/rabbitmq/mnesia/rabbit@hostc, not /var/lib/rabbitmq/mnesia/rabbit@hosta",
+    );
     expect(startObservations("", "/x").observed).toEqual(["no database dir line in the log"]);
   });
 });
@@ -96,7 +126,8 @@ describe("rabbitmq: the empty-start invariant", () => {
     expect(emptyStartCheck({ retained: 0, sessionsPresent: 0, queued: 0 }, 24)).toEqual({
       name: "invariant:not-empty",
       valid: false,
-      summary: "the restored broker is EMPTY: all retained messages and all 24 sessions were lost (0 retained messages, 0 of 24 sessions, 0 queued messages)",
+      summary:
+        "the restored broker is EMPTY: all retained messages and all 24 sessions were lost (0 retained messages, 0 of 24 sessions, 0 queued messages)",
     });
     expect(emptyStartCheck({ retained: 3, sessionsPresent: 0, queued: 0 }, 24).valid).toBe(true);
     expect(emptyStartCheck({ retained: 0, sessionsPresent: 1, queued: 0 }, 24).valid).toBe(true);
@@ -104,13 +135,24 @@ describe("rabbitmq: the empty-start invariant", () => {
   });
 
   it("says how the read-back decided where each delivery ended", () => {
-    expect(emptyStartCheck({ retained: 3, sessionsPresent: 24, queued: 9, ended: "each delivery ended on its own marker" }, 24).summary).toBe("the restored broker serves 3 retained message(s), 24 of 24 session(s), 9 queued message(s); each delivery ended on its own marker");
+    expect(
+      emptyStartCheck(
+        { retained: 3, sessionsPresent: 24, queued: 9, ended: "each delivery ended on its own marker" },
+        24,
+      ).summary,
+    ).toBe(
+      "the restored broker serves 3 retained message(s), 24 of 24 session(s), 9 queued message(s); each delivery ended on its own marker",
+    );
   });
 });
 
 describe("rabbitmq: its MQTT universe", () => {
   it("holds no topic RabbitMQ 3.10 alters (`.` and `*`) and no topic over 255 bytes, the read-back's markers included", () => {
-    const topics = [...RABBITMQ_UNIVERSE.retainedTopics, ...RABBITMQ_UNIVERSE.sessions.flatMap((s) => [s.filter, ...s.topics, markerTopic(s)]), readerMarkerTopic()];
+    const topics = [
+      ...RABBITMQ_UNIVERSE.retainedTopics,
+      ...RABBITMQ_UNIVERSE.sessions.flatMap((s) => [s.filter, ...s.topics, markerTopic(s)]),
+      readerMarkerTopic(),
+    ];
     expect(topics.length).toBeGreaterThan(48);
     for (const t of topics) {
       expect(t.includes(".") || t.includes("*"), t).toBe(false);
@@ -120,7 +162,17 @@ describe("rabbitmq: its MQTT universe", () => {
   });
 });
 
-const op = (n: number): WorkloadOp<MqttPublish> => ({ kind: "retain", keys: [`retained/t${n}`], payload: { topic: `t${n}`, payload: Buffer.from("x"), qos: 1, retain: true, write: { key: `retained/t${n}`, digest: "d" } } });
+const op = (n: number): WorkloadOp<MqttPublish> => ({
+  kind: "retain",
+  keys: [`retained/t${n}`],
+  payload: {
+    topic: `t${n}`,
+    payload: Buffer.from("x"),
+    qos: 1,
+    retain: true,
+    write: { key: `retained/t${n}`, digest: "d" },
+  },
+});
 
 describe("rabbitmq: a writer across the node's restart", () => {
   it("a lost connection fails the publish as not sent, and the next op connects again", async () => {
@@ -185,18 +237,31 @@ const DEFINITIONS = {
     { name: "orders", vhost: "/", durable: true, auto_delete: false, arguments: {} },
   ],
   exchanges: [],
-  bindings: [{ source: "amq.topic", destination: "mqtt-subscription-dd-v3-0qos1", routing_key: "dr-drill-inbox.0.*", destination_type: "queue" }],
+  bindings: [
+    {
+      source: "amq.topic",
+      destination: "mqtt-subscription-dd-v3-0qos1",
+      routing_key: "dr-drill-inbox.0.*",
+      destination_type: "queue",
+    },
+  ],
 };
 
 describe("rabbitmq: a definitions export (the second method)", () => {
   it("counts queues, MQTT session queues and bindings; it carries no message", async () => {
-    expect(summariseDefinitions(JSON.stringify(DEFINITIONS))).toEqual({ rabbitVersion: "3.10.8", queues: 3, mqttSessionQueues: 2, bindings: 1 });
+    expect(summariseDefinitions(JSON.stringify(DEFINITIONS))).toEqual({
+      rabbitVersion: "3.10.8",
+      queues: 3,
+      mqttSessionQueues: 2,
+      bindings: 1,
+    });
     const dir = await makeTempDir();
     await writeFile(join(dir, "definitions.json"), JSON.stringify(DEFINITIONS));
     expect(await definitionsCheck(join(dir, "definitions.json"))).toEqual({
       name: "preflight:definitions",
       valid: true,
-      summary: "definitions of RabbitMQ 3.10.8: 3 queue(s), 2 of them MQTT session queues, 1 binding(s); no message, no retained store",
+      summary:
+        "definitions of RabbitMQ 3.10.8: 3 queue(s), 2 of them MQTT session queues, 1 binding(s); no message, no retained store",
     });
   });
 
@@ -210,9 +275,17 @@ describe("rabbitmq: a definitions export (the second method)", () => {
 });
 
 describe("rabbitmq: a damaged queue index (the fault)", () => {
-  const queue = (q: string) => join("mnesia", "rabbit@dr-drill-rabbit", "msg_stores", "vhosts", "628WB79CIFDYO9LJI6DKMI09L", "queues", q);
+  const queue = (q: string) =>
+    join("mnesia", "rabbit@dr-drill-rabbit", "msg_stores", "vhosts", "628WB79CIFDYO9LJI6DKMI09L", "queues", q);
   /** A publish record as rabbit_queue_index writes it: prefix bit 1, persistent bit, 14-bit sequence, then the 16-byte message id. */
-  const publish = (id: number) => Buffer.concat([Buffer.from([0xc0, 0x00]), Buffer.alloc(16, id), Buffer.alloc(8), Buffer.from([0, 0, 0, 10]), Buffer.from([0, 0, 0, 0])]);
+  const publish = (id: number) =>
+    Buffer.concat([
+      Buffer.from([0xc0, 0x00]),
+      Buffer.alloc(16, id),
+      Buffer.alloc(8),
+      Buffer.from([0, 0, 0, 10]),
+      Buffer.from([0, 0, 0, 0]),
+    ]);
   async function backupWith(segments: Record<string, Buffer>): Promise<string> {
     const dir = await makeTempDir();
     for (const [rel, bytes] of Object.entries(segments)) {
@@ -221,13 +294,28 @@ describe("rabbitmq: a damaged queue index (the fault)", () => {
     }
     return dir;
   }
-  const artifact = (dir: string) => ({ dir, method: "mnesia-copy", tool: "", finishedAt: 0, sourceNodeName: "rabbit@dr-drill-rabbit", sourceVersion: "3.10.8" });
+  const artifact = (dir: string) => ({
+    dir,
+    method: "mnesia-copy",
+    tool: "",
+    finishedAt: 0,
+    sourceNodeName: "rabbit@dr-drill-rabbit",
+    sourceVersion: "3.10.8",
+  });
 
   it("flips the message id of the first entry of the largest segment, and nothing else", async () => {
     const large = join(queue("ENM49FOATFIJG67P8BOTAKT32"), "0.idx");
-    const dir = await backupWith({ [large]: Buffer.concat([publish(7), publish(8)]), [join(queue("OTHER"), "0.idx")]: publish(9), [join(queue("OTHER"), "journal.jif")]: Buffer.alloc(64) });
+    const dir = await backupWith({
+      [large]: Buffer.concat([publish(7), publish(8)]),
+      [join(queue("OTHER"), "0.idx")]: publish(9),
+      [join(queue("OTHER"), "journal.jif")]: Buffer.alloc(64),
+    });
     const record = await damagedQueueIndex().apply(artifact(dir));
-    expect(record).toMatchObject({ fault: "flip-bytes", target: large, detail: { offset: 2, count: 16, before: "07".repeat(16), after: "f8".repeat(16) } });
+    expect(record).toMatchObject({
+      fault: "flip-bytes",
+      target: large,
+      detail: { offset: 2, count: 16, before: "07".repeat(16), after: "f8".repeat(16) },
+    });
     const after = await readFile(join(dir, large));
     expect(after.subarray(0, 2)).toEqual(publish(7).subarray(0, 2));
     expect(after.subarray(18)).toEqual(Buffer.concat([publish(7), publish(8)]).subarray(18));
@@ -235,37 +323,63 @@ describe("rabbitmq: a damaged queue index (the fault)", () => {
   });
 
   it("refuses a backup with no segment, or a segment whose first entry is not a publish", async () => {
-    await expect(damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "journal.jif")]: Buffer.alloc(8) })))).rejects.toThrow(/no queue index segment/);
-    await expect(damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "0.idx")]: Buffer.from([0x00, 0x05, 0x00, 0x06]) })))).rejects.toThrow(/is not a publish record \(first byte 0x0\)/);
+    await expect(
+      damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "journal.jif")]: Buffer.alloc(8) }))),
+    ).rejects.toThrow(/no queue index segment/);
+    await expect(
+      damagedQueueIndex().apply(
+        artifact(await backupWith({ [join(queue("Q"), "0.idx")]: Buffer.from([0x00, 0x05, 0x00, 0x06]) })),
+      ),
+    ).rejects.toThrow(/is not a publish record \(first byte 0x0\)/);
   });
 });
 
 describe("RabbitMQ deep verification and file kinds", () => {
   it("reads rabbitmqctl list_queues and names sessions without their queue, stray queues and queues still holding messages", () => {
-    const queues = parseQueueList("mqtt-subscription-aqos1\t0\nmqtt-subscription-bqos1\t3\nmqtt-subscription-zqos1\t0\nnot a line\n");
-    expect([...queues]).toEqual([["mqtt-subscription-aqos1", 0], ["mqtt-subscription-bqos1", 3], ["mqtt-subscription-zqos1", 0]]);
+    const queues = parseQueueList(
+      "mqtt-subscription-aqos1\t0\nmqtt-subscription-bqos1\t3\nmqtt-subscription-zqos1\t0\nnot a line\n",
+    );
+    expect([...queues]).toEqual([
+      ["mqtt-subscription-aqos1", 0],
+      ["mqtt-subscription-bqos1", 3],
+      ["mqtt-subscription-zqos1", 0],
+    ]);
     const r = queueListProblems(queues, new Set(["a", "b", "c"]), ["a", "b", "c", "z"]);
     expect(r.problems).toEqual([
       "1 present session(s) without their queue in rabbitmqctl list_queues",
       "1 queue(s) listed for sessions that did not read back",
       "1 session queue(s) still hold messages no read delivered",
     ]);
-    expect(queueListProblems(new Map([["mqtt-subscription-aqos1", 0]]), new Set(["a"]), ["a", "z"]).problems).toEqual([]);
+    expect(queueListProblems(new Map([["mqtt-subscription-aqos1", 0]]), new Set(["a"]), ["a", "z"]).problems).toEqual(
+      [],
+    );
   });
 
   it("names the files of a Mnesia base by what they hold", async () => {
     const dir = await makeTempDir();
     const node = "mnesia/rabbit@dr-drill-rabbit";
     await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC"), { recursive: true });
-    await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP"), { recursive: true });
+    await mkdir(join(dir, node, "msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP"), {
+      recursive: true,
+    });
     expect(rabbitMqFileKind(dir, `${node}/rabbit_durable_queue.DCD`)).toBe("mnesia rabbit_durable_queue (.DCD)");
     expect(rabbitMqFileKind(dir, `${node}/LATEST.LOG`)).toBe("mnesia transaction log (.LOG)");
-    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/msg_store_persistent/0.rdq`)).toBe("message store (persistent)");
-    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC/journal.jif`)).toBe("queue index");
+    expect(
+      rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/msg_store_persistent/0.rdq`),
+    ).toBe("message store (persistent)");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC/journal.jif`)).toBe(
+      "queue index",
+    );
     expect(rabbitMqFileKind(dir, `${node}/rabbit_mqtt_retained_msg_store_dets.dets`)).toBe("retained store (.dets)");
-    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues");
-    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/<queue>");
-    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC`)).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/ABC");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues`)).toBe(
+      "directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues",
+    );
+    expect(
+      rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/HMTARG10OUNQ5ZX9JFE801WP`),
+    ).toBe("directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/<queue>");
+    expect(rabbitMqFileKind(dir, `${node}/msg_stores/vhosts/628WB79CIFDYO9LJI6DKMI09L/queues/ABC`)).toBe(
+      "directory mnesia/rabbit@<host>/msg_stores/vhosts/<vhost>/queues/ABC",
+    );
   });
 });
 
@@ -277,8 +391,8 @@ const QUEUE_CRASH_LOG = [
   "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     supervisor: {<0.511.0>,rabbit_amqqueue_sup}",
   "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     errorContext: shutdown",
   "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     reason: reached_max_restart_intensity",
-  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                             {resource,<<\"/\">>,queue,",
-  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                                 <<\"mqtt-subscription-dd-v3-13qos1\">>},",
+  '2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                             {resource,<<"/">>,queue,',
+  '2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                                 <<"mqtt-subscription-dd-v3-13qos1">>},',
   "2026-12-07 17:38:56.510512+00:00 [info] <0.882.0> closing MQTT connection <0.882.0> (172.17.0.1:33462 -> 172.17.0.2:1883)",
 ].join("\n");
 
@@ -287,25 +401,42 @@ describe("a RabbitMQ read-back that gets no answer is the node's failure only wh
     expect(crashReport(QUEUE_CRASH_LOG)).toBe(
       "the node's log reports queue(s) mqtt-subscription-dd-v3-13qos1 crashed in rabbit_queue_index, rabbit_variable_queue and given up by rabbit_amqqueue_sup (reached_max_restart_intensity)",
     );
-    expect(crashReport("2026-12-07 17:38:56.5 [info] <0.882.0> accepting MQTT connection\n2026-12-07 [error] <0.1.0> something else")).toBeUndefined();
+    expect(
+      crashReport(
+        "2026-12-07 17:38:56.5 [info] <0.882.0> accepting MQTT connection\n2026-12-07 [error] <0.1.0> something else",
+      ),
+    ).toBeUndefined();
   });
 
   const silentBroker = () => scriptedBroker((packet, conn) => packet.cmd === "connect" && conn.socket.destroy());
   const nodeOn = (url: string, crash: string | undefined) =>
-    new MqttBrokerNode({ image: { ref: "scripted", id: "none", source: "offline" }, mqttUrl: url, stop: async () => undefined, log: async () => crash ?? "" }, "no-volume", {
-      caps: RABBITMQ_MQTT,
-      universe: RABBITMQ_UNIVERSE,
-      openWriter: () => Promise.reject(new Error("no writer in this test")),
-      crashReport: async () => crash,
-      errorsIn: () => [],
-    });
+    new MqttBrokerNode(
+      {
+        image: { ref: "scripted", id: "none", source: "offline" },
+        mqttUrl: url,
+        stop: async () => undefined,
+        log: async () => crash ?? "",
+      },
+      "no-volume",
+      {
+        caps: RABBITMQ_MQTT,
+        universe: RABBITMQ_UNIVERSE,
+        openWriter: () => Promise.reject(new Error("no writer in this test")),
+        crashReport: async () => crash,
+        errorsIn: () => [],
+      },
+    );
   const read = async (node: ReturnType<typeof nodeOn>) => {
     const file = new RecordFile(join(await makeTempDir(), "restored.tsv"));
-    return node.readCanonical(file, new Progress("[test]", { line: () => undefined }).phase("read")).finally(() => file.close());
+    return node
+      .readCanonical(file, new Progress("[test]", { line: () => undefined }).phase("read"))
+      .finally(() => file.close());
   };
 
   it("a connection closed without CONNACK, with the node's crash report: the engine's error, naming the crash", async () => {
-    const err = await read(nodeOn((await silentBroker()).url, "the node's log reports queue(s) q crashed")).catch((e: unknown) => e);
+    const err = await read(nodeOn((await silentBroker()).url, "the node's log reports queue(s) q crashed")).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(EngineError);
     expect(String(err)).toMatch(/the connection closed before CONNACK: the node's log reports queue\(s\) q crashed$/);
   });

@@ -5,7 +5,15 @@ import neo4j from "neo4j-driver";
 import { checkAgainstLedger } from "../../../harness/checkers/ledger-oracle.ts";
 import type { LedgerEntry } from "../../../harness/ledger.ts";
 import { RecordFile } from "../../../harness/records.ts";
-import { ACCOUNT_LABEL, ACCOUNTS, GraphWorkload, graphBatches, type GraphNode, type GraphOp, type GraphRel } from "../model.ts";
+import {
+  ACCOUNT_LABEL,
+  ACCOUNTS,
+  GraphWorkload,
+  graphBatches,
+  type GraphNode,
+  type GraphOp,
+  type GraphRel,
+} from "../model.ts";
 import { nodeRecords, nodeWrites, relWrite, writesOf } from "../workload-client.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 
@@ -23,7 +31,16 @@ function history(): { entries: LedgerEntry[]; nodes: GraphNode[]; rels: GraphRel
   const nodes: GraphNode[] = [];
   const rels: GraphRel[] = [];
   let t = 0;
-  const append = (op: string, writes: LedgerEntry["writes"]) => entries.push({ seq: entries.length, process: "p", op, invokeAt: (t += 1), completeAt: (t += 1), outcome: "ok", writes });
+  const append = (op: string, writes: LedgerEntry["writes"]) =>
+    entries.push({
+      seq: entries.length,
+      process: "p",
+      op,
+      invokeAt: (t += 1),
+      completeAt: (t += 1),
+      outcome: "ok",
+      writes,
+    });
   for (const batch of graphBatches(SEED, ROWS)) {
     if (batch.kind === "nodes") nodes.push(...batch.nodes);
     else rels.push(...batch.rels);
@@ -31,7 +48,9 @@ function history(): { entries: LedgerEntry[]; nodes: GraphNode[]; rels: GraphRel
   }
   // Transfers the engine applied: each moves an amount from one account to another and records a TRANSFER.
   const workload = new GraphWorkload(SEED, ROWS);
-  const balances = new Map(nodes.filter((n) => n.labels.includes(ACCOUNT_LABEL)).map((n) => [n.uid, ACCOUNTS.initialBalance]));
+  const balances = new Map(
+    nodes.filter((n) => n.labels.includes(ACCOUNT_LABEL)).map((n) => [n.uid, ACCOUNTS.initialBalance]),
+  );
   for (let n = 0, transfers = 0; transfers < 5 && n < 200; n++) {
     const op = workload.next(0, 1);
     const p: GraphOp = op.payload;
@@ -42,7 +61,9 @@ function history(): { entries: LedgerEntry[]; nodes: GraphNode[]; rels: GraphRel
     rels.push(p.rel);
     append(op.kind, writesOf(p, op.keys));
   }
-  const restoredNodes = nodes.map((n) => (balances.has(n.uid) ? { ...n, props: { ...n.props, balance: neo4j.int(balances.get(n.uid)!) } } : n));
+  const restoredNodes = nodes.map((n) =>
+    balances.has(n.uid) ? { ...n, props: { ...n.props, balance: neo4j.int(balances.get(n.uid)!) } } : n,
+  );
   const moved = [...balances].filter(([, balance]) => balance !== ACCOUNTS.initialBalance).map(([uid]) => uid);
   return { entries, nodes: restoredNodes, rels, moved };
 }
@@ -55,7 +76,13 @@ async function oracle(entries: LedgerEntry[], nodes: GraphNode[], rels: GraphRel
   for (const n of nodes) for (const r of nodeRecords(n.labels, n.props)) await file.add(r);
   for (const r of rels) await file.add({ ...relWrite(r), preview: "" });
   await file.close();
-  return checkAgainstLedger({ ledgerPath, restoredPath: file.path, window: WINDOW, model: { consistency: "point-in-time" }, workDir: dir });
+  return checkAgainstLedger({
+    ledgerPath,
+    restoredPath: file.path,
+    window: WINDOW,
+    model: { consistency: "point-in-time" },
+    workDir: dir,
+  });
 }
 
 describe("graph accounts against the ledger", () => {
@@ -84,7 +111,11 @@ describe("graph accounts against the ledger", () => {
   });
 
   it("fails an account restored without its balance: the balance record is lost", async () => {
-    const result = await oracle(entries, changed((n) => ({ ...n, props: { uid: neo4j.int(n.uid) } })), rels);
+    const result = await oracle(
+      entries,
+      changed((n) => ({ ...n, props: { uid: neo4j.int(n.uid) } })),
+      rels,
+    );
     expect(result.figures.violations.lost).toBe(1);
     expect(result.examples).toEqual([expect.stringMatching(new RegExp(`^lost node/${account.uid}#balance\\n`))]);
   });

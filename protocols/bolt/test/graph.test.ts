@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import neo4j, { Neo4jError } from "neo4j-driver";
-import { ACCOUNTS, GraphWorkload, WORKLOAD_UID_BASE, canonicalNodeText, canonicalValue, digestOf, graphBatches, labelsOf, type GraphOp } from "../model.ts";
+import {
+  ACCOUNTS,
+  GraphWorkload,
+  WORKLOAD_UID_BASE,
+  canonicalNodeText,
+  canonicalValue,
+  digestOf,
+  graphBatches,
+  labelsOf,
+  type GraphOp,
+} from "../model.ts";
 import { isDefiniteBoltFailure } from "../errors.ts";
 import { nodeWrites } from "../workload-client.ts";
 import { createNodesCypher, quoteName } from "../cypher.ts";
@@ -11,7 +21,16 @@ function asDecoded(v: unknown): unknown {
   if (typeof v === "number" || typeof v === "string" || typeof v === "boolean" || neo4j.isInt(v)) return v;
   if (Array.isArray(v)) return v.map(asDecoded);
   if (neo4j.isDate(v)) return new neo4j.types.Date(neo4j.int(v.year), neo4j.int(v.month), neo4j.int(v.day));
-  if (neo4j.isLocalDateTime(v)) return new neo4j.types.LocalDateTime(neo4j.int(v.year), neo4j.int(v.month), neo4j.int(v.day), neo4j.int(v.hour), neo4j.int(v.minute), neo4j.int(v.second), neo4j.int(v.nanosecond));
+  if (neo4j.isLocalDateTime(v))
+    return new neo4j.types.LocalDateTime(
+      neo4j.int(v.year),
+      neo4j.int(v.month),
+      neo4j.int(v.day),
+      neo4j.int(v.hour),
+      neo4j.int(v.minute),
+      neo4j.int(v.second),
+      neo4j.int(v.nanosecond),
+    );
   throw new Error(`unexpected ${String(v)}`);
 }
 
@@ -19,7 +38,12 @@ describe("graph data model", () => {
   it("the same seed and size give the same graph: nodes, one relationship per node, then the accounts", () => {
     const digest = (seed: number) => {
       const keys: string[] = [];
-      for (const b of graphBatches(seed, 600)) keys.push(...(b.kind === "nodes" ? b.nodes.flatMap((n) => nodeWrites(n).map((w) => w.digest)) : b.rels.map((r) => `${r.uid}:${r.from}->${r.to}`)));
+      for (const b of graphBatches(seed, 600))
+        keys.push(
+          ...(b.kind === "nodes"
+            ? b.nodes.flatMap((n) => nodeWrites(n).map((w) => w.digest))
+            : b.rels.map((r) => `${r.uid}:${r.from}->${r.to}`)),
+        );
       return keys;
     };
     const a = digest(7);
@@ -36,7 +60,9 @@ describe("graph data model", () => {
     expect(values.some((v) => v === Infinity || v === -Infinity)).toBe(true);
     expect(values.some((v) => neo4j.isInt(v) && !v.inSafeRange())).toBe(true);
     expect(values.some((v) => typeof v === "string" && /[^\p{ASCII}]/u.test(v))).toBe(true);
-    expect(values.some((v) => neo4j.isLocalDateTime(v)) && values.some((v) => neo4j.isDate(v)) && values.some(Array.isArray)).toBe(true);
+    expect(
+      values.some((v) => neo4j.isLocalDateTime(v)) && values.some((v) => neo4j.isDate(v)) && values.some(Array.isArray),
+    ).toBe(true);
     expect(nodes.some((n) => "ключ ü🔑" in n.props)).toBe(true);
     expect(new Set(nodes.map((n) => n.labels.join(":")))).toContain("Node:Person:With Space");
   });
@@ -44,7 +70,11 @@ describe("graph data model", () => {
   it("one canonical text whether built from the values sent or from the driver's decoding of them", () => {
     const nodes = [...graphBatches(3, 500)].flatMap((b) => (b.kind === "nodes" ? b.nodes : []));
     for (const n of nodes) {
-      const decoded = Object.fromEntries(Object.entries(n.props).map(([k, v]) => [k, asDecoded(v)]).reverse());
+      const decoded = Object.fromEntries(
+        Object.entries(n.props)
+          .map(([k, v]) => [k, asDecoded(v)])
+          .reverse(),
+      );
       expect(canonicalNodeText([...n.labels].reverse(), decoded)).toBe(canonicalNodeText(n.labels, n.props));
     }
   });
@@ -62,7 +92,9 @@ describe("graph data model", () => {
   it("quotes labels, so a label with a space or a back-quote cannot break out of the statement", () => {
     expect(quoteName("With Space")).toBe("`With Space`");
     expect(quoteName("a`b")).toBe("`a``b`");
-    expect(createNodesCypher(labelsOf(3))).toBe("UNWIND $rows AS props CREATE (n:`Node`:`Person`:`With Space`) SET n = props");
+    expect(createNodesCypher(labelsOf(3))).toBe(
+      "UNWIND $rows AS props CREATE (n:`Node`:`Person`:`With Space`) SET n = props",
+    );
   });
 });
 
@@ -73,10 +105,11 @@ describe("graph workload", () => {
         const run = () => {
           const w = new GraphWorkload(seed, 400);
           const ops: { writer: number; op: GraphOp; keys: string[] }[] = [];
-          for (let i = 0; i < 300; i++) for (let writer = 0; writer < writers; writer++) {
-            const op = w.next(writer, writers);
-            ops.push({ writer, op: op.payload, keys: op.keys });
-          }
+          for (let i = 0; i < 300; i++)
+            for (let writer = 0; writer < writers; writer++) {
+              const op = w.next(writer, writers);
+              ops.push({ writer, op: op.payload, keys: op.keys });
+            }
           return ops;
         };
         const ops = run();
@@ -98,7 +131,9 @@ describe("graph workload", () => {
           }
           if (op.kind === "transfer") expect(op.rel.from).not.toBe(op.rel.to);
         }
-        expect(new Set(ops.map((o) => o.op.kind))).toEqual(new Set(["create-node", "update-node", "delete-node", "create-rel", "delete-rel", "transfer"]));
+        expect(new Set(ops.map((o) => o.op.kind))).toEqual(
+          new Set(["create-node", "update-node", "delete-node", "create-rel", "delete-rel", "transfer"]),
+        );
       }),
       { numRuns: 8 },
     );

@@ -22,7 +22,11 @@ async function load(store: StreamStore, rows: number) {
     (error: Error) => ({ stats: undefined, error }),
   );
   await ledger.close();
-  const entries = (await readFile(ledger.path, "utf8")).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
+  const entries = (await readFile(ledger.path, "utf8"))
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LedgerEntry);
   return { ...settled, entries };
 }
 
@@ -51,7 +55,9 @@ describe("EventStore load", () => {
     const store = new StreamStore();
     store.unreachable = true;
     const { error, entries } = await load(store, 50);
-    expect(error?.message).toMatch(/^load: append on stream .* ended info, not ok \(the ledger holds the error\); in-memory stream store did not take the data set as sent$/);
+    expect(error?.message).toMatch(
+      /^load: append on stream .* ended info, not ok \(the ledger holds the error\); in-memory stream store did not take the data set as sent$/,
+    );
     expect(entries).toHaveLength(1);
   });
 

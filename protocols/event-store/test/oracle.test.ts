@@ -50,7 +50,13 @@ async function drill(seed: number, ops = 60, opts: { lossyTail?: boolean } = {})
     for (const [w, client] of clients.entries()) {
       const op = workload.next(w);
       const intended = await client.intended(op);
-      await ledger.record(`writer-${w}`, op.kind, intended, () => client.apply(op), (err) => client.isDefiniteFailure(err));
+      await ledger.record(
+        `writer-${w}`,
+        op.kind,
+        intended,
+        () => client.apply(op),
+        (err) => client.isDefiniteFailure(err),
+      );
     }
   }
   await ledger.close();
@@ -61,16 +67,25 @@ async function oracle(run: Run, store = run.restored) {
   const file = new RecordFile(join(run.dir, `restored-${Math.random()}.tsv`));
   const figures = await readBack(store, file);
   await file.close();
-  const result = await checkAgainstLedger({ ledgerPath: run.ledger.path, restoredPath: file.path, window: run.window, model: { consistency: "prefix-per-stream" }, workDir: run.dir });
+  const result = await checkAgainstLedger({
+    ledgerPath: run.ledger.path,
+    restoredPath: file.path,
+    window: run.window,
+    model: { consistency: "prefix-per-stream" },
+    workDir: run.dir,
+  });
   return { result, figures };
 }
 
-const broken = (r: Awaited<ReturnType<typeof oracle>>["result"]) => (Object.keys(r.figures.violations) as Violation[]).filter((v) => r.figures.violations[v] > 0);
+const broken = (r: Awaited<ReturnType<typeof oracle>>["result"]) =>
+  (Object.keys(r.figures.violations) as Violation[]).filter((v) => r.figures.violations[v] > 0);
 const cutChecks = (r: Awaited<ReturnType<typeof oracle>>["result"]) => r.cutChecks.map((c) => [c.name, c.valid]);
 
 /** A stream of the restored copy with at least `n` visible events. */
 function streamWith(store: StreamStore, n: number): [string, Stream] {
-  const found = [...store.streams.entries()].find(([, s]) => !s.deleted && s.events.length >= n && s.maxCount === undefined);
+  const found = [...store.streams.entries()].find(
+    ([, s]) => !s.deleted && s.events.length >= n && s.maxCount === undefined,
+  );
   expect(found, "a live stream with enough events").toBeDefined();
   return found!;
 }
@@ -78,7 +93,13 @@ function streamWith(store: StreamStore, n: number): [string, Stream] {
 describe("event-store read-back", () => {
   it("skips system streams and events, marks tombstones, leaves soft-deleted streams out, keys foreign events apart", async () => {
     const store = new StreamStore();
-    const event = (seq: number, type = "Placed"): NewEvent => ({ id: `id-${seq}-${type}`, seq, type, data: Buffer.from(`e${seq}`), metadata: { seq, writer: "w0" } });
+    const event = (seq: number, type = "Placed"): NewEvent => ({
+      id: `id-${seq}-${type}`,
+      seq,
+      type,
+      data: Buffer.from(`e${seq}`),
+      metadata: { seq, writer: "w0" },
+    });
     await store.append("orders 1", [event(0), event(1)], "no_stream");
     await store.append("$system", [event(2)], "no_stream");
     await store.append("gone", [event(3)], "no_stream");
@@ -86,11 +107,24 @@ describe("event-store read-back", () => {
     await store.append("soft", [event(4)], "no_stream");
     await store.deleteStream("soft", 0n, false);
     await store.append("orders 1", [event(5, "$metadata-like")], 1n);
-    const foreign: StoredEvent = { id: "foreign", streamId: "orders 1", revision: 3n, type: "Other", data: new Uint8Array([1]), metadata: { by: "someone else" } };
+    const foreign: StoredEvent = {
+      id: "foreign",
+      streamId: "orders 1",
+      revision: 3n,
+      type: "Other",
+      data: new Uint8Array([1]),
+      metadata: { by: "someone else" },
+    };
     store.streams.get("orders 1")!.events.push(foreign);
     store.all.push(foreign);
     const lines: { key: string; position?: number }[] = [];
-    const figures = await readBack(store, { add: async (r) => void lines.push({ key: r.key.replace("\u001f", "/"), ...(r.position === undefined ? {} : { position: r.position }) }) });
+    const figures = await readBack(store, {
+      add: async (r) =>
+        void lines.push({
+          key: r.key.replace("\u001f", "/"),
+          ...(r.position === undefined ? {} : { position: r.position }),
+        }),
+    });
     expect(lines).toEqual([
       { key: "gone/~state" },
       { key: "orders 1/00000000", position: 0 },
@@ -108,10 +142,17 @@ describe("event-store oracle: prefix per stream, deletes, $all order", () => {
     const { result, figures } = await oracle(run);
     expect(result.summary).toMatch(/^all \d+ keys consistent/);
     expect(result.valid).toBe(true);
-    expect(cutChecks(result)).toEqual([["atomicity", true], ["prefix", true]]);
-    expect(figures.tombstoned + [...run.restored.streams.values()].filter((s) => s.deleted === "soft").length).toBeGreaterThan(0);
+    expect(cutChecks(result)).toEqual([
+      ["atomicity", true],
+      ["prefix", true],
+    ]);
+    expect(
+      figures.tombstoned + [...run.restored.streams.values()].filter((s) => s.deleted === "soft").length,
+    ).toBeGreaterThan(0);
     expect(figures.allOrderViolations).toEqual([]);
-    expect([...run.restored.streams.values()].some((s) => s.maxCount !== undefined && s.events.length > s.maxCount)).toBe(true);
+    expect(
+      [...run.restored.streams.values()].some((s) => s.maxCount !== undefined && s.events.length > s.maxCount),
+    ).toBe(true);
   });
 
   it("accepts lost connections as info: the appends may or may not be there", async () => {
@@ -119,7 +160,10 @@ describe("event-store oracle: prefix per stream, deletes, $all order", () => {
     expect(run.ledger.counts.info).toBeGreaterThan(0);
     const r = (await oracle(run)).result;
     expect(r.valid, `${r.summary}\n${r.examples?.join("\n")}`).toBe(true);
-    expect(cutChecks(r), JSON.stringify(r.cutChecks)).toEqual([["atomicity", true], ["prefix", true]]);
+    expect(cutChecks(r), JSON.stringify(r.cutChecks)).toEqual([
+      ["atomicity", true],
+      ["prefix", true],
+    ]);
   });
 
   it("reports an event acknowledged before the backup started and missing as lost", async () => {
@@ -137,7 +181,9 @@ describe("event-store oracle: prefix per stream, deletes, $all order", () => {
   it("reports a gap in a stream (an event missing before one that survived) as a torn cut", async () => {
     const run = await drill(7, 90);
     // The last events of a stream written inside the window: drop one and keep the one after it.
-    const candidates = [...run.source.streams.entries()].filter(([, s]) => !s.deleted && s.maxCount === undefined && s.events.length >= 6);
+    const candidates = [...run.source.streams.entries()].filter(
+      ([, s]) => !s.deleted && s.maxCount === undefined && s.events.length >= 6,
+    );
     const [name, s] = candidates.at(-1)!;
     const damaged = run.source.copy();
     damaged.streams.get(name)!.events.splice(s.events.length - 3, 1);
@@ -153,22 +199,34 @@ describe("event-store oracle: prefix per stream, deletes, $all order", () => {
     // The last append of a live stream, of 3 events still visible: drop its middle event from a copy taken at the end,
     // of a backup that started before any write (nothing lost by rule 1, everything after the start).
     run.window.start = 0;
-    const ledger = (await readFile(run.ledger.path, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = (await readFile(run.ledger.path, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     const streamOf = (e: LedgerEntry) => e.writes[0]?.key.split("\u001f")[0];
-    const last = (e: LedgerEntry) => run.source.streams.get(streamOf(e)!)?.deleted === undefined && ledger.every((later) => later.seq <= e.seq || streamOf(later) !== streamOf(e));
-    const append = ledger.find((e) => e.op === "append" && e.outcome === "ok" && e.writes.filter((w) => w.digest !== "-").length >= 3 && last(e));
+    const last = (e: LedgerEntry) =>
+      run.source.streams.get(streamOf(e)!)?.deleted === undefined &&
+      ledger.every((later) => later.seq <= e.seq || streamOf(later) !== streamOf(e));
+    const append = ledger.find(
+      (e) => e.op === "append" && e.outcome === "ok" && e.writes.filter((w) => w.digest !== "-").length >= 3 && last(e),
+    );
     expect(append, "an acknowledged append of 3 visible events, the last of its live stream").toBeDefined();
     const [stream] = append!.writes[1]!.key.split("\u001f");
     const damaged = run.source.copy();
     const s = damaged.streams.get(stream!)!;
     const visible = append!.writes.filter((w) => w.digest !== "-");
-    const middle = s.events.findIndex((e) => `${stream}\u001f${String((e.metadata as { seq: number }).seq).padStart(8, "0")}` === visible[1]!.key);
+    const middle = s.events.findIndex(
+      (e) => `${stream}\u001f${String((e.metadata as { seq: number }).seq).padStart(8, "0")}` === visible[1]!.key,
+    );
     expect(middle, "the middle event is still in the stream").toBeGreaterThan(0);
     s.events.splice(middle, 1);
     run.window.end = Infinity;
     const { result } = await oracle(run, damaged);
     expect(result.figures.violations["torn-cut"]).toBe(0);
-    expect(cutChecks(result)).toEqual([["atomicity", false], ["prefix", false]]);
+    expect(cutChecks(result)).toEqual([
+      ["atomicity", false],
+      ["prefix", false],
+    ]);
   });
 
   it("reports $all disagreeing with a stream's order as reordered", async () => {

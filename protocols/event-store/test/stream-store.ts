@@ -54,7 +54,14 @@ export class StreamStore implements EventStoreApi {
   private write(name: string, s: Stream, events: NewEvent[]): bigint {
     for (const e of events) {
       const revision = s.last === "no_stream" ? 0n : s.last + 1n;
-      const stored = { id: e.id, streamId: name, revision, type: e.type, data: new Uint8Array(e.data), metadata: JSON.parse(JSON.stringify(e.metadata)) as unknown };
+      const stored = {
+        id: e.id,
+        streamId: name,
+        revision,
+        type: e.type,
+        data: new Uint8Array(e.data),
+        metadata: JSON.parse(JSON.stringify(e.metadata)) as unknown,
+      };
       s.events.push(stored);
       this.all.push(stored);
       s.last = revision;

@@ -11,7 +11,12 @@ type Answer = "ack" | "refuse" | "silent" | "hang-up";
 async function broker(answer: Answer, opts: { connackCode?: number; sessionPresent?: boolean } = {}): Promise<string> {
   const started = await scriptedBroker((packet, conn) => {
     if (packet.cmd === "connect") {
-      conn.send({ cmd: "connack", returnCode: opts.connackCode ?? 0, reasonCode: opts.connackCode ?? 0, sessionPresent: opts.sessionPresent ?? false });
+      conn.send({
+        cmd: "connack",
+        returnCode: opts.connackCode ?? 0,
+        reasonCode: opts.connackCode ?? 0,
+        sessionPresent: opts.sessionPresent ?? false,
+      });
     } else if (packet.cmd === "publish") {
       const messageId = packet.messageId!;
       if (answer === "hang-up") conn.socket.destroy();
@@ -25,7 +30,12 @@ async function broker(answer: Answer, opts: { connackCode?: number; sessionPrese
   return started.url;
 }
 
-async function outcomeOf(answer: Answer, protocol: 4 | 5, qos: 1 | 2, ackTimeoutMs = 2_000): Promise<{ outcome: "ok" | "fail" | "info"; err?: unknown }> {
+async function outcomeOf(
+  answer: Answer,
+  protocol: 4 | 5,
+  qos: 1 | 2,
+  ackTimeoutMs = 2_000,
+): Promise<{ outcome: "ok" | "fail" | "info"; err?: unknown }> {
   const url = await broker(answer);
   const { client } = await connectMqtt({ url }, { clientId: "t", protocol, persistent: false });
   const publisher = new MqttPublisher(client, ackTimeoutMs);
@@ -83,7 +93,8 @@ describe("MQTT publish outcomes", () => {
   it("a probe write the broker refused is its answer (EngineError); no acknowledgement or a lost connection is not", async () => {
     const refused = new ErrorWithReasonCode("quota exceeded", 0x97);
     await expect(brokerRefusals(() => Promise.reject(refused))).rejects.toThrow(EngineError);
-    for (const err of [new NoAckError("no PUBACK within 10000 ms"), new Error("ECONNRESET")]) await expect(brokerRefusals(() => Promise.reject(err))).rejects.toBe(err);
+    for (const err of [new NoAckError("no PUBACK within 10000 ms"), new Error("ECONNRESET")])
+      await expect(brokerRefusals(() => Promise.reject(err))).rejects.toBe(err);
     expect(await brokerRefusals(async () => "acked")).toBe("acked");
   });
 });
@@ -98,10 +109,15 @@ describe("connectMqtt", () => {
 
   it("a CONNACK refusal is the broker's answer (EngineError); no broker at all is not", async () => {
     const url = await broker("ack", { connackCode: 5 });
-    await expect(connectMqtt({ url }, { clientId: "s", protocol: 4, persistent: true })).rejects.toBeInstanceOf(EngineError);
+    await expect(connectMqtt({ url }, { clientId: "s", protocol: 4, persistent: true })).rejects.toBeInstanceOf(
+      EngineError,
+    );
     const closed = await scriptedBroker(() => undefined);
     await closed.stop();
-    const err = await connectMqtt({ url: closed.url }, { clientId: "s", protocol: 4, persistent: true, connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
+    const err = await connectMqtt(
+      { url: closed.url },
+      { clientId: "s", protocol: 4, persistent: true, connectTimeoutMs: 2_000 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(EngineError);
   });

@@ -3,30 +3,58 @@ import fc from "fast-check";
 import { INBOX_ROOT, markerTopic, matchesFilter, payloadBytes, topicName, topicSafe } from "../generators.ts";
 import { ABSENT_DIGEST } from "../../../harness/ledger.ts";
 import { formatRecordLine, LIST_SEPARATOR, compareKeys } from "../../../harness/records.ts";
-import { framePayload, mqttUniverse, queueKey, queuedWrite, retainedWrite, seqOfPayload, type MqttCapabilities } from "../model.ts";
+import {
+  framePayload,
+  mqttUniverse,
+  queueKey,
+  queuedWrite,
+  retainedWrite,
+  seqOfPayload,
+  type MqttCapabilities,
+} from "../model.ts";
 import { MqttWorkload, WORKLOAD_SEQ_BASE, type MqttPublish } from "../workload.ts";
 import type { WorkloadOp } from "../../../harness/workload.ts";
 
-const FULL: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1, 2], maxTopicBytes: 65_535, fifoSessionQueue: true };
-const NARROW: MqttCapabilities = { protocols: [4], retainedReadBack: "exact-topics", publishQos: [1], maxTopicBytes: 255, forbiddenTopicChars: ".", fifoSessionQueue: true };
+const FULL: MqttCapabilities = {
+  protocols: [4, 5],
+  retainedReadBack: "wildcard",
+  publishQos: [1, 2],
+  maxTopicBytes: 65_535,
+  fifoSessionQueue: true,
+};
+const NARROW: MqttCapabilities = {
+  protocols: [4],
+  retainedReadBack: "exact-topics",
+  publishQos: [1],
+  maxTopicBytes: 255,
+  forbiddenTopicChars: ".",
+  fifoSessionQueue: true,
+};
 
 describe("topic names", () => {
   it("never hold a wildcard, a control character, a leading $ or the inbox root, and stay within the byte limit", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 8, max: 2_000 }).chain((max) => fc.tuple(fc.constant(max), topicName(max))), ([max, topic]) => {
-        expect(topicSafe(topic.replaceAll("/", ""))).toBe(true);
-        expect(topic.length).toBeGreaterThan(0);
-        expect(topic.startsWith("$")).toBe(false);
-        expect(topic.startsWith(INBOX_ROOT)).toBe(false);
-        expect(Buffer.byteLength(topic)).toBeLessThanOrEqual(max);
-        expect(() => formatRecordLine({ key: `retained/${topic}`, digest: "d", preview: "" })).not.toThrow();
-      }),
+      fc.property(
+        fc.integer({ min: 8, max: 2_000 }).chain((max) => fc.tuple(fc.constant(max), topicName(max))),
+        ([max, topic]) => {
+          expect(topicSafe(topic.replaceAll("/", ""))).toBe(true);
+          expect(topic.length).toBeGreaterThan(0);
+          expect(topic.startsWith("$")).toBe(false);
+          expect(topic.startsWith(INBOX_ROOT)).toBe(false);
+          expect(Buffer.byteLength(topic)).toBeLessThanOrEqual(max);
+          expect(() => formatRecordLine({ key: `retained/${topic}`, digest: "d", preview: "" })).not.toThrow();
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("leave out the characters a broker forbids", () => {
-    expect(fc.sample(topicName(65_535, "../../../test/unit/"), { seed: 2, numRuns: 300 }).every((t) => !t.includes(".") && !t.includes("/"))).toBe(true);
+    expect(
+      fc
+        .sample(topicName(65_535, "../../../test/unit/"), { seed: 2, numRuns: 300 })
+        .every((t) => !t.includes(".") && !t.includes("/")),
+    ).toBe(true);
     expect(fc.sample(topicName(), { seed: 2, numRuns: 300 }).some((t) => t.includes("."))).toBe(true);
   });
 
@@ -39,7 +67,8 @@ describe("topic names", () => {
   });
 
   it("topicSafe refuses what brokers refuse", () => {
-    for (const bad of ["a+b", "#", "a\tb", "\u0000", "\u0085", "\ufdd0", "\uffff", "x\u{1fffe}"]) expect(topicSafe(bad), JSON.stringify(bad)).toBe(false);
+    for (const bad of ["a+b", "#", "a\tb", "\u0000", "\u0085", "\ufdd0", "\uffff", "x\u{1fffe}"])
+      expect(topicSafe(bad), JSON.stringify(bad)).toBe(false);
     expect(topicSafe("ünï 😀\u200b")).toBe(true);
   });
 });
@@ -61,13 +90,17 @@ describe("mqttUniverse", () => {
     expect(mqttUniverse(FULL)).toEqual(mqttUniverse(FULL));
   });
 
-  for (const [name, caps] of [["MQTT 5 broker", FULL], ["MQTT 3.1.1 broker, 255-byte topics", NARROW]] as const) {
+  for (const [name, caps] of [
+    ["MQTT 5 broker", FULL],
+    ["MQTT 3.1.1 broker, 255-byte topics", NARROW],
+  ] as const) {
     it(`${name}: unique topics, sessions whose topics match their own filter only, protocols as declared`, () => {
       const u = mqttUniverse(caps, { retainedTopics: 40, sessions: 12 });
       expect(new Set(u.retainedTopics).size).toBe(40);
       expect(u.sessions).toHaveLength(12);
       expect(new Set(u.sessions.map((s) => s.clientId)).size).toBe(12);
-      const allowed = (t: string) => Buffer.byteLength(t) <= caps.maxTopicBytes && ![...(caps.forbiddenTopicChars ?? "")].some((c) => t.includes(c));
+      const allowed = (t: string) =>
+        Buffer.byteLength(t) <= caps.maxTopicBytes && ![...(caps.forbiddenTopicChars ?? "")].some((c) => t.includes(c));
       for (const t of u.retainedTopics) expect(allowed(t), t).toBe(true);
       for (const s of u.sessions) {
         expect(caps.protocols).toContain(s.protocol);
@@ -82,10 +115,16 @@ describe("mqttUniverse", () => {
 
     it(`${name}: a session's marker topic reaches that session alone, and no retained topic`, () => {
       const u = mqttUniverse(caps, { retainedTopics: 40, sessions: 30 });
-      expect(new Set(u.sessions.map((s) => s.filter.at(-1) === "#" ? "#" : s.filter.at(-1) === "+" ? "+" : "exact"))).toEqual(new Set(["#", "+", "exact"]));
+      expect(
+        new Set(u.sessions.map((s) => (s.filter.at(-1) === "#" ? "#" : s.filter.at(-1) === "+" ? "+" : "exact"))),
+      ).toEqual(new Set(["#", "+", "exact"]));
       for (const s of u.sessions) {
         const topic = markerTopic(s);
-        expect(Buffer.byteLength(topic) <= caps.maxTopicBytes && ![...(caps.forbiddenTopicChars ?? "")].some((c) => topic.includes(c)), topic).toBe(true);
+        expect(
+          Buffer.byteLength(topic) <= caps.maxTopicBytes &&
+            ![...(caps.forbiddenTopicChars ?? "")].some((c) => topic.includes(c)),
+          topic,
+        ).toBe(true);
         expect(u.sessions.filter((o) => matchesFilter(o.filter, topic)).map((o) => o.clientId)).toEqual([s.clientId]);
         expect(u.retainedTopics).not.toContain(topic);
       }
@@ -102,13 +141,29 @@ describe("model records", () => {
   it("a queued message's digest covers its topic and payload, and its key orders by sequence across the load and the workload", () => {
     const p = framePayload(1, Buffer.from("x"));
     expect(queuedWrite("c", 1, "t/a", p).digest).not.toBe(queuedWrite("c", 1, "t/b", p).digest);
-    const keys = [queueKey("c", WORKLOAD_SEQ_BASE + 3), queueKey("c", 2), queueKey("c", 10), queueKey("c", WORKLOAD_SEQ_BASE)];
-    expect([...keys].sort(compareKeys)).toEqual([queueKey("c", 2), queueKey("c", 10), queueKey("c", WORKLOAD_SEQ_BASE), queueKey("c", WORKLOAD_SEQ_BASE + 3)]);
+    const keys = [
+      queueKey("c", WORKLOAD_SEQ_BASE + 3),
+      queueKey("c", 2),
+      queueKey("c", 10),
+      queueKey("c", WORKLOAD_SEQ_BASE),
+    ];
+    expect([...keys].sort(compareKeys)).toEqual([
+      queueKey("c", 2),
+      queueKey("c", 10),
+      queueKey("c", WORKLOAD_SEQ_BASE),
+      queueKey("c", WORKLOAD_SEQ_BASE + 3),
+    ]);
     expect(keys[0]!.split(LIST_SEPARATOR)[0]).toBe("queue/c");
   });
 
   it("the sequence number survives any body, and a broken header does not parse", () => {
-    fc.assert(fc.property(fc.nat({ max: 2 * WORKLOAD_SEQ_BASE }), payloadBytes, (seq, body) => seqOfPayload(framePayload(seq, body)) === seq));
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 2 * WORKLOAD_SEQ_BASE }),
+        payloadBytes,
+        (seq, body) => seqOfPayload(framePayload(seq, body)) === seq,
+      ),
+    );
     expect(seqOfPayload(Buffer.from("12x|body"))).toBeUndefined();
     expect(seqOfPayload(Buffer.from("|body"))).toBeUndefined();
   });
@@ -120,7 +175,8 @@ describe("MqttWorkload", () => {
     const u = mqttUniverse(caps, { retainedTopics: 12, sessions: 6 });
     const workload = new MqttWorkload(u, caps, seed);
     const out = [];
-    for (let n = 0; n < perWriter; n++) for (let writer = 0; writer < WRITERS; writer++) out.push({ writer, op: workload.next(writer, WRITERS) });
+    for (let n = 0; n < perWriter; n++)
+      for (let writer = 0; writer < WRITERS; writer++) out.push({ writer, op: workload.next(writer, WRITERS) });
     return out;
   }
 
@@ -149,7 +205,9 @@ describe("MqttWorkload", () => {
   it("publishes retained sets, deletes and queued QoS 1 messages, with the QoS levels the broker declared", () => {
     const all = ops(FULL);
     expect(new Set(all.map(({ op }) => op.kind))).toEqual(new Set(["retain", "unretain", "enqueue"]));
-    expect(new Set(all.filter(({ op }) => op.kind !== "enqueue").map(({ op }) => op.payload.qos))).toEqual(new Set([1, 2]));
+    expect(new Set(all.filter(({ op }) => op.kind !== "enqueue").map(({ op }) => op.payload.qos))).toEqual(
+      new Set([1, 2]),
+    );
     expect(all.every(({ op }) => (op.kind === "enqueue") === !op.payload.retain)).toBe(true);
     expect(all.filter(({ op }) => op.kind === "enqueue").every(({ op }) => op.payload.qos === 1)).toBe(true);
     expect(new Set(ops(NARROW).map(({ op }) => op.payload.qos))).toEqual(new Set([1]));

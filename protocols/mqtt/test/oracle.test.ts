@@ -1,10 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkAgainstLedger, type BackupWindow, type OracleFigures, type RecordModel } from "../../../harness/checkers/ledger-oracle.ts";
+import {
+  checkAgainstLedger,
+  type BackupWindow,
+  type OracleFigures,
+  type RecordModel,
+} from "../../../harness/checkers/ledger-oracle.ts";
 import type { KeyWrite, LedgerEntry, Outcome } from "../../../harness/ledger.ts";
 import { formatRecordLine, type CanonicalRecord } from "../../../harness/records.ts";
-import { framePayload, MQTT_RECORDS, queuedWrite, retainedPayload, retainedWrite, sessionWrite, SESSION_PRESENT, sessionKey } from "../model.ts";
+import {
+  framePayload,
+  MQTT_RECORDS,
+  queuedWrite,
+  retainedPayload,
+  retainedWrite,
+  sessionWrite,
+  SESSION_PRESENT,
+  sessionKey,
+} from "../model.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 
 // The shared oracle on MQTT ledgers: the writes are built with the model's own functions (as the load and the
@@ -24,22 +38,48 @@ interface Write {
   outcome?: Outcome;
 }
 
-async function judge(writes: Write[], restored: CanonicalRecord[], model: RecordModel = MQTT_RECORDS): Promise<{ valid: unknown; figures: OracleFigures; examples: string[] }> {
+async function judge(
+  writes: Write[],
+  restored: CanonicalRecord[],
+  model: RecordModel = MQTT_RECORDS,
+): Promise<{ valid: unknown; figures: OracleFigures; examples: string[] }> {
   const dir = await makeTempDir();
-  const ledger = writes.map((w, seq): LedgerEntry => ({ seq, process: "p", op: "publish", invokeAt: w.at, completeAt: w.at + 5, outcome: w.outcome ?? "ok", writes: [w.write] }));
+  const ledger = writes.map((w, seq): LedgerEntry => ({
+    seq,
+    process: "p",
+    op: "publish",
+    invokeAt: w.at,
+    completeAt: w.at + 5,
+    outcome: w.outcome ?? "ok",
+    writes: [w.write],
+  }));
   await writeFile(join(dir, "ledger.jsonl"), ledger.map((e) => JSON.stringify(e) + "\n").join(""));
   await writeFile(join(dir, "restored.tsv"), restored.map((r) => formatRecordLine(r) + "\n").join(""));
-  const result = await checkAgainstLedger({ ledgerPath: join(dir, "ledger.jsonl"), restoredPath: join(dir, "restored.tsv"), window: WINDOW, model, workDir: dir });
+  const result = await checkAgainstLedger({
+    ledgerPath: join(dir, "ledger.jsonl"),
+    restoredPath: join(dir, "restored.tsv"),
+    window: WINDOW,
+    model,
+    workDir: dir,
+  });
   return { valid: result.valid, figures: result.figures, examples: result.examples ?? [] };
 }
 
-const rec = (w: KeyWrite, position?: number): CanonicalRecord => ({ key: w.key, digest: w.digest, preview: w.preview ?? "", ...(position === undefined ? {} : { position }) });
+const rec = (w: KeyWrite, position?: number): CanonicalRecord => ({
+  key: w.key,
+  digest: w.digest,
+  preview: w.preview ?? "",
+  ...(position === undefined ? {} : { position }),
+});
 
 describe("MQTT oracle: retained messages", () => {
   it("a new retained publish replaces the old one: the newest acknowledged value passes, the replaced one is stale", async () => {
     const first = set(TOPIC, "a");
     const second = set(TOPIC, "b");
-    const writes = [{ write: first, at: 10 }, { write: second, at: 20 }];
+    const writes = [
+      { write: first, at: 10 },
+      { write: second, at: 20 },
+    ];
     expect((await judge(writes, [rec(second)])).valid).toBe(true);
     const stale = await judge(writes, [rec(first)]);
     expect(stale.valid).toBe(false);
@@ -48,7 +88,10 @@ describe("MQTT oracle: retained messages", () => {
 
   it("an empty retained payload deletes: absent passes, the deleted value still there is stale", async () => {
     const value = set(TOPIC, "a");
-    const writes = [{ write: value, at: 10 }, { write: del(TOPIC), at: 20 }];
+    const writes = [
+      { write: value, at: 10 },
+      { write: del(TOPIC), at: 20 },
+    ];
     expect((await judge(writes, [])).valid).toBe(true);
     expect((await judge(writes, [rec(value)])).figures.violations.stale).toBe(1);
   });
@@ -59,7 +102,13 @@ describe("MQTT oracle: retained messages", () => {
     expect(lost.figures.violations.lost).toBe(1);
     expect(lost.examples[0]).toMatch(/^lost retained\/ünï\/😀\/\/levels/);
     const kept = set("t1", "a");
-    const after = await judge([{ write: kept, at: 10 }, { write: set("t2", "b"), at: 1_500 }], [rec(kept)]);
+    const after = await judge(
+      [
+        { write: kept, at: 10 },
+        { write: set("t2", "b"), at: 1_500 },
+      ],
+      [rec(kept)],
+    );
     expect(after.valid).toBe(true);
     expect(after.figures.ackedLostAfterRecoveryPoint).toBe(1);
   });
@@ -67,10 +116,19 @@ describe("MQTT oracle: retained messages", () => {
   it("a publish without an acknowledgement (info) may or may not be there; a refused one (fail) must not be", async () => {
     const old = set(TOPIC, "a");
     const unacked = set(TOPIC, "b");
-    const writes = [{ write: old, at: 10 }, { write: unacked, at: 20, outcome: "info" as const }];
+    const writes = [
+      { write: old, at: 10 },
+      { write: unacked, at: 20, outcome: "info" as const },
+    ];
     expect((await judge(writes, [rec(old)])).valid).toBe(true);
     expect((await judge(writes, [rec(unacked)])).valid).toBe(true);
-    const refused = await judge([{ write: old, at: 10 }, { write: unacked, at: 20, outcome: "fail" }], [rec(unacked)]);
+    const refused = await judge(
+      [
+        { write: old, at: 10 },
+        { write: unacked, at: 20, outcome: "fail" },
+      ],
+      [rec(unacked)],
+    );
     expect(refused.figures.violations["failed-present"]).toBe(1);
   });
 
@@ -78,13 +136,18 @@ describe("MQTT oracle: retained messages", () => {
     const value = set(TOPIC, "a");
     const changed = { ...value, digest: retainedWrite(TOPIC, Buffer.from("other")).digest };
     expect((await judge([{ write: value, at: 10 }], [rec(changed)])).figures.violations.corrupt).toBe(1);
-    expect((await judge([{ write: value, at: 10 }], [rec(value), rec(set("never", "x"))])).figures.violations.phantom).toBe(1);
+    expect(
+      (await judge([{ write: value, at: 10 }], [rec(value), rec(set("never", "x"))])).figures.violations.phantom,
+    ).toBe(1);
   });
 });
 
 describe("MQTT oracle: persistent session queues", () => {
   const queued = [msg(0), msg(1), msg(2), msg(3)];
-  const writes: Write[] = [{ write: sessionWrite(CLIENT), at: 5 }, ...queued.map((write, i) => ({ write, at: 10 + i * 10 }))];
+  const writes: Write[] = [
+    { write: sessionWrite(CLIENT), at: 5 },
+    ...queued.map((write, i) => ({ write, at: 10 + i * 10 })),
+  ];
   const session = { key: sessionKey(CLIENT), digest: SESSION_PRESENT, preview: "session present" };
 
   it("the queue back in order passes", async () => {
@@ -92,7 +155,14 @@ describe("MQTT oracle: persistent session queues", () => {
   });
 
   it("at-least-once: a redelivered copy is allowed, and counted", async () => {
-    const result = await judge(writes, [session, rec(queued[0]!, 0), rec(queued[1]!, 1), rec(queued[0]!, 2), rec(queued[2]!, 3), rec(queued[3]!, 4)]);
+    const result = await judge(writes, [
+      session,
+      rec(queued[0]!, 0),
+      rec(queued[1]!, 1),
+      rec(queued[0]!, 2),
+      rec(queued[2]!, 3),
+      rec(queued[3]!, 4),
+    ]);
     expect(result.valid).toBe(true);
     expect(result.figures.duplicatesSeen).toBe(1);
   });
@@ -105,7 +175,13 @@ describe("MQTT oracle: persistent session queues", () => {
   });
 
   it("a queue delivered out of order is reordered", async () => {
-    const result = await judge(writes, [session, rec(queued[0]!, 0), rec(queued[2]!, 1), rec(queued[1]!, 2), rec(queued[3]!, 3)]);
+    const result = await judge(writes, [
+      session,
+      rec(queued[0]!, 0),
+      rec(queued[2]!, 1),
+      rec(queued[1]!, 2),
+      rec(queued[3]!, 3),
+    ]);
     expect(result.valid).toBe(false);
     expect(result.figures.violations.reordered).toBe(1);
   });
@@ -117,13 +193,26 @@ describe("MQTT oracle: persistent session queues", () => {
 
   it("a changed payload is corrupt, and a message delivered on another topic too", async () => {
     const other = queuedWrite(CLIENT, 1, "dr-drill-inbox/0/y", framePayload(1, Buffer.from([0, 1, 2, 1])));
-    const result = await judge(writes, [session, rec(queued[0]!, 0), rec(other, 1), rec(queued[2]!, 2), rec(queued[3]!, 3)]);
+    const result = await judge(writes, [
+      session,
+      rec(queued[0]!, 0),
+      rec(other, 1),
+      rec(queued[2]!, 2),
+      rec(queued[3]!, 3),
+    ]);
     expect(result.figures.violations.corrupt).toBe(1);
   });
 
   it("copies of one message that disagree are not duplicates but a violation", async () => {
     const changed = { ...rec(queued[1]!, 2), digest: "0".repeat(64) };
-    const result = await judge(writes, [session, rec(queued[0]!, 0), rec(queued[1]!, 1), changed, rec(queued[2]!, 3), rec(queued[3]!, 4)]);
+    const result = await judge(writes, [
+      session,
+      rec(queued[0]!, 0),
+      rec(queued[1]!, 1),
+      changed,
+      rec(queued[2]!, 3),
+      rec(queued[3]!, 4),
+    ]);
     expect(result.valid).toBe(false);
   });
 

@@ -7,7 +7,17 @@ import { checkAgainstLedger } from "../../../harness/checkers/ledger-oracle.ts";
 import { EngineError } from "../../../harness/engine-error.ts";
 import type { KeyWrite, LedgerEntry } from "../../../harness/ledger.ts";
 import { RecordFile } from "../../../harness/records.ts";
-import { framePayload, MQTT_RECORDS, mqttUniverse, queuedWrite, retainedPayload, retainedWrite, sessionWrite, subscriptionWrite, type MqttCapabilities } from "../model.ts";
+import {
+  framePayload,
+  MQTT_RECORDS,
+  mqttUniverse,
+  queuedWrite,
+  retainedPayload,
+  retainedWrite,
+  sessionWrite,
+  subscriptionWrite,
+  type MqttCapabilities,
+} from "../model.ts";
 import { readMqttState, type ReadBackOptions } from "../read-back.ts";
 import { scriptedBroker, type ScriptedConnection } from "./scripted-broker.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
@@ -16,7 +26,13 @@ import { mqttSecondRead } from "../deep-verify.ts";
 // The shared read-back against a scripted in-memory broker speaking real MQTT packets: it holds retained messages and
 // persistent sessions with queues, and behaves as a restored broker may: a subscription lost behind a present
 // session, a long pause mid-queue, a queue that never ends, live messages overtaking the queue.
-const CAPS: MqttCapabilities = { protocols: [4, 5], retainedReadBack: "wildcard", publishQos: [1], maxTopicBytes: 255, fifoSessionQueue: true };
+const CAPS: MqttCapabilities = {
+  protocols: [4, 5],
+  retainedReadBack: "wildcard",
+  publishQos: [1],
+  maxTopicBytes: 255,
+  fifoSessionQueue: true,
+};
 const UNIVERSE = mqttUniverse(CAPS, { retainedTopics: 3, sessions: 3 });
 const QUEUED = 4;
 
@@ -42,12 +58,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the broker holds, and the acknowledged writes that put it there (as the load records them). */
 function dataSet(): { retained: Map<string, Buffer>; queues: Map<string, Message[]>; writes: KeyWrite[][] } {
-  const retained = new Map(UNIVERSE.retainedTopics.map((t, i) => [t, retainedPayload(`load-${i}`, Buffer.from([0, i]))]));
-  const queues = new Map(UNIVERSE.sessions.map((s) => [s.clientId, Array.from({ length: QUEUED }, (_, seq) => ({ topic: s.topics[0]!, payload: framePayload(seq, Buffer.from(`body ${seq}`)) }))]));
+  const retained = new Map(
+    UNIVERSE.retainedTopics.map((t, i) => [t, retainedPayload(`load-${i}`, Buffer.from([0, i]))]),
+  );
+  const queues = new Map(
+    UNIVERSE.sessions.map((s) => [
+      s.clientId,
+      Array.from({ length: QUEUED }, (_, seq) => ({
+        topic: s.topics[0]!,
+        payload: framePayload(seq, Buffer.from(`body ${seq}`)),
+      })),
+    ]),
+  );
   const writes = [
     ...[...retained].map(([t, p]) => [retainedWrite(t, p)]),
     ...UNIVERSE.sessions.map((s) => [sessionWrite(s.clientId), subscriptionWrite(s.clientId, s.filter, 1)]),
-    ...UNIVERSE.sessions.flatMap((s) => queues.get(s.clientId)!.map((m, seq) => [queuedWrite(s.clientId, seq, m.topic, m.payload)])),
+    ...UNIVERSE.sessions.flatMap((s) =>
+      queues.get(s.clientId)!.map((m, seq) => [queuedWrite(s.clientId, seq, m.topic, m.payload)]),
+    ),
   ];
   return { retained, queues, writes };
 }
@@ -57,9 +85,11 @@ async function memoryBroker(data: ReturnType<typeof dataSet>, behaviour: Behavio
   const filtersOf = new Map<ScriptedConnection, string[]>();
   const outbox = new Map<ScriptedConnection, Promise<void>>();
   let messageId = 1;
-  const deliver = (conn: ScriptedConnection, m: Message, retain = false, qos: 1 | 2 = 1) => conn.send({ cmd: "publish", topic: m.topic, payload: m.payload, qos, messageId: messageId++, retain, dup: false });
+  const deliver = (conn: ScriptedConnection, m: Message, retain = false, qos: 1 | 2 = 1) =>
+    conn.send({ cmd: "publish", topic: m.topic, payload: m.payload, qos, messageId: messageId++, retain, dup: false });
   // One chain per connection keeps its deliveries in order, pauses included: a FIFO.
-  const later = (conn: ScriptedConnection, f: () => Promise<void> | void) => outbox.set(conn, (outbox.get(conn) ?? Promise.resolve()).then(f));
+  const later = (conn: ScriptedConnection, f: () => Promise<void> | void) =>
+    outbox.set(conn, (outbox.get(conn) ?? Promise.resolve()).then(f));
   const drain = async (conn: ScriptedConnection, queue: Message[]) => {
     for (let i = 0; conn.socket.writable && (behaviour.endless || queue.length > 0); i++) {
       if (i === Math.floor(QUEUED / 2) && behaviour.pauseMs) await sleep(behaviour.pauseMs);
@@ -111,11 +141,28 @@ async function readAndJudge(behaviour: Behaviour, options: Partial<ReadBackOptio
   const url = await memoryBroker(data, behaviour);
   const dir = await makeTempDir();
   const file = new RecordFile(join(dir, "restored.tsv"));
-  const stats = await readMqttState({ endpoint: { url }, caps: CAPS, universe: UNIVERSE, silenceMs: 1_000, ...options }, file);
+  const stats = await readMqttState(
+    { endpoint: { url }, caps: CAPS, universe: UNIVERSE, silenceMs: 1_000, ...options },
+    file,
+  );
   await file.close();
-  const ledger = data.writes.map((writes, seq): LedgerEntry => ({ seq, process: "loader", op: "load", invokeAt: seq, completeAt: seq + 1, outcome: "ok", writes }));
+  const ledger = data.writes.map((writes, seq): LedgerEntry => ({
+    seq,
+    process: "loader",
+    op: "load",
+    invokeAt: seq,
+    completeAt: seq + 1,
+    outcome: "ok",
+    writes,
+  }));
   await writeFile(join(dir, "ledger.jsonl"), ledger.map((e) => JSON.stringify(e) + "\n").join(""));
-  const result = await checkAgainstLedger({ ledgerPath: join(dir, "ledger.jsonl"), restoredPath: file.path, window: { start: 1_000, end: 2_000 }, model: MQTT_RECORDS, workDir: dir });
+  const result = await checkAgainstLedger({
+    ledgerPath: join(dir, "ledger.jsonl"),
+    restoredPath: file.path,
+    window: { start: 1_000, end: 2_000 },
+    model: MQTT_RECORDS,
+    workDir: dir,
+  });
   return { stats, result, queues: data.queues };
 }
 
@@ -173,9 +220,14 @@ describe("MQTT read-back: where a delivery ends", () => {
 
   it("without a FIFO per session the marker may overtake the queue: a lull after it ends the read, and says so", async () => {
     const lullMs = 700;
-    const { stats, result } = await readAndJudge({ subscriptions: true, liveFirst: true, pauseMs: 300 }, { caps: { ...CAPS, fifoSessionQueue: false }, lullMs });
+    const { stats, result } = await readAndJudge(
+      { subscriptions: true, liveFirst: true, pauseMs: 300 },
+      { caps: { ...CAPS, fifoSessionQueue: false }, lullMs },
+    );
     expect(stats.queued).toBe(3 * QUEUED);
-    expect(stats.ended).toBe(`each delivery ended on ${lullMs} ms of silence after its own marker (the broker keeps no FIFO per session)`);
+    expect(stats.ended).toBe(
+      `each delivery ended on ${lullMs} ms of silence after its own marker (the broker keeps no FIFO per session)`,
+    );
     expect(result.valid).toBe(true);
   });
 });
@@ -202,7 +254,9 @@ describe("MQTT deep verification: the second read after the drill's read-back", 
     const { dir, restored } = await firstRead(url);
     data.retained.set(UNIVERSE.retainedTopics[0]!, Buffer.from("another value"));
     const session = UNIVERSE.sessions[1]!;
-    data.queues.get(session.clientId)!.push({ topic: session.topics[0]!, payload: framePayload(99, Buffer.from("held back")) });
+    data.queues
+      .get(session.clientId)!
+      .push({ topic: session.topics[0]!, payload: framePayload(99, Buffer.from("held back")) });
     const second = await mqttSecondRead({ url }, CAPS, UNIVERSE, restored, dir);
     expect(second.problems).toEqual([
       "exact-topic subscriptions and reconnected sessions: 1 record(s) differ from the accepted state, 0 missing, 0 found only there",

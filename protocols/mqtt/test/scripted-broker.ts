@@ -23,7 +23,9 @@ afterEach(async () => {
   for (const b of running.splice(0)) await b.stop();
 });
 
-export async function scriptedBroker(onPacket: (packet: Packet, conn: ScriptedConnection) => void): Promise<ScriptedBroker> {
+export async function scriptedBroker(
+  onPacket: (packet: Packet, conn: ScriptedConnection) => void,
+): Promise<ScriptedBroker> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -33,7 +35,8 @@ export async function scriptedBroker(onPacket: (packet: Packet, conn: ScriptedCo
     const conn = {
       socket,
       version: 4,
-      send: (packet: Packet) => void (socket.writable && socket.write(generate(packet, { protocolVersion: conn.version }))),
+      send: (packet: Packet) =>
+        void (socket.writable && socket.write(generate(packet, { protocolVersion: conn.version }))),
     };
     p.on("packet", (packet) => {
       if (packet.cmd === "connect") conn.version = packet.protocolVersion ?? 4;
@@ -43,7 +46,8 @@ export async function scriptedBroker(onPacket: (packet: Packet, conn: ScriptedCo
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const address = server.address();
-  if (address === null || typeof address === "string") throw new Error(`the scripted broker listens on ${address}, not on a TCP port`);
+  if (address === null || typeof address === "string")
+    throw new Error(`the scripted broker listens on ${address}, not on a TCP port`);
   const broker: ScriptedBroker = {
     url: `mqtt://127.0.0.1:${address.port}`,
     stop: () => {

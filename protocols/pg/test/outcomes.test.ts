@@ -5,7 +5,8 @@ const sqlError = (code: string) => Object.assign(new Error(`SQLSTATE ${code}`), 
 
 describe("pg: which errors prove a write did not happen", () => {
   it("a refusal before commit is a definite failure", () => {
-    for (const code of ["23505", "22P02", "40001", "40P01", "42601", "57014"]) expect(isDefiniteSqlFailure(sqlError(code)), code).toBe(true);
+    for (const code of ["23505", "22P02", "40001", "40P01", "42601", "57014"])
+      expect(isDefiniteSqlFailure(sqlError(code)), code).toBe(true);
   });
 
   it("40003 statement_completion_unknown is not: the commit may have happened", () => {
