@@ -16,9 +16,10 @@ import { socketArgs } from "../protocols/pg/tools.ts";
 import { QuestDbEngine } from "../engines/questdb/index.ts";
 import { QDB_HTTP_PORT, QDB_ROOT } from "../engines/questdb/container.ts";
 import { QDB_TABLES } from "../engines/questdb/model.ts";
+import { Neo4jEngine } from "../engines/neo4j/index.ts";
 
 export interface Baseline {
-  backup: { ms: number; tool: string };
+  backup: { ms: number; tool: string } | { ms: null; tool: string };
   read: { ms: number; tool: string };
   restore: { ms: number; tool: string } | { ms: null; tool: string };
 }
@@ -162,6 +163,32 @@ export function questdbBaseline(
         ms: null,
         tool: "not measured alone: it is a server start with the _restore trigger on the copied root",
       },
+    };
+  });
+}
+
+/**
+ * Neo4j: every node and every relationship streamed by the driver (`MATCH (n) RETURN n`, `MATCH ()-[r]->() RETURN r`),
+ * counted and dropped: the read a check cannot go below. Its backup and restore (`neo4j-admin database dump`/`load` of
+ * a stopped server) are the drill's own commands, so they have no separate figure.
+ */
+export function neo4jBaseline(
+  version: string,
+  rows: number,
+  seed: number,
+  workDir: string,
+  log: (l: string) => void,
+): Promise<Baseline> {
+  return onLoadedNode(new Neo4jEngine(version, "dump"), rows, seed, workDir, log, async (node) => {
+    let records = 0;
+    const readMs = await time(async () => (records = await node.plainRead()));
+    return {
+      backup: { ms: null, tool: "neo4j-admin database dump: the drill's own command" },
+      read: {
+        ms: readMs,
+        tool: `MATCH (n) RETURN n + MATCH ()-[r]->() RETURN r, ${records} records streamed by the driver`,
+      },
+      restore: { ms: null, tool: "neo4j-admin database load: the drill's own command" },
     };
   });
 }

@@ -4,8 +4,9 @@
  * their own work) and, on a second node loaded with the same seed, the engine's tools alone (bench/baselines.ts).
  * Prints the table and the issue's targets, and writes every figure as JSON.
  *
- *   npm run bench -- [--engines postgres,questdb|none] [--sizes 10000,100000,1000000] [--out FILE]
- *   (or BENCH_ENGINES, BENCH_SIZES; a quick run: BENCH_SIZES=10000,100000 npm run bench)
+ *   npm run bench -- [--engines postgres,questdb,neo4j|none] [--sizes 10000,100000] [--out FILE]
+ *   (or BENCH_ENGINES, BENCH_SIZES). Without sizes each engine runs the sizes its targets are judged at: PostgreSQL
+ *   10k, 100k and 1M rows, QuestDB and Neo4j 10k and 100k.
  */
 import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -16,32 +17,34 @@ import { newRunId } from "../harness/drill.ts";
 import type { Evidence } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
 import { ENGINES, loadScenario } from "../engines/index.ts";
-import { postgresBaseline, questdbBaseline, type Baseline } from "./baselines.ts";
-import { sideBySide, targets, type OracleFigures, type SizeFigures } from "./table.ts";
+import { loadavg } from "node:os";
+import { neo4jBaseline, postgresBaseline, questdbBaseline, type Baseline } from "./baselines.ts";
+import { formatJudged, sideBySide, targets, type OracleFigures, type SizeFigures } from "./table.ts";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // as the CLI: the reaper image cannot be pulled offline; cleanup is by label
 
 const SEED = 20261123;
-const BASELINES: Record<string, { method: string; measure: typeof postgresBaseline }> = {
-  postgres: { method: "physical", measure: postgresBaseline },
-  questdb: { method: "checkpoint", measure: questdbBaseline },
+/** Per engine: the drill's method, the engine's own tools, and the sizes the targets are judged at. */
+const BASELINES: Record<string, { method: string; measure: typeof postgresBaseline; sizes: number[] }> = {
+  postgres: { method: "physical", measure: postgresBaseline, sizes: [10_000, 100_000, 1_000_000] },
+  questdb: { method: "checkpoint", measure: questdbBaseline, sizes: [10_000, 100_000] },
+  neo4j: { method: "dump", measure: neo4jBaseline, sizes: [10_000, 100_000] },
 };
 
 function options() {
   const { values } = parseArgs({
     options: { engines: { type: "string" }, sizes: { type: "string" }, out: { type: "string" } },
   });
-  const engines = (values.engines ?? process.env.BENCH_ENGINES ?? "postgres,questdb")
+  const engines = (values.engines ?? process.env.BENCH_ENGINES ?? Object.keys(BASELINES).join(","))
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s && s !== "none");
   for (const e of engines)
     if (!BASELINES[e])
       throw new Error(`--engines: no benchmark for "${e}"; known: ${Object.keys(BASELINES).join(", ")}, or none`);
-  const sizes = (values.sizes ?? process.env.BENCH_SIZES ?? "10000,100000,1000000")
-    .split(",")
-    .map((s) => Number(s.trim()));
-  for (const n of sizes)
+  const given = values.sizes ?? process.env.BENCH_SIZES;
+  const sizes = given?.split(",").map((s) => Number(s.trim()));
+  for (const n of sizes ?? [])
     if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes: "${n}" is not a positive whole number of rows`);
   const out = resolve(values.out ?? join("reports", "bench", `bench-${newRunId()}.json`));
   return { engines, sizes, out };
@@ -103,14 +106,20 @@ function oracle(records: number): OracleFigures {
   return (JSON.parse(line) as { oracle: OracleFigures }).oracle;
 }
 
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 const { engines, sizes, out } = options();
+const loadAtStart = load();
+console.log(`[bench] load average at the start: ${loadAtStart} (the figures mean most on an otherwise idle machine)`);
 const measured: SizeFigures[] = [];
 const notes: string[] = [];
 const scratch = await mkdtemp(join(tmpdir(), "dr-drill-bench-"));
 try {
   if (engines.length) await ensureDocker((l) => console.log(`[bench] ${l}`));
   for (const engine of engines) {
-    for (const rows of sizes) {
+    for (const rows of sizes ?? BASELINES[engine]!.sizes) {
       console.log(`[bench] ${engine}, ${rows.toLocaleString("en-US")} rows: a clean drill…`);
       const e = await drill(engine, rows, join(scratch, "reports"));
       if (e.verdict !== "pass")
@@ -128,11 +137,11 @@ try {
       measured.push(figures(engine, rows, e, b));
     }
   }
-  const oracleFigures = sizes.map(oracle);
+  const oracleFigures = [...new Set(sizes ?? engines.flatMap((e) => BASELINES[e]!.sizes))].map(oracle);
   const table = sideBySide(measured, oracleFigures);
   const judged = targets(measured, oracleFigures);
   console.log(
-    `\n${table}\n\nTargets (issue 12):\n${judged.map((l) => `  ${l}`).join("\n")}${notes.length ? `\n\nNotes:\n${notes.map((n) => `  ${n}`).join("\n")}` : ""}`,
+    `\n${table}\n\nTargets (load average ${load()}):\n${judged.map((j) => `  ${formatJudged(j)}`).join("\n")}${notes.length ? `\n\nNotes:\n${notes.map((n) => `  ${n}`).join("\n")}` : ""}`,
   );
   await mkdir(dirname(out), { recursive: true });
   await writeFile(
@@ -142,6 +151,7 @@ try {
         at: new Date().toISOString(),
         seed: SEED,
         cpus: (await import("node:os")).cpus().length,
+        loadAverage: { start: loadAtStart, end: load() },
         sizes: measured,
         oracle: oracleFigures,
         targets: judged,
