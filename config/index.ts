@@ -1,32 +1,11 @@
 /**
- * `dr-drill/config`, what a `dr-drill.config.ts` imports. It imports nothing itself, so loading a config does not load
- * the harness, and the user's type checker sees only these types. CommonJS projects get `index.cjs` and `index.d.cts`.
+ * `dr-drill/config`, what a `dr-drill.config.ts` imports. It imports nothing at run time, so loading a config does not
+ * load the harness, and the user's type checker sees only the plain types of ./types.ts, which `npm run schema` writes
+ * from the one definition of a config (harness/schema/config.ts). CommonJS projects get `index.cjs` and `index.d.cts`.
  */
-export interface DrillConfig {
-  /** Where reports go (default `reports`). */
-  reports?: string;
-  /** Where engine images come from (see `ImageMode` in harness/runtime/images.ts). */
-  images?: "official" | "offline" | "auto";
-  /** Rows to load per drill (default 100,000): at least 1, a drill of no data proves nothing. */
-  rows?: number;
-  writers?: number;
-  seed?: number;
-  targets?: { rto?: string; rpo?: string };
-  engines?: Record<string, EngineConfig>;
-  signing?: {
-    /** Ed25519 private key (PEM file path) to sign every report's manifest. */
-    privateKey?: string;
-    /** The matching public key, used by `verify-report` when `--public-key` is not given. */
-    publicKey?: string;
-  };
-}
+import type { DrillConfig } from "./types.ts";
 
-export interface EngineConfig {
-  versions?: string[];
-  methods?: string[];
-  scenarios?: string[];
-  restoreInto?: string;
-}
+export type { DrillConfig, EngineConfig } from "./types.ts";
 
 export function defineConfig(config: DrillConfig): DrillConfig {
   return config;

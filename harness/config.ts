@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { DrillConfig, EngineConfig } from "../config/index.ts";
+import type { z } from "zod";
 import { InputError } from "./errors.ts";
-import { IMAGE_MODES } from "./runtime/image-mode.ts";
+import { drillConfig, type DrillConfig, type EngineConfig } from "./schema/config.ts";
 
 /**
  * The typed configuration file, `dr-drill.config.ts`:
@@ -12,9 +12,11 @@ import { IMAGE_MODES } from "./runtime/image-mode.ts";
  *   import { defineConfig } from "dr-drill/config";
  *   export default defineConfig({ targets: { rto: "2m", rpo: "30s" }, engines: { postgres: { versions: ["15", "17"] } } });
  *
- * Command-line flags override it. Every key is checked: a typo is an error that names the key.
+ * Command-line flags override it. Every key is checked against harness/schema/config.ts: a typo is an error that
+ * names the key.
  */
-export { defineConfig, type DrillConfig, type EngineConfig } from "../config/index.ts";
+export { defineConfig } from "../config/index.ts";
+export type { DrillConfig, EngineConfig } from "./schema/config.ts";
 
 /** A configuration problem, naming the file and the key. */
 export class ConfigError extends InputError {}
@@ -23,56 +25,21 @@ export interface ConfigVocabulary {
   engines: Record<string, { versions: string[]; methods: string[]; scenarios: string[] }>;
 }
 
-type Shape = "string" | "count" | "positive count" | "string[]" | { [key: string]: Shape } | { record: Shape };
-
-const ENGINE_SHAPE: Shape = { versions: "string[]", methods: "string[]", scenarios: "string[]", restoreInto: "string" };
-const CONFIG_SHAPE: Shape = {
-  reports: "string",
-  images: "string",
-  // A drill of no data would compare an empty source with an empty restore: at least one row.
-  rows: "positive count",
-  writers: "count",
-  seed: "count",
-  targets: { rto: "string", rpo: "string" },
-  engines: { record: ENGINE_SHAPE },
-  signing: { privateKey: "string", publicKey: "string" },
-};
-
-function checkShape(value: unknown, shape: Shape, path: string, file: string): void {
-  const fail = (what: string) => {
-    throw new ConfigError(`${file}: ${path || "(top level)"} ${what}`);
-  };
-  if (shape === "string") {
-    if (typeof value !== "string") fail(`must be a string, got ${JSON.stringify(value)}`);
-  } else if (shape === "count" || shape === "positive count") {
-    const min = shape === "count" ? 0 : 1;
-    if (!Number.isInteger(value) || (value as number) < min)
-      fail(`must be a ${min === 0 ? "non-negative" : "positive"} integer, got ${JSON.stringify(value)}`);
-  } else if (shape === "string[]") {
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
-      fail(`must be a list of strings, got ${JSON.stringify(value)}`);
-  } else if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail(`must be an object, got ${JSON.stringify(value)}`);
-  } else if ("record" in shape && Object.keys(shape).length === 1) {
-    for (const [k, v] of Object.entries(value)) checkShape(v, shape.record as Shape, path ? `${path}.${k}` : k, file);
-  } else {
-    const known = shape as Record<string, Shape>;
-    for (const [k, v] of Object.entries(value)) {
-      const key = path ? `${path}.${k}` : k;
-      if (!(k in known))
-        throw new ConfigError(`${file}: unknown key "${key}"; known keys here: ${Object.keys(known).join(", ")}`);
-      if (v !== undefined) checkShape(v, known[k]!, key, file);
-    }
+/** `file: key message`, from the first problem zod finds (the messages are worded in harness/schema/values.ts). */
+function problemOf(issue: z.core.$ZodIssue, file: string): string {
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const key = [...issue.path.map(String), issue.keys[0]].join(".");
+    return `${file}: unknown key "${key}"; ${issue.message}`;
   }
+  return `${file}: ${path || "(top level)"} ${issue.message}`;
 }
 
-/** Checks a configuration's shape and its engine, version, method and scenario names. */
+/** Checks a configuration's shape (harness/schema/config.ts) and its engine, version, method and scenario names. */
 export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVocabulary): DrillConfig {
-  checkShape(raw, CONFIG_SHAPE, "", file);
-  const config = raw as DrillConfig;
-  if (config.images !== undefined && !IMAGE_MODES.includes(config.images)) {
-    throw new ConfigError(`${file}: images "${config.images}" is not one of ${IMAGE_MODES.join(", ")}`);
-  }
+  const parsed = drillConfig.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(problemOf(parsed.error.issues[0]!, file));
+  const config = parsed.data;
   for (const [name, engine] of Object.entries(config.engines ?? {})) {
     const known = vocabulary.engines[name];
     if (!known)

@@ -8,6 +8,7 @@ import type { OpSource, WorkloadClient } from "./workload.ts";
 import type { PhaseProgress } from "./progress.ts";
 import type { ImageResolver, ResolvedImage } from "./runtime/images.ts";
 import type { RestoreVolume } from "./runtime/restore-volume.ts";
+import type { BackupMode, RestoreAttempt } from "./schema/evidence-drill.ts";
 
 /**
  * The contract one engine folder (`engines/<name>/`) fulfils. A drill only ever talks to these types, so adding an
@@ -90,19 +91,11 @@ export interface BackupArtifact extends ArtifactRef {
 }
 
 /**
- * One attempt at bringing a restored node up. A retry after fixing a cause is a second attempt. `observed` lists
- * what was seen, not assumed: a trigger file present before the start and gone after, the engine's own log line.
+ * One attempt at bringing a restored node up (its fields in harness/schema/evidence-drill.ts). A retry after fixing a
+ * cause is a second attempt. `observed` lists what was seen, not assumed: a trigger file present before the start and
+ * gone after, the engine's own log line.
  */
-export interface RestoreAttempt {
-  ok: boolean;
-  summary: string;
-  exitCode?: number;
-  logTail?: string;
-  durationMs: number;
-  observed?: string[];
-  /** What was done before this attempt (a retry after a fix). */
-  before?: string;
-}
+export type { RestoreAttempt } from "./schema/evidence-drill.ts";
 
 export interface RestoreResult<Node> {
   /** The restored node when it came up (it may still hold wrong data: that is the checkers' job). */
@@ -129,7 +122,7 @@ export interface RestoreHooks {
  *   (the artifact's `finishedAt`); the source state is not read before it (a read may change it: taking an MQTT
  *   session's queue empties it), so under load only the ledger judges the restored state.
  */
-export type BackupMode = "online" | "offline" | "stop-copy-start";
+export type { BackupMode } from "./schema/evidence-drill.ts";
 
 export interface Engine<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact> {
   readonly name: string;

@@ -3,129 +3,15 @@ import { createReadStream } from "node:fs";
 import { readdir, stat, writeFile } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { join, relative } from "node:path";
-import type { CheckResult, Validity } from "./checkers/checker.ts";
-import type { FaultRecord } from "./faults.ts";
-import type { CampaignFaultSpec } from "./campaign/random-faults.ts";
-import type { BackupMode, RestoreAttempt } from "./engine.ts";
-import type { Expectation, Judgement, Observed, Outcome, Verdict } from "./expectation.ts";
+import type { Validity } from "./checkers/checker.ts";
+import type { Verdict } from "./expectation.ts";
+import type { Initiator } from "./schema/evidence-common.ts";
+import type { ArtifactFile, Evidence } from "./schema/evidence-drill.ts";
 
-export const EVIDENCE_SCHEMA = "dr-drill/evidence@1";
-
-export interface PhaseRecord {
-  name: string;
-  startedAt: string;
-  durationMs: number;
-  counts: Record<string, number | string>;
-}
-
-export interface ArtifactFile {
-  path: string;
-  bytes: number;
-  sha256: string;
-}
-
-/**
- * One drill's record: what an auditor needs to trust it and an engineer needs to replay it (docs/design.md,
- * "Evidence").
- */
-export interface Evidence {
-  schema: typeof EVIDENCE_SCHEMA;
-  drillId: string;
-  runId: string;
-  scenario: string;
-  startedAt: string;
-  endedAt: string;
-  initiator: Initiator;
-  scope: {
-    engine: string;
-    version: string;
-    /** Every image of the source node (several for a multi-container node). */
-    images: EvidenceImage[];
-    restoreTarget: { version: string; images: EvidenceImage[] };
-    backupMethod: string;
-    backupTool: string;
-    seed: number;
-    /** `digest`: order-independent digest of the loaded records as the engine stored them; a replay must match it. */
-    dataset: { rows: number; recordsLoaded: number; digest: string };
-    /** The backup window on the wall clock: the restored state must reflect a point inside it. */
-    recoveryPoint: { backupStartedAt: string; backupEndedAt: string };
-    /** What the backup promises about the cut, as the oracle checked it: point-in-time, prefix-per-stream or per-key. */
-    consistency: string;
-  };
-  targets: { rtoMs?: number; rpoMs?: number };
-  /** Definitions in docs/evidence.md ("RTO and RPO"). */
-  achieved: {
-    /** From destroying the source to a restored node serving and taking a new write; verification not included. */
-    rtoMs: number | null;
-    /** Reading the restored state back and checking it, reported beside the RTO. */
-    verifyMs: number | null;
-    /** From the disaster (the last acknowledged write before the source was lost) back to the newest acknowledged write that survived. */
-    rpoMs: number | null;
-    /**
-     * Acknowledged writes missing after the restore: `insideRecoveryPoint` were acknowledged before the backup started
-     * (the backup promised them: the drill fails), `afterRecoveryPoint` came later (lost by design).
-     */
-    writesLost: { insideRecoveryPoint: number; afterRecoveryPoint: number } | null;
-  };
-  phases: PhaseRecord[];
-  workload: {
-    writers: number;
-    invoked: number;
-    ok: number;
-    fail: number;
-    info: number;
-    gaveUp: number;
-    latencyMs: Record<string, { p50: number; p99: number; max: number }>;
-  } | null;
-  backup: {
-    mode: BackupMode;
-    durationMs: number;
-    specialModeMs: number | null;
-    files: number;
-    bytes: number;
-    failedAttempts: string[];
-  };
-  integrity: { source: { count: number; digest: string } | null; restored: { count: number; digest: string } | null };
-  restoreAttempts: RestoreAttempt[];
-  checks: CheckResult[];
-  faults: (FaultRecord & { expected: Outcome; observed: Observed })[];
-  /** What the scenario expected of this drill, what had to observe it, and whether it happened (harness/expectation.ts). */
-  expectation: Judgement & { declared: Expectation };
-  deviations: string[];
-  artifacts: ArtifactFile[];
-  /** What the checks found about the backup; `unknown` when the drill could not decide (our error, Docker, Ctrl-C). */
-  verdict: Verdict;
-  /** Set when the run was interrupted (Ctrl-C, SIGTERM) during this drill. */
-  interrupted: string | null;
-  reasons: string[];
-  replay: { seed: number; command: string; args: ReplayArgs | null };
-}
-
-/** What `dr-drill replay` needs to rerun a drill started from the command line. */
-export interface ReplayArgs {
-  engine: string;
-  version: string;
-  method: string;
-  scenario: string;
-  restoreInto: string | null;
-  rows: number;
-  writers: number;
-  images: string;
-  /** A fault campaign's row: the one drawn fault to apply again, alone. */
-  fault?: CampaignFaultSpec;
-}
-
-export interface EvidenceImage {
-  ref: string;
-  id: string;
-  source: "official" | "offline";
-}
-
-export interface Initiator {
-  user: string;
-  host: string;
-  ci: { provider: string; actor?: string; commit?: string; ref?: string; runUrl?: string } | null;
-}
+// A drill's record and its parts are defined, with their docs, in harness/schema/evidence-drill.ts.
+export type { EvidenceImage, Initiator } from "./schema/evidence-common.ts";
+export type { ArtifactFile, Evidence, PhaseRecord, ReplayArgs } from "./schema/evidence-drill.ts";
+export { EVIDENCE_SCHEMA } from "./schema/evidence-drill.ts";
 
 /** Who started the drill, from CI variables when present (GitHub Actions, GitLab CI, generic CI). */
 export function initiatorFromEnv(env: NodeJS.ProcessEnv = process.env): Initiator {

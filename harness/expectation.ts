@@ -1,17 +1,13 @@
 import type { CheckResult } from "./checkers/checker.ts";
 import type { RestoreAttempt } from "./engine.ts";
+import type { Verdict } from "./schema/evidence-common.ts";
+import type { Expectation, Judgement, Observation } from "./schema/evidence-drill.ts";
 
 /**
- * A check that must fail for a reason: its summary matches `reason` (a RegExp source), or an example line starts with
- * it as a whole word (the violation, e.g. `lost`), never the data an example quotes.
- */
-export interface Observation {
-  check: string;
-  reason?: string;
-}
-
-/**
- * What a scenario predicts, and what must observe it (docs/design.md, "Expectations"):
+ * An `Observation` is a check that must fail for a reason: its summary matches `reason` (a RegExp source), or an
+ * example line starts with it as a whole word (the violation, e.g. `lost`), never the data an example quotes.
+ *
+ * An `Expectation` is what a scenario predicts, and what must observe it (docs/design.md, "Expectations"):
  * - `pass`: the drill restores and every check holds;
  * - `detects`: the drill fails, and each listed check is among the failures, for the stated reason;
  * - `refuses`: the engine refuses the restore loudly (no node came up, whatever a tool said; the last attempt says
@@ -24,17 +20,8 @@ export interface Observation {
  *   refuse it; a drill that passes must have its `deep-verify` check hold (the fault did no harm). A pass that the
  *   deep verification contradicts was missed.
  */
-export type Expectation =
-  | { outcome: "pass" }
-  | { outcome: "detects"; by: Observation[] }
-  | { outcome: "refuses"; reason: string }
-  | { outcome: "restores"; failedBackups?: string[]; failedRestores?: string[]; holds?: string[] }
-  | { outcome: "no-silent-loss" }
-  | { outcome: "caught-or-harmless" };
-
-export type Outcome = Expectation["outcome"];
-
-export type Verdict = "pass" | "fail" | "unknown";
+export type { Expectation, Judgement, Observation, Observed, Outcome } from "./schema/evidence-drill.ts";
+export type { Verdict } from "./schema/evidence-common.ts";
 
 /** What the drill saw, in the terms an expectation is judged on. */
 export interface DrillFacts {
@@ -47,16 +34,6 @@ export interface DrillFacts {
   failedBackups: string[];
   /** Why the drill could not decide (an error of dr-drill or Docker, an interruption), when it could not. */
   undecided?: string;
-}
-
-export type Observed = "passed" | "detected" | "refused" | "restored" | "missed" | "undecided";
-
-export interface Judgement {
-  outcome: Outcome;
-  met: boolean;
-  observed: Observed;
-  /** One line: what was expected and what happened. */
-  why: string;
 }
 
 const matches = (text: string | undefined, reason: string | undefined) =>

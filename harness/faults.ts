@@ -3,13 +3,10 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import type { CheckResult } from "./checkers/checker.ts";
 import type { ArtifactRef, DrillRuntime, RestoreHooks } from "./engine.ts";
 import type { Expectation } from "./expectation.ts";
+import type { FaultRecord } from "./schema/evidence-drill.ts";
 
-/** What was done to a backup artifact, for the evidence. */
-export interface FaultRecord {
-  fault: string;
-  target: string;
-  detail: Record<string, unknown>;
-}
+/** What was done to a backup artifact, for the evidence (harness/schema/evidence-drill.ts). */
+export type { FaultRecord } from "./schema/evidence-drill.ts";
 
 /**
  * Something done to a drill to prove it reacts as predicted: to the backup artifact (a flipped byte), during the backup

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { deriveSeed } from "../seed.ts";
 import { deleteFile, dropDirectory, flipBytes, insideArtifact, type FaultRecord } from "../faults.ts";
 import { prng } from "../prng.ts";
+import type { CampaignFaultSpec } from "../schema/evidence-drill.ts";
 
 /** One file of a backup, as the campaign sees it: where, how big, and its sha256 (to tell an older copy apart). */
 export interface CampaignFile {
@@ -16,14 +17,7 @@ export interface CampaignFile {
  * replay` applies the recorded spec, it does not draw again). `seed` is the fault's own seed, derived from the
  * campaign's seed and the fault's index.
  */
-export type CampaignFaultSpec = { index: number; seed: number } & (
-  | { kind: "flip-bytes"; target: string; flips: { offset: number; mask: number }[] }
-  | { kind: "zero-block"; target: string; offset: number; length: number }
-  | { kind: "truncate"; target: string; size: number }
-  | { kind: "delete-file"; target: string }
-  | { kind: "delete-directory"; target: string }
-  | { kind: "older-file"; target: string }
-);
+export type { CampaignFaultSpec } from "../schema/evidence-drill.ts";
 
 export type CampaignFaultKind = CampaignFaultSpec["kind"];
 export const CAMPAIGN_FAULT_KINDS: readonly CampaignFaultKind[] = [

@@ -1,27 +1,14 @@
 import { isEngineError } from "../engine-error.ts";
-
-/** Jepsen's three-valued verdict: `unknown` when the checker could not decide (it crashed, or lacked input). */
-export type Validity = true | false | "unknown";
+import type { CheckResult, Validity } from "../schema/evidence-drill.ts";
 
 /**
- * One check's verdict. A producer names the type of its figures (`CheckResult<OracleDetails>`); a reader of mixed
- * results finds them back through a type guard (check-details.ts), never a cast.
+ * Jepsen's three-valued verdict (`Validity`: `unknown` when the checker could not decide: it crashed, or lacked
+ * input) and one check's verdict (`CheckResult`), defined in the evidence schema. A producer names the type of its
+ * figures (`CheckResult<OracleDetails>`); a reader of mixed results finds them back through a type guard
+ * (check-details.ts), never a cast. `crashed` is set by runCheckers when the checker threw an error of its own (a bug
+ * of dr-drill, Docker): `valid` is then `unknown`, but no judgement may rest on a drill with one.
  */
-export interface CheckResult<Details extends object = object> {
-  name: string;
-  valid: Validity;
-  /** One line a person reads first: what held, or what broke and why. */
-  summary: string;
-  /** Figures behind the verdict (counts, digests, timings). */
-  details?: Details;
-  /** The first differences, readable. */
-  examples?: string[];
-  /**
-   * Set by runCheckers when the checker threw an error of its own (a bug of dr-drill, Docker): `valid` is then
-   * `unknown`, as for a check that could not decide for want of input, but no judgement may rest on a drill with one.
-   */
-  crashed?: true;
-}
+export type { CheckResult, Validity };
 
 export interface Checker<Context> {
   readonly name: string;

@@ -2,103 +2,12 @@ import { execFileSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { packageVersion } from "../package-info.ts";
 import { fileURLToPath } from "node:url";
-import type { Evidence, Initiator } from "../evidence.ts";
+import type { Evidence } from "../evidence.ts";
+import type { MatrixCell, PlannedDrill, RunEvidence, Tool } from "../schema/evidence-run.ts";
 
-/** @2: a run records its plan and any interruption, and passes only when every planned drill ran (docs/evidence.md). */
-export const RUN_EVIDENCE_SCHEMA = "dr-drill/run-evidence@2";
-
-/** One cell of the version compatibility matrix: a backup from one version restored into another. */
-export interface MatrixCell {
-  engine: string;
-  method: string;
-  from: string;
-  to: string;
-  verdict: Evidence["verdict"];
-  summary: string;
-  drillId: string;
-}
-
-/**
- * Which slice of a planned run this is: `dr-drill run --shard index/count`; `plan` names the whole selection, `run`
- * the one run every shard of it belongs to.
- */
-export interface ShardOf {
-  index: number;
-  count: number;
-  /** Digest of the whole plan (every drill the flags and config select, before slicing): shards of one run share it. */
-  plan: string;
-  /**
-   * The run nonce, the same for every shard of one run and no other (`--run-nonce`, DR_DRILL_RUN_NONCE, or the CI run
-   * and attempt): shards of two runs of one plan are not merged as one.
-   */
-  run: string;
-  /** Drills in the whole plan. */
-  planned: number;
-}
-
-/**
- * One drill a run set out to run (`dr-drill run` plans one per restore target of each scenario, version and method
- * selected; a shard plans its slice), and the drill record it made: null when it did not run.
- */
-export interface PlannedDrill {
-  engine: string;
-  version: string;
-  method: string;
-  scenario: string;
-  /** The version it restores into; null: the version it backs up from. */
-  restoreInto: string | null;
-  drillId: string | null;
-}
-
-/** One run a merged report was made from, as its sealed report directory said. */
-export interface MergedShard {
-  runId: string;
-  shard: ShardOf | null;
-  startedAt: string;
-  endedAt: string;
-  verdict: Evidence["verdict"];
-  drills: number;
-  /** The dr-drill that ran the shard. */
-  tool: Tool;
-  /** SHA-256 of the shard's manifest.sha256, which was verified before merging. */
-  manifestSha256: string;
-  signature: "valid" | "absent";
-}
-
-/** The evidence of a whole run: every drill's record, with who ran it, against which targets, and the overall verdict. */
-export interface RunEvidence {
-  schema: typeof RUN_EVIDENCE_SCHEMA;
-  runId: string;
-  startedAt: string;
-  endedAt: string;
-  tool: Tool;
-  initiator: Initiator;
-  targets: { rtoMs?: number; rpoMs?: number };
-  verdict: Evidence["verdict"];
-  /** `passed`: drills that did what their scenario expected (a detected fault counts as passed). */
-  counts: { drills: number; passed: number; failed: number; unknown: number };
-  /** Present when a drill restored into another version than it backed up from. */
-  matrix: MatrixCell[] | null;
-  /** Secrets too short or too common to redact without damaging the report: where each came from, never the value. */
-  weakCredentials: { source: string; reason: string }[];
-  drills: Evidence[];
-  /** Every drill the run set out to run; `count` is their number. */
-  planned: { count: number; drills: PlannedDrill[] };
-  /** Why the run stopped early (`interrupted by SIGTERM`), even when no planned drill was left; null when it was not stopped. */
-  interrupted: string | null;
-  /** Set on a run of one shard; null otherwise (absent in reports of earlier versions). */
-  shard?: ShardOf | null;
-  /** Set on a report made by `dr-drill merge-reports`: the shard runs it combines. */
-  mergedFrom?: MergedShard[] | null;
-}
-
-/** The dr-drill that wrote a report: its version, and its git commit when it runs from a checkout of its own. */
-export interface Tool {
-  name: "dr-drill";
-  version: string;
-  /** HEAD of dr-drill's own checkout, `-dirty` when tracked files differ from it; null when not run from one. */
-  commit: string | null;
-}
+// A run's evidence and its parts are defined, with their docs, in harness/schema/evidence-run.ts.
+export type { MatrixCell, MergedShard, PlannedDrill, RunEvidence, ShardOf, Tool } from "../schema/evidence-run.ts";
+export { RUN_EVIDENCE_SCHEMA } from "../schema/evidence-run.ts";
 
 let tool: Tool | undefined;
 

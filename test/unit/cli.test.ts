@@ -149,10 +149,11 @@ describe("directories the command writes into are checked before anything starts
       writers: 2,
       images: "cloud",
     };
-    const drill = sampleEvidence("run-1", {
-      drillId: "drill-1",
+    // Written as a file would be read back: the type of a drill's record does not admit the bad mode.
+    const drill = {
+      ...sampleEvidence("run-1", { drillId: "drill-1" }),
       replay: { seed: 42, command: "npx dr-drill run --engine postgres", args },
-    });
+    };
     await mkdir(join(reports, "run-1"));
     await writeFile(join(reports, "run-1", "evidence.json"), JSON.stringify({ drills: [drill] }));
     const { code, stderr } = await drDrill(["replay", "drill-1", "--reports", reports], {

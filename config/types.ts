@@ -1,0 +1,30 @@
+// The types of a dr-drill.config.ts, written by `npm run schema` from harness/schema/config.ts: edit that, not this.
+
+export interface DrillConfig {
+  /** Where reports go (default `reports`). */
+  reports?: string;
+  /** Where engine images come from: official, offline (built locally) or auto. */
+  images?: "official" | "offline" | "auto";
+  /** Rows to load per drill (default 100,000): at least 1, a drill of no data proves nothing. */
+  rows?: number;
+  writers?: number;
+  seed?: number;
+  targets?: {
+    rto?: string;
+    rpo?: string;
+  };
+  engines?: Record<string, EngineConfig>;
+  signing?: {
+    /** Ed25519 private key (PEM file path) to sign every report's manifest. */
+    privateKey?: string;
+    /** The matching public key, used by `verify-report` when `--public-key` is not given. */
+    publicKey?: string;
+  };
+}
+
+export interface EngineConfig {
+  versions?: string[];
+  methods?: string[];
+  scenarios?: string[];
+  restoreInto?: string;
+}
