@@ -22,6 +22,7 @@ import { boltEngineErrors } from "./errors.ts";
 import { GraphWorkloadClient, nodeRecords, nodeWrites, relWrite } from "./workload-client.ts";
 
 const UID_BATCH = 1000;
+const FULL_READ_FETCH = 10_000;
 
 /** Where a Bolt server listens and who may log in. */
 export interface BoltEndpoint {
@@ -102,8 +103,9 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
     this.current = undefined;
   }
 
-  protected async withSession<T>(body: (s: Session) => Promise<T>): Promise<T> {
-    const session = (await this.driver()).session();
+  /** `fetchSize`: records per PULL; the full reads take bigger batches than the driver's 1,000 (fewer round trips). */
+  protected async withSession<T>(body: (s: Session) => Promise<T>, fetchSize?: number): Promise<T> {
+    const session = (await this.driver()).session(fetchSize ? { fetchSize } : {});
     try {
       return await body(session);
     } finally {
@@ -173,7 +175,7 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
           await into.add({ key: relKey(String(props.uid)), digest: digestOf(text), preview: text });
           if (++records % 1000 === 0) progress.update({ records });
         }
-      }),
+      }, FULL_READ_FETCH),
     );
   }
 
@@ -187,7 +189,7 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
       for (const cypher of ["MATCH (n) RETURN n", "MATCH ()-[r]->() RETURN r"])
         for await (const record of s.run(cypher)) records += record.length > 0 ? 1 : 0;
       return records;
-    });
+    }, FULL_READ_FETCH);
   }
 
   /**
