@@ -7,6 +7,11 @@ async function localImages(): Promise<string[]> {
   return images.flatMap((i) => i.RepoTags ?? []);
 }
 
+/** The one command that makes an image available, and the way round a machine without a registry. */
+function getIt(image: string): string {
+  return `\`docker pull ${image}\`, or \`docker load -i <file>\` of a \`docker save ${image}\` made where a registry answers`;
+}
+
 /**
  * What can run here and why not: engines, versions (and where their image would come from), methods, scenarios.
  * Looks only; it starts and builds nothing.
@@ -32,10 +37,10 @@ export async function listEngines(): Promise<number> {
         : offline
           ? `yes: offline image ${offline} built`
           : "unavailable" in recipe
-            ? `only if ${spec.official} can be pulled (its drills skip otherwise): no offline image, ${recipe.unavailable}`
+            ? `needs ${spec.official}: ${getIt(spec.official)} (no offline image: ${recipe.unavailable})`
             : canBuildOffline
               ? `yes: ${spec.official} if it can be pulled, else an offline image is built (Debian ${recipe.debianSuite})`
-              : `only if ${spec.official} can be pulled: offline images need Debian/Ubuntu with root (debootstrap)`;
+              : `needs ${spec.official}: ${getIt(spec.official)} (offline images need Debian/Ubuntu with root, for debootstrap)`;
       console.log(`  version ${version.padEnd(6)} ${up || canInstallDocker ? where : "no: Docker is not available"}`);
     }
     console.log("  scenarios:");
