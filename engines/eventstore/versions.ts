@@ -14,7 +14,7 @@ import { CHUNK_VERSION } from "./formats.ts";
  * - `ChunkSize` is read from the configuration only from 24.x: 22.10 and 23.10 declare it
  *   (src/EventStore.Core/ClusterVNodeOptions.cs, `public int ChunkSize { get; init; } = TFConsts.ChunkSize;`) but
  *   `DatabaseOptions.FromConfiguration` lists every other database option and not this one (oss-v22.10.5 lines
- *   546-583, oss-v23.10.6 lines 581-618), so their chunks stay 256 MiB (TFConsts.cs) whatever `CHUNK_SIZE` says;
+ *   546-583, oss-v23.10.6 lines 581-619), so their chunks stay 256 MiB (TFConsts.cs) whatever `CHUNK_SIZE` says;
  *   24.10 binds the whole section (src/EventStore.Core/Configuration/ClusterVNodeOptions.cs,
  *   `configuration.BindOptions<DatabaseOptions>()`, v24.10.4 line 84), and so do 25.0 and 26.0.
  * - secondary indexes (a DuckDB file `kurrent.ddb` beside the chunks, changed in place) exist from 25.1 and are on by
