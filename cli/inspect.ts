@@ -1,10 +1,34 @@
 import { existsSync } from "node:fs";
 import { docker, dockerAnswers } from "../harness/runtime/docker.ts";
 import { ENGINES } from "../engines/index.ts";
+import type { ImageSpec } from "../harness/runtime/images.ts";
 
 async function localImages(): Promise<string[]> {
   const images = await docker().listImages();
   return images.flatMap((i) => i.RepoTags ?? []);
+}
+
+/**
+ * Where a version's image would come from, said to the user: present, built, or what is missing and the one command
+ * that makes it available.
+ */
+export function availability(
+  spec: ImageSpec,
+  found: { present: boolean; offline: string | undefined; canBuildOffline: boolean },
+): string {
+  const recipe = spec.offline;
+  if (found.present) return `yes: official image ${spec.official} present`;
+  if (found.offline) return `yes: offline image ${found.offline} built`;
+  if ("unavailable" in recipe)
+    return `needs ${spec.official}: ${getIt(spec.official)} (no offline image: ${recipe.unavailable})`;
+  return found.canBuildOffline
+    ? `yes: ${spec.official} if it can be pulled, else an offline image is built (Debian ${recipe.debianSuite})`
+    : `needs ${spec.official}: ${getIt(spec.official)} (offline images need Debian/Ubuntu with root, for debootstrap)`;
+}
+
+/** The one command that makes an image available, and the way round a machine without a registry. */
+function getIt(image: string): string {
+  return `\`docker pull ${image}\`, or \`docker load -i <file>\` of a \`docker save ${image}\` made where a registry answers`;
 }
 
 /**
@@ -26,16 +50,7 @@ export async function listEngines(): Promise<number> {
       const spec = entry.imageSpec(version);
       const official = tags.includes(spec.official);
       const offline = tags.find((t) => t.startsWith(`dr-drill-offline/${entry.name}:${version}-`));
-      const recipe = spec.offline;
-      const where = official
-        ? `yes: official image ${spec.official} present`
-        : offline
-          ? `yes: offline image ${offline} built`
-          : "unavailable" in recipe
-            ? `only if ${spec.official} can be pulled (its drills skip otherwise): no offline image, ${recipe.unavailable}`
-            : canBuildOffline
-              ? `yes: ${spec.official} if it can be pulled, else an offline image is built (Debian ${recipe.debianSuite})`
-              : `only if ${spec.official} can be pulled: offline images need Debian/Ubuntu with root (debootstrap)`;
+      const where = availability(spec, { present: official, offline, canBuildOffline });
       console.log(`  version ${version.padEnd(6)} ${up || canInstallDocker ? where : "no: Docker is not available"}`);
     }
     console.log("  scenarios:");

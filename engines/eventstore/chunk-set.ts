@@ -1,6 +1,5 @@
-import { copyFile, cp, mkdir, open, readdir } from "node:fs/promises";
-import { join } from "node:path";
-import { CHUNK_FOOTER_SIZE, parseChunkFileName, parseChunkFooter } from "./formats.ts";
+import { readdir } from "node:fs/promises";
+import { parseChunkFileName } from "./formats.ts";
 
 /** One `chunk-X.Y` file and the directory (backup set) it lies in. */
 export interface ChunkFile {
@@ -20,20 +19,6 @@ export async function listChunks(dir: string): Promise<ChunkFile[]> {
 }
 
 /**
- * The guide's differential rule: of every chunk number X keep only the file with the highest version Y. `files` come
- * oldest set first; of two files with the same name the later one wins: the chunk that was still being written
- * during the full backup is copied again, longer, by the differential one.
- */
-export function highestVersions(files: ChunkFile[]): ChunkFile[] {
-  const best = new Map<number, ChunkFile>();
-  for (const f of files) {
-    const kept = best.get(f.number);
-    if (!kept || f.version >= kept.version) best.set(f.number, f);
-  }
-  return [...best.values()].sort((a, b) => a.number - b.number);
-}
-
-/**
  * What the server makes of the chunk files present, after `TFChunkEnumerable` (KurrentDB
  * src/KurrentDB.Core/TransactionLog/Chunks/TFChunk/ChunkLocalFileSystem.cs) and `TFChunkDb.Open` (TFChunkDb.cs):
  * - `latest`: the newest version of a chunk number, covering `start..end` (a scavenge may merge several chunks into
@@ -41,7 +26,10 @@ export function highestVersions(files: ChunkFile[]): ChunkFile[] {
  * - `old`: an older version, or a file inside a merged chunk's range (removed at startup);
  * - `missing`: numbers up to the last chunk that no file covers; one below the last is a `ChunkNotFoundException`;
  * - `extraneous`: files past the last chunk (`ExtraneousFileFoundException`), except one new empty version-0 chunk
- *   right after it, which the server removes (`excessive`).
+ *   right after it, which the server removes (`excessive`, `TFChunkDb.EnsureNoExcessiveChunks`);
+ * - `refusedByTruncator`: when the node truncates first (truncate.chk not -1), any version of the chunk right after
+ *   the last: `TFChunkDbTruncator.TruncateDb` throws "excessive TFChunks were found" before the database opens
+ *   (see `selectChunks`), so the one fresh chunk is removed as excessive only without truncate.chk.
  */
 export interface ChunkLayout {
   latest: { file: ChunkFile; start: number; end: number }[];
@@ -49,12 +37,28 @@ export interface ChunkLayout {
   missing: number[];
   extraneous: ChunkFile[];
   excessive: ChunkFile[];
+  refusedByTruncator: ChunkFile[];
 }
 
-/** `endOf` gives a file's ChunkEndNumber from its header (only asked for files with a version above 0). */
-export function chunkLayout(files: ChunkFile[], lastChunkNumber: number, endOf: (f: ChunkFile) => number): ChunkLayout {
+/**
+ * `endOf` gives a file's ChunkEndNumber from its header (only asked for files with a version above 0); `truncates`:
+ * the node will find a truncate.chk other than -1.
+ */
+export function chunkLayout(
+  files: ChunkFile[],
+  lastChunkNumber: number,
+  endOf: (f: ChunkFile) => number,
+  truncates = false,
+): ChunkLayout {
   const sorted = [...files].sort((a, b) => a.number - b.number || a.version - b.version);
-  const layout: ChunkLayout = { latest: [], old: [], missing: [], extraneous: [], excessive: [] };
+  const layout: ChunkLayout = {
+    latest: [],
+    old: [],
+    missing: [],
+    extraneous: [],
+    excessive: [],
+    refusedByTruncator: [],
+  };
   let expected = 0;
   sorted.forEach((f, i) => {
     if (f.number < expected) return void layout.old.push(f);
@@ -74,55 +78,74 @@ export function chunkLayout(files: ChunkFile[], lastChunkNumber: number, endOf: 
     return false;
   });
   layout.extraneous.push(...layout.old.filter((f) => f.number > lastChunkNumber));
+  if (truncates) {
+    // The truncator runs before the database opens: it never gets to remove the fresh chunk.
+    layout.refusedByTruncator = sorted.filter((f) => f.number === lastChunkNumber + 1);
+    if (layout.refusedByTruncator.length) layout.excessive = [];
+  }
   return layout;
 }
 
-/** Where each file of a restore-ready directory merged from a full and differential backups came from. */
-export interface MergedSet {
-  dir: string;
-  chunks: { name: string; from: string }[];
-  /** The set whose checkpoints and index were taken: the newest one. */
-  checkpointsFrom: string;
+/** The chunk files of one listing of the node's directory a copy takes, and those it leaves out, and why. */
+export interface ChunkSelection {
+  copy: string[];
+  /** Numbers past the writer checkpoint's chunk: created after writer.chk was copied. */
+  pastWriter: string[];
+  /** A version below the highest of its number. */
+  older: string[];
 }
 
 /**
- * Merges backup sets (oldest first: the full backup, then differentials) into one database directory as the guide
- * says: of every chunk number the highest version found in any set, and the checkpoints and index of the newest set
- * (they describe the state its chunks were copied after).
+ * The chunk files a copy takes from a listing of the node's directory, given the writer checkpoint the copy already
+ * holds (the checkpoints are copied before the chunks) and the node's chunk size. Left out:
+ * - chunks past the writer's chunk (`writer / chunkSize`): created after writer.chk was copied, they hold nothing
+ *   the copied checkpoints acknowledge, and a restore that writes truncate.chk is refused with any of them present:
+ *   `TFChunkDbTruncator.TruncateDb` throws "During truncation of DB excessive TFChunks were found" for any version of
+ *   chunk `writer / ChunkSize + 1` (src/EventStore.Core/TransactionLog/Chunks/TFChunkDbTruncator.cs line 33 at
+ *   oss-v22.10.5 and oss-v23.10.6, line 42 at v24.10.4, line 50 at v25.0.0; src/KurrentDB.Core/…/TFChunkDbTruncator.cs
+ *   at v26.0.3), and the node truncates whenever truncate.chk is not -1 (ClusterVNode.cs, "TRUNCATE IF NECESSARY").
+ *   Under load the chunk step often sees one: the guide's order alone makes the restore a coin toss;
+ * - a version below the highest of its number: the seed's differential rule (keep the highest chunk-X.Y), which the
+ *   node applies too (`TFChunkDb.RemoveOldChunksVersions`).
+ * Without a writer checkpoint in the copy (chunks copied first: the wrong order) every listed chunk is taken.
  */
-export async function mergeBackupSets(sets: string[], into: string): Promise<MergedSet> {
-  const newest = sets.at(-1);
-  if (!newest) throw new Error("no backup set to merge");
-  await mkdir(into, { recursive: true });
-  const all = (await Promise.all(sets.map(listChunks))).flat();
-  const chunks = highestVersions(all);
-  for (const c of chunks) await copyFile(join(c.dir, c.name), join(into, c.name));
-  for (const entry of await readdir(newest, { withFileTypes: true })) {
-    if (parseChunkFileName(entry.name)) continue;
-    await cp(join(newest, entry.name), join(into, entry.name), { recursive: true });
+export function selectChunks(listing: string[], writer: number | undefined, chunkSize: number): ChunkSelection {
+  const files = listing.flatMap((name) => {
+    const parsed = parseChunkFileName(name);
+    return parsed ? [{ name, ...parsed }] : [];
+  });
+  const last = writer === undefined ? Infinity : Math.floor(writer / chunkSize);
+  const highest = new Map<number, number>();
+  for (const f of files) highest.set(f.number, Math.max(highest.get(f.number) ?? -1, f.version));
+  const selection: ChunkSelection = { copy: [], pastWriter: [], older: [] };
+  for (const f of [...files].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (f.number > last) selection.pastWriter.push(f.name);
+    else if (f.version < highest.get(f.number)!) selection.older.push(f.name);
+    else selection.copy.push(f.name);
   }
-  return { dir: into, chunks: chunks.map((c) => ({ name: c.name, from: c.dir })), checkpointsFrom: newest };
+  return selection;
 }
 
 /**
- * The chunk files of a backup set whose footer says they are completed: immutable, so a differential backup need not
- * copy them again (the open chunk, still growing, it must).
+ * The vendor's differential step for the log (docs/server/operations/backup.md, "Differential backup & restore",
+ * v26.0.3): the backup's last chunk is first renamed `.old` (so the chunk that was still being written is copied
+ * again), then the chunks selected from the source are copied unless a file of that name is already in the backup,
+ * and every chunk file of the backup not selected is removed (the `.old` one, versions a scavenge replaced, merged
+ * chunks). `backup` lists the backup's chunk files after the rename.
  */
-export async function completedChunks(dir: string): Promise<string[]> {
-  const done: string[] = [];
-  for (const c of await listChunks(dir)) {
-    const handle = await open(join(dir, c.name), "r");
-    try {
-      const { size } = await handle.stat();
-      if (size < CHUNK_FOOTER_SIZE) continue;
-      const footer = Buffer.alloc(CHUNK_FOOTER_SIZE);
-      await handle.read(footer, 0, CHUNK_FOOTER_SIZE, size - CHUNK_FOOTER_SIZE);
-      if (parseChunkFooter(footer).isCompleted) done.push(c.name);
-    } catch {
-      // An unreadable footer is not a completed chunk: it is copied again.
-    } finally {
-      await handle.close();
-    }
-  }
-  return done;
+export function differentialChunks(backup: string[], selected: string[]): { copy: string[]; remove: string[] } {
+  const present = new Set(backup);
+  const keep = new Set(selected);
+  return {
+    copy: selected.filter((name) => !present.has(name)),
+    remove: backup.filter((name) => !keep.has(name)).sort(),
+  };
+}
+
+/** The backup's last chunk, which the differential step renames `.old` first; undefined in an empty backup. */
+export function lastChunk(backup: string[]): string | undefined {
+  return backup
+    .filter((name) => parseChunkFileName(name))
+    .sort()
+    .at(-1);
 }

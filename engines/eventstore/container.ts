@@ -7,18 +7,28 @@ import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts"
 import type { EventStoreApi } from "../../protocols/event-store/api.ts";
 import { esdbApi } from "../../protocols/event-store/esdb.ts";
 import { kurrentApi } from "../../protocols/event-store/kurrent.ts";
-import type { EventStoreVersion } from "./versions.ts";
+import { DEFAULT_CHUNK_SIZE, type EventStoreVersion } from "./versions.ts";
 
 export const HTTP_PORT = 2113;
 
-/**
- * Chunks of 1 MiB instead of 256 MiB (`ChunkSize`, ClusterVNodeOptions.cs): a drill's few thousand events then span
- * several chunks, so a missing chunk, a scavenge and a differential backup mean something.
- */
-export const DRILL_CHUNK_SIZE = 1024 * 1024;
-
 /** The image's own health check (Dockerfile HEALTHCHECK), with the curl the official images ship. */
 const READY_PROBE = ["sh", "-c", `curl --fail --silent http://localhost:${HTTP_PORT}/health/live`];
+
+/**
+ * The environment of every node of a drill: one insecure single node without projections, the drill's chunk size
+ * (`CHUNK_SIZE` only when it is not the default, which 22.10 and 23.10 would ignore anyway: versions.ts), and the
+ * version's own options (26.0: secondary indexes off).
+ */
+export function nodeEnvironment(version: EventStoreVersion, chunkSize: number): Record<string, string> {
+  const options: Record<string, string> = {
+    CLUSTER_SIZE: "1",
+    INSECURE: "true",
+    RUN_PROJECTIONS: "None",
+    ...(chunkSize === DEFAULT_CHUNK_SIZE ? {} : { CHUNK_SIZE: String(chunkSize) }),
+    ...version.options,
+  };
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [`${version.envPrefix}${k}`, v]));
+}
 
 /**
  * Builder for one insecure single node, after testcontainers' module shape: a GenericContainer with the product's
@@ -26,9 +36,11 @@ const READY_PROBE = ["sh", "-c", `curl --fail --silent http://localhost:${HTTP_P
  * `KURRENTDB_CLUSTER_SIZE=1`), as with the official images. One builder may run twice: to truncate, then to serve.
  */
 export class EventStoreContainer extends GenericContainer {
+  /** `chunkSize`: the drill's (versions.ts `drillChunkSize`); `CHUNK_SIZE` is set only when it is not the default. */
   constructor(
     private readonly image: ResolvedImage,
     private readonly version: EventStoreVersion,
+    private readonly chunkSize: number,
   ) {
     super(image.ref);
     this.withStartupTimeout(180_000).withExposedPorts(HTTP_PORT);
@@ -45,14 +57,8 @@ export class EventStoreContainer extends GenericContainer {
 
   /** The drill's options, each where no `withOption` set it (once: a second start finds them set). */
   private withDefaultOptions(): this {
-    const defaults = {
-      CLUSTER_SIZE: "1",
-      INSECURE: "true",
-      RUN_PROJECTIONS: "None",
-      CHUNK_SIZE: String(DRILL_CHUNK_SIZE),
-    };
-    const prefixed = Object.entries(defaults).map(([k, v]) => [`${this.version.envPrefix}${k}`, v] as const);
-    return this.withEnvironment(Object.fromEntries(prefixed.filter(([name]) => !(name in this.environment))));
+    const options = Object.entries(nodeEnvironment(this.version, this.chunkSize));
+    return this.withEnvironment(Object.fromEntries(options.filter(([name]) => !(name in this.environment))));
   }
 
   override async start(): Promise<StartedEventStore> {

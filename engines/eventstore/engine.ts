@@ -13,30 +13,31 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume } from "../../harness/runtime/resources.ts";
 import { EventsWorkload, type EventOp } from "../../protocols/event-store/model.ts";
-import { DOCUMENTED_ORDER, copyInOrder, type CopyPlan, type CopyReport } from "./backup.ts";
-import { completedChunks, mergeBackupSets } from "./chunk-set.ts";
+import { DOCUMENTED_ORDER, copyInOrder, differentialCopy, type CopyPlan, type CopyReport } from "./backup.ts";
 import { EventStoreContainer } from "./container.ts";
 import { decodeCheckpoint } from "./formats.ts";
 import { EventStoreNode } from "./node.ts";
 import { inspectDatabase } from "./preflight.ts";
 import { restoreAttempts } from "./restore.ts";
 import { waitForScavenge } from "./scavenge.ts";
-import { eventStoreImageSpec, eventStoreVersion, type EventStoreVersion } from "./versions.ts";
+import { drillChunkSize, eventStoreImageSpec, eventStoreVersion, type EventStoreVersion } from "./versions.ts";
 
 /**
- * EventStoreDB and KurrentDB, backed up as their guide says (docs/engines/eventstore.md, "The vendor's backup guide"):
+ * EventStoreDB and KurrentDB, backed up as their vendor says (docs/engines/eventstore.md, "The vendor's backup guide"):
  * the index checkpoints, the index, the database `*.chk`, then the chunks, from a running node (online) or a stopped
- * one (offline); a differential backup copies, after a scavenge, every chunk file but those the full backup holds
- * completed (new versions, new chunks, and the chunk that was still open). Restored on a stopped node: the files into
- * an empty volume owned by the image's user, `chaser.chk` copied to `truncate.chk`, start (24.x+: the node truncates,
- * exits 0, and is started again).
+ * one (offline); the differential method runs the vendor's full-and-differential procedure twice, a scavenge between
+ * (`differentialCopy`). Restored on a stopped node: the files into an empty volume owned by the image's user,
+ * `chaser.chk` copied to `truncate.chk`, start (24.x+: the node truncates, exits 0, and is started again).
  */
 export type EventStoreMethod = "online" | "offline" | "differential";
 export const EVENTSTORE_METHODS: EventStoreMethod[] = ["online", "offline", "differential"];
 
 export interface EventStoreArtifact extends BackupArtifact {
   sourceVersion: string;
-  /** Directories inside `dir` holding backup sets, oldest first: `db`, or `full` then `differential`. */
+  /**
+   * Directories inside `dir` holding backup sets, oldest first: `db`, or `full` then `differential` (the full backup
+   * brought up to date in place, as the vendor's procedure does: the newest set is the one restored).
+   */
   sets: string[];
   copies: CopyReport[];
 }
@@ -48,6 +49,11 @@ export interface EventStoreEngineOptions {
   truncateFromChaser?: boolean;
   /** Server options of the restored node (e.g. `MAX_TRUNCATION`). */
   restoreOptions?: Record<string, string>;
+  /**
+   * The chunk size of every node of the drill; by default the version's own (`drillChunkSize`). A version matrix
+   * sets one for all its versions, so no pair mixes chunk sizes.
+   */
+  chunkSize?: number;
 }
 
 const STAGING = "/tmp/dr-drill-backup";
@@ -57,6 +63,7 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
   /** Each stream restored up to an instant of its own: its events are a prefix of what was appended to it. */
   readonly records: RecordModel = { consistency: "prefix-per-stream" };
   private readonly known: EventStoreVersion;
+  readonly chunkSize: number;
 
   constructor(
     readonly name: string,
@@ -65,13 +72,16 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     readonly options: EventStoreEngineOptions = {},
   ) {
     this.known = eventStoreVersion(version);
+    this.chunkSize = options.chunkSize ?? drillChunkSize([version]);
     this.backupMode = backupMethod === "offline" ? "offline" : "online";
   }
 
   private builder(rt: DrillRuntime, volume: string) {
     return rt.images
       .resolve(eventStoreImageSpec(this.name)(this.version))
-      .then((image) => new EventStoreContainer(image, this.known).withLabels(rt.labels).withVolume(volume));
+      .then((image) =>
+        new EventStoreContainer(image, this.known, this.chunkSize).withLabels(rt.labels).withVolume(volume),
+      );
   }
 
   async provision(rt: DrillRuntime): Promise<EventStoreNode> {
@@ -84,6 +94,7 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     const now = () => rt.clock.now();
     const plan: CopyPlan = {
       order: this.options.copy?.order ?? DOCUMENTED_ORDER,
+      chunkSize: this.chunkSize,
       ...(this.options.copy?.pauseAfterFirstStep ? { pauseAfterFirstStep: this.options.copy.pauseAfterFirstStep } : {}),
       ...(this.options.copy?.scavengeBefore
         ? {
@@ -109,20 +120,28 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
         copies: [],
       };
     }
+    if (this.backupMethod === "differential") return this.differential(node, dir, rt);
     const full = await copyInOrder(node, STAGING, plan, now);
-    const finishedFull = now();
-    await node.copyDirectoryOut(STAGING, join(dir, this.backupMethod === "differential" ? "full" : "db"));
-    rt.log(`  copied ${full.chunks.length} chunk file(s) in the order ${plan.order.join(" → ")}${vanished(full)}`);
-    if (this.backupMethod !== "differential")
-      return {
-        dir,
-        method: this.backupMethod,
-        tool,
-        finishedAt: finishedFull,
-        sourceVersion: this.version,
-        sets: ["db"],
-        copies: [full],
-      };
+    await node.copyDirectoryOut(STAGING, join(dir, "db"));
+    rt.log(`  copied ${full.chunks.length} chunk file(s) in the order ${plan.order.join(" → ")}${leftOut(full)}`);
+    return {
+      dir,
+      method: this.backupMethod,
+      tool,
+      finishedAt: now(),
+      sourceVersion: this.version,
+      sets: ["db"],
+      copies: [full],
+    };
+  }
+
+  /** The vendor's full-and-differential procedure into an empty backup, a scavenge, then the same procedure again. */
+  private async differential(node: EventStoreNode["node"], dir: string, rt: DrillRuntime): Promise<EventStoreArtifact> {
+    const now = () => rt.clock.now();
+    await node.sh(`rm -rf '${STAGING}'`);
+    const full = await differentialCopy(node, STAGING, this.chunkSize, now);
+    await node.copyDirectoryOut(STAGING, join(dir, "full"));
+    rt.log(`  full: ${full.chunks.length} chunk file(s)${leftOut(full)}`);
     const api = node.api();
     try {
       const id = await node.startScavenge();
@@ -131,17 +150,16 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     } finally {
       await api.close();
     }
-    const immutable = await completedChunks(join(dir, "full"));
-    const diff = await copyInOrder(node, STAGING, { ...plan, skipChunks: new Set(immutable) }, now);
+    const diff = await differentialCopy(node, STAGING, this.chunkSize, now);
     const finished = now();
     await node.copyDirectoryOut(STAGING, join(dir, "differential"));
     rt.log(
-      `  differential: ${diff.chunks.length} chunk file(s) not completed in the full backup (${diff.chunks.join(", ") || "none"})`,
+      `  differential: copied ${diff.copied.join(", ") || "no chunk"}; removed ${diff.removed.join(", ") || "none"}${leftOut(diff)}`,
     );
     return {
       dir,
       method: this.backupMethod,
-      tool: `${tool}; scavenge; differential of the chunk files not completed in the full backup`,
+      tool: `${this.known.product} ${this.version}: the vendor's full-and-differential procedure, a scavenge, the procedure again`,
       finishedAt: finished,
       sourceVersion: this.version,
       sets: ["full", "differential"],
@@ -149,19 +167,13 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     };
   }
 
-  /** The set the node will start from: a single backup, or the full and differential sets merged (highest chunk-X.Y). */
-  private async restoreDir(artifact: EventStoreArtifact, rt: DrillRuntime): Promise<string> {
-    if (artifact.sets.length === 1) return join(artifact.dir, artifact.sets[0]!);
-    return (
-      await mergeBackupSets(
-        artifact.sets.map((s) => join(artifact.dir, s)),
-        join(rt.workDir, "merged"),
-      )
-    ).dir;
+  /** The set the node starts from: the newest (a differential set is the full one brought up to date in place). */
+  private restoreDir(artifact: EventStoreArtifact): string {
+    return join(artifact.dir, artifact.sets.at(-1)!);
   }
 
-  async preflight(artifact: EventStoreArtifact, rt: DrillRuntime): Promise<CheckResult[]> {
-    const dir = await this.restoreDir(artifact, rt);
+  async preflight(artifact: EventStoreArtifact): Promise<CheckResult[]> {
+    const dir = this.restoreDir(artifact);
     return inspectDatabase(dir, {
       restoreWritesTruncate: this.options.truncateFromChaser ?? true,
       targetChunkVersion: this.known.chunkVersion,
@@ -176,7 +188,7 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
     rt: DrillRuntime,
     hooks: RestoreHooks,
   ): Promise<RestoreResult<EventStoreNode>> {
-    const dir = await this.restoreDir(artifact, rt);
+    const dir = this.restoreDir(artifact);
     const truncateFromChaser = this.options.truncateFromChaser ?? true;
     const truncateFile = join(dir, truncateFromChaser ? "chaser.chk" : "truncate.chk");
     const truncateAt = existsSync(truncateFile) ? decodeCheckpoint(await readFile(truncateFile)) : -1;
@@ -230,7 +242,13 @@ export class EventStoreEngine implements Engine<EventOp, EventStoreNode, EventSt
   }
 }
 
-function vanished(report: CopyReport): string {
+/** What a copy left out or saw vanish, for the drill's log. */
+function leftOut(report: CopyReport): string {
   const gone = report.steps.flatMap((s) => s.vanished);
-  return gone.length ? `; ${gone.length} file(s) vanished during the copy: ${gone.slice(0, 5).join(", ")}` : "";
+  const { pastWriter, older } = report.leftOut;
+  return [
+    gone.length ? `; ${gone.length} file(s) vanished during the copy: ${gone.slice(0, 5).join(", ")}` : "",
+    pastWriter.length ? `; left out past the copied writer checkpoint: ${pastWriter.join(", ")}` : "",
+    older.length ? `; left out as older versions: ${older.join(", ")}` : "",
+  ].join("");
 }

@@ -228,7 +228,14 @@ export async function inspectDatabase(dir: string, opts: InspectOptions): Promis
   ];
   const files = await listChunks(dir);
   const chunks = await Promise.all(files.map(readChunk));
-  results.push(...(await chunkChecks(dir, chunks, values, opts)));
+  // The truncate position the node will find (ClusterVNode.cs: it truncates when truncate.chk is not -1).
+  const truncateAt = opts.restoreWritesTruncate
+    ? values.chaser
+    : existsSync(join(dir, "truncate.chk"))
+      ? values.truncate
+      : -1;
+  const truncates = truncateAt !== undefined && truncateAt !== -1;
+  results.push(...(await chunkChecks(dir, chunks, values, opts, truncates)));
   results.push(await indexCheck(dir, values));
   return results;
 }
@@ -238,6 +245,7 @@ async function chunkChecks(
   chunks: ReadChunk[],
   values: Checkpoints,
   opts: InspectOptions,
+  truncates: boolean,
 ): Promise<CheckResult[]> {
   const unreadable = chunks.filter((c) => c.error !== undefined);
   const headers = chunks.filter((c) => c.header);
@@ -265,6 +273,7 @@ async function chunkChecks(
     chunks.map((c) => c.file),
     last,
     (f) => byName.get(f.name)?.header?.chunkEndNumber ?? f.number,
+    truncates,
   );
   const onBoundary = writer === last * chunkSize;
   const fatalMissing = layout.missing.filter((n) => n < last || (n === last && !onBoundary));
@@ -272,6 +281,10 @@ async function chunkChecks(
   if (fatalMissing.length)
     numbering.push(
       `chunk number(s) ${fatalMissing.join(", ")} missing up to the writer (chunk ${last}): the node refuses (ChunkNotFoundException)`,
+    );
+  if (layout.refusedByTruncator.length)
+    numbering.push(
+      `${layout.refusedByTruncator.map((f) => f.name).join(", ")} past the writer's chunk ${last}: the node truncates first and refuses ("During truncation of DB excessive TFChunks were found", TFChunkDbTruncator)`,
     );
   if (layout.extraneous.length)
     numbering.push(

@@ -10,7 +10,7 @@ import type { EventStoreVersion } from "./versions.ts";
 /** Server log lines that say what became of a restored database (TFChunkDb.cs, ClusterVNode.cs, ReadIndex). */
 export const TRUNCATED = "Truncation successful. Shutting down.";
 const TELLING =
-  /Truncat|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException|MaxTruncation|UnsupportedFileVersionException/;
+  /Truncat|excessive TFChunks|ReadIndex is corrupted|Verification of chunk .* failed|CorruptDatabaseException|ChunkNotFoundException|ExtraneousFileFoundException|ReaderCheckpointHigherThanWriterException|MaxTruncation|UnsupportedFileVersionException/;
 
 /** The lines of a log worth quoting, at most `n`. */
 export function tellingLines(log: string, n = 12): string[] {

@@ -9,11 +9,35 @@ import {
   scavengeDuringCopy,
   type EventStoreFault,
 } from "./faults.ts";
-import { versionPairExpectation } from "./versions.ts";
+import { InputError } from "../../harness/errors.ts";
+import { ALL_VERSIONS, drillChunkSize, eventStoreVersion, versionPairExpectation } from "./versions.ts";
 
 /** Appends from every writer while the copy runs, and a tail after it, so the chunks hold writes past the checkpoints. */
 export function eventStoreWorkload(writers: number): WorkloadPlan {
   return { writers, maxOps: 50_000, maxMs: 180_000, leadInOps: 20 * writers, tailMs: 1_500 };
+}
+
+/** The versions whose chunks a drill can complete: those that honour CHUNK_SIZE (versions.ts). */
+export const SMALL_CHUNK_VERSIONS = Object.keys(ALL_VERSIONS).filter((v) => ALL_VERSIONS[v]!.honoursChunkSize);
+
+/** Said in `dr-drill list` of every scenario that needs completed chunks, when the engine has versions without them. */
+function smallChunksOnly(versions: string[]): string {
+  const ignoring = versions.filter((v) => !eventStoreVersion(v).honoursChunkSize);
+  return ignoring.length
+    ? ` (${SMALL_CHUNK_VERSIONS.join(", ")} only: ${ignoring.join(" and ")} ignore CHUNK_SIZE, their 256 MiB chunk is never completed by a drill)`
+    : "";
+}
+
+/**
+ * A scenario that means something only with completed chunks (a flipped byte in one, one missing, a differential of
+ * scavenged chunks) is refused, before anything starts, on a version that ignores CHUNK_SIZE: there a drill's few
+ * thousand events stay inside one open 256 MiB chunk and the scenario would pass or fail for another reason.
+ */
+export function requireSmallChunks(what: string, version: string): void {
+  if (eventStoreVersion(version).honoursChunkSize) return;
+  throw new InputError(
+    `${what} needs completed chunks, and ${version} ignores CHUNK_SIZE: its chunks stay 256 MiB (DatabaseOptions.FromConfiguration never reads ChunkSize before 24.10), which a drill's events never fill. Run it on ${SMALL_CHUNK_VERSIONS.join(", ")}`,
+  );
 }
 
 const method = (req: BuildRequest): EventStoreMethod => {
@@ -28,29 +52,45 @@ const method = (req: BuildRequest): EventStoreMethod => {
  * `expect` says (faults.ts), for the stated reason.
  */
 export function eventStoreScenarios(engine: string, versions: string[]): Scenario[] {
+  const smallChunksNote = smallChunksOnly(versions);
   const build = (
     req: BuildRequest,
     m: EventStoreMethod,
     options: EventStoreEngineOptions = {},
     version = req.version,
   ) => new EventStoreEngine(engine, version, m, options);
-  const withFault = (fault: EventStoreFault) => (req: BuildRequest) => ({
-    engine: build(req, "online", fault.engineOptions),
-    faults: [fault],
-  });
-  const fault = (name: string, description: string, make: () => EventStoreFault) =>
-    drillScenario({ name, description, methods: ["online"], workload: eventStoreWorkload, build: withFault(make()) });
+  const withFault = (name: string, fault: EventStoreFault, smallChunks: boolean) => (req: BuildRequest) => {
+    if (smallChunks) requireSmallChunks(`scenario ${name}`, req.version);
+    return { engine: build(req, "online", fault.engineOptions), faults: [fault] };
+  };
+  const fault = (name: string, description: string, make: () => EventStoreFault, smallChunks = false) =>
+    drillScenario({
+      name,
+      description: smallChunks ? description + smallChunksNote : description,
+      methods: ["online"],
+      workload: eventStoreWorkload,
+      build: withFault(name, make(), smallChunks),
+    });
+  // One chunk size for every version of a matrix: the small one only when all of them honour it.
+  const matrixChunkSize = drillChunkSize(versions);
   return [
     drillScenario({
       name: "load",
       description:
-        "the guide's copy order (index checkpoints, index, *.chk, chunks) under appends; restore with chaser.chk → truncate.chk",
+        "the vendor's copy order (index checkpoints, index, *.chk, chunks up to the copied writer's) under appends; restore with chaser.chk → truncate.chk" +
+        (smallChunksNote ? `; the differential method${smallChunksNote}` : ""),
       methods: EVENTSTORE_METHODS,
       workload: eventStoreWorkload,
-      build: (req) => ({
-        engine: build(req, method(req)),
-        ...(req.restoreInto ? { restoreInto: build(req, method(req), {}, req.restoreInto) } : {}),
-      }),
+      build: (req) => {
+        const m = method(req);
+        if (m === "differential") requireSmallChunks("the differential method", req.version);
+        // A restore into another version uses one chunk size for both nodes.
+        const chunkSize = drillChunkSize(req.restoreInto ? [req.version, req.restoreInto] : [req.version]);
+        return {
+          engine: build(req, m, { chunkSize }),
+          ...(req.restoreInto ? { restoreInto: build(req, m, { chunkSize }, req.restoreInto) } : {}),
+        };
+      },
     }),
     drillScenario({
       name: "clean",
@@ -68,10 +108,14 @@ export function eventStoreScenarios(engine: string, versions: string[]): Scenari
     drillScenario({
       name: "differential",
       description:
-        "a full copy, a scavenge, a differential copy of the new chunk versions; restored from both keeping the highest chunk-X.Y",
+        "the vendor's full-and-differential procedure, a scavenge, the procedure again (index loop, .old last chunk, checkpoints one by one, the highest chunk-X.Y of each number); restored from the updated backup" +
+        smallChunksNote,
       methods: ["differential"],
       workload: eventStoreWorkload,
-      build: (req) => ({ engine: build(req, "differential") }),
+      build: (req) => {
+        requireSmallChunks("scenario differential", req.version);
+        return { engine: build(req, "differential") };
+      },
     }),
     fault(
       "missing-truncate-chk",
@@ -85,24 +129,25 @@ export function eventStoreScenarios(engine: string, versions: string[]): Scenari
     ),
     fault(
       "missing-chunk",
-      "chunk-000000 missing from the backup: the node must refuse (ChunkNotFoundException)",
+      "chunk-000000, completed, missing from the backup: the node must refuse (ChunkNotFoundException)",
       missingChunk,
+      true,
     ),
     fault(
       "flipped-byte",
       "a byte flipped in a completed chunk: the preflight's MD5 check must catch it",
       flippedChunkByte,
+      true,
     ),
     fault("scavenge-during-copy", "a scavenge runs while the chunks are copied: no silent loss", scavengeDuringCopy),
     versionMatrixScenario({
       name: "matrix",
-      description:
-        "back up on one version, restore into each (22.10 → 23.10 → 24.10 → 25.0 → 26.0, chunk format v3 → v4)",
+      description: `back up on one version, restore into each (${versions.join(" → ")}${versions.includes("22.10") ? ", chunk format v3 → v4" : ""}), every node with ${matrixChunkSize / 1024 / 1024} MiB chunks`,
       methods: ["online"],
       versions,
-      source: (from) => new EventStoreEngine(engine, from),
+      source: (from) => new EventStoreEngine(engine, from, "online", { chunkSize: matrixChunkSize }),
       target: (from, to) => ({
-        engine: new EventStoreEngine(engine, to),
+        engine: new EventStoreEngine(engine, to, "online", { chunkSize: matrixChunkSize }),
         expect: { outcome: versionPairExpectation(from, to) },
       }),
     }),

@@ -55,6 +55,17 @@ describe("GitHub workflows", () => {
     },
   );
 
+  it("nightly-drill.yml pulls the official images of the registry-only engines and runs their drill files, red on a skip", async () => {
+    const text = await readFile(join(".github/workflows", "nightly-drill.yml"), "utf8");
+    const job = text.slice(text.indexOf("\n  seed-engines:\n"), text.indexOf("\n  merge:\n"));
+    expect(job).toContain("engine: [emqx, memgraph, eventstore]");
+    expect(job).toContain('npx dr-drill setup --images official --engine "$ENGINE"');
+    expect(job).toContain('npx vitest run --project drills "engines/$ENGINE/drills"');
+    expect(job).toMatch(/numPendingTests \+ r\.numTodoTests > 0 \? 1 : 0/);
+    // Its evidence does not match the shard pattern the merge job downloads.
+    expect(job).not.toMatch(/name: dr-drill-shard-/);
+  });
+
   it("fault-campaign.yml runs a campaign per engine and method on a schedule and keeps the evidence", async () => {
     const text = await readFile(join(".github/workflows", "fault-campaign.yml"), "utf8");
     expect(text).toMatch(/\n {2}schedule:\n {4}- cron: /);

@@ -4,7 +4,7 @@ import { check, expectPass, missingImage, runOne, skipUnless } from "../../../te
 /** Events per drill: a few chunks of 1 MiB (engines/eventstore/container.ts), a few minutes on 2 cores. */
 const ROWS = 8_000;
 
-// The official image cannot be pulled in this repository's CI: every drill here skips, printing which image is missing.
+// Without the official image (neither present nor pullable) every drill here skips, printing the `docker pull` it needs.
 const missing = await missingImage("eventstore");
 
 describe("eventstore: the guide's backup and restore", () => {

@@ -1,15 +1,8 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import type { DrillRuntime } from "../../../harness/engine.ts";
-import { DrillClock } from "../../../harness/clock.ts";
 import { judge } from "../../../harness/expectation.ts";
-import { ImageResolver } from "../../../harness/runtime/images.ts";
 import { ENGINES } from "../../index.ts";
-import { CHUNKS_FIRST, DOCUMENTED_ORDER, copyInOrder, type CopySource } from "../backup.ts";
 import { EventStoreEngine, type EventStoreArtifact } from "../engine.ts";
 import {
   chunksBeforeCheckpoints,
@@ -19,25 +12,19 @@ import {
   type EventStoreFault,
 } from "../faults.ts";
 import { chunkFileName, decodeCheckpoint } from "../formats.ts";
-import { ALL_VERSIONS, eventStoreImageSpec, versionPairExpectation } from "../versions.ts";
+import {
+  ALL_VERSIONS,
+  DEFAULT_CHUNK_SIZE,
+  DRILL_CHUNK_SIZE,
+  drillChunkSize,
+  eventStoreImageSpec,
+  versionPairExpectation,
+} from "../versions.ts";
+import { nodeEnvironment } from "../container.ts";
+import { loadScenario } from "../../index.ts";
+import type { ScenarioRequest } from "../../../harness/scenario.ts";
 import { soundBackup, writeCheckpoints } from "./datadir.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
-
-const run = promisify(execFile);
-
-/** A runtime for the parts of the engine that need no server (preflight, merge): nothing here resolves an image. */
-async function runtime(): Promise<DrillRuntime> {
-  return {
-    runId: "unit",
-    drillId: "unit",
-    labels: {},
-    images: new ImageResolver("official", () => undefined),
-    clock: new DrillClock(),
-    workDir: await makeTempDir("esdb-engine-"),
-    signal: new AbortController().signal,
-    log: () => undefined,
-  };
-}
 
 async function artifact(opts: Parameters<typeof soundBackup>[1] = {}): Promise<EventStoreArtifact> {
   const dir = await makeTempDir("esdb-artifact-");
@@ -59,7 +46,7 @@ async function preflightJudged(fault: EventStoreFault, damage?: (a: EventStoreAr
   await damage?.(a);
   await fault.apply(a);
   const engine = new EventStoreEngine("eventstore", "24.10", "online", fault.engineOptions);
-  const checks = await engine.preflight(a, await runtime());
+  const checks = await engine.preflight(a);
   return {
     checks,
     judgement: judge(fault.expect, {
@@ -81,7 +68,7 @@ describe("eventstore faults are caught by the preflight, for the reason each sta
 
   it("the same backup restored as the guide says (chaser.chk → truncate.chk) passes every preflight check", async () => {
     const a = await artifact();
-    const checks = await new EventStoreEngine("eventstore", "24.10").preflight(a, await runtime());
+    const checks = await new EventStoreEngine("eventstore", "24.10").preflight(a);
     expect(checks.filter((c) => c.valid !== true)).toEqual([]);
   });
 
@@ -113,89 +100,15 @@ describe("eventstore faults are caught by the preflight, for the reason each sta
     expect(judgement.met).toBe(false);
   });
 
-  it("a differential artifact is merged before the preflight reads it", async () => {
-    const a = await artifact();
+  it("a differential artifact is read from its newest set, the full backup brought up to date in place", async () => {
     const dir = await makeTempDir("esdb-diff-");
     await soundBackup(join(dir, "full"), { truncate: -1 });
-    const diff = join(dir, "differential");
-    await soundBackup(diff, { truncate: -1 });
-    for (const f of await readdir(diff))
-      if (f === chunkFileName(0, 0) || f === chunkFileName(1, 0)) await writeFile(join(diff, f), "");
-    const checks = await new EventStoreEngine("eventstore", "24.10", "differential").preflight(
-      { ...a, dir, sets: ["full", "differential"] },
-      await runtime(),
-    );
-    // The differential's broken copies of chunks 0 and 1 win: same version, and the newest set is copied last.
-    expect(checks.find((c) => c.name === "preflight:chunk-files")?.valid).toBe(false);
-  });
-});
-
-/** The node's shell, here: the copy scripts run for real with sh on a built data directory. */
-function localShell(dataDir: string): CopySource {
-  return {
-    version: { dataDir },
-    sh: async (script: string) => (await run("sh", ["-c", script])).stdout,
-  };
-}
-
-describe("the copy scripts, run with sh on a data directory built from the formats", () => {
-  async function dataDir() {
-    const dir = await makeTempDir("esdb-data-");
-    const log = await soundBackup(dir);
-    await mkdir(join(dir, "index", "stream-existence"), { recursive: true });
-    await writeFile(join(dir, "index", "stream-existence", "streamExistenceFilter.chk"), Buffer.alloc(8));
-    await writeFile(join(dir, "index", "0b9f8a3e-ptable"), "ptable");
-    return { dir, log };
-  }
-
-  it("copies in the guide's order: index checkpoints, index, *.chk, chunks; everything arrives", async () => {
-    const { dir, log } = await dataDir();
-    const dst = join(await makeTempDir("esdb-copy-"), "backup");
-    let t = 0;
-    const report = await copyInOrder(localShell(dir), dst, { order: DOCUMENTED_ORDER }, () => ++t);
-    expect(report.steps.map((s) => [s.step, s.at])).toEqual([
-      ["index-checkpoints", 1],
-      ["index", 2],
-      ["checkpoints", 3],
-      ["chunks", 4],
-    ]);
-    expect(report.chunks).toEqual(log.files);
-    for (const f of [
-      "writer.chk",
-      "chaser.chk",
-      "truncate.chk",
-      "index/indexmap",
-      "index/0b9f8a3e-ptable",
-      "index/stream-existence/streamExistenceFilter.chk",
-    ])
-      expect(existsSync(join(dst, f)), f).toBe(true);
-    expect(report.steps.flatMap((s) => s.vanished)).toEqual([]);
-  });
-
-  it("a differential copy skips the chunk files the full backup already has", async () => {
-    const { dir, log } = await dataDir();
-    const dst = join(await makeTempDir("esdb-copy-"), "backup");
-    const report = await copyInOrder(
-      localShell(dir),
-      dst,
-      { order: DOCUMENTED_ORDER, skipChunks: new Set(log.files.slice(0, 2)) },
-      () => 0,
-    );
-    expect(report.chunks).toEqual(log.files.slice(2));
-    expect(existsSync(join(dst, "writer.chk"))).toBe(true);
-  });
-
-  it("runs the wrong order when asked, chunks first, and calls the hook before each step", async () => {
-    const { dir } = await dataDir();
-    const seen: string[] = [];
-    const report = await copyInOrder(
-      localShell(dir),
-      join(await makeTempDir("esdb-copy-"), "b"),
-      { order: CHUNKS_FIRST, beforeStep: async (s) => void seen.push(s) },
-      () => 0,
-    );
-    expect(report.steps.map((s) => s.step)).toEqual([...CHUNKS_FIRST]);
-    expect(seen).toEqual([...CHUNKS_FIRST]);
+    await soundBackup(join(dir, "differential"), { truncate: -1 });
+    const engine = new EventStoreEngine("eventstore", "24.10", "differential");
+    const a = { ...(await artifact()), dir, sets: ["full", "differential"] };
+    expect((await engine.preflight(a)).filter((c) => c.valid !== true)).toEqual([]);
+    await writeFile(join(dir, "differential", chunkFileName(0, 0)), "");
+    expect((await engine.preflight(a)).find((c) => c.name === "preflight:chunk-files")?.valid).toBe(false);
   });
 });
 
@@ -204,11 +117,18 @@ describe("eventstore and kurrentdb in the registry and the version table", () =>
     expect(ENGINES.eventstore!.versions).toEqual(["22.10", "23.10", "24.10", "25.0", "26.0"]);
     expect(ENGINES.kurrentdb!.versions).toEqual(["25.0", "26.0"]);
     const spec = eventStoreImageSpec("eventstore")("22.10");
-    expect(spec.official).toBe("eventstore/eventstore:22.10");
     expect(spec.offline).toEqual({
       unavailable: expect.stringMatching(/no Debian package, npm, PyPI, Maven or Go artifact/),
     });
-    expect(ENGINES.kurrentdb!.imageSpec("26.0").official).toBe("kurrentplatform/kurrentdb:26.0");
+    // Tags seen in public use (versions.ts cites where): a patch release each, never a bare major.minor.
+    expect(Object.values(ALL_VERSIONS).map((v) => v.official)).toEqual([
+      "eventstore/eventstore:22.10.5-bookworm-slim",
+      "eventstore/eventstore:23.10.7-bookworm-slim",
+      "eventstore/eventstore:24.10.4-jammy",
+      "docker.kurrent.io/kurrent-latest/kurrentdb:25.0.0",
+      "docker.kurrent.io/kurrent-latest/kurrentdb:26.0.3",
+    ]);
+    expect(ENGINES.kurrentdb!.imageSpec("26.0").official).toBe(ALL_VERSIONS["26.0"]!.official);
   });
 
   it("holds what each release's source says: data dir, uid, chunk version, restart after truncation", () => {
@@ -240,6 +160,61 @@ describe("eventstore and kurrentdb in the registry and the version table", () =>
       "scavenge-during-copy": "no-silent-loss",
       load: "pass",
     });
+  });
+
+  it("gives CHUNK_SIZE only to versions that read it; a drill touching 22.10 or 23.10 runs every node at 256 MiB", () => {
+    const env = (v: string, versions = [v]) => nodeEnvironment(ALL_VERSIONS[v]!, drillChunkSize(versions));
+    expect(env("22.10")).not.toHaveProperty("EVENTSTORE_CHUNK_SIZE");
+    expect(env("23.10")).not.toHaveProperty("EVENTSTORE_CHUNK_SIZE");
+    expect(env("24.10").EVENTSTORE_CHUNK_SIZE).toBe(String(DRILL_CHUNK_SIZE));
+    expect(env("26.0").KURRENTDB_CHUNK_SIZE).toBe(String(DRILL_CHUNK_SIZE));
+    // A pair or a matrix that includes 22.10: 24.10 is not told 1 MiB either.
+    expect(env("24.10", ["22.10", "24.10"])).not.toHaveProperty("EVENTSTORE_CHUNK_SIZE");
+    expect(drillChunkSize(Object.keys(ALL_VERSIONS))).toBe(DEFAULT_CHUNK_SIZE);
+    expect(drillChunkSize(["25.0", "26.0"])).toBe(DRILL_CHUNK_SIZE);
+    const matrix = (engine: string) => ENGINES[engine]!.scenarios.find((x) => x.name === "matrix")!.description;
+    expect(matrix("eventstore")).toMatch(/every node with 256 MiB chunks/);
+    expect(matrix("kurrentdb")).toMatch(/every node with 1 MiB chunks/);
+  });
+
+  it("runs 26.0 without secondary indexes (no online file copy with them on), and only 26.0", () => {
+    expect(nodeEnvironment(ALL_VERSIONS["26.0"]!, DRILL_CHUNK_SIZE)).toMatchObject({
+      KURRENTDB_SECONDARY_INDEXING__ENABLED: "false",
+    });
+    expect(nodeEnvironment(ALL_VERSIONS["25.0"]!, DRILL_CHUNK_SIZE)).not.toHaveProperty(
+      "KURRENTDB_SECONDARY_INDEXING__ENABLED",
+    );
+  });
+
+  it("refuses the scenarios that need completed chunks on 22.10 and 23.10, before anything starts, and says so in list", async () => {
+    const req = (version: string, method: string): ScenarioRequest => ({
+      version,
+      method,
+      restoreInto: null,
+      rows: 10,
+      writers: 1,
+      targets: {},
+      images: "official",
+      runId: "unit",
+      reportsDir: "reports",
+      keepArtifacts: false,
+      replay: () => ({ command: "", args: null }),
+    });
+    for (const [name, method] of [
+      ["flipped-byte", "online"],
+      ["missing-chunk", "online"],
+      ["differential", "differential"],
+      ["load", "differential"],
+    ] as const) {
+      const scenario = await loadScenario("eventstore", name);
+      for (const version of ["22.10", "23.10"])
+        await expect(scenario.run(req(version, method)), `${name} on ${version}`).rejects.toThrow(
+          /needs completed chunks, and 2\d\.10 ignores CHUNK_SIZE.*Run it on 24\.10, 25\.0, 26\.0/,
+        );
+      expect(ENGINES.eventstore!.scenarios.find((x) => x.name === name)!.description).toMatch(
+        /22\.10 and 23\.10 ignore CHUNK_SIZE/,
+      );
+    }
   });
 
   it("refuses an unknown version, naming the known ones", () => {

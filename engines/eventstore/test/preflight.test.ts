@@ -1,5 +1,4 @@
-import { cp, mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,8 +6,7 @@ import type { CheckResult } from "../../../harness/checkers/checker.ts";
 import { flipBytes } from "../../../harness/faults.ts";
 import { CHUNK_VERSION, buildCompletedChunk, buildOngoingChunk, chunkFileName, encodeCheckpoint } from "../formats.ts";
 import { inspectDatabase, type InspectOptions } from "../preflight.ts";
-import { completedChunks, highestVersions, listChunks, mergeBackupSets } from "../chunk-set.ts";
-import { frame, header, payloads, soundBackup, writeCheckpoints, writeIndexMap } from "./datadir.ts";
+import { frame, header, soundBackup, writeCheckpoints, writeIndexMap } from "./datadir.ts";
 
 const AS_IS: InspectOptions = { restoreWritesTruncate: false, targetChunkVersion: CHUNK_VERSION.transformed };
 
@@ -153,14 +151,17 @@ describe("preflight on a database directory built from the formats", () => {
     expect(byName(results, "preflight:chunk-numbering").valid).toBe(false);
   });
 
-  it("fails an unexpected chunk past the writer, and accepts the single fresh one the server removes", async () => {
-    const log = await soundBackup(dir);
+  it("without truncate.chk, fails an unexpected chunk past the writer, and accepts the single fresh one the server removes", async () => {
+    const log = await soundBackup(dir, { truncate: -1 });
     const next = log.files.length;
     await writeFile(
       join(dir, chunkFileName(next, 0)),
       buildOngoingChunk({ header: header(next, 4096, 4), data: Buffer.alloc(0) }),
     );
-    expect(failed(await inspectDatabase(dir, AS_IS))).toEqual([]);
+    expect(byName(await inspectDatabase(dir, AS_IS), "preflight:chunk-numbering")).toMatchObject({
+      valid: true,
+      summary: expect.stringContaining(`${chunkFileName(next, 0)} removed as excessive`),
+    });
     await writeFile(
       join(dir, chunkFileName(next + 1, 0)),
       buildOngoingChunk({ header: header(next + 1, 4096, 4), data: Buffer.alloc(0) }),
@@ -210,108 +211,26 @@ describe("preflight on the index: what makes the node rebuild it (warnings, neve
   });
 });
 
-describe("differential backups: the highest version Y of every chunk-X.Y", () => {
-  /** After a scavenge merged chunks 0 and 1 into chunk-000000.000001 and rewrote chunk 2 as chunk-000002.000001. */
-  async function scavengedDifferential(full: string, diff: string) {
-    const log = await soundBackup(full);
-    await cp(full, diff, { recursive: true });
-    for (const f of log.files.slice(0, 3)) await rm(join(diff, f));
-    const kept = Buffer.concat(payloads(4).map(frame));
-    const posMap = Buffer.alloc(4 * 12);
+describe("preflight on the chunk right after the writer's: the truncator's rule", () => {
+  /** A sound backup plus a fresh empty chunk after the writer's chunk, as a copy under load catches. */
+  async function withFreshChunk() {
+    const log = await soundBackup(dir);
+    const next = Math.floor(log.writer / log.chunkSize) + 1;
     await writeFile(
-      join(diff, chunkFileName(0, 1)),
-      buildCompletedChunk({
-        header: header(0, 4096, 4, { chunkEndNumber: 1, isScavenged: true }),
-        data: kept,
-        posMap,
-        logicalDataSize: 2 * 4096,
-      }),
+      join(dir, chunkFileName(next, 0)),
+      buildOngoingChunk({ header: header(next, log.chunkSize, CHUNK_VERSION.transformed), data: Buffer.alloc(0) }),
     );
-    await writeFile(
-      join(diff, chunkFileName(2, 1)),
-      buildCompletedChunk({
-        header: header(2, 4096, 4, { isScavenged: true }),
-        data: kept,
-        posMap,
-        logicalDataSize: 4096,
-      }),
-    );
-    return log;
+    return chunkFileName(next, 0);
   }
 
-  it("keeps the highest version per chunk number", () => {
-    const f = (number: number, version: number, d: string) => ({
-      name: chunkFileName(number, version),
-      number,
-      version,
-      dir: d,
-    });
-    expect(
-      highestVersions([f(0, 0, "full"), f(0, 2, "diff"), f(1, 0, "full"), f(0, 1, "full")]).map(
-        (c) => `${c.dir}/${c.name}`,
-      ),
-    ).toEqual(["diff/chunk-000000.000002", "full/chunk-000001.000000"]);
-  });
-
-  it("merges a full and a differential set into a directory the preflight passes, the merged chunk covering 0-1", async () => {
-    const full = join(dir, "full");
-    const diff = join(dir, "differential");
-    await scavengedDifferential(full, diff);
-    const merged = await mergeBackupSets([full, diff], join(dir, "merged"));
-    const names = (await listChunks(merged.dir)).map((c) => c.name);
-    expect(names.slice(0, 4)).toEqual([
-      chunkFileName(0, 1),
-      chunkFileName(1, 0),
-      chunkFileName(2, 1),
-      chunkFileName(3, 0),
-    ]);
-    expect(merged.chunks.find((c) => c.name === chunkFileName(1, 0))?.from).toBe(full);
-    expect(existsSync(join(merged.dir, "index", "indexmap"))).toBe(true);
-    const results = await inspectDatabase(merged.dir, AS_IS);
-    expect(failed(results)).toEqual([]);
-    expect(byName(results, "preflight:chunk-numbering").summary).toMatch(/1 older version\(s\) the node removes/);
-  });
-
-  it("copies the chunk that was open during the full backup again, and the merge takes the differential's longer copy", async () => {
-    const full = join(dir, "full");
-    const diff = join(dir, "differential");
-    const fullLog = await soundBackup(full, { records: 150 });
-    const diffLog = await soundBackup(diff, { records: 220 });
-    const immutable = await completedChunks(full);
-    expect(immutable).toEqual(fullLog.files.slice(0, -1));
-    for (const name of immutable) await rm(join(diff, name));
-    const open = fullLog.files.at(-1)!;
-    expect(existsSync(join(diff, open)), "the open chunk is in the differential set").toBe(true);
-    const merged = await mergeBackupSets([full, diff], join(dir, "merged"));
-    expect(merged.chunks.find((c) => c.name === open)?.from).toBe(diff);
-    expect(failed(await inspectDatabase(merged.dir, AS_IS))).toEqual([]);
-    expect(diffLog.writer).toBeGreaterThan(fullLog.writer);
-  });
-
-  it("fails an incomplete set: a chunk that neither the full nor the differential backup holds", async () => {
-    const full = join(dir, "full");
-    const diff = join(dir, "differential");
-    const log = await scavengedDifferential(full, diff);
-    await rm(join(full, log.files[3]!));
-    await rm(join(diff, log.files[3]!));
-    const merged = await mergeBackupSets([full, diff], join(dir, "merged"));
-    expect(byName(await inspectDatabase(merged.dir, AS_IS), "preflight:chunk-numbering").summary).toMatch(
-      /chunk number\(s\) 3 missing/,
+  it("refuses it when the restore writes truncate.chk: TFChunkDbTruncator finds excessive TFChunks", async () => {
+    const fresh = await withFreshChunk();
+    const numbering = byName(
+      await inspectDatabase(dir, { ...AS_IS, restoreWritesTruncate: true }),
+      "preflight:chunk-numbering",
     );
-  });
-
-  it("fails an inconsistent set: the differential's checkpoints with an older full backup missing the newer chunks", async () => {
-    const older = join(dir, "older");
-    await soundBackup(older, { records: 60 });
-    const diff = join(dir, "differential");
-    await soundBackup(diff, { records: 200 });
-    for (const c of await listChunks(diff)) if (c.number < 3) await rm(join(diff, c.name));
-    await writeIndexMap(diff);
-    const merged = await mergeBackupSets([older, diff], join(dir, "merged"));
-    const results = await inspectDatabase(merged.dir, AS_IS);
-    expect(failed(results)).toContain("preflight:chunk-files");
-    expect(byName(results, "preflight:chunk-files").summary).toMatch(
-      /should be completed but its footer says it is not/,
-    );
+    expect(numbering.valid).toBe(false);
+    expect(numbering.summary).toContain(`${fresh} past the writer's chunk`);
+    expect(numbering.summary).toMatch(/excessive TFChunks were found/);
   });
 });
