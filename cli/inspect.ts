@@ -38,6 +38,7 @@ export async function listEngines(): Promise<number> {
               : `only if ${spec.official} can be pulled: offline images need Debian/Ubuntu with root (debootstrap)`;
       console.log(`  version ${version.padEnd(6)} ${up || canInstallDocker ? where : "no: Docker is not available"}`);
     }
+    for (const note of entry.notDrilled ?? []) console.log(`  not drilled: ${note}`);
     console.log("  scenarios:");
     for (const s of entry.scenarios) {
       const expects = s.methods.map((method) => s.expects[method]);

@@ -7,8 +7,17 @@ import { emqxVersion } from "./versions.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
-/** `emqx ctl status` answers "Node 'emqx@host' 5.8.6 is started" once the applications run (emqx_mgmt_cli.erl `status/1`). */
-const READY_PROBE = ["sh", "-c", "emqx ctl status | grep -q 'is started'"];
+/**
+ * Ready when `emqx ctl status` says "is started" AND the MQTT listener accepts a connection. "is started" is only
+ * `init:get_status()` (apps/emqx_management/src/emqx_mgmt_cli.erl `status/1`, v5.5.1 and v5.8.6): the boot script
+ * finished, not that the listeners are up. The connect uses bash's /dev/tcp: the image is Debian slim (ARG RUN_FROM in
+ * deploy/docker/Dockerfile: debian:11-slim at v5.5.1, debian:12-slim at v5.8.6), whose bash has it.
+ */
+export const READY_PROBE = [
+  "bash",
+  "-c",
+  `emqx ctl status | grep -q 'is started' && exec 3<>/dev/tcp/127.0.0.1/${EMQX_MQTT_PORT}`,
+];
 
 /**
  * Builder for an EMQX container from the official image, after testcontainers' module shape: a GenericContainer with
