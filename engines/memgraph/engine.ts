@@ -12,17 +12,27 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
-import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { restoreVolume, type RestoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
 import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
 import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
-import { MG_DATA, MG_UID, MemgraphContainer } from "./container.ts";
+import { MG_DATA, MG_OWNER, MemgraphContainer, type StartedMemgraph } from "./container.ts";
 import { cypherlOf, splitCypherScript } from "./dump-replay.ts";
 import { durabilityCheck, durabilityFiles, storageModeCheck } from "./durability.ts";
+import { IN_PLACE_STAGING, LOCKED, UNLOCKED, inPlaceCopyScript, lockStatus } from "./in-place.ts";
 import { MemgraphNode } from "./node.ts";
+import { createSnapshot } from "./snapshot.ts";
 import { memgraphImageSpec } from "./versions.ts";
 
-export type MemgraphBackupMethod = "snapshot" | "dump";
+/**
+ * - `snapshot`: the guide's backup; restored into a fresh data directory before the server's first start;
+ * - `snapshot-in-place`: the same backup, restored as the guide says: into a running server, `LOCK DATA DIRECTORY`,
+ *   the files copied in, `UNLOCK DATA DIRECTORY`, then a restart (the server reads them only when it starts);
+ * - `dump`: `DUMP DATABASE`, replayed into a fresh server.
+ */
+export type MemgraphBackupMethod = "snapshot" | "snapshot-in-place" | "dump";
+
+export const isSnapshotMethod = (m: MemgraphBackupMethod): boolean => m !== "dump";
 
 export interface MemgraphArtifact extends BackupArtifact {
   method: MemgraphBackupMethod;
@@ -34,6 +44,12 @@ export interface MemgraphArtifact extends BackupArtifact {
 export interface MemgraphEngineOptions {
   /** `--storage-mode` of the source (IN_MEMORY_ANALYTICAL writes no WAL: a finding the drill reports). */
   storageMode?: "IN_MEMORY_TRANSACTIONAL" | "IN_MEMORY_ANALYTICAL";
+  /**
+   * `snapshot-in-place`: the restored server's `--storage-snapshot-on-exit`. Off by default: on, the restart's clean
+   * stop writes a snapshot of the still-empty server, newer by name than the copied ones, and recovery takes the
+   * newest (see IN_PLACE_EXIT_SNAPSHOT in scenarios.ts).
+   */
+  inPlaceSnapshotOnExit?: boolean;
 }
 
 const STAGING = "/tmp/dr-drill-backup";
@@ -100,14 +116,16 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
         enterName: "CREATE SNAPSHOT; LOCK DATA DIRECTORY",
         leaveName: "UNLOCK DATA DIRECTORY",
         enter: async () => {
-          await node.query("CREATE SNAPSHOT");
-          await node.query("LOCK DATA DIRECTORY");
+          const { tries } = await createSnapshot((q) => node.query(q));
+          if (tries > 1) rt.log(`  CREATE SNAPSHOT: another snapshot was in progress; taken at try ${tries}`);
+          lockStatus(await node.query("LOCK DATA DIRECTORY"), LOCKED, "LOCK DATA DIRECTORY");
         },
         copy: async () => {
           await node.mg.execOrThrow(["sh", "-c", copy]);
           return rt.clock.now();
         },
-        leave: async () => void (await node.query("UNLOCK DATA DIRECTORY")),
+        leave: async () =>
+          void lockStatus(await node.query("UNLOCK DATA DIRECTORY"), UNLOCKED, "UNLOCK DATA DIRECTORY"),
       },
       rt.clock,
     );
@@ -118,7 +136,8 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     }
     return {
       ...base,
-      tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version})`,
+      // The flags that make the promise exact: the WAL fsynced at every commit, no periodic snapshot of the server's own.
+      tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version}, --storage-wal-file-flush-every-n-tx=1, --storage-snapshot-interval-sec=604800)`,
       finishedAt,
       specialModeMs,
     };
@@ -126,7 +145,7 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
 
   async preflight(artifact: MemgraphArtifact): Promise<CheckResult[]> {
     const mode = storageModeCheck(artifact.storageInfo);
-    if (artifact.method === "snapshot")
+    if (isSnapshotMethod(artifact.method))
       return [durabilityCheck(await durabilityFiles(artifact.dir), this.version), mode];
     const statements = splitCypherScript(await readFile(join(artifact.dir, DUMP_FILE), "utf8"));
     return [
@@ -147,8 +166,9 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     const started = Date.now();
     const image = await rt.images.resolve(memgraphImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
+    if (artifact.method === "snapshot-in-place") return this.restoreInPlace(artifact, rt, hooks, image, volume);
     if (artifact.method === "snapshot") {
-      const files = restoreVolume({ image, volume, mountPath: MG_DATA, uid: MG_UID, labels: rt.labels });
+      const files = memgraphFiles(image, volume, rt);
       await files.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(files);
     }
@@ -165,6 +185,58 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;
     // The server came up (ok): a failed replay is a tool error on a node that serves, never a refusal to start.
     return { node, attempts: [{ ok: true, summary, durationMs: Date.now() - started }], toolErrors };
+  }
+
+  /**
+   * The guide's restore: a fresh server started, `LOCK DATA DIRECTORY`, the backup's files copied into its data
+   * directory, `UNLOCK DATA DIRECTORY` (always), a clean stop and a start on the same volume. Either start may be
+   * refused (the server exits): that is the attempt's outcome.
+   */
+  private async restoreInPlace(
+    artifact: MemgraphArtifact,
+    rt: DrillRuntime,
+    hooks: RestoreHooks,
+    image: ResolvedImage,
+    volume: string,
+  ): Promise<RestoreResult<MemgraphNode>> {
+    const started = Date.now();
+    const start = () =>
+      this.container(image, volume, rt)
+        .withSnapshotOnExit(this.options.inPlaceSnapshotOnExit ?? false)
+        .start();
+    try {
+      const first = await startOrRefusal(start, serverExited, { startedAt: started });
+      if ("refused" in first) {
+        await removeVolume(volume).catch(() => undefined);
+        return { attempts: [first.refused], toolErrors: [] };
+      }
+      const target = new MemgraphNode(first.started, volume);
+      await first.started.copyDirectoriesToContainer([{ source: artifact.dir, target: IN_PLACE_STAGING }]);
+      lockStatus(await target.query("LOCK DATA DIRECTORY"), LOCKED, "LOCK DATA DIRECTORY");
+      try {
+        await first.started.execOrThrow(["sh", "-c", inPlaceCopyScript()], "root");
+      } finally {
+        lockStatus(await target.query("UNLOCK DATA DIRECTORY"), UNLOCKED, "UNLOCK DATA DIRECTORY");
+      }
+      const exitCode = await target.stopServer();
+      rt.log(
+        `  in-place restore: copied under LOCK DATA DIRECTORY; the server stopped cleanly (exit code ${exitCode})`,
+      );
+      await hooks.afterCopyIn?.(memgraphFiles(image, volume, rt));
+      const again = await startOrRefusal(start, serverExited, { startedAt: started });
+      if ("refused" in again) {
+        await removeVolume(volume).catch(() => undefined);
+        return { attempts: [again.refused], toolErrors: [] };
+      }
+      return {
+        node: new MemgraphNode(again.started, volume),
+        attempts: [{ ok: true, summary: inPlaceSummary(again.started, exitCode), durationMs: Date.now() - started }],
+        toolErrors: [],
+      };
+    } catch (err) {
+      await removeVolume(volume).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Replays the dump query by query, stopping at the first error (which is the restore's tool error). */
@@ -189,4 +261,13 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
   invariants(node: MemgraphNode): Promise<CheckResult[]> {
     return node.invariants();
   }
+}
+
+/** The restore volume's files, owned by the image's memgraph user by name (MG_OWNER). */
+export function memgraphFiles(image: ResolvedImage, volume: string, rt: Pick<DrillRuntime, "labels">): RestoreVolume {
+  return restoreVolume({ image, volume, mountPath: MG_DATA, labels: rt.labels, ...MG_OWNER });
+}
+
+function inPlaceSummary(mg: StartedMemgraph, exitCode: number): string {
+  return `LOCK DATA DIRECTORY, files copied in, UNLOCK DATA DIRECTORY, clean stop (exit code ${exitCode}), server up again on ${mg.image.ref}`;
 }
