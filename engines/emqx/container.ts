@@ -68,7 +68,7 @@ export class StartedEmqx extends StartedEngineContainer {
   }
 
   /**
-   * `emqx stop` (bin/emqx: nodetool shutdown): the VM, the container's main process, exits and the container with it.
+   * `emqx stop` (bin/emqx, v5.5.1 and v5.8.6: nodetool shutdown): the VM, the container's main process, exits and the container with it.
    * Its exit code is recorded, not judged: what EMQX returns after a requested stop is not known here.
    */
   async shutdown(timeoutMs = 60_000): Promise<number> {

@@ -14,7 +14,7 @@ import type { ImageSpec } from "../../harness/runtime/images.ts";
  *   `session_persistence` in 5.5, `durable_sessions.enable` from 5.7); before 5.0 they live in RAM only and cannot be
  *   backed up (docs/engines/emqx.md, "The vendor's backup guide"); 4.x is not in the table (EMQX_NOT_DRILLED says why).
  *   Without the setting a file copy restores no session.
- * The data directory and node name layout (`data/mnesia/<node>`) is the same in all of them (bin/emqx: `-mnesia dir
+ * The data directory and node name layout (`data/mnesia/<node>`) is the same in all of them (bin/emqx, v5.5.1 and v5.8.6: `-mnesia dir
  * "$DATA_DIR/mnesia/$NAME"`).
  */
 export interface EmqxVersion {

@@ -55,21 +55,22 @@ export interface MemgraphEngineOptions {
 const STAGING = "/tmp/dr-drill-backup";
 const DUMP_FILE = "dump.cypherl";
 
+/** The server exited before it was ready: its refusal, in its last log line. */
+export function serverExited(exit: { exitCode: number; logTail: string }): string {
+  return `server exited with code ${exit.exitCode}: ${exit.logTail.split("\n").at(-1)}`;
+}
+
 /**
  * Memgraph, backed up as its guide says (docs/engines/memgraph.md, "The vendor's backup guide"):
  * - `snapshot`: `CREATE SNAPSHOT;` → `LOCK DATA DIRECTORY;` → copy `snapshots/` and `wal/` → `UNLOCK DATA DIRECTORY;`
  *   (always, even when the copy fails). The lock only postpones deletions: writes go on and the WAL grows while the
  *   copy runs, so the copy's end is the end of the backup window. Restored by putting both directories into a fresh
  *   data directory and starting with `--data-recovery-on-startup=true`, after the preflight read every file's header.
+ * - `snapshot-in-place`: the same backup, restored into a running server under `LOCK DATA DIRECTORY` (restoreInPlace).
  * - `dump`: `DUMP DATABASE;` (one Cypher query per row), replayed query by query into a fresh node.
- * Result columns as Memgraph's src/query/interpreter.cpp names them: `QUERY` for the dump, `storage info` / `value`
- * (with a `storage_mode` row) for SHOW STORAGE INFO; flags as src/flags/general.cpp and storage_mode.cpp define them.
+ * Result columns as Memgraph's src/query/interpreter.cpp names them (v2.19.0 and v3.7.2): `QUERY` for the dump,
+ * `storage info` / `value` (with a `storage_mode` row) for SHOW STORAGE INFO; flags in container.ts.
  */
-/** The server exited before it was ready: its refusal, in its last log line. */
-export function serverExited(exit: { exitCode: number; logTail: string }): string {
-  return `server exited with code ${exit.exitCode}: ${exit.logTail.split("\n").at(-1)}`;
-}
-
 export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArtifact> {
   readonly name = "memgraph";
   readonly backupMode = "online";
