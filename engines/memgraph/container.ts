@@ -20,7 +20,8 @@ export const MG_BOLT_PORT = 7687;
  * are not the same in every image: up to v3.2 the Debian package's postinst makes the user
  * (release/debian/postinst: `adduser --system --group … memgraph`, the next free system ids of the base image);
  * from v3.3.0 the image pins uid 101 and gid 103 (release/docker/v6_deb.dockerfile, `groupadd -g 103 memgraph &&
- * useradd -u 101`, PR #2947, commit 794f4a113c). Memgraph aborts unless its process uid owns the data directory
+ * useradd -u 101`, PR #2947, commit 794f4a113c); memgraph/helm-charts issue #275 reports uid 100, gid 101 in the 3.1.0
+ * image. Memgraph aborts unless its process uid owns the data directory
  * (src/storage/v2/durability/durability.cpp, `VerifyStorageDirectoryOwnerAndProcessUserOrDie`, every tag above).
  */
 export const MG_OWNER = { owner: "memgraph:memgraph" };
