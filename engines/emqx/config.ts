@@ -1,8 +1,9 @@
 import type { EmqxVersion } from "./versions.ts";
 
 /**
- * The official image's layout and configuration (deploy/docker/Dockerfile and docker-entrypoint.sh, v5.5.1
- * and v5.8.6): EMQX in
+ * The official image's layout and configuration (github emqx/emqx-docker, which builds the Docker Hub images:
+ * 5.5/Dockerfile at 73d7c57 "emqx 5.5.1", 5.8/Dockerfile and docker-entrypoint.sh at 7324fb3 "emqx 5.8.6"; the same
+ * as emqx/emqx deploy/docker/ at v5.5.1 and v5.8.6): EMQX in
  * /opt/emqx, user emqx uid/gid 1000, volumes /opt/emqx/data and /opt/emqx/log, configuration in /opt/emqx/etc;
  * ports 1883 (MQTT) and 18083 (dashboard, REST `/api/v5`). Without `EMQX_NODE_NAME` the entrypoint names the node
  * `emqx@<container IP>`, which changes with every container: a restored data directory would then belong to another

@@ -10,8 +10,9 @@ import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts"
 /**
  * Ready when `emqx ctl status` says "is started" AND the MQTT listener accepts a connection. "is started" is only
  * `init:get_status()` (apps/emqx_management/src/emqx_mgmt_cli.erl `status/1`, v5.5.1 and v5.8.6): the boot script
- * finished, not that the listeners are up. The connect uses bash's /dev/tcp: the image is Debian slim (ARG RUN_FROM in
- * deploy/docker/Dockerfile: debian:11-slim at v5.5.1, debian:12-slim at v5.8.6), whose bash has it.
+ * finished, not that the listeners are up. The connect uses bash's /dev/tcp: the image is Debian slim (emqx/emqx-docker
+ * 5.5/Dockerfile `FROM debian:11-slim` at 73d7c57, 5.8/Dockerfile `FROM debian:12-slim` at 7324fb3), whose bash has
+ * it; the entrypoint itself is a bash script (`#!/usr/bin/env bash`).
  */
 export const READY_PROBE = [
   "bash",

@@ -17,7 +17,8 @@ export interface ImportTarget {
 }
 
 /**
- * Makes backup/ as the image's user (uid 1000, deploy/docker/Dockerfile `useradd -r -m -u 1000`, v5.5.1 and v5.8.6):
+ * Makes backup/ as the image's user (uid 1000, `useradd -r -m -u 1000` in emqx/emqx-docker
+ * 5.5/Dockerfile and 5.8/Dockerfile, and in emqx/emqx deploy/docker/Dockerfile at v5.5.1 and v5.8.6):
  * otherwise Docker creates the missing parent of the copied file as root, and `data import` — which extracts there as
  * uid 1000 before `check_version/1` (do_import/2) — fails on permissions instead of deciding on the export.
  */

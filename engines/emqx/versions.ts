@@ -34,7 +34,8 @@ export const EMQX_DEFAULT_VERSION = "5.8.6";
  * What `dr-drill list` says is not drilled, from github emqx/emqx at v4.4.19 (the last v4.4.x tag) and v5.8.6:
  * - 4.4's `emqx_ctl data export` writes `emqx-export-<date>.json` (apps/emqx_management/src/emqx_mgmt_data_backup.erl,
  *   v4.4.19), not the 5.x tar this engine reads, and 4.4 has no durable-session setting (the seed: "Before EMQX 5.0,
- *   persistent sessions were stored in memory"); its image is Alpine (deploy/docker/Dockerfile, v4.4.19);
+ *   persistent sessions were stored in memory"); its Docker Hub image is `emqx/emqx:4.4.19` (emqx/emqx-docker
+ *   4.4/Dockerfile: `FROM debian:11-slim`, `EMQX_VERSION=4.4.19`);
  * - `/etc/emqx` and `/var/lib/emqx` are the DEB/RPM package paths in 4.4 and 5.x alike (rebar.config.erl, the `pkg`
  *   overlay vars, v4.4.19 and v5.8.6); the images put both under /opt/emqx, in 4.4 as in 5.x.
  */
