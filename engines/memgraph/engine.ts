@@ -16,10 +16,10 @@ import { restoreVolume, type RestoreVolume } from "../../harness/runtime/restore
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
 import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
 import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
-import { MG_DATA, MG_OWNER, MemgraphContainer, type StartedMemgraph } from "./container.ts";
+import { MG_DATA, MG_OWNER, MG_SNAPSHOT_INTERVAL_SEC, MemgraphContainer } from "./container.ts";
 import { cypherlOf, splitCypherScript } from "./dump-replay.ts";
 import { durabilityCheck, durabilityFiles, storageModeCheck } from "./durability.ts";
-import { IN_PLACE_STAGING, LOCKED, UNLOCKED, inPlaceCopyScript, lockStatus } from "./in-place.ts";
+import { LOCKED, UNLOCKED, lockStatus, restoreInPlace } from "./in-place.ts";
 import { MemgraphNode } from "./node.ts";
 import { createSnapshot } from "./snapshot.ts";
 import { memgraphImageSpec } from "./versions.ts";
@@ -138,7 +138,7 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     return {
       ...base,
       // The flags that make the promise exact: the WAL fsynced at every commit, no periodic snapshot of the server's own.
-      tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version}, --storage-wal-file-flush-every-n-tx=1, --storage-snapshot-interval-sec=604800)`,
+      tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version}, --storage-wal-file-flush-every-n-tx=1, --storage-snapshot-interval-sec=${MG_SNAPSHOT_INTERVAL_SEC})`,
       finishedAt,
       specialModeMs,
     };
@@ -167,7 +167,19 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     const started = Date.now();
     const image = await rt.images.resolve(memgraphImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
-    if (artifact.method === "snapshot-in-place") return this.restoreInPlace(artifact, rt, hooks, image, volume);
+    if (artifact.method === "snapshot-in-place")
+      return restoreInPlace({
+        // Off unless a scenario asks: see MemgraphEngineOptions.inPlaceSnapshotOnExit.
+        start: () =>
+          this.container(image, volume, rt)
+            .withSnapshotOnExit(this.options.inPlaceSnapshotOnExit ?? false)
+            .start(),
+        volume,
+        backupDir: artifact.dir,
+        afterCopyIn: async () => hooks.afterCopyIn?.(memgraphFiles(image, volume, rt)),
+        words: serverExited,
+        log: rt.log,
+      });
     if (artifact.method === "snapshot") {
       const files = memgraphFiles(image, volume, rt);
       await files.copyIn(artifact.dir);
@@ -186,58 +198,6 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     const summary = toolErrors.length ? `server up, but ${toolErrors[0]}` : `server up on ${image.ref}`;
     // The server came up (ok): a failed replay is a tool error on a node that serves, never a refusal to start.
     return { node, attempts: [{ ok: true, summary, durationMs: Date.now() - started }], toolErrors };
-  }
-
-  /**
-   * The guide's restore: a fresh server started, `LOCK DATA DIRECTORY`, the backup's files copied into its data
-   * directory, `UNLOCK DATA DIRECTORY` (always), a clean stop and a start on the same volume. Either start may be
-   * refused (the server exits): that is the attempt's outcome.
-   */
-  private async restoreInPlace(
-    artifact: MemgraphArtifact,
-    rt: DrillRuntime,
-    hooks: RestoreHooks,
-    image: ResolvedImage,
-    volume: string,
-  ): Promise<RestoreResult<MemgraphNode>> {
-    const started = Date.now();
-    const start = () =>
-      this.container(image, volume, rt)
-        .withSnapshotOnExit(this.options.inPlaceSnapshotOnExit ?? false)
-        .start();
-    try {
-      const first = await startOrRefusal(start, serverExited, { startedAt: started });
-      if ("refused" in first) {
-        await removeVolume(volume).catch(() => undefined);
-        return { attempts: [first.refused], toolErrors: [] };
-      }
-      const target = new MemgraphNode(first.started, volume);
-      await first.started.copyDirectoriesToContainer([{ source: artifact.dir, target: IN_PLACE_STAGING }]);
-      lockStatus(await target.query("LOCK DATA DIRECTORY"), LOCKED, "LOCK DATA DIRECTORY");
-      try {
-        await first.started.execOrThrow(["sh", "-c", inPlaceCopyScript()], "root");
-      } finally {
-        lockStatus(await target.query("UNLOCK DATA DIRECTORY"), UNLOCKED, "UNLOCK DATA DIRECTORY");
-      }
-      const exitCode = await target.stopServer();
-      rt.log(
-        `  in-place restore: copied under LOCK DATA DIRECTORY; the server stopped cleanly (exit code ${exitCode})`,
-      );
-      await hooks.afterCopyIn?.(memgraphFiles(image, volume, rt));
-      const again = await startOrRefusal(start, serverExited, { startedAt: started });
-      if ("refused" in again) {
-        await removeVolume(volume).catch(() => undefined);
-        return { attempts: [again.refused], toolErrors: [] };
-      }
-      return {
-        node: new MemgraphNode(again.started, volume),
-        attempts: [{ ok: true, summary: inPlaceSummary(again.started, exitCode), durationMs: Date.now() - started }],
-        toolErrors: [],
-      };
-    } catch (err) {
-      await removeVolume(volume).catch(() => undefined);
-      throw err;
-    }
   }
 
   /** Replays the dump query by query, stopping at the first error (which is the restore's tool error). */
@@ -267,8 +227,4 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
 /** The restore volume's files, owned by the image's memgraph user by name (MG_OWNER). */
 export function memgraphFiles(image: ResolvedImage, volume: string, rt: Pick<DrillRuntime, "labels">): RestoreVolume {
   return restoreVolume({ image, volume, mountPath: MG_DATA, labels: rt.labels, ...MG_OWNER });
-}
-
-function inPlaceSummary(mg: StartedMemgraph, exitCode: number): string {
-  return `LOCK DATA DIRECTORY, files copied in, UNLOCK DATA DIRECTORY, clean stop (exit code ${exitCode}), server up again on ${mg.image.ref}`;
 }
