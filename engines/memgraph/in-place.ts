@@ -24,7 +24,7 @@ export function inPlaceCopyScript(): string {
 
 /**
  * What `LOCK DATA DIRECTORY` / `UNLOCK DATA DIRECTORY` answer in their `STATUS` column (src/query/interpreter.cpp,
- * `PrepareLockPathQuery`, v2.19.0 to v3.7.2): the lock only keeps Memgraph from deleting files
+ * `PrepareLockPathQuery`, v2.19.0, v2.22.1, v3.0.0, v3.7.2; the queries exist from v2.0.0): the lock only keeps Memgraph from deleting files
  * (`InMemoryStorage::LockPath`, the file retainer); it does not stop writes, and the server reads snapshots and WAL
  * only when it starts, so the restore ends with a restart.
  */
