@@ -53,6 +53,7 @@ export async function listEngines(): Promise<number> {
       const where = availability(spec, { present: official, offline, canBuildOffline });
       console.log(`  version ${version.padEnd(6)} ${up || canInstallDocker ? where : "no: Docker is not available"}`);
     }
+    for (const note of entry.notDrilled ?? []) console.log(`  not drilled: ${note}`);
     console.log("  scenarios:");
     for (const s of entry.scenarios) {
       const expects = s.methods.map((method) => s.expects[method]);

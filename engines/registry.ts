@@ -13,6 +13,8 @@ export interface EngineModule {
   defaultVersion: string;
   defaultScenario: string;
   imageSpec(version: string): ImageSpec;
+  /** Versions or procedures of the vendor's guide this engine does not drill, and why: `dr-drill list` prints them. */
+  notDrilled?: string[];
   load(): Promise<LoadedEngine>;
   /** `dr-drill campaign`: random faults on copies of one backup, for engines that offer it (loaded with the drivers). */
   campaign?: () => Promise<CampaignScenario>;

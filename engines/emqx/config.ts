@@ -1,7 +1,9 @@
 import type { EmqxVersion } from "./versions.ts";
 
 /**
- * The official image's layout and configuration (deploy/docker/Dockerfile and docker-entrypoint.sh, v5.8.6): EMQX in
+ * The official image's layout and configuration (github emqx/emqx-docker, which builds the Docker Hub images:
+ * 5.5/Dockerfile at 73d7c57 "emqx 5.5.1", 5.8/Dockerfile and docker-entrypoint.sh at 7324fb3 "emqx 5.8.6"; the same
+ * as emqx/emqx deploy/docker/ at v5.5.1 and v5.8.6): EMQX in
  * /opt/emqx, user emqx uid/gid 1000, volumes /opt/emqx/data and /opt/emqx/log, configuration in /opt/emqx/etc;
  * ports 1883 (MQTT) and 18083 (dashboard, REST `/api/v5`). Without `EMQX_NODE_NAME` the entrypoint names the node
  * `emqx@<container IP>`, which changes with every container: a restored data directory would then belong to another
@@ -17,7 +19,8 @@ export const emqxNodeName = (host: string) => `emqx@${host}`;
 
 /**
  * A configuration path as EMQX reads it from the environment: `EMQX_` and the path, upper-cased, dots as `__`
- * (bin/emqx: `EMQX_NODE__NAME` for `node.name`).
+ * (bin/emqx, v5.5.1 and v5.8.6:
+ * `EMQX_NODE__NAME` for `node.name`).
  */
 export function envOf(path: string): string {
   if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/.test(path)) throw new Error(`not an EMQX configuration path: ${path}`);
@@ -26,7 +29,8 @@ export function envOf(path: string): string {
 
 export interface EmqxSettings {
   host: string;
-  /** `retainer.backend.storage_type` (apps/emqx_retainer/src/emqx_retainer_schema.erl): `ram` by default. */
+  /** `retainer.backend.storage_type` (apps/emqx_retainer/src/emqx_retainer_schema.erl, v5.5.1 and
+   * v5.8.6): `ram` by default. */
   retainedStorage: "ram" | "disc";
   /** Keep persistent sessions on disk with the version's durable-session setting (off by default). */
   durableSessions: boolean;

@@ -7,8 +7,18 @@ import { emqxVersion } from "./versions.ts";
 import { startContainer } from "../../harness/runtime/start-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
-/** `emqx ctl status` answers "Node 'emqx@host' 5.8.6 is started" once the applications run (emqx_mgmt_cli.erl `status/1`). */
-const READY_PROBE = ["sh", "-c", "emqx ctl status | grep -q 'is started'"];
+/**
+ * Ready when `emqx ctl status` says "is started" AND the MQTT listener accepts a connection. "is started" is only
+ * `init:get_status()` (apps/emqx_management/src/emqx_mgmt_cli.erl `status/1`, v5.5.1 and v5.8.6): the boot script
+ * finished, not that the listeners are up. The connect uses bash's /dev/tcp: the image is Debian slim (emqx/emqx-docker
+ * 5.5/Dockerfile `FROM debian:11-slim` at 73d7c57, 5.8/Dockerfile `FROM debian:12-slim` at 7324fb3), whose bash has
+ * it; the entrypoint itself is a bash script (`#!/usr/bin/env bash`).
+ */
+export const READY_PROBE = [
+  "bash",
+  "-c",
+  `emqx ctl status | grep -q 'is started' && exec 3<>/dev/tcp/127.0.0.1/${EMQX_MQTT_PORT}`,
+];
 
 /**
  * Builder for an EMQX container from the official image, after testcontainers' module shape: a GenericContainer with
@@ -59,7 +69,7 @@ export class StartedEmqx extends StartedEngineContainer {
   }
 
   /**
-   * `emqx stop` (bin/emqx: nodetool shutdown): the VM, the container's main process, exits and the container with it.
+   * `emqx stop` (bin/emqx, v5.5.1 and v5.8.6: nodetool shutdown): the VM, the container's main process, exits and the container with it.
    * Its exit code is recorded, not judged: what EMQX returns after a requested stop is not known here.
    */
   async shutdown(timeoutMs = 60_000): Promise<number> {

@@ -20,7 +20,8 @@ import { nodeDirectories } from "../../protocols/mnesia-node.ts";
 import { MQTT_RECORDS, MqttWorkload, type MqttPublish } from "../../protocols/mqtt/index.ts";
 import { EMQX_DATA, EMQX_ETC, EMQX_UID, emqxNodeName, type EmqxSettings } from "./config.ts";
 import { EmqxContainer, type StartedEmqx } from "./container.ts";
-import { exportedPath, importResult, type AttemptOutcome } from "./export.ts";
+import { exportedPath, type AttemptOutcome } from "./export.ts";
+import { EMQX_BACKUP_DIR, importExport } from "./import.ts";
 import { MNESIA_IN_DATA, emqxNodeNameCheck, lsEntries, mnesiaStartObservation } from "./node-name.ts";
 import { EMQX_MQTT, EMQX_UNIVERSE, emqxNode, type EmqxNode } from "./node.ts";
 import { exportChecks } from "./preflight.ts";
@@ -100,7 +101,7 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
       const out = await emqx.exec(["emqx", "ctl", "data", "export"]);
       const finishedAt = rt.clock.now();
       const path = exportedPath(out.output);
-      await emqx.copyDirectoryOut(join(EMQX_DATA, "backup"), join(dir, "export"));
+      await emqx.copyDirectoryOut(EMQX_BACKUP_DIR, join(dir, "export"));
       const exportFile = join("export", basename(path));
       rt.log(`  emqx ctl data export: ${path} in ${(finishedAt - started).toFixed(0)} ms`);
       return {
@@ -158,7 +159,7 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
         return { attempts: [start.refused], toolErrors: [] };
       }
       const done = artifact.exportFile
-        ? await this.importInto(start.started, join(artifact.dir, artifact.exportFile))
+        ? await importExport(start.started, join(artifact.dir, artifact.exportFile))
         : await this.startedOn(start.started, artifact);
       const attempt: RestoreAttempt = { ...done.attempt, durationMs: Date.now() - started };
       if (!attempt.ok) {
@@ -171,13 +172,6 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
       await removeVolume(volumeName).catch(() => undefined);
       throw err;
     }
-  }
-
-  /** `emqx ctl data import <file>` on the fresh node: its printed outcome decides the attempt (importResult). */
-  private async importInto(emqx: StartedEmqx, hostFile: string): Promise<AttemptOutcome> {
-    const target = `${EMQX_DATA}/backup/${basename(hostFile)}`;
-    await emqx.copyFileIn(hostFile, target);
-    return importResult((await emqx.exec(["emqx", "ctl", "data", "import", target])).output);
   }
 
   /** A file-copy restore: what the started node's data/mnesia/ holds, against the backup's, as listed in both. */

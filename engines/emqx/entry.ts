@@ -1,5 +1,5 @@
 import { loadFrom, type EngineModule } from "../registry.ts";
-import { EMQX_DEFAULT_VERSION, EMQX_VERSIONS, emqxImageSpec } from "./versions.ts";
+import { EMQX_DEFAULT_VERSION, EMQX_NOT_DRILLED, EMQX_VERSIONS, emqxImageSpec } from "./versions.ts";
 
 /** This engine as the command line knows it before loading its drivers (engines/index.ts lists it). */
 export const ENTRIES: EngineModule[] = [
@@ -9,6 +9,7 @@ export const ENTRIES: EngineModule[] = [
     defaultVersion: EMQX_DEFAULT_VERSION,
     defaultScenario: "load",
     imageSpec: emqxImageSpec,
+    notDrilled: EMQX_NOT_DRILLED,
     load: loadFrom(
       () => import("./index.ts"),
       (m) => ({ methods: m.EMQX_METHODS, scenarios: m.EMQX_SCENARIOS }),

@@ -11,7 +11,7 @@ import type { RestoreAttempt } from "../../harness/engine.ts";
  * a gzipped tar `emqx-export-YYYY-MM-DD-HH-MM-SS.mmm.tar.gz` written under `<data_dir>/backup/`, every entry under
  * one directory named like the file without `.tar.gz`: `META.hocon` (`edition = ce`, `version = "5.8.6"`),
  * `cluster.hocon` (the cluster's configuration overrides), and `mnesia/<table>` (one Mnesia backup per built-in
- * table: users, ACL, banned, API keys, PSK, from 5.6 `emqx_retainer_message`).
+ * table: users, ACL, banned, API keys, PSK, from 5.6.1 `emqx_retainer_message`).
  */
 export const EXPORT_NAME = /^emqx-export-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.\d{3}\.tar\.gz$/;
 

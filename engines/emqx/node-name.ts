@@ -2,7 +2,7 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { nodeDirectories, nodeNameCheck } from "../../protocols/mnesia-node.ts";
 
 /**
- * EMQX keeps its built-in database in `data/mnesia/<node name>` (bin/emqx, v5.1–v5.8: `-mnesia dir
+ * EMQX keeps its built-in database in `data/mnesia/<node name>` (bin/emqx, v5.5.1 and v5.8.6: `-mnesia dir
  * "$DATA_DIR/mnesia/$NAME"`): the backup's node is the directory found there.
  */
 export const MNESIA_IN_DATA = "mnesia";

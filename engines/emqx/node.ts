@@ -9,7 +9,7 @@ import { errorLines } from "../../harness/server-log.ts";
 import type { StartedEmqx } from "./container.ts";
 
 /**
- * What EMQX 5 speaks (apps/emqx/src/emqx_schema.erl defaults): MQTT 3.1.1 and 5, QoS 1 and 2, retained messages
+ * What EMQX 5 speaks (apps/emqx/src/emqx_schema.erl defaults, v5.8.6): MQTT 3.1.1 and 5, QoS 1 and 2, retained messages
  * delivered to wildcard subscriptions; topics up to 65535 bytes and `mqtt.max_topic_levels` 128 levels (the
  * generator's topics stay under 62). No FIFO per session: a durable session replays several storage streams, polled
  * apart (apps/emqx/src/emqx_persistent_session_ds/emqx_persistent_session_ds_stream_scheduler.erl at v5.8.6), and a
@@ -30,7 +30,8 @@ export const EMQX_UNIVERSE: MqttUniverse = mqttUniverse(EMQX_MQTT);
 export type EmqxNode = MqttBrokerNode<StartedEmqx>;
 
 /**
- * What EMQX 5 logs when a part of it fails: a line at level critical or above (its logger's `[critical]`, `[alert]`,
+ * What EMQX 5 logs when a part of it fails: a line at level critical or above (its text formatter's `[level]`,
+ * apps/emqx/src/config/emqx_config_logger.erl `do_formatter(text, …)`, v5.5.1 and v5.8.6: `[critical]`, `[alert]`,
  * `[emergency]`), an OTP process crash ("Generic server … terminating", "crasher:"). Not `[error]`, which it also uses
  * for a client's bad packet or a refused connection.
  */

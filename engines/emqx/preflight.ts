@@ -34,7 +34,7 @@ export async function exportChecks(file: string, scratch: string, target: string
     valid: retained,
     summary: retained
       ? "the export carries the retained messages (mnesia/emqx_retainer_message)"
-      : `the export of EMQX ${contents.version} carries no retained messages (exported from 5.6 on): they will not be restored`,
+      : `the export of EMQX ${contents.version} carries no retained messages (exported from 5.6.1 on): they will not be restored`,
   };
   return [archive, version, retainedCheck];
 }

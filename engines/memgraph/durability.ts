@@ -5,7 +5,7 @@ import { memgraphVersion } from "./versions.ts";
 
 /**
  * The header of a Memgraph durability file (memgraph/memgraph, src/storage/v2/durability/serialization.cpp,
- * `Decoder::Initialize`): a 4-byte magic, `MGsn` for a snapshot and `MGwl` for a WAL file (version.hpp,
+ * `Decoder::Initialize`, v2.19.0 and v3.7.2): a 4-byte magic, `MGsn` for a snapshot and `MGwl` for a WAL file (version.hpp,
  * kSnapshotMagic / kWalMagic), then the format version as a uint64, little-endian, at bytes 4-11.
  */
 export type DurabilityHeader = { kind: "snapshot" | "wal"; version: number } | { kind: "unknown"; reason: string };

@@ -12,17 +12,27 @@ import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
-import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
+import { restoreVolume, type RestoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { copyUnderSpecialMode } from "../../harness/special-mode.ts";
 import { GraphWorkload, type GraphOp } from "../../protocols/bolt/model.ts";
 import { startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
-import { MG_DATA, MG_UID, MemgraphContainer } from "./container.ts";
+import { MG_DATA, MG_OWNER, MG_SNAPSHOT_INTERVAL_SEC, MemgraphContainer } from "./container.ts";
 import { cypherlOf, splitCypherScript } from "./dump-replay.ts";
 import { durabilityCheck, durabilityFiles, storageModeCheck } from "./durability.ts";
+import { LOCKED, UNLOCKED, lockStatus, restoreInPlace } from "./in-place.ts";
 import { MemgraphNode } from "./node.ts";
+import { createSnapshot } from "./snapshot.ts";
 import { memgraphImageSpec } from "./versions.ts";
 
-export type MemgraphBackupMethod = "snapshot" | "dump";
+/**
+ * - `snapshot`: the guide's backup; restored into a fresh data directory before the server's first start;
+ * - `snapshot-in-place`: the same backup, restored as the guide says: into a running server, `LOCK DATA DIRECTORY`,
+ *   the files copied in, `UNLOCK DATA DIRECTORY`, then a restart (the server reads them only when it starts);
+ * - `dump`: `DUMP DATABASE`, replayed into a fresh server.
+ */
+export type MemgraphBackupMethod = "snapshot" | "snapshot-in-place" | "dump";
+
+export const isSnapshotMethod = (m: MemgraphBackupMethod): boolean => m !== "dump";
 
 export interface MemgraphArtifact extends BackupArtifact {
   method: MemgraphBackupMethod;
@@ -34,10 +44,21 @@ export interface MemgraphArtifact extends BackupArtifact {
 export interface MemgraphEngineOptions {
   /** `--storage-mode` of the source (IN_MEMORY_ANALYTICAL writes no WAL: a finding the drill reports). */
   storageMode?: "IN_MEMORY_TRANSACTIONAL" | "IN_MEMORY_ANALYTICAL";
+  /**
+   * `snapshot-in-place`: the restored server's `--storage-snapshot-on-exit`. Off by default: on, the restart's clean
+   * stop writes a snapshot of the still-empty server, newer by name than the copied ones, and recovery takes the
+   * newest (see IN_PLACE_EXIT_SNAPSHOT in scenarios.ts).
+   */
+  inPlaceSnapshotOnExit?: boolean;
 }
 
 const STAGING = "/tmp/dr-drill-backup";
 const DUMP_FILE = "dump.cypherl";
+
+/** The server exited before it was ready: its refusal, in its last log line. */
+export function serverExited(exit: { exitCode: number; logTail: string }): string {
+  return `server exited with code ${exit.exitCode}: ${exit.logTail.split("\n").at(-1)}`;
+}
 
 /**
  * Memgraph, backed up as its guide says (docs/engines/memgraph.md, "The vendor's backup guide"):
@@ -45,15 +66,11 @@ const DUMP_FILE = "dump.cypherl";
  *   (always, even when the copy fails). The lock only postpones deletions: writes go on and the WAL grows while the
  *   copy runs, so the copy's end is the end of the backup window. Restored by putting both directories into a fresh
  *   data directory and starting with `--data-recovery-on-startup=true`, after the preflight read every file's header.
+ * - `snapshot-in-place`: the same backup, restored into a running server under `LOCK DATA DIRECTORY` (restoreInPlace).
  * - `dump`: `DUMP DATABASE;` (one Cypher query per row), replayed query by query into a fresh node.
- * Result columns as Memgraph's src/query/interpreter.cpp names them: `QUERY` for the dump, `storage info` / `value`
- * (with a `storage_mode` row) for SHOW STORAGE INFO; flags as src/flags/general.cpp and storage_mode.cpp define them.
+ * Result columns as Memgraph's src/query/interpreter.cpp names them (v2.19.0 and v3.7.2): `QUERY` for the dump,
+ * `storage info` / `value` (with a `storage_mode` row) for SHOW STORAGE INFO; flags in container.ts.
  */
-/** The server exited before it was ready: its refusal, in its last log line. */
-export function serverExited(exit: { exitCode: number; logTail: string }): string {
-  return `server exited with code ${exit.exitCode}: ${exit.logTail.split("\n").at(-1)}`;
-}
-
 export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArtifact> {
   readonly name = "memgraph";
   readonly backupMode = "online";
@@ -100,14 +117,16 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
         enterName: "CREATE SNAPSHOT; LOCK DATA DIRECTORY",
         leaveName: "UNLOCK DATA DIRECTORY",
         enter: async () => {
-          await node.query("CREATE SNAPSHOT");
-          await node.query("LOCK DATA DIRECTORY");
+          const { tries } = await createSnapshot((q) => node.query(q));
+          if (tries > 1) rt.log(`  CREATE SNAPSHOT: another snapshot was in progress; taken at try ${tries}`);
+          lockStatus(await node.query("LOCK DATA DIRECTORY"), LOCKED, "LOCK DATA DIRECTORY");
         },
         copy: async () => {
           await node.mg.execOrThrow(["sh", "-c", copy]);
           return rt.clock.now();
         },
-        leave: async () => void (await node.query("UNLOCK DATA DIRECTORY")),
+        leave: async () =>
+          void lockStatus(await node.query("UNLOCK DATA DIRECTORY"), UNLOCKED, "UNLOCK DATA DIRECTORY"),
       },
       rt.clock,
     );
@@ -118,7 +137,8 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     }
     return {
       ...base,
-      tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version})`,
+      // The flags that make the promise exact: the WAL fsynced at every commit, no periodic snapshot of the server's own.
+      tool: `CREATE SNAPSHOT + LOCK DATA DIRECTORY + cp -a snapshots wal (Memgraph ${this.version}, --storage-wal-file-flush-every-n-tx=1, --storage-snapshot-interval-sec=${MG_SNAPSHOT_INTERVAL_SEC})`,
       finishedAt,
       specialModeMs,
     };
@@ -126,7 +146,7 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
 
   async preflight(artifact: MemgraphArtifact): Promise<CheckResult[]> {
     const mode = storageModeCheck(artifact.storageInfo);
-    if (artifact.method === "snapshot")
+    if (isSnapshotMethod(artifact.method))
       return [durabilityCheck(await durabilityFiles(artifact.dir), this.version), mode];
     const statements = splitCypherScript(await readFile(join(artifact.dir, DUMP_FILE), "utf8"));
     return [
@@ -147,8 +167,21 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
     const started = Date.now();
     const image = await rt.images.resolve(memgraphImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
+    if (artifact.method === "snapshot-in-place")
+      return restoreInPlace({
+        // Off unless a scenario asks: see MemgraphEngineOptions.inPlaceSnapshotOnExit.
+        start: () =>
+          this.container(image, volume, rt)
+            .withSnapshotOnExit(this.options.inPlaceSnapshotOnExit ?? false)
+            .start(),
+        volume,
+        backupDir: artifact.dir,
+        afterCopyIn: async () => hooks.afterCopyIn?.(memgraphFiles(image, volume, rt)),
+        words: serverExited,
+        log: rt.log,
+      });
     if (artifact.method === "snapshot") {
-      const files = restoreVolume({ image, volume, mountPath: MG_DATA, uid: MG_UID, labels: rt.labels });
+      const files = memgraphFiles(image, volume, rt);
       await files.copyIn(artifact.dir);
       await hooks.afterCopyIn?.(files);
     }
@@ -189,4 +222,9 @@ export class MemgraphEngine implements Engine<GraphOp, MemgraphNode, MemgraphArt
   invariants(node: MemgraphNode): Promise<CheckResult[]> {
     return node.invariants();
   }
+}
+
+/** The restore volume's files, owned by the image's memgraph user by name (MG_OWNER). */
+export function memgraphFiles(image: ResolvedImage, volume: string, rt: Pick<DrillRuntime, "labels">): RestoreVolume {
+  return restoreVolume({ image, volume, mountPath: MG_DATA, labels: rt.labels, ...MG_OWNER });
 }

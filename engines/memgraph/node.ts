@@ -34,6 +34,14 @@ export class MemgraphNode extends BoltGraphNode {
     return this.withSession(async (s) => (await s.run(cypher)).records.map((r) => r.toObject()));
   }
 
+  /** Stops the server cleanly and removes its container, keeping its volume; its exit code. */
+  async stopServer(): Promise<number> {
+    await this.closeDriver();
+    const exitCode = await this.mg.shutdown();
+    await this.mg.stop();
+    return exitCode;
+  }
+
   async destroy(): Promise<void> {
     await this.closeDriver();
     await this.mg.stop();

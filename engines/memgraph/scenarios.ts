@@ -4,7 +4,7 @@ import type { Expectation } from "../../harness/expectation.ts";
 import { MemgraphEngine, type MemgraphBackupMethod } from "./engine.ts";
 import { MEMGRAPH_VERSIONS, memgraphVersion } from "./versions.ts";
 
-export const MEMGRAPH_METHODS: MemgraphBackupMethod[] = ["snapshot", "dump"];
+export const MEMGRAPH_METHODS: MemgraphBackupMethod[] = ["snapshot", "snapshot-in-place", "dump"];
 
 export function memgraphWorkload(writers: number): WorkloadPlan {
   return { writers, maxOps: 50_000, maxMs: 5 * 60_000, leadInOps: 200 * writers, tailMs: 1_000 };
@@ -41,6 +41,20 @@ export const NEWER_INTO_OLDER: Expectation = {
   by: [{ check: "preflight:durability-version", reason: "durability format \\d+, Memgraph \\S+ reads formats" }],
 };
 
+/**
+ * The guide's in-place restore with the image's own `--storage-snapshot-on-exit=true` (config/flags.yaml, every tag):
+ * the restart's clean stop snapshots the still-empty server (`snapshot_on_exit` in InMemoryStorage's destructor,
+ * src/storage/v2/inmemory/storage.cpp), its file named by the wall clock (`MakeSnapshotName`,
+ * src/storage/v2/durability/paths.hpp), so newer by name than the copied ones; recovery takes the last snapshot by
+ * name and skips those of another storage UUID ("isn't related to the latest snapshot file",
+ * src/storage/v2/durability/durability.cpp `RecoverData`, v2.19.0 to v3.7.2). Read from the source, not yet watched:
+ * the server is predicted to come up EMPTY, and the drill must say everything was lost.
+ */
+export const IN_PLACE_EXIT_SNAPSHOT: Expectation = {
+  outcome: "detects",
+  by: [{ check: "ledger-oracle", reason: "\\d+ lost" }],
+};
+
 /** The drills `dr-drill run --engine memgraph --scenario` offers. They need the official image (see versions.ts). */
 export const MEMGRAPH_SCENARIOS: Scenario[] = [
   drillScenario({
@@ -66,6 +80,17 @@ export const MEMGRAPH_SCENARIOS: Scenario[] = [
       const to = req.restoreInto ?? olderReader(req.version) ?? req.version;
       return { engine: engineFor(req), restoreInto: engineFor(req, to), expect: NEWER_INTO_OLDER };
     },
+  }),
+  drillScenario({
+    name: "in-place-exit-snapshot",
+    description:
+      "the guide's in-place restore (LOCK DATA DIRECTORY, copy in, UNLOCK, restart) with the image's --storage-snapshot-on-exit=true: the restart snapshots the empty server and recovery takes that newer file",
+    methods: ["snapshot-in-place"],
+    workload: memgraphWorkload,
+    build: (req) => ({
+      engine: new MemgraphEngine(req.version, "snapshot-in-place", { inPlaceSnapshotOnExit: true }),
+      expect: IN_PLACE_EXIT_SNAPSHOT,
+    }),
   }),
   drillScenario({
     name: "analytical",

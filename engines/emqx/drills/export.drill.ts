@@ -8,7 +8,7 @@ const ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
 const missing = await missingImage("emqx", [EMQX_DEFAULT_VERSION, "5.5.1"]);
 
 describe("emqx: emqx ctl data export / data import (5.1+)", () => {
-  it("an export imported into a fresh node: retained messages come back (5.6+), sessions do not, and the drill says so", async (ctx) => {
+  it("an export imported into a fresh node: retained messages come back (5.6.1+), sessions do not, and the drill says so", async (ctx) => {
     skipUnless(ctx, missing);
     const result = await runOne("emqx", "export-import", { rows: ROWS, method: "data-export" });
     expectMet(result);

@@ -21,6 +21,9 @@ import { EMQX_MQTT, EMQX_UNIVERSE } from "../node.ts";
 import { EMQX_SCENARIOS } from "../scenarios.ts";
 import { EMQX_UNAVAILABLE, EMQX_VERSIONS, emqxImageSpec, emqxVersion } from "../versions.ts";
 import { EmqxEngine } from "../engine.ts";
+import { READY_PROBE } from "../container.ts";
+import { ENTRIES } from "../entry.ts";
+import { BACKUP_DIR_COMMAND, importExport, type ImportTarget } from "../import.ts";
 import { ImageResolver, ImageUnavailableError } from "../../../harness/runtime/images.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 
@@ -148,7 +151,7 @@ describe("emqx: which exports data import accepts (check_version/1)", () => {
     );
     expect(old.map((c) => c.valid)).toEqual([true, true, false]);
     expect(old[2]!.summary).toBe(
-      "the export of EMQX 5.5.1 carries no retained messages (exported from 5.6 on): they will not be restored",
+      "the export of EMQX 5.5.1 carries no retained messages (exported from 5.6.1 on): they will not be restored",
     );
     const broken = await exportChecks(
       await exportFile(join(dir, "c"), { meta: false }),
@@ -223,7 +226,7 @@ describe("emqx: versions, images and scenarios", () => {
     );
   });
 
-  it("data export exists from 5.1, retained messages are in it from 5.6", () => {
+  it("data export exists from 5.1, retained messages are in it from 5.6.1", () => {
     expect(new EmqxEngine("5.5.1", { method: "data-export" }).records.consistency).toBe("per-key");
     expect(new EmqxEngine("5.8.6").records.consistency).toBe("point-in-time");
     expect(EMQX_VERSIONS["5.5.1"]!.retainedInExport).toBe(false);
@@ -250,5 +253,46 @@ describe("emqx: versions, images and scenarios", () => {
       "export-import": "detects (by ledger-oracle)",
       "newer-export": "refuses (/is newer than EMQX version .*, import is not allowed/)",
     });
+  });
+
+  it("data import makes data/backup as uid 1000 before the export is copied in, then imports it from there", async () => {
+    const calls: string[] = [];
+    const node: ImportTarget = {
+      exec: async (command, opts) => {
+        calls.push(`exec ${opts?.user ?? "(image user)"}: ${command.join(" ")}`);
+        return { exitCode: 0, output: command[0] === "emqx" ? "Data has been imported successfully.\n" : "" };
+      },
+      copyFileIn: async (host, target) => void calls.push(`copy ${host} -> ${target}`),
+    };
+    const done = await importExport(node, "/art/export/emqx-export-2026-11-23-12-30-01.123.tar.gz");
+    expect(calls).toEqual([
+      "exec 1000:1000: mkdir -p /opt/emqx/data/backup",
+      "copy /art/export/emqx-export-2026-11-23-12-30-01.123.tar.gz -> /opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz",
+      "exec (image user): emqx ctl data import /opt/emqx/data/backup/emqx-export-2026-11-23-12-30-01.123.tar.gz",
+    ]);
+    expect(done.attempt.ok).toBe(true);
+    expect(BACKUP_DIR_COMMAND.user).toBe("1000:1000");
+  });
+
+  it("a backup/ that cannot be made is dr-drill's error, never EMQX refusing the export", async () => {
+    const node: ImportTarget = {
+      exec: async () => ({ exitCode: 1, output: "mkdir: cannot create directory: Permission denied" }),
+      copyFileIn: async () => undefined,
+    };
+    await expect(importExport(node, "/art/x.tar.gz")).rejects.toThrow(
+      /mkdir -p \/opt\/emqx\/data\/backup as 1000:1000 failed/,
+    );
+  });
+
+  it("readiness waits for the MQTT listener on 1883 as well as 'is started'", () => {
+    expect(READY_PROBE.slice(0, 2)).toEqual(["bash", "-c"]);
+    expect(READY_PROBE[2]).toBe("emqx ctl status | grep -q 'is started' && exec 3<>/dev/tcp/127.0.0.1/1883");
+  });
+
+  it("list says why EMQX 4.x and the package layout are not drilled", () => {
+    expect(ENTRIES[0]!.notDrilled).toEqual([
+      expect.stringMatching(/^EMQX 4\.x \(emqx\/emqx:4\.4\.19\): its data export is a JSON file.*RAM only/),
+      expect.stringMatching(/^the DEB\/RPM layout \(\/etc\/emqx, \/var\/lib\/emqx\)/),
+    ]);
   });
 });

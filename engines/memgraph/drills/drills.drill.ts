@@ -16,7 +16,7 @@ const missing = await missingImage("memgraph", Object.keys(MEMGRAPH_VERSIONS));
 
 // Written against the official memgraph/memgraph images; where they cannot be had, every drill skips and says why.
 describe("memgraph: the seed's backup and restore", () => {
-  for (const method of ["snapshot", "dump"] as const) {
+  for (const method of ["snapshot", "snapshot-in-place", "dump"] as const) {
     it(`${method} under concurrent writes restores every acknowledged write, the cut and the balances`, async (ctx) => {
       skipUnless(ctx, missing);
       const result = await runOne("memgraph", "load", { method, rows: ROWS });
@@ -41,6 +41,13 @@ describe("memgraph: the seed's backup and restore", () => {
     expect(check(result, "preflight:durability-version").valid).toBe(false);
     // What the older server did with the files is its own: it came up, or it exited.
     expect(result.evidence.restoreAttempts[0]?.summary).toMatch(/^server (up on|exited with code)/);
+  });
+
+  it("the in-place restore with the image's snapshot on exit recovers the empty server's newer snapshot, and the drill says everything was lost", async (ctx) => {
+    skipUnless(ctx, missing);
+    const result = await runOne("memgraph", "in-place-exit-snapshot", { rows: ROWS });
+    expectMet(result);
+    expect(oracleOf(result).violations.lost).toBeGreaterThan(0);
   });
 
   it("IN_MEMORY_ANALYTICAL (no WAL, no periodic snapshots) is reported", async (ctx) => {
