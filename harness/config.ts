@@ -34,6 +34,8 @@ const CONFIG_SHAPE: Shape = {
   writers: "count",
   seed: "count",
   targets: { rto: "string", rpo: "string" },
+  // How long the reports are to be kept (a duration, e.g. "400d"), stated in each report.
+  retention: "string",
   engines: { record: ENGINE_SHAPE },
   signing: { privateKey: "string", publicKey: "string" },
 };

@@ -3,6 +3,7 @@ import { realpathSync } from "node:fs";
 import { packageVersion } from "../package-info.ts";
 import { fileURLToPath } from "node:url";
 import type { Evidence, Initiator } from "../evidence.ts";
+import type { Retention, TestedArtifact } from "./audit.ts";
 
 /** @2: a run records its plan and any interruption, and passes only when every planned drill ran (docs/evidence.md). */
 export const RUN_EVIDENCE_SCHEMA = "dr-drill/run-evidence@2";
@@ -90,6 +91,12 @@ export interface RunEvidence {
   shard?: ShardOf | null;
   /** Set on a report made by `dr-drill merge-reports`: the shard runs it combines. */
   mergedFrom?: MergedShard[] | null;
+  /** Artifacts the user brought to be tested (`dr-drill verify`); null when the drills made their own backups. */
+  artifactsTested?: TestedArtifact[] | null;
+  /** How long to keep this report (absent in reports of earlier versions). */
+  retention?: Retention;
+  /** The evidence in sentences an auditor reads (harness/report/audit.ts; absent in reports of earlier versions). */
+  statement?: string[];
 }
 
 /** The dr-drill that wrote a report: its version, and its git commit when it runs from a checkout of its own. */
