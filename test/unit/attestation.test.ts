@@ -107,6 +107,24 @@ describe("in-toto attestation of a report", () => {
     expect(openssl(join(dir, "..", "payload.bin")).status).not.toBe(0);
   });
 
+  it("verifies with the shell recipe docs/compliance.md gives (OpenSSL, jq, coreutils), which fails on a changed file", async () => {
+    const { dir, publicPem } = await signedReport();
+    const doc = await readFile("docs/compliance.md", "utf8");
+    const recipe = /### Checking it without dr-drill[\s\S]*?```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(recipe).toContain("openssl pkeyutl -verify");
+    await writeFile(join(dir, "dr-drill-signing.pub.pem"), await readFile(publicPem));
+    const run = () => spawnSync("bash", ["-e", "-o", "pipefail", "-c", recipe!], { cwd: dir, encoding: "utf8" });
+    const ok = run();
+    expect(ok.stdout + ok.stderr).toContain("Signature Verified Successfully");
+    expect(ok.stdout).toContain("evidence.json: OK");
+    expect(ok.stdout).toContain(PREDICATE_TYPE);
+    expect(ok.status).toBe(0);
+    await changeOneByte(join(dir, "evidence.json"), 5, (b) => b ^ 1);
+    const changed = run();
+    expect(changed.stdout).toContain("evidence.json: FAILED");
+    expect(changed.status).not.toBe(0);
+  });
+
   it("fails after a one-byte change of the envelope's signed payload, and verify-report exits 1", async () => {
     const { dir, keys, publicPem } = await signedReport();
     const envelope = await envelopeOf(dir);
