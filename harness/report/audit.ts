@@ -79,7 +79,8 @@ const checkWord = { true: "passed", false: "FAILED", unknown: "undecided" } as c
 export function auditStatement(run: RunEvidence): string[] {
   const lines: string[] = [];
   for (const a of run.artifactsTested ?? []) lines.push(describeTested(a));
-  for (const d of run.drills) lines.push(...describeDrill(d));
+  const brought = (run.artifactsTested ?? []).length > 0;
+  for (const d of run.drills) lines.push(...describeDrill(d, brought));
   const ci = run.initiator.ci;
   const by = `Run by ${run.tool.name} ${run.tool.version}${run.tool.commit ? ` (commit ${run.tool.commit})` : ""} as user ${run.initiator.user} on host ${run.initiator.host}`;
   lines.push(
@@ -111,7 +112,8 @@ function describeTested(a: TestedArtifact): string {
   return `Artifact tested: ${a.origin}, ${a.bytes.toLocaleString("en-US")} bytes, SHA-256 ${a.sha256}; ${age}${limit}.`;
 }
 
-function describeDrill(d: Evidence): string[] {
+/** One drill: the backup (the user's artifact above, or the one the drill made), the restore, RTO, result, checks. */
+function describeDrill(d: Evidence, brought: boolean): string[] {
   const images = (list: Evidence["scope"]["images"]) => list.map((i) => `${i.ref} (${i.id})`).join(", ");
   const files = d.artifacts.length;
   const rto =
@@ -121,7 +123,11 @@ function describeDrill(d: Evidence): string[] {
         ? `RTO not measured against a target of ${formatMs(d.targets.rtoMs)}: target not shown to be met`
         : `RTO ${formatMs(d.achieved.rtoMs)} against a target of ${formatMs(d.targets.rtoMs)}: ${d.achieved.rtoMs <= d.targets.rtoMs ? "met" : "MISSED"}`;
   return [
-    `${d.drillId}: ${d.scope.engine} ${d.scope.version}, backup method ${d.scope.backupMethod} (${files} file(s), the SHA-256 of each in evidence.json), restored into ${d.scope.restoreTarget.version} in a fresh container from ${images(d.scope.restoreTarget.images) || "no recorded image"}; ${rto}; result ${d.verdict.toUpperCase()}, ${d.expectation.outcome} expected: ${d.expectation.met ? "met" : "NOT met"}.`,
+    `${d.drillId}: ${d.scope.engine} ${d.scope.version}, ${
+      brought
+        ? `the artifact above (${d.scope.backupMethod}, ${files} file(s), the SHA-256 of each in evidence.json)`
+        : `backed up by the drill itself with ${d.scope.backupMethod} between ${d.scope.recoveryPoint.backupStartedAt} and ${d.scope.recoveryPoint.backupEndedAt} (${files} file(s), the SHA-256 of each in evidence.json)`
+    }, restored into ${d.scope.restoreTarget.version} in a fresh container from ${images(d.scope.restoreTarget.images) || "no recorded image"}; ${rto}; result ${d.verdict.toUpperCase()}, ${d.expectation.outcome} expected: ${d.expectation.met ? "met" : "NOT met"}.`,
     ...d.checks.map((c) => `${d.drillId}: check ${c.name} ${checkWord[`${c.valid}`]}: ${c.summary}`),
   ];
 }

@@ -19,7 +19,12 @@ const GITHUB = {
   GITHUB_SHA: "f".repeat(40),
 };
 
-async function report(opts: { maxAgeMs: number; rtoMs: number; retention?: { days: number; source: string } }) {
+async function report(opts: {
+  maxAgeMs: number;
+  rtoMs: number;
+  retention?: { days: number; source: string };
+  drillMadeItsBackup?: boolean;
+}) {
   const root = await makeTempDir();
   const drills = [
     await sampleDrillResult(
@@ -43,19 +48,21 @@ async function report(opts: { maxAgeMs: number; rtoMs: number; retention?: { day
     drills,
     ...ranAsPlanned(drills),
     targets: { rtoMs: 60_000 },
-    artifactsTested: [
-      testedArtifact(
-        {
-          origin:
-            "s3://backups/pg/nightly/2026-12-07.dump at http://s3.local (checked against s3://backups/pg/nightly/2026-12-07.dump.sha256)",
-          sha256: "e".repeat(64),
-          bytes: 1_234_567,
-          modifiedAt: new Date("2026-12-06T08:00:00Z"),
-        },
-        started,
-        opts.maxAgeMs,
-      ),
-    ],
+    artifactsTested: opts.drillMadeItsBackup
+      ? []
+      : [
+          testedArtifact(
+            {
+              origin:
+                "s3://backups/pg/nightly/2026-12-07.dump at http://s3.local (checked against s3://backups/pg/nightly/2026-12-07.dump.sha256)",
+              sha256: "e".repeat(64),
+              bytes: 1_234_567,
+              modifiedAt: new Date("2026-12-06T08:00:00Z"),
+            },
+            started,
+            opts.maxAgeMs,
+          ),
+        ],
     ...(opts.retention ? { retention: opts.retention } : {}),
     env: GITHUB,
   });
@@ -72,7 +79,7 @@ describe("the audit statement", () => {
       "Artifact tested: s3://backups/pg/nightly/2026-12-07.dump at http://s3.local (checked against s3://backups/pg/nightly/2026-12-07.dump.sha256), 1,234,567 bytes, SHA-256 " +
         "e".repeat(64) +
         "; last written 2026-12-06T08:00:00.000Z, 20.5 h old when the test started, within the stated maximum age of 1 d 2 h.",
-      `drill-1: postgres 15, backup method physical (1 file(s), the SHA-256 of each in evidence.json), restored into 15 in a fresh container from postgres:15 (sha256:${"a".repeat(64)}); RTO 41.2s against a target of 60.0s: met; result PASS, pass expected: met.`,
+      `drill-1: postgres 15, the artifact above (physical, 1 file(s), the SHA-256 of each in evidence.json), restored into 15 in a fresh container from postgres:15 (sha256:${"a".repeat(64)}); RTO 41.2s against a target of 60.0s: met; result PASS, pass expected: met.`,
       "drill-1: check pg_verifybackup passed: backup successfully verified",
       "drill-1: check pg_amcheck FAILED: index people_pkey: block 3 is corrupt",
       expect.stringMatching(
@@ -98,6 +105,14 @@ describe("the audit statement", () => {
     const { readFile } = await import("node:fs/promises");
     expect(await readFile(join(dir, "summary.md"), "utf8")).toContain("- Keep this report until 2032-12-05");
     expect(await readFile(join(dir, "report.html"), "utf8")).toContain("NOT within the stated maximum age of 12.0 h");
+  });
+
+  it("for a drill, says the drill made the backup itself, and when", async () => {
+    const { evidence } = await report({ maxAgeMs: 0, rtoMs: 1_000, drillMadeItsBackup: true });
+    expect(evidence.statement![0]).toMatch(
+      /^drill-1: postgres 15, backed up by the drill itself with physical between \S+Z and \S+Z \(1 file\(s\)/,
+    );
+    expect(evidence.statement!.join("\n")).not.toContain("Artifact tested");
   });
 });
 
