@@ -4,9 +4,11 @@ import { InputError } from "../harness/errors.ts";
 export class UsageError extends InputError {}
 
 export function parseDuration(value: string, origin: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!m) throw new UsageError(`${origin} "${value}" is not a duration; use e.g. 500ms, 90s, 2m`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!m) throw new UsageError(`${origin} "${value}" is not a duration; use e.g. 500ms, 90s, 2m, 26h, 400d`);
+  return (
+    Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "ms" | "s" | "m" | "h" | "d"]
+  );
 }
 
 /**

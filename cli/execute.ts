@@ -84,12 +84,13 @@ export async function executeRun(plan: RunPlan): Promise<number> {
     planned,
     interrupted,
     targets: plan.targets,
+    retention: plan.retention,
     shard: plan.shard ?? null,
     signingKey: plan.signingKey,
   });
   printSummary(report.evidence);
   console.log(
-    `\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig" : ""})`,
+    `\nReport: ${report.dir}/report.html  (evidence.json, junit.xml, summary.md, manifest.sha256${report.signed ? ", manifest.sig, attestation.intoto.jsonl" : ""})`,
   );
   if (interrupted) {
     console.log(
@@ -114,6 +115,7 @@ async function emptyShard(plan: RunPlan, runId: string): Promise<number> {
     planned: [],
     interrupted: null,
     targets: plan.targets,
+    retention: plan.retention,
     shard: plan.shard ?? null,
     signingKey: plan.signingKey,
   });

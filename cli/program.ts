@@ -35,6 +35,11 @@ export function withRunOptions(command: Command): Command {
     .option("--rto <duration>", "recovery time target, e.g. 90s, 2m: a drill that misses it fails", duration("--rto"))
     .option("--rpo <duration>", "recovery point target, e.g. 30s", duration("--rpo"))
     .option("--reports <dir>", "report root (default ./reports)")
+    .option(
+      "--retention <duration>",
+      "how long the report is to be kept, stated in it, e.g. 400d (default 365d)",
+      duration("--retention"),
+    )
     .option("--signing-key <file>", "Ed25519 private key to sign the report (or $DR_DRILL_SIGNING_KEY)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")
     .option("--keep-artifacts", "keep backups and sorted files next to the evidence")
@@ -108,7 +113,10 @@ export function program(done: (code: number) => void): Command {
     .action(async (drill: string, v: { reports?: string; config?: string }) =>
       done(await (await import("./replay.ts")).replay(drill, v)),
     );
-  command("verify-report", "check every report file against manifest.sha256 (and manifest.sig)")
+  command(
+    "verify-report",
+    "check every report file against manifest.sha256 (and manifest.sig and the attestation attestation.intoto.jsonl)",
+  )
     .argument("<dir>", "a report directory")
     .option("--public-key <file>", "Ed25519 public key the signature must verify with (or $DR_DRILL_PUBLIC_KEY)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")

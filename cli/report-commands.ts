@@ -20,14 +20,16 @@ function publicKey(flag: string | undefined, config: DrillConfig, file: string |
   return source ? fromInput(origin, () => loadPublicKey(source)) : undefined;
 }
 
-/** Checks every file of a report directory against its manifest, and the signature against a public key. */
+/** Checks every file of a report directory against its manifest, and the signature and attestation against a public key. */
 export async function verifyReport(path: string, v: { publicKey?: string; config?: string }): Promise<number> {
   const dir = resolve(path);
   if (!existsSync(dir)) throw new UsageError(`no such report directory: ${dir}`);
   const { config, file } = await loadConfig(vocabulary(), v.config);
   const outcome = await verifyDirectory(dir, publicKey(v.publicKey, config, file));
   if (outcome.ok) {
-    console.log(`OK: ${outcome.files} file(s) match manifest.sha256; signature ${outcome.signature}`);
+    console.log(
+      `OK: ${outcome.files} file(s) match manifest.sha256; signature ${outcome.signature}; attestation ${outcome.attestation}`,
+    );
     return 0;
   }
   console.error(`FAILED: ${dir}`);

@@ -4,6 +4,7 @@ import { parseImageMode, type ImageMode } from "../harness/runtime/image-mode.ts
 import { loadConfig, type ConfigVocabulary, type DrillConfig } from "../harness/config.ts";
 import { loadPrivateKey } from "../harness/report/manifest.ts";
 import type { ShardOf } from "../harness/report/run-evidence.ts";
+import { retentionDays, type RetentionAsked } from "../harness/report/audit.ts";
 import { ENGINES, engineEntry } from "../engines/index.ts";
 import { fromInput } from "../harness/errors.ts";
 import { UsageError, firstGiven, list, parseDuration } from "./args.ts";
@@ -23,6 +24,7 @@ export interface RunOptions {
   images?: ImageMode;
   rto?: number;
   rpo?: number;
+  retention?: number;
   reports?: string;
   signingKey?: string;
   config?: string;
@@ -52,6 +54,8 @@ export interface RunPlan {
   shard?: ShardOf;
   reports: string;
   targets: { rtoMs?: number; rpoMs?: number };
+  /** How long the report is to be kept; undefined: the default. */
+  retention: RetentionAsked | undefined;
   signingKey?: KeyObject;
   keepArtifacts: boolean;
 }
@@ -177,6 +181,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
     ...(sharded ? { shard: sharded.shard } : {}),
     reports: reportsRoot(v.reports, config, file),
     targets: { ...(rtoMs === undefined ? {} : { rtoMs }), ...(rpoMs === undefined ? {} : { rpoMs }) },
+    retention: retention(v.retention, config, file),
     signingKey: signingKey(v.signingKey, config, file),
     keepArtifacts: Boolean(v.keepArtifacts),
   };
@@ -186,6 +191,18 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
 export function reportsRoot(flag: string | undefined, config: DrillConfig, file: string | null): string {
   const [dir, origin] = firstGiven([flag, "--reports"], [config.reports, key(file, "reports")]);
   return writableDirectory(dir ?? "reports", origin === "default" ? "the report root ./reports" : origin);
+}
+
+/** How long the report is to be kept: `--retention`, else the config's `retention`, else undefined (the default). */
+export function retention(
+  flag: number | undefined,
+  config: DrillConfig,
+  file: string | null,
+): RetentionAsked | undefined {
+  if (flag !== undefined) return retentionDays(flag, "--retention");
+  if (config.retention === undefined) return undefined;
+  const origin = key(file, "retention");
+  return retentionDays(parseDuration(config.retention, origin), origin);
 }
 
 /** The report signing key: `--signing-key`, else `DR_DRILL_SIGNING_KEY` (a PEM file or the PEM itself), else the config. */

@@ -13,6 +13,8 @@ export interface DrillConfig {
     rto?: string;
     rpo?: string;
   };
+  /** How long the reports are to be kept, stated in each (a duration, e.g. "400d"; default 365 days). */
+  retention?: string;
   engines?: Record<string, EngineConfig>;
   signing?: {
     /** Ed25519 private key (PEM file path) to sign every report's manifest. */

@@ -235,16 +235,23 @@ ${weakCredentials(run.weakCredentials)}
 <h2>Drills</h2>
 <table><tr><th>drill</th><th>engine</th><th>backup</th><th>restored into</th><th>verdict</th><th>expected</th><th>RTO</th><th>RPO</th><th>verify</th><th>acknowledged writes not restored</th></tr>${rows}</table>
 ${matrix}
+${auditSection(run)}
 <h2>Faults injected</h2>
 ${faultRows(run.drills)}
 <h2>RTO trend</h2>
 ${trendSvg(history)}
 <h2>Timelines</h2>
 ${run.drills.map((d, i) => drillSection(d, timelines[i]!, i)).join("\n")}
-<footer class="muted"><p>Evidence: <code>evidence.json</code> (schema ${esc(run.schema)}); integrity: <code>manifest.sha256</code>${" "}and, when signed, <code>manifest.sig</code> (Ed25519) — check with <code>dr-drill verify-report &lt;dir&gt;</code>.
+<footer class="muted"><p>Evidence: <code>evidence.json</code> (schema ${esc(run.schema)}); integrity: <code>manifest.sha256</code>${" "}and, when signed, <code>manifest.sig</code> (Ed25519) and the in-toto attestation <code>attestation.intoto.jsonl</code> — check with <code>dr-drill verify-report &lt;dir&gt;</code>.
 Drill kinds in the trend: ${esc([...new Set(run.drills.map(drillKey))].join(", "))}.</p></footer>
 </body></html>
 `;
+}
+
+/** The evidence in sentences an auditor reads (harness/report/audit.ts). */
+function auditSection(run: RunEvidence): string {
+  if (!run.statement?.length) return "";
+  return `<h2>Audit statement</h2><ul id="audit-statement">${run.statement.map((s) => `<li>${esc(s)}</li>`).join("")}</ul>`;
 }
 
 /** Writes the backup promised and lost (a failure) apart from writes after the recovery point (lost by design). */

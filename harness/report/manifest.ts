@@ -2,10 +2,12 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyOb
 import { createReadStream, existsSync, readFileSync, type Dirent } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { ATTESTATION, checkAttestation } from "./attestation.ts";
 
 /**
  * The integrity seal of a report directory: `manifest.sha256` lists every file with its SHA-256 (the format
- * `sha256sum -c` reads), and `manifest.sig` holds an Ed25519 signature of that manifest when a key is configured.
+ * `sha256sum -c` reads), and `manifest.sig` holds an Ed25519 signature of that manifest when a key is configured,
+ * beside `attestation.intoto.jsonl`, the same files as the subjects of a signed in-toto statement (attestation.ts).
  */
 export const MANIFEST = "manifest.sha256";
 export const SIGNATURE = "manifest.sig";
@@ -27,7 +29,7 @@ async function entriesUnder(dir: string): Promise<{ files: string[]; others: str
   const files = entries
     .filter((e) => e.isFile())
     .map(path)
-    .filter((p) => p !== MANIFEST && p !== SIGNATURE);
+    .filter((p) => p !== MANIFEST && p !== SIGNATURE && p !== ATTESTATION);
   const others = entries.filter((e) => !e.isFile() && !e.isDirectory()).map((e) => `${path(e)} (${kindOf(e)})`);
   return { files: files.sort(), others: others.sort() };
 }
@@ -79,6 +81,7 @@ export interface VerifyOutcome {
   problems: string[];
   files: number;
   signature: "valid" | "invalid" | "absent" | "unchecked";
+  attestation: "valid" | "invalid" | "absent" | "unchecked";
 }
 
 /**
@@ -90,7 +93,13 @@ export async function verifyDirectory(dir: string, publicKey?: KeyObject): Promi
   const problems: string[] = [];
   const manifestPath = join(dir, MANIFEST);
   if (!existsSync(manifestPath))
-    return { ok: false, problems: [`${MANIFEST} not found in ${dir}`], files: 0, signature: "absent" };
+    return {
+      ok: false,
+      problems: [`${MANIFEST} not found in ${dir}`],
+      files: 0,
+      signature: "absent",
+      attestation: "absent",
+    };
   const manifest = await readFile(manifestPath);
   const listed = new Map<string, string>();
   for (const line of manifest.toString("utf8").split("\n")) {
@@ -125,5 +134,24 @@ export async function verifyDirectory(dir: string, publicKey?: KeyObject): Promi
   } else if (publicKey) {
     problems.push(`a public key was given but the report is not signed (${SIGNATURE} missing)`);
   }
-  return { ok: problems.length === 0, problems, files: listed.size, signature };
+  const attestation = await verifyAttestation(dir, manifest.toString("utf8"), problems, publicKey);
+  return { ok: problems.length === 0, problems, files: listed.size, signature, attestation };
+}
+
+/** The attestation beside a manifest, when there is one: checked like the signature, with the same public key. */
+async function verifyAttestation(
+  dir: string,
+  manifest: string,
+  problems: string[],
+  publicKey?: KeyObject,
+): Promise<VerifyOutcome["attestation"]> {
+  const path = join(dir, ATTESTATION);
+  if (!existsSync(path)) return "absent";
+  if (!publicKey) {
+    problems.push(`${ATTESTATION} present but no public key given: the attestation was not checked`);
+    return "unchecked";
+  }
+  const found = checkAttestation(await readFile(path, "utf8"), manifest, publicKey);
+  problems.push(...found);
+  return found.length ? "invalid" : "valid";
 }

@@ -13,6 +13,8 @@ import {
   type RunEvidence,
 } from "./run-evidence.ts";
 import { writeReportDirectory, type RunReport } from "./write.ts";
+import { ATTESTATION } from "./attestation.ts";
+import type { Retention, RetentionAsked } from "./audit.ts";
 
 /** A shard whose sealed report does not verify: nothing of it is merged. */
 export class ShardRejected extends Error {
@@ -25,7 +27,15 @@ export class ShardRejected extends Error {
 }
 
 /** The files a run directory holds beside its drills' directories. */
-const REPORT_FILES = new Set(["evidence.json", "report.html", "junit.xml", "summary.md", MANIFEST, SIGNATURE]);
+const REPORT_FILES = new Set([
+  "evidence.json",
+  "report.html",
+  "junit.xml",
+  "summary.md",
+  MANIFEST,
+  SIGNATURE,
+  ATTESTATION,
+]);
 
 interface Shard {
   dir: string;
@@ -89,6 +99,8 @@ export async function mergeReports(opts: {
     planned: shards.flatMap((s) => s.run.planned.drills),
     interrupted: null,
     targets: shards[0]!.run.targets,
+    // The longest retention any shard asked for: no shard's record is to be dropped before its time.
+    retention: longestRetention(shards.map((s) => s.run.retention)),
     mergedFrom: shards.map((s) => s.ref),
     weakCredentials: shards
       .flatMap((s) => s.run.weakCredentials)
@@ -96,6 +108,11 @@ export async function mergeReports(opts: {
     ...(opts.signingKey ? { signingKey: opts.signingKey } : {}),
     ...(opts.env ? { env: opts.env } : {}),
   });
+}
+
+function longestRetention(retentions: (Retention | undefined)[]): RetentionAsked | undefined {
+  const longest = retentions.filter((r) => r !== undefined).sort((a, b) => b.days - a.days)[0];
+  return longest && longest.source !== "default" ? { days: longest.days, source: longest.source } : undefined;
 }
 
 function checkPaths(dirs: string[], out: string): void {

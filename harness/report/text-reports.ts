@@ -142,5 +142,9 @@ export function summaryMarkdown(run: RunEvidence): string {
     lines.push("", "### Weak credentials", "", WEAK_CREDENTIALS_ADVICE, "");
     for (const w of run.weakCredentials) lines.push(`- ${md(w.source)}: ${md(w.reason)}`);
   }
+  if (run.statement?.length) {
+    lines.push("", "### Audit statement", "");
+    for (const sentence of run.statement) lines.push(`- ${md(sentence)}`);
+  }
   return lines.join("\n") + "\n";
 }

@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from "node:fs/promises";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import type { DrillResult } from "../drill.ts";
@@ -8,7 +8,9 @@ import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
 import { assertValidRunEvidence } from "./evidence-schema.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
-import { sealDirectory } from "./manifest.ts";
+import { MANIFEST, sealDirectory } from "./manifest.ts";
+import { ATTESTATION, attest } from "./attestation.ts";
+import { auditStatement, retentionOf, type RetentionAsked, type TestedArtifact } from "./audit.ts";
 import {
   RUN_EVIDENCE_SCHEMA,
   compatibilityMatrix,
@@ -46,6 +48,10 @@ export interface RunReportInput {
   mergedFrom?: MergedShard[] | null;
   /** Weak credentials other runs named (merged shards): kept beside the ones this environment names. */
   weakCredentials?: RunEvidence["weakCredentials"];
+  /** Artifacts the user brought to be tested (`verify`); absent when the drills made their own backups. */
+  artifactsTested?: TestedArtifact[];
+  /** How long to keep the report (`--retention`, the config's `retention`); absent: the default (audit.ts). */
+  retention?: RetentionAsked | undefined;
   signingKey?: KeyObject;
   env?: NodeJS.ProcessEnv;
 }
@@ -53,7 +59,8 @@ export interface RunReportInput {
 /**
  * Writes a run's report directory: evidence.json (checked against its schema first: a mismatch throws
  * InvalidEvidenceError and nothing is written), report.html, junit.xml, summary.md, then removes any secret from
- * every file and seals the directory (manifest.sha256, and manifest.sig when a signing key is given). The history
+ * every file and seals the directory (manifest.sha256, and with a signing key manifest.sig and the in-toto attestation
+ * attestation.intoto.jsonl). The history
  * of runs (for trends) lives beside the run directories, in `<reports>/history.jsonl`.
  */
 export async function writeRunReport(
@@ -77,11 +84,12 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
     planned: { count: opts.planned.length, drills: opts.planned },
     interrupted: opts.interrupted,
   };
+  const endedAt = opts.endedAt ?? new Date().toISOString();
   const evidence: RunEvidence = {
     schema: RUN_EVIDENCE_SCHEMA,
     runId: opts.runId,
     startedAt: opts.startedAt,
-    endedAt: opts.endedAt ?? new Date().toISOString(),
+    endedAt,
     tool: toolOf(),
     initiator: initiatorFromEnv(env),
     targets: opts.targets,
@@ -94,7 +102,10 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
     interrupted: opts.interrupted,
     shard: opts.shard ?? null,
     mergedFrom: opts.mergedFrom ?? null,
+    artifactsTested: opts.artifactsTested ?? null,
+    retention: retentionOf(opts.retention, endedAt),
   };
+  evidence.statement = auditStatement(evidence);
   // Before anything is written: an evidence its schema refuses must not be sealed nor counted in the history.
   await assertValidRunEvidence(evidence);
   const historyPath = join(dirname(dir), "history.jsonl");
@@ -109,6 +120,12 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
   if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(summary, secrets));
   await scrubDirectory(dir, secrets);
   const sealed = await sealDirectory(dir, opts.signingKey);
+  // Signed over the manifest just written, with the key that signed it, from the evidence as sealed (secrets removed).
+  if (opts.signingKey) {
+    const sealedEvidence = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8")) as RunEvidence;
+    const manifest = await readFile(join(dir, MANIFEST), "utf8");
+    await writeFile(join(dir, ATTESTATION), attest(sealedEvidence, manifest, opts.signingKey));
+  }
   return {
     dir,
     evidence,
@@ -118,7 +135,7 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
       "junit.xml",
       "summary.md",
       "manifest.sha256",
-      ...(sealed.signed ? ["manifest.sig"] : []),
+      ...(sealed.signed ? ["manifest.sig", ATTESTATION] : []),
     ],
     signed: sealed.signed,
   };

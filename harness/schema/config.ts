@@ -28,6 +28,9 @@ export const drillConfig = keyed({
   writers: count.optional(),
   seed: count.optional(),
   targets: keyed({ rto: text.optional(), rpo: text.optional() }).optional(),
+  retention: text
+    .describe('How long the reports are to be kept, stated in each (a duration, e.g. "400d"; default 365 days).')
+    .optional(),
   engines: z.record(z.string(), engineConfig).optional(),
   signing: keyed({
     privateKey: text.describe("Ed25519 private key (PEM file path) to sign every report's manifest.").optional(),

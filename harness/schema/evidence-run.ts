@@ -87,6 +87,32 @@ export const mergedShard = z
   })
   .describe("One run a merged report was made from, as its sealed report directory said.");
 
+export const testedArtifact = z
+  .object({
+    origin: nonEmpty.describe(
+      "Where it came from: the path or s3:// URL, and whether a .sha256 beside it was checked.",
+    ),
+    sha256,
+    bytes: count,
+    modifiedAt: timestamp.nullable().describe("When it was last written; null when its store did not say."),
+    ageAtTestMs: z.number().nullable().describe("Its age when the test started; null when modifiedAt is unknown."),
+    maxAgeMs: z.number().nullable().describe("The age it was allowed (--max-age); null when none was stated."),
+  })
+  .describe("An artifact the user brought to be tested (dr-drill verify).")
+  .meta({ id: "testedArtifact" });
+
+export const retention = z
+  .object({
+    days: z.int().min(1),
+    keepUntil: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .describe("The day the retention ends, counted from the end of the run (UTC)."),
+    source: nonEmpty.describe("What set it: --retention, the config key, or default."),
+  })
+  .describe("How long the report is to be kept (dr-drill deletes nothing: the store that keeps it enforces it).")
+  .meta({ id: "retention" });
+
 export const runEvidence = z
   .object({
     schema: z.literal(RUN_EVIDENCE_SCHEMA),
@@ -132,6 +158,18 @@ export const runEvidence = z
       .nullable()
       .describe("Set on a report made by dr-drill merge-reports: the verified runs it combines.")
       .optional(),
+    artifactsTested: z
+      .array(testedArtifact)
+      .nullable()
+      .describe(
+        "Artifacts the user brought to be tested (dr-drill verify); null when the drills made their own backups.",
+      )
+      .optional(),
+    retention: retention.describe("How long to keep this report (absent in earlier reports).").optional(),
+    statement: z
+      .array(z.string())
+      .describe("The evidence in sentences an auditor reads (harness/report/audit.ts; absent in earlier reports).")
+      .optional(),
   })
   .meta({
     $id: "https://dr-drill.dev/schemas/run-evidence-2.json",
@@ -146,3 +184,5 @@ export type ShardOf = z.infer<typeof shard>;
 export type MatrixCell = z.infer<typeof matrixCell>;
 export type PlannedDrill = z.infer<typeof plannedDrill>;
 export type MergedShard = z.infer<typeof mergedShard>;
+export type TestedArtifact = z.infer<typeof testedArtifact>;
+export type Retention = z.infer<typeof retention>;

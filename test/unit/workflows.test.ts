@@ -4,6 +4,19 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { makeTempDir } from "./support.ts";
+import { testedArtifact } from "../../harness/report/audit.ts";
+import { writeRunReport } from "../../harness/report/write.ts";
+import { ranAsPlanned, sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
+
+const EXAMPLE = "examples/github-actions/nightly-verify.yml";
+
+/** The shell of one step of a workflow (its `run: |` block), as the runner would execute it. */
+async function stepScript(file: string, name: string): Promise<string> {
+  const text = await readFile(file, "utf8");
+  const m = new RegExp(`- name: ${name}\\n(?: {8}.*\\n)*? {8}run: \\|\\n((?: {10}.*\\n|\\n)+)`).exec(text);
+  if (!m) throw new Error(`no step "${name}" with a run block in ${file}`);
+  return m[1]!.replace(/^ {10}/gm, "");
+}
 
 /** actionlint, the GitHub Actions workflow linter: `npm test` installs it into .cache/bin with `go install`. */
 function actionlint(): string {
@@ -71,6 +84,68 @@ describe("GitHub workflows", () => {
     expect(text).toMatch(/\n {2}schedule:\n {4}- cron: /);
     expect(text).toContain('npx dr-drill campaign --engine "$ENGINE" --method "$METHOD" --faults "$FAULTS"');
     expect(text).toMatch(/method: physical[\s\S]*method: logical/);
+  });
+
+  it("the example users copy (nightly verify of the newest backup) lints clean and keeps the report", async () => {
+    expect(lint([EXAMPLE])).toEqual({ status: 0, output: "" });
+    const text = await readFile(EXAMPLE, "utf8");
+    expect(text).toMatch(/\n {2}schedule:\n(?: {4}#.*\n)* {4}- cron: /);
+    expect(text).toContain('dr-drill verify --engine postgres --artifact "$ARTIFACT" --newest --max-age "$MAX_AGE"');
+    expect(text).toContain("uses: actions/upload-artifact@v4");
+    expect(text).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  });
+
+  it("the example's failure summary says the backup was too old and which check failed, from the evidence", async () => {
+    const root = await makeTempDir();
+    const runId = "2026-12-07T04-30-00-000Z-verify";
+    const drills = [
+      await sampleDrillResult(
+        root,
+        sampleEvidence(runId, {
+          verdict: "fail",
+          checks: [{ name: "pg_amcheck", valid: false, summary: "index people_pkey: block 3 is corrupt" }],
+        }),
+      ),
+    ];
+    const started = new Date("2026-12-07T04:30:00Z");
+    await writeRunReport({
+      reportsRoot: root,
+      runId,
+      startedAt: started.toISOString(),
+      drills,
+      ...ranAsPlanned(drills),
+      targets: { rtoMs: 60_000 },
+      artifactsTested: [
+        testedArtifact(
+          {
+            origin: "s3://backups/pg/x.dump",
+            sha256: "a".repeat(64),
+            bytes: 10,
+            modifiedAt: new Date("2026-12-05T03:00:00Z"),
+          },
+          started,
+          26 * 3_600_000,
+        ),
+      ],
+      env: {},
+    });
+    const script = await stepScript(EXAMPLE, "Say why in the job summary");
+    const summary = join(root, "summary.md");
+    const run = (env: Record<string, string>) =>
+      spawnSync("bash", ["-e", "-c", script], {
+        cwd: root,
+        env: { ...process.env, GITHUB_STEP_SUMMARY: summary, ...env },
+      });
+    expect(run({ REPORT_DIR: join(root, runId) }).status).toBe(0);
+    const said = await readFile(summary, "utf8");
+    expect(said).toContain("- **Backup too old**: s3://backups/pg/x.dump was last written 2026-12-05T03:00:00.000Z");
+    expect(said).toContain("- **Check pg_amcheck failed**: index people_pkey: block 3 is corrupt");
+    expect(said).not.toContain("RTO target missed");
+    // No report (dr-drill stopped on bad input): its own words.
+    await writeFile(join(root, "verify.log"), "--artifact s3://backups/pg/: no AWS credentials found\n");
+    await writeFile(summary, "");
+    expect(run({ REPORT_DIR: "" }).status).toBe(0);
+    expect(await readFile(summary, "utf8")).toContain("no AWS credentials found");
   });
 
   it("the linter really runs: a broken workflow is reported", async () => {
