@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkAgainstLedger, type BackupWindow, type RecordModel } from "../../harness/checkers/ledger-oracle.ts";
+import {
+  checkAgainstLedger,
+  noViolations,
+  type BackupWindow,
+  type RecordModel,
+} from "../../harness/checkers/ledger-oracle.ts";
 import { judgeKey } from "../../harness/checkers/key-writes.ts";
 import { measure, targetChecks } from "../../harness/drill/measures.ts";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type LedgerEntry, type Outcome } from "../../harness/ledger.ts";
@@ -146,17 +151,7 @@ const LOAD = entry("load", "ok", 0, 10, [
 ]);
 const cutCheck = (result: Awaited<ReturnType<typeof runCheck>>, name: string) =>
   result.cutChecks.find((c) => c.name === name);
-const NO_VIOLATIONS = {
-  lost: 0,
-  phantom: 0,
-  duplicate: 0,
-  corrupt: 0,
-  "failed-present": 0,
-  future: 0,
-  stale: 0,
-  reordered: 0,
-  "torn-cut": 0,
-};
+const NO_VIOLATIONS = noViolations();
 
 describe("checkAgainstLedger", () => {
   it("passes a restored state consistent with the ledger, with its figures", async () => {
