@@ -142,3 +142,6 @@ export function backupWindowOf(e: Evidence): { start: number; end: number } {
   const at = (iso: string) => Date.parse(iso) - Date.parse(e.startedAt);
   return { start: at(e.scope.recoveryPoint.backupStartedAt), end: at(e.scope.recoveryPoint.backupEndedAt) };
 }
+
+/** The words of a command line written as one string (none of them holding a space). */
+export const words = (commandLine: string): string[] => commandLine.split(" ");
