@@ -17,6 +17,15 @@ import { QuestDbEngine } from "../engines/questdb/index.ts";
 import { QDB_HTTP_PORT, QDB_ROOT } from "../engines/questdb/container.ts";
 import { QDB_TABLES } from "../engines/questdb/model.ts";
 
+/** Measures an engine's own tools on a node of `version` loaded with `rows` rows of seed `seed`. */
+export type MeasureBaseline = (
+  version: string,
+  rows: number,
+  seed: number,
+  workDir: string,
+  log: (l: string) => void,
+) => Promise<Baseline>;
+
 export interface Baseline {
   backup: { ms: number; tool: string };
   read: { ms: number; tool: string };
@@ -68,14 +77,8 @@ async function onLoadedNode<Node extends EngineNode<unknown>>(
  * drill table through psql into /dev/null; a restore as the docs describe it: the base backup copied into an empty
  * data directory and `pg_ctl start -w` (WAL replay to the end of the backup, then ready).
  */
-export function postgresBaseline(
-  version: string,
-  rows: number,
-  seed: number,
-  workDir: string,
-  log: (l: string) => void,
-): Promise<Baseline> {
-  return onLoadedNode(new PostgresEngine(version, "physical"), rows, seed, workDir, log, async (node) => {
+export const postgresBaseline: MeasureBaseline = (version, rows, seed, workDir, log) =>
+  onLoadedNode(new PostgresEngine(version, "physical"), rows, seed, workDir, log, async (node) => {
     const pg = { exec: (args: string[]) => node.pg.tool(args) };
     const auth = socketArgs("drill").join(" ");
     const backupMs = await time(() =>
@@ -102,7 +105,6 @@ export function postgresBaseline(
       restore: { ms: restoreMs, tool: "cp -a of the base backup + pg_ctl start -w (WAL replay, in the container)" },
     };
   });
-}
 
 /** Reads a URL to its end, discarding the body; fails on a status other than 200. */
 function drain(url: string): Promise<number> {
@@ -125,14 +127,8 @@ function drain(url: string): Promise<number> {
  * of every table read to its end over HTTP. Its restore is a server start on the copied root with the `_restore`
  * trigger, which takes a second server: not measured alone here.
  */
-export function questdbBaseline(
-  version: string,
-  rows: number,
-  seed: number,
-  workDir: string,
-  log: (l: string) => void,
-): Promise<Baseline> {
-  return onLoadedNode(new QuestDbEngine(version), rows, seed, workDir, log, async (node) => {
+export const questdbBaseline: MeasureBaseline = (version, rows, seed, workDir, log) =>
+  onLoadedNode(new QuestDbEngine(version), rows, seed, workDir, log, async (node) => {
     const client = await node.qdb.client();
     let backupMs: number;
     try {
@@ -164,4 +160,3 @@ export function questdbBaseline(
       },
     };
   });
-}

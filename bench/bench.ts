@@ -16,13 +16,13 @@ import { newRunId } from "../harness/drill.ts";
 import type { Evidence } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
 import { ENGINES, loadScenario } from "../engines/index.ts";
-import { postgresBaseline, questdbBaseline, type Baseline } from "./baselines.ts";
+import { postgresBaseline, questdbBaseline, type Baseline, type MeasureBaseline } from "./baselines.ts";
 import { sideBySide, targets, type OracleFigures, type SizeFigures } from "./table.ts";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // as the CLI: the reaper image cannot be pulled offline; cleanup is by label
 
 const SEED = 20261123;
-const BASELINES: Record<string, { method: string; measure: typeof postgresBaseline }> = {
+const BASELINES: Record<string, { method: string; measure: MeasureBaseline }> = {
   postgres: { method: "physical", measure: postgresBaseline },
   questdb: { method: "checkpoint", measure: questdbBaseline },
 };
