@@ -18,6 +18,15 @@ import { QDB_HTTP_PORT, QDB_ROOT } from "../engines/questdb/container.ts";
 import { QDB_TABLES } from "../engines/questdb/model.ts";
 import { Neo4jEngine } from "../engines/neo4j/index.ts";
 
+/** Measures an engine's own tools on a node of `version` loaded with `rows` rows of seed `seed`. */
+export type MeasureBaseline = (
+  version: string,
+  rows: number,
+  seed: number,
+  workDir: string,
+  log: (l: string) => void,
+) => Promise<Baseline>;
+
 export interface Baseline {
   backup: { ms: number; tool: string } | { ms: null; tool: string };
   read: { ms: number; tool: string };
@@ -69,14 +78,8 @@ async function onLoadedNode<Node extends EngineNode<unknown>>(
  * drill table through psql into /dev/null; a restore as the docs describe it: the base backup copied into an empty
  * data directory and `pg_ctl start -w` (WAL replay to the end of the backup, then ready).
  */
-export function postgresBaseline(
-  version: string,
-  rows: number,
-  seed: number,
-  workDir: string,
-  log: (l: string) => void,
-): Promise<Baseline> {
-  return onLoadedNode(new PostgresEngine(version, "physical"), rows, seed, workDir, log, async (node) => {
+export const postgresBaseline: MeasureBaseline = (version, rows, seed, workDir, log) =>
+  onLoadedNode(new PostgresEngine(version, "physical"), rows, seed, workDir, log, async (node) => {
     const pg = { exec: (args: string[]) => node.pg.tool(args) };
     const auth = socketArgs("drill").join(" ");
     const backupMs = await time(() =>
@@ -103,7 +106,6 @@ export function postgresBaseline(
       restore: { ms: restoreMs, tool: "cp -a of the base backup + pg_ctl start -w (WAL replay, in the container)" },
     };
   });
-}
 
 /** Reads a URL to its end, discarding the body; fails on a status other than 200. */
 function drain(url: string): Promise<number> {
@@ -126,14 +128,8 @@ function drain(url: string): Promise<number> {
  * of every table read to its end over HTTP. Its restore is a server start on the copied root with the `_restore`
  * trigger, which takes a second server: not measured alone here.
  */
-export function questdbBaseline(
-  version: string,
-  rows: number,
-  seed: number,
-  workDir: string,
-  log: (l: string) => void,
-): Promise<Baseline> {
-  return onLoadedNode(new QuestDbEngine(version), rows, seed, workDir, log, async (node) => {
+export const questdbBaseline: MeasureBaseline = (version, rows, seed, workDir, log) =>
+  onLoadedNode(new QuestDbEngine(version), rows, seed, workDir, log, async (node) => {
     const client = await node.qdb.client();
     let backupMs: number;
     try {
@@ -165,21 +161,14 @@ export function questdbBaseline(
       },
     };
   });
-}
 
 /**
  * Neo4j: every node and every relationship streamed by the driver (`MATCH (n) RETURN n`, `MATCH ()-[r]->() RETURN r`),
  * counted and dropped: the read a check cannot go below. Its backup and restore (`neo4j-admin database dump`/`load` of
  * a stopped server) are the drill's own commands, so they have no separate figure.
  */
-export function neo4jBaseline(
-  version: string,
-  rows: number,
-  seed: number,
-  workDir: string,
-  log: (l: string) => void,
-): Promise<Baseline> {
-  return onLoadedNode(new Neo4jEngine(version, "dump"), rows, seed, workDir, log, async (node) => {
+export const neo4jBaseline: MeasureBaseline = (version, rows, seed, workDir, log) =>
+  onLoadedNode(new Neo4jEngine(version, "dump"), rows, seed, workDir, log, async (node) => {
     let records = 0;
     const readMs = await time(async () => (records = await node.plainRead()));
     return {
@@ -191,4 +180,3 @@ export function neo4jBaseline(
       restore: { ms: null, tool: "neo4j-admin database load: the drill's own command" },
     };
   });
-}

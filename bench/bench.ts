@@ -18,14 +18,14 @@ import type { Evidence } from "../harness/evidence.ts";
 import { ensureDocker } from "../harness/runtime/docker.ts";
 import { ENGINES, loadScenario } from "../engines/index.ts";
 import { loadavg } from "node:os";
-import { neo4jBaseline, postgresBaseline, questdbBaseline, type Baseline } from "./baselines.ts";
+import { neo4jBaseline, postgresBaseline, questdbBaseline, type Baseline, type MeasureBaseline } from "./baselines.ts";
 import { formatJudged, sideBySide, targets, type OracleFigures, type SizeFigures } from "./table.ts";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // as the CLI: the reaper image cannot be pulled offline; cleanup is by label
 
 const SEED = 20261123;
 /** Per engine: the drill's method, the engine's own tools, and the sizes the targets are judged at. */
-const BASELINES: Record<string, { method: string; measure: typeof postgresBaseline; sizes: number[] }> = {
+const BASELINES: Record<string, { method: string; measure: MeasureBaseline; sizes: number[] }> = {
   postgres: { method: "physical", measure: postgresBaseline, sizes: [10_000, 100_000, 1_000_000] },
   questdb: { method: "checkpoint", measure: questdbBaseline, sizes: [10_000, 100_000] },
   neo4j: { method: "dump", measure: neo4jBaseline, sizes: [10_000, 100_000] },

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { z } from "zod";
-import { InputError } from "./errors.ts";
-import { drillConfig, type DrillConfig, type EngineConfig } from "./schema/config.ts";
+import { ConfigError } from "./errors.ts";
+import type { ConfigVocabulary } from "./config-check.ts";
+import type { DrillConfig } from "./schema/config.ts";
 
 /**
  * The typed configuration file, `dr-drill.config.ts`:
@@ -18,50 +18,8 @@ import { drillConfig, type DrillConfig, type EngineConfig } from "./schema/confi
 export { defineConfig } from "../config/index.ts";
 export type { DrillConfig, EngineConfig } from "./schema/config.ts";
 
-/** A configuration problem, naming the file and the key. */
-export class ConfigError extends InputError {}
-
-export interface ConfigVocabulary {
-  engines: Record<string, { versions: string[]; methods: string[]; scenarios: string[] }>;
-}
-
-/** `file: key message`, from the first problem zod finds (the messages are worded in harness/schema/values.ts). */
-function problemOf(issue: z.core.$ZodIssue, file: string): string {
-  const path = issue.path.map(String).join(".");
-  if (issue.code === "unrecognized_keys") {
-    const key = [...issue.path.map(String), issue.keys[0]].join(".");
-    return `${file}: unknown key "${key}"; ${issue.message}`;
-  }
-  return `${file}: ${path || "(top level)"} ${issue.message}`;
-}
-
-/** Checks a configuration's shape (harness/schema/config.ts) and its engine, version, method and scenario names. */
-export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVocabulary): DrillConfig {
-  const parsed = drillConfig.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(problemOf(parsed.error.issues[0]!, file));
-  const config = parsed.data;
-  for (const [name, engine] of Object.entries(config.engines ?? {})) {
-    const known = vocabulary.engines[name];
-    if (!known)
-      throw new ConfigError(
-        `${file}: engines.${name} is not a known engine; known: ${Object.keys(vocabulary.engines).join(", ")}`,
-      );
-    const lists: [keyof EngineConfig, string[] | undefined, string[]][] = [
-      ["versions", engine.versions, known.versions],
-      ["methods", engine.methods, known.methods],
-      ["scenarios", engine.scenarios, known.scenarios],
-      ["restoreInto", engine.restoreInto === undefined ? undefined : [engine.restoreInto], known.versions],
-    ];
-    for (const [key, values, allowed] of lists) {
-      for (const v of values ?? [])
-        if (!allowed.includes(v))
-          throw new ConfigError(
-            `${file}: engines.${name}.${key} has unknown value "${v}"; known: ${allowed.join(", ")}`,
-          );
-    }
-  }
-  return config;
-}
+export { ConfigError } from "./errors.ts";
+export type { ConfigVocabulary } from "./config-check.ts";
 
 export const CONFIG_FILE = "dr-drill.config.ts";
 
@@ -122,5 +80,7 @@ export async function loadConfig(
     exported = (exported as { default?: unknown }).default;
   if (exported === undefined)
     throw new ConfigError(`${file} has no default export; write \`export default defineConfig({ … })\``);
+  // The checks (and zod) load only when there is a config to check: usage errors answer without them.
+  const { validateConfig } = await import("./config-check.ts");
   return { config: validateConfig(exported, file, vocabulary), file };
 }

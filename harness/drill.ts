@@ -50,6 +50,48 @@ export function createDrillRuntime(opts: {
   return { rt, progress };
 }
 
+/** What every restore side of one source side shares: its outcome, phases and ledger, its clock, images and signal. */
+export type SharedSource<Artifact extends BackupArtifact> = {
+  source: SourceOutcome<Artifact>;
+  sourcePhases: PhaseRecord[];
+  ledger: Ledger;
+} & Pick<DrillRuntime, "clock" | "images" | "signal">;
+
+export function sharedSource<Artifact extends BackupArtifact>(
+  source: SourceOutcome<Artifact>,
+  run: { rt: DrillRuntime; phases: Phases; ledger: Ledger },
+): SharedSource<Artifact> {
+  const { rt, phases, ledger } = run;
+  return { source, sourcePhases: phases.records, ledger, clock: rt.clock, images: rt.images, signal: rt.signal };
+}
+
+/**
+ * The runtime of a source side (a drill's, or a campaign's one backup): interrupted when `opts.signal` aborts, guarded
+ * so that Ctrl-C and SIGTERM stop it cleanly, with its phases and its ledger at `ledgerPath`. `release()` ends the
+ * guard once the source side and what follows it are done.
+ */
+export function startSourceRuntime(
+  opts: { imageMode?: ImageMode; sink?: ProgressSink; signal?: AbortSignal },
+  at: { runId: string; drillId: string; workDir: string; ledgerPath: string },
+) {
+  const interruption = new AbortController();
+  opts.signal?.addEventListener("abort", () => interruption.abort(opts.signal?.reason), { once: true });
+  const { rt, progress } = createDrillRuntime({
+    ...at,
+    imageMode: opts.imageMode,
+    sink: opts.sink,
+    signal: interruption.signal,
+  });
+  const release = guardRun(at.runId, (l) => progress.info(l), interruption);
+  return {
+    rt,
+    progress,
+    release,
+    phases: new Phases(progress, rt.clock, rt.signal),
+    ledger: new Ledger(at.ledgerPath, rt.clock),
+  };
+}
+
 /**
  * One disaster-recovery drill, as the runbook goes: provision → load → backup (under load) → destroy → preflight →
  * restore → check → new write → evidence. Never throws for what the drill finds: the verdict, the expectation and the
@@ -92,20 +134,13 @@ export async function runDrillInto<Payload, Node extends EngineNode<Payload>, Ar
   for (const d of drills) await mkdir(d.workDir, { recursive: true });
   await linkLatest(reportsDir, runId);
 
-  const interruption = new AbortController();
-  opts.signal?.addEventListener("abort", () => interruption.abort(opts.signal?.reason), { once: true });
-  const { rt, progress } = createDrillRuntime({
+  const { rt, progress, phases, ledger, release } = startSourceRuntime(opts, {
     runId,
     drillId: home.drillId,
     workDir: home.workDir,
-    imageMode: opts.imageMode,
-    sink: opts.sink,
-    signal: interruption.signal,
+    ledgerPath: join(home.dir, "ledger.jsonl"),
   });
-  const unguard = guardRun(runId, (l) => progress.info(l), interruption);
   try {
-    const phases = new Phases(progress, rt.clock, rt.signal);
-    const ledger = new Ledger(join(home.dir, "ledger.jsonl"), rt.clock);
     const restoreInto = into.filter((t) => t.engine !== engine).map((t) => t.engine.version);
     progress.info(
       `seed=${seed} rows=${opts.rows} engine=${engine.name} ${engine.version} method=${engine.backupMethod}${restoreInto.length ? ` restore-into=${restoreInto.join(",")}` : ""}`,
@@ -113,17 +148,7 @@ export async function runDrillInto<Payload, Node extends EngineNode<Payload>, Ar
     if (drills.length > 1)
       progress.info(`one backup, restored into ${drills.length} targets: ${drills.map((d) => d.drillId).join(", ")}`);
     const source = await runSourceSide(opts, { seed, rt, progress, phases, ledger, seal: drills.length > 1 });
-    const shared = {
-      opts,
-      seed,
-      runId,
-      source,
-      sourcePhases: phases.records,
-      ledger,
-      clock: rt.clock,
-      images: rt.images,
-      signal: rt.signal,
-    };
+    const shared = { opts, seed, runId, ...sharedSource(source, { rt, phases, ledger }) };
     const results: DrillResult[] = [];
     for (const d of drills) {
       if (d !== home) await copyFile(ledger.path, join(d.dir, "ledger.jsonl"));
@@ -134,20 +159,13 @@ export async function runDrillInto<Payload, Node extends EngineNode<Payload>, Ar
     if (!opts.keepArtifacts) await rm(home.workDir, { recursive: true, force: true });
     return results;
   } finally {
-    unguard();
+    release();
   }
 }
 
 /** One target's restore side, judged and written down as a drill of its own. */
 async function restoreAndRecord<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
-  shared: {
-    opts: SourceOptions<Payload, Node, Artifact>;
-    seed: number;
-    runId: string;
-    source: SourceOutcome<Artifact>;
-    sourcePhases: PhaseRecord[];
-    ledger: Ledger;
-  } & Pick<DrillRuntime, "clock" | "images" | "signal">,
+  shared: { opts: SourceOptions<Payload, Node, Artifact>; seed: number; runId: string } & SharedSource<Artifact>,
   d: {
     target: RestoreTarget<Payload, Node, Artifact>;
     drillId: string;

@@ -115,6 +115,20 @@ export class Ledger {
     return outcome;
   }
 
+  /** Records one acknowledged batch of the load phase, invoked at `invokeAt` and complete now. */
+  appendLoad(invokeAt: number, writes: KeyWrite[], declared: Pick<LedgerEntry, "atomic"> = {}): void {
+    this.append({
+      seq: 0,
+      process: "loader",
+      op: "load",
+      invokeAt,
+      completeAt: this.clock.now(),
+      outcome: "ok",
+      writes,
+      ...declared,
+    });
+  }
+
   /**
    * Records an entry whose timing the caller measured itself (bulk loads). Once closed, the history is final: an op
    * still in flight when an interrupted drill closed it is not recorded.

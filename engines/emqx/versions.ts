@@ -1,4 +1,5 @@
 import type { ImageSpec } from "../../harness/runtime/images.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The EMQX versions dr-drill knows, as data, each with what its source says it can do (github:emqx/emqx at the
@@ -45,12 +46,7 @@ export const EMQX_NOT_DRILLED = [
 ];
 
 export function emqxVersion(version: string): EmqxVersion {
-  const known = EMQX_VERSIONS[version];
-  if (!known)
-    throw new Error(
-      `unknown EMQX version "${version}"; known versions: ${Object.keys(EMQX_VERSIONS).join(", ")} (engines/emqx/versions.ts)`,
-    );
-  return known;
+  return knownVersion(EMQX_VERSIONS, version, "EMQX", "engines/emqx/versions.ts");
 }
 
 /** Versions that have `emqx ctl data export` / `data import`. */

@@ -1,5 +1,6 @@
 import type { ImageSpec } from "../../harness/runtime/images.ts";
 import { CHUNK_VERSION } from "./formats.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The EventStoreDB and KurrentDB versions dr-drill knows, as data. Each row was read from the server's own source at
@@ -118,12 +119,7 @@ export const KURRENTDB_DEFAULT_VERSION = "26.0";
 export const ALL_VERSIONS: Record<string, EventStoreVersion> = { ...EVENTSTORE_VERSIONS, ...KURRENTDB_VERSIONS };
 
 export function eventStoreVersion(version: string): EventStoreVersion {
-  const known = ALL_VERSIONS[version];
-  if (!known)
-    throw new Error(
-      `unknown EventStoreDB/KurrentDB version "${version}"; known versions: ${Object.keys(ALL_VERSIONS).join(", ")} (engines/eventstore/versions.ts)`,
-    );
-  return known;
+  return knownVersion(ALL_VERSIONS, version, "EventStoreDB/KurrentDB", "engines/eventstore/versions.ts");
 }
 
 /** Why dr-drill builds no image of its own: no registry package ships either server (checked: Debian, npm, PyPI, Maven, Go). */

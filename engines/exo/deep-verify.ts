@@ -2,14 +2,7 @@ import { MongoServerError, type Db } from "mongodb";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import { EngineError } from "../../harness/engine-error.ts";
-import {
-  byKey,
-  compareByKey,
-  comparisonExamples,
-  comparisonProblem,
-  deepVerifyResult,
-  recordsOf,
-} from "../../harness/campaign/deep-compare.ts";
+import { acceptedState, byKey, DeepFindings } from "../../harness/campaign/deep-compare.ts";
 import { PG_SOCKET_DIR } from "../../protocols/pg/container.ts";
 import { DATASOURCES, databaseOf } from "./schema.ts";
 import { EXO_PG, type ExoNode } from "./tier.ts";
@@ -27,8 +20,7 @@ const COMMAND_NOT_FOUND = 59;
  * JCR values' sha256 are already in the drill's cross-part checks.
  */
 export async function exoDeepVerify(node: ExoNode, restored: StateSummary): Promise<CheckResult> {
-  const problems: string[] = [];
-  const examples: string[] = [];
+  const findings = new DeepFindings();
   for (const ds of DATASOURCES) {
     const db = databaseOf(ds);
     const amcheck = await node.parts.pg.tool([
@@ -49,36 +41,31 @@ export async function exoDeepVerify(node: ExoNode, restored: StateSummary): Prom
       throw new Error(
         `pg_amcheck on ${db} could not run (exit ${amcheck.exitCode}): ${amcheck.output.trim().slice(-500)}`,
       );
-    if (amcheck.exitCode === 2) {
-      problems.push(`pg_amcheck found corruption in ${db}`);
-      examples.push(...amcheck.output.split("\n").filter(Boolean).slice(0, 5));
-    }
+    if (amcheck.exitCode === 2)
+      findings.add(`pg_amcheck found corruption in ${db}`, amcheck.output.split("\n").filter(Boolean).slice(0, 5));
   }
   const client = await node.parts.mongo.client();
   let chat: { validated: number; validateMissing: boolean; same: number };
   try {
-    chat = await verifyChat(client.db(CHAT_DB), restored, problems, examples);
+    chat = await verifyChat(client.db(CHAT_DB), restored, findings);
   } finally {
     await client.close();
   }
   const validate = chat.validateMissing
     ? "the chat server has no validate command (FerretDB), so only the read by _id"
     : `validate clean on ${chat.validated} chat collections`;
-  return deepVerifyResult(
-    problems,
+  return findings.result(
     `pg_amcheck --heapallindexed --parent-check clean on ${DATASOURCES.map(databaseOf).join(", ")}; ${validate}; ${chat.same} chat documents read again by _id equal the accepted state`,
     { chat },
-    examples,
   );
 }
 
 async function verifyChat(
   db: Db,
   restored: StateSummary,
-  problems: string[],
-  examples: string[],
+  findings: DeepFindings,
 ): Promise<{ validated: number; validateMissing: boolean; same: number }> {
-  const expected = byKey(await recordsOf(restored.path, (k) => k.startsWith("chat/")));
+  const expected = await acceptedState(restored.path, (k) => k.startsWith("chat/"));
   const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
   let validated = 0;
   let validateMissing = false;
@@ -88,7 +75,7 @@ async function verifyChat(
       const answer = await serverSays(() => db.command({ validate: name }));
       if (answer instanceof MongoServerError && answer.code === COMMAND_NOT_FOUND) validateMissing = true;
       else if (answer instanceof MongoServerError || answer.valid !== true)
-        problems.push(
+        findings.add(
           `validate ${CHAT_DB}.${name}: ${answer instanceof MongoServerError ? answer.message : JSON.stringify(answer.errors ?? answer).slice(0, 300)}`,
         );
       else validated++;
@@ -102,12 +89,7 @@ async function verifyChat(
       read.push(...batch.map((doc) => chatRecord(name, doc)));
     }
   }
-  const c = compareByKey(expected, byKey(read));
-  const problem = comparisonProblem("chat documents read by _id", c);
-  if (problem) {
-    problems.push(problem);
-    examples.push(...comparisonExamples("by _id", c));
-  }
+  const c = findings.compare("chat documents read by _id", "by _id", expected, byKey(read));
   return { validated, validateMissing, same: c.same };
 }
 

@@ -148,16 +148,7 @@ export class ExoNode implements EngineNode<ExoOp> {
     const batch = async (what: string, write: () => Promise<KeyWrite[]>, oneCommit: boolean) => {
       const invokeAt = ledger.clock.now();
       const writes = await write();
-      ledger.append({
-        seq: 0,
-        process: "loader",
-        op: "load",
-        invokeAt,
-        completeAt: ledger.clock.now(),
-        outcome: "ok",
-        writes,
-        ...(oneCommit ? {} : { atomic: false }),
-      });
+      ledger.appendLoad(invokeAt, writes, oneCommit ? {} : { atomic: false });
       records += writes.length;
       progress.update({ records, at: what });
     };

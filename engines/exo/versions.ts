@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ImageSpec } from "../../harness/runtime/images.ts";
 import { runOrThrow } from "../../harness/runtime/shell.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The eXo data tiers dr-drill knows, as data: which PostgreSQL major holds the three datasources, which MongoDB major
@@ -22,12 +23,7 @@ export const EXO_VERSIONS: Record<string, ExoTierVersion> = {
 export const EXO_DEFAULT_VERSION = "7.0";
 
 export function exoVersion(version: string): ExoTierVersion {
-  const known = EXO_VERSIONS[version];
-  if (!known)
-    throw new Error(
-      `unknown eXo version "${version}"; known versions: ${Object.keys(EXO_VERSIONS).join(", ")} (engines/exo/versions.ts)`,
-    );
-  return known;
+  return knownVersion(EXO_VERSIONS, version, "eXo", "engines/exo/versions.ts");
 }
 
 /** What the offline MongoDB-wire image is built from: said in the evidence (image ref) and docs/engines/exo.md. */

@@ -1,4 +1,5 @@
 import type { ImageSpec } from "../../harness/runtime/images.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The Memgraph versions dr-drill knows, with the durability format each writes and reads, from Memgraph's source
@@ -23,12 +24,7 @@ export const MEMGRAPH_VERSIONS: Record<string, MemgraphVersion> = {
 export const MEMGRAPH_DEFAULT_VERSION = "3.7.2";
 
 export function memgraphVersion(version: string): MemgraphVersion {
-  const known = MEMGRAPH_VERSIONS[version];
-  if (!known)
-    throw new Error(
-      `unknown Memgraph version "${version}"; known versions: ${Object.keys(MEMGRAPH_VERSIONS).join(", ")} (engines/memgraph/versions.ts)`,
-    );
-  return known;
+  return knownVersion(MEMGRAPH_VERSIONS, version, "Memgraph", "engines/memgraph/versions.ts");
 }
 
 /** Why this machine cannot build a Memgraph image: printed by `dr-drill list`, the setup and every skipped drill. */

@@ -102,15 +102,7 @@ export class MemoryNode implements EngineNode<MemoryOp> {
       for (let i = start; i < Math.min(dataset.rows, start + 100); i++)
         writes.push(this.put(`k/${String(i).padStart(8, "0")}`, `loaded ${dataset.seed} ${i}`));
       await tick();
-      ledger.append({
-        seq: 0,
-        process: "loader",
-        op: "load",
-        invokeAt,
-        completeAt: ledger.clock.now(),
-        outcome: "ok",
-        writes,
-      });
+      ledger.appendLoad(invokeAt, writes);
       progress.update({ records: this.store.size });
     }
     return { records: dataset.rows };

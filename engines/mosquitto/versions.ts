@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { ImageSpec } from "../../harness/runtime/images.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The Mosquitto versions dr-drill knows. The official `eclipse-mosquitto:<major>` image is the default; the offline
@@ -14,11 +15,7 @@ export const MOSQUITTO_DEFAULT_VERSION = "2";
 const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 
 export function mosquittoImageSpec(version: string): ImageSpec {
-  const known = MOSQUITTO_VERSIONS[version];
-  if (!known)
-    throw new Error(
-      `unknown Mosquitto version "${version}"; known versions: ${Object.keys(MOSQUITTO_VERSIONS).join(", ")} (engines/mosquitto/versions.ts)`,
-    );
+  const known = knownVersion(MOSQUITTO_VERSIONS, version, "Mosquitto", "engines/mosquitto/versions.ts");
   return {
     engine: "mosquitto",
     version,

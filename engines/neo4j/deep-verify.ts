@@ -5,14 +5,7 @@ import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import type { DrillRuntime } from "../../harness/engine.ts";
 import type { CanonicalRecord } from "../../harness/records.ts";
 import { withToolbox } from "../../harness/runtime/toolbox.ts";
-import {
-  byKey,
-  compareByKey,
-  comparisonExamples,
-  comparisonProblem,
-  deepVerifyResult,
-  recordsOf,
-} from "../../harness/campaign/deep-compare.ts";
+import { acceptedState, byKey, DeepFindings } from "../../harness/campaign/deep-compare.ts";
 import { NODE_LABEL, REL_TYPES, TRANSFER_TYPE } from "../../protocols/bolt/model.ts";
 import { quoteName } from "../../protocols/bolt/cypher.ts";
 import { NEO4J_DATA } from "./container.ts";
@@ -35,36 +28,34 @@ const uidsOf = (keys: Iterable<string>, prefix: string) =>
  * destroys it next.
  */
 export async function neo4jDeepVerify(node: Neo4jNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {
-  const accepted = byKey(await recordsOf(restored.path));
+  const accepted = await acceptedState(restored.path);
   const read: CanonicalRecord[] = [];
   await node.readByUid(NODE_BY_UID, uidsOf(accepted.keys(), "node/"), (r) => read.push(r));
   const relUids = uidsOf(accepted.keys(), "rel/");
   for (const type of [...REL_TYPES, TRANSFER_TYPE]) await node.readByUid(relByUid(type), relUids, (r) => read.push(r));
-  const c = compareByKey(accepted, byKey(read));
+  const findings = new DeepFindings();
+  const c = findings.compare(
+    "nodes and relationships read by uid through their indexes",
+    "through the index",
+    accepted,
+    byKey(read),
+  );
   await node.stop();
   const check = await withToolbox(
     { image: node.image.ref, labels: rt.labels, volumes: [{ name: node.volume, path: NEO4J_DATA }] },
     (box) => box.exec(["neo4j-admin", "database", "check", "neo4j", "--report-path=/tmp"], "neo4j"),
   );
-  const problems = [
-    comparisonProblem("nodes and relationships read by uid through their indexes", c),
-    check.exitCode === 0
-      ? undefined
-      : `neo4j-admin database check exited ${check.exitCode}: ${adminFailure(check.output)}`,
-  ].filter((p) => p !== undefined);
-  return deepVerifyResult(
-    problems,
+  if (check.exitCode !== 0)
+    findings.add(
+      `neo4j-admin database check exited ${check.exitCode}: ${adminFailure(check.output)}`,
+      check.output
+        .split("\n")
+        .filter((l) => /inconsisten|ERROR/i.test(l))
+        .slice(0, 10),
+    );
+  return findings.result(
     `${c.same} nodes, balances and relationships read by uid through their indexes equal the accepted state; neo4j-admin database check neo4j found the store consistent`,
     { checkExit: check.exitCode, checkOutput: check.output.slice(-2000) },
-    [
-      ...comparisonExamples("through the index", c),
-      ...(check.exitCode === 0
-        ? []
-        : check.output
-            .split("\n")
-            .filter((l) => /inconsisten|ERROR/i.test(l))
-            .slice(0, 10)),
-    ],
   );
 }
 

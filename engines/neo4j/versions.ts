@@ -14,6 +14,7 @@ import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ImageSpec } from "../../harness/runtime/images.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The Neo4j versions dr-drill knows, as data. Each offline version has a lock file next to this one
@@ -29,12 +30,7 @@ export const NEO4J_DEFAULT_VERSION = "5.26.28";
 const HERE = fileURLToPath(new URL("./", import.meta.url));
 
 export function neo4jVersion(version: string): { official: string } {
-  const known = NEO4J_VERSIONS[version];
-  if (!known)
-    throw new Error(
-      `unknown Neo4j version "${version}"; known versions: ${Object.keys(NEO4J_VERSIONS).join(", ")} (engines/neo4j/versions.ts)`,
-    );
-  return known;
+  return knownVersion(NEO4J_VERSIONS, version, "Neo4j", "engines/neo4j/versions.ts");
 }
 
 export interface LockedJar {

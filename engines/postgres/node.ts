@@ -78,15 +78,7 @@ export class PostgresNode implements EngineNode<PgOp> {
   ): Promise<number> {
     const invokeAt = ledger.clock.now();
     const result = await client.query<KeyRow>(sql, params);
-    ledger.append({
-      seq: 0,
-      process: "loader",
-      op: "load",
-      invokeAt,
-      completeAt: ledger.clock.now(),
-      outcome: "ok",
-      writes: keyWrites(table, result.rows),
-    });
+    ledger.appendLoad(invokeAt, keyWrites(table, result.rows));
     return result.rowCount ?? 0;
   }
 

@@ -3,14 +3,7 @@ import { join } from "node:path";
 import type pg from "pg";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
-import {
-  byKey,
-  compareByKey,
-  comparisonExamples,
-  comparisonProblem,
-  deepVerifyResult,
-  recordsOf,
-} from "../../harness/campaign/deep-compare.ts";
+import { acceptedState, byKey, DeepFindings } from "../../harness/campaign/deep-compare.ts";
 import { engineErrors } from "../../protocols/pg/errors.ts";
 import { QDB_TABLES, rowKey, type QdbTable } from "./model.ts";
 import { canonicalFromServer, digestOfText, type QuestDbNode } from "./node.ts";
@@ -36,10 +29,9 @@ interface PartitionCount {
  * index; NULL symbols by `sym IS NULL`), compared with the accepted state by key and digest.
  */
 export async function questDbDeepVerify(node: QuestDbNode, restored: StateSummary): Promise<CheckResult> {
-  const accepted = byKey(await recordsOf(restored.path));
+  const accepted = await acceptedState(restored.path);
   const client = await node.qdb.client();
-  const problems: string[] = [];
-  const examples: string[] = [];
+  const findings = new DeepFindings();
   let partitions = 0;
   let rows = 0;
   try {
@@ -50,41 +42,31 @@ export async function questDbDeepVerify(node: QuestDbNode, restored: StateSummar
           t.name,
         ]);
         if (Number(exists.rows[0]?.n ?? 0) === 0) {
-          if (expected.size) problems.push(`${t.name}: not listed by tables(), ${expected.size} accepted rows`);
+          if (expected.size) findings.add(`${t.name}: not listed by tables(), ${expected.size} accepted rows`);
           continue;
         }
         const counts = await partitionCounts(client, t);
         partitions += counts.length;
         const off = counts.filter((p) => p.numRows !== p.counted);
-        if (off.length) {
-          problems.push(
+        if (off.length)
+          findings.add(
             `${t.name}: ${off.length} partition(s) whose _txn row count differs from a count over ts IN the partition`,
+            off.slice(0, 5).map((p) => `${t.name} partition ${p.name}: numRows ${p.numRows}, counted ${p.counted}`),
           );
-          examples.push(
-            ...off.slice(0, 5).map((p) => `${t.name} partition ${p.name}: numRows ${p.numRows}, counted ${p.counted}`),
-          );
-        }
         const meta = counts.reduce((n, p) => n + p.numRows, 0);
         if (meta !== expected.size)
-          problems.push(`${t.name}: table_partitions() says ${meta} rows, the accepted state holds ${expected.size}`);
+          findings.add(`${t.name}: table_partitions() says ${meta} rows, the accepted state holds ${expected.size}`);
         const bySymbol = await readBySymbol(client, t);
         rows += bySymbol.size;
-        const c = compareByKey(expected, bySymbol);
-        const problem = comparisonProblem(`${t.name} read by symbol`, c);
-        if (problem) {
-          problems.push(problem);
-          examples.push(...comparisonExamples("by symbol", c));
-        }
+        findings.compare(`${t.name} read by symbol`, "by symbol", expected, bySymbol);
       }
     });
   } finally {
     await client.end();
   }
-  return deepVerifyResult(
-    problems,
+  return findings.result(
     `${partitions} partitions' _txn row counts equal counts over ts IN each partition; ${rows} rows read again through their SYMBOL dictionary equal the accepted state`,
     { partitions, rowsBySymbol: rows },
-    examples,
   );
 }
 

@@ -42,15 +42,7 @@ export class QuestDbNode implements EngineNode<QdbOp> {
       for (const batch of questdbDataset(dataset.seed, dataset.rows)) {
         const invokeAt = ledger.clock.now();
         await writeBatch(client, async () => (ilp ??= await this.qdb.ilp()), batch.table, batch.rows);
-        ledger.append({
-          seq: 0,
-          process: "loader",
-          op: "load",
-          invokeAt,
-          completeAt: ledger.clock.now(),
-          outcome: "ok",
-          writes: keyWrites(batch.table, batch.rows),
-        });
+        ledger.appendLoad(invokeAt, keyWrites(batch.table, batch.rows));
         records += batch.rows.length;
         progress.update({ records, "records/s": Math.round(records / (progress.elapsedMs() / 1000)) });
       }

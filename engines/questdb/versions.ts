@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ImageSpec } from "../../harness/runtime/images.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The QuestDB versions dr-drill knows, as data: add a line to support another one. Every entry is a release that
@@ -29,13 +30,7 @@ export const QUESTDB_DEFAULT_VERSION = "9.3.4";
 const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 
 export function questdbVersion(version: string): QuestDbVersion {
-  const known = QUESTDB_VERSIONS[version];
-  if (!known) {
-    throw new Error(
-      `unknown QuestDB version "${version}"; known versions: ${Object.keys(QUESTDB_VERSIONS).join(", ")} (engines/questdb/versions.ts)`,
-    );
-  }
-  return known;
+  return knownVersion(QUESTDB_VERSIONS, version, "QuestDB", "engines/questdb/versions.ts");
 }
 
 /** The major version number, e.g. "9" for "9.3.4": the docs allow a restore only within one major. */

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { ImageSpec } from "../../harness/runtime/images.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The RabbitMQ versions dr-drill knows, as data. The official image `rabbitmq:<version>` is the default; the offline
@@ -15,12 +16,7 @@ export const RABBITMQ_DEFAULT_VERSION = "3.10.8";
 const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 
 export function rabbitmqImageSpec(version: string): ImageSpec {
-  const known = RABBITMQ_VERSIONS[version];
-  if (!known) {
-    throw new Error(
-      `unknown RabbitMQ version "${version}"; known versions: ${Object.keys(RABBITMQ_VERSIONS).join(", ")} (engines/rabbitmq/versions.ts)`,
-    );
-  }
+  const known = knownVersion(RABBITMQ_VERSIONS, version, "RabbitMQ", "engines/rabbitmq/versions.ts");
   return {
     engine: "rabbitmq",
     version,

@@ -78,3 +78,35 @@ export function deepVerifyResult(
     examples: examples.slice(0, 2 * MAX_EXAMPLES),
   };
 }
+
+/** The accepted state of a restore (its canonical state file), key → digest; `keep` picks some of its keys. */
+export async function acceptedState(path: string, keep?: (key: string) => boolean): Promise<Map<string, string>> {
+  return byKey(await recordsOf(path, keep));
+}
+
+/** What a deep verification finds, problem by problem (each fails the check) with example lines, then its check. */
+export class DeepFindings {
+  readonly problems: string[] = [];
+  readonly examples: string[] = [];
+
+  add(problem: string, examples: string[] = []): void {
+    this.problems.push(problem);
+    this.examples.push(...examples);
+  }
+
+  /**
+   * Compares a second read of the records (`got`, read `how`, e.g. "by _id") with the accepted state: a difference is
+   * a problem naming `what` was read, with examples.
+   */
+  compare(what: string, how: string, expected: ReadonlyMap<string, string>, got: ReadonlyMap<string, string>) {
+    const c = compareByKey(expected, got);
+    const problem = comparisonProblem(what, c);
+    if (problem) this.add(problem, comparisonExamples(how, c));
+    return c;
+  }
+
+  /** The `deep-verify` check: `clean` says what was verified when nothing was found. */
+  result(clean: string, details: Record<string, unknown> = {}): CheckResult {
+    return deepVerifyResult(this.problems, clean, details, this.examples);
+  }
+}

@@ -1,17 +1,23 @@
 import { copyFile, cp, mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { createDrillRuntime, newRunId, type DrillResult, type SourceOptions } from "../drill.ts";
+import {
+  createDrillRuntime,
+  newRunId,
+  sharedSource,
+  startSourceRuntime,
+  type DrillResult,
+  type SharedSource,
+  type SourceOptions,
+} from "../drill.ts";
 import type { BackupArtifact, Engine, EngineNode } from "../engine.ts";
 import { manifestOf, writeEvidence, type ReplayArgs } from "../evidence.ts";
 import type { Expectation } from "../expectation.ts";
 import type { DrillFault } from "../faults.ts";
-import { Ledger } from "../ledger.ts";
 import { Phases } from "../drill/phases.ts";
 import { runRestoreSide } from "../drill/restore-side.ts";
 import { runSourceSide, type SourceOutcome } from "../drill/source-side.ts";
 import { unsealed, type ArtifactSeal } from "../drill/seal.ts";
 import { judgeDrill } from "../drill/verdict.ts";
-import { guardRun } from "../runtime/resources.ts";
 import { newSeed } from "../seed.ts";
 import { classify, DEEP_VERIFY, type CampaignOutcome } from "./classify.ts";
 import type { CheckResult } from "../checkers/checker.ts";
@@ -115,20 +121,13 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
   const baseDir = join(reportsDir, runId, baseId);
   const workDir = join(baseDir, "work");
   await mkdir(workDir, { recursive: true });
-  const interruption = new AbortController();
-  opts.signal?.addEventListener("abort", () => interruption.abort(opts.signal?.reason), { once: true });
-  const { rt, progress } = createDrillRuntime({
+  const { rt, progress, phases, ledger, release } = startSourceRuntime(opts, {
     runId,
     drillId: baseId,
     workDir,
-    imageMode: opts.imageMode,
-    sink: opts.sink,
-    signal: interruption.signal,
+    ledgerPath: join(baseDir, "ledger.jsonl"),
   });
-  const unguard = guardRun(runId, (l) => progress.info(l), interruption);
   try {
-    const phases = new Phases(progress, rt.clock, rt.signal);
-    const ledger = new Ledger(join(baseDir, "ledger.jsonl"), rt.clock);
     const older: { dir?: string } = {};
     progress.info(
       `campaign seed=${campaignSeed} data seed=${seed} rows=${opts.rows} engine=${engine.name} ${engine.version} method=${engine.backupMethod} faults=${opts.only?.length ?? opts.faults}`,
@@ -162,20 +161,7 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
       opts.only ?? Array.from({ length: opts.faults }, (_, i) => drawFault(campaignSeed, i + 1, files, olderFiles));
     const drills: DrillResult[] = [];
     const rows: CampaignRow[] = [];
-    const shared = {
-      opts,
-      seed,
-      runId,
-      source,
-      sourcePhases: phases.records,
-      ledger,
-      baseId,
-      olderDir: older.dir,
-      sealed,
-      clock: rt.clock,
-      images: rt.images,
-      signal: rt.signal,
-    };
+    const shared = { opts, seed, runId, baseId, olderDir: older.dir, ...sharedSource(source, { rt, phases, ledger }) };
     for (const spec of specs) {
       if (rt.signal.aborted) break;
       await baseUnchanged(backup.artifact.dir, sealed);
@@ -217,7 +203,7 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
       interrupted: rt.signal.aborted ? `interrupted by ${String(rt.signal.reason)}` : null,
     };
   } finally {
-    unguard();
+    release();
   }
 }
 
@@ -250,12 +236,9 @@ async function faultDrill<Payload, Node extends EngineNode<Payload>, Artifact ex
     opts: CampaignOptions<Payload, Node, Artifact>;
     seed: number;
     runId: string;
-    source: SourceOutcome<Artifact>;
-    sourcePhases: Phases["records"];
-    ledger: Ledger;
     baseId: string;
     olderDir: string | undefined;
-  } & Pick<ReturnType<typeof createDrillRuntime>["rt"], "clock" | "images" | "signal">,
+  } & SharedSource<Artifact>,
   spec: CampaignFaultSpec,
 ): Promise<DrillResult> {
   const { opts, source, seed } = shared;

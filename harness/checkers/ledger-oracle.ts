@@ -51,6 +51,21 @@ export const VIOLATIONS: readonly Violation[] = [
   "torn-cut",
 ];
 
+/** A count of every violation, all 0: where the oracle starts, and the figures of a restore it finds nothing wrong in. */
+export function noViolations(): Record<Violation, number> {
+  return {
+    lost: 0,
+    phantom: 0,
+    duplicate: 0,
+    corrupt: 0,
+    "failed-present": 0,
+    future: 0,
+    stale: 0,
+    reordered: 0,
+    "torn-cut": 0,
+  };
+}
+
 /** Why a group's cut is torn: a visible write was invoked after a missing acknowledged write had completed. */
 export interface TornCut {
   group: string;
@@ -147,17 +162,7 @@ export async function checkAgainstLedger(opts: {
     keysChecked: 0,
     ackedBeforeWindow: 0,
     keysPresent: 0,
-    violations: {
-      lost: 0,
-      phantom: 0,
-      duplicate: 0,
-      corrupt: 0,
-      "failed-present": 0,
-      future: 0,
-      stale: 0,
-      reordered: 0,
-      "torn-cut": 0,
-    },
+    violations: noViolations(),
     lostInsideRecoveryPoint: 0,
     ackedLostAfterRecoveryPoint: 0,
     infoRecovered: 0,

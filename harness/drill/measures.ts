@@ -56,32 +56,28 @@ export function measure(m: Moments, oracle: OracleFigures | null, recovered: boo
   };
 }
 
+/** Each target a run may set, its check, and what its check says when the drill measured nothing to hold it to. */
+const TARGETS = [
+  {
+    key: "rtoMs",
+    check: "rto-target",
+    label: "RTO",
+    unmeasured: (t: string) => `not recovered: RTO target ${t} missed`,
+  },
+  { key: "rpoMs", check: "rpo-target", label: "RPO", unmeasured: (t: string) => `RPO unknown: target ${t} not proven` },
+] as const;
+
 /** A check per target: a drill that misses one fails. */
 export function targetChecks(achieved: Evidence["achieved"], targets: Evidence["targets"]): CheckResult[] {
-  const checks: CheckResult[] = [];
-  if (targets.rtoMs !== undefined) {
-    const { rtoMs } = achieved;
-    const met = rtoMs !== null && rtoMs <= targets.rtoMs;
-    checks.push({
-      name: "rto-target",
-      valid: met,
-      summary:
-        rtoMs === null
-          ? `not recovered: RTO target ${formatMs(targets.rtoMs)} missed`
-          : `RTO ${formatMs(rtoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rtoMs)}`,
-    });
-  }
-  if (targets.rpoMs !== undefined) {
-    const { rpoMs } = achieved;
-    const met = rpoMs !== null && rpoMs <= targets.rpoMs;
-    checks.push({
-      name: "rpo-target",
-      valid: met,
-      summary:
-        rpoMs === null
-          ? `RPO unknown: target ${formatMs(targets.rpoMs)} not proven`
-          : `RPO ${formatMs(rpoMs)} ${met ? "within" : "exceeds"} target ${formatMs(targets.rpoMs)}`,
-    });
-  }
-  return checks;
+  return TARGETS.flatMap(({ key, check, label, unmeasured }) => {
+    const target = targets[key];
+    if (target === undefined) return [];
+    const got = achieved[key];
+    const met = got !== null && got <= target;
+    const summary =
+      got === null
+        ? unmeasured(formatMs(target))
+        : `${label} ${formatMs(got)} ${met ? "within" : "exceeds"} target ${formatMs(target)}`;
+    return [{ name: check, valid: met, summary }];
+  });
 }

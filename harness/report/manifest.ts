@@ -41,19 +41,14 @@ function kindOf(e: Dirent): string {
   return "device";
 }
 
-export function loadPrivateKey(pemOrPath: string): KeyObject {
-  const pem = pemOrPath.includes("-----BEGIN") ? pemOrPath : readFileSyncOrThrow(pemOrPath, "signing key");
-  const key = createPrivateKey(pem);
-  if (key.asymmetricKeyType !== "ed25519")
-    throw new Error(`the signing key must be Ed25519, got ${key.asymmetricKeyType}`);
-  return key;
-}
+export const loadPrivateKey = (pemOrPath: string) => loadKey(pemOrPath, "signing key", createPrivateKey);
+export const loadPublicKey = (pemOrPath: string) => loadKey(pemOrPath, "public key", createPublicKey);
 
-export function loadPublicKey(pemOrPath: string): KeyObject {
-  const pem = pemOrPath.includes("-----BEGIN") ? pemOrPath : readFileSyncOrThrow(pemOrPath, "public key");
-  const key = createPublicKey(pem);
-  if (key.asymmetricKeyType !== "ed25519")
-    throw new Error(`the public key must be Ed25519, got ${key.asymmetricKeyType}`);
+/** An Ed25519 key from its PEM text or a PEM file; any other kind of key is refused. */
+function loadKey(pemOrPath: string, what: string, create: (pem: string) => KeyObject): KeyObject {
+  const pem = pemOrPath.includes("-----BEGIN") ? pemOrPath : readFileSyncOrThrow(pemOrPath, what);
+  const key = create(pem);
+  if (key.asymmetricKeyType !== "ed25519") throw new Error(`the ${what} must be Ed25519, got ${key.asymmetricKeyType}`);
   return key;
 }
 

@@ -138,16 +138,7 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
           }
         }
         const writes = batch.kind === "nodes" ? batch.nodes.flatMap(nodeWrites) : batch.rels.map(relWrite);
-        ledger.append({
-          seq: 0,
-          process: "loader",
-          op: "load",
-          invokeAt,
-          completeAt: ledger.clock.now(),
-          outcome: "ok",
-          writes,
-          ...(statements > 1 ? { atomic: false } : {}),
-        });
+        ledger.appendLoad(invokeAt, writes, statements > 1 ? { atomic: false } : {});
         records += writes.length;
         progress.update({ records, "records/s": Math.round(records / Math.max(0.001, progress.elapsedMs() / 1000)) });
       }

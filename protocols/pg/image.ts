@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { ImageSpec } from "../../harness/runtime/images.ts";
+import { knownVersion } from "../../harness/known-version.ts";
 
 /**
  * The PostgreSQL versions dr-drill knows, as data: add a line to support another one. The official image is the
@@ -13,12 +14,7 @@ export const POSTGRES_VERSIONS: Record<string, { debianSuite: string }> = {
 const IMAGES_DIR = fileURLToPath(new URL("./images/", import.meta.url));
 
 export function postgresImageSpec(version: string): ImageSpec {
-  const known = POSTGRES_VERSIONS[version];
-  if (!known) {
-    throw new Error(
-      `unknown PostgreSQL version "${version}"; known versions: ${Object.keys(POSTGRES_VERSIONS).join(", ")} (protocols/pg/image.ts)`,
-    );
-  }
+  const known = knownVersion(POSTGRES_VERSIONS, version, "PostgreSQL", "protocols/pg/image.ts");
   return {
     engine: "postgres",
     version,

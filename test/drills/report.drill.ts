@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import { words } from "./support.ts";
 
 /** Runs the command as a user would, in a child process, and returns its exit code and output. */
 async function drillCommand(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
@@ -43,19 +44,7 @@ describe("dr-drill run: the report directory an auditor receives", () => {
     expect((await drillCommand(["keygen", "--out", keys])).code).toBe(0);
     const { code, output } = await drillCommand(
       [
-        "run",
-        "--engine",
-        "postgres",
-        "--method",
-        "physical",
-        "--scenario",
-        "load,flip-byte",
-        "--rows",
-        "3000",
-        "--writers",
-        "2",
-        "--rto",
-        "10m",
+        ...words("run --engine postgres --method physical --scenario load,flip-byte --rows 3000 --writers 2 --rto 10m"),
         "--reports",
         join(root, "reports"),
       ],

@@ -13,6 +13,7 @@ import { startContainer } from "../../harness/runtime/start-container.ts";
 import { ContainerExitedError, ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { postgresImageSpec } from "../../protocols/pg/image.ts";
 import type { RunEvidence } from "../../harness/report/run-evidence.ts";
+import { words } from "./support.ts";
 
 async function labelled(label: string): Promise<{ containers: number; volumes: number }> {
   const filters = JSON.stringify({ label: [label] });
@@ -27,18 +28,7 @@ describe("runtime: nothing is left running", () => {
     const child = spawn(
       process.execPath,
       [
-        "bin/dr-drill.js",
-        "run",
-        "--engine",
-        "postgres",
-        "--method",
-        "physical",
-        "--scenario",
-        "load",
-        "--rows",
-        "60000",
-        "--writers",
-        "4",
+        ...words("bin/dr-drill.js run --engine postgres --method physical --scenario load --rows 60000 --writers 4"),
         "--reports",
         reports,
       ],

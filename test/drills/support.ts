@@ -1,4 +1,6 @@
 import { expect, type TestContext } from "vitest";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { newRunId, type DrillResult } from "../../harness/drill.ts";
 import { newSeed } from "../../harness/seed.ts";
 import { ImageResolver, ImageUnavailableError, parseImageMode } from "../../harness/runtime/images.ts";
@@ -6,6 +8,8 @@ import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { OracleDetails } from "../../harness/checkers/ledger-oracle.ts";
 import { oracleDetails } from "../../harness/checkers/oracle-details.ts";
 import type { ProgressSink } from "../../harness/progress.ts";
+import type { Evidence } from "../../harness/evidence.ts";
+import type { LedgerEntry } from "../../harness/ledger.ts";
 import type { ScenarioRequest } from "../../harness/scenario.ts";
 import { engineEntry, loadScenario } from "../../engines/index.ts";
 
@@ -126,3 +130,18 @@ export function expectPass(result: DrillResult): void {
   expect(check(result, "ledger-oracle").valid).toBe(true);
   expect(check(result, "new-write").valid).toBe(true);
 }
+
+/** The drill's ledger as it wrote it: every write it invoked, in order, timed on the drill clock. */
+export async function ledgerOf(result: DrillResult): Promise<LedgerEntry[]> {
+  const lines = (await readFile(join(result.dir, "ledger.jsonl"), "utf8")).trim().split("\n");
+  return lines.map((l) => JSON.parse(l) as LedgerEntry);
+}
+
+/** The backup window on the drill clock (ms from the drill's start), to place the ledger's writes before, in or after it. */
+export function backupWindowOf(e: Evidence): { start: number; end: number } {
+  const at = (iso: string) => Date.parse(iso) - Date.parse(e.startedAt);
+  return { start: at(e.scope.recoveryPoint.backupStartedAt), end: at(e.scope.recoveryPoint.backupEndedAt) };
+}
+
+/** The words of a command line written as one string (none of them holding a space). */
+export const words = (commandLine: string): string[] => commandLine.split(" ");

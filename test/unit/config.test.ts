@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ConfigError, loadConfig, validateConfig } from "../../harness/config.ts";
+import { ConfigError, loadConfig } from "../../harness/config.ts";
+import { validateConfig } from "../../harness/config-check.ts";
 import { Command } from "commander";
 import { planRun, vocabulary, type RunOptions } from "../../cli/run.ts";
 import { withRunOptions } from "../../cli/program.ts";

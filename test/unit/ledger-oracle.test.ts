@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkAgainstLedger, type BackupWindow, type RecordModel } from "../../harness/checkers/ledger-oracle.ts";
+import {
+  checkAgainstLedger,
+  noViolations,
+  type BackupWindow,
+  type RecordModel,
+} from "../../harness/checkers/ledger-oracle.ts";
 import { judgeKey } from "../../harness/checkers/key-writes.ts";
 import { measure, targetChecks } from "../../harness/drill/measures.ts";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type LedgerEntry, type Outcome } from "../../harness/ledger.ts";
@@ -100,19 +105,23 @@ describe("judgeKey", () => {
 });
 
 type Entry = Omit<LedgerEntry, "seq" | "process">;
+/** Keys and their digests: `{ key: digest }`, or pairs where a key comes twice or a record has a list position. */
+type Digests = Record<string, string> | [key: string, digest: string, position?: number][];
+const pairsOf = (digests: Digests) => (Array.isArray(digests) ? digests : Object.entries(digests));
+
 const entry = (
   op: string,
   outcome: Outcome,
   invokeAt: number,
   completeAt: number,
-  writes: [string, string][],
+  writes: Digests,
   declared: Pick<Entry, "atomic"> = {},
 ): Entry => ({
   op,
   outcome,
   invokeAt,
   completeAt,
-  writes: writes.map(([key, digest]) => ({ key, digest, preview: `value ${digest}` })),
+  writes: pairsOf(writes).map(([key, digest]) => ({ key, digest, preview: `value ${digest}` })),
   ...declared,
 });
 
@@ -120,12 +129,7 @@ const PER_KEY: RecordModel = { consistency: "per-key" };
 const POINT_IN_TIME: RecordModel = { consistency: "point-in-time" };
 const PER_STREAM: RecordModel = { consistency: "prefix-per-stream" };
 
-async function runCheck(
-  entries: Entry[],
-  restored: [key: string, digest: string, position?: number][],
-  model = PER_KEY,
-  window = WINDOW,
-) {
+async function runCheck(entries: Entry[], restored: Digests, model = PER_KEY, window = WINDOW) {
   const dir = await makeTempDir();
   const ledgerPath = join(dir, "ledger.jsonl");
   await writeFile(
@@ -133,44 +137,30 @@ async function runCheck(
     entries.map((e, seq) => JSON.stringify({ seq, process: "writer-0", ...e })).join("\n") + "\n",
   );
   const file = new RecordFile(join(dir, "restored.tsv"));
-  for (const [key, digest, position] of restored)
+  for (const [key, digest, position] of pairsOf(restored))
     await file.add({ key, digest, preview: `value ${digest}`, ...(position === undefined ? {} : { position }) });
   await file.close();
   return checkAgainstLedger({ ledgerPath, restoredPath: file.path, window, model, workDir: dir });
 }
 
-const LOAD = entry("load", "ok", 0, 10, [
-  ["people/1", "a1"],
-  ["people/2", "a2"],
-  ["people/10", "a10"],
-]);
+const LOAD = entry("load", "ok", 0, 10, { "people/1": "a1", "people/2": "a2", "people/10": "a10" });
 const cutCheck = (result: Awaited<ReturnType<typeof runCheck>>, name: string) =>
   result.cutChecks.find((c) => c.name === name);
-const NO_VIOLATIONS = {
-  lost: 0,
-  phantom: 0,
-  duplicate: 0,
-  corrupt: 0,
-  "failed-present": 0,
-  future: 0,
-  stale: 0,
-  reordered: 0,
-  "torn-cut": 0,
-};
+const NO_VIOLATIONS = noViolations();
 
 describe("checkAgainstLedger", () => {
   it("passes a restored state consistent with the ledger, with its figures", async () => {
     const entries = [
       LOAD,
-      entry("update", "ok", 50, 60, [["people/1", "b1"]]),
-      entry("insert", "ok", 150, 160, [["people/9", "a9"]]),
+      entry("update", "ok", 50, 60, { "people/1": "b1" }),
+      entry("insert", "ok", 150, 160, { "people/9": "a9" }),
     ];
-    const result = await runCheck(entries, [
-      ["people/9", "a9"],
-      ["people/1", "b1"],
-      ["people/10", "a10"],
-      ["people/2", "a2"],
-    ]);
+    const result = await runCheck(entries, {
+      "people/9": "a9",
+      "people/1": "b1",
+      "people/10": "a10",
+      "people/2": "a2",
+    });
     expect(result.valid).toBe(true);
     expect(result.figures).toMatchObject({
       keysChecked: 4,
@@ -182,14 +172,7 @@ describe("checkAgainstLedger", () => {
   });
 
   it("fails with exact counts and named examples for one lost, one corrupt and one phantom key", async () => {
-    const result = await runCheck(
-      [LOAD],
-      [
-        ["people/2", "garbage"],
-        ["people/10", "a10"],
-        ["people/99", "x"],
-      ],
-    );
+    const result = await runCheck([LOAD], { "people/2": "garbage", "people/10": "a10", "people/99": "x" });
     expect(result.valid).toBe(false);
     expect(result.figures.violations).toEqual({ ...NO_VIOLATIONS, lost: 1, corrupt: 1, phantom: 1 });
     expect(result.figures.keysChecked).toBe(4);
@@ -203,36 +186,26 @@ describe("checkAgainstLedger", () => {
     expect(result.summary).toMatch(/1 lost, 1 phantom, 1 corrupt/);
   });
 
+  const PEOPLE_1_TWICE: Digests = [
+    ["people/1", "a1"],
+    ["people/1", "a1"],
+    ["people/2", "a2"],
+    ["people/10", "a10"],
+  ];
+
   it("reports a key restored twice as a duplicate when duplicates are forbidden", async () => {
-    const result = await runCheck(
-      [LOAD],
-      [
-        ["people/1", "a1"],
-        ["people/1", "a1"],
-        ["people/2", "a2"],
-        ["people/10", "a10"],
-      ],
-    );
+    const result = await runCheck([LOAD], PEOPLE_1_TWICE);
     expect(result.figures.violations).toEqual({ ...NO_VIOLATIONS, duplicate: 1 });
   });
 
   it("accepts copies of one acceptable value when duplicates are allowed, and counts them", async () => {
-    const result = await runCheck(
-      [LOAD],
-      [
-        ["people/1", "a1"],
-        ["people/1", "a1"],
-        ["people/2", "a2"],
-        ["people/10", "a10"],
-      ],
-      { consistency: "per-key", duplicates: "allowed" },
-    );
+    const result = await runCheck([LOAD], PEOPLE_1_TWICE, { consistency: "per-key", duplicates: "allowed" });
     expect(result.valid).toBe(true);
     expect(result.figures.duplicatesSeen).toBe(1);
   });
 
   it("reports copies that disagree as a duplicate even when duplicates are allowed", async () => {
-    const entries = [LOAD, entry("update", "ok", 120, 130, [["people/1", "b1"]])];
+    const entries = [LOAD, entry("update", "ok", 120, 130, { "people/1": "b1" })];
     const result = await runCheck(
       entries,
       [
@@ -249,15 +222,11 @@ describe("checkAgainstLedger", () => {
   it("counts acknowledged writes after the backup started that were not restored", async () => {
     const entries = [
       LOAD,
-      entry("update", "ok", 120, 130, [["people/1", "b1"]]),
-      entry("insert", "ok", 140, 150, [["people/9", "a9"]]),
-      entry("update", "ok", 160, 170, [["people/2", "b2"]]),
+      entry("update", "ok", 120, 130, { "people/1": "b1" }),
+      entry("insert", "ok", 140, 150, { "people/9": "a9" }),
+      entry("update", "ok", 160, 170, { "people/2": "b2" }),
     ];
-    const result = await runCheck(entries, [
-      ["people/1", "a1"],
-      ["people/2", "b2"],
-      ["people/10", "a10"],
-    ]);
+    const result = await runCheck(entries, { "people/1": "a1", "people/2": "b2", "people/10": "a10" });
     expect(result.valid).toBe(true);
     expect(result.figures.ackedLostAfterRecoveryPoint).toBe(2);
     expect(result.figures.keysPresent).toBe(3);
@@ -267,14 +236,10 @@ describe("checkAgainstLedger", () => {
   it("counts info writes whose known value was restored, not wildcard ones", async () => {
     const entries = [
       LOAD,
-      entry("update", "info", 120, 300, [["people/1", "b1"]]),
+      entry("update", "info", 120, 300, { "people/1": "b1" }),
       entry("update", "info", 120, 300, [["people/2", UNKNOWN_DIGEST]]),
     ];
-    const result = await runCheck(entries, [
-      ["people/1", "b1"],
-      ["people/2", "whatever"],
-      ["people/10", "a10"],
-    ]);
+    const result = await runCheck(entries, { "people/1": "b1", "people/2": "whatever", "people/10": "a10" });
     expect(result.valid).toBe(true);
     expect(result.figures.infoRecovered).toBe(1);
   });
@@ -288,16 +253,16 @@ describe("checkAgainstLedger", () => {
     );
     // Every write of the load failed or is unknown, or came after the backup started: still nothing the backup promised.
     const unacknowledged = [
-      entry("load", "fail", 0, 10, [["people/1", "a1"]]),
-      entry("load", "info", 10, 20, [["people/2", "a2"]]),
-      entry("insert", "ok", 120, 130, [["people/9", "a9"]]),
+      entry("load", "fail", 0, 10, { "people/1": "a1" }),
+      entry("load", "info", 10, 20, { "people/2": "a2" }),
+      entry("insert", "ok", 120, 130, { "people/9": "a9" }),
     ];
     expect((await runCheck(unacknowledged, [])).valid).toBe("unknown");
-    expect((await runCheck(unacknowledged, [["people/9", "a9"]])).valid).toBe("unknown");
+    expect((await runCheck(unacknowledged, { "people/9": "a9" })).valid).toBe("unknown");
     // A violation is still a failure: false beats unknown.
-    expect((await runCheck(unacknowledged, [["people/1", "a1"]])).valid).toBe(false);
+    expect((await runCheck(unacknowledged, { "people/1": "a1" })).valid).toBe(false);
     // One write acknowledged before the start is a promise the restore can keep or break.
-    const kept = await runCheck([entry("load", "ok", 0, 10, [["people/1", "a1"]])], [["people/1", "a1"]]);
+    const kept = await runCheck([entry("load", "ok", 0, 10, [["people/1", "a1"]])], { "people/1": "a1" });
     expect(kept.valid).toBe(true);
     expect(kept.figures.ackedBeforeWindow).toBe(1);
   });
@@ -345,22 +310,12 @@ describe("an info write older than the last acknowledged write of its key", () =
 
   it("leaves the acknowledged write neither lost after the recovery point nor missing from the cut", async () => {
     const entries = [
-      entry("load", "ok", 0, 10, [
-        ["a/1", "a1"],
-        ["b/1", "b1"],
-      ]),
-      entry("update", "info", 20, 30, [["a/1", "late"]]),
-      entry("update", "ok", 40, 50, [["a/1", "a2"]]),
-      entry("update", "ok", 150, 160, [["b/1", "b2"]]),
+      entry("load", "ok", 0, 10, { "a/1": "a1", "b/1": "b1" }),
+      entry("update", "info", 20, 30, { "a/1": "late" }),
+      entry("update", "ok", 40, 50, { "a/1": "a2" }),
+      entry("update", "ok", 150, 160, { "b/1": "b2" }),
     ];
-    const result = await runCheck(
-      entries,
-      [
-        ["a/1", "late"],
-        ["b/1", "b2"],
-      ],
-      POINT_IN_TIME,
-    );
+    const result = await runCheck(entries, { "a/1": "late", "b/1": "b2" }, POINT_IN_TIME);
     expect(result.valid).toBe(true);
     expect(result.figures).toMatchObject({
       violations: NO_VIOLATIONS,
@@ -376,12 +331,12 @@ describe("checkAgainstLedger: what the RPO is measured from", () => {
     // g/1 was created at 110-115 and deleted at 190-305; the backup holds neither, and "never created" explains the
     // absence as well as the delete. Counting the delete as surviving reported 95 ms where the truth is 390 ms.
     const entries = [
-      entry("load", "ok", 0, 10, [["a/1", "a1"]]),
-      entry("create", "ok", 110, 115, [["g/1", "g1"]]),
+      entry("load", "ok", 0, 10, { "a/1": "a1" }),
+      entry("create", "ok", 110, 115, { "g/1": "g1" }),
       entry("delete", "ok", 190, 305, [["g/1", ABSENT_DIGEST]]),
-      entry("update", "ok", 390, 400, [["a/1", "a2"]]),
+      entry("update", "ok", 390, 400, { "a/1": "a2" }),
     ];
-    const result = await runCheck(entries, [["a/1", "a1"]]);
+    const result = await runCheck(entries, { "a/1": "a1" });
     expect(result.valid).toBe(true);
     expect(result.figures.newestSurvivingAck).toBe(10);
     const achieved = measure({ disasterAt: 400 }, result.figures, true);
@@ -394,10 +349,7 @@ describe("checkAgainstLedger: what the RPO is measured from", () => {
   it("a restore that holds nothing has no recovery point: no RPO, and no target is met", async () => {
     // Every key's last write was a delete, so every absence is allowed; the restore still proves no write survived.
     const entries = [
-      entry("load", "ok", 0, 10, [
-        ["a/1", "a1"],
-        ["b/1", "b1"],
-      ]),
+      entry("load", "ok", 0, 10, { "a/1": "a1", "b/1": "b1" }),
       entry("delete", "ok", 150, 160, [["a/1", ABSENT_DIGEST]]),
       entry("delete", "ok", 170, 180, [["b/1", ABSENT_DIGEST]]),
     ];
@@ -410,8 +362,8 @@ describe("checkAgainstLedger: what the RPO is measured from", () => {
   });
 
   it("the recovery point never passes the oldest acknowledged write that is missing: a nearly empty restore is far from its disaster", async () => {
-    const entries = [LOAD, entry("update", "ok", 150, 160, [["people/10", "b10"]])];
-    const result = await runCheck(entries, [["people/10", "b10"]]);
+    const entries = [LOAD, entry("update", "ok", 150, 160, { "people/10": "b10" })];
+    const result = await runCheck(entries, { "people/10": "b10" });
     expect(result.figures).toMatchObject({
       violations: { ...NO_VIOLATIONS, lost: 2 },
       newestSurvivingAck: 160,
@@ -425,18 +377,10 @@ describe("checkAgainstLedger: what the RPO is measured from", () => {
   it("measures a consistent restore from its newest surviving write", async () => {
     const entries = [
       LOAD,
-      entry("update", "ok", 120, 130, [["people/1", "b1"]]),
-      entry("update", "ok", 170, 180, [["people/2", "b2"]]),
+      entry("update", "ok", 120, 130, { "people/1": "b1" }),
+      entry("update", "ok", 170, 180, { "people/2": "b2" }),
     ];
-    const result = await runCheck(
-      entries,
-      [
-        ["people/1", "b1"],
-        ["people/2", "a2"],
-        ["people/10", "a10"],
-      ],
-      POINT_IN_TIME,
-    );
+    const result = await runCheck(entries, { "people/1": "b1", "people/2": "a2", "people/10": "a10" }, POINT_IN_TIME);
     expect(result.figures).toMatchObject({ newestSurvivingAck: 130, earliestMissingAck: 180 });
     expect(measure({ disasterAt: 180 }, result.figures, true).rpoMs).toBe(50);
   });
@@ -445,25 +389,12 @@ describe("checkAgainstLedger: what the RPO is measured from", () => {
 describe("checkAgainstLedger: atomicity", () => {
   // One update wrote x/1 and y/1 at 150-160: the cut check sees one invocation and one completion for both keys.
   const BOTH = [
-    entry("load", "ok", 0, 10, [
-      ["x/1", "x1"],
-      ["y/1", "y1"],
-    ]),
-    entry("update", "ok", 150, 160, [
-      ["x/1", "x2"],
-      ["y/1", "y2"],
-    ]),
+    entry("load", "ok", 0, 10, { "x/1": "x1", "y/1": "y1" }),
+    entry("update", "ok", 150, 160, { "x/1": "x2", "y/1": "y2" }),
   ];
 
   it("catches half of one write of several keys, which the cut check passes", async () => {
-    const result = await runCheck(
-      BOTH,
-      [
-        ["x/1", "x2"],
-        ["y/1", "y1"],
-      ],
-      POINT_IN_TIME,
-    );
+    const result = await runCheck(BOTH, { "x/1": "x2", "y/1": "y1" }, POINT_IN_TIME);
     expect(result.valid).toBe(true);
     expect(result.figures.cut.tornGroups).toBe(0);
     expect(cutCheck(result, "atomicity")).toMatchObject({
@@ -471,69 +402,26 @@ describe("checkAgainstLedger: atomicity", () => {
       details: { torn: 1 },
       examples: ["torn entry #1 (update)\n  applied on x/1, not on y/1"],
     });
-    expect(
-      (
-        await runCheck(
-          BOTH,
-          [
-            ["x/1", "x2"],
-            ["y/1", "y2"],
-          ],
-          POINT_IN_TIME,
-        )
-      ).cutChecks,
-    ).toMatchObject([{ name: "atomicity", valid: true, details: { entries: 2, torn: 0 } }]);
-    expect(
-      (
-        await runCheck(
-          BOTH,
-          [
-            ["x/1", "x1"],
-            ["y/1", "y1"],
-          ],
-          POINT_IN_TIME,
-        )
-      ).cutChecks,
-    ).toMatchObject([{ name: "atomicity", valid: true }]);
+    expect((await runCheck(BOTH, { "x/1": "x2", "y/1": "y2" }, POINT_IN_TIME)).cutChecks).toMatchObject([
+      { name: "atomicity", valid: true, details: { entries: 2, torn: 0 } },
+    ]);
+    expect((await runCheck(BOTH, { "x/1": "x1", "y/1": "y1" }, POINT_IN_TIME)).cutChecks).toMatchObject([
+      { name: "atomicity", valid: true },
+    ]);
   });
 
   it("does not check a write its engine declares not atomic, nor a model that promises no cut", async () => {
     const split = [BOTH[0]!, { ...BOTH[1]!, atomic: false as const }];
-    expect(
-      cutCheck(
-        await runCheck(
-          split,
-          [
-            ["x/1", "x2"],
-            ["y/1", "y1"],
-          ],
-          POINT_IN_TIME,
-        ),
-        "atomicity",
-      ),
-    ).toMatchObject({ valid: true, details: { entries: 1 } });
-    expect(
-      (
-        await runCheck(
-          BOTH,
-          [
-            ["x/1", "x2"],
-            ["y/1", "y1"],
-          ],
-          PER_KEY,
-        )
-      ).cutChecks,
-    ).toEqual([]);
+    expect(cutCheck(await runCheck(split, { "x/1": "x2", "y/1": "y1" }, POINT_IN_TIME), "atomicity")).toMatchObject({
+      valid: true,
+      details: { entries: 1 },
+    });
+    expect((await runCheck(BOTH, { "x/1": "x2", "y/1": "y1" }, PER_KEY)).cutChecks).toEqual([]);
   });
 
   it("catches a key of the write missing as never created", async () => {
-    const created = [
-      entry("create", "ok", 150, 160, [
-        ["x/1", "x1"],
-        ["y/1", "y1"],
-      ]),
-    ];
-    expect(cutCheck(await runCheck(created, [["y/1", "y1"]], POINT_IN_TIME), "atomicity")).toMatchObject({
+    const created = [entry("create", "ok", 150, 160, { "x/1": "x1", "y/1": "y1" })];
+    expect(cutCheck(await runCheck(created, { "y/1": "y1" }, POINT_IN_TIME), "atomicity")).toMatchObject({
       valid: false,
       examples: ["torn entry #0 (create)\n  applied on y/1, not on x/1"],
     });
@@ -541,41 +429,15 @@ describe("checkAgainstLedger: atomicity", () => {
 
   it("claims no tear it cannot prove: a recurring value, an info write that may land late, a wildcard, a delete", async () => {
     // x/1 holds x1, which the update wrote again: it may hold the update.
-    const recurring = [
-      BOTH[0]!,
-      entry("update", "ok", 150, 160, [
-        ["x/1", "x1"],
-        ["y/1", "y2"],
-      ]),
-    ];
-    expect(
-      cutCheck(
-        await runCheck(
-          recurring,
-          [
-            ["x/1", "x1"],
-            ["y/1", "y1"],
-          ],
-          POINT_IN_TIME,
-        ),
-        "atomicity",
-      )?.valid,
-    ).toBe(true);
+    const recurring = [BOTH[0]!, entry("update", "ok", 150, 160, { "x/1": "x1", "y/1": "y2" })];
+    expect(cutCheck(await runCheck(recurring, { "x/1": "x1", "y/1": "y1" }, POINT_IN_TIME), "atomicity")?.valid).toBe(
+      true,
+    );
     // y/1 holds an info write given up on before the update was invoked: it may have landed after it all the same.
-    const late = [BOTH[0]!, entry("update", "info", 110, 120, [["y/1", "late"]]), BOTH[1]!];
-    expect(
-      cutCheck(
-        await runCheck(
-          late,
-          [
-            ["x/1", "x2"],
-            ["y/1", "late"],
-          ],
-          POINT_IN_TIME,
-        ),
-        "atomicity",
-      )?.valid,
-    ).toBe(true);
+    const late = [BOTH[0]!, entry("update", "info", 110, 120, { "y/1": "late" }), BOTH[1]!];
+    expect(cutCheck(await runCheck(late, { "x/1": "x2", "y/1": "late" }, POINT_IN_TIME), "atomicity")?.valid).toBe(
+      true,
+    );
     // y/1's new value is unknown to the client: y1 may be it.
     const wildcard = [
       BOTH[0]!,
@@ -584,50 +446,25 @@ describe("checkAgainstLedger: atomicity", () => {
         ["y/1", UNKNOWN_DIGEST],
       ]),
     ];
-    expect(
-      cutCheck(
-        await runCheck(
-          wildcard,
-          [
-            ["x/1", "x2"],
-            ["y/1", "y1"],
-          ],
-          POINT_IN_TIME,
-        ),
-        "atomicity",
-      )?.valid,
-    ).toBe(true);
+    expect(cutCheck(await runCheck(wildcard, { "x/1": "x2", "y/1": "y1" }, POINT_IN_TIME), "atomicity")?.valid).toBe(
+      true,
+    );
     // x/1 was created after the backup started and deleted by the write: absent either way.
     const deletes = [
-      entry("load", "ok", 0, 10, [["y/1", "y1"]]),
-      entry("create", "ok", 120, 130, [["x/1", "x1"]]),
+      entry("load", "ok", 0, 10, { "y/1": "y1" }),
+      entry("create", "ok", 120, 130, { "x/1": "x1" }),
       entry("update", "ok", 150, 160, [
         ["x/1", ABSENT_DIGEST],
         ["y/1", "y2"],
       ]),
     ];
-    expect(cutCheck(await runCheck(deletes, [["y/1", "y1"]], POINT_IN_TIME), "atomicity")?.valid).toBe(true);
+    expect(cutCheck(await runCheck(deletes, { "y/1": "y1" }, POINT_IN_TIME), "atomicity")?.valid).toBe(true);
     // A failed write of several keys claims nothing (its value present is failed-present): only the load is checked.
-    const failed = [
-      BOTH[0]!,
-      entry("update", "fail", 150, 160, [
-        ["x/1", "x2"],
-        ["y/1", "y2"],
-      ]),
-    ];
-    expect(
-      cutCheck(
-        await runCheck(
-          failed,
-          [
-            ["x/1", "x1"],
-            ["y/1", "y1"],
-          ],
-          POINT_IN_TIME,
-        ),
-        "atomicity",
-      ),
-    ).toMatchObject({ valid: true, details: { entries: 1 } });
+    const failed = [BOTH[0]!, entry("update", "fail", 150, 160, { "x/1": "x2", "y/1": "y2" })];
+    expect(cutCheck(await runCheck(failed, { "x/1": "x1", "y/1": "y1" }, POINT_IN_TIME), "atomicity")).toMatchObject({
+      valid: true,
+      details: { entries: 1 },
+    });
   });
 });
 
@@ -690,12 +527,9 @@ describe("checkAgainstLedger: contiguous prefix per stream", () => {
 describe("checkAgainstLedger: consistency of the cut", () => {
   // trades/17 was written at 150 (visible) after ticks/9 was acknowledged at 130 (missing): no instant explains both.
   const TORN = [
-    entry("load", "ok", 0, 10, [
-      ["trades/17", "t1"],
-      ["ticks/9", "k1"],
-    ]),
-    entry("update", "ok", 120, 130, [["ticks/9", "k2"]]),
-    entry("update", "ok", 150, 160, [["trades/17", "t2"]]),
+    entry("load", "ok", 0, 10, { "trades/17": "t1", "ticks/9": "k1" }),
+    entry("update", "ok", 120, 130, { "ticks/9": "k2" }),
+    entry("update", "ok", 150, 160, { "trades/17": "t2" }),
   ];
   const TORN_STATE: [string, string][] = [
     ["trades/17", "t2"],
@@ -747,101 +581,63 @@ describe("checkAgainstLedger: consistency of the cut", () => {
     expect(beyond.figures.cut).toMatchObject({ toleranceMs: 15, tornGroups: 1, worst: { byMs: 20 } });
   });
 
-  it("passes a consistent cut taken while writes were in flight", async () => {
-    // The cut at 125 sees a2 (invoked at 120) and not b2 (acknowledged at 170).
-    const entries = [
-      entry("load", "ok", 0, 10, [
-        ["a/1", "a1"],
-        ["b/1", "b1"],
-      ]),
-      entry("update", "ok", 110, 170, [["b/1", "b2"]]),
-      entry("update", "ok", 120, 180, [["a/1", "a2"]]),
-    ];
-    const result = await runCheck(
-      entries,
+  it.each<[string, Entry[], Digests, object]>([
+    [
+      // The cut at 125 sees a2 (invoked at 120) and not b2 (acknowledged at 170).
+      "passes a consistent cut taken while writes were in flight",
       [
-        ["a/1", "a2"],
-        ["b/1", "b1"],
+        entry("load", "ok", 0, 10, { "a/1": "a1", "b/1": "b1" }),
+        entry("update", "ok", 110, 170, { "b/1": "b2" }),
+        entry("update", "ok", 120, 180, { "a/1": "a2" }),
       ],
-      POINT_IN_TIME,
-    );
-    expect(result.valid).toBe(true);
-    expect(result.figures.cut.groups).toBe(1);
-  });
-
-  it("does not claim a torn cut when the visible value may come from an older write of the same value", async () => {
-    // x/1 holds v1, written at 0 and again at 150: the cut may predate v2 (acknowledged at 115) and y/1's w2 (at 130).
-    const entries = [
-      entry("load", "ok", 0, 10, [
-        ["x/1", "v1"],
-        ["y/1", "w1"],
-      ]),
-      entry("update", "ok", 110, 115, [["x/1", "v2"]]),
-      entry("update", "ok", 120, 130, [["y/1", "w2"]]),
-      entry("update", "ok", 150, 160, [["x/1", "v1"]]),
-    ];
-    const result = await runCheck(
-      entries,
+      { "a/1": "a2", "b/1": "b1" },
+      { groups: 1 },
+    ],
+    [
+      // x/1 holds v1, written at 0 and again at 150: the cut may predate v2 (acknowledged at 115) and y/1's w2 (at 130).
+      "does not claim a torn cut when the visible value may come from an older write of the same value",
       [
-        ["x/1", "v1"],
-        ["y/1", "w1"],
+        entry("load", "ok", 0, 10, { "x/1": "v1", "y/1": "w1" }),
+        entry("update", "ok", 110, 115, { "x/1": "v2" }),
+        entry("update", "ok", 120, 130, { "y/1": "w2" }),
+        entry("update", "ok", 150, 160, { "x/1": "v1" }),
       ],
-      POINT_IN_TIME,
-    );
-    expect(result.valid).toBe(true);
-  });
-
-  it("never counts an info write as a missing acknowledged write", async () => {
-    const entries = [
-      entry("load", "ok", 0, 10, [
-        ["a/1", "a1"],
-        ["b/1", "b1"],
-      ]),
-      entry("update", "info", 110, 130, [["b/1", "b2"]]),
-      entry("update", "ok", 150, 160, [["a/1", "a2"]]),
-    ];
-    const result = await runCheck(
-      entries,
+      { "x/1": "v1", "y/1": "w1" },
+      {},
+    ],
+    [
+      "never counts an info write as a missing acknowledged write",
       [
-        ["a/1", "a2"],
-        ["b/1", "b1"],
+        entry("load", "ok", 0, 10, { "a/1": "a1", "b/1": "b1" }),
+        entry("update", "info", 110, 130, { "b/1": "b2" }),
+        entry("update", "ok", 150, 160, { "a/1": "a2" }),
       ],
-      POINT_IN_TIME,
-    );
-    expect(result.valid).toBe(true);
-  });
-
-  it("leaves a key matched by a wildcard write out of the cut", async () => {
-    const entries = [
-      entry("load", "ok", 0, 10, [
-        ["a/1", "a1"],
-        ["b/1", "b1"],
-      ]),
-      entry("update", "ok", 120, 130, [["b/1", "b2"]]),
-      entry("transfer", "ok", 150, 160, [["a/1", UNKNOWN_DIGEST]]),
-    ];
-    const result = await runCheck(
-      entries,
+      { "a/1": "a2", "b/1": "b1" },
+      {},
+    ],
+    [
+      "leaves a key matched by a wildcard write out of the cut",
       [
-        ["a/1", "any"],
-        ["b/1", "b1"],
+        entry("load", "ok", 0, 10, { "a/1": "a1", "b/1": "b1" }),
+        entry("update", "ok", 120, 130, { "b/1": "b2" }),
+        entry("transfer", "ok", 150, 160, [["a/1", UNKNOWN_DIGEST]]),
       ],
-      POINT_IN_TIME,
-    );
+      { "a/1": "any", "b/1": "b1" },
+      { untimedKeys: 1 },
+    ],
+  ])("%s", async (_name, entries, state, cut) => {
+    const result = await runCheck(entries, state, POINT_IN_TIME);
     expect(result.valid).toBe(true);
-    expect(result.figures.cut.untimedKeys).toBe(1);
+    expect(result.figures.cut).toMatchObject(cut);
   });
 
   it("treats an absent key after a delete as visible at the delete's invocation", async () => {
     const entries = [
-      entry("load", "ok", 0, 10, [
-        ["a/1", "a1"],
-        ["b/1", "b1"],
-      ]),
-      entry("update", "ok", 120, 130, [["b/1", "b2"]]),
+      entry("load", "ok", 0, 10, { "a/1": "a1", "b/1": "b1" }),
+      entry("update", "ok", 120, 130, { "b/1": "b2" }),
       entry("delete", "ok", 150, 160, [["a/1", ABSENT_DIGEST]]),
     ];
-    const result = await runCheck(entries, [["b/1", "b1"]], POINT_IN_TIME);
+    const result = await runCheck(entries, { "b/1": "b1" }, POINT_IN_TIME);
     expect(result.figures.cut.worst).toMatchObject({
       visibleKey: "a/1",
       visibleInvokeAt: 150,
@@ -965,23 +761,13 @@ describe("checkAgainstLedger on random single-writer registers", () => {
 
 describe("oracleDetails: the oracle's figures found back among a drill's checks", () => {
   const TORN = [
-    entry("load", "ok", 0, 10, [
-      ["a/1", "a1"],
-      ["b/1", "b1"],
-    ]),
-    entry("update", "ok", 120, 130, [["b/1", "b2"]]),
-    entry("update", "ok", 150, 160, [["a/1", "a2"]]),
+    entry("load", "ok", 0, 10, { "a/1": "a1", "b/1": "b1" }),
+    entry("update", "ok", 120, 130, { "b/1": "b2" }),
+    entry("update", "ok", 150, 160, { "a/1": "a2" }),
   ];
 
   it("finds the typed details the oracle wrote, and they keep their shape through the evidence's JSON", async () => {
-    const { figures, cutChecks, ...oracle } = await runCheck(
-      TORN,
-      [
-        ["a/1", "a2"],
-        ["b/1", "b1"],
-      ],
-      POINT_IN_TIME,
-    );
+    const { figures, cutChecks, ...oracle } = await runCheck(TORN, { "a/1": "a2", "b/1": "b1" }, POINT_IN_TIME);
     const checks = [{ name: "read-back", valid: true, summary: "served" }, oracle, ...cutChecks];
     expect(oracleDetails(checks)).toEqual({ ...figures, window: WINDOW, model: POINT_IN_TIME });
     expect(oracleDetails(checks)?.cut.worst?.byMs).toBe(20);

@@ -3,14 +3,21 @@ import { generateKeyPairSync } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { appendFile, lstat, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeRunReport } from "../../harness/report/write.ts";
+import type { writeRunReport } from "../../harness/report/write.ts";
 import { sealDirectory, verifyDirectory } from "../../harness/report/manifest.ts";
 import { runDrill } from "../../harness/drill.ts";
 import { MemoryEngine } from "../../engines/memory/index.ts";
 import { registerSecret } from "../../harness/secrets.ts";
 import { InvalidEvidenceError, runEvidenceValidator as schemaValidator } from "../../harness/report/evidence-schema.ts";
 import { makeTempDir } from "./support.ts";
-import { sampleDrillResult, judged, plannedOf, ranAsPlanned, sampleEvidence } from "./sample-evidence.ts";
+import {
+  sampleDrillResult,
+  judged,
+  plannedOf,
+  ranAsPlanned,
+  sampleEvidence,
+  writeReportOf,
+} from "./sample-evidence.ts";
 
 const RUN = "2026-11-22T01-00-00-000-abcd";
 
@@ -29,12 +36,8 @@ async function report(
   const drills = await Promise.all(
     (opts.drills ?? [{}]).map((o, i) => sampleDrillResult(root, sampleEvidence(RUN, { drillId: `drill-${i}`, ...o }))),
   );
-  const written = await writeRunReport({
-    reportsRoot: root,
-    runId: RUN,
-    startedAt: "2026-11-22T01:00:00.000Z",
-    drills,
-    ...(opts.coverage ?? ranAsPlanned)(drills),
+  const written = await writeReportOf(root, RUN, drills, {
+    ...opts.coverage?.(drills),
     targets: { rtoMs: 60_000 },
     signingKey: opts.signed ? keys.privateKey : undefined,
     env: opts.env ?? {},
@@ -63,15 +66,8 @@ describe("run report directory", () => {
   it("refuses an evidence its schema refuses: the error names the field, and nothing is written, sealed or counted", async () => {
     const root = await makeTempDir();
     const drills = [await sampleDrillResult(root, sampleEvidence(RUN, { drillId: "drill-0", startedAt: "yesterday" }))];
-    const write = writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: "2026-11-22T01:00:00.000Z",
-      drills,
-      ...ranAsPlanned(drills),
-      targets: {},
-      env: {},
-    });
+    // The run's own start is valid: only the drill's is not.
+    const write = writeReportOf(root, RUN, drills, { startedAt: "2026-11-22T01:00:00.000Z" });
     await expect(write).rejects.toThrow(InvalidEvidenceError);
     await expect(write).rejects.toThrow(/\/drills\/0\/startedAt must match format "date-time"/);
     expect(await readdir(join(root, RUN))).toEqual(["drill-0"]);
@@ -130,15 +126,7 @@ describe("run report directory", () => {
       replayCommand: (seed) => `replay ${seed}`,
       sink: { line: () => undefined },
     });
-    const { dir } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: drill.evidence.startedAt,
-      drills: [drill],
-      ...ranAsPlanned([drill]),
-      targets: {},
-      env: {},
-    });
+    const { dir } = await writeReportOf(root, RUN, [drill]);
     expect((await lstat(join(root, "latest"))).isSymbolicLink()).toBe(true);
     expect(await verifyDirectory(dir)).toMatchObject({ ok: true, problems: [] });
   });
@@ -187,15 +175,7 @@ describe("run report directory", () => {
     await appendFile(join(drill.dir, "ledger.jsonl"), JSON.stringify(failed) + "\n");
     const stepSummary = join(root, "step-summary.md");
     await writeFile(stepSummary, "");
-    const { dir } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: leaky.startedAt,
-      drills: [drill],
-      ...ranAsPlanned([drill]),
-      targets: {},
-      env: { ...env, GITHUB_STEP_SUMMARY: stepSummary },
-    });
+    const { dir } = await writeReportOf(root, RUN, [drill], { env: { ...env, GITHUB_STEP_SUMMARY: stepSummary } });
     const files = (await readdir(root, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
       .map((e) => join(e.parentPath, e.name));
@@ -301,15 +281,7 @@ describe("run report directory", () => {
     await writeFile(stepSummary, "before\n");
     for (const runId of ["run-a", "run-b"]) {
       const drill = await sampleDrillResult(root, sampleEvidence(runId));
-      await writeRunReport({
-        reportsRoot: root,
-        runId,
-        startedAt: drill.evidence.startedAt,
-        drills: [drill],
-        ...ranAsPlanned([drill]),
-        targets: {},
-        env: { GITHUB_STEP_SUMMARY: stepSummary },
-      });
+      await writeReportOf(root, runId, [drill], { env: { GITHUB_STEP_SUMMARY: stepSummary } });
     }
     const step = await readFile(stepSummary, "utf8");
     expect(step.startsWith("before\n")).toBe(true);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { runScenarios, type ScenarioRun } from "../../harness/run.ts";
+import { runScenarios, type RunOutcome, type ScenarioRun } from "../../harness/run.ts";
 import { drillScenario, versionMatrixScenario, type Scenario } from "../../harness/scenario.ts";
-import { writeRunReport } from "../../harness/report/write.ts";
+import { writeReportOf } from "./sample-evidence.ts";
 import { InputError } from "../../harness/errors.ts";
 import { MemoryEngine } from "../../engines/memory/index.ts";
 import { runEvidenceValidator as schemaValidator } from "../../harness/report/evidence-schema.ts";
@@ -41,6 +41,10 @@ function runOf(scenario: Scenario, reportsDir: string, seed: number, version = "
   };
 }
 
+/** The run's report, as `dr-drill run` writes it after runScenarios. */
+const reportOf = (root: string, outcome: RunOutcome) =>
+  writeReportOf(root, RUN, outcome.results, { planned: outcome.planned, interrupted: outcome.interrupted });
+
 /** A scenario whose drill is judged, then the signal arrives while it cleans up, after its last interruption check. */
 function signalledDuringCleanup(inner: Scenario, interrupt: AbortController, signal: string): Scenario {
   return {
@@ -53,14 +57,19 @@ function signalledDuringCleanup(inner: Scenario, interrupt: AbortController, sig
   };
 }
 
+/** A run of two clean drills (seeds `seed`, `seed + 1`) that SIGTERM stops during the first one's cleanup. */
+async function twoDrillsStoppedAfterOne(root: string, seed: number): Promise<RunOutcome> {
+  const interrupt = new AbortController();
+  return runScenarios(
+    [runOf(signalledDuringCleanup(clean, interrupt, "SIGTERM"), root, seed), runOf(clean, root, seed + 1)],
+    interrupt.signal,
+  );
+}
+
 describe("a run that did not run its whole plan", () => {
   it("SIGTERM during a drill's cleanup: that drill passes, the next never runs, and the run is UNKNOWN everywhere, never PASS", async () => {
     const root = await makeTempDir();
-    const interrupt = new AbortController();
-    const outcome = await runScenarios(
-      [runOf(signalledDuringCleanup(clean, interrupt, "SIGTERM"), root, 1), runOf(clean, root, 2)],
-      interrupt.signal,
-    );
+    const outcome = await twoDrillsStoppedAfterOne(root, 1);
     expect(outcome.results.map((r) => r.evidence.verdict)).toEqual(["pass"]);
     expect(outcome.results[0]!.evidence.interrupted).toBeNull();
     expect(outcome.interrupted).toBe("interrupted by SIGTERM");
@@ -76,16 +85,7 @@ describe("a run that did not run its whole plan", () => {
       { engine: "memory", version: "1", method: "snapshot", scenario: "clean", restoreInto: null, drillId: null },
     ]);
 
-    const { dir, evidence } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: new Date().toISOString(),
-      drills: outcome.results,
-      planned: outcome.planned,
-      interrupted: outcome.interrupted,
-      targets: {},
-      env: {},
-    });
+    const { dir, evidence } = await reportOf(root, outcome);
     expect(evidence).toMatchObject({
       verdict: "unknown",
       interrupted: "interrupted by SIGTERM",
@@ -124,16 +124,7 @@ describe("a run that did not run its whole plan", () => {
       interrupt.signal,
     );
     expect(outcome.planned.every((p) => p.drillId !== null)).toBe(true);
-    const { evidence } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: new Date().toISOString(),
-      drills: outcome.results,
-      planned: outcome.planned,
-      interrupted: outcome.interrupted,
-      targets: {},
-      env: {},
-    });
+    const { evidence } = await reportOf(root, outcome);
     expect(evidence).toMatchObject({ verdict: "unknown", interrupted: "interrupted by SIGINT", counts: { passed: 1 } });
   });
 
@@ -154,27 +145,14 @@ describe("a run that did not run its whole plan", () => {
       ["1", false],
       ["2", true],
     ]);
-    const { evidence } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: new Date().toISOString(),
-      drills: outcome.results,
-      planned: outcome.planned,
-      interrupted: null,
-      targets: {},
-      env: {},
-    });
+    const { evidence } = await reportOf(root, outcome);
     expect(evidence.drills.map((d) => d.verdict)).toEqual(["pass"]);
     expect(evidence.verdict).toBe("unknown");
   });
 
   it("a drill that failed outright still fails an incomplete run: a finding is never hidden as undecided", async () => {
     const root = await makeTempDir();
-    const interrupt = new AbortController();
-    const outcome = await runScenarios(
-      [runOf(signalledDuringCleanup(clean, interrupt, "SIGTERM"), root, 5), runOf(clean, root, 6)],
-      interrupt.signal,
-    );
+    const outcome = await twoDrillsStoppedAfterOne(root, 5);
     const failed = {
       ...outcome.results[0]!,
       evidence: {
@@ -183,16 +161,7 @@ describe("a run that did not run its whole plan", () => {
         expectation: { ...outcome.results[0]!.evidence.expectation, met: false },
       },
     };
-    const { evidence } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: new Date().toISOString(),
-      drills: [failed],
-      planned: outcome.planned,
-      interrupted: outcome.interrupted,
-      targets: {},
-      env: {},
-    });
+    const { evidence } = await reportOf(root, { ...outcome, results: [failed] });
     expect(evidence.verdict).toBe("fail");
   });
 });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { DrillResult } from "../../harness/drill.ts";
 import type { Evidence } from "../../harness/evidence.ts";
 import type { PlannedDrill } from "../../harness/report/run-evidence.ts";
+import { writeRunReport, type RunReport } from "../../harness/report/write.ts";
 
 /** A judgement as harness/expectation.ts gives it, for tests that set one. */
 export function judged(outcome: "pass" | "detects", met: boolean): Evidence["expectation"] {
@@ -160,4 +161,26 @@ export function plannedOf(e: Evidence, drillId: string | null): PlannedDrill {
     restoreInto: to === e.scope.version ? null : to,
     drillId,
   };
+}
+
+/**
+ * Writes the report of run `runId` under `root` as `dr-drill run` does once its drills ran as planned, with no targets
+ * and an empty environment (no CI, no secret); `options` replace any of that.
+ */
+export function writeReportOf(
+  root: string,
+  runId: string,
+  drills: DrillResult[],
+  options: Partial<Parameters<typeof writeRunReport>[0]> = {},
+): Promise<RunReport> {
+  return writeRunReport({
+    reportsRoot: root,
+    runId,
+    startedAt: drills[0]?.evidence.startedAt ?? new Date().toISOString(),
+    drills,
+    ...ranAsPlanned(drills),
+    targets: {},
+    env: {},
+    ...options,
+  });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach } from "vitest";
-import type { OracleDetails, Violation } from "../../harness/checkers/ledger-oracle.ts";
+import { noViolations, type OracleDetails, type Violation } from "../../harness/checkers/ledger-oracle.ts";
 
 const created: string[] = [];
 
@@ -24,18 +24,7 @@ export function oracleDetailsWith(violations: Partial<Record<Violation, number>>
     keysChecked: 10,
     ackedBeforeWindow: 5,
     keysPresent: 10,
-    violations: {
-      lost: 0,
-      phantom: 0,
-      duplicate: 0,
-      corrupt: 0,
-      "failed-present": 0,
-      future: 0,
-      stale: 0,
-      reordered: 0,
-      "torn-cut": 0,
-      ...violations,
-    },
+    violations: { ...noViolations(), ...violations },
     lostInsideRecoveryPoint: violations.lost ?? 0,
     ackedLostAfterRecoveryPoint: 0,
     infoRecovered: 0,

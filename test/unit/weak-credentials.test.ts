@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeRunReport } from "../../harness/report/write.ts";
 import { verifyDirectory } from "../../harness/report/manifest.ts";
 import { runEvidenceValidator as schemaValidator } from "../../harness/report/evidence-schema.ts";
 import { makeTempDir } from "./support.ts";
-import { ranAsPlanned, sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
+import { sampleDrillResult, sampleEvidence, writeReportOf } from "./sample-evidence.ts";
 
 const RUN = "2026-11-23T01-00-00-000-weak";
 
@@ -18,15 +17,7 @@ describe("a weak secret is named, not blanked across the report", () => {
       sampleEvidence(RUN, { reasons: [`restore: auth failed for ${strong}`] }),
     );
     const env = { PGPASSWORD: "postgres", CI_TOKEN: strong };
-    const { dir } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: drill.evidence.startedAt,
-      drills: [drill],
-      ...ranAsPlanned([drill]),
-      targets: {},
-      env,
-    });
+    const { dir } = await writeReportOf(root, RUN, [drill], { env });
 
     const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
       .filter((e) => e.isFile())
@@ -63,15 +54,7 @@ describe("a weak secret is named, not blanked across the report", () => {
   it("a report with no weak secret has no such section", async () => {
     const root = await makeTempDir();
     const drill = await sampleDrillResult(root, sampleEvidence(RUN));
-    const { dir } = await writeRunReport({
-      reportsRoot: root,
-      runId: RUN,
-      startedAt: drill.evidence.startedAt,
-      drills: [drill],
-      ...ranAsPlanned([drill]),
-      targets: {},
-      env: {},
-    });
+    const { dir } = await writeReportOf(root, RUN, [drill]);
     expect(JSON.parse(await readFile(join(dir, "evidence.json"), "utf8")).weakCredentials).toEqual([]);
     expect(await readFile(join(dir, "summary.md"), "utf8")).not.toContain("Weak credentials");
     expect(await readFile(join(dir, "report.html"), "utf8")).not.toContain("Weak credentials");

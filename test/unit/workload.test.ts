@@ -49,10 +49,16 @@ function fakeClients(behave: (payload: number) => "ok" | "fail" | "info" = () =>
   return { open, state };
 }
 
-async function setup(bounds: WorkloadBounds, clients = fakeClients(), backoff?: Backoff) {
+/** A runner of `source` (by default CountingSource) over the clients `open` opens (by default those of `clients`). */
+async function setup(
+  bounds: WorkloadBounds,
+  clients = fakeClients(),
+  opts: { backoff?: Backoff; source?: OpSource<number>; open?: typeof clients.open } = {},
+) {
   const clock = new DrillClock();
   const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
-  const runner = new WorkloadRunner(new CountingSource(), clients.open, ledger, clock, bounds, backoff);
+  const source = opts.source ?? new CountingSource();
+  const runner = new WorkloadRunner(source, opts.open ?? clients.open, ledger, clock, bounds, opts.backoff);
   const entries = async (): Promise<LedgerEntry[]> => {
     await ledger.close();
     return (await readFile(ledger.path, "utf8"))
@@ -62,6 +68,13 @@ async function setup(bounds: WorkloadBounds, clients = fakeClients(), backoff?: 
       .map((l) => JSON.parse(l) as LedgerEntry);
   };
   return { runner, ledger, clients, entries };
+}
+
+/** Runs the workload until `ops` ops completed (or it ended on its own), then stops it: its figures. */
+async function runUntil(runner: WorkloadRunner<number>, ops: number) {
+  await runner.start();
+  await runner.completedAtLeast(ops);
+  return runner.stop();
 }
 
 /** Resolves to "timed out" when the promise does not settle in time, so a hang fails the test instead of stalling it. */
@@ -74,9 +87,7 @@ describe("WorkloadRunner", () => {
       { writers: 4, maxOps: 10, maxMs: 60_000 },
       fakeClients(() => "ok", 1),
     );
-    await runner.start();
-    await runner.completedAtLeast(10);
-    const stats = await runner.stop();
+    const stats = await runUntil(runner, 10);
     expect(stats).toMatchObject({ invoked: 10, ok: 10, fail: 0, info: 0 });
     expect(ledger.counts).toEqual({ ok: 10, fail: 0, info: 0, keysWritten: 10 });
     expect(await entries()).toHaveLength(10);
@@ -88,9 +99,7 @@ describe("WorkloadRunner", () => {
       { writers: 3, maxOps: 30, maxMs: 60_000 },
       fakeClients(() => "ok", 1),
     );
-    await runner.start();
-    await runner.completedAtLeast(30);
-    await runner.stop();
+    await runUntil(runner, 30);
     expect(new Set((await entries()).map((e) => e.process))).toEqual(new Set(["writer-0", "writer-1", "writer-2"]));
   });
 
@@ -99,9 +108,7 @@ describe("WorkloadRunner", () => {
       { writers: 2, maxOps: 1_000_000, maxMs: 60 },
       fakeClients(() => "ok", 2),
     );
-    await runner.start();
-    await runner.completedAtLeast(Number.MAX_SAFE_INTEGER); // resolves when the workload ends on its own
-    const stats = await runner.stop();
+    const stats = await runUntil(runner, Number.MAX_SAFE_INTEGER); // resolves when the workload ends on its own
     expect(stats.invoked).toBeGreaterThan(0);
     expect(stats.invoked).toBeLessThan(1_000_000);
     const all = await entries();
@@ -174,22 +181,9 @@ describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
       ...(await clients.open()),
       intended: async (op: WorkloadOp<number>) => op.keys.map((key) => ({ key, digest: `d${op.payload}` })),
     });
-    const clock = new DrillClock();
-    const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
-    const runner = new WorkloadRunner(new CountingSource(), open, ledger, clock, {
-      writers: 1,
-      maxOps: 2,
-      maxMs: 60_000,
-    });
-    await runner.start();
-    await runner.completedAtLeast(2);
-    await runner.stop();
-    await ledger.close();
-    const all = (await readFile(ledger.path, "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as LedgerEntry);
-    expect(all.map((e) => [e.outcome, e.writes[0]!.digest])).toEqual([
+    const { runner, entries } = await setup({ writers: 1, maxOps: 2, maxMs: 60_000 }, clients, { open });
+    await runUntil(runner, 2);
+    expect((await entries()).map((e) => [e.outcome, e.writes[0]!.digest])).toEqual([
       ["info", "d0"],
       ["info", "d1"],
     ]);
@@ -200,12 +194,10 @@ describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
     const { runner, entries } = await setup(
       { writers: 2, maxOps: 1_000_000, maxMs: 60_000 },
       fakeClients(() => "info"),
-      backoff,
+      { backoff },
     );
     const started = Date.now();
-    await runner.start();
-    await runner.completedAtLeast(Number.MAX_SAFE_INTEGER); // resolves when every writer has given up
-    const stats = await runner.stop();
+    const stats = await runUntil(runner, Number.MAX_SAFE_INTEGER); // resolves when every writer has given up
     expect(stats.gaveUp).toBe(2);
     expect(stats.invoked).toBe(2 * backoff.giveUpAfter);
     expect(await entries()).toHaveLength(2 * backoff.giveUpAfter);
@@ -216,7 +208,7 @@ describe("WorkloadRunner: unknown outcomes and an unanswering node", () => {
     const { runner } = await setup(
       { writers: 1, maxOps: 1_000_000, maxMs: 60_000 },
       fakeClients(() => "info"),
-      { startMs: 5_000, maxMs: 5_000, giveUpAfter: 20 },
+      { backoff: { startMs: 5_000, maxMs: 5_000, giveUpAfter: 20 } },
     );
     await runner.start();
     await runner.completedAtLeast(1); // now in a pause of 5 s
@@ -240,22 +232,9 @@ describe("WorkloadRunner: what an op declares", () => {
         };
       })(),
     };
-    const clock = new DrillClock();
-    const ledger = new Ledger(join(await makeTempDir(), "ledger.jsonl"), clock);
-    const runner = new WorkloadRunner(source, fakeClients().open, ledger, clock, {
-      writers: 1,
-      maxOps: 4,
-      maxMs: 60_000,
-    });
-    await runner.start();
-    await runner.completedAtLeast(4);
-    await runner.stop();
-    await ledger.close();
-    const entries = (await readFile(ledger.path, "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as LedgerEntry);
-    expect(entries.map((e) => [e.op, e.atomic])).toEqual([
+    const { runner, entries } = await setup({ writers: 1, maxOps: 4, maxMs: 60_000 }, fakeClients(), { source });
+    await runUntil(runner, 4);
+    expect((await entries()).map((e) => [e.op, e.atomic])).toEqual([
       ["put", undefined],
       ["split", false],
       ["put", undefined],

@@ -1,8 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { LedgerEntry } from "../../../harness/ledger.ts";
-import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
+import { check, expectPass, ledgerOf, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { MOSQUITTO_ROWS } from "./support.ts";
 
 const WRITERS = 4;
@@ -20,10 +17,7 @@ describe("mosquitto: drill under publish load", () => {
     expect(oracle.cut.groups).toBe(1);
     // Writes went on after the save and were left out by it; writes before it were all there.
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = await ledgerOf(result);
     const kinds = new Set(ledger.filter((w) => w.op !== "load" && w.outcome === "ok").map((w) => w.op));
     expect(kinds).toEqual(new Set(["retain", "unretain", "enqueue"]));
     expect(e.restoreAttempts).toMatchObject([{ ok: true }]);

@@ -1,8 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { LedgerEntry } from "../../../harness/ledger.ts";
-import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
+import { check, expectPass, ledgerOf, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 const ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
 
@@ -20,10 +17,7 @@ describe("neo4j: drill under load", () => {
     expect(oracle.violations.lost).toBe(0);
 
     // Every kind of write really happened and was acknowledged.
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = await ledgerOf(result);
     const kinds = new Set(ledger.filter((w) => w.outcome === "ok").map((w) => w.op));
     for (const kind of ["create-node", "update-node", "delete-node", "create-rel", "delete-rel", "transfer"])
       expect(kinds, kind).toContain(kind);

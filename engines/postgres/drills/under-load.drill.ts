@@ -1,8 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { LedgerEntry } from "../../../harness/ledger.ts";
-import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
+import { backupWindowOf, check, expectPass, ledgerOf, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 // Inserts, updates and transfers keep committing while the backup runs; the oracle, the cut and the invariants hold.
 describe("postgres: drill under load", () => {
@@ -21,12 +18,8 @@ describe("postgres: drill under load", () => {
       expect(e.achieved.rpoMs).toBeGreaterThan(0);
 
       // The load really overlapped the backup: acknowledged writes before it, during it and after it.
-      const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as LedgerEntry);
-      const start = Date.parse(e.scope.recoveryPoint.backupStartedAt) - Date.parse(e.startedAt);
-      const end = Date.parse(e.scope.recoveryPoint.backupEndedAt) - Date.parse(e.startedAt);
+      const ledger = await ledgerOf(result);
+      const { start, end } = backupWindowOf(e);
       const writes = ledger.filter((w) => w.op !== "load" && w.outcome === "ok");
       expect(writes.some((w) => w.completeAt < start - 1)).toBe(true);
       expect(writes.some((w) => w.invokeAt > start + 1 && w.completeAt < end - 1)).toBe(true);

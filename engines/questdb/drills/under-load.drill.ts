@@ -1,9 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { LedgerEntry } from "../../../harness/ledger.ts";
 import { questdbWorkload } from "../scenarios.ts";
-import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
+import { backupWindowOf, check, expectPass, ledgerOf, oracleOf, runOne } from "../../../test/drills/support.ts";
 
 const WRITERS = 4;
 
@@ -23,12 +20,8 @@ describe("questdb: drill under ingestion load", () => {
     ]);
     expect(check(result, "invariant:wal-healthy").valid).toBe(true);
 
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as LedgerEntry);
-    const start = Date.parse(e.scope.recoveryPoint.backupStartedAt) - Date.parse(e.startedAt);
-    const end = Date.parse(e.scope.recoveryPoint.backupEndedAt) - Date.parse(e.startedAt);
+    const ledger = await ledgerOf(result);
+    const { start, end } = backupWindowOf(e);
     const writes = ledger.filter((w) => w.op !== "load" && w.outcome === "ok");
     // Both protocols acknowledged writes before the checkpoint, and kept writing while it was held.
     for (const op of ["insert-ilp", "insert-pg"]) {

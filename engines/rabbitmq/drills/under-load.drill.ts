@@ -1,8 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { LedgerEntry } from "../../../harness/ledger.ts";
-import { check, expectPass, oracleOf, runOne } from "../../../test/drills/support.ts";
+import { backupWindowOf, check, expectPass, ledgerOf, oracleOf, runOne } from "../../../test/drills/support.ts";
 import { RABBITMQ_ROWS } from "./size.ts";
 
 const WRITERS = 2;
@@ -14,12 +11,8 @@ describe("rabbitmq: drill under publish load", () => {
     const result = await runOne("rabbitmq", "load", { rows: RABBITMQ_ROWS, writers: WRITERS });
     expectPass(result);
     const e = result.evidence;
-    const ledger = (await readFile(join(result.dir, "ledger.jsonl"), "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as LedgerEntry);
-    const start = Date.parse(e.scope.recoveryPoint.backupStartedAt) - Date.parse(e.startedAt);
-    const end = Date.parse(e.scope.recoveryPoint.backupEndedAt) - Date.parse(e.startedAt);
+    const ledger = await ledgerOf(result);
+    const { start, end } = backupWindowOf(e);
     const writes = ledger.filter((w) => w.op !== "load");
     // Acknowledged publishes of every kind before the stop, and acknowledged publishes to the restarted source after it.
     for (const op of ["retain", "enqueue"])

@@ -149,39 +149,28 @@ describe("MQTT oracle: persistent session queues", () => {
     ...queued.map((write, i) => ({ write, at: 10 + i * 10 })),
   ];
   const session = { key: sessionKey(CLIENT), digest: SESSION_PRESENT, preview: "session present" };
+  /** The session, then its queued messages delivered in this order (indexes into `queued`). */
+  const delivered = (...order: number[]) => [session, ...order.map((q, i) => rec(queued[q]!, i))];
 
   it("the queue back in order passes", async () => {
     expect((await judge(writes, [session, ...queued.map((m, i) => rec(m, i))])).valid).toBe(true);
   });
 
   it("at-least-once: a redelivered copy is allowed, and counted", async () => {
-    const result = await judge(writes, [
-      session,
-      rec(queued[0]!, 0),
-      rec(queued[1]!, 1),
-      rec(queued[0]!, 2),
-      rec(queued[2]!, 3),
-      rec(queued[3]!, 4),
-    ]);
+    const result = await judge(writes, delivered(0, 1, 0, 2, 3));
     expect(result.valid).toBe(true);
     expect(result.figures.duplicatesSeen).toBe(1);
   });
 
   it("a queued message acknowledged before the backup and missing is lost", async () => {
-    const result = await judge(writes, [session, rec(queued[0]!, 0), rec(queued[2]!, 1), rec(queued[3]!, 2)]);
+    const result = await judge(writes, delivered(0, 2, 3));
     expect(result.valid).toBe(false);
     expect(result.figures.violations.lost).toBe(1);
     expect(result.examples.join("\n")).toMatch(/lost queue\/dd-v3-0␟000000001/);
   });
 
   it("a queue delivered out of order is reordered", async () => {
-    const result = await judge(writes, [
-      session,
-      rec(queued[0]!, 0),
-      rec(queued[2]!, 1),
-      rec(queued[1]!, 2),
-      rec(queued[3]!, 3),
-    ]);
+    const result = await judge(writes, delivered(0, 2, 1, 3));
     expect(result.valid).toBe(false);
     expect(result.figures.violations.reordered).toBe(1);
   });
