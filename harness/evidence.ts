@@ -48,7 +48,15 @@ export interface Evidence {
     /** `digest`: order-independent digest of the loaded records as the engine stored them; a replay must match it. */
     dataset: { rows: number; recordsLoaded: number; digest: string };
     /** The backup window on the wall clock: the restored state must reflect a point inside it. */
-    recoveryPoint: { backupStartedAt: string; backupEndedAt: string };
+    recoveryPoint: {
+      backupStartedAt: string;
+      backupEndedAt: string;
+      /**
+       * A point-in-time recovery's target T: as the server's clock stated it (what the restore was given), how it was
+       * read, the drill-clock interval it lies in (UTC), and the skew of the client's wall clock against the server's.
+       */
+      target?: { serverTime: string; how: string; from: string; to: string; clientTimeAt: string; skewMs: number };
+    };
     /** What the backup promises about the cut, as the oracle checked it: point-in-time, prefix-per-stream or per-key. */
     consistency: string;
   };

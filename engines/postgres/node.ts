@@ -21,6 +21,7 @@ import {
 } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
 import { RELATION_KINDS_SQL } from "./file-kind.ts";
+import { readTables } from "./read-tables.ts";
 
 /** A running PostgreSQL server on its own volume: the source of a drill (with a volume for backups), or a restored node. */
 export class PostgresNode implements EngineNode<PgOp> {
@@ -91,25 +92,13 @@ export class PostgresNode implements EngineNode<PgOp> {
     return new PostgresWorkloadClient(await this.pg.client({ statementTimeoutMs: 10_000 }));
   }
 
-  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
-    const client = await this.pg.client();
-    await engineErrors(async () => {
-      // One repeatable-read snapshot for all tables; a cursor streams each table with a sequential scan of the heap.
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      for (const table of ALL_TABLES) {
-        const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
-        if (!exists.rows[0]?.t) continue; // absent table = no records; the oracle counts what is missing
-        await client.query(`DECLARE canon NO SCROLL CURSOR FOR ${canonicalReadSql(table)}`);
-        for (;;) {
-          const batch = await client.query<{ key: string; digest: string; preview: string }>("FETCH 5000 FROM canon");
-          for (const r of batch.rows) await into.add(r);
-          progress.update({ records: into.digest.count });
-          if (batch.rows.length < 5000) break;
-        }
-        await client.query("CLOSE canon");
-      }
-      await client.query("COMMIT");
-    }).finally(() => client.end());
+  readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
+    return readTables(
+      this.pg,
+      ALL_TABLES.map((t) => ({ regclass: t, sql: canonicalReadSql(t) })),
+      into,
+      progress,
+    );
   }
 
   /** The server's refusal of the write, or a different value served back, is the engine's answer (EngineError). */
