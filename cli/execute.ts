@@ -17,6 +17,7 @@ function replayCommand(d: ReplayArgs, seed: number): string {
     "npx dr-drill run",
     `--engine ${d.engine} --version ${d.version} --method ${d.method} --scenario ${d.scenario}`,
     d.restoreInto ? `--restore-into ${d.restoreInto}` : "",
+    d.schema ? `--schema ${d.schema}` : "",
     `--rows ${d.rows} --seed ${seed} --writers ${d.writers} --images ${d.images}`,
   ]
     .filter(Boolean)

@@ -121,6 +121,8 @@ export interface ReplayArgs {
   images: string;
   /** A fault campaign's row: the one drawn fault to apply again, alone. */
   fault?: CampaignFaultSpec;
+  /** `--schema`: the user's DDL file the drill applied (scenario user-schema). */
+  schema?: string;
 }
 
 export interface EvidenceImage {

@@ -89,6 +89,25 @@ describe("dr-drill run planning", () => {
     ]);
   });
 
+  it("--schema drills the user's DDL: scenario user-schema implied, the file's absolute path kept for the replay", async () => {
+    const file = join(await makeTempDir(), "mine.sql");
+    await writeFile(file, "CREATE TABLE t (id bigint PRIMARY KEY);\n");
+    const plan = await planOf(["--engine", "postgres", "--schema", file, "--rows", "10"]);
+    expect(plan.drills.map((d) => `${d.scenario}:${d.method}:${d.schema}`)).toEqual([
+      `user-schema:physical:${file}`,
+      `user-schema:logical:${file}`,
+    ]);
+    await expect(planOf(["--engine", "postgres", "--schema", join(file, "nope.sql")])).rejects.toThrow(
+      /--schema .*nope\.sql: no such file/,
+    );
+    await expect(planOf(["--engine", "postgres", "--schema", file, "--scenario", "load"])).rejects.toThrow(
+      /--schema applies to scenario user-schema/,
+    );
+    await expect(planOf(["--engine", "postgres", "--scenario", "user-schema"])).rejects.toThrow(
+      /give their DDL with --schema FILE\.sql/,
+    );
+  });
+
   it("knows every engine's scenarios for config validation", () => {
     expect(vocabulary().engines.postgres!.scenarios).toContain("older-backup");
   });
