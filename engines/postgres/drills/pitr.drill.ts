@@ -44,6 +44,7 @@ describe("postgres: point-in-time recovery with the WAL archive", () => {
     const gap = detailsOf(e.checks, RECOVERY_TARGET)?.stopsBeforeTargetMs;
     // The archive was cut at a WAL switch made about a second (settleMs) before T.
     expect(gap).toBeGreaterThan(300);
-    expect(e.achieved.rpoMs!).toBeGreaterThanOrEqual(gap!);
+    // The RPO is rounded to the microsecond; the gap is a lower bound of it.
+    expect(e.achieved.rpoMs!).toBeGreaterThanOrEqual(gap! - 0.001);
   });
 });

@@ -37,32 +37,32 @@ export interface UserTable {
 }
 
 const TABLES_SQL = `
-SELECT c.oid, n.nspname, c.relname, c.relpersistence = 'u' AS unlogged, c.relkind = 'p' AS partitioned
+SELECT c.oid::text AS oid, n.nspname::text AS nspname, c.relname::text AS relname, c.relpersistence = 'u' AS unlogged, c.relkind = 'p' AS partitioned
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
    AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
  ORDER BY n.nspname, c.relname`;
 
 const COLUMNS_SQL = `
-SELECT a.attrelid AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-       coalesce(et.typname, t.typname) AS base, et.oid IS NOT NULL AS array, a.attnotnull AS not_null,
+SELECT a.attrelid::text AS rel, a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS type,
+       coalesce(et.typname, t.typname)::text AS base, et.oid IS NOT NULL AS array, a.attnotnull AS not_null,
        (a.attidentity <> '' OR a.attgenerated <> '') AS server_filled,
-       (SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
          WHERE e.enumtypid = coalesce(et.oid, t.oid)) AS labels
   FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
   LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
- WHERE a.attrelid = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
  ORDER BY a.attrelid, a.attnum`;
 
 const CONSTRAINTS_SQL = `
-SELECT k.conrelid AS rel, k.contype AS kind, pg_get_constraintdef(k.oid) AS def,
-       ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+SELECT k.conrelid::text AS rel, k.contype::text AS kind, pg_get_constraintdef(k.oid) AS def,
+       ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
                JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i) AS columns,
-       k.confrelid AS ref,
-       ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
+       k.confrelid::text AS ref,
+       ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
                JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i) AS ref_columns
   FROM pg_constraint k
- WHERE k.conrelid = ANY($1) AND k.contype IN ('p', 'f', 'c') AND k.conparentid = 0
+ WHERE k.conrelid = ANY($1::oid[]) AND k.contype IN ('p', 'f', 'c') AND k.conparentid = 0
  ORDER BY k.conrelid, k.conname`;
 
 const quote = (id: string) => `"${id.replaceAll('"', '""')}"`;
@@ -73,14 +73,14 @@ const quote = (id: string) => `"${id.replaceAll('"', '""')}"`;
  */
 export async function readUserTables(client: pg.Client): Promise<UserTable[]> {
   const tables = (
-    await client.query<{ oid: number; nspname: string; relname: string; unlogged: boolean; partitioned: boolean }>(
+    await client.query<{ oid: string; nspname: string; relname: string; unlogged: boolean; partitioned: boolean }>(
       TABLES_SQL,
     )
   ).rows;
   const oids = tables.map((t) => t.oid);
   const columns = (
     await client.query<{
-      rel: number;
+      rel: string;
       name: string;
       type: string;
       base: string;
@@ -92,11 +92,11 @@ export async function readUserTables(client: pg.Client): Promise<UserTable[]> {
   ).rows;
   const constraints = (
     await client.query<{
-      rel: number;
+      rel: string;
       kind: "p" | "f" | "c";
       def: string;
       columns: string[];
-      ref: number;
+      ref: string;
       ref_columns: string[];
     }>(CONSTRAINTS_SQL, [oids])
   ).rows;
@@ -122,7 +122,7 @@ export async function readUserTables(client: pg.Client): Promise<UserTable[]> {
       primaryKey: own.find((k) => k.kind === "p")?.columns ?? [],
       foreignKeys: own
         .filter((k) => k.kind === "f")
-        .map((k) => ({ columns: k.columns, table: nameOf.get(k.ref) ?? String(k.ref), refColumns: k.ref_columns })),
+        .map((k) => ({ columns: k.columns, table: nameOf.get(k.ref) ?? k.ref, refColumns: k.ref_columns })),
       checks: own.filter((k) => k.kind === "c").map((k) => k.def),
     };
   });
