@@ -30,6 +30,7 @@ export interface RunOptions {
   config?: string;
   keepArtifacts?: boolean;
   schema?: string;
+  image?: string;
   shard?: { index: number; count: number };
   runNonce?: string;
 }
@@ -72,6 +73,23 @@ export function refuseNoWriters(drills: ReplayArgs[], said: string): void {
     throw new UsageError(
       `${said}, but ${underLoad.join(", ")} write(s) while the backup runs and need at least one writer: give --writers 1 or more, or choose a scenario without writes (see \`dr-drill list\`)`,
     );
+}
+
+/** `--image engine=REF[,engine=REF]`: the user's image per engine, each engine known and named once. */
+export function parseUserImages(flag: string | undefined, engines: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of flag?.split(",").map((x) => x.trim()) ?? []) {
+    const at = item.indexOf("=");
+    const engine = item.slice(0, Math.max(0, at));
+    const ref = item.slice(at + 1);
+    if (at < 0 || !engine || !ref)
+      throw new UsageError(`--image "${item}": give it as engine=image, e.g. postgres=my/postgis:15`);
+    if (!engines.includes(engine))
+      throw new UsageError(`--image ${item}: unknown engine "${engine}"; known: ${engines.join(", ")}`);
+    if (out[engine]) throw new UsageError(`--image names ${engine} twice`);
+    out[engine] = ref;
+  }
+  return out;
 }
 
 /** The scenario that drills the user's own DDL (`--schema`). */
@@ -125,6 +143,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
   const rtoMs = target(v.rto, config.targets?.rto, "targets.rto");
   const rpoMs = target(v.rpo, config.targets?.rpo, "targets.rpo");
   const schema = userSchema(v.schema);
+  const userImages = parseUserImages(v.image, Object.keys(ENGINES));
   const drills: DrillRequest[] = [];
   for (const name of engineNames) {
     const entry = engineEntry(name);
@@ -157,6 +176,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
       "--scenario",
       fromConfig.scenarios ?? [entry.defaultScenario],
     );
+    const image = userImages[name] ?? fromConfig.image;
     const restoreInto =
       v.restoreInto !== undefined
         ? list(v.restoreInto, entry.versions, "--restore-into", [])[0]!
@@ -178,6 +198,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
             images,
             seed,
             ...(schema ? { schema } : {}),
+            ...(image ? { image } : {}),
           });
         }
       }

@@ -26,6 +26,8 @@ export interface EngineConfig {
   methods?: string[];
   scenarios?: string[];
   restoreInto?: string;
+  /** Your image for this engine (as `--image engine=REF`), checked against what dr-drill relies on before the drill. */
+  image?: string;
 }
 
 export function defineConfig(config: DrillConfig): DrillConfig {

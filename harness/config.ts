@@ -25,7 +25,13 @@ export interface ConfigVocabulary {
 
 type Shape = "string" | "count" | "positive count" | "string[]" | { [key: string]: Shape } | { record: Shape };
 
-const ENGINE_SHAPE: Shape = { versions: "string[]", methods: "string[]", scenarios: "string[]", restoreInto: "string" };
+const ENGINE_SHAPE: Shape = {
+  versions: "string[]",
+  methods: "string[]",
+  scenarios: "string[]",
+  restoreInto: "string",
+  image: "string",
+};
 const CONFIG_SHAPE: Shape = {
   reports: "string",
   images: "string",

@@ -8,7 +8,7 @@ import { Progress, formatMs, type ProgressSink } from "./progress.ts";
 import { writeEvidence, type PhaseRecord } from "./evidence.ts";
 import type { Expectation } from "./expectation.ts";
 import { newSeed } from "./seed.ts";
-import { ImageResolver, type ImageMode } from "./runtime/images.ts";
+import { ImageResolver, type ImageMode, type UserImage } from "./runtime/images.ts";
 import { guardRun, runLabels } from "./runtime/resources.ts";
 import { Phases } from "./drill/phases.ts";
 import { runSourceSide, type SourceOutcome } from "./drill/source-side.ts";
@@ -32,6 +32,7 @@ export function createDrillRuntime(opts: {
   drillId: string;
   workDir: string;
   imageMode?: ImageMode;
+  userImage?: UserImage;
   sink?: ProgressSink;
   signal?: AbortSignal;
   shared?: Pick<DrillRuntime, "clock" | "images">;
@@ -41,7 +42,7 @@ export function createDrillRuntime(opts: {
     runId: opts.runId,
     drillId: opts.drillId,
     labels: runLabels(opts.runId, opts.drillId),
-    images: opts.shared?.images ?? new ImageResolver(opts.imageMode ?? "auto", (l) => progress.info(l)),
+    images: opts.shared?.images ?? new ImageResolver(opts.imageMode ?? "auto", (l) => progress.info(l), opts.userImage),
     clock: opts.shared?.clock ?? new DrillClock(),
     workDir: opts.workDir,
     signal: opts.signal ?? new AbortController().signal,
@@ -99,6 +100,7 @@ export async function runDrillInto<Payload, Node extends EngineNode<Payload>, Ar
     drillId: home.drillId,
     workDir: home.workDir,
     imageMode: opts.imageMode,
+    ...(opts.userImage ? { userImage: { engine: engine.name, ref: opts.userImage } } : {}),
     sink: opts.sink,
     signal: interruption.signal,
   });

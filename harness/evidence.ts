@@ -121,6 +121,8 @@ export interface ReplayArgs {
   images: string;
   /** A fault campaign's row: the one drawn fault to apply again, alone. */
   fault?: CampaignFaultSpec;
+  /** `--image`: the user's image for the engine. */
+  image?: string;
   /** `--schema`: the user's DDL file the drill applied (scenario user-schema). */
   schema?: string;
 }
@@ -128,7 +130,7 @@ export interface ReplayArgs {
 export interface EvidenceImage {
   ref: string;
   id: string;
-  source: "official" | "offline";
+  source: "official" | "offline" | "user";
 }
 
 export interface Initiator {
