@@ -49,6 +49,8 @@ export interface PitrArtifact extends BackupArtifact {
   recoveryTarget: RecoveryTarget;
   /** The WAL segment being written when T was read: the archive must reach it. */
   targetSegment: string;
+  /** Major version of the server that made the backup. */
+  sourceMajor: string;
 }
 
 export interface PitrOptions {
@@ -128,6 +130,7 @@ export class PostgresPitrEngine implements Engine<PgOp, PostgresNode, PitrArtifa
         finishedAt,
         recoveryTarget: target,
         targetSegment: segment,
+        sourceMajor: (await node.pg.toolOrThrow(["cat", `${node.dataDirectory}/PG_VERSION`])).trim(),
       };
     } finally {
       await client.end();
@@ -145,7 +148,7 @@ export class PostgresPitrEngine implements Engine<PgOp, PostgresNode, PitrArtifa
         ...artifact,
         dir: base,
         method: "physical",
-        sourceMajor: await readFile(join(base, "PG_VERSION"), "utf8").then((v) => v.trim()),
+        sourceMajor: artifact.sourceMajor,
         relationFiles: {},
       },
       rt,
