@@ -54,8 +54,18 @@ export async function postgresImageFacts(ref: string): Promise<PostgresImageFact
     ],
     { timeoutMs: 120_000 },
   );
-  if (probe.code !== 0 && !probe.stdout.includes("uid="))
+  // 126/127: Docker ran the image but found no shell in it (dr-drill's restore steps run shell commands there).
+  const noShell = probe.code === 126 || probe.code === 127;
+  if (probe.code !== 0 && !noShell && !probe.stdout.includes("uid="))
     throw new Error(`could not run ${ref} to inspect it: ${(probe.stderr || probe.stdout).trim().slice(-500)}`);
+  if (noShell && !probe.stdout.includes("uid="))
+    return {
+      version: "no shell (sh) in the image",
+      pgdata,
+      uid: "",
+      entrypoint: [config.Entrypoint ?? []].flat(),
+      honoursPassword: false,
+    };
   return {
     version: probe.stdout.split("\n")[0] ?? "",
     pgdata,
