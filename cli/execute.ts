@@ -17,6 +17,8 @@ function replayCommand(d: ReplayArgs, seed: number): string {
     "npx dr-drill run",
     `--engine ${d.engine} --version ${d.version} --method ${d.method} --scenario ${d.scenario}`,
     d.restoreInto ? `--restore-into ${d.restoreInto}` : "",
+    d.schema ? `--schema ${d.schema}` : "",
+    d.image ? `--image ${d.engine}=${d.image}` : "",
     `--rows ${d.rows} --seed ${seed} --writers ${d.writers} --images ${d.images}`,
   ]
     .filter(Boolean)
@@ -27,9 +29,13 @@ function replayCommand(d: ReplayArgs, seed: number): string {
 async function resolveImages(plan: RunPlan): Promise<void> {
   const seen = new Set<string>();
   for (const d of plan.drills) {
-    const resolver = new ImageResolver(d.images, (l) => console.log(`[images] ${l}`));
+    const resolver = new ImageResolver(
+      d.images,
+      (l) => console.log(`[images] ${l}`),
+      d.image ? { engine: d.engine, ref: d.image } : undefined,
+    );
     for (const version of [d.version, ...(d.restoreInto ? [d.restoreInto] : [])]) {
-      const key = `${d.engine}:${version}:${d.images}`;
+      const key = `${d.engine}:${version}:${d.images}:${d.image ?? ""}`;
       if (seen.has(key)) continue;
       seen.add(key);
       await resolver.resolve(engineEntry(d.engine).imageSpec(version));

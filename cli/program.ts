@@ -43,6 +43,8 @@ export function withRunOptions(command: Command): Command {
     .option("--signing-key <file>", "Ed25519 private key to sign the report (or $DR_DRILL_SIGNING_KEY)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")
     .option("--keep-artifacts", "keep backups and sorted files next to the evidence")
+    .option("--image <engine=ref>", "your image for an engine, e.g. postgres=my/postgis:15 (checked before the drill)")
+    .option("--schema <file>", "your DDL (PostgreSQL): drill your own tables (scenario user-schema, implied)")
     .option(
       "--shard <i/n>",
       "run only the i-th of n slices of the selected drills (a CI matrix); merge-reports joins them",

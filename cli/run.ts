@@ -1,4 +1,6 @@
 import type { KeyObject } from "node:crypto";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { ReplayArgs } from "../harness/evidence.ts";
 import { parseImageMode, type ImageMode } from "../harness/runtime/image-mode.ts";
 import { loadConfig, type ConfigVocabulary, type DrillConfig } from "../harness/config.ts";
@@ -29,6 +31,8 @@ export interface RunOptions {
   signingKey?: string;
   config?: string;
   keepArtifacts?: boolean;
+  schema?: string;
+  image?: string;
   shard?: { index: number; count: number };
   runNonce?: string;
 }
@@ -75,6 +79,47 @@ export function refuseNoWriters(drills: ReplayArgs[], said: string): void {
     );
 }
 
+/** `--image engine=REF[,engine=REF]`: the user's image per engine, each engine known and named once. */
+export function parseUserImages(flag: string | undefined, engines: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of flag?.split(",").map((x) => x.trim()) ?? []) {
+    const at = item.indexOf("=");
+    const engine = item.slice(0, Math.max(0, at));
+    const ref = item.slice(at + 1);
+    if (at < 0 || !engine || !ref)
+      throw new UsageError(`--image "${item}": give it as engine=image, e.g. postgres=my/postgis:15`);
+    if (!engines.includes(engine))
+      throw new UsageError(`--image ${item}: unknown engine "${engine}"; known: ${engines.join(", ")}`);
+    if (out[engine]) throw new UsageError(`--image names ${engine} twice`);
+    out[engine] = ref;
+  }
+  return out;
+}
+
+/** The scenario that drills the user's own DDL (`--schema`). */
+const USER_SCHEMA_SCENARIO = "user-schema";
+
+/** `--schema`'s file, resolved and checked readable before anything starts. */
+function userSchema(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`--schema ${file}: no such file`);
+  return path;
+}
+
+/** `--schema` with no scenario to use it, or the user-schema scenario without a schema: refused, not ignored. */
+function refuseSchemaMismatch(drills: DrillRequest[], schema: string | undefined): void {
+  const users = drills.filter((d) => d.scenario === USER_SCHEMA_SCENARIO);
+  if (schema !== undefined && users.length === 0)
+    throw new UsageError(
+      `--schema applies to scenario ${USER_SCHEMA_SCENARIO} (PostgreSQL), which no chosen drill runs`,
+    );
+  if (schema === undefined && users.length > 0)
+    throw new UsageError(
+      `scenario ${USER_SCHEMA_SCENARIO} drills your own tables: give their DDL with --schema FILE.sql`,
+    );
+}
+
 /** A config key's name in messages: the file and the key. */
 const key = (file: string | null, name: string) => `${file}: ${name}`;
 
@@ -101,6 +146,8 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
     flag ?? (value === undefined ? undefined : parseDuration(value, key(file, name)));
   const rtoMs = target(v.rto, config.targets?.rto, "targets.rto");
   const rpoMs = target(v.rpo, config.targets?.rpo, "targets.rpo");
+  const schema = userSchema(v.schema);
+  const userImages = parseUserImages(v.image, Object.keys(ENGINES));
   const drills: DrillRequest[] = [];
   for (const name of engineNames) {
     const entry = engineEntry(name);
@@ -128,11 +175,12 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
       fromConfig.methods ?? entry.methods,
     );
     const scenarios = list(
-      forThisEngine(v.scenario, scenarioNames),
+      forThisEngine(v.scenario ?? (v.schema ? USER_SCHEMA_SCENARIO : undefined), scenarioNames),
       scenarioNames,
       "--scenario",
       fromConfig.scenarios ?? [entry.defaultScenario],
     );
+    const image = userImages[name] ?? fromConfig.image;
     const restoreInto =
       v.restoreInto !== undefined
         ? list(v.restoreInto, entry.versions, "--restore-into", [])[0]!
@@ -153,6 +201,8 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
             writers,
             images,
             seed,
+            ...(schema ? { schema } : {}),
+            ...(image ? { image } : {}),
           });
         }
       }
@@ -168,6 +218,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
       list(value, [...new Set(known)], flag, []);
     }
   }
+  refuseSchemaMismatch(drills, v.schema);
   if (drills.length === 0)
     throw new UsageError(
       "no drill matches: the chosen scenarios do not apply to the chosen methods (see `dr-drill list`)",

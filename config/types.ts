@@ -29,4 +29,6 @@ export interface EngineConfig {
   methods?: string[];
   scenarios?: string[];
   restoreInto?: string;
+  /** Your image for this engine (as `--image engine=REF`), checked against what dr-drill relies on before the drill. */
+  image?: string;
 }

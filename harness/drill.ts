@@ -8,7 +8,7 @@ import { Progress, formatMs, type ProgressSink } from "./progress.ts";
 import { writeEvidence, type PhaseRecord } from "./evidence.ts";
 import type { Expectation } from "./expectation.ts";
 import { newSeed } from "./seed.ts";
-import { ImageResolver, type ImageMode } from "./runtime/images.ts";
+import { ImageResolver, type ImageMode, type UserImage } from "./runtime/images.ts";
 import { guardRun, runLabels } from "./runtime/resources.ts";
 import { Phases } from "./drill/phases.ts";
 import { runSourceSide, type SourceOutcome } from "./drill/source-side.ts";
@@ -32,6 +32,7 @@ export function createDrillRuntime(opts: {
   drillId: string;
   workDir: string;
   imageMode?: ImageMode;
+  userImage?: UserImage;
   sink?: ProgressSink;
   signal?: AbortSignal;
   shared?: Pick<DrillRuntime, "clock" | "images">;
@@ -41,7 +42,7 @@ export function createDrillRuntime(opts: {
     runId: opts.runId,
     drillId: opts.drillId,
     labels: runLabels(opts.runId, opts.drillId),
-    images: opts.shared?.images ?? new ImageResolver(opts.imageMode ?? "auto", (l) => progress.info(l)),
+    images: opts.shared?.images ?? new ImageResolver(opts.imageMode ?? "auto", (l) => progress.info(l), opts.userImage),
     clock: opts.shared?.clock ?? new DrillClock(),
     workDir: opts.workDir,
     signal: opts.signal ?? new AbortController().signal,
@@ -71,14 +72,17 @@ export function sharedSource<Artifact extends BackupArtifact>(
  * guard once the source side and what follows it are done.
  */
 export function startSourceRuntime(
-  opts: { imageMode?: ImageMode; sink?: ProgressSink; signal?: AbortSignal },
-  at: { runId: string; drillId: string; workDir: string; ledgerPath: string },
+  opts: { imageMode?: ImageMode; userImage?: string; sink?: ProgressSink; signal?: AbortSignal },
+  at: { engine: string; runId: string; drillId: string; workDir: string; ledgerPath: string },
 ) {
   const interruption = new AbortController();
   opts.signal?.addEventListener("abort", () => interruption.abort(opts.signal?.reason), { once: true });
   const { rt, progress } = createDrillRuntime({
-    ...at,
+    runId: at.runId,
+    drillId: at.drillId,
+    workDir: at.workDir,
     imageMode: opts.imageMode,
+    ...(opts.userImage ? { userImage: { engine: at.engine, ref: opts.userImage } } : {}),
     sink: opts.sink,
     signal: interruption.signal,
   });
@@ -135,6 +139,7 @@ export async function runDrillInto<Payload, Node extends EngineNode<Payload>, Ar
   await linkLatest(reportsDir, runId);
 
   const { rt, progress, phases, ledger, release } = startSourceRuntime(opts, {
+    engine: engine.name,
     runId,
     drillId: home.drillId,
     workDir: home.workDir,

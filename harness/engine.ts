@@ -9,6 +9,7 @@ import type { PhaseProgress } from "./progress.ts";
 import type { ImageResolver, ResolvedImage } from "./runtime/images.ts";
 import type { RestoreVolume } from "./runtime/restore-volume.ts";
 import type { BackupMode, RestoreAttempt } from "./schema/evidence-drill.ts";
+import type { RecoveryTarget } from "./checkers/recovery-target.ts";
 
 /**
  * The contract one engine folder (`engines/<name>/`) fulfils. A drill only ever talks to these types, so adding an
@@ -88,6 +89,11 @@ export interface BackupArtifact extends ArtifactRef {
    * one by one), how long that span was: the oracle then claims a torn cut only beyond it.
    */
   cutToleranceMs?: number;
+  /**
+   * A point-in-time recovery's target T: the restore stops at T, not at the end of the backup, so the oracle judges the
+   * cut at T (`recoveryWindow`) and the RPO is measured back from T.
+   */
+  recoveryTarget?: RecoveryTarget;
 }
 
 /**

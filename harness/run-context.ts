@@ -7,6 +7,8 @@ export interface RunRequestContext {
   runId: string;
   reportsDir: string;
   keepArtifacts: boolean;
+  /** The user's image for the drill's engine (`--image engine=REF`), instead of the official or offline one. */
+  image?: string;
   sink?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -15,6 +17,7 @@ export interface RunRequestContext {
 export function runOptions(req: RunRequestContext) {
   return {
     imageMode: req.images,
+    ...(req.image ? { userImage: req.image } : {}),
     reportsDir: req.reportsDir,
     runId: req.runId,
     keepArtifacts: req.keepArtifacts,

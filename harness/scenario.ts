@@ -18,6 +18,8 @@ export interface ScenarioRequest extends RunRequestContext {
   /** Writers during the backup, for scenarios that write while it runs. */
   writers: number;
   targets: { rtoMs?: number; rpoMs?: number };
+  /** The user's DDL file (`--schema`), for scenarios that drill the user's own schema. */
+  schema?: string;
   /** How to rerun one drill of it: the command, and the arguments `dr-drill replay` uses (null outside the command). */
   replay(drill: { seed: number; version: string; restoreInto: string | null }): {
     command: string;
@@ -26,7 +28,7 @@ export interface ScenarioRequest extends RunRequestContext {
 }
 
 /** What building one drill of a scenario depends on. */
-export type BuildRequest = Pick<ScenarioRequest, "version" | "method" | "restoreInto">;
+export type BuildRequest = Pick<ScenarioRequest, "version" | "method" | "restoreInto" | "schema">;
 
 /** A named drill of an engine that `dr-drill run --scenario` and the tests run the same way, with the same expectation. */
 export interface Scenario {

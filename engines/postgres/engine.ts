@@ -35,7 +35,7 @@ export interface PostgresArtifact extends BackupArtifact {
  * One password per process (or `DR_DRILL_POSTGRES_PASSWORD`): a physical restore brings the source's roles along, so
  * source and target must agree. It is registered as a secret, so no report ever shows it.
  */
-const CREDENTIALS: PgCredentials = {
+export const CREDENTIALS: PgCredentials = {
   user: "drill",
   password: process.env.DR_DRILL_POSTGRES_PASSWORD || randomBytes(12).toString("hex"),
   database: "drill",
@@ -64,12 +64,14 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     postgresImageSpec(version); // fails early, naming the known versions
   }
 
-  async provision(rt: DrillRuntime): Promise<PostgresNode> {
+  /** The source node; `settings` go on the server's command line (a WAL archive's `archive_command`). */
+  async provision(rt: DrillRuntime, settings: Record<string, string> = {}): Promise<PostgresNode> {
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-source`, rt.labels);
     const backups = await createVolume(`${rt.drillId}-backups`, rt.labels);
     const started = await new PostgresContainer(image, CREDENTIALS)
       .withLabels(rt.labels)
+      .withSettings(settings)
       .withVolume(volume)
       .withBackupVolume(backups)
       .start();

@@ -10,8 +10,12 @@ export const ENTRIES: EngineModule[] = [
     defaultScenario: "load",
     imageSpec: postgresImageSpec,
     load: loadFrom(
-      () => import("./scenarios.ts"),
-      (m) => ({ methods: m.POSTGRES_METHODS, scenarios: m.POSTGRES_SCENARIOS }),
+      () =>
+        Promise.all([import("./scenarios.ts"), import("./pitr-scenarios.ts"), import("./user-schema/scenarios.ts")]),
+      ([m, pitr, user]) => ({
+        methods: m.POSTGRES_METHODS,
+        scenarios: [...m.POSTGRES_SCENARIOS, ...pitr.PITR_SCENARIOS, ...user.USER_SCHEMA_SCENARIOS],
+      }),
     ),
     campaign: async () => (await import("./campaign.ts")).POSTGRES_CAMPAIGN,
   },

@@ -7,10 +7,7 @@ import type { WorkloadClient } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
-import { to as copyTo } from "pg-copy-streams";
 import { engineErrors } from "../../protocols/pg/errors.ts";
-import { copyRows } from "../../protocols/pg/copy-binary.ts";
-import { digestOfText } from "../../protocols/pg/digest.ts";
 import { datasetBatches, type PgOp } from "./model.ts";
 import { PGDATA, type StartedPostgres } from "../../protocols/pg/container.ts";
 import {
@@ -24,6 +21,7 @@ import {
 } from "./schema.ts";
 import { PostgresWorkloadClient } from "./workload-client.ts";
 import { RELATION_KINDS_SQL } from "./file-kind.ts";
+import { readTables } from "./read-tables.ts";
 
 /** A running PostgreSQL server on its own volume: the source of a drill (with a volume for backups), or a restored node. */
 export class PostgresNode implements EngineNode<PgOp> {
@@ -86,24 +84,13 @@ export class PostgresNode implements EngineNode<PgOp> {
     return new PostgresWorkloadClient(await this.pg.client({ statementTimeoutMs: 10_000 }));
   }
 
-  async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
-    const client = await this.pg.client();
-    await engineErrors(async () => {
-      // One repeatable-read snapshot for all tables; a binary COPY streams each table with a sequential scan of the
-      // heap, and the client hashes each row's text (the server would compute the text twice per row to hash it).
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      for (const table of ALL_TABLES) {
-        const exists = await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table]);
-        if (!exists.rows[0]?.t) continue; // absent table = no records; the oracle counts what is missing
-        for await (const [key, text] of copyRows(client.query(copyTo(canonicalReadSql(table))))) {
-          if (!key || !text) throw new Error(`${table}: the read-back returned a row without its key or text`);
-          await into.add({ key: key.toString("utf8"), ...digestOfText(text) });
-          if (into.digest.count % 5000 === 0) progress.update({ records: into.digest.count });
-        }
-        progress.update({ records: into.digest.count });
-      }
-      await client.query("COMMIT");
-    }).finally(() => client.end());
+  readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
+    return readTables(
+      this.pg,
+      ALL_TABLES.map((t) => ({ regclass: t, sql: canonicalReadSql(t) })),
+      into,
+      progress,
+    );
   }
 
   /** The server's refusal of the write, or a different value served back, is the engine's answer (EngineError). */

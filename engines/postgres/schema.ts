@@ -59,9 +59,9 @@ export function intendedTransferSql(): string {
 
 export const INSERT_TRANSFER_SQL = `INSERT INTO transfers AS t VALUES ($1, $2, $3, $4) RETURNING t.id, ${digestColumns()}`;
 
-/** A table's rows as the read-back streams them (binary COPY): the record's key and the row's text form. */
+/** A table's rows as the read-back streams them (engines/postgres/read-tables.ts): each record's key and the row's text. */
 export function canonicalReadSql(table: string): string {
-  return `COPY (SELECT '${table}/' || t.id, t::text FROM ${table} t) TO STDOUT (FORMAT binary)`;
+  return `SELECT '${table}/' || t.id AS key, t::text AS row FROM ${table} t`;
 }
 
 /** A statement's RETURNING rows: the key, the server's digest of the stored row, a preview. */

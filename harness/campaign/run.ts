@@ -122,6 +122,7 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
   const workDir = join(baseDir, "work");
   await mkdir(workDir, { recursive: true });
   const { rt, progress, phases, ledger, release } = startSourceRuntime(opts, {
+    engine: engine.name,
     runId,
     drillId: baseId,
     workDir,

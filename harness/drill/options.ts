@@ -24,6 +24,8 @@ export interface SourceOptions<Payload, Node extends EngineNode<Payload>, Artifa
   faults?: DrillFault<Node, Artifact>[];
   targets?: { rtoMs?: number; rpoMs?: number };
   imageMode?: ImageMode;
+  /** The user's image for this engine (`--image engine=REF`). */
+  userImage?: string;
   reportsDir?: string;
   runId?: string;
   keepArtifacts?: boolean;

@@ -1,4 +1,5 @@
 import type { CheckResult } from "../checkers/checker.ts";
+import { clockSkewMs } from "../checkers/recovery-target.ts";
 import type { DrillClock } from "../clock.ts";
 import type { BackupArtifact, Engine, EngineNode } from "../engine.ts";
 import { EVIDENCE_SCHEMA, initiatorFromEnv, type Evidence, type PhaseRecord } from "../evidence.ts";
@@ -49,6 +50,7 @@ export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifac
     ...v.checks.filter((c) => c.valid === "unknown").map((c) => `${c.name} could not decide: ${c.summary}`),
   ];
   const w = backup?.workload;
+  const target = backup?.artifact.recoveryTarget;
   return {
     schema: EVIDENCE_SCHEMA,
     ...v.ids,
@@ -65,7 +67,20 @@ export function buildEvidence<Payload, Node extends EngineNode<Payload>, Artifac
       seed: v.seed,
       dataset: { rows: v.rows, recordsLoaded: source.recordsLoaded, digest: v.loadedDigest },
       recoveryPoint: backup
-        ? { backupStartedAt: clock.toIso(backup.window.start), backupEndedAt: clock.toIso(backup.window.end) }
+        ? {
+            backupStartedAt: clock.toIso(backup.window.start),
+            backupEndedAt: clock.toIso(backup.window.end),
+            ...(target
+              ? {
+                  target: {
+                    ...target,
+                    from: clock.toIso(target.from),
+                    to: clock.toIso(target.to),
+                    skewMs: clockSkewMs(target),
+                  },
+                }
+              : {}),
+          }
         : { backupStartedAt: "", backupEndedAt: "" },
       consistency: v.target.records.consistency,
     },

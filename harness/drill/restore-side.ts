@@ -3,6 +3,7 @@ import { isEngineError } from "../engine-error.ts";
 import type { StateSummary } from "../checkers/equivalence.ts";
 import type { BackupArtifact, DrillRuntime, EngineNode, RestoreResult } from "../engine.ts";
 import type { Expectation } from "../expectation.ts";
+import { recoveryTargetCheck, recoveryWindow } from "../checkers/recovery-target.ts";
 import type { DrillFault } from "../faults.ts";
 import type { Progress } from "../progress.ts";
 import { removeManaged } from "../runtime/resources.ts";
@@ -111,7 +112,7 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
           node: up,
           workDir: rt.workDir,
           ledgerPath: ctx.ledgerPath,
-          window: backup.window,
+          window: artifact.recoveryTarget ? recoveryWindow(artifact.recoveryTarget) : backup.window,
           model,
           sourceState: ctx.source.sourceState,
           invariants: () => target.invariants(up, rt),
@@ -130,6 +131,7 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
         };
       }));
       out.checks.push(...checked.checks);
+      if (artifact.recoveryTarget) out.checks.push(recoveryTargetCheck(artifact.recoveryTarget, checked.oracle));
       out.checks.push(
         await phases.run<CheckResult>("probe write", async (p) => {
           try {

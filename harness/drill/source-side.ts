@@ -120,7 +120,8 @@ export async function runSourceSide<Payload, Node extends EngineNode<Payload>, A
         return { value: s, counts: { records: s.count } };
       });
     }
-    out.moments.disasterAt = ledger.newestAckAt;
+    // A recovery to T is asked for the state at T: the RPO runs back from T, not from the last write.
+    out.moments.disasterAt = taken.artifact.recoveryTarget?.from ?? ledger.newestAckAt;
     await ledger.close(); // the history is on disk before anything is destroyed or checked
     for (const fault of faults) {
       const record = await phases.run(`inject ${fault.name}`, async () => {

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { docker } from "./docker.ts";
 import { run, runOrThrow } from "./shell.ts";
 import type { ImageMode } from "./image-mode.ts";
+import { InputError } from "../errors.ts";
 
 export { IMAGE_MODES, parseImageMode, type ImageMode } from "./image-mode.ts";
 
@@ -33,13 +34,27 @@ export interface ImageSpec {
   version: string;
   official: string;
   offline: OfflineRecipe | NoOfflineImage;
+  /**
+   * What differs between an image the user names (`--image engine=REF`) and what the engine's code relies on (version,
+   * data directory, uid, entrypoint); empty when it fits.
+   */
+  contract?: (ref: string) => Promise<string[]>;
 }
+
+/** An image the user named for an engine (`--image postgres=REF`, or the config's `engines.<name>.image`). */
+export interface UserImage {
+  engine: string;
+  ref: string;
+}
+
+/** The user's image does not fit what dr-drill relies on: bad input, said before any drill starts. */
+export class UserImageMismatchError extends InputError {}
 
 export interface ResolvedImage {
   ref: string;
   /** Content-addressed image id (sha256:…), for the evidence. */
   id: string;
-  source: "official" | "offline";
+  source: "official" | "offline" | "user";
 }
 
 export class ImageUnavailableError extends Error {}
@@ -75,6 +90,7 @@ export class ImageResolver {
   constructor(
     readonly mode: ImageMode,
     private readonly log: (line: string) => void,
+    private readonly userImage?: UserImage,
   ) {}
 
   /** Resolves once per engine and version for the resolver's lifetime (a drill asks several times). */
@@ -90,6 +106,7 @@ export class ImageResolver {
   }
 
   private async resolveNow(spec: ImageSpec): Promise<ResolvedImage> {
+    if (this.userImage?.engine === spec.engine) return this.user(spec, this.userImage.ref);
     const recipe = spec.offline;
     if ("unavailable" in recipe) {
       const official = this.mode === "offline" ? await this.present(spec.official) : await this.official(spec);
@@ -119,22 +136,42 @@ export class ImageResolver {
   }
 
   private async official(spec: ImageSpec): Promise<ResolvedImage | undefined> {
-    let id = await imageId(spec.official);
-    if (!id) {
-      if (failedPulls.has(spec.official)) return undefined;
-      this.log(`pulling ${spec.official}…`);
-      const pulled = await run("docker", ["pull", spec.official], {
-        timeoutMs: 900_000,
-        onLine: (l) => /Pull complete|Digest|Status/.test(l) && this.log(`  ${l}`),
-      });
-      if (pulled.code !== 0) {
-        failedPulls.add(spec.official);
-        this.log(`  ${(pulled.stderr || pulled.stdout).trim().split("\n").at(-1)}`);
-        return undefined;
-      }
-      id = await imageId(spec.official);
-    }
+    const id = await this.presentOrPulled(spec.official);
     return id ? { ref: spec.official, id, source: "official" } : undefined;
+  }
+
+  private async presentOrPulled(ref: string): Promise<string | undefined> {
+    const id = await imageId(ref);
+    if (id) return id;
+    if (failedPulls.has(ref)) return undefined;
+    this.log(`pulling ${ref}…`);
+    const pulled = await run("docker", ["pull", ref], {
+      timeoutMs: 900_000,
+      onLine: (l) => /Pull complete|Digest|Status/.test(l) && this.log(`  ${l}`),
+    });
+    if (pulled.code !== 0) {
+      failedPulls.add(ref);
+      this.log(`  ${(pulled.stderr || pulled.stdout).trim().split("\n").at(-1)}`);
+      return undefined;
+    }
+    return imageId(ref);
+  }
+
+  /** The user's image, present or pulled, inspected against the engine's contract before any drill uses it. */
+  private async user(spec: ImageSpec, ref: string): Promise<ResolvedImage> {
+    const flag = `--image ${spec.engine}=${ref}`;
+    const id = this.mode === "offline" ? await imageId(ref) : await this.presentOrPulled(ref);
+    if (!id)
+      throw new ImageUnavailableError(
+        `${flag}: the image is not present${this.mode === "offline" ? "" : " and cannot be pulled"}; build it or \`docker load\` it, then run again`,
+      );
+    const differences = (await spec.contract?.(ref)) ?? [];
+    if (differences.length)
+      throw new UserImageMismatchError(
+        `${flag} does not fit dr-drill's ${spec.engine} ${spec.version}: ${differences.join("; ")}`,
+      );
+    this.log(`${ref} (yours) fits ${spec.engine} ${spec.version}`);
+    return { ref, id, source: "user" };
   }
 
   private async offline(spec: ImageSpec, recipe: OfflineRecipe): Promise<ResolvedImage> {

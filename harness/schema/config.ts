@@ -15,6 +15,11 @@ export const engineConfig = keyed({
   methods: texts.optional(),
   scenarios: texts.optional(),
   restoreInto: text.optional(),
+  image: text
+    .describe(
+      "Your image for this engine (as `--image engine=REF`), checked against what dr-drill relies on before the drill.",
+    )
+    .optional(),
 }).meta({ id: "EngineConfig" });
 
 export const drillConfig = keyed({

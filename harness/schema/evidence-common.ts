@@ -26,7 +26,7 @@ export const initiator = z
 
 export const targets = z.object({ rtoMs: z.number().min(0).optional(), rpoMs: z.number().min(0).optional() });
 
-export const image = z.object({ ref: nonEmpty, id: z.string(), source: z.enum(["official", "offline"]) });
+export const image = z.object({ ref: nonEmpty, id: z.string(), source: z.enum(["official", "offline", "user"]) });
 
 export type Verdict = z.infer<typeof verdict>;
 export type Initiator = z.infer<typeof initiator>;

@@ -123,6 +123,8 @@ export const replayArgs = z
     writers: count,
     images: z.enum(["official", "offline", "auto"]),
     fault: campaignFault.optional(),
+    image: z.string().describe("`--image`: the user's image for the engine.").optional(),
+    schema: z.string().describe("`--schema`: the user's DDL file the drill applied (scenario user-schema).").optional(),
   })
   .describe("What `dr-drill replay` needs to rerun a drill started from the command line.");
 
@@ -161,7 +163,23 @@ export const drillEvidence = z
           "`digest`: order-independent digest of the loaded records as the engine stored them; a replay must match it.",
         ),
       recoveryPoint: z
-        .object({ backupStartedAt: windowEnd, backupEndedAt: windowEnd })
+        .object({
+          backupStartedAt: windowEnd,
+          backupEndedAt: windowEnd,
+          target: z
+            .object({
+              serverTime: nonEmpty,
+              how: nonEmpty,
+              from: timestamp,
+              to: timestamp,
+              clientTimeAt: timestamp,
+              skewMs: z.number(),
+            })
+            .describe(
+              "A point-in-time recovery's target T: as the server's clock stated it (what the restore was given), how it was read, the drill-clock interval it lies in (UTC), and the skew of the client's wall clock against the server's.",
+            )
+            .optional(),
+        })
         .describe("The backup window on the wall clock: the restored state must reflect a point inside it."),
       consistency: z
         .enum(["point-in-time", "prefix-per-stream", "per-key"])

@@ -43,6 +43,7 @@ export class PostgresContainer {
   private backupVolume: string | undefined;
   private startupTimeoutMs = 120_000;
   private network: { name: string; alias: string } | undefined;
+  private settings: Record<string, string> = {};
 
   constructor(
     private readonly image: ResolvedImage,
@@ -69,6 +70,12 @@ export class PostgresContainer {
   /** Joins a private network under `alias`, for a node made of several containers. */
   withNetwork(name: string, alias: string): this {
     this.network = { name, alias };
+    return this;
+  }
+
+  /** Server settings on its command line (`postgres -c name=value`), as the official image passes them on. */
+  withSettings(settings: Record<string, string>): this {
+    this.settings = settings;
     return this;
   }
 
@@ -102,6 +109,8 @@ export class PostgresContainer {
           this.credentials.database,
         ]),
       );
+    const settings = Object.entries(this.settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
+    if (settings.length) container = container.withCommand(["postgres", ...settings]);
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
     const mounts = [
       ...(this.volume ? [{ source: this.volume, target: PGDATA }] : []),

@@ -20,5 +20,9 @@ export function postgresImageSpec(version: string): ImageSpec {
     version,
     official: `postgres:${version}`,
     offline: { contextDir: IMAGES_DIR, debianSuite: known.debianSuite, buildArgs: { PG_MAJOR: version } },
+    contract: async (ref) => {
+      const { postgresImageDifferences, postgresImageFacts } = await import("./image-contract.ts");
+      return postgresImageDifferences(await postgresImageFacts(ref), version);
+    },
   };
 }

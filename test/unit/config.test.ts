@@ -90,6 +90,43 @@ describe("dr-drill run planning", () => {
     ]);
   });
 
+  it("--schema drills the user's DDL: scenario user-schema implied, the file's absolute path kept for the replay", async () => {
+    const file = join(await makeTempDir(), "mine.sql");
+    await writeFile(file, "CREATE TABLE t (id bigint PRIMARY KEY);\n");
+    const plan = await planOf(["--engine", "postgres", "--schema", file, "--rows", "10"]);
+    expect(plan.drills.map((d) => `${d.scenario}:${d.method}:${d.schema}`)).toEqual([
+      `user-schema:physical:${file}`,
+      `user-schema:logical:${file}`,
+    ]);
+    await expect(planOf(["--engine", "postgres", "--schema", join(file, "nope.sql")])).rejects.toThrow(
+      /--schema .*nope\.sql: no such file/,
+    );
+    await expect(planOf(["--engine", "postgres", "--schema", file, "--scenario", "load"])).rejects.toThrow(
+      /--schema applies to scenario user-schema/,
+    );
+    await expect(planOf(["--engine", "postgres", "--scenario", "user-schema"])).rejects.toThrow(
+      /give their DDL with --schema FILE\.sql/,
+    );
+  });
+
+  it("--image engine=REF (or the config's engines.<name>.image) names the user's image for that engine only", async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, "i.config.ts");
+    await writeFile(file, `export default { engines: { postgres: { image: "from/config:15" } } };\n`);
+    const fromConfig = await planOf(["--config", file, "--scenario", "clean", "--method", "physical", "--rows", "5"]);
+    expect(fromConfig.drills.map((d) => d.image)).toEqual(["from/config:15"]);
+    const flag = await planOf(["--engine", "postgres,mosquitto", "--image", "postgres=my/postgis:15", "--rows", "5"]);
+    expect(new Set(flag.drills.map((d) => `${d.engine}:${d.image ?? "-"}`))).toEqual(
+      new Set(["postgres:my/postgis:15", "mosquitto:-"]),
+    );
+    await expect(planOf(["--engine", "postgres", "--image", "my/postgis:15"])).rejects.toThrow(
+      /--image "my\/postgis:15": give it as engine=image/,
+    );
+    await expect(planOf(["--engine", "postgres", "--image", "mysql=x:1"])).rejects.toThrow(
+      /--image mysql=x:1: unknown engine "mysql"/,
+    );
+  });
+
   it("knows every engine's scenarios for config validation", () => {
     expect(vocabulary().engines.postgres!.scenarios).toContain("older-backup");
   });
