@@ -5,6 +5,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DrillConfig, EngineConfig } from "../config/index.ts";
 import { InputError } from "./errors.ts";
 import { IMAGE_MODES } from "./runtime/image-mode.ts";
+import { z, type ZodType } from "zod";
+import { firstIssue, proceduresSchema, userChecksSchema } from "./procedure/config-schema.ts";
+import { PROCEDURE_SCENARIOS } from "./procedure/scenario-names.ts";
 
 /**
  * The typed configuration file, `dr-drill.config.ts`:
@@ -23,9 +26,17 @@ export interface ConfigVocabulary {
   engines: Record<string, { versions: string[]; methods: string[]; scenarios: string[] }>;
 }
 
-type Shape = "string" | "count" | "positive count" | "string[]" | { [key: string]: Shape } | { record: Shape };
+type Shape =
+  "string" | "count" | "positive count" | "string[]" | { [key: string]: Shape } | { record: Shape } | { zod: ZodType };
 
-const ENGINE_SHAPE: Shape = { versions: "string[]", methods: "string[]", scenarios: "string[]", restoreInto: "string" };
+const ENGINE_SHAPE: Shape = {
+  versions: "string[]",
+  methods: "string[]",
+  scenarios: "string[]",
+  restoreInto: "string",
+  procedures: { zod: proceduresSchema },
+  checks: { zod: userChecksSchema },
+};
 const CONFIG_SHAPE: Shape = {
   reports: "string",
   images: "string",
@@ -42,7 +53,10 @@ function checkShape(value: unknown, shape: Shape, path: string, file: string): v
   const fail = (what: string) => {
     throw new ConfigError(`${file}: ${path || "(top level)"} ${what}`);
   };
-  if (shape === "string") {
+  if (typeof shape === "object" && "zod" in shape && shape.zod instanceof z.ZodType) {
+    const parsed = shape.zod.safeParse(value);
+    if (!parsed.success) throw new ConfigError(`${file}: ${firstIssue(parsed.error, path)}`);
+  } else if (shape === "string") {
     if (typeof value !== "string") fail(`must be a string, got ${JSON.stringify(value)}`);
   } else if (shape === "count" || shape === "positive count") {
     const min = shape === "count" ? 0 : 1;
@@ -79,10 +93,12 @@ export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVoc
       throw new ConfigError(
         `${file}: engines.${name} is not a known engine; known: ${Object.keys(vocabulary.engines).join(", ")}`,
       );
+    // The config's own procedures are methods of this engine, drilled by the procedure scenarios.
+    const procedures = Object.keys(engine.procedures ?? {});
     const lists: [keyof EngineConfig, string[] | undefined, string[]][] = [
       ["versions", engine.versions, known.versions],
-      ["methods", engine.methods, known.methods],
-      ["scenarios", engine.scenarios, known.scenarios],
+      ["methods", engine.methods, [...known.methods, ...procedures]],
+      ["scenarios", engine.scenarios, [...known.scenarios, ...(procedures.length ? PROCEDURE_SCENARIOS : [])]],
       ["restoreInto", engine.restoreInto === undefined ? undefined : [engine.restoreInto], known.versions],
     ];
     for (const [key, values, allowed] of lists) {

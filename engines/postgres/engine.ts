@@ -35,7 +35,7 @@ export interface PostgresArtifact extends BackupArtifact {
  * One password per process (or `DR_DRILL_POSTGRES_PASSWORD`): a physical restore brings the source's roles along, so
  * source and target must agree. It is registered as a secret, so no report ever shows it.
  */
-const CREDENTIALS: PgCredentials = {
+export const CREDENTIALS: PgCredentials = {
   user: "drill",
   password: process.env.DR_DRILL_POSTGRES_PASSWORD || randomBytes(12).toString("hex"),
   database: "drill",
