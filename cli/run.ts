@@ -9,7 +9,7 @@ import { fromInput } from "../harness/errors.ts";
 import { UsageError, firstGiven, list, parseDuration } from "./args.ts";
 import { runNonce, sliceForShard } from "./shard.ts";
 import { writableDirectory } from "./writable.ts";
-import { PROCEDURE_SCENARIOS, procedureScenarioNames } from "../harness/procedure/scenario-names.ts";
+import { procedureScenarioNames } from "../harness/procedure/scenario-names.ts";
 import type { EngineConfig } from "../config/index.ts";
 
 /** `dr-drill run`'s options as the command line parsed them: counts, durations, modes and the shard already checked. */
@@ -112,7 +112,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
       );
     const procedureNames = Object.keys(procedures);
     const scenarioNames = [
-      ...new Set([...entry.scenarios.map((s) => s.name), ...(procedureNames.length ? PROCEDURE_SCENARIOS : [])]),
+      ...new Set([...entry.scenarios.map((s) => s.name), ...Object.values(procedures).flatMap(procedureScenarioNames)]),
     ];
     // With several engines, --version, --method and --scenario name values of any of them; each engine takes its own.
     const forThisEngine = (flag: string | undefined, known: string[]) =>

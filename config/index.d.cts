@@ -5,7 +5,8 @@ import type {
   ProcedureStep,
   UserCheckConfig,
   FaultExpectationConfig,
+  CustomFaultConfig,
 } from "./index.js" with { "resolution-mode": "import" };
 
-export type { DrillConfig, EngineConfig, ProcedureConfig, ProcedureStep, UserCheckConfig, FaultExpectationConfig };
+export type { DrillConfig, EngineConfig, ProcedureConfig, ProcedureStep, UserCheckConfig, FaultExpectationConfig, CustomFaultConfig };
 export declare function defineConfig(config: DrillConfig): DrillConfig;

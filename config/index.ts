@@ -77,7 +77,21 @@ export interface ProcedureConfig {
     afterStart?: ProcedureStep[];
   };
   /** What each generic fault (`truncate-largest`, `flip-byte-largest`) must show; a fault not listed is not offered. */
-  faults?: Record<string, FaultExpectationConfig>;
+  faults?: Partial<Record<"older-backup" | "truncate-largest" | "flip-byte-largest", FaultExpectationConfig>>;
+  /** Faults of your own on the artifact, by name (each a scenario of this procedure). */
+  customFaults?: Record<string, CustomFaultConfig>;
+}
+
+/**
+ * A fault of your own: `delete` removes every file of the artifact whose path (relative to the artifact directory)
+ * matches `path`, a regular expression; `flip-byte` flips the middle byte of the largest such file; `truncate` cuts
+ * it to half its size.
+ */
+export interface CustomFaultConfig {
+  description?: string;
+  action: "delete" | "flip-byte" | "truncate";
+  path: string;
+  expect: FaultExpectationConfig;
 }
 
 /** A query of your own on the restored node, and what its result must be. */

@@ -7,7 +7,7 @@ import { InputError } from "./errors.ts";
 import { IMAGE_MODES } from "./runtime/image-mode.ts";
 import { z, type ZodType } from "zod";
 import { firstIssue, proceduresSchema, userChecksSchema } from "./procedure/config-schema.ts";
-import { PROCEDURE_SCENARIOS } from "./procedure/scenario-names.ts";
+import { procedureScenarioNames } from "./procedure/scenario-names.ts";
 
 /**
  * The typed configuration file, `dr-drill.config.ts`:
@@ -98,7 +98,11 @@ export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVoc
     const lists: [keyof EngineConfig, string[] | undefined, string[]][] = [
       ["versions", engine.versions, known.versions],
       ["methods", engine.methods, [...known.methods, ...procedures]],
-      ["scenarios", engine.scenarios, [...known.scenarios, ...(procedures.length ? PROCEDURE_SCENARIOS : [])]],
+      [
+        "scenarios",
+        engine.scenarios,
+        [...known.scenarios, ...Object.values(engine.procedures ?? {}).flatMap(procedureScenarioNames)],
+      ],
       ["restoreInto", engine.restoreInto === undefined ? undefined : [engine.restoreInto], known.versions],
     ];
     for (const [key, values, allowed] of lists) {

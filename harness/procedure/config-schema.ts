@@ -29,6 +29,23 @@ export const faultExpectationSchema = z.union([
   z.strictObject({ refuses: z.string().min(1) }),
 ]);
 
+/** A path pattern must compile: a typo in a regular expression is the config's error, not a fault that matched nothing. */
+const pattern = z.string().refine((p) => {
+  try {
+    new RegExp(p);
+    return true;
+  } catch {
+    return false;
+  }
+}, "not a valid regular expression");
+
+export const customFaultSchema = z.strictObject({
+  description: z.string().optional(),
+  action: z.enum(["delete", "flip-byte", "truncate"]),
+  path: pattern,
+  expect: faultExpectationSchema,
+});
+
 export const procedureSchema = z.strictObject({
   description: z.string().optional(),
   promises: z.enum(["point-in-time", "prefix-per-stream", "none"]),
@@ -43,6 +60,7 @@ export const procedureSchema = z.strictObject({
     })
     .refine((r) => (r.beforeStart?.length ?? 0) + (r.afterStart?.length ?? 0) > 0, "needs at least one step"),
   faults: z.partialRecord(z.enum(FAULT_NAMES), faultExpectationSchema).optional(),
+  customFaults: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), customFaultSchema).optional(),
 }) satisfies z.ZodType<ProcedureConfig>;
 
 export const userCheckSchema = z.strictObject({

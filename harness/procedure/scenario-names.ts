@@ -10,8 +10,14 @@ export type GenericFault = (typeof GENERIC_FAULTS)[number];
 export const PROCEDURE_SCENARIOS: string[] = ["load", "clean", "older-backup", ...GENERIC_FAULTS];
 
 /** The scenarios one procedure offers: the generic faults only where its config says what they must show. */
-export function procedureScenarioNames(procedure: { faults?: Partial<Record<string, unknown>> }): string[] {
-  return PROCEDURE_SCENARIOS.filter(
-    (s) => !(GENERIC_FAULTS as readonly string[]).includes(s) || procedure.faults?.[s] !== undefined,
-  );
+export function procedureScenarioNames(procedure: {
+  faults?: Partial<Record<string, unknown>>;
+  customFaults?: Record<string, unknown>;
+}): string[] {
+  return [
+    ...PROCEDURE_SCENARIOS.filter(
+      (s) => !(GENERIC_FAULTS as readonly string[]).includes(s) || procedure.faults?.[s] !== undefined,
+    ),
+    ...Object.keys(procedure.customFaults ?? {}),
+  ];
 }

@@ -1,10 +1,10 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { FaultExpectationConfig, ProcedureConfig } from "../../config/index.ts";
+import type { CustomFaultConfig, FaultExpectationConfig, ProcedureConfig } from "../../config/index.ts";
 import type { WorkloadPlan } from "../drill/options.ts";
 import type { EngineNode } from "../engine.ts";
 import type { Expectation } from "../expectation.ts";
-import { flipBytes, olderBackupFault, truncateFile, type DrillFault } from "../faults.ts";
+import { deleteFile, flipBytes, olderBackupFault, truncateFile, type DrillFault } from "../faults.ts";
 import { drillScenario, type Scenario } from "../scenario.ts";
 import { ProcedureEngine, type ProcedureArtifact } from "./engine.ts";
 import type { ProcedureHost } from "./host.ts";
@@ -19,17 +19,48 @@ export function expectationOf(config: FaultExpectationConfig): Expectation {
     : { outcome: "detects", by: config.detects };
 }
 
-/** The artifact's largest file, relative to its directory: where a generic fault does the most harm. */
-async function largestFile(dir: string): Promise<string> {
-  let best: { rel: string; size: number } | undefined;
+/** The artifact's files whose relative path matches, largest first (then by path). */
+async function filesMatching(dir: string, path = /./): Promise<{ rel: string; size: number }[]> {
+  const files: { rel: string; size: number }[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const { size } = await stat(path);
-    if (!best || size > best.size) best = { rel: relative(dir, path), size };
+    const rel = relative(dir, join(entry.parentPath, entry.name));
+    if (path.test(rel)) files.push({ rel, size: (await stat(join(dir, rel))).size });
   }
-  if (!best || best.size === 0) throw new Error(`the artifact in ${dir} holds no non-empty file`);
+  return files.sort((a, b) => b.size - a.size || a.rel.localeCompare(b.rel));
+}
+
+/** The artifact's largest matching file: where a fault does the most harm. A fault that finds none cannot apply. */
+async function largestFile(dir: string, path?: RegExp): Promise<string> {
+  const [best] = await filesMatching(dir, path);
+  if (!best || best.size === 0)
+    throw new Error(`the artifact in ${dir} holds no non-empty file${path ? ` matching /${path.source}/` : ""}`);
   return best.rel;
+}
+
+/** A fault of the config's own on the files its `path` matches. */
+export function customFault<Node>(name: string, config: CustomFaultConfig): Fault<Node> {
+  const path = new RegExp(config.path);
+  const expect = expectationOf(config.expect);
+  const description =
+    config.description ??
+    `${config.action} ${config.action === "delete" ? "every file" : "the largest file"} matching /${config.path}/`;
+  return {
+    name,
+    description,
+    expect,
+    async apply(artifact) {
+      if (config.action !== "delete") {
+        const rel = await largestFile(artifact.dir, path);
+        if (config.action === "truncate") return truncateFile(artifact.dir, rel, 0.5);
+        return flipBytes(artifact.dir, rel, Math.floor((await stat(join(artifact.dir, rel))).size / 2), 1, 0xff);
+      }
+      const files = await filesMatching(artifact.dir, path);
+      if (files.length === 0) throw new Error(`no file of the artifact matches /${config.path}/`);
+      for (const f of files) await deleteFile(artifact.dir, f.rel);
+      return { fault: "delete-files", target: config.path, detail: { files: files.map((f) => f.rel) } };
+    },
+  };
 }
 
 function genericFault<Node>(name: GenericFault, expect: Expectation): Fault<Node> {
@@ -108,6 +139,18 @@ export function procedureScenarios<Payload, Node extends EngineNode<Payload>>(op
           engine: engineFor(req.version),
           faults: [genericFault<Node>(fault, expectationOf(expect))],
         }),
+      }),
+    );
+  }
+  for (const [fault, config] of Object.entries(procedure.customFaults ?? {})) {
+    const made = customFault<Node>(fault, config);
+    scenarios.push(
+      drillScenario({
+        name: fault,
+        description: `${made.description}, on procedure ${name}'s backup`,
+        methods,
+        workload: (writers) => opts.workload(writers, "load"),
+        build: (req) => ({ engine: engineFor(req.version), faults: [customFault<Node>(fault, config)] }),
       }),
     );
   }

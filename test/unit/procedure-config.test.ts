@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, validateConfig } from "../../harness/config.ts";
 import { planRun, vocabulary } from "../../cli/run.ts";
 import { procedureScenarioNames } from "../../harness/procedure/scenario-names.ts";
-import { expectationOf } from "../../harness/procedure/scenarios.ts";
+import { customFault, expectationOf } from "../../harness/procedure/scenarios.ts";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { makeTempDir } from "./support.ts";
 import { stepTimeoutMs } from "../../harness/procedure/step.ts";
 import { REPO } from "./cli-process.ts";
 
@@ -96,5 +99,56 @@ describe("config: procedures and checks of the user's own", () => {
     expect((await loadConfig(vocabulary(), config)).config.engines?.postgres?.procedures?.["nightly-dump"]?.mode).toBe(
       "online",
     );
+  });
+});
+
+describe("a fault of the config's own on a procedure's artifact", () => {
+  const artifactWith = async (files: Record<string, string>) => {
+    const dir = await makeTempDir();
+    for (const [rel, content] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, rel)), { recursive: true });
+      await writeFile(join(dir, rel), content);
+    }
+    return { dir, method: "p", tool: "t", finishedAt: 0, procedure: "p" };
+  };
+  const refuses = { refuses: "ERROR" };
+
+  it("deletes every file its path matches, and only those", async () => {
+    const artifact = await artifactWith({ "repo/backup/F1/a": "x", "repo/backup/F1/b": "y", "repo/backup/I1/a": "z" });
+    const record = await customFault("full-deleted", {
+      action: "delete",
+      path: "^repo/backup/F1/",
+      expect: refuses,
+    }).apply(artifact);
+    expect(record).toMatchObject({
+      fault: "delete-files",
+      detail: { files: ["repo/backup/F1/a", "repo/backup/F1/b"] },
+    });
+    expect(await readdir(join(artifact.dir, "repo/backup/F1"))).toEqual([]);
+    expect(await readFile(join(artifact.dir, "repo/backup/I1/a"), "utf8")).toBe("z");
+  });
+
+  it("flips the middle byte of the largest matching file, and refuses to apply where nothing matches", async () => {
+    const artifact = await artifactWith({ "repo/base/1": "aaaa", "repo/base/2": "bbbbbb", "other/3": "cccccccccc" });
+    const flip = customFault("flip", { action: "flip-byte", path: "^repo/base/", expect: refuses });
+    expect(await flip.apply(artifact)).toMatchObject({ target: "repo/base/2", detail: { offset: 3 } });
+    expect(await readFile(join(artifact.dir, "repo/base/2"), "latin1")).not.toBe("bbbbbb");
+    const none = customFault("none", { action: "delete", path: "^nothing/", expect: refuses });
+    await expect(none.apply(artifact)).rejects.toThrow(/no file of the artifact matches/);
+  });
+
+  it("states what the pgBackRest example's faults must show, as scenarios of its procedures", async () => {
+    const plan = await planRun({
+      config: `${REPO}/examples/pgbackrest.config.ts`,
+      engine: "postgres",
+      method: "pgbackrest-incr",
+      scenario: "load,pgbackrest-full-deleted,pgbackrest-flip-byte,pgbackrest-missing-wal",
+    });
+    expect(plan.drills.map((d) => d.scenario)).toEqual([
+      "load",
+      "pgbackrest-full-deleted",
+      "pgbackrest-flip-byte",
+      "pgbackrest-missing-wal",
+    ]);
   });
 });

@@ -1,49 +1,6 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import type { Evidence } from "../../../harness/evidence.ts";
+import { describe, expect, it } from "vitest";
 import { missingImage, skipUnless } from "../../../test/drills/support.ts";
-
-const REPO = fileURLToPath(new URL("../../..", import.meta.url));
-const reports = await mkdtemp(join(tmpdir(), "dr-drill-procedure-"));
-afterAll(() => rm(reports, { recursive: true, force: true }));
-
-/** `dr-drill run` as a user types it, with a config file and nothing else: its exit code and the run's drills. */
-async function drillFromCommandLine(config: string, args: string[]): Promise<{ code: number; drills: Evidence[] }> {
-  const out = join(reports, String(Date.now()));
-  const images = process.env.DR_DRILL_IMAGES ?? "auto";
-  const child = spawn(
-    process.execPath,
-    [
-      `${REPO}/bin/dr-drill.js`,
-      "run",
-      "--config",
-      config,
-      "--engine",
-      "postgres",
-      "--reports",
-      out,
-      "--rows",
-      "2000",
-      "--writers",
-      "2",
-      "--images",
-      images,
-      ...args,
-    ],
-    { cwd: REPO, stdio: ["ignore", "inherit", "inherit"] },
-  );
-  const [code] = (await once(child, "exit")) as [number];
-  const [run] = await readdir(out).then((d) => d.filter((n) => /^\d{4}-/.test(n)));
-  const evidence = JSON.parse(await readFile(join(out, run!, "evidence.json"), "utf8")) as { drills: Evidence[] };
-  return { code, drills: evidence.drills };
-}
-
-const checkOf = (e: Evidence, name: string) => e.checks.find((c) => c.name === name);
+import { checkOf, drillFromCommandLine } from "./command-line.ts";
 
 describe("postgres: a procedure written only in a config file, drilled from the command line", () => {
   it("the example pg_dump procedure restores under load, and an older dump is detected, by the user's own check too", async (ctx) => {
