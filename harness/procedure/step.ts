@@ -21,10 +21,19 @@ export class ProcedureFailure extends EngineError {
     readonly outputTail: string,
   ) {
     super(
-      `procedure step ${step} ${exitCode === "timeout" ? "ran past its deadline and was ended" : `exited ${exitCode}`}: ${outputTail.trim() || "(no output)"}`,
+      `procedure step ${step} ${exitCode === "timeout" ? "ran past its deadline and was ended" : `exited ${exitCode}`}: ${sayingLine(outputTail)}`,
     );
     this.name = "ProcedureFailure";
   }
+}
+
+/** The line of a step's output that says what went wrong: its last error-looking line, else its last line. */
+export function sayingLine(output: string): string {
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.filter((l) => /error|fatal|fail|unable|could not/i.test(l)).at(-1) ?? lines.at(-1) ?? "(no output)";
 }
 
 /** Where one step runs: the node it reaches, the volumes it sees, what it is labelled with. */

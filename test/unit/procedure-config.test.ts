@@ -6,7 +6,7 @@ import { customFault, expectationOf } from "../../harness/procedure/scenarios.ts
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { makeTempDir } from "./support.ts";
-import { stepTimeoutMs } from "../../harness/procedure/step.ts";
+import { ProcedureFailure, sayingLine, stepTimeoutMs } from "../../harness/procedure/step.ts";
 import { REPO } from "./cli-process.ts";
 
 const VOCAB = {
@@ -150,5 +150,18 @@ describe("a fault of the config's own on a procedure's artifact", () => {
       "pgbackrest-flip-byte",
       "pgbackrest-missing-wal",
     ]);
+  });
+});
+
+describe("a failed step's words", () => {
+  it("are its last error-looking line, else its last line", () => {
+    const pgbackrest = [
+      "P00   INFO: restore command begin 2.54.2: --stanza=drill",
+      "P00  ERROR: [039]: invalid checksum for 'pg_data/base/5/16384'",
+      "P00   INFO: restore command end: aborted with exception [039]",
+    ].join("\n");
+    expect(sayingLine(pgbackrest)).toBe("P00  ERROR: [039]: invalid checksum for 'pg_data/base/5/16384'");
+    expect(sayingLine("copying\nupload: bucket quota exceeded\n")).toBe("upload: bucket quota exceeded");
+    expect(new ProcedureFailure("fetch", 2, "\n").message).toBe("procedure step fetch exited 2: (no output)");
   });
 });
