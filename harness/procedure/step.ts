@@ -27,13 +27,15 @@ export class ProcedureFailure extends EngineError {
   }
 }
 
-/** The line of a step's output that says what went wrong: its last error-looking line, else its last line. */
+/** The line of a step's output that says what went wrong: its last ERROR/FATAL line, else its last error-looking line, else its last line. */
 export function sayingLine(output: string): string {
   const lines = output
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean);
-  return lines.filter((l) => /error|fatal|fail|unable|could not/i.test(l)).at(-1) ?? lines.at(-1) ?? "(no output)";
+  // A tool's own ERROR or FATAL first: its hints ("check the server log for errors") only say where to look.
+  const said = (pattern: RegExp) => lines.filter((l) => pattern.test(l)).at(-1);
+  return said(/\b(ERROR|FATAL|PANIC)\b/) ?? said(/error|fail|unable|could not/i) ?? lines.at(-1) ?? "(no output)";
 }
 
 /** Where one step runs: the node it reaches, the volumes it sees, what it is labelled with. */

@@ -158,6 +158,7 @@ describe("a failed step's words", () => {
     const pgbackrest = [
       "P00   INFO: restore command begin 2.54.2: --stanza=drill",
       "P00  ERROR: [039]: invalid checksum for 'pg_data/base/5/16384'",
+      "       HINT: check the PostgreSQL server log for errors.",
       "P00   INFO: restore command end: aborted with exception [039]",
     ].join("\n");
     expect(sayingLine(pgbackrest)).toBe("P00  ERROR: [039]: invalid checksum for 'pg_data/base/5/16384'");
