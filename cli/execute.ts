@@ -11,6 +11,7 @@ import { writeRunReport } from "../harness/report/write.ts";
 import { coverageOf, describePlanned, type RunEvidence } from "../harness/report/run-evidence.ts";
 import { engineEntry, loadScenario } from "../engines/index.ts";
 import type { RunPlan } from "./run.ts";
+import type { Scenario } from "../harness/scenario.ts";
 
 function replayCommand(d: ReplayArgs, seed: number): string {
   return [
@@ -43,6 +44,16 @@ async function resolveImages(plan: RunPlan): Promise<void> {
   }
 }
 
+/** A drill's scenario: the engine's own, or one of a procedure of the config when its method names one. */
+async function scenarioOf(d: ReplayArgs, plan: RunPlan): Promise<Scenario> {
+  const procedure = plan.runbooks[d.engine]?.procedures?.[d.method];
+  const drillsProcedures = engineEntry(d.engine).procedures;
+  if (!procedure || !drillsProcedures) return loadScenario(d.engine, d.scenario);
+  const found = (await drillsProcedures())(d.method, procedure).find((s) => s.name === d.scenario);
+  if (!found) throw new Error(`procedure ${d.method} of ${d.engine} has no scenario "${d.scenario}"`);
+  return found;
+}
+
 /** Runs the planned drills one after another, then writes and seals the run's report directory. */
 export async function executeRun(plan: RunPlan): Promise<number> {
   const runId = newRunId();
@@ -53,7 +64,7 @@ export async function executeRun(plan: RunPlan): Promise<number> {
   if (plan.drills.length === 0) return emptyShard(plan, runId);
   await ensureDocker(console.log, { install: false });
   await resolveImages(plan);
-  const scenarios = await Promise.all(plan.drills.map((d) => loadScenario(d.engine, d.scenario)));
+  const scenarios = await Promise.all(plan.drills.map((d) => scenarioOf(d, plan)));
   const startedAt = new Date().toISOString();
   const interrupt = new AbortController();
   const unguard = guardRun(runId, console.log, interrupt);
@@ -70,6 +81,7 @@ export async function executeRun(plan: RunPlan): Promise<number> {
           reportsDir: plan.reports,
           targets: plan.targets,
           keepArtifacts: plan.keepArtifacts,
+          ...(plan.runbooks[args.engine]?.checks ? { userChecks: plan.runbooks[args.engine]!.checks } : {}),
           replay: (drill) => {
             const replayArgs = { ...args, version: drill.version, restoreInto: drill.restoreInto };
             return { command: replayCommand(replayArgs, drill.seed), args: replayArgs };

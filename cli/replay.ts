@@ -6,7 +6,7 @@ import type { RunEvidence } from "../harness/report/run-evidence.ts";
 import { loadConfig } from "../harness/config.ts";
 import { parseImageMode } from "../harness/runtime/image-mode.ts";
 import { UsageError } from "./args.ts";
-import { refuseNoWriters, reportsRoot, retention, signingKey, vocabulary } from "./run.ts";
+import { refuseNoWriters, reportsRoot, retention, runbooksOf, signingKey, vocabulary } from "./run.ts";
 import { executeRun } from "./execute.ts";
 
 /** Finds a drill in past reports by id or seed (newest run first) and runs it again with the same arguments and data. */
@@ -33,6 +33,7 @@ export async function replay(wanted: string, v: { reports?: string; config?: str
     retention: retention(undefined, config, file),
     signingKey: signingKey(undefined, config, file),
     keepArtifacts: false,
+    runbooks: runbooksOf(config, [a.engine]),
   });
 }
 

@@ -12,6 +12,8 @@ import { fromInput } from "../harness/errors.ts";
 import { UsageError, firstGiven, list, parseDuration } from "./args.ts";
 import { runNonce, sliceForShard } from "./shard.ts";
 import { writableDirectory } from "./writable.ts";
+import { procedureScenarioNames } from "../harness/procedure/scenario-names.ts";
+import type { EngineConfig } from "../config/index.ts";
 
 /** `dr-drill run`'s options as the command line parsed them: counts, durations, modes and the shard already checked. */
 export interface RunOptions {
@@ -62,6 +64,8 @@ export interface RunPlan {
   retention: RetentionAsked | undefined;
   signingKey?: KeyObject;
   keepArtifacts: boolean;
+  /** Each engine's procedures and checks from the config (harness/procedure/, harness/user-checks.ts). */
+  runbooks: Record<string, Pick<EngineConfig, "procedures" | "checks">>;
 }
 
 /** A scenario that writes under load, run without writers, would silently be a drill without writes: refused. */
@@ -152,7 +156,15 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
   for (const name of engineNames) {
     const entry = engineEntry(name);
     const fromConfig = config.engines?.[name] ?? {};
-    const scenarioNames = entry.scenarios.map((s) => s.name);
+    const procedures = fromConfig.procedures ?? {};
+    if (Object.keys(procedures).length && !entry.procedures)
+      throw new UsageError(
+        `${key(file, `engines.${name}.procedures`)}: ${name} cannot drill procedures of the config yet`,
+      );
+    const procedureNames = Object.keys(procedures);
+    const scenarioNames = [
+      ...new Set([...entry.scenarios.map((s) => s.name), ...Object.values(procedures).flatMap(procedureScenarioNames)]),
+    ];
     // With several engines, --version, --method and --scenario name values of any of them; each engine takes its own.
     const forThisEngine = (flag: string | undefined, known: string[]) =>
       engineNames.length > 1 && flag !== undefined
@@ -169,8 +181,8 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
       fromConfig.versions ?? [entry.defaultVersion],
     );
     const methods = list(
-      forThisEngine(v.method, entry.methods),
-      entry.methods,
+      forThisEngine(v.method, [...entry.methods, ...procedureNames]),
+      [...entry.methods, ...procedureNames],
       "--method",
       fromConfig.methods ?? entry.methods,
     );
@@ -186,11 +198,16 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
         ? list(v.restoreInto, entry.versions, "--restore-into", [])[0]!
         : (fromConfig.restoreInto ?? null);
     for (const scenarioName of scenarios) {
-      const scenario = entry.scenarios.find((s) => s.name === scenarioName)!;
+      const scenario = entry.scenarios.find((s) => s.name === scenarioName);
+      // A procedure of the config offers its own scenarios; a built-in method, the scenarios that list it.
+      const drillsIt = (m: string) => {
+        const procedure = procedures[m];
+        return procedure ? procedureScenarioNames(procedure).includes(scenarioName) : scenario?.methods.includes(m);
+      };
       // A version matrix backs up on every version unless versions were asked for.
       const versionsAsked = v.version !== undefined || fromConfig.versions !== undefined;
-      for (const version of scenario.versions === "all" && !versionsAsked ? entry.versions : versions) {
-        for (const method of methods.filter((m) => scenario.methods.includes(m))) {
+      for (const version of scenario?.versions === "all" && !versionsAsked ? entry.versions : versions) {
+        for (const method of methods.filter(drillsIt)) {
           drills.push({
             engine: name,
             version,
@@ -235,7 +252,18 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
     retention: retention(v.retention, config, file),
     signingKey: signingKey(v.signingKey, config, file),
     keepArtifacts: Boolean(v.keepArtifacts),
+    runbooks: runbooksOf(config, engineNames),
   };
+}
+
+/** Each engine's procedures and checks from the config, for the drills of those engines. */
+export function runbooksOf(config: DrillConfig, engineNames: string[]): RunPlan["runbooks"] {
+  return Object.fromEntries(
+    engineNames.map((n) => {
+      const { procedures, checks } = config.engines?.[n] ?? {};
+      return [n, { ...(procedures ? { procedures } : {}), ...(checks ? { checks } : {}) }];
+    }),
+  );
 }
 
 /** The report root, `--reports` or the config's `reports` (default ./reports), checked writable before anything starts. */

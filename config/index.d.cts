@@ -1,4 +1,20 @@
-import type { DrillConfig, EngineConfig } from "./index.js" with { "resolution-mode": "import" };
+import type {
+  DrillConfig,
+  EngineConfig,
+  ProcedureConfig,
+  ProcedureStep,
+  UserCheckConfig,
+  FaultExpectationConfig,
+  CustomFaultConfig,
+} from "./index.js" with { "resolution-mode": "import" };
 
-export type { DrillConfig, EngineConfig };
+export type {
+  DrillConfig,
+  EngineConfig,
+  ProcedureConfig,
+  ProcedureStep,
+  UserCheckConfig,
+  FaultExpectationConfig,
+  CustomFaultConfig,
+};
 export declare function defineConfig(config: DrillConfig): DrillConfig;

@@ -5,7 +5,15 @@
  */
 import type { DrillConfig } from "./types.ts";
 
-export type { DrillConfig, EngineConfig } from "./types.ts";
+export type {
+  CustomFaultConfig,
+  DrillConfig,
+  EngineConfig,
+  FaultExpectationConfig,
+  ProcedureConfig,
+  ProcedureStep,
+  UserCheckConfig,
+} from "./types.ts";
 
 export function defineConfig(config: DrillConfig): DrillConfig {
   return config;

@@ -29,6 +29,74 @@ export interface EngineConfig {
   methods?: string[];
   scenarios?: string[];
   restoreInto?: string;
+  /** Your own backup procedures, by name: `--method <name>` drills one like a built-in method. */
+  procedures?: Record<string, ProcedureConfig>;
+  /** Your own checks, by name: queries run on every restored node of this engine, each a check user:<name>. */
+  checks?: Record<string, UserCheckConfig>;
   /** Your image for this engine (as `--image engine=REF`), checked against what dr-drill relies on before the drill. */
   image?: string;
+}
+
+/** Your own backup procedure: `dr-drill run --engine E --method <name>` drills it like a built-in method. */
+export interface ProcedureConfig {
+  description?: string;
+  promises: "point-in-time" | "prefix-per-stream" | "none";
+  mode: "online" | "offline";
+  image?: string;
+  serverArgs?: string[];
+  backup: ProcedureStep[];
+  restore: {
+    beforeStart?: ProcedureStep[];
+    afterStart?: ProcedureStep[];
+  };
+  /** What each generic fault must show; a fault not listed is not offered. */
+  faults?: {
+    "older-backup"?: FaultExpectationConfig;
+    "truncate-largest"?: FaultExpectationConfig;
+    "flip-byte-largest"?: FaultExpectationConfig;
+  };
+  customFaults?: Record<string, CustomFaultConfig>;
+}
+
+/** One step of a procedure: a shell script run with `sh -c` in a short-lived container that shares the node's network, with the artifact directory at /dr-drill/artifact and the node's connection variables in its environment. */
+export interface ProcedureStep {
+  name?: string;
+  run: string;
+  image?: string;
+  data?: "none" | "read-only" | "read-write";
+  user?: string;
+  timeout?: string;
+  env?: Record<string, string>;
+}
+
+/** What a drill must show for a fault: checks that fail for a reason (detects), or the restore refusing. */
+export type FaultExpectationConfig =
+  | {
+      detects: {
+        check: string;
+        reason?: string;
+      }[];
+    }
+  | {
+      refuses: string;
+    };
+
+/** A fault of your own on the artifact: delete, flip a byte of, or truncate the files `path` matches. */
+export interface CustomFaultConfig {
+  description?: string;
+  action: "delete" | "flip-byte" | "truncate";
+  path: string;
+  expect: FaultExpectationConfig;
+}
+
+/** A query of your own on the restored node (a check user:<name>), and what its result must be. */
+export interface UserCheckConfig {
+  description?: string;
+  query: string;
+  expect:
+    | "zero-rows"
+    | "equals-source"
+    | {
+        value: string;
+      };
 }

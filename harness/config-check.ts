@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { drillConfig, type DrillConfig, type EngineConfig } from "./schema/config.ts";
+import { procedureScenarioNames } from "./procedure/scenario-names.ts";
 
 export interface ConfigVocabulary {
   engines: Record<string, { versions: string[]; methods: string[]; scenarios: string[] }>;
@@ -15,7 +16,9 @@ function problemOf(issue: z.core.$ZodIssue, file: string): string {
     const key = [...issue.path.map(String), issue.keys[0]].join(".");
     return `${file}: unknown key "${key}"; ${issue.message}`;
   }
-  return `${file}: ${path || "(top level)"} ${issue.message}`;
+  // A bad record key: zod says "Invalid key in record", the reason is in the key's own issue.
+  const message = issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  return `${file}: ${path || "(top level)"} ${message}`;
 }
 
 /** Checks a configuration's shape (harness/schema/config.ts) and its engine, version, method and scenario names. */
@@ -29,10 +32,12 @@ export function validateConfig(raw: unknown, file: string, vocabulary: ConfigVoc
       throw new ConfigError(
         `${file}: engines.${name} is not a known engine; known: ${Object.keys(vocabulary.engines).join(", ")}`,
       );
+    // The config's own procedures are methods of this engine, drilled by the procedure scenarios.
+    const procedures = Object.values(engine.procedures ?? {});
     const lists: [keyof EngineConfig, string[] | undefined, string[]][] = [
       ["versions", engine.versions, known.versions],
-      ["methods", engine.methods, known.methods],
-      ["scenarios", engine.scenarios, known.scenarios],
+      ["methods", engine.methods, [...known.methods, ...Object.keys(engine.procedures ?? {})]],
+      ["scenarios", engine.scenarios, [...known.scenarios, ...procedures.flatMap(procedureScenarioNames)]],
       ["restoreInto", engine.restoreInto === undefined ? undefined : [engine.restoreInto], known.versions],
     ];
     for (const [key, values, allowed] of lists) {

@@ -65,6 +65,11 @@ export interface EngineNode<Payload> {
   serverErrors?(): Promise<string[]>;
   /** Removes the containers and every volume that held the node's data. */
   destroy(): Promise<void>;
+  /**
+   * Runs a query of the config's checks (`checks` in dr-drill.config.ts) and returns its rows as text columns; an
+   * error the engine returns is thrown as `EngineError`. Optional: an engine without it cannot run those checks.
+   */
+  checkQuery?(text: string): Promise<string[][]>;
 }
 
 /** A backup artifact on the host: a directory that holds everything the engine's backup produced (all a fault needs). */

@@ -6,6 +6,8 @@ import type { Expectation } from "./expectation.ts";
 import type { DrillFault } from "./faults.ts";
 import { runOptions, type RunRequestContext } from "./run-context.ts";
 import { newSeed } from "./seed.ts";
+import type { UserCheckConfig } from "./schema/procedure.ts";
+import { withUserChecks, type SourceAnswers } from "./user-checks.ts";
 
 /** One request to run a scenario, from the command line or a test: everything but the engine's own choices. */
 export interface ScenarioRequest extends RunRequestContext {
@@ -20,6 +22,8 @@ export interface ScenarioRequest extends RunRequestContext {
   targets: { rtoMs?: number; rpoMs?: number };
   /** The user's DDL file (`--schema`), for scenarios that drill the user's own schema. */
   schema?: string;
+  /** The config's checks of this engine, run on every restored node (harness/user-checks.ts). */
+  userChecks?: Record<string, UserCheckConfig>;
   /** How to rerun one drill of it: the command, and the arguments `dr-drill replay` uses (null outside the command). */
   replay(drill: { seed: number; version: string; restoreInto: string | null }): {
     command: string;
@@ -116,6 +120,22 @@ function targetOf<Payload, Node extends EngineNode<Payload>, Artifact extends Ba
   };
 }
 
+/** The setup with the request's own checks on its engines; one backup's source answers shared by its targets. */
+function withChecksOf<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
+  setup: DrillSetup<Payload, Node, Artifact>,
+  req: ScenarioRequest,
+  shared: SourceAnswers = new Map(),
+): DrillSetup<Payload, Node, Artifact> {
+  const checks = req.userChecks;
+  if (!checks) return setup;
+  const { restoreInto } = setup;
+  return {
+    ...setup,
+    engine: withUserChecks(setup.engine, checks, shared),
+    ...(restoreInto ? { restoreInto: withUserChecks(restoreInto, checks, shared) } : {}),
+  };
+}
+
 /** A scenario of one drill per request. */
 export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
   def: ScenarioDefinition<Payload, Node, Artifact>,
@@ -134,7 +154,7 @@ export function drillScenario<Payload, Node extends EngineNode<Payload>, Artifac
         throw new InputError(
           `scenario ${def.name} writes while the backup runs: it needs at least one writer, not ${req.writers}`,
         );
-      const setup = def.build(req);
+      const setup = withChecksOf(def.build(req), req);
       // The seed is fixed here, not inside the drill, so the replay arguments can name it.
       const seed = req.seed ?? newSeed();
       return runDrillInto(sourceOf(def, req, seed, setup), [targetOf(req, seed, setup)]);
@@ -169,11 +189,17 @@ export function versionMatrixScenario<Payload, Node extends EngineNode<Payload>,
     writesUnderLoad: false,
     restoreTargets,
     run: (req) => {
-      const engine = def.source(req.version);
+      const shared: SourceAnswers = new Map();
+      const { engine } = withChecksOf({ engine: def.source(req.version) }, req, shared);
       const seed = req.seed ?? newSeed();
       const targets = restoreTargets(req).map((to) => {
-        const { engine: restoreInto, expect } = def.target(req.version, to);
-        return targetOf(req, seed, { engine, restoreInto, expect });
+        const target = def.target(req.version, to);
+        const { restoreInto, expect } = withChecksOf(
+          { engine, restoreInto: target.engine, expect: target.expect },
+          req,
+          shared,
+        );
+        return targetOf(req, seed, { engine, ...(restoreInto ? { restoreInto } : {}), ...(expect ? { expect } : {}) });
       });
       return runDrillInto(sourceOf(def, req, seed, { engine }), targets);
     },

@@ -13,6 +13,11 @@ export function registerSecret(value: string): void {
 }
 
 const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|API_?KEY|SIGNING_KEY|CREDENTIAL)/i;
+
+/** Registers the values of the variables whose names say they hold a secret (a procedure step's `env`). */
+export function registerSecretsOf(env: Record<string, string>): void {
+  for (const [name, value] of Object.entries(env)) if (SECRET_NAME.test(name)) registerSecret(value);
+}
 const DEFAULTS = new Set([
   "postgres",
   "password",

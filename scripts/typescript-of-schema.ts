@@ -39,17 +39,19 @@ function members(schema: z.core.JSONSchema.JSONSchema, indent: string): string {
     .map(([key, property]) => {
       const doc =
         typeof property === "object" && property.description ? `${indent}/** ${property.description} */\n` : "";
-      return `${doc}${indent}${key}${required.has(key) ? "" : "?"}: ${typeOf(property, indent)};\n`;
+      const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
+      return `${doc}${indent}${name}${required.has(key) ? "" : "?"}: ${typeOf(property, indent)};\n`;
     })
     .join("");
 }
 
-/** One `export interface` per definition of the schema (each zod schema with a `.meta({ id })`). */
+/** One `export interface` per object definition of the schema (each zod schema with a `.meta({ id })`), a type for others. */
 export function interfacesOf(schema: z.core.JSONSchema.JSONSchema): string {
   return Object.entries(schema.$defs ?? {})
     .map(([name, definition]) => {
       if (typeof definition === "boolean") throw new Error(`${name}: a definition that is not an object`);
       const doc = definition.description ? `/** ${definition.description} */\n` : "";
+      if (definition.type !== "object") return `${doc}export type ${name} = ${typeOf(definition, "")};\n`;
       return `${doc}export interface ${name} {\n${members(definition, "  ")}}\n`;
     })
     .join("\n");

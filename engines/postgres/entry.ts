@@ -18,5 +18,6 @@ export const ENTRIES: EngineModule[] = [
       }),
     ),
     campaign: async () => (await import("./campaign.ts")).POSTGRES_CAMPAIGN,
+    procedures: async () => (await import("./procedure.ts")).postgresProcedureScenarios,
   },
 ];

@@ -29,7 +29,7 @@ export class PostgresNode implements EngineNode<PgOp> {
 
   constructor(
     readonly pg: StartedPostgres,
-    private readonly volume: string,
+    readonly volume: string,
     private readonly onLoaded: (rows: number) => void,
     readonly backupVolume?: string,
   ) {}
@@ -105,6 +105,19 @@ export class PostgresNode implements EngineNode<PgOp> {
       if (back.rows[0]?.name !== name)
         throw new EngineError(`wrote ${JSON.stringify(name)}, read back ${JSON.stringify(back.rows[0]?.name)}`);
       return "inserted a row into people and read it back";
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** A query of the config's checks: every column as text, in the canonical session; the server's errors are its words. */
+  async checkQuery(text: string): Promise<string[][]> {
+    const client = await this.pg.client({ statementTimeoutMs: 60_000 });
+    try {
+      const result = await engineErrors(() =>
+        client.query({ text, rowMode: "array", types: { getTypeParser: () => (v: string) => v } }),
+      );
+      return result.rows.map((row: unknown[]) => row.map((v) => (v === null ? "NULL" : String(v))));
     } finally {
       await client.end();
     }

@@ -13,7 +13,8 @@ import { readState } from "./check.ts";
 import { sealOf, type ArtifactSeal } from "./seal.ts";
 import type { Moments } from "./measures.ts";
 import type { SourceOptions } from "./options.ts";
-import { Interrupted, type Phases } from "./phases.ts";
+import { Interrupted, PhaseError, type Phases } from "./phases.ts";
+import { ProcedureFailure } from "../procedure/step.ts";
 
 /** What the source side leaves for every restore of its backup. */
 export interface SourceOutcome<Artifact> {
@@ -140,7 +141,16 @@ export async function runSourceSide<Payload, Node extends EngineNode<Payload>, A
     });
     out.moments.destroyedAt = rt.clock.now();
   } catch (err) {
-    out.undecided = err instanceof Error ? err.message : String(err);
+    // A procedure of the config whose backup step failed: its failure, a finding of the drill, not ours.
+    const failure = err instanceof PhaseError && err.phase === "backup" ? err.cause : undefined;
+    if (failure instanceof ProcedureFailure)
+      out.checks.push({
+        name: "backup",
+        valid: false,
+        summary: failure.message.split("\n")[0]!,
+        details: { outputTail: failure.outputTail },
+      });
+    else out.undecided = err instanceof Error ? err.message : String(err);
     if (err instanceof Interrupted) out.interrupted = err.message;
   } finally {
     await ledger.close().catch(() => undefined);

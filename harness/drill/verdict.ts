@@ -14,7 +14,11 @@ export function judgeDrill<Payload, Node extends EngineNode<Payload>, Artifact e
   v: Omit<DrillValues<Payload, Node, Artifact>, Judged>,
 ): Evidence {
   const { source, restore, declared } = v;
-  const undecided = source.undecided ?? (restore ? restore.undecided : "the source side left no backup to restore");
+  // A backup that failed (a failed `backup` check) is a finding; no backup without one is undecided.
+  const backupFailed = source.checks.some((c) => c.name === "backup" && c.valid === false);
+  const undecided =
+    source.undecided ??
+    (restore ? restore.undecided : backupFailed ? undefined : "the source side left no backup to restore");
   const interrupted = source.interrupted ?? restore?.interrupted ?? null;
   const checks = [...source.checks, ...(restore?.checks ?? [])];
   // Targets apply to drills meant to recover; a fault drill meant to fail has no RTO to meet.

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { IMAGE_MODES } from "../runtime/image-mode.ts";
+import { proceduresSchema, userChecksSchema } from "./procedure.ts";
 import { count, keyed, oneOf, positiveCount, text, texts } from "./values.ts";
 
 export const engineConfig = keyed({
@@ -15,6 +16,12 @@ export const engineConfig = keyed({
   methods: texts.optional(),
   scenarios: texts.optional(),
   restoreInto: text.optional(),
+  procedures: proceduresSchema
+    .describe("Your own backup procedures, by name: `--method <name>` drills one like a built-in method.")
+    .optional(),
+  checks: userChecksSchema
+    .describe("Your own checks, by name: queries run on every restored node of this engine, each a check user:<name>.")
+    .optional(),
   image: text
     .describe(
       "Your image for this engine (as `--image engine=REF`), checked against what dr-drill relies on before the drill.",

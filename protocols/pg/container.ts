@@ -40,7 +40,8 @@ const CANONICAL_SESSION =
 export class PostgresContainer {
   private labels: Record<string, string> = {};
   private volume: string | undefined;
-  private backupVolume: string | undefined;
+  private backupVolume: { name: string; path: string } | undefined;
+  private serverArgs: string[] = [];
   private startupTimeoutMs = 120_000;
   private network: { name: string; alias: string } | undefined;
   private settings: Record<string, string> = {};
@@ -61,9 +62,15 @@ export class PostgresContainer {
     return this;
   }
 
-  /** A named volume at PG_BACKUPS, writable by the server's user, for backups made inside the container. */
-  withBackupVolume(name: string): this {
-    this.backupVolume = name;
+  /** A named volume at `path` (PG_BACKUPS), writable by the server's user, for backups made inside the container. */
+  withBackupVolume(name: string, path = PG_BACKUPS): this {
+    this.backupVolume = { name, path };
+    return this;
+  }
+
+  /** More server options (`-c archive_mode=on`…), after `postgres` on the server's command line. */
+  withServerArgs(args: string[]): this {
+    this.serverArgs = args;
     return this;
   }
 
@@ -110,18 +117,19 @@ export class PostgresContainer {
         ]),
       );
     const settings = Object.entries(this.settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
-    if (settings.length) container = container.withCommand(["postgres", ...settings]);
+    const args = [...settings, ...this.serverArgs];
+    if (args.length) container = container.withCommand(["postgres", ...args]);
     if (this.network) container = container.withNetworkMode(this.network.name).withNetworkAliases(this.network.alias);
     const mounts = [
       ...(this.volume ? [{ source: this.volume, target: PGDATA }] : []),
-      ...(this.backupVolume ? [{ source: this.backupVolume, target: PG_BACKUPS }] : []),
+      ...(this.backupVolume ? [{ source: this.backupVolume.name, target: this.backupVolume.path }] : []),
     ];
     const started = new StartedPostgres(
       await startContainer(container.withBindMounts(mounts)),
       this.image,
       this.credentials,
     );
-    if (this.backupVolume) await started.rootOrThrow(["chown", "postgres:postgres", PG_BACKUPS]);
+    if (this.backupVolume) await started.rootOrThrow(["chown", "postgres:postgres", this.backupVolume.path]);
     return started;
   }
 }
