@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { GENERIC_FAULTS } from "../procedure/scenario-names.ts";
+import type { GENERIC_FAULTS } from "../procedure/scenario-names.ts";
 
 /** The faults whose expectation a procedure may state. */
-const FAULT_NAMES = ["older-backup", ...GENERIC_FAULTS] as const;
+type FaultName = "older-backup" | (typeof GENERIC_FAULTS)[number];
 
 /**
  * The config keys of your own procedures and checks (`engines.<name>.procedures`, `engines.<name>.checks`), part of
@@ -76,7 +76,7 @@ export const procedureSchema = z
         "older-backup": faultExpectationSchema.optional(),
         "truncate-largest": faultExpectationSchema.optional(),
         "flip-byte-largest": faultExpectationSchema.optional(),
-      } satisfies Record<(typeof FAULT_NAMES)[number], unknown>)
+      } satisfies Record<FaultName, unknown>)
       .describe("What each generic fault must show; a fault not listed is not offered.")
       .optional(),
     customFaults: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/), customFaultSchema).optional(),
