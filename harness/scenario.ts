@@ -18,6 +18,8 @@ export interface ScenarioRequest extends RunRequestContext {
   /** Writers during the backup, for scenarios that write while it runs. */
   writers: number;
   targets: { rtoMs?: number; rpoMs?: number };
+  /** After a restore that passed every check, also run the engine's deep verification on it (`deep-verify`). */
+  deepVerify?: boolean;
   /** How to rerun one drill of it: the command, and the arguments `dr-drill replay` uses (null outside the command). */
   replay(drill: { seed: number; version: string; restoreInto: string | null }): {
     command: string;
@@ -111,6 +113,7 @@ function targetOf<Payload, Node extends EngineNode<Payload>, Artifact extends Ba
     expect: expectationOf(setup),
     replayCommand: () => replay.command,
     replayArgs: replay.args ?? undefined,
+    deepVerify: req.deepVerify,
   };
 }
 

@@ -29,7 +29,7 @@ export async function runScenario(
   engine: string,
   scenario: string,
   opts: Partial<
-    Pick<ScenarioRequest, "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink">
+    Pick<ScenarioRequest, "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink" | "deepVerify">
   > = {},
 ): Promise<DrillResult[]> {
   const entry = engineEntry(engine);
@@ -49,6 +49,7 @@ export async function runScenario(
     targets: {},
     keepArtifacts: false,
     ...(opts.sink ? { sink: opts.sink } : {}),
+    ...(opts.deepVerify ? { deepVerify: true } : {}),
     replay: (d) => ({
       command: `npx dr-drill run --engine ${engine} --scenario ${scenario} --version ${d.version} --method ${opts.method ?? found.methods[0]}${d.restoreInto ? ` --restore-into ${d.restoreInto}` : ""} --rows ${opts.rows ?? SCENARIO_ROWS} --writers ${opts.writers ?? 2} --seed ${d.seed} --images ${images}`,
       args: null,
