@@ -12,6 +12,7 @@ import { ImageResolver, type ImageMode, type UserImage } from "./runtime/images.
 import { guardRun, runLabels } from "./runtime/resources.ts";
 import { Phases } from "./drill/phases.ts";
 import { runSourceSide, type SourceOutcome } from "./drill/source-side.ts";
+import { deepVerification } from "./drill/deep-verify.ts";
 import { runRestoreSide } from "./drill/restore-side.ts";
 import { judgeDrill } from "./drill/verdict.ts";
 import type { ArtifactSeal } from "./drill/seal.ts";
@@ -104,9 +105,9 @@ export function startSourceRuntime(
 export async function runDrill<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
   opts: DrillOptions<Payload, Node, Artifact>,
 ): Promise<DrillResult> {
-  const { restoreInto, expect, replayCommand, replayArgs, ...source } = opts;
+  const { restoreInto, expect, replayCommand, replayArgs, deepVerify, ...source } = opts;
   const [result] = await runDrillInto(source, [
-    { engine: restoreInto ?? opts.engine, expect, replayCommand, replayArgs },
+    { engine: restoreInto ?? opts.engine, expect, replayCommand, replayArgs, deepVerify },
   ]);
   if (!result) throw new Error("a drill with one restore target gave no result");
   return result;
@@ -204,6 +205,7 @@ async function restoreAndRecord<Payload, Node extends EngineNode<Payload>, Artif
           faults,
           ledgerPath,
           ...(d.sealed ? { sealed: d.sealed } : {}),
+          ...(d.target.deepVerify ? { deepVerify: deepVerification(d.target.engine, rt) } : {}),
           rt,
           progress,
           phases,

@@ -24,6 +24,8 @@ export interface ScenarioRequest extends RunRequestContext {
   schema?: string;
   /** The config's checks of this engine, run on every restored node (harness/user-checks.ts). */
   userChecks?: Record<string, UserCheckConfig>;
+  /** After a restore that passed every check, also run the engine's deep verification on it (`deep-verify`). */
+  deepVerify?: boolean;
   /** How to rerun one drill of it: the command, and the arguments `dr-drill replay` uses (null outside the command). */
   replay(drill: { seed: number; version: string; restoreInto: string | null }): {
     command: string;
@@ -117,6 +119,7 @@ function targetOf<Payload, Node extends EngineNode<Payload>, Artifact extends Ba
     expect: expectationOf(setup),
     replayCommand: () => replay.command,
     replayArgs: replay.args ?? undefined,
+    deepVerify: req.deepVerify,
   };
 }
 

@@ -6,7 +6,7 @@ import type { RecordFile } from "../harness/records.ts";
 import type { ResolvedImage } from "../harness/runtime/images.ts";
 import type { WorkloadClient } from "../harness/workload.ts";
 import { removeVolume } from "../harness/runtime/resources.ts";
-import { EngineError, isEngineError } from "../harness/engine-error.ts";
+import { EngineError } from "../harness/engine-error.ts";
 import {
   brokerRefusals,
   closeMqtt,
@@ -37,14 +37,13 @@ export interface BrokerNodeOptions<C extends BrokerContainer> {
   universe: MqttUniverse;
   /** Opens writer number `n` against the node's current endpoint. */
   openWriter(n: number, endpoint: () => MqttEndpoint): Promise<WorkloadClient<MqttPublish>>;
-  /**
-   * The broker's own report (from its log) of a process it gave up on, or undefined: a read-back that failed without
-   * the broker's answer (no CONNACK, a connection closed) is the broker's failure when it reports such a crash.
-   */
-  crashReport?(container: C): Promise<string | undefined>;
   /** Starts a node on the same volume under the same name (a source after a stopped copy); restored nodes have none. */
   startAgain?: () => Promise<C>;
-  /** The lines of the broker's log that are its errors, in its words (a crashed queue process). */
+  /**
+   * The lines of the broker's log that are its errors, in its words (a crashed queue process, a supervisor that gave
+   * up on it): a read-back that fails without the broker's answer (no CONNACK, a connection closed) is the broker's
+   * failure when its log holds such errors (harness/drill/server-log.ts).
+   */
   errorsIn(log: string): string[];
 }
 
@@ -98,13 +97,7 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
 
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
     const { caps, universe } = this.options;
-    try {
-      this.lastRead = await readMqttState({ endpoint: this.endpoint(), caps, universe }, into, progress);
-    } catch (err) {
-      const crash = isEngineError(err) ? undefined : await this.options.crashReport?.(this.current);
-      if (!crash) throw err;
-      throw new EngineError(`${err instanceof Error ? err.message : String(err)}: ${crash}`);
-    }
+    this.lastRead = await readMqttState({ endpoint: this.endpoint(), caps, universe }, into, progress);
   }
 
   /** The invariant every such broker reports: did the restored node start on an empty database? */
@@ -112,15 +105,15 @@ export class MqttBrokerNode<C extends BrokerContainer> implements EngineNode<Mqt
     return emptyStartCheck(this.lastRead, this.options.universe.sessions.length);
   }
 
-  /**
-   * A retained QoS 1 publish (PUBACK), read back on its exact topic (every broker delivers that), then deleted. The
-   * broker's refusal, or a message not served back, is its answer (EngineError).
-   */
+  /** The errors the broker logged, in its words (`errorsIn` over its whole log). */
   async serverErrors(): Promise<string[]> {
     return this.options.errorsIn(await this.current.log());
   }
 
-  /** A retained QoS 1 publish (PUBACK), read back on its exact topic (every broker delivers that), then deleted. */
+  /**
+   * A retained QoS 1 publish (PUBACK), read back on its exact topic (every broker delivers that), then deleted. The
+   * broker's refusal, or a message not served back, is its answer (EngineError).
+   */
   async probeWrite(): Promise<string> {
     const topic = `dr-drill-probe/${Date.now()}`;
     const payload = Buffer.from(`probe ✓ ${new Date().toISOString()}`);

@@ -119,6 +119,6 @@ export class StartedMosquitto extends StartedEngineContainer {
 
   /** `attempt` (commands on the broker); when the broker exited meanwhile, its exit is thrown (the engine's exit, with its code and log). */
   whileRunning<T>(attempt: () => Promise<T>): Promise<T> {
-    return exitedDuring(docker().getContainer(this.getId()), () => this.log(), attempt);
+    return exitedDuring(docker().getContainer(this.getId()), attempt);
   }
 }

@@ -8,7 +8,6 @@ import { MqttBrokerNode } from "../../protocols/mqtt-broker.ts";
 import type { StartedRabbitMq } from "./container.ts";
 import { rabbitServerErrors } from "./server-errors.ts";
 import { ReconnectingWriter } from "./writer.ts";
-import { crashReport } from "./restore-log.ts";
 
 /**
  * What RabbitMQ 3.10's MQTT plugin can do (measured on 3.10.8 by engines/rabbitmq/drills/container.drill.ts and the
@@ -46,7 +45,6 @@ export function rabbitMqNode(
     openWriter: async (n, endpoint) =>
       new ReconnectingWriter(() => openMqttWorkloadClient(endpoint(), `dd-writer-${n}`, 4)),
     errorsIn: rabbitServerErrors,
-    crashReport: async (container) => crashReport(await container.log()),
     ...(startAgain ? { startAgain } : {}),
   });
 }

@@ -53,24 +53,3 @@ export function bootFailure(log: string): string | undefined {
   const cause = lines.join(" ").replace(/\s+/g, " ");
   return cause ? `BOOT FAILED: ${cause.length > 400 ? `${cause.slice(0, 400)}…` : cause}` : "BOOT FAILED";
 }
-
-const unique = (xs: string[]) => [...new Set(xs)];
-
-/**
- * The node's own report of a process it gave up on, from its log (Erlang supervisor reports at `[error]`): which
- * queue(s), crashed in which modules, under which supervisor. A queue whose index does not recover (a damaged
- * `0.idx`) crashes in rabbit_queue_index and its supervisor stops restarting it (`reached_max_restart_intensity`):
- * the session's CONNECT then never gets a CONNACK. Undefined when the log reports no such crash.
- */
-export function crashReport(log: string): string | undefined {
-  const errors = log
-    .replace(ANSI, "")
-    .split("\n")
-    .filter((l) => /\[error\]/.test(l));
-  if (!errors.some((l) => /reached_max_restart_intensity|crasher:/.test(l))) return undefined;
-  const queues = unique(errors.flatMap((l) => [...l.matchAll(/<<"(mqtt-subscription-[^"]+)">>/g)].map((m) => m[1]!)));
-  const modules = unique(errors.flatMap((l) => [...l.matchAll(/\{(rabbit_[a-z_]+),'?[a-z_-]/g)].map((m) => m[1]!)));
-  const supervisors = unique(errors.flatMap((l) => [...(/supervisor: \{[^,]+,(\w+)\}/.exec(l) ?? [])].slice(1)));
-  const what = queues.length ? `queue(s) ${queues.join(", ")}` : "a process";
-  return `the node's log reports ${what} crashed${modules.length ? ` in ${modules.slice(0, 3).join(", ")}` : ""}${supervisors.length ? ` and given up by ${supervisors.join(", ")} (reached_max_restart_intensity)` : ""}`;
-}

@@ -14,14 +14,13 @@ import { manifestOf, writeEvidence, type ReplayArgs } from "../evidence.ts";
 import type { Expectation } from "../expectation.ts";
 import type { DrillFault } from "../faults.ts";
 import { Phases } from "../drill/phases.ts";
+import { deepVerification } from "../drill/deep-verify.ts";
 import { runRestoreSide } from "../drill/restore-side.ts";
 import { runSourceSide, type SourceOutcome } from "../drill/source-side.ts";
 import { unsealed, type ArtifactSeal } from "../drill/seal.ts";
 import { judgeDrill } from "../drill/verdict.ts";
 import { newSeed } from "../seed.ts";
-import { classify, DEEP_VERIFY, type CampaignOutcome } from "./classify.ts";
-import type { CheckResult } from "../checkers/checker.ts";
-import { isEngineError } from "../engine-error.ts";
+import { classify, type CampaignOutcome } from "./classify.ts";
 import {
   applyFault,
   describeFault,
@@ -208,20 +207,6 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
   }
 }
 
-/**
- * The engine's own error during the deep verification (a read it could not serve, its checker refusing the store) is
- * damage the drill's checks did not see; any other error (ours, Docker) leaves the fault undecided.
- */
-export function engineFailedDeepVerify(err: unknown): CheckResult {
-  if (!isEngineError(err)) throw err;
-  return {
-    name: DEEP_VERIFY,
-    valid: false,
-    summary: `the engine failed the deep verification: ${err.message.split("\n")[0]}`,
-    details: { error: err.message.slice(-4000) },
-  };
-}
-
 /** An error of dr-drill, not a finding: every fault must start from the backup as it was made. */
 async function baseUnchanged(dir: string, sealed: ArtifactSeal): Promise<void> {
   const changed = await unsealed(dir, sealed);
@@ -297,14 +282,7 @@ async function faultDrill<Payload, Node extends EngineNode<Payload>, Artifact ex
           progress,
           phases,
           proveUntouched: true,
-          deepVerify: async (node, restored) =>
-            engine.deepVerify && restored
-              ? engine.deepVerify(node, restored, rt).catch(engineFailedDeepVerify)
-              : {
-                  name: DEEP_VERIFY,
-                  valid: "unknown",
-                  summary: `${engine.name} has no deep verifier: a drill that passed cannot be called harmless or MISSED`,
-                },
+          deepVerify: deepVerification(engine, rt),
         })
       : undefined;
   const evidence = judgeDrill({

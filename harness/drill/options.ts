@@ -44,6 +44,8 @@ export interface RestoreTarget<Payload, Node extends EngineNode<Payload>, Artifa
   replayCommand: (seed: number) => string;
   /** The command-line arguments behind this drill, for `dr-drill replay`. */
   replayArgs?: ReplayArgs;
+  /** After a restore that passed every check, also run the engine's deep verification on it (`deep-verify`). */
+  deepVerify?: boolean;
 }
 
 export interface DrillOptions<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>

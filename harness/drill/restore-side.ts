@@ -14,6 +14,7 @@ import type { RestoreTarget } from "./options.ts";
 import { Interrupted, type Phases } from "./phases.ts";
 import { restoreArtifact, restoreHooksOf } from "./restore.ts";
 import { unsealed, type ArtifactSeal } from "./seal.ts";
+import { newWriteFailure } from "./server-log.ts";
 import type { SourceOutcome } from "./source-side.ts";
 
 /** What one restore of the backup found. */
@@ -139,8 +140,9 @@ export async function runRestoreSide<Payload, Node extends EngineNode<Payload>, 
             out.moments.probeMs = p.elapsedMs();
             return { value: { name: "new-write", valid: true, summary: what } };
           } catch (err) {
-            // Only the engine's own answer is a refused write; any other error (Docker, ours) leaves the drill undecided.
-            if (!isEngineError(err)) throw err;
+            // Only the engine's own answer is a refused write, or an error of ours while the engine logged errors (a
+            // connection it closed before CONNACK); any other error (Docker, ours) leaves the drill undecided.
+            if (!isEngineError(err)) return { value: await newWriteFailure(up, err) };
             return {
               value: {
                 name: "new-write",

@@ -64,16 +64,6 @@ export async function ownExit(container: WatchedContainer, cause?: unknown): Pro
 
 const exitedByItself = (state: { Running: boolean; Status: string }) => !state.Running && state.Status === "exited";
 
-/**
- * What to throw for an error Docker gave while we waited on a container: when Docker said the container is not
- * running and its own state says it exited by itself, the engine exited (a race: it exited between our look at it and
- * our exec) and that exit is thrown with its code and log; anything else is `err` as it was (undecided).
- */
-export async function exitBehind(container: WatchedContainer, err: unknown): Promise<unknown> {
-  if (!stoppedByDocker(err)) return err;
-  return (await ownExit(container, err).catch(() => undefined)) ?? err;
-}
-
 export async function logTail(container: WatchedContainer, lines = 40): Promise<string> {
   return demux(await container.logs({ stdout: true, stderr: true, tail: lines, follow: false }));
 }
@@ -99,21 +89,18 @@ export interface ProbedContainer extends WatchedContainer {
 }
 
 /**
- * Runs `attempt` (a command in the container); when it fails and the container is no longer running, the engine
- * exited meanwhile (Docker then answers "container is not running"): that exit is thrown, with its code and log.
- * Any other failure is thrown as it is.
+ * Runs `attempt` (a command in the container, or a look at it). When it fails with Docker saying the container is not
+ * running, and the container's own state says it exited by itself, the engine exited meanwhile (a race: it exited
+ * between our look at it and our exec): that exit is thrown, with its code and log, the error as its cause. Anything
+ * else (another error, a container still running, removed or killed under us, a log that cannot be read) is thrown
+ * as it was: the drill is undecided.
  */
-export async function exitedDuring<T>(
-  container: { inspect(): Promise<{ State: { Running: boolean; ExitCode: number } }> },
-  tail: () => Promise<string>,
-  attempt: () => Promise<T>,
-): Promise<T> {
+export async function exitedDuring<T>(container: WatchedContainer, attempt: () => Promise<T>): Promise<T> {
   try {
     return await attempt();
   } catch (err) {
-    const { State } = await container.inspect();
-    if (State.Running) throw err;
-    throw new ContainerExitedError(State.ExitCode, await tail(), { cause: err });
+    if (!stoppedByDocker(err)) throw err;
+    throw (await ownExit(container, err).catch(() => undefined)) ?? err;
   }
 }
 
@@ -144,9 +131,7 @@ export class ProbeWaitStrategy implements WaitStrategy {
   async waitUntilReady(container: ProbedContainer): Promise<void> {
     const deadline = Date.now() + this.startupTimeoutMs;
     while (Date.now() < deadline) {
-      const ready = await this.probeOnce(container).catch(async (err: unknown) =>
-        Promise.reject(await exitBehind(container, err)),
-      );
+      const ready = await exitedDuring(container, () => this.probeOnce(container));
       if (ready) return;
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -7,7 +7,7 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { CanonicalRecord, RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
-import { ACCOUNTS, canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "./model.ts";
+import { canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "./model.ts";
 import {
   ACCOUNT_FLOWS,
   READ_NODES,
@@ -18,6 +18,7 @@ import {
   relRow,
   type CypherDialect,
 } from "./cypher.ts";
+import { accountInvariants } from "./account-invariants.ts";
 import { boltEngineErrors } from "./errors.ts";
 import { GraphWorkloadClient, nodeRecords, nodeWrites, relWrite } from "./workload-client.ts";
 
@@ -220,38 +221,9 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
     );
   }
 
-  /** The accounts' total is what they opened with, and each balance equals its opening plus the TRANSFERs in and out. */
+  /** The accounts' total and each balance against its transfers (account-invariants.ts). */
   async invariants(): Promise<CheckResult[]> {
     const rows = await boltEngineErrors(() => this.withSession(async (s) => (await s.run(ACCOUNT_FLOWS)).records));
-    let total = 0n;
-    const drift: string[] = [];
-    for (const r of rows) {
-      const balance = BigInt(String(r.get("balance")));
-      const expected =
-        BigInt(ACCOUNTS.initialBalance) + BigInt(String(r.get("ins") ?? 0)) - BigInt(String(r.get("outs") ?? 0));
-      total += balance;
-      if (balance !== expected)
-        drift.push(`node/${String(r.get("uid"))}: balance ${balance}, its transfers say ${expected}`);
-    }
-    const opened = BigInt(ACCOUNTS.count * ACCOUNTS.initialBalance);
-    const balanced = rows.length === ACCOUNTS.count && total === opened;
-    return [
-      {
-        name: "invariant:total-balance",
-        valid: balanced,
-        summary: balanced
-          ? `${rows.length} accounts, total balance ${total} as opened`
-          : `total balance ${total} over ${rows.length} accounts, expected ${opened} over ${ACCOUNTS.count}`,
-      },
-      {
-        name: "invariant:transfers-atomic",
-        valid: drift.length === 0,
-        summary:
-          drift.length === 0
-            ? "every balance matches its restored TRANSFER relationships"
-            : `${drift.length} account(s) disagree with their TRANSFER relationships: a transaction was cut in half`,
-        examples: drift.slice(0, 20),
-      },
-    ];
+    return accountInvariants(rows);
   }
 }

@@ -35,7 +35,7 @@ export async function runScenario(
   opts: Partial<
     Pick<
       ScenarioRequest,
-      "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink" | "schema" | "image"
+      "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink" | "schema" | "image" | "deepVerify"
     >
   > = {},
 ): Promise<DrillResult[]> {
@@ -58,6 +58,7 @@ export async function runScenario(
     ...(opts.sink ? { sink: opts.sink } : {}),
     ...(opts.schema ? { schema: opts.schema } : {}),
     ...(opts.image ? { image: opts.image } : {}),
+    ...(opts.deepVerify ? { deepVerify: true } : {}),
     replay: (d) => ({
       command: `npx dr-drill run --engine ${engine} --scenario ${scenario} --version ${d.version} --method ${opts.method ?? found.methods[0]}${d.restoreInto ? ` --restore-into ${d.restoreInto}` : ""} --rows ${opts.rows ?? SCENARIO_ROWS} --writers ${opts.writers ?? 2} --seed ${d.seed} --images ${images}`,
       args: null,

@@ -7,6 +7,7 @@ import type { Evidence } from "../../harness/evidence.ts";
 import { judge } from "../../harness/expectation.ts";
 import { classify, isCaught, CAMPAIGN_OUTCOMES } from "../../harness/campaign/classify.ts";
 import { runCampaign } from "../../harness/campaign/run.ts";
+import { runDrill, type DrillResult } from "../../harness/drill.ts";
 import { campaignTable, markdownTable } from "../../harness/campaign/table.ts";
 import { campaignEvidence } from "../../harness/campaign/report.ts";
 import { MemoryEngine, type MemoryArtifact, type MemoryNode } from "../../engines/memory/index.ts";
@@ -290,5 +291,49 @@ describe("campaign: one backup, each fault on a copy (memory engine)", () => {
       () => "",
     );
     expect(evidence.verdict).toBe("unknown");
+  });
+});
+
+describe("a scenario drill asked for the deep verification (what the clean drill files use to prove a verifier clean)", () => {
+  const drill = async (engine: MemoryEngine, deepVerify: boolean) =>
+    runDrill({
+      scenario: "unit",
+      engine,
+      rows: 300,
+      seed: 7,
+      reportsDir: await makeTempDir(),
+      replayCommand: (seed) => `replay ${seed}`,
+      sink: { line: () => undefined },
+      deepVerify,
+    });
+  const deepCheck = (r: DrillResult) => r.evidence.checks.find((c) => c.name === "deep-verify");
+
+  it("runs the engine's deep verification after a passing restore and records it; not asked, it does not run", async () => {
+    const asked = await drill(new IndexedMemory(), true);
+    expect(deepCheck(asked)).toMatchObject({
+      valid: true,
+      summary: expect.stringMatching(/^index agrees with the \d+/),
+    });
+    expect(asked.evidence.verdict).toBe("pass");
+    expect(deepCheck(await drill(new IndexedMemory(), false))).toBeUndefined();
+  });
+
+  it("damage the deep verification finds fails the drill; an engine without a verifier leaves it undecided", async () => {
+    class StaleIndex extends IndexedMemory {
+      override async backup(node: MemoryNode, dir: string, rt: DrillRuntime): Promise<MemoryArtifact> {
+        const artifact = await super.backup(node, dir, rt);
+        await writeFile(join(dir, "index.json"), "[]");
+        return artifact;
+      }
+    }
+    const damaged = await drill(new StaleIndex(), true);
+    expect(deepCheck(damaged)).toMatchObject({ valid: false, summary: "the index disagrees with the store" });
+    expect(damaged.evidence.verdict).toBe("fail");
+    const without = await drill(new MemoryEngine(), true);
+    expect(deepCheck(without)).toMatchObject({
+      valid: "unknown",
+      summary: expect.stringMatching(/has no deep verifier/),
+    });
+    expect(without.evidence.verdict).toBe("unknown");
   });
 });

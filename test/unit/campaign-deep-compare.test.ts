@@ -9,7 +9,7 @@ import {
   DeepFindings,
   recordsOf,
 } from "../../harness/campaign/deep-compare.ts";
-import { engineFailedDeepVerify } from "../../harness/campaign/run.ts";
+import { engineFailedDeepVerify } from "../../harness/drill/deep-verify.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { makeTempDir } from "./support.ts";
 

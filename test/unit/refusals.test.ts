@@ -19,7 +19,7 @@ import { EngineError } from "../../harness/engine-error.ts";
 import { judge } from "../../harness/expectation.ts";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import { refusalOf, startOrRefusal, type RefusalWords } from "../../harness/runtime/start-or-refusal.ts";
-import { ContainerExitedError, exitOrRethrow, exitedDuring } from "../../harness/runtime/wait-for-probe.ts";
+import { ContainerExitedError, exitOrRethrow } from "../../harness/runtime/wait-for-probe.ts";
 import type { ClientCalls } from "../../protocols/event-store/adapter.ts";
 import { eventStoreApi } from "../../protocols/event-store/adapter.ts";
 import { ESDB_ERRORS } from "../../protocols/event-store/esdb.ts";
@@ -412,48 +412,5 @@ describe("emqx: a file-copy restore says what the started node holds, not what i
     expect(mnesiaStartObservation("emqx@h", [], []).summary).toBe(
       "node emqx@h started; no data/mnesia/emqx@h seen in it",
     );
-  });
-});
-
-describe("an engine that exits while a command runs in it is its refusal, not Docker's error", () => {
-  const states = (...running: boolean[]) => {
-    let i = 0;
-    return { inspect: async () => ({ State: { Running: running[Math.min(i++, running.length - 1)]!, ExitCode: 1 } }) };
-  };
-  const notRunning = () =>
-    Object.assign(
-      new Error(
-        "(HTTP code 500) container not running - Container abc is not running: Exited (1) Less than a second ago",
-      ),
-      { statusCode: 500 },
-    );
-
-  it("a probe that fails because the container exited throws the exit, with the engine's log", async () => {
-    const err = await exitedDuring(
-      states(false),
-      async () => "Error: Couldn't open database.",
-      () => Promise.reject(notRunning()),
-    ).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ContainerExitedError);
-    expect(err).toMatchObject({ exitCode: 1, logTail: "Error: Couldn't open database." });
-    expect(exitOrRethrow(err).exitCode).toBe(1);
-  });
-
-  it("a failure while the container still runs is thrown as it is; a success is returned", async () => {
-    const docker = dockerError();
-    await expect(
-      exitedDuring(
-        states(true),
-        async () => "",
-        () => Promise.reject(docker),
-      ),
-    ).rejects.toBe(docker);
-    await expect(
-      exitedDuring(
-        states(true),
-        async () => "",
-        async () => 0,
-      ),
-    ).resolves.toBe(0);
   });
 });

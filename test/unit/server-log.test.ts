@@ -84,6 +84,25 @@ describe("the engine's log turns our time-out into its failure (defect 9)", () =
     });
   });
 
+  it("a probe write that fails on our side while the engine logged errors fails new-write in its words; with a quiet log it stays undecided", async () => {
+    // RabbitMQ campaign fault 16: a flip in LATEST.LOG, every MQTT login crashed in rabbit_mqtt_processor, and the
+    // probe write's connection closed before CONNACK after the read-back had already failed in the node's words.
+    const login = "** Generic server <0.514.0> terminating: case_clause in rabbit_mqtt_processor:process_login/4";
+    const r = await drill(
+      { crashIn: "probe-write", loggedErrors: [login] },
+      engineOption("clean", { outcome: "pass" }),
+    );
+    expect(check(r, "new-write")).toMatchObject({
+      valid: false,
+      summary: `the restored engine failed the new write; it logged 1 error(s): ${login} (the write ended in: connect ECONNREFUSED /var/run/docker.sock (simulated harness failure))`,
+      examples: [login],
+    });
+    expect(r.evidence.verdict).toBe("fail");
+    const quiet = await drill({ crashIn: "probe-write", loggedErrors: [] }, engineOption("clean", { outcome: "pass" }));
+    expect(quiet.evidence.verdict).toBe("unknown");
+    expect(quiet.evidence.reasons.join("\n")).toMatch(/ECONNREFUSED/);
+  });
+
   it("an engine that names no errors gets no server-log check", async () => {
     const r = await drill({}, engineOption("clean", { outcome: "pass" }));
     expect(check(r, "server-log")).toBeUndefined();

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   ContainerExitedError,
   ProbeWaitStrategy,
-  exitBehind,
+  exitOrRethrow,
+  exitedDuring,
   stoppedByDocker,
   type ProbedContainer,
 } from "../../harness/runtime/wait-for-probe.ts";
@@ -154,8 +155,38 @@ describe("an engine that exits while the probe starts: Docker's 409 is the exit 
   it("another Docker error is thrown as it is, without asking for the container's state", async () => {
     const said = serverError();
     const container = scripted({ states: [running, exited3], execStart: said });
-    await expect(exitBehind(container, said)).resolves.toBe(said);
+    await expect(exitedDuring(container, () => Promise.reject(said))).rejects.toBe(said);
     await expect(wait(container)).rejects.toBe(said);
     expect(container.inspects).toBe(1);
+  });
+});
+
+/**
+ * The one way to say "the container exited while we waited", for the readiness probe and for any command an engine runs
+ * on a started container (Mosquitto's look at its files after it listened): the same rules as the probe above.
+ */
+describe("exitedDuring: a command that fails because the engine exited throws that exit, nothing else does", () => {
+  const failing = (err: Error) => () => Promise.reject(err);
+
+  it("Docker's 'not running' and a container that exited by itself: the exit, with its code, log and Docker's error", async () => {
+    const said = execStartedOnExited();
+    const err = await exitedDuring(scripted({ states: [exited3] }), failing(said)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContainerExitedError);
+    expect(err).toMatchObject({ exitCode: 3, logTail: "Error: could not open database.", cause: said });
+    expect(exitOrRethrow(err).exitCode).toBe(3);
+  });
+
+  it("a container removed or killed under us, or still running, or gone: Docker's error as it was", async () => {
+    const said = execStartedOnStopped();
+    for (const states of [[removed], [running], [gone()]])
+      await expect(exitedDuring(scripted({ states }), failing(said))).rejects.toBe(said);
+  });
+
+  it("another error is thrown as it is without asking for the state; a success is returned", async () => {
+    const container = scripted({ states: [exited3] });
+    const said = serverError();
+    await expect(exitedDuring(container, failing(said))).rejects.toBe(said);
+    expect(container.inspects).toBe(0);
+    await expect(exitedDuring(container, async () => 7)).resolves.toBe(7);
   });
 });

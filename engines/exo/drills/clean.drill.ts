@@ -5,8 +5,12 @@ import { runExo } from "./support.ts";
 // The platform stopped (writers drained), each part backed up with its own tool, restored into a fresh tier.
 describe("exo: the data tier backed up and restored as eXo's guide says", () => {
   it("restores every part, and the parts agree with each other", async () => {
-    const result = await runExo("clean");
+    const result = await runExo("clean", { deepVerify: true });
     expectPass(result);
+    // The tier's deep verifier (a campaign's, never run there: every fault was caught), on this undamaged restore.
+    const deep = check(result, "deep-verify");
+    expect(deep.valid, deep.summary).toBe(true);
+    console.log(`exo clean: deep-verify: ${deep.summary}`);
     const e = result.evidence;
     expect(check(result, "exact-equivalence").valid).toBe(true);
     expect(check(result, "preflight:parts").summary).toMatch(/all 6 parts present/);

@@ -9,8 +9,14 @@ export const GRAPH_ROWS = Number(process.env.DR_DRILL_ROWS ?? 2_000);
 describe("neo4j: clean drill, no load", () => {
   for (const method of ["dump", "cold-copy"] as const) {
     it(`${method} of the stopped server restores the exact source graph`, async () => {
-      const result = await runOne("neo4j", "clean", { method, rows: GRAPH_ROWS });
+      // The dump's deep verifier never ran in a campaign (every fault was caught): run it on this undamaged restore.
+      const result = await runOne("neo4j", "clean", { method, rows: GRAPH_ROWS, deepVerify: method === "dump" });
       expectPass(result);
+      if (method === "dump") {
+        const deep = check(result, "deep-verify");
+        expect(deep.valid, deep.summary).toBe(true);
+        console.log(`neo4j clean dump: deep-verify: ${deep.summary}`);
+      }
       expect(check(result, "exact-equivalence").valid).toBe(true);
       const { source, restored } = result.evidence.integrity;
       expect(restored).toEqual(source);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { featureFlagsCheck, nodesInMnesiaBase, rabbitNodeNameCheck } from "../node-name.ts";
-import { startObservations, crashReport } from "../restore-log.ts";
+import { startObservations } from "../restore-log.ts";
+import { rabbitServerErrors } from "../server-errors.ts";
+import { readBackFailure } from "../../../harness/drill/server-log.ts";
 import { RABBITMQ_MQTT, RABBITMQ_UNIVERSE } from "../node.ts";
 import { markerTopic } from "../../../protocols/mqtt/generators.ts";
 import { readerMarkerTopic } from "../../../protocols/mqtt/marker.ts";
@@ -397,53 +399,58 @@ const QUEUE_CRASH_LOG = [
 ].join("\n");
 
 describe("a RabbitMQ read-back that gets no answer is the node's failure only when its log reports the crash", () => {
-  it("reads the queue, the modules and the supervisor from the node's crash report; nothing from a quiet log", () => {
-    expect(crashReport(QUEUE_CRASH_LOG)).toBe(
-      "the node's log reports queue(s) mqtt-subscription-dd-v3-13qos1 crashed in rabbit_queue_index, rabbit_variable_queue and given up by rabbit_amqqueue_sup (reached_max_restart_intensity)",
-    );
+  it("the supervisor that gave up on a queue is one of the node's errors, with the queue; nothing from a quiet log", () => {
+    expect(rabbitServerErrors(QUEUE_CRASH_LOG)).toEqual([
+      "supervisor rabbit_amqqueue_sup gave up on queue mqtt-subscription-dd-v3-13qos1 (reached_max_restart_intensity)",
+    ]);
     expect(
-      crashReport(
-        "2026-12-07 17:38:56.5 [info] <0.882.0> accepting MQTT connection\n2026-12-07 [error] <0.1.0> something else",
+      rabbitServerErrors(
+        "2026-12-07 17:38:56.5 [info] <0.882.0> accepting MQTT connection\n2026-12-07 17:38:57.0 [error] <0.1.0>     supervisor: {<0.1.0>,rabbit_amqqueue_sup}\n2026-12-07 17:38:57.0 [error] <0.1.0>     reason: shutdown",
       ),
-    ).toBeUndefined();
+    ).toEqual([]);
   });
 
   const silentBroker = () => scriptedBroker((packet, conn) => packet.cmd === "connect" && conn.socket.destroy());
-  const nodeOn = (url: string, crash: string | undefined) =>
+  const nodeOn = (url: string, log: string) =>
     new MqttBrokerNode(
       {
         image: { ref: "scripted", id: "none", source: "offline" },
         mqttUrl: url,
         stop: async () => undefined,
-        log: async () => crash ?? "",
+        log: async () => log,
       },
       "no-volume",
       {
         caps: RABBITMQ_MQTT,
         universe: RABBITMQ_UNIVERSE,
         openWriter: () => Promise.reject(new Error("no writer in this test")),
-        crashReport: async () => crash,
-        errorsIn: () => [],
+        errorsIn: rabbitServerErrors,
       },
     );
-  const read = async (node: ReturnType<typeof nodeOn>) => {
+  /** The read-back as the core does it: the read, then, for an error that is not the node's answer, its log. */
+  const readBack = async (node: ReturnType<typeof nodeOn>) => {
     const file = new RecordFile(join(await makeTempDir(), "restored.tsv"));
-    return node
+    const err = await node
       .readCanonical(file, new Progress("[test]", { line: () => undefined }).phase("read"))
-      .finally(() => file.close());
-  };
-
-  it("a connection closed without CONNACK, with the node's crash report: the engine's error, naming the crash", async () => {
-    const err = await read(nodeOn((await silentBroker()).url, "the node's log reports queue(s) q crashed")).catch(
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(EngineError);
-    expect(String(err)).toMatch(/the connection closed before CONNACK: the node's log reports queue\(s\) q crashed$/);
-  });
-
-  it("the same without a crash report: a plain error (the drill undecided)", async () => {
-    const err = await read(nodeOn((await silentBroker()).url, undefined)).catch((e: unknown) => e);
+      .finally(() => file.close())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(EngineError);
+    return readBackFailure(node, err);
+  };
+
+  it("a connection closed without CONNACK, with the node's crash in its log: a failed read-back naming the queue", async () => {
+    const check = await readBack(nodeOn((await silentBroker()).url, QUEUE_CRASH_LOG));
+    expect(check).toMatchObject({ name: "read-back", valid: false });
+    expect(check.summary).toMatch(
+      /^the restored engine failed while it was read; it logged 1 error\(s\): supervisor rabbit_amqqueue_sup gave up on queue mqtt-subscription-dd-v3-13qos1 \(reached_max_restart_intensity\) \(the read ended in: .*the connection closed before CONNACK/,
+    );
+  });
+
+  it("the same with a quiet log: the read's own error is thrown (the drill undecided)", async () => {
+    await expect(readBack(nodeOn((await silentBroker()).url, ""))).rejects.toThrow(/closed before CONNACK/);
   });
 });

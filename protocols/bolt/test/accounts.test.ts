@@ -15,6 +15,7 @@ import {
   type GraphRel,
 } from "../model.ts";
 import { nodeRecords, nodeWrites, relWrite, writesOf } from "../workload-client.ts";
+import { accountInvariants } from "../account-invariants.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 
 /**
@@ -118,5 +119,25 @@ describe("graph accounts against the ledger", () => {
     );
     expect(result.figures.violations.lost).toBe(1);
     expect(result.examples).toEqual([expect.stringMatching(new RegExp(`^lost node/${account.uid}#balance\\n`))]);
+  });
+});
+
+describe("the accounts' invariants over what the server returned (a Neo4j campaign fault lost a balance property)", () => {
+  const row = (uid: number, balance: unknown, ins = 0, outs = 0) => ({
+    get: (k: "uid" | "balance" | "ins" | "outs") => ({ uid, balance, ins, outs })[k],
+  });
+  const opening = () => Array.from({ length: ACCOUNTS.count }, (_, i) => row(i, ACCOUNTS.initialBalance));
+
+  it("every account as opened holds both invariants", () => {
+    expect(accountInvariants(opening()).map((c) => c.valid)).toEqual([true, true]);
+  });
+
+  it("an account served without a balance breaks both invariants with its uid, never a crash of ours", () => {
+    const rows = opening();
+    rows[3] = row(3, null);
+    const [total, atomic] = accountInvariants(rows);
+    expect(total).toMatchObject({ valid: false, examples: ["node/3: no balance"] });
+    expect(total!.summary).toMatch(/1 account\(s\) without a balance/);
+    expect(atomic).toMatchObject({ valid: false, examples: ["node/3: no balance"] });
   });
 });
