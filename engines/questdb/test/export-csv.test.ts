@@ -6,9 +6,9 @@ import { nastyText, nullable } from "../../../harness/hostile-values.ts";
 import { isEngineError } from "../../../harness/engine-error.ts";
 import { ExportCsvParser, MalformedExport, type ExportRow } from "../export-csv.ts";
 import { exportRows } from "../export-read.ts";
-import { canonicalFromValues } from "../node.ts";
+import { canonicalFromValues, digestOfText } from "../node.ts";
 import { EXPORT_HEADER } from "../wire.ts";
-import { canonicalRowText, questdbDataset, type QdbRow } from "../model.ts";
+import { canonicalRowText, questdbDataset, rowDigest, type QdbRow } from "../model.ts";
 
 type Dialect = "rfc-quotes" | "backslash-quotes";
 
@@ -99,6 +99,11 @@ describe("questdb /exp CSV parser", () => {
     const bytes = Buffer.from(exportText(rows));
     const parsed = parseInPieces(bytes, [1, 2, 100, 4096, 4097, 65_536, bytes.length - 1]);
     expect(parsed.map(canonicalFromValues)).toEqual(rows.map(canonicalRowText));
+  });
+
+  it("the read-back's digest of a row's text is the ledger's digest of the row", () => {
+    for (const r of [...questdbDataset(11, 400)].flatMap((b) => b.rows))
+      expect(digestOfText(canonicalRowText(r))).toBe(rowDigest(r));
   });
 
   it("NULL (an empty field) and the empty string (quoted) stay apart", () => {
