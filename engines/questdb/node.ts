@@ -244,7 +244,10 @@ async function engineWordOn(client: pg.Client, table: string, err: unknown): Pro
   return err;
 }
 
-/** SHA-256 of a row's canonical text, as the ledger's `rowDigest`: Node's one-shot `crypto.hash` (20.12+) where it exists, three times as fast per row as a Hash object. */
+/**
+ * SHA-256 of a row's canonical text, as the ledger's `rowDigest`: Node's one-shot `crypto.hash` (20.12+) where it
+ * exists, three times as fast per row as a Hash object.
+ */
 export const digestOfText: (text: string) => string =
   typeof crypto.hash === "function"
     ? (text) => crypto.hash("sha256", text)
