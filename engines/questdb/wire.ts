@@ -23,9 +23,6 @@ export function createTableSql(table: QdbTable, opts: { ifNotExists?: boolean } 
 export const CANONICAL_COLUMNS =
   "id, sym, qty, price, flag, note, cast(event_ts AS LONG) AS event_ts, cast(ts AS LONG) AS ts";
 
-/** The names of the canonical columns, in the order `CANONICAL_COLUMNS` selects them. */
-export const EXPORT_HEADER = ["id", "sym", "qty", "price", "flag", "note", "event_ts", "ts"] as const;
-
 function isoMicros(micros: number): string {
   const ms = Math.floor(micros / 1000);
   return `${new Date(ms).toISOString().slice(0, 19)}.${String(micros - Math.floor(micros / 1_000_000) * 1_000_000).padStart(6, "0")}Z`;
