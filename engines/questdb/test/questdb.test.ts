@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
-import { canonicalFromServer } from "../node.ts";
+import { canonicalFromServer, digestOfText } from "../node.ts";
 import { causeLine, failedAttempt, serverExited, startedAttempt } from "../recovery.ts";
 import { preflightChecks } from "../preflight.ts";
 import type { QuestDbArtifact } from "../artifact.ts";
@@ -42,6 +42,11 @@ describe("questdb canonical form", () => {
     for (const batch of questdbDataset(7, 400)) {
       for (const row of batch.rows) expect(canonicalFromServer(serverText(row))).toBe(canonicalRowText(row));
     }
+  });
+
+  it("the read-back's digest of a row's text is the ledger's digest of the row", () => {
+    for (const r of [...questdbDataset(11, 400)].flatMap((b) => b.rows))
+      expect(digestOfText(canonicalRowText(r))).toBe(rowDigest(r));
   });
 
   it("any changed value changes the digest (a corrupted value cannot pass as the written one)", () => {
