@@ -1,6 +1,7 @@
 import type { CampaignScenario } from "../harness/campaign/scenario.ts";
 import type { ImageSpec } from "../harness/runtime/images.ts";
 import type { Scenario } from "../harness/scenario.ts";
+import type { VerifyScenario } from "../harness/verify/scenario.ts";
 
 /**
  * An engine as the command line knows it before loading it: its versions and images (from its light `versions.ts`),
@@ -16,6 +17,8 @@ export interface EngineModule {
   load(): Promise<LoadedEngine>;
   /** `dr-drill campaign`: random faults on copies of one backup, for engines that offer it (loaded with the drivers). */
   campaign?: () => Promise<CampaignScenario>;
+  /** `dr-drill verify`: restore and check an artifact someone brought (loaded with the drivers). */
+  verify?: () => Promise<VerifyScenario>;
 }
 
 /** What `list`, the checks of `run` and the config's vocabulary need of a scenario, without loading its engine. */

@@ -14,5 +14,6 @@ export const ENTRIES: EngineModule[] = [
       (m) => ({ methods: m.POSTGRES_METHODS, scenarios: m.POSTGRES_SCENARIOS }),
     ),
     campaign: async () => (await import("./campaign.ts")).POSTGRES_CAMPAIGN,
+    verify: async () => (await import("./verify.ts")).POSTGRES_VERIFY,
   },
 ];
