@@ -29,7 +29,10 @@ export async function runScenario(
   engine: string,
   scenario: string,
   opts: Partial<
-    Pick<ScenarioRequest, "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink">
+    Pick<
+      ScenarioRequest,
+      "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink" | "keepArtifacts" | "reportsDir"
+    >
   > = {},
 ): Promise<DrillResult[]> {
   const entry = engineEntry(engine);
@@ -45,9 +48,9 @@ export async function runScenario(
     writers: opts.writers ?? 2,
     images,
     runId: newRunId(),
-    reportsDir: "reports",
+    reportsDir: opts.reportsDir ?? "reports",
     targets: {},
-    keepArtifacts: false,
+    keepArtifacts: opts.keepArtifacts ?? false,
     ...(opts.sink ? { sink: opts.sink } : {}),
     replay: (d) => ({
       command: `npx dr-drill run --engine ${engine} --scenario ${scenario} --version ${d.version} --method ${opts.method ?? found.methods[0]}${d.restoreInto ? ` --restore-into ${d.restoreInto}` : ""} --rows ${opts.rows ?? SCENARIO_ROWS} --writers ${opts.writers ?? 2} --seed ${d.seed} --images ${images}`,
