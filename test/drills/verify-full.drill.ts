@@ -20,12 +20,12 @@ const OUTCOMES = process.env.DR_DRILL_VERIFY_OUTCOMES;
 const MATRIX: [engine: string, method: string][] = [
   ["postgres", "physical"],
   ["postgres", "logical"],
-  ["questdb", "checkpoint"],
-  ["neo4j", "dump"],
-  ["neo4j", "cold-copy"],
   ["mosquitto", "sigusr1"],
+  ["questdb", "checkpoint"],
   ["rabbitmq", "mnesia-copy"],
   ["exo", "procedure"],
+  ["neo4j", "dump"],
+  ["neo4j", "cold-copy"],
 ];
 
 async function record(line: object): Promise<void> {
