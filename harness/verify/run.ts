@@ -236,7 +236,7 @@ async function probeCheck<Payload>(
   }
 }
 
-function rtoCheck(achievedMs: number | null, targetMs: number): CheckResult {
+export function rtoCheck(achievedMs: number | null, targetMs: number): CheckResult {
   const met = achievedMs !== null && achievedMs <= targetMs;
   return {
     name: "rto-target",

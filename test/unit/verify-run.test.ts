@@ -1,0 +1,94 @@
+import { mkdtemp, truncate, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createDrillRuntime } from "../../harness/drill.ts";
+import { MemoryEngine } from "../../engines/memory/engine.ts";
+import { resolveArtifact } from "../../harness/verify/local-artifact.ts";
+import { verifyScenario, type VerifyRequest } from "../../harness/verify/scenario.ts";
+import { rtoCheck, type VerifyResult } from "../../harness/verify/run.ts";
+
+// The verify's lifecycle on the in-process engine: no Docker, the same judgement as a real engine's.
+const MEMORY_VERIFY = verifyScenario({
+  methods: ["snapshot"],
+  describe: async () => ({ method: "snapshot", sourceVersion: "1" }),
+  engine: (version) => new MemoryEngine(version),
+  artifact: async (dir) => ({ dir, method: "snapshot", tool: "memory", finishedAt: 0, sourceVersion: "1" }),
+});
+const quiet = { line: () => undefined };
+
+/** A backup of `rows` keys by the memory engine, in a directory of its own. */
+async function backupOf(rows: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "verify-run-"));
+  const engine = new MemoryEngine();
+  const node = await engine.provision();
+  for (let i = 0; i < rows; i++) node.put(`k/${i}`, `v${i}`);
+  node.put("log/1", "first");
+  const { rt } = createDrillRuntime({ runId: "r", drillId: "d", workDir: dir, sink: quiet });
+  return (await engine.backup(node, join(dir, "backup"), rt)).dir;
+}
+
+async function verifyOf(dir: string, extra: Partial<VerifyRequest> = {}): Promise<VerifyResult> {
+  return MEMORY_VERIFY.run({
+    artifact: await resolveArtifact(dir, { newest: false, into: dir }),
+    versions: ["1"],
+    defaultVersion: "1",
+    checks: { appendOnly: [], checks: [] },
+    images: "offline",
+    runId: `run-${Math.random().toString(16).slice(2)}`,
+    reportsDir: await mkdtemp(join(tmpdir(), "verify-reports-")),
+    sink: quiet,
+    ...extra,
+  });
+}
+
+const named = (r: VerifyResult, name: string) => r.checks.find((c) => c.name === name);
+
+describe("verifyArtifact on the in-process engine", () => {
+  it("an intact artifact passes: restored, read back, fingerprinted per group, untouched, RTO measured", async () => {
+    const r = await verifyOf(await backupOf(20), { rtoMs: 60_000 });
+    expect(r.checks.filter((c) => c.valid !== true)).toEqual([]);
+    expect(r.verdict).toBe("pass");
+    expect(r.fingerprint).toMatchObject({ k: { count: 20 }, log: { count: 1 } });
+    expect(named(r, "artifact-untouched")?.valid).toBe(true);
+    expect(named(r, "rto-target")?.valid).toBe(true);
+    expect(r.rto.achievedMs).not.toBeNull();
+  });
+
+  it("a truncated artifact fails by name, never undecided", async () => {
+    const dir = await backupOf(20);
+    await truncate(join(dir, "store.json"), 10);
+    const r = await verifyOf(dir);
+    expect(r.undecided).toBeNull();
+    expect(r.verdict).toBe("fail");
+    expect(named(r, "restore")?.valid).toBe(false);
+  });
+
+  it("--max-age fails artifact-age on an old artifact that restores fine", async () => {
+    const dir = await backupOf(5);
+    const old = new Date(Date.now() - 30 * 3_600_000);
+    await utimes(join(dir, "store.json"), old, old);
+    const r = await verifyOf(dir, { maxAgeMs: 26 * 3_600_000 });
+    expect(named(r, "artifact-age")?.valid).toBe(false);
+    expect(named(r, "restore")?.valid).toBe(true);
+    expect(r.verdict).toBe("fail");
+  });
+
+  it("--compare-with fails on a group that lost records since the earlier verify", async () => {
+    const before = await verifyOf(await backupOf(20));
+    const after = await verifyOf(await backupOf(15), {
+      compareWith: { from: "last night", fingerprint: before.fingerprint! },
+    });
+    expect(named(after, "compare-with")).toMatchObject({
+      valid: false,
+      summary: expect.stringContaining("shrank: k: 20 → 15"),
+    });
+    expect(after.verdict).toBe("fail");
+  });
+
+  it("an RTO over the target, or never reached, fails rto-target", () => {
+    expect(rtoCheck(1500, 1000)).toMatchObject({ name: "rto-target", valid: false });
+    expect(rtoCheck(null, 1000).summary).toMatch(/RTO unknown/);
+    expect(rtoCheck(900, 1000).valid).toBe(true);
+  });
+});
