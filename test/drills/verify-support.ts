@@ -55,8 +55,10 @@ export type Damage = "flip-byte" | "truncate" | "remove";
 export const DAMAGES: Damage[] = ["flip-byte", "truncate", "remove"];
 
 /**
- * A copy of the artifact with one damage on its largest file (its data, for every engine here): a byte flipped in the
- * middle, the file cut to half, the file removed. Returns the copy and what was done.
+ * A copy of the artifact with one damage on its largest file (its data, for every engine here): a byte flipped, the
+ * file cut short, the file removed. Engines preallocate files (QuestDB's column files, WAL segments), so the damage
+ * goes where data lies, near the start: the byte at 100 (or the middle of a smaller file), the file cut to 64 bytes
+ * (or to half of a smaller one).
  */
 export async function damagedCopy(backup: string, damage: Damage): Promise<{ dir: string; what: string }> {
   const dir = join(await mkdtemp(join(tmpdir(), `dr-drill-damaged-${damage}-`)), "backup");
@@ -65,8 +67,8 @@ export async function damagedCopy(backup: string, damage: Damage): Promise<{ dir
   const largest = [...files].sort((a, b) => b.bytes - a.bytes)[0];
   if (!largest) throw new Error(`${backup} holds no file to damage`);
   const rel = largest.path;
-  if (damage === "flip-byte") await flipBytes(dir, rel, Math.floor(largest.bytes / 2));
-  else if (damage === "truncate") await truncateFile(dir, rel, 0.5);
+  if (damage === "flip-byte") await flipBytes(dir, rel, Math.min(100, Math.floor(largest.bytes / 2)));
+  else if (damage === "truncate") await truncateFile(dir, rel, Math.min(0.5, 64 / largest.bytes));
   else await deleteFile(dir, rel);
   return { dir, what: `${damage} ${rel} (${largest.bytes} bytes)` };
 }
