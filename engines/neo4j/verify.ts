@@ -12,7 +12,7 @@ import { NEO4J_METHODS } from "./scenarios.ts";
  */
 export const NEO4J_VERIFY = verifyScenario({
   methods: NEO4J_METHODS,
-  fileName: () => DUMP_FILE,
+  fileName: (method) => (method === "dump" ? DUMP_FILE : undefined),
   describe: async (dir) => ({ method: existsSync(join(dir, DUMP_FILE)) ? "dump" : "cold-copy" }),
   // A cold copy brings the source's system database (its users and their passwords, which dr-drill does not know):
   // the restored copy gets a fresh one, and the server recreates the default database over the copied store.

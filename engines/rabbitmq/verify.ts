@@ -11,7 +11,7 @@ import { RABBITMQ_METHODS, RabbitMqEngine } from "./engine.ts";
  */
 export const RABBITMQ_VERIFY = verifyScenario({
   methods: RABBITMQ_METHODS,
-  fileName: () => DEFINITIONS_FILE,
+  fileName: (method) => (method === "definitions" ? DEFINITIONS_FILE : undefined),
   describe: async (dir) => ({ method: existsSync(join(dir, DEFINITIONS_FILE)) ? "definitions" : "mnesia-copy" }),
   engine: (version, method) =>
     new RabbitMqEngine(version, { method: method === "definitions" ? "definitions" : "mnesia-copy" }),

@@ -56,10 +56,18 @@ export async function verifyArtifact<Payload, Node extends EngineNode<Payload>, 
 ): Promise<VerifyResult> {
   const runId = req.runId || newRunId();
   const isFile = (await stat(req.artifact.path)).isFile();
-  const described = isFile ? {} : await def.describe(req.artifact.path);
-  const method = req.method ?? described.method ?? def.methods[0]!;
-  if (!def.methods.includes(method))
+  // One file is the artifact of the method that reads one file (a dump), unless --method says otherwise.
+  const fileMethod = isFile ? (req.method ?? def.methods.find((m) => def.fileName?.(m))) : undefined;
+  const staging = join(resolve(req.reportsDir), runId, "artifact");
+  const artifactDir = isFile
+    ? await stageFile(req.artifact.path, staging, fileMethod && def.fileName?.(fileMethod))
+    : req.artifact.path;
+  const described = await def.describe(artifactDir);
+  const method = req.method ?? fileMethod ?? described.method ?? def.methods[0]!;
+  if (!def.methods.includes(method)) {
+    await rm(staging, { recursive: true, force: true });
     throw new InputError(`--method ${method}: this engine's methods are ${def.methods.join(", ")}`);
+  }
   const version =
     req.version ??
     (described.sourceVersion && req.versions.includes(described.sourceVersion)
@@ -102,9 +110,6 @@ export async function verifyArtifact<Payload, Node extends EngineNode<Payload>, 
   };
   let node: Node | undefined;
   try {
-    const artifactDir = isFile
-      ? await stageFile(req.artifact.path, workDir, def.fileName?.(method))
-      : req.artifact.path;
     const artifact = await def.artifact(artifactDir, engine);
     out.backupTool = artifact.tool;
     progress.info(
@@ -171,6 +176,7 @@ export async function verifyArtifact<Payload, Node extends EngineNode<Payload>, 
     await node?.destroy().catch(() => undefined);
     // Scratch (the read-back, a staged copy): the record keeps the fingerprint, not the data.
     await rm(workDir, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
   }
   out.verdict = out.undecided === null ? verdictOf(checks.map((c) => c.valid)) : "unknown";
   return out;
@@ -188,8 +194,7 @@ function artifactCheck(req: VerifyRequest): CheckResult {
 }
 
 /** A one-file artifact (a dump) goes into a directory of its own under the name the engine's restore reads. */
-async function stageFile(path: string, workDir: string, name: string | undefined): Promise<string> {
-  const dir = join(workDir, "artifact");
+async function stageFile(path: string, dir: string, name: string | undefined): Promise<string> {
   await mkdir(dir, { recursive: true });
   await copyFile(path, join(dir, name ?? basename(path)));
   return dir;

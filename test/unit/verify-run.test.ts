@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, truncate, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +54,14 @@ describe("verifyArtifact on the in-process engine", () => {
     expect(named(r, "artifact-untouched")?.valid).toBe(true);
     expect(named(r, "rto-target")?.valid).toBe(true);
     expect(r.rto.achievedMs).not.toBeNull();
+  });
+
+  it("a one-file artifact is staged under its own name and verified; the staging is removed", async () => {
+    const reportsDir = await mkdtemp(join(tmpdir(), "verify-reports-"));
+    const r = await verifyOf(join(await backupOf(7), "store.json"), { reportsDir });
+    expect(r.verdict).toBe("pass");
+    expect(r.fingerprint?.k?.count).toBe(7);
+    expect(existsSync(join(reportsDir, r.runId, "artifact"))).toBe(false);
   });
 
   it("a truncated artifact fails by name, never undecided", async () => {
