@@ -1,14 +1,7 @@
 import { appendFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { missingImage, skipUnless } from "./support.ts";
-import {
-  DAMAGES,
-  appendOnlyChecks,
-  damagedCopy,
-  expectNamedFailure,
-  keptArtifact,
-  verifyCli,
-} from "./verify-support.ts";
+import { DAMAGES, appendOnlyChecks, damagedCopy, keptArtifact, verifyCli } from "./verify-support.ts";
 
 // The full matrix of `dr-drill verify`: every engine and method that runs here, its intact artifact and three damaged
 // copies of it. Long (a backup of each, four restores each): the scheduled workflow runs it with DR_DRILL_FULL=1.
@@ -67,7 +60,10 @@ describe("dr-drill verify: every engine's kept artifact, intact and damaged (DR_
           wallMs: Date.now() - t1,
           failed: v.record.reasons,
         });
-        expectNamedFailure(v.code, v.record, `${engine} ${method} ${copy.what}`);
+        // Soft: every damage runs and is recorded, whichever one goes unnoticed.
+        expect.soft(v.record.undecided, `${engine} ${method} ${copy.what}: undecided`).toBeNull();
+        expect.soft(v.record.verdict, `${engine} ${method} ${copy.what}: no check failed`).toBe("fail");
+        expect.soft(v.code).toBe(1);
       }
     });
   }
