@@ -136,13 +136,6 @@ export async function verifyArtifact<Payload, Node extends EngineNode<Payload>, 
       if (state) {
         out.restoredRecords = state.count;
         out.fingerprint = await fingerprintOf(state.path);
-        const deepVerify = engine.deepVerify?.bind(engine);
-        if (deepVerify)
-          checks.push(
-            await phases.run("deep verify", async () => ({
-              value: await deepVerify(up, state, rt).catch(engineFailedDeepVerify),
-            })),
-          );
       }
       if (req.checks.checks.length) {
         const query = up.userQuery?.bind(up);
@@ -159,6 +152,14 @@ export async function verifyArtifact<Payload, Node extends EngineNode<Payload>, 
         out.rto.probeMs = Math.round(probe.ms);
         out.rto.achievedMs = Math.round(restoreMs + probe.ms);
       }
+      // Last, as in a campaign: an engine's deep verifier may stop the node (Neo4j's consistency check runs offline).
+      const deepVerify = engine.deepVerify?.bind(engine);
+      if (state && deepVerify)
+        checks.push(
+          await phases.run("deep verify", async () => ({
+            value: await deepVerify(up, state, rt).catch(engineFailedDeepVerify),
+          })),
+        );
     }
     if (req.compareWith && out.fingerprint)
       checks.push(

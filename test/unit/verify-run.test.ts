@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createDrillRuntime } from "../../harness/drill.ts";
-import { MemoryEngine } from "../../engines/memory/engine.ts";
+import { MemoryEngine, type MemoryNode } from "../../engines/memory/engine.ts";
+import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { resolveArtifact } from "../../harness/verify/local-artifact.ts";
 import { verifyScenario, type VerifyRequest } from "../../harness/verify/scenario.ts";
 import { rtoCheck, type VerifyResult } from "../../harness/verify/run.ts";
@@ -18,6 +19,20 @@ const MEMORY_VERIFY = verifyScenario({
 });
 const quiet = { line: () => undefined };
 
+/** An engine whose deep verifier stops the node, as Neo4j's offline consistency check does. */
+class StoppingVerifier extends MemoryEngine {
+  async deepVerify(node: MemoryNode): Promise<CheckResult> {
+    node.running = false;
+    return { name: "deep-verify", valid: true, summary: "checked offline; the store is stopped" };
+  }
+}
+const STOPPING_VERIFY = verifyScenario({
+  methods: ["snapshot"],
+  describe: async () => ({ method: "snapshot" }),
+  engine: (version) => new StoppingVerifier(version),
+  artifact: async (dir) => ({ dir, method: "snapshot", tool: "memory", finishedAt: 0, sourceVersion: "1" }),
+});
+
 /** A backup of `rows` keys by the memory engine, in a directory of its own. */
 async function backupOf(rows: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "verify-run-"));
@@ -29,8 +44,12 @@ async function backupOf(rows: number): Promise<string> {
   return (await engine.backup(node, join(dir, "backup"), rt)).dir;
 }
 
-async function verifyOf(dir: string, extra: Partial<VerifyRequest> = {}): Promise<VerifyResult> {
-  return MEMORY_VERIFY.run({
+async function verifyOf(
+  dir: string,
+  extra: Partial<VerifyRequest> = {},
+  scenario = MEMORY_VERIFY,
+): Promise<VerifyResult> {
+  return scenario.run({
     artifact: await resolveArtifact(dir, { newest: false, into: dir }),
     versions: ["1"],
     defaultVersion: "1",
@@ -62,6 +81,13 @@ describe("verifyArtifact on the in-process engine", () => {
     expect(r.verdict).toBe("pass");
     expect(r.fingerprint?.k?.count).toBe(7);
     expect(existsSync(join(reportsDir, r.runId, "artifact"))).toBe(false);
+  });
+
+  it("the new write comes before a deep verifier that stops the node, so RTO never counts a restart", async () => {
+    const r = await verifyOf(await backupOf(5), {}, STOPPING_VERIFY);
+    expect(r.undecided).toBeNull();
+    expect(r.verdict).toBe("pass");
+    expect(r.phases.map((p) => p.name)).toEqual(["preflight", "restore", "check", "probe write", "deep verify"]);
   });
 
   it("a truncated artifact fails by name, never undecided", async () => {
