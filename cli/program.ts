@@ -6,6 +6,7 @@ import { parseDuration, wholeNumber } from "./args.ts";
 import { parseShard } from "./shard.ts";
 import type { RunOptions } from "./run.ts";
 import type { CampaignOptions } from "./campaign.ts";
+import type { VerifyOptions } from "./verify.ts";
 
 // Each command's module is imported when the command runs: `--help` and usage errors load no engine driver.
 
@@ -103,6 +104,34 @@ export function program(done: (code: number) => void): Command {
     .option("--keep-artifacts", "keep the backups next to the evidence")
     .addHelpText("after", `\n${EXIT_CODES}`)
     .action(async (v: CampaignOptions) => done(await (await import("./campaign.ts")).campaign(v)));
+  command(
+    "verify",
+    "restore a backup you kept into a fresh, isolated node and check it: the engine's verifier, every record read back, a fingerprint; sealed record",
+  )
+    .requiredOption("--engine <name>", "the engine the artifact is a backup of")
+    .requiredOption(
+      "--artifact <path>",
+      "the backup: a file, a directory, or a drill directory `run --keep-artifacts` left",
+    )
+    .option(
+      "--version <version>",
+      "target version (default: the artifact's own when it says, else the engine's default)",
+    )
+    .option("--method <method>", "backup method (default: what the artifact's files say)")
+    .option("--checks <file>", 'JSON: { appendOnly: [groups], checks: [{ name, query, expect: "zero-rows" | value }] }')
+    .option("--rto <duration>", "recovery time target (restore start to serving), e.g. 10m", duration("--rto"))
+    .option("--compare-with <dir>", "an earlier verify's report directory: fail on groups that shrank or vanished")
+    .option(
+      "--max-age <duration>",
+      "fail the check artifact-age when the artifact is older, e.g. 26h",
+      duration("--max-age"),
+    )
+    .option("--newest", "the artifact path is a directory of backups: verify the newest entry in it")
+    .option("--images <mode>", "official | offline | auto (default: $DR_DRILL_IMAGES or auto)", imageMode)
+    .option("--reports <dir>", "report root (default ./reports)")
+    .option("--signing-key <file>", "Ed25519 private key to sign the record (or $DR_DRILL_SIGNING_KEY)")
+    .addHelpText("after", `\n${EXIT_CODES}`)
+    .action(async (v: VerifyOptions) => done(await (await import("./verify.ts")).verify(v)));
   command("list", "engines, versions, every scenario with what it expects, and whether each can run here").action(
     async () => {
       done(await (await import("./inspect.ts")).listEngines());

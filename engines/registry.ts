@@ -2,6 +2,7 @@ import type { CampaignScenario } from "../harness/campaign/scenario.ts";
 import type { ImageSpec } from "../harness/runtime/images.ts";
 import type { Scenario } from "../harness/scenario.ts";
 import type { ProcedureConfig } from "../harness/schema/procedure.ts";
+import type { VerifyScenario } from "../harness/verify/scenario.ts";
 
 /**
  * An engine as the command line knows it before loading it: its versions and images (from its light `versions.ts`),
@@ -21,6 +22,8 @@ export interface EngineModule {
   campaign?: () => Promise<CampaignScenario>;
   /** The scenarios that drill a procedure of the config (harness/procedure/), for engines that can run them. */
   procedures?: () => Promise<(name: string, procedure: ProcedureConfig) => Scenario[]>;
+  /** `dr-drill verify`: restore and check an artifact someone brought (loaded with the drivers). */
+  verify?: () => Promise<VerifyScenario>;
 }
 
 /** What `list`, the checks of `run` and the config's vocabulary need of a scenario, without loading its engine. */

@@ -63,6 +63,11 @@ export interface EngineNode<Payload> {
    * read-back: an engine failure seen there is a finding, and it turns a time-out of ours into the engine's failure.
    */
   serverErrors?(): Promise<string[]>;
+  /**
+   * Runs a user's query (SQL, Cypher…) on the node, for `dr-drill verify --checks`: rows of text cells. An error the
+   * engine returns for it is thrown as `EngineError`.
+   */
+  userQuery?(text: string): Promise<string[][]>;
   /** Removes the containers and every volume that held the node's data. */
   destroy(): Promise<void>;
   /**

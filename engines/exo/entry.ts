@@ -15,5 +15,6 @@ export const ENTRIES: EngineModule[] = [
       (m) => ({ methods: ["procedure"], scenarios: m.EXO_SCENARIOS }),
     ),
     campaign: async () => (await import("./campaign.ts")).EXO_CAMPAIGN,
+    verify: async () => (await import("./verify.ts")).EXO_VERIFY,
   },
 ];

@@ -14,5 +14,6 @@ export const ENTRIES: EngineModule[] = [
       (m) => ({ methods: m.MOSQUITTO_METHODS, scenarios: m.MOSQUITTO_SCENARIOS }),
     ),
     campaign: async () => (await import("./campaign.ts")).MOSQUITTO_CAMPAIGN,
+    verify: async () => (await import("./verify.ts")).MOSQUITTO_VERIFY,
   },
 ];

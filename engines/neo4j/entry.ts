@@ -14,5 +14,6 @@ export const ENTRIES: EngineModule[] = [
       (m) => ({ methods: m.NEO4J_METHODS, scenarios: m.NEO4J_SCENARIOS }),
     ),
     campaign: async () => (await import("./campaign.ts")).NEO4J_CAMPAIGN,
+    verify: async () => (await import("./verify.ts")).NEO4J_VERIFY,
   },
 ];

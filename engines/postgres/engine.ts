@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { BackupArtifact, DatasetSpec, DrillRuntime, Engine, RestoreResult } from "../../harness/engine.ts";
+import type {
+  BackupArtifact,
+  DatasetSpec,
+  DrillRuntime,
+  Engine,
+  RestoreHooks,
+  RestoreResult,
+} from "../../harness/engine.ts";
 import type { RecordModel } from "../../harness/checkers/ledger-oracle.ts";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
@@ -42,7 +49,7 @@ export const CREDENTIALS: PgCredentials = {
 };
 registerSecret(CREDENTIALS.password);
 const BACKUP_DIR = `${PG_BACKUPS}/backup`;
-const DUMP_FILE = "drill.pgdump";
+export const DUMP_FILE = "drill.pgdump";
 
 /**
  * PostgreSQL, backed up with its own tools:
@@ -184,15 +191,21 @@ export class PostgresEngine implements Engine<PgOp, PostgresNode, PostgresArtifa
     return results;
   }
 
-  /** No restore hooks: a physical backup goes into the empty PGDATA volume whole, before the server first starts. */
-  async restore(artifact: PostgresArtifact, rt: DrillRuntime): Promise<RestoreResult<PostgresNode>> {
+  /** A physical backup goes into the empty PGDATA volume whole (then `afterCopyIn`), before the server first starts. */
+  async restore(
+    artifact: PostgresArtifact,
+    rt: DrillRuntime,
+    hooks?: RestoreHooks,
+  ): Promise<RestoreResult<PostgresNode>> {
     const image = await rt.images.resolve(postgresImageSpec(this.version));
     const volume = await createVolume(`${rt.drillId}-restored`, rt.labels);
     const started = Date.now();
     if (artifact.method === "physical") {
       // A failed copy is an error of ours, not the server refusing the backup: thrown, not reported as an attempt.
-      await restoreVolume({ image, volume, mountPath: PGDATA, uid: PG_UID, labels: rt.labels })
+      const data = restoreVolume({ image, volume, mountPath: PGDATA, uid: PG_UID, labels: rt.labels });
+      await data
         .copyIn(artifact.dir)
+        .then(() => hooks?.afterCopyIn?.(data))
         .catch(async (err: unknown) => {
           await removeVolume(volume).catch(() => undefined);
           throw err;

@@ -19,5 +19,6 @@ export const ENTRIES: EngineModule[] = [
     ),
     campaign: async () => (await import("./campaign.ts")).POSTGRES_CAMPAIGN,
     procedures: async () => (await import("./procedure.ts")).postgresProcedureScenarios,
+    verify: async () => (await import("./verify.ts")).POSTGRES_VERIFY,
   },
 ];

@@ -42,6 +42,22 @@ export class PostgresNode implements EngineNode<PgOp> {
     return this.pg.serverErrors();
   }
 
+  /** A user's SQL, in a read-only transaction: a check must not change what the next one reads. */
+  async userQuery(text: string): Promise<string[][]> {
+    const client = await this.pg.client();
+    try {
+      return await engineErrors(async () => {
+        await client.query("BEGIN READ ONLY");
+        const result = await client.query({ text, rowMode: "array" });
+        await client.query("ROLLBACK");
+        const rows: unknown[][] = result.rows;
+        return rows.map((r) => r.map(cellText));
+      });
+    } finally {
+      await client.end();
+    }
+  }
+
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {
     const client = await this.pg.client();
     try {
@@ -152,4 +168,11 @@ export class PostgresNode implements EngineNode<PgOp> {
     await removeVolume(this.volume);
     if (this.backupVolume) await removeVolume(this.backupVolume);
   }
+}
+
+/** A cell as text: NULL empty, dates in ISO form, JSON as JSON. */
+function cellText(cell: unknown): string {
+  if (cell === null || cell === undefined) return "";
+  if (cell instanceof Date) return cell.toISOString();
+  return typeof cell === "object" ? JSON.stringify(cell) : String(cell);
 }

@@ -14,5 +14,6 @@ export const ENTRIES: EngineModule[] = [
       (m) => ({ methods: ["checkpoint"], scenarios: m.QUESTDB_SCENARIOS }),
     ),
     campaign: async () => (await import("./campaign.ts")).QUESTDB_CAMPAIGN,
+    verify: async () => (await import("./verify.ts")).QUESTDB_VERIFY,
   },
 ];

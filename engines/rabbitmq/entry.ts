@@ -14,5 +14,6 @@ export const ENTRIES: EngineModule[] = [
       (m) => ({ methods: m.RABBITMQ_METHODS, scenarios: m.RABBITMQ_SCENARIOS }),
     ),
     campaign: async () => (await import("./campaign.ts")).RABBITMQ_CAMPAIGN,
+    verify: async () => (await import("./verify.ts")).RABBITMQ_VERIFY,
   },
 ];

@@ -35,7 +35,18 @@ export async function runScenario(
   opts: Partial<
     Pick<
       ScenarioRequest,
-      "version" | "method" | "restoreInto" | "rows" | "writers" | "seed" | "sink" | "schema" | "image" | "deepVerify"
+      | "version"
+      | "method"
+      | "restoreInto"
+      | "rows"
+      | "writers"
+      | "seed"
+      | "sink"
+      | "schema"
+      | "image"
+      | "deepVerify"
+      | "keepArtifacts"
+      | "reportsDir"
     >
   > = {},
 ): Promise<DrillResult[]> {
@@ -52,9 +63,9 @@ export async function runScenario(
     writers: opts.writers ?? 2,
     images,
     runId: newRunId(),
-    reportsDir: "reports",
+    reportsDir: opts.reportsDir ?? "reports",
     targets: {},
-    keepArtifacts: false,
+    keepArtifacts: opts.keepArtifacts ?? false,
     ...(opts.sink ? { sink: opts.sink } : {}),
     ...(opts.schema ? { schema: opts.schema } : {}),
     ...(opts.image ? { image: opts.image } : {}),

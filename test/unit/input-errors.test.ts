@@ -26,6 +26,23 @@ describe("a bad value exits 2 naming where it came from, before Docker is asked 
     await expectInputError(args, {}, origin);
   });
 
+  it.each([
+    [["verify", "--engine", "postgres"], /required option '--artifact <path>'/],
+    [["verify", "--engine", "emqx", "--artifact", "."], /--engine emqx: no verify yet/],
+    [
+      ["verify", "--engine", "postgres", "--artifact", "/nonexistent/backup"],
+      /--artifact \/nonexistent\/backup: no such file/,
+    ],
+    [
+      ["verify", "--engine", "postgres", "--artifact", ".", "--max-age", "a day"],
+      /--max-age "a day" is not a duration/,
+    ],
+    [["verify", "--engine", "postgres", "--artifact", ".", "--checks", "/nonexistent.json"], /--checks: cannot read/],
+    [["verify", "--engine", "postgres", "--artifact", ".", "--compare-with", "/tmp"], /--compare-with: \/tmp holds no/],
+  ])("verify input errors: %s", async (args, origin) => {
+    await expectInputError(args, {}, origin);
+  });
+
   it("--images bogus", async () => {
     await expectInputError(
       ["run", "--engine", "postgres", "--images", "bogus"],
