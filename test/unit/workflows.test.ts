@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { makeTempDir } from "./support.ts";
-import { testedArtifact } from "../../harness/report/audit.ts";
-import { writeRunReport } from "../../harness/report/write.ts";
-import { ranAsPlanned, sampleDrillResult, sampleEvidence } from "./sample-evidence.ts";
+import { VERIFICATION_FILE, type Verification } from "../../harness/verify/report.ts";
 
 const EXAMPLE = "examples/github-actions/nightly-verify.yml";
 
@@ -95,40 +93,20 @@ describe("GitHub workflows", () => {
     expect(text).toContain('>> "$GITHUB_STEP_SUMMARY"');
   });
 
-  it("the example's failure summary says the backup was too old and which check failed, from the evidence", async () => {
+  it("the example's failure summary names each check that failed, from verify's record", async () => {
     const root = await makeTempDir();
     const runId = "2026-12-07T04-30-00-000Z-verify";
-    const drills = [
-      await sampleDrillResult(
-        root,
-        sampleEvidence(runId, {
-          verdict: "fail",
-          checks: [{ name: "pg_amcheck", valid: false, summary: "index people_pkey: block 3 is corrupt" }],
-        }),
-      ),
-    ];
-    const started = new Date("2026-12-07T04:30:00Z");
-    await writeRunReport({
-      reportsRoot: root,
-      runId,
-      startedAt: started.toISOString(),
-      drills,
-      ...ranAsPlanned(drills),
-      targets: { rtoMs: 60_000 },
-      artifactsTested: [
-        testedArtifact(
-          {
-            origin: "s3://backups/pg/x.dump",
-            sha256: "a".repeat(64),
-            bytes: 10,
-            modifiedAt: new Date("2026-12-05T03:00:00Z"),
-          },
-          started,
-          26 * 3_600_000,
-        ),
+    // The fields the step reads, typed as verify writes them (harness/verify/report.ts).
+    const record: Pick<Verification, "checks" | "undecided"> = {
+      checks: [
+        { name: "artifact-age", valid: false, summary: "s3://backups/pg/x.dump is 49.5 h old, over the 26 h allowed" },
+        { name: "pg_amcheck", valid: false, summary: "index people_pkey: block 3 is corrupt" },
+        { name: "read-back", valid: true, summary: "100,064 records read" },
       ],
-      env: {},
-    });
+      undecided: null,
+    };
+    await mkdir(join(root, runId, "verify-postgres15"), { recursive: true });
+    await writeFile(join(root, runId, "verify-postgres15", VERIFICATION_FILE), JSON.stringify(record));
     const script = await stepScript(EXAMPLE, "Say why in the job summary");
     const summary = join(root, "summary.md");
     const run = (env: Record<string, string>) =>
@@ -138,9 +116,11 @@ describe("GitHub workflows", () => {
       });
     expect(run({ REPORT_DIR: join(root, runId) }).status).toBe(0);
     const said = await readFile(summary, "utf8");
-    expect(said).toContain("- **Backup too old**: s3://backups/pg/x.dump was last written 2026-12-05T03:00:00.000Z");
+    expect(said).toContain(
+      "- **Check artifact-age failed**: s3://backups/pg/x.dump is 49.5 h old, over the 26 h allowed",
+    );
     expect(said).toContain("- **Check pg_amcheck failed**: index people_pkey: block 3 is corrupt");
-    expect(said).not.toContain("RTO target missed");
+    expect(said).not.toContain("read-back");
     // No report (dr-drill stopped on bad input): its own words.
     await writeFile(join(root, "verify.log"), "--artifact s3://backups/pg/: no AWS credentials found\n");
     await writeFile(summary, "");
