@@ -16,8 +16,10 @@ describe("mosquitto: SIGKILL between autosaves", () => {
     expect(oracle.violations).toMatchObject({ lost: 0, future: 0, "torn-cut": 0, reordered: 0 });
     expect(oracle.ackedLostAfterRecoveryPoint).toBeGreaterThan(0);
     const killAfterMs = (CRASH_AUTOSAVE_S * 1000) / 2;
-    // RPO = the last acknowledgement before the kill → the newest one the autosave kept: about the time from save to kill.
-    expect(e.achieved.rpoMs).toBeGreaterThanOrEqual(killAfterMs * 0.9);
+    // RPO = the last acknowledgement before the kill → the newest one the autosave kept: at most the time from save to
+    // kill, less when the writers' last acknowledgements came well before the kill (a loaded machine delays them: a
+    // CI run saw 1.6 s for a 3 s gap), so the bound below is the autosave interval, not the gap.
+    expect(e.achieved.rpoMs).toBeGreaterThan(0);
     expect(e.achieved.rpoMs).toBeLessThanOrEqual(CRASH_AUTOSAVE_S * 1000);
     console.log(
       `mosquitto crash: autosave_interval ${CRASH_AUTOSAVE_S} s, SIGKILL ${killAfterMs} ms after an autosave: RPO ${e.achieved.rpoMs} ms; ` +
