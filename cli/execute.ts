@@ -13,13 +13,14 @@ import { engineEntry, loadScenario } from "../engines/index.ts";
 import type { RunPlan } from "./run.ts";
 import type { Scenario } from "../harness/scenario.ts";
 
-function replayCommand(d: ReplayArgs, seed: number): string {
+export function replayCommand(d: ReplayArgs, seed: number): string {
   return [
     "npx dr-drill run",
     `--engine ${d.engine} --version ${d.version} --method ${d.method} --scenario ${d.scenario}`,
     d.restoreInto ? `--restore-into ${d.restoreInto}` : "",
     d.schema ? `--schema ${d.schema}` : "",
     d.image ? `--image ${d.engine}=${d.image}` : "",
+    d.deepVerify ? "--deep-verify" : "",
     `--rows ${d.rows} --seed ${seed} --writers ${d.writers} --images ${d.images}`,
   ]
     .filter(Boolean)

@@ -44,6 +44,10 @@ export function withRunOptions(command: Command): Command {
     .option("--signing-key <file>", "Ed25519 private key to sign the report (or $DR_DRILL_SIGNING_KEY)")
     .option("--config <file>", "config file (default ./dr-drill.config.ts)")
     .option("--keep-artifacts", "keep backups and sorted files next to the evidence")
+    .option(
+      "--deep-verify",
+      "after a restore that passed, also run the engine's own verifier (pg_amcheck, neo4j-admin database check…) and reads through its indexes",
+    )
     .option("--image <engine=ref>", "your image for an engine, e.g. postgres=my/postgis:15 (checked before the drill)")
     .option("--schema <file>", "your DDL (PostgreSQL): drill your own tables (scenario user-schema, implied)")
     .option(

@@ -35,6 +35,7 @@ export interface RunOptions {
   keepArtifacts?: boolean;
   schema?: string;
   image?: string;
+  deepVerify?: boolean;
   shard?: { index: number; count: number };
   runNonce?: string;
 }
@@ -143,6 +144,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
   // The config's counts were checked when it loaded (rows at least 1: a drill of no data proves nothing).
   const rows = v.rows ?? config.rows ?? 100_000;
   const writers = v.writers ?? config.writers ?? 4;
+  const deepVerify = v.deepVerify ?? config.deepVerify ?? false;
   const writersFrom =
     v.writers !== undefined ? "--writers 0" : config.writers !== undefined ? `${key(file, "writers")}: 0` : "writers 0";
   const seed = v.seed ?? config.seed;
@@ -220,6 +222,7 @@ export async function planRun(v: RunOptions): Promise<RunPlan> {
             seed,
             ...(schema ? { schema } : {}),
             ...(image ? { image } : {}),
+            ...(deepVerify ? { deepVerify } : {}),
           });
         }
       }

@@ -9,6 +9,8 @@ export interface DrillConfig {
   rows?: number;
   writers?: number;
   seed?: number;
+  /** After a restore that passed every check, also run the engine's own verifier and reads through its indexes (`--deep-verify`): damage they find fails the drill. */
+  deepVerify?: boolean;
   targets?: {
     rto?: string;
     rpo?: string;

@@ -93,7 +93,6 @@ export async function dropDirectory(artifactDir: string, rel: string): Promise<F
   return { fault: "drop-directory", target: rel, detail: { files } };
 }
 
-/** Replaces the artifact's whole content with an older backup's (the wrong file picked from the backup store). */
 /**
  * Takes a backup before the workload starts and restores that one instead of the new backup: the wrong file picked
  * from the backup store. Writes acknowledged between the two backups must then be reported lost (or stale).
@@ -112,6 +111,40 @@ export function olderBackupFault<Node, Artifact extends ArtifactRef>(): DrillFau
       return substituteOlderBackup(artifact.dir, older.dir);
     },
   };
+}
+
+/**
+ * Takes a backup before the workload starts and copies its files that `pick` selects (by path inside the artifact)
+ * over the new backup's: a copy that mixed two backups, e.g. index files of last night's next to today's store.
+ */
+export function olderFilesFault<Node, Artifact extends ArtifactRef>(fault: {
+  name: string;
+  description: string;
+  expect: Expectation;
+  pick: (rel: string) => boolean;
+}): DrillFault<Node, Artifact> {
+  let older: Artifact | undefined;
+  return {
+    name: fault.name,
+    description: fault.description,
+    expect: fault.expect,
+    async beforeBackup({ takeBackup, runtime }) {
+      older = await takeBackup(join(runtime.workDir, "older-backup"));
+    },
+    async apply(artifact) {
+      if (!older) throw new Error("the older backup was not taken");
+      const newer = new Set(await filesUnder(artifact.dir));
+      const copied = (await filesUnder(older.dir)).filter((rel) => newer.has(rel) && fault.pick(rel));
+      if (copied.length === 0) throw new Error(`${fault.name}: no file of the older backup matches what it replaces`);
+      for (const rel of copied) await cp(join(older.dir, rel), inside(artifact.dir, rel));
+      return { fault: "older-files", target: copied.join(", "), detail: { from: older.dir, files: copied.length } };
+    },
+  };
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
 }
 
 export async function substituteOlderBackup(artifactDir: string, olderDir: string): Promise<FaultRecord> {

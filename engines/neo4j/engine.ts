@@ -197,8 +197,9 @@ export class Neo4jEngine implements Engine<GraphOp, Neo4jNode, Neo4jArtifact> {
     return new GraphWorkload(dataset.seed, dataset.rows);
   }
 
-  invariants(node: Neo4jNode): Promise<CheckResult[]> {
-    return node.invariants();
+  /** The accounts' balances, and every node and relationship found again through its uid index. */
+  async invariants(node: Neo4jNode): Promise<CheckResult[]> {
+    return [...(await node.invariants()), await node.uidIndexCheck()];
   }
 
   deepVerify(node: Neo4jNode, restored: StateSummary, rt: DrillRuntime): Promise<CheckResult> {

@@ -1,7 +1,8 @@
-import { flipBytes, truncateFile, type DrillFault } from "../../harness/faults.ts";
+import { flipBytes, olderFilesFault, truncateFile, type DrillFault } from "../../harness/faults.ts";
 import type { Neo4jArtifact } from "./engine.ts";
 import type { Neo4jNode } from "./node.ts";
 import { DUMP_FILE } from "./preflight.ts";
+import { UID_INDEX_CHECK } from "./uid-index.ts";
 
 type Neo4jFault = DrillFault<Neo4jNode, Neo4jArtifact>;
 
@@ -23,4 +24,21 @@ export function flipDumpHeader(offset = 1): Neo4jFault {
     expect: { outcome: "refuses", reason: "Not a valid Neo4j archive" },
     apply: (artifact) => flipBytes(artifact.dir, DUMP_FILE, offset, 1, 0x20),
   };
+}
+
+/** The range indexes of the `neo4j` database: the unique constraints on `uid` (protocols/bolt/cypher.ts). */
+const RANGE_INDEX_FILE = /^databases\/neo4j\/schema\/index\/range-1\.0\/\d+\/index-\d+$/;
+
+/**
+ * A cold copy whose `uid` index files come from an older copy: Neo4j 5.26 starts on them without a word and every
+ * lookup by uid of a node written since answers nothing (campaign fault 16, docs/campaign.md); the drill's scans do
+ * not see it, its seek through the index must.
+ */
+export function staleUidIndex(): Neo4jFault {
+  return olderFilesFault({
+    name: "stale-uid-index",
+    description: "copy the uid range index files of a cold copy taken before the workload over the new cold copy's",
+    expect: { outcome: "detects", by: [{ check: UID_INDEX_CHECK, reason: "not found through its uid index" }] },
+    pick: (rel) => RANGE_INDEX_FILE.test(rel),
+  });
 }

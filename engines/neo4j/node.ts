@@ -1,9 +1,11 @@
+import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { BoltGraphNode, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { NEO4J_DIALECT } from "../../protocols/bolt/cypher.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import type { StartedNeo4j } from "./container.ts";
+import { uidIndexCheck } from "./uid-index.ts";
 
 /** Neo4j's own ERROR lines (its neo4j.log goes to stdout: `<date> <time>+0000 ERROR …`). */
 export const NEO4J_SERVER_ERRORS = /^\S+ \S+ ERROR /;
@@ -30,6 +32,11 @@ export class Neo4jNode extends BoltGraphNode {
   /** The errors the running server logged. */
   async serverErrors(): Promise<string[]> {
     return this.server ? errorLines(await this.server.log(), NEO4J_SERVER_ERRORS) : [];
+  }
+
+  /** Every node and relationship a scan serves, sought again through its uid index (uid-index.ts). */
+  uidIndexCheck(): Promise<CheckResult> {
+    return this.withSession((s) => uidIndexCheck(s), 10_000);
   }
 
   get running(): boolean {

@@ -2,7 +2,7 @@ import { olderBackupFault } from "../../harness/faults.ts";
 import type { WorkloadPlan } from "../../harness/drill.ts";
 import { drillScenario, type BuildRequest, type Scenario } from "../../harness/scenario.ts";
 import { Neo4jEngine, type Neo4jBackupMethod } from "./engine.ts";
-import { flipDumpHeader, truncateDump } from "./faults.ts";
+import { flipDumpHeader, staleUidIndex, truncateDump } from "./faults.ts";
 
 export const NEO4J_METHODS: Neo4jBackupMethod[] = ["dump", "cold-copy"];
 
@@ -49,5 +49,13 @@ export const NEO4J_SCENARIOS: Scenario[] = [
     methods: ["dump"],
     workload: neo4jWorkload,
     build: (req) => ({ engine: engineFor(req), faults: [olderBackupFault()] }),
+  }),
+  drillScenario({
+    name: "stale-uid-index",
+    description:
+      "a cold copy with the uid index files of an older copy; Neo4j starts on it silently, the seek by uid must see it",
+    methods: ["cold-copy"],
+    workload: neo4jWorkload,
+    build: (req) => ({ engine: engineFor(req), faults: [staleUidIndex()] }),
   }),
 ];

@@ -39,6 +39,12 @@ export const drillConfig = keyed({
     .optional(),
   writers: count.optional(),
   seed: count.optional(),
+  deepVerify: z
+    .boolean()
+    .describe(
+      "After a restore that passed every check, also run the engine's own verifier and reads through its indexes (`--deep-verify`): damage they find fails the drill.",
+    )
+    .optional(),
   targets: keyed({ rto: text.optional(), rpo: text.optional() }).optional(),
   retention: text
     .describe('How long the reports are to be kept, stated in each (a duration, e.g. "400d"; default 365 days).')

@@ -125,6 +125,10 @@ export const replayArgs = z
     fault: campaignFault.optional(),
     image: z.string().describe("`--image`: the user's image for the engine.").optional(),
     schema: z.string().describe("`--schema`: the user's DDL file the drill applied (scenario user-schema).").optional(),
+    deepVerify: z
+      .boolean()
+      .describe("`--deep-verify`: the engine's deep verification ran after a passed restore.")
+      .optional(),
   })
   .describe("What `dr-drill replay` needs to rerun a drill started from the command line.");
 

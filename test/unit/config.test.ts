@@ -6,6 +6,7 @@ import { validateConfig } from "../../harness/config-check.ts";
 import { Command } from "commander";
 import { planRun, vocabulary, type RunOptions } from "../../cli/run.ts";
 import { withRunOptions } from "../../cli/program.ts";
+import { replayCommand } from "../../cli/execute.ts";
 import { mainOf } from "./cli-process.ts";
 import { makeTempDir } from "./support.ts";
 
@@ -125,6 +126,20 @@ describe("dr-drill run planning", () => {
     await expect(planOf(["--engine", "postgres", "--image", "mysql=x:1"])).rejects.toThrow(
       /--image mysql=x:1: unknown engine "mysql"/,
     );
+  });
+
+  it("--deep-verify (or the config's deepVerify) asks every drill for the deep verification, and its replay too", async () => {
+    const asked = await planOf(["--engine", "neo4j", "--scenario", "clean", "--rows", "5", "--deep-verify"]);
+    expect(asked.drills.map((d) => `${d.method}:${d.deepVerify}`)).toEqual(["dump:true", "cold-copy:true"]);
+    expect(replayCommand(asked.drills[0]!, 7)).toMatch(/--scenario clean .*--deep-verify/);
+    const dir = await makeTempDir();
+    const file = join(dir, "d.config.ts");
+    await writeFile(file, `export default { deepVerify: true };\n`);
+    const fromConfig = await planOf(["--config", file, "--engine", "mosquitto", "--scenario", "clean", "--rows", "5"]);
+    expect(fromConfig.drills.every((d) => d.deepVerify === true)).toBe(true);
+    const plain = await planOf(["--engine", "neo4j", "--scenario", "clean", "--rows", "5"]);
+    expect(plain.drills.map((d) => d.deepVerify)).toEqual([undefined, undefined]);
+    expect(replayCommand(plain.drills[0]!, 7)).not.toContain("--deep-verify");
   });
 
   it("knows every engine's scenarios for config validation", () => {

@@ -24,6 +24,11 @@ describe("neo4j: clean drill, no load", () => {
       expect(source!.count).toBe(result.evidence.scope.dataset.recordsLoaded);
       expect(result.evidence.scope.dataset.recordsLoaded).toBe(2 * GRAPH_ROWS + 2 * ACCOUNTS.count);
       expect(check(result, "invariant:total-balance").valid).toBe(true);
+      // Every node and relationship found again through its uid index: the loaded graph plus the accounts.
+      expect(check(result, "invariant:uid-index")).toMatchObject({
+        valid: true,
+        summary: expect.stringContaining(`each of ${source!.count - ACCOUNTS.count} nodes and relationships`),
+      });
       expect(result.evidence.achieved.rpoMs).toBe(0);
     });
   }
