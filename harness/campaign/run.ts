@@ -1,4 +1,5 @@
-import { copyFile, cp, mkdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, cp, mkdir, rename, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
   createDrillRuntime,
@@ -207,6 +208,25 @@ export async function runCampaign<Payload, Node extends EngineNode<Payload>, Art
   }
 }
 
+/** Where a fault's damaged copy stays when its outcome needs a person: MISSED (what did the checks not see?) or unknown. */
+export const KEPT_DAMAGED_COPY = "damaged-artifact";
+
+/**
+ * The work directory goes; the damaged copy stays beside the evidence when the outcome is MISSED or unknown, so the
+ * damage can be read again (a replay damages a new backup, whose bytes differ).
+ */
+async function keepOnlyWhatToStudy(
+  workDir: string,
+  copy: string,
+  dir: string,
+  outcome: CampaignOutcome,
+): Promise<void> {
+  // No copy when the fault could not be applied (an unknown of its own, said in the evidence).
+  if ((outcome === "MISSED" || outcome === "unknown") && existsSync(copy))
+    await rename(copy, join(dir, KEPT_DAMAGED_COPY));
+  await rm(workDir, { recursive: true, force: true });
+}
+
 /** An error of dr-drill, not a finding: every fault must start from the backup as it was made. */
 async function baseUnchanged(dir: string, sealed: ArtifactSeal): Promise<void> {
   const changed = await unsealed(dir, sealed);
@@ -303,6 +323,6 @@ async function faultDrill<Payload, Node extends EngineNode<Payload>, Artifact ex
     replay: { seed, command: replay.command, args: replay.args },
   });
   const evidencePath = await writeEvidence(dir, evidence);
-  if (!opts.keepArtifacts) await rm(workDir, { recursive: true, force: true });
+  if (!opts.keepArtifacts) await keepOnlyWhatToStudy(workDir, copy, dir, classify(evidence).outcome);
   return { evidence, evidencePath, dir };
 }

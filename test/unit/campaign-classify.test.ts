@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { StateSummary } from "../../harness/checkers/equivalence.ts";
 import type { Evidence } from "../../harness/evidence.ts";
 import { judge } from "../../harness/expectation.ts";
 import { classify, isCaught, CAMPAIGN_OUTCOMES } from "../../harness/campaign/classify.ts";
-import { runCampaign } from "../../harness/campaign/run.ts";
+import { KEPT_DAMAGED_COPY, runCampaign } from "../../harness/campaign/run.ts";
 import { runDrill, type DrillResult } from "../../harness/drill.ts";
 import { campaignTable, markdownTable } from "../../harness/campaign/table.ts";
 import { campaignEvidence } from "../../harness/campaign/report.ts";
@@ -256,6 +257,9 @@ describe("campaign: one backup, each fault on a copy (memory engine)", () => {
     expect(r.drills.map((d) => d.evidence.expectation.met)).toEqual([true, false, true, true]);
     expect(r.drills[2]!.evidence.checks.find((c) => c.name === "artifact-untouched")?.valid).toBe(true);
     expect(r.drills.every((d) => d.evidence.artifacts.length === 3)).toBe(true);
+    // The MISSED fault's damaged copy stays beside its evidence to be studied; the others' go.
+    expect((await stat(join(r.drills[1]!.dir, KEPT_DAMAGED_COPY, "index.json"))).size).toBe(10);
+    for (const i of [0, 2, 3]) expect(existsSync(join(r.drills[i]!.dir, KEPT_DAMAGED_COPY))).toBe(false);
     const evidence = campaignEvidence(
       r,
       { engine: "memory", version: "1", method: "snapshot", rows: 300, startedAt: "t", planned: 4 },
@@ -285,6 +289,7 @@ describe("campaign: one backup, each fault on a copy (memory engine)", () => {
     expect(r.rows.map((x) => x.outcome)).toEqual(["unknown", "unknown"]);
     expect(r.rows[0]!.why).toMatch(/could not be applied/);
     expect(r.rows[1]).toMatchObject({ by: "deep-verify", why: expect.stringMatching(/memory has no deep verifier/) });
+    expect(existsSync(join(r.drills[1]!.dir, KEPT_DAMAGED_COPY, "store.json"))).toBe(true);
     const evidence = campaignEvidence(
       r,
       { engine: "memory", version: "1", method: "snapshot", rows: 300, startedAt: "t", planned: 2 },
