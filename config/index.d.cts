@@ -1,12 +1,4 @@
-import type {
-  DrillConfig,
-  EngineConfig,
-  ProcedureConfig,
-  ProcedureStep,
-  UserCheckConfig,
-  FaultExpectationConfig,
-  CustomFaultConfig,
-} from "./index.js" with { "resolution-mode": "import" };
+import type { DrillConfig } from "./index.js" with { "resolution-mode": "import" };
 
 export type {
   DrillConfig,
@@ -16,5 +8,5 @@ export type {
   UserCheckConfig,
   FaultExpectationConfig,
   CustomFaultConfig,
-};
+} from "./index.js" with { "resolution-mode": "import" };
 export declare function defineConfig(config: DrillConfig): DrillConfig;

@@ -29,14 +29,17 @@ export const ENGINE_MODULES: EngineModule[] = [
 ];
 
 /** An engine with its methods and scenarios from the catalog: everything but the drills themselves. */
-export type EngineEntry = EngineModule & EngineSummary;
+export type EngineEntry = EngineModule & EngineSummary & { defaultScenario: string };
 
 // An engine missing from the catalog has no scenarios until `npm run catalog`; the catalog test fails meanwhile.
 /** What `npm run catalog` recorded of each engine's scenarios (engines/catalog.json). */
 export const CATALOG = catalogOf(catalog);
 
 export const ENGINES: Record<string, EngineEntry> = Object.fromEntries(
-  ENGINE_MODULES.map((m) => [m.name, { ...m, ...(CATALOG[m.name] ?? { methods: [], scenarios: [] }) }]),
+  ENGINE_MODULES.map((m) => [
+    m.name,
+    { defaultScenario: "load", ...m, ...(CATALOG[m.name] ?? { methods: [], scenarios: [] }) },
+  ]),
 );
 
 export function engineEntry(name: string): EngineEntry {

@@ -13,7 +13,8 @@ export interface EngineModule {
   name: string;
   versions: string[];
   defaultVersion: string;
-  defaultScenario: string;
+  /** The scenario `run` drills when none is named; `load` (the backup under writes) unless the entry says otherwise. */
+  defaultScenario?: string;
   imageSpec(version: string): ImageSpec;
   /** Versions or procedures of the vendor's guide this engine does not drill, and why: `dr-drill list` prints them. */
   notDrilled?: string[];

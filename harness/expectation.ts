@@ -23,6 +23,14 @@ import type { Expectation, Judgement, Observation } from "./schema/evidence-dril
 export type { Expectation, Judgement, Observation, Observed, Outcome } from "./schema/evidence-drill.ts";
 export type { Verdict } from "./schema/evidence-common.ts";
 
+/**
+ * `detects`, by each named check for its reason (check name → the reason's RegExp source): what a fault scenario
+ * usually expects, written as `detectedBy({ "ledger-oracle": "lost" })`.
+ */
+export function detectedBy(reasons: Record<string, string>): Expectation {
+  return { outcome: "detects", by: Object.entries(reasons).map(([check, reason]) => ({ check, reason })) };
+}
+
 /** What the drill saw, in the terms an expectation is judged on. */
 export interface DrillFacts {
   verdict: Verdict;

@@ -1,11 +1,10 @@
-import { GenericContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
-import { docker, publishedHost } from "../../harness/runtime/docker.ts";
+import { docker } from "../../harness/runtime/docker.ts";
 import { EMQX_DATA, EMQX_ETC, EMQX_MQTT_PORT, emqxEnvironment, emqxNodeName, type EmqxSettings } from "./config.ts";
 import { emqxVersion } from "./versions.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
-import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
+import { StartedBrokerContainer } from "../../protocols/broker-container.ts";
 
 /**
  * Ready when `emqx ctl status` says "is started" AND the MQTT listener accepts a connection. "is started" is only
@@ -24,22 +23,17 @@ export const READY_PROBE = [
  * Builder for an EMQX container from the official image, after testcontainers' module shape: a GenericContainer with
  * EMQX's own setters; the hostname and environment follow the settings at start.
  */
-export class EmqxContainer extends GenericContainer {
+export class EmqxContainer extends EngineContainer {
   private settings: EmqxSettings = { host: "dr-drill-emqx", retainedStorage: "ram", durableSessions: false };
 
   constructor(
-    private readonly image: ResolvedImage,
+    image: ResolvedImage,
     private readonly version: string,
   ) {
-    super(image.ref);
+    super(image, EMQX_DATA);
     this.withStartupTimeout(120_000)
       .withExposedPorts(EMQX_MQTT_PORT)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-  }
-
-  /** A named volume for /opt/emqx/data (the built-in database, cluster.hocon, exports). */
-  withDataVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: EMQX_DATA }]);
   }
 
   /** A backed-up etc/ put in place before the first start (the guide's restore, docs/engines/emqx.md). */
@@ -54,18 +48,15 @@ export class EmqxContainer extends GenericContainer {
 
   override async start(): Promise<StartedEmqx> {
     this.withHostname(this.settings.host).withEnvironment(emqxEnvironment(emqxVersion(this.version), this.settings));
-    return new StartedEmqx(await startContainer(this, () => super.start()), this.image);
+    return new StartedEmqx(await this.startEngine(), this.image);
   }
 }
 
-export class StartedEmqx extends StartedEngineContainer {
-  /** The node's name, from the hostname the container runs under. */
-  get nodeName(): string {
-    return emqxNodeName(this.getHostname());
-  }
+export class StartedEmqx extends StartedBrokerContainer {
+  protected readonly mqttPort = EMQX_MQTT_PORT;
 
-  get mqttUrl(): string {
-    return `mqtt://${publishedHost(this)}:${this.getMappedPort(EMQX_MQTT_PORT)}`;
+  protected nodeNameOn(host: string): string {
+    return emqxNodeName(host);
   }
 
   /**
@@ -77,9 +68,5 @@ export class StartedEmqx extends StartedEngineContainer {
     return waitForExit(docker().getContainer(this.getId()), timeoutMs).catch((err: Error) => {
       throw new Error(`${err.message} after emqx stop: ${output.trim().slice(-1000)}`);
     });
-  }
-
-  async copyFileIn(hostPath: string, containerPath: string): Promise<void> {
-    await this.copyFilesToContainer([{ source: hostPath, target: containerPath, mode: 0o644 }]);
   }
 }

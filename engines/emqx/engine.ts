@@ -77,7 +77,7 @@ export class EmqxEngine implements Engine<MqttPublish, EmqxNode, EmqxArtifact> {
   private container(image: ResolvedImage, volume: string, host: string, rt: DrillRuntime): EmqxContainer {
     return new EmqxContainer(image, this.version)
       .withLabels(rt.labels)
-      .withDataVolume(volume)
+      .withVolume(volume)
       .withSettings({ ...this.options.settings, host });
   }
 

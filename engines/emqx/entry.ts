@@ -7,7 +7,6 @@ export const ENTRIES: EngineModule[] = [
     name: "emqx",
     versions: Object.keys(EMQX_VERSIONS),
     defaultVersion: EMQX_DEFAULT_VERSION,
-    defaultScenario: "load",
     imageSpec: emqxImageSpec,
     notDrilled: EMQX_NOT_DRILLED,
     load: loadFrom(

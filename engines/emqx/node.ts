@@ -1,4 +1,5 @@
 import {
+  MQTT_AS_SPECIFIED,
   mqttUniverse,
   openMqttWorkloadClient,
   type MqttCapabilities,
@@ -17,13 +18,7 @@ import type { StartedEmqx } from "./container.ts";
  * `shard_of_operation`); retained messages are sent by a pool worker the subscribe only casts to
  * (apps/emqx_retainer/src/emqx_retainer_dispatcher.erl, `dispatch`): the read-back ends on a lull after its marker.
  */
-export const EMQX_MQTT: MqttCapabilities = {
-  protocols: [4, 5],
-  retainedReadBack: "wildcard",
-  publishQos: [1, 2],
-  maxTopicBytes: 65_535,
-  fifoSessionQueue: false,
-};
+export const EMQX_MQTT: MqttCapabilities = { ...MQTT_AS_SPECIFIED, fifoSessionQueue: false };
 
 export const EMQX_UNIVERSE: MqttUniverse = mqttUniverse(EMQX_MQTT);
 

@@ -1,8 +1,8 @@
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import type { StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, exitOrRethrow, logTail, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 import type { EventStoreApi } from "../../protocols/event-store/api.ts";
 import { esdbApi } from "../../protocols/event-store/esdb.ts";
@@ -35,19 +35,15 @@ export function nodeEnvironment(version: EventStoreVersion, chunkSize: number): 
  * options as setters. Options go through the product's environment prefix (`EVENTSTORE_CLUSTER_SIZE=1` or
  * `KURRENTDB_CLUSTER_SIZE=1`), as with the official images. One builder may run twice: to truncate, then to serve.
  */
-export class EventStoreContainer extends GenericContainer {
+export class EventStoreContainer extends EngineContainer {
   /** `chunkSize`: the drill's (versions.ts `drillChunkSize`); `CHUNK_SIZE` is set only when it is not the default. */
   constructor(
-    private readonly image: ResolvedImage,
+    image: ResolvedImage,
     private readonly version: EventStoreVersion,
     private readonly chunkSize: number,
   ) {
-    super(image.ref);
+    super(image, version.dataDir);
     this.withStartupTimeout(180_000).withExposedPorts(HTTP_PORT);
-  }
-
-  withVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: this.version.dataDir }]);
   }
 
   /** A server option by its environment name without the prefix, e.g. `MAX_TRUNCATION`. */
@@ -63,7 +59,7 @@ export class EventStoreContainer extends GenericContainer {
 
   override async start(): Promise<StartedEventStore> {
     this.withDefaultOptions().withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-    return new StartedEventStore(await startContainer(this, () => super.start()), this.image, this.version);
+    return new StartedEventStore(await this.startEngine(), this.image, this.version);
   }
 
   /**
@@ -73,7 +69,7 @@ export class EventStoreContainer extends GenericContainer {
   async runToExit(timeoutMs: number): Promise<{ exitCode: number; log: string }> {
     // A node that truncates quickly may exit before the first probe: its exit is the answer, not an error.
     this.withDefaultOptions().withWaitStrategy(new ProbeWaitStrategy(["true"]));
-    const start = await startContainer(this, () => super.start()).then(
+    const start = await this.startEngine().then(
       (started) => ({ started }),
       (err: unknown) => ({ exited: exitOrRethrow(err) }),
     );

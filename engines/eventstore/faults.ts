@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DrillFault, FaultRecord } from "../../harness/faults.ts";
 import { deleteFile, flipBytes } from "../../harness/faults.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import { CHUNKS_FIRST } from "./backup.ts";
 import { listChunks } from "./chunk-set.ts";
 import type { EventStoreArtifact, EventStoreEngineOptions } from "./engine.ts";
@@ -12,7 +13,8 @@ import type { EventStoreNode } from "./node.ts";
  * (`expect`) and carries the engine options that put it in place.
  */
 export interface EventStoreFault extends DrillFault<EventStoreNode, EventStoreArtifact> {
-  readonly engineOptions: EventStoreEngineOptions;
+  /** The engine options the fault needs, when it needs any. */
+  readonly engineOptions?: EventStoreEngineOptions;
 }
 
 /** The last backup set: where the checkpoints the node will start from lie. */
@@ -29,7 +31,7 @@ export function missingTruncateChk(): EventStoreFault {
   return {
     name: "missing-truncate-chk",
     description: "restored without truncate.chk (step 3 skipped, the backed-up one gone)",
-    expect: { outcome: "detects", by: [{ check: "preflight:truncate-checkpoint", reason: "^truncate\\.chk missing" }] },
+    expect: detectedBy({ "preflight:truncate-checkpoint": "^truncate\\.chk missing" }),
     engineOptions: { truncateFromChaser: false },
     async apply(artifact) {
       const rel = join(newestSet(artifact), "truncate.chk");
@@ -48,10 +50,18 @@ export function chunksBeforeCheckpoints(): EventStoreFault {
   return {
     name: "chunks-before-checkpoints",
     description: "chunks copied first, the checkpoints a second later under load (the order the guide forbids)",
-    expect: { outcome: "detects", by: [{ check: "preflight:log-tail", reason: "copied before the checkpoints" }] },
+    expect: detectedBy({ "preflight:log-tail": "copied before the checkpoints" }),
     engineOptions: { copy: { order: CHUNKS_FIRST, pauseAfterFirstStep: 1 } },
     apply: async () => recorded("copy-order", { order: CHUNKS_FIRST }),
   };
+}
+
+/** The first chunk of the last backup set, relative to the artifact: the one a fault damages or removes. */
+async function firstChunk(artifact: EventStoreArtifact, toDo: string): Promise<string> {
+  const set = newestSet(artifact);
+  const first = (await listChunks(join(artifact.dir, set)))[0];
+  if (!first) throw new Error(`the backup holds no chunk to ${toDo}`);
+  return join(set, first.name);
 }
 
 /** A completed chunk below the writer deleted from the backup: the node must refuse (ChunkNotFoundException). */
@@ -60,12 +70,7 @@ export function missingChunk(): EventStoreFault {
     name: "missing-chunk",
     description: "chunk-000000 removed from the backup",
     expect: { outcome: "refuses", reason: "ChunkNotFound|chunk.*not found" },
-    engineOptions: {},
-    async apply(artifact) {
-      const first = (await listChunks(join(artifact.dir, newestSet(artifact))))[0];
-      if (!first) throw new Error("the backup holds no chunk to remove");
-      return deleteFile(artifact.dir, join(newestSet(artifact), first.name));
-    },
+    apply: async (artifact) => deleteFile(artifact.dir, await firstChunk(artifact, "remove")),
   };
 }
 
@@ -74,16 +79,8 @@ export function flippedChunkByte(): EventStoreFault {
   return {
     name: "flipped-chunk-byte",
     description: "one byte flipped inside chunk-000000's records",
-    expect: {
-      outcome: "detects",
-      by: [{ check: "preflight:chunk-files", reason: "MD5 .* does not match the footer" }],
-    },
-    engineOptions: {},
-    async apply(artifact) {
-      const first = (await listChunks(join(artifact.dir, newestSet(artifact))))[0];
-      if (!first) throw new Error("the backup holds no chunk to damage");
-      return flipBytes(artifact.dir, join(newestSet(artifact), first.name), 128 + 64);
-    },
+    expect: detectedBy({ "preflight:chunk-files": "MD5 .* does not match the footer" }),
+    apply: async (artifact) => flipBytes(artifact.dir, await firstChunk(artifact, "damage"), 128 + 64),
   };
 }
 

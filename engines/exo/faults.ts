@@ -1,6 +1,7 @@
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { dropDirectory, truncateFile, type DrillFault } from "../../harness/faults.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import type { ExoNode } from "./tier.ts";
 import { PART_PATHS, type ExoArtifact } from "./engine.ts";
 
@@ -11,7 +12,7 @@ export function platformNotStopped(pauseMs: number): ExoFault {
   return {
     name: "platform-not-stopped",
     description: `the platform kept writing during the backup, ${pauseMs} ms between parts`,
-    expect: { outcome: "detects", by: [{ check: "cross-part:references", reason: "dangling" }] },
+    expect: detectedBy({ "cross-part:references": "dangling" }),
     apply: async () => ({ fault: "platform-not-stopped", target: ".", detail: { pauseMs } }),
   };
 }
@@ -20,13 +21,7 @@ export function codecLeftOut(): ExoFault {
   return {
     name: "codec-left-out",
     description: "the backup left out gatein/conf/codec",
-    expect: {
-      outcome: "detects",
-      by: [
-        { check: "preflight:parts", reason: "codec" },
-        { check: "cross-part:codec", reason: "codeckey.txt" },
-      ],
-    },
+    expect: detectedBy({ "preflight:parts": "codec", "cross-part:codec": "codeckey.txt" }),
     apply: (a) => dropDirectory(a.dir, PART_PATHS.codec),
   };
 }
@@ -58,13 +53,7 @@ export function olderDatasource(ds: "idm" | "jcr" | "jpa"): ExoFault {
   return {
     name: `older-${ds}`,
     description: `the ${ds.toUpperCase()} dump is taken from an older backup`,
-    expect: {
-      outcome: "detects",
-      by: [
-        { check: "cross-part:references", reason: "dangling" },
-        { check: "ledger-oracle", reason: "lost" },
-      ],
-    },
+    expect: detectedBy({ "cross-part:references": "dangling", "ledger-oracle": "lost" }),
     beforeBackup: async ({ takeBackup, runtime }) => {
       older = join(runtime.workDir, "older-backup");
       await takeBackup(older);
@@ -82,7 +71,7 @@ export function truncatedChatArchive(keepFraction: number): ExoFault {
   return {
     name: "truncated-mongodump",
     description: `the mongodump archive cut to ${keepFraction * 100}% of its size`,
-    expect: { outcome: "detects", by: [{ check: "restore", reason: "mongorestore exited [1-9]" }] },
+    expect: detectedBy({ restore: "mongorestore exited [1-9]" }),
     apply: (a) => truncateFile(a.dir, PART_PATHS.chat, keepFraction),
   };
 }

@@ -1,9 +1,8 @@
-import { GenericContainer } from "testcontainers";
 import { MongoClient } from "mongodb";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 export const MONGO_PORT = 27017;
@@ -13,22 +12,17 @@ export const MONGO_PORT = 27017;
  * labels its own setters): the official `mongo:<major>` image (command `mongod`), or the offline FerretDB image laid
  * out the same way (engines/exo/images/). Both carry `mongodump` and `mongorestore`, run inside the container.
  */
-export class MongoWireContainer extends GenericContainer {
-  constructor(private readonly image: ResolvedImage) {
-    super(image.ref);
+export class MongoWireContainer extends EngineContainer {
+  constructor(image: ResolvedImage) {
+    super(image, "/data/db"); // both images keep their data there
     this.withExposedPorts(MONGO_PORT)
       // Probed from inside (both images have bash): the port, then the driver's ping below.
       .withWaitStrategy(new ProbeWaitStrategy(["bash", "-c", `</dev/tcp/127.0.0.1/${MONGO_PORT}`]))
       .withStartupTimeout(120_000);
   }
 
-  /** A named volume for /data/db (both images keep their data there). */
-  withVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: "/data/db" }]);
-  }
-
   override async start(): Promise<StartedMongoWire> {
-    const started = new StartedMongoWire(await startContainer(this, () => super.start()), this.image);
+    const started = new StartedMongoWire(await this.startEngine(), this.image);
     await started.waitForPing();
     return started;
   }

@@ -132,6 +132,11 @@ export async function readCodec(parts: TierParts): Promise<Buffer | undefined> {
   return exitCode === 0 && /^[0-9a-f]{32}$/.test(output.trim()) ? Buffer.from(output.trim(), "hex") : undefined;
 }
 
+/** `items` in consecutive slices of `size` (the last one shorter): the load's batches, one commit each. */
+function slices<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, k) => items.slice(k * size, (k + 1) * size));
+}
+
 export class ExoNode implements EngineNode<ExoOp> {
   constructor(
     readonly parts: TierParts,
@@ -162,8 +167,7 @@ export class ExoNode implements EngineNode<ExoOp> {
           content: Buffer.from("transaction log"),
         },
       ]);
-      for (let i = 0; i < data.users.length; i += 100)
-        await batch("users", () => writeUsers(s, data.users.slice(i, i + 100)), false);
+      for (const users of slices(data.users, 100)) await batch("users", () => writeUsers(s, users), false);
       await batch(
         "rooms",
         () =>
@@ -179,24 +183,19 @@ export class ExoNode implements EngineNode<ExoOp> {
           ),
         false,
       );
-      for (let i = 0; i < data.documents.length; i += 50) {
-        const documents = data.documents.slice(i, i + 50);
+      for (const documents of slices(data.documents, 50))
         await batch(
           "documents",
           () => writeDocuments(s, documents),
           documents.every((d) => !d.inFile),
         );
-      }
-      for (let i = 0; i < data.activities.length; i += 100) {
-        const activities = data.activities.slice(i, i + 100);
+      for (const activities of slices(data.activities, 100))
         await batch(
           "activities",
           () => writeActivities(s, activities),
           activities.every((a) => !a.attachment),
         );
-      }
-      for (let i = 0; i < data.chats.length; i += 200)
-        await batch("chat", () => writeChats(s, data.chats.slice(i, i + 200)), false);
+      for (const chats of slices(data.chats, 200)) await batch("chat", () => writeChats(s, chats), false);
       await batch("wallets", () => writeWallets(s, data.wallets), true);
       for (let k = 0; k < ROOMS; k++)
         await s.chat.collection(`messages_room_${roomId(k)}`).createIndex({ timestamp: 1 });

@@ -1,10 +1,10 @@
-import { GenericContainer, Wait } from "testcontainers";
+import { Wait } from "testcontainers";
 import { docker } from "../../harness/runtime/docker.ts";
 import { waitForExit } from "../../harness/runtime/wait-for-probe.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { waitForBolt, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /**
@@ -66,17 +66,13 @@ export function memgraphFlags(storageMode: string, snapshotOnExit = true): strin
  * Builder for a Memgraph container, after testcontainers' module shape: a GenericContainer with the data volume's and
  * the storage mode's setters, `start()` returning a handle once Bolt answers.
  */
-export class MemgraphContainer extends GenericContainer {
+export class MemgraphContainer extends EngineContainer {
   private storageMode = "IN_MEMORY_TRANSACTIONAL";
   private snapshotOnExit = true;
 
-  constructor(private readonly image: ResolvedImage) {
-    super(image.ref);
+  constructor(image: ResolvedImage) {
+    super(image, MG_DATA);
     this.withExposedPorts(MG_BOLT_PORT).withWaitStrategy(Wait.forListeningPorts()).withStartupTimeout(120_000);
-  }
-
-  withVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: MG_DATA }]);
   }
 
   withStorageMode(mode: string): this {
@@ -91,7 +87,7 @@ export class MemgraphContainer extends GenericContainer {
 
   override async start(): Promise<StartedMemgraph> {
     this.withCommand(memgraphFlags(this.storageMode, this.snapshotOnExit));
-    const started = new StartedMemgraph(await startContainer(this, () => super.start()), this.image);
+    const started = new StartedMemgraph(await this.startEngine(), this.image);
     await waitForBolt(started.endpoint, 60_000);
     return started;
   }

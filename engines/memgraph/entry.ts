@@ -7,7 +7,6 @@ export const ENTRIES: EngineModule[] = [
     name: "memgraph",
     versions: Object.keys(MEMGRAPH_VERSIONS),
     defaultVersion: MEMGRAPH_DEFAULT_VERSION,
-    defaultScenario: "load",
     imageSpec: memgraphImageSpec,
     load: loadFrom(
       () => import("./scenarios.ts"),

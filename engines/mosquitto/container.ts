@@ -2,12 +2,11 @@ import { mkdir } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import tarFs from "tar-fs";
-import { GenericContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, exitedDuring } from "../../harness/runtime/wait-for-probe.ts";
 import { docker, publishedHost } from "../../harness/runtime/docker.ts";
 import type { MqttEndpoint } from "../../protocols/mqtt/index.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /** The layout of the official eclipse-mosquitto:2 image, which the offline image copies: engine code never branches on the source. */
@@ -56,17 +55,12 @@ const READY_PROBE = ["sh", "-c", "grep -q ':075B [0-9A-F]*:0000 0A' /proc/net/tc
  * Builder after testcontainers' module shape: a GenericContainer (its `withX()` setters included) with Mosquitto's
  * own, and `start()` returning a handle with Mosquitto's own actions.
  */
-export class MosquittoContainer extends GenericContainer {
+export class MosquittoContainer extends EngineContainer {
   private config = mosquittoConf(DEFAULT_SETTINGS);
 
-  constructor(private readonly image: ResolvedImage) {
-    super(image.ref);
+  constructor(image: ResolvedImage) {
+    super(image, MOSQ_DATA);
     this.withExposedPorts(MOSQ_PORT).withStartupTimeout(60_000).withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-  }
-
-  /** A named volume on /mosquitto/data, so destroying the data is an explicit, checkable step. */
-  withVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: MOSQ_DATA }]);
   }
 
   /** The whole `mosquitto.conf`. */
@@ -77,7 +71,7 @@ export class MosquittoContainer extends GenericContainer {
 
   override async start(): Promise<StartedMosquitto> {
     this.withCopyContentToContainer([{ content: this.config, target: MOSQ_CONFIG, mode: 0o644 }]);
-    return new StartedMosquitto(await startContainer(this, () => super.start()), this.image);
+    return new StartedMosquitto(await this.startEngine(), this.image);
   }
 }
 

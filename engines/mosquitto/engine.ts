@@ -15,6 +15,7 @@ import { createVolume, removeVolume } from "../../harness/runtime/resources.ts";
 import { restoreVolume } from "../../harness/runtime/restore-volume.ts";
 import { refusalOf, startOrRefusal } from "../../harness/runtime/start-or-refusal.ts";
 import {
+  MQTT_AS_SPECIFIED,
   MQTT_RECORDS,
   MqttWorkload,
   mqttUniverse,
@@ -55,13 +56,7 @@ export type MosquittoMethod = "sigusr1" | "crash";
  * a message published after the session connected comes after everything it held. Retained messages for a new
  * subscription are inserted the same way before the SUBACK is sent (src/handle_subscribe.c).
  */
-export const MOSQUITTO_CAPABILITIES: MqttCapabilities = {
-  protocols: [4, 5],
-  retainedReadBack: "wildcard",
-  publishQos: [1, 2],
-  maxTopicBytes: 65_535,
-  fifoSessionQueue: true,
-};
+export const MOSQUITTO_CAPABILITIES: MqttCapabilities = { ...MQTT_AS_SPECIFIED, fifoSessionQueue: true };
 
 export interface MosquittoArtifact extends BackupArtifact {
   sourceVersion: string;

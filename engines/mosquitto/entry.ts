@@ -7,7 +7,6 @@ export const ENTRIES: EngineModule[] = [
     name: "mosquitto",
     versions: Object.keys(MOSQUITTO_VERSIONS),
     defaultVersion: MOSQUITTO_DEFAULT_VERSION,
-    defaultScenario: "load",
     imageSpec: mosquittoImageSpec,
     load: loadFrom(
       () => import("./scenarios.ts"),

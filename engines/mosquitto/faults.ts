@@ -1,6 +1,7 @@
 import { readFile, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { flipBytes, type DrillFault } from "../../harness/faults.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import { ARTIFACT_DB, type MosquittoArtifact } from "./engine.ts";
 import type { MosquittoNode } from "./node.ts";
 import { midChunkCut, scanDb } from "./db-file.ts";
@@ -19,7 +20,7 @@ export function flippedPayloadByte(): MosquittoFault {
   return {
     name: "flipped-payload-byte",
     description: "flip the last byte of a stored message's payload in mosquitto.db (no checksum guards it)",
-    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "corrupt|lost" }] },
+    expect: detectedBy({ "ledger-oracle": "corrupt|lost" }),
     async apply(artifact) {
       const scan = scanDb(await readFile(join(artifact.dir, ARTIFACT_DB)));
       // A queued message with a body beyond its `<seq>|` header, from the middle of the file.
@@ -40,13 +41,7 @@ export function emptyDbFile(): MosquittoFault {
   return {
     name: "empty-db-file",
     description: "empty mosquitto.db (0 bytes)",
-    expect: {
-      outcome: "detects",
-      by: [
-        { check: "ledger-oracle", reason: "lost" },
-        { check: "preflight:mosquitto.db", reason: "the file is empty" },
-      ],
-    },
+    expect: detectedBy({ "ledger-oracle": "lost", "preflight:mosquitto.db": "the file is empty" }),
     async apply(artifact) {
       const path = join(artifact.dir, ARTIFACT_DB);
       const { size } = await stat(path);

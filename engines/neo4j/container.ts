@@ -1,10 +1,10 @@
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import type { StartedTestContainer } from "testcontainers";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
 import type { BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { waitForDefaultDatabase } from "./database-status.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /**
@@ -41,25 +41,20 @@ const SETTINGS = {
  * Builder for a Neo4j container, after testcontainers' module shape: a GenericContainer with the data volume's setter,
  * `start()` returning a handle once Bolt answers.
  */
-export class Neo4jContainer extends GenericContainer {
+export class Neo4jContainer extends EngineContainer {
   constructor(
-    private readonly image: ResolvedImage,
+    image: ResolvedImage,
     private readonly password: string,
   ) {
-    super(image.ref);
+    super(image, NEO4J_DATA);
     this.withEnvironment({ NEO4J_AUTH: `${NEO4J_USER}/${password}`, ...SETTINGS })
       .withStartupTimeout(STARTUP_TIMEOUT_MS)
       .withExposedPorts(NEO4J_BOLT_PORT, NEO4J_HTTP_PORT)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
   }
 
-  /** A named volume for /data, so the data outlives a stopped server and destroying it is an explicit step. */
-  withVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: NEO4J_DATA }]);
-  }
-
   override async start(): Promise<StartedNeo4j> {
-    const started = new StartedNeo4j(await startContainer(this, () => super.start()), this.image, this.password);
+    const started = new StartedNeo4j(await this.startEngine(), this.image, this.password);
     try {
       await waitForDefaultDatabase(started.endpoint, this.startupTimeoutMs ?? STARTUP_TIMEOUT_MS);
     } catch (err) {

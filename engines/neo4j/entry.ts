@@ -7,7 +7,6 @@ export const ENTRIES: EngineModule[] = [
     name: "neo4j",
     versions: Object.keys(NEO4J_VERSIONS),
     defaultVersion: NEO4J_DEFAULT_VERSION,
-    defaultScenario: "load",
     imageSpec: neo4jImageSpec,
     load: loadFrom(
       () => import("./scenarios.ts"),

@@ -7,7 +7,6 @@ export const ENTRIES: EngineModule[] = [
     name: "postgres",
     versions: Object.keys(POSTGRES_VERSIONS),
     defaultVersion: "15",
-    defaultScenario: "load",
     imageSpec: postgresImageSpec,
     load: loadFrom(
       () =>

@@ -2,6 +2,7 @@ import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { deleteFile, flipBytes, truncateFile } from "../../harness/faults.ts";
 import type { DrillFault } from "../../harness/faults.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import type { PostgresArtifact } from "./engine.ts";
 import type { PostgresNode } from "./node.ts";
 
@@ -47,13 +48,7 @@ export function flipByteInTable(table: string): PgFault {
   return {
     name: `flip-byte:${table}`,
     description: `flip one byte inside the first row of ${table}'s data file`,
-    expect: {
-      outcome: "detects",
-      by: [
-        { check: "ledger-oracle", reason: `\\d+ corrupt` },
-        { check: "preflight:pg_verifybackup", reason: "checksum mismatch for file" },
-      ],
-    },
+    expect: detectedBy({ "ledger-oracle": `\\d+ corrupt`, "preflight:pg_verifybackup": "checksum mismatch for file" }),
     async apply(artifact) {
       const rel = artifact.relationFiles[table];
       if (!rel) throw new Error(`no data file known for table ${table} in this backup`);
@@ -85,13 +80,10 @@ export function truncateDump(keepFraction = 0.5): PgFault {
   return {
     name: "truncated-dump",
     description: `truncate the dump to ${Math.round(keepFraction * 100)}% of its size`,
-    expect: {
-      outcome: "detects",
-      by: [
-        { check: "restore", reason: "pg_restore exited 1: .*(could not read|unexpected end|end of file)" },
-        { check: "ledger-oracle", reason: "\\d+ lost" },
-      ],
-    },
+    expect: detectedBy({
+      restore: "pg_restore exited 1: .*(could not read|unexpected end|end of file)",
+      "ledger-oracle": "\\d+ lost",
+    }),
     async apply(artifact) {
       const dump = (await readdir(artifact.dir)).find((f) => f.endsWith(".pgdump"));
       if (!dump) throw new Error("no dump file in the artifact");

@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { deleteFile, type DrillFault, type FaultRecord } from "../../harness/faults.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import { PGDATA } from "../../protocols/pg/container.ts";
 import { WAL_SEGMENT } from "../../protocols/pg/pitr.ts";
 import type { PitrArtifact } from "./pitr.ts";
@@ -42,14 +43,11 @@ export function archiveEndsBeforeTarget(): PitrFault {
   return {
     name: "archive-ends-before-target",
     description: "delete the archived WAL segments from the one T lies in onwards",
-    expect: {
-      outcome: "detects",
-      by: [
-        { check: "restore", reason: TARGET_NOT_REACHED },
-        { check: "ledger-oracle", reason: "\\d+ lost" },
-        { check: "recovery-target", reason: "stops at least \\d+\\.\\d+ s before T" },
-      ],
-    },
+    expect: detectedBy({
+      restore: TARGET_NOT_REACHED,
+      "ledger-oracle": "\\d+ lost",
+      "recovery-target": "stops at least \\d+\\.\\d+ s before T",
+    }),
     async apply(artifact): Promise<FaultRecord> {
       const archive = join(artifact.dir, "wal-archive");
       const cut = (await readdir(archive)).filter((f) => WAL_SEGMENT.test(f) && f >= artifact.targetSegment).sort();

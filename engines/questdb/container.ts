@@ -1,10 +1,10 @@
-import { GenericContainer, type StartedTestContainer } from "testcontainers";
+import type { StartedTestContainer } from "testcontainers";
 import pg from "pg";
 import { Sender } from "@questdb/nodejs-client";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy } from "../../harness/runtime/wait-for-probe.ts";
 import { publishedHost } from "../../harness/runtime/docker.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
 import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
 
 /** Paths, user and ports shared by the official image and our offline one: engine code never branches on the source. */
@@ -45,21 +45,16 @@ const DEFAULT_ENVIRONMENT: Record<string, string> = {
  * `start()` returning a handle with the engine's own actions. Configuration goes through `QDB_*` environment
  * variables, as with the official image.
  */
-export class QuestDbContainer extends GenericContainer {
+export class QuestDbContainer extends EngineContainer {
   constructor(
-    private readonly image: ResolvedImage,
+    image: ResolvedImage,
     private readonly credentials: QdbCredentials,
   ) {
-    super(image.ref);
+    super(image, QDB_ROOT);
     this.withEnvironment({ QDB_PG_USER: credentials.user, QDB_PG_PASSWORD: credentials.password })
       .withStartupTimeout(180_000)
       .withExposedPorts(QDB_HTTP_PORT, QDB_PG_PORT, QDB_ILP_TCP_PORT, QDB_HEALTH_PORT)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-  }
-
-  /** A named volume for the root, so destroying the data is an explicit, checkable step. */
-  withVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: QDB_ROOT }]);
   }
 
   /** A server property, e.g. `cairo.checkpoint.recovery.enabled` → `QDB_CAIRO_CHECKPOINT_RECOVERY_ENABLED`. */
@@ -71,7 +66,7 @@ export class QuestDbContainer extends GenericContainer {
     this.withEnvironment(
       Object.fromEntries(Object.entries(DEFAULT_ENVIRONMENT).filter(([name]) => !(name in this.environment))),
     );
-    return new StartedQuestDb(await startContainer(this, () => super.start()), this.image, this.credentials);
+    return new StartedQuestDb(await this.startEngine(), this.image, this.credentials);
   }
 }
 

@@ -7,7 +7,6 @@ export const ENTRIES: EngineModule[] = [
     name: "questdb",
     versions: Object.keys(QUESTDB_VERSIONS),
     defaultVersion: QUESTDB_DEFAULT_VERSION,
-    defaultScenario: "load",
     imageSpec: questdbImageSpec,
     load: loadFrom(
       () => import("./scenarios.ts"),

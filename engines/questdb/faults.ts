@@ -3,6 +3,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
 import type { DrillFault } from "../../harness/faults.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import { QDB_TABLES, QuestDbWorkload, rowKey, type QdbTable } from "./model.ts";
 import { QDB_ROOT } from "./container.ts";
 import { copyRoot, type CopyTool } from "./copy-tools.ts";
@@ -81,7 +82,7 @@ export function recoveryDisabled(): QuestDbFault {
     name: "recovery-disabled",
     description: "restore target configured with cairo.checkpoint.recovery.enabled=false",
     // Seen both ways on 9.3.4: the server serves the raw copy, or the JVM crashes on it; either way the trigger stays.
-    expect: { outcome: "detects", by: [{ check: "restore", reason: "_restore still present" }] },
+    expect: detectedBy({ restore: "_restore still present" }),
     engineOptions: { restoreProperties: { "cairo.checkpoint.recovery.enabled": "false" } },
     async apply() {
       return {
@@ -103,13 +104,10 @@ export function backupWithoutCheckpointDir(): QuestDbFault {
   return {
     name: "no-checkpoint-dir",
     description: "the copy tool skipped dot-directories (cp <root>/*), so .checkpoint is not in the backup",
-    expect: {
-      outcome: "detects",
-      by: [
-        { check: "preflight:checkpoint-dir", reason: "no \\.checkpoint/ directory" },
-        { check: "restore", reason: "checkpoint directory does not exist" },
-      ],
-    },
+    expect: detectedBy({
+      "preflight:checkpoint-dir": "no \\.checkpoint/ directory",
+      restore: "checkpoint directory does not exist",
+    }),
     engineOptions: { copyTool: cpGlobSkippingDotDirs },
     async apply(artifact) {
       if (existsSync(join(artifact.dir, ".checkpoint")))
@@ -251,7 +249,7 @@ export function tablesCopiedOneByOne(gapMs = 1_000): QuestDbFault {
   return {
     name: "torn-copy",
     description: `tables copied one at a time, ${gapMs} ms apart, without a checkpoint, while ingestion goes on; restored without _restore`,
-    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "torn-cut" }] },
+    expect: detectedBy({ "ledger-oracle": "torn-cut" }),
     engineOptions: { tablesOneByOneGapMs: gapMs, restoreTrigger: false },
     async apply() {
       return {

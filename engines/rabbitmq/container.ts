@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { GenericContainer } from "testcontainers";
 import { CommandExitError } from "../../harness/runtime/command-exit.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { ProbeWaitStrategy, waitForExit } from "../../harness/runtime/wait-for-probe.ts";
-import { docker, publishedHost } from "../../harness/runtime/docker.ts";
-import { startContainer } from "../../harness/runtime/start-container.ts";
-import { StartedEngineContainer } from "../../harness/runtime/started-engine.ts";
+import { docker } from "../../harness/runtime/docker.ts";
+import { EngineContainer } from "../../harness/runtime/engine-container.ts";
+import { StartedBrokerContainer } from "../../protocols/broker-container.ts";
 
 /**
  * Paths, user and ports shared by the official `rabbitmq:3` image and our offline one (docker-library/rabbitmq
@@ -38,11 +37,11 @@ const READY_PROBE = ["gosu", "rabbitmq", "rabbitmq-diagnostics", "-q", "check_po
  * RabbitMQ's own setters. The hostname and `RABBITMQ_NODENAME` are pinned together: Mnesia keeps its tables under a
  * directory named after the node.
  */
-export class RabbitMqContainer extends GenericContainer {
+export class RabbitMqContainer extends EngineContainer {
   private host = "dr-drill-rabbit";
 
-  constructor(private readonly image: ResolvedImage) {
-    super(image.ref);
+  constructor(image: ResolvedImage) {
+    super(image, RABBIT_DATA_DIR);
     this.withCopyContentToContainer([
       { content: ENABLED_PLUGINS, target: "/etc/rabbitmq/enabled_plugins", mode: 0o644 },
       { content: DRILL_CONF, target: "/etc/rabbitmq/conf.d/90-dr-drill.conf", mode: 0o644 },
@@ -50,11 +49,6 @@ export class RabbitMqContainer extends GenericContainer {
       .withStartupTimeout(120_000)
       .withExposedPorts(MQTT_PORT)
       .withWaitStrategy(new ProbeWaitStrategy(READY_PROBE));
-  }
-
-  /** A named volume for /var/lib/rabbitmq, so destroying the data is an explicit step. */
-  withVolume(name: string): this {
-    return this.withBindMounts([{ source: name, target: RABBIT_DATA_DIR }]);
   }
 
   /** The hostname, and with it the node name `rabbit@<host>`. */
@@ -65,18 +59,15 @@ export class RabbitMqContainer extends GenericContainer {
 
   override async start(): Promise<StartedRabbitMq> {
     this.withHostname(this.host).withEnvironment({ RABBITMQ_NODENAME: nodeNameOf(this.host) });
-    return new StartedRabbitMq(await startContainer(this, () => super.start()), this.image);
+    return new StartedRabbitMq(await this.startEngine(), this.image);
   }
 }
 
-export class StartedRabbitMq extends StartedEngineContainer {
-  /** The node's name, from the hostname the container runs under. */
-  get nodeName(): string {
-    return nodeNameOf(this.getHostname());
-  }
+export class StartedRabbitMq extends StartedBrokerContainer {
+  protected readonly mqttPort = MQTT_PORT;
 
-  get mqttUrl(): string {
-    return `mqtt://${publishedHost(this)}:${this.getMappedPort(MQTT_PORT)}`;
+  protected nodeNameOn(host: string): string {
+    return nodeNameOf(host);
   }
 
   /** A RabbitMQ CLI as the rabbitmq user (its home holds the Erlang cookie, in both images). */
@@ -106,9 +97,5 @@ export class StartedRabbitMq extends StartedEngineContainer {
     if (exitCode !== 0) throw new Error(`cannot read ${containerPath}: ${stderr.trim()}`);
     await mkdir(hostDir, { recursive: true });
     await writeFile(join(hostDir, basename(containerPath)), stdout);
-  }
-
-  async copyFileIn(hostPath: string, containerPath: string): Promise<void> {
-    await this.copyFilesToContainer([{ source: hostPath, target: containerPath, mode: 0o644 }]);
   }
 }

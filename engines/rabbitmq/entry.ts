@@ -7,7 +7,6 @@ export const ENTRIES: EngineModule[] = [
     name: "rabbitmq",
     versions: Object.keys(RABBITMQ_VERSIONS),
     defaultVersion: RABBITMQ_DEFAULT_VERSION,
-    defaultScenario: "load",
     imageSpec: rabbitmqImageSpec,
     load: loadFrom(
       () => import("./index.ts"),

@@ -1,6 +1,7 @@
 import { open, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { flipBytes, truncateFile, type DrillFault } from "../../harness/faults.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import type { RabbitMqArtifact, RabbitMqEngineOptions } from "./engine.ts";
 import type { RabbitMqNode } from "./node.ts";
 
@@ -9,7 +10,8 @@ import type { RabbitMqNode } from "./node.ts";
  * engine options that put it in place (another node name for the restore).
  */
 export interface RabbitMqFault extends DrillFault<RabbitMqNode, RabbitMqArtifact> {
-  readonly engineOptions: RabbitMqEngineOptions;
+  /** The engine options the fault needs, when it needs any. */
+  readonly engineOptions?: RabbitMqEngineOptions;
 }
 
 /** The restore target's host when the node name is wrong: `rabbit@dr-drill-rabbit-renamed`. */
@@ -25,20 +27,11 @@ export function restoredUnderAnotherNodeName(): RabbitMqFault {
   return {
     name: "another-node-name",
     description: `the backup restored into a node named rabbit@${RENAMED_HOST}`,
-    expect: {
-      outcome: "detects",
-      by: [
-        {
-          check: "preflight:node-name",
-          reason: "the restore target is rabbit@dr-drill-rabbit-renamed: it will start EMPTY",
-        },
-        {
-          check: "invariant:not-empty",
-          reason: "the restored broker is EMPTY: all retained messages and all \\d+ sessions were lost",
-        },
-        { check: "ledger-oracle", reason: "\\d+ lost" },
-      ],
-    },
+    expect: detectedBy({
+      "preflight:node-name": "the restore target is rabbit@dr-drill-rabbit-renamed: it will start EMPTY",
+      "invariant:not-empty": "the restored broker is EMPTY: all retained messages and all \\d+ sessions were lost",
+      "ledger-oracle": "\\d+ lost",
+    }),
     engineOptions: { restoreHost: RENAMED_HOST },
     async apply(artifact) {
       return {
@@ -64,8 +57,7 @@ export function truncatedRetainedStore(): RabbitMqFault {
   return {
     name: "truncated-retained-store",
     description: "the MQTT retained-message store (.dets) in the backup cut to a third of its size",
-    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ lost" }] },
-    engineOptions: {},
+    expect: detectedBy({ "ledger-oracle": "\\d+ lost" }),
     async apply(artifact) {
       const files = await retainedStoreFiles(artifact.dir);
       if (files.length !== 1)
@@ -101,11 +93,7 @@ export function damagedQueueIndex(): RabbitMqFault {
   return {
     name: "damaged-queue-index",
     description: "the message id of the first entry of a session queue's index segment (.idx) flipped in the backup",
-    expect: {
-      outcome: "detects",
-      by: [{ check: "server-log", reason: "Generic server .* terminating|Restarting crashed queue" }],
-    },
-    engineOptions: {},
+    expect: detectedBy({ "server-log": "Generic server .* terminating|Restarting crashed queue" }),
     async apply(artifact) {
       const [largest] = await queueIndexSegments(artifact.dir);
       if (!largest)

@@ -16,6 +16,7 @@ export { loadMqtt } from "./load.ts";
 export {
   DEFAULT_UNIVERSE,
   framePayload,
+  MQTT_AS_SPECIFIED,
   MQTT_RECORDS,
   mqttUniverse,
   payloadPreview,

@@ -44,6 +44,18 @@ export interface MqttCapabilities {
   fifoSessionQueue: boolean;
 }
 
+/**
+ * What MQTT 3.1.1 and 5 specify of a broker: both protocols, retained messages read back on `#`, QoS 1 and 2
+ * acknowledged, topic names up to the 65,535 bytes of an MQTT UTF-8 string. The specification does not say whether a
+ * session's messages wait in one FIFO: each broker adds `fifoSessionQueue` as its own queue behaves.
+ */
+export const MQTT_AS_SPECIFIED: Omit<MqttCapabilities, "fifoSessionQueue"> = {
+  protocols: [4, 5],
+  retainedReadBack: "wildcard",
+  publishQos: [1, 2],
+  maxTopicBytes: 65_535,
+};
+
 /** The topics and sessions a broker is drilled with: the same for every drill of the same capabilities and size. */
 export interface MqttUniverse {
   retainedTopics: string[];

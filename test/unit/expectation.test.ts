@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../harness/checkers/checker.ts";
-import { judge, type DrillFacts } from "../../harness/expectation.ts";
+import { detectedBy, judge, type DrillFacts } from "../../harness/expectation.ts";
 
 /** What a drill with these checks saw: a node came up, and the verdict the checks give. */
 function facts(checks: CheckResult[]): DrillFacts {
@@ -45,6 +45,17 @@ describe("judge: several checks of one name (an engine's invariants bundle)", ()
       observed: "missed",
       why: expect.stringMatching(/invariant:graph was false but said "3 dangling TRANSFER edges"/),
     });
+  });
+
+  it("detectedBy: each check for its reason, in the order written", () => {
+    expect(detectedBy({ "preflight:parts": "codec", "ledger-oracle": "lost" })).toEqual({
+      outcome: "detects",
+      by: [
+        { check: "preflight:parts", reason: "codec" },
+        { check: "ledger-oracle", reason: "lost" },
+      ],
+    });
+    expect(judge(detectedBy({ "invariant:graph": "total" }), facts(failedSecond))).toMatchObject({ met: false });
   });
 
   it("restores: holds only when every check of that name held", () => {

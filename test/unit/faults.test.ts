@@ -4,16 +4,13 @@ import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deleteFile, dropDirectory, flipBytes, substituteOlderBackup, truncateFile } from "../../harness/faults.ts";
 import { versionColumnOffset } from "../../engines/postgres/faults.ts";
-import { makeTempDir } from "./support.ts";
+import { makeTempDir, writeTree } from "./support.ts";
 
 /** An artifact directory inside a parent, so "../x" points at a real file outside it. */
 async function artifact(files: Record<string, string | Buffer>): Promise<{ dir: string; outside: string }> {
   const parent = await makeTempDir();
   const dir = join(parent, "artifact");
-  for (const [rel, content] of Object.entries(files)) {
-    await mkdir(join(dir, rel, ".."), { recursive: true });
-    await writeFile(join(dir, rel), content);
-  }
+  await writeTree(dir, files);
   await mkdir(dir, { recursive: true });
   const outside = join(parent, "x");
   await writeFile(outside, "outside");

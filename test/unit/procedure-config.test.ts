@@ -6,7 +6,7 @@ import { procedureScenarioNames } from "../../harness/procedure/scenario-names.t
 import { customFault, expectationOf } from "../../harness/procedure/scenarios.ts";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { makeTempDir } from "./support.ts";
+import { logFixture, makeTempDir } from "./support.ts";
 import { ProcedureFailure, sayingLine, stepTimeoutMs } from "../../harness/procedure/step.ts";
 import { REPO } from "./cli-process.ts";
 
@@ -141,12 +141,7 @@ describe("a fault of the config's own on a procedure's artifact", () => {
 
 describe("a failed step's words", () => {
   it("are its last error-looking line, else its last line", () => {
-    const pgbackrest = [
-      "P00   INFO: restore command begin 2.54.2: --stanza=drill",
-      "P00  ERROR: [039]: invalid checksum for 'pg_data/base/5/16384'",
-      "       HINT: check the PostgreSQL server log for errors.",
-      "P00   INFO: restore command end: aborted with exception [039]",
-    ].join("\n");
+    const pgbackrest = logFixture(import.meta.url, "pgbackrest-restore-failed.log");
     expect(sayingLine(pgbackrest)).toBe("P00  ERROR: [039]: invalid checksum for 'pg_data/base/5/16384'");
     expect(sayingLine("copying\nupload: bucket quota exceeded\n")).toBe("upload: bucket quota exceeded");
     expect(new ProcedureFailure("fetch", 2, "\n").message).toBe("procedure step fetch exited 2: (no output)");

@@ -10,7 +10,7 @@ import { MOSQUITTO_SERVER_ERRORS } from "../../engines/mosquitto/node.ts";
 import { NEO4J_SERVER_ERRORS } from "../../engines/neo4j/node.ts";
 import { PG_SERVER_ERRORS } from "../../protocols/pg/container.ts";
 import { QDB_SERVER_ERRORS } from "../../engines/questdb/recovery.ts";
-import { makeTempDir } from "./support.ts";
+import { logFixture, makeTempDir } from "./support.ts";
 
 /**
  * Defect 9: an engine that fails while it is read (a RabbitMQ queue process crashing on a damaged index) made our
@@ -111,13 +111,7 @@ describe("the engine's log turns our time-out into its failure (defect 9)", () =
 
 describe("errorLines", () => {
   it("takes the lines a pattern names, without colour codes, each once, in order, and drops the ignored ones", () => {
-    const log = [
-      "\u001b[38;5;160mPANIC:  could not read block 7\u001b[0m",
-      "LOG:  checkpoint starting",
-      "FATAL:  the database system is starting up",
-      "PANIC:  could not read block 7",
-      "FATAL:  invalid page in block 3",
-    ].join("\n");
+    const log = logFixture(import.meta.url, "coloured-postgres.log");
     expect(errorLines(log, /PANIC:|FATAL:/, { ignore: /the database system is starting up/ })).toEqual([
       "PANIC:  could not read block 7",
       "FATAL:  invalid page in block 3",
@@ -126,32 +120,7 @@ describe("errorLines", () => {
 });
 
 /** A RabbitMQ 3.10.8 log around a queue that crashed on a damaged index (from a real drill, shortened). */
-const RABBIT_CRASH_LOG = [
-  "2026-12-07 16:41:10.388468+00:00 [info] <0.465.0> Started message store of type persistent for vhost '/'",
-  "\u001b[38;5;160m2026-12-07 16:41:10.396153+00:00 [error] <0.483.0> ** Generic server <0.483.0> terminating\u001b[0m",
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0> ** Last message in was {init,",
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0> ** When Server state == {q,{amqqueue,",
-  '2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>                                {resource,<<"/">>,queue,',
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0> ** Reason for termination ==",
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0> ** {{badmatch,",
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>         {basic_message,",
-  '2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>             {resource,<<"/">>,exchange,<<"amq.topic">>},',
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>             <<86,216,20,115,164,79,85,86,227,2,92,252,134,51,78,186>>,",
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>             true}},",
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>     [{rabbit_queue_index,parse_pub_record_body,2,",
-  '2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>          [{file,"rabbit_queue_index.erl"},{line,906}]},',
-  '2026-12-07 16:41:10.396153+00:00 [error] <0.483.0>      {rabbit_queue_index,read,3,[{file,"rabbit_queue_index.erl"},{line,506}]}]}',
-  "2026-12-07 16:41:10.396153+00:00 [error] <0.483.0> ",
-  "2026-12-07 16:41:10.396965+00:00 [error] <0.483.0>   crasher:",
-  "2026-12-07 16:41:10.396965+00:00 [error] <0.483.0>     initial call: rabbit_prequeue:init/1",
-  "2026-12-07 16:41:10.396965+00:00 [error] <0.483.0>     exception exit: {{badmatch,",
-  "2026-12-07 16:41:10.399209+00:00 [error] <0.579.0> Restarting crashed queue 'mqtt-subscription-dd-v3-3qos1' in vhost '/'.",
-  "2026-12-07 16:41:10.486684+00:00 [error] <0.465.0> Queue <0.483.0> failed to initialise: {{badmatch,",
-  "2026-12-07 16:41:10.486684+00:00 [error] <0.465.0>                                         {basic_message,",
-  "2026-12-07 16:41:10.486684+00:00 [error] <0.465.0>     [{rabbit_queue_index,parse_pub_record_body,2,",
-  '2026-12-07 16:41:10.486684+00:00 [error] <0.465.0>          [{file,"rabbit_queue_index.erl"},{line,906}]}]}',
-  "2026-12-07 16:41:11.002000+00:00 [info] <0.700.0> accepting MQTT connection <0.700.0> (172.17.0.1:40000 -> 172.17.0.3:1883, client id: dd-read-1)",
-].join("\n");
+const RABBIT_CRASH_LOG = logFixture(import.meta.url, "rabbit-queue-crash.log");
 
 describe("rabbitmq: the errors a node logs, in its words", () => {
   it("a crashed queue process: the error and the frame it was raised in; the crash report of the same process once", () => {
@@ -163,11 +132,7 @@ describe("rabbitmq: the errors a node logs, in its words", () => {
   });
 
   it("a clean start logs none", () => {
-    const clean = [
-      "2026-12-07 16:40:50.100000+00:00 [info] <0.229.0>  database dir   : /var/lib/rabbitmq/mnesia/rabbit@dr-drill-rabbit",
-      "2026-12-07 16:40:52.000000+00:00 [info] <0.465.0> Started message store of type persistent for vhost '/'",
-      "2026-12-07 16:40:53.000000+00:00 [info] <0.600.0> Server startup complete; 4 plugins started.",
-    ].join("\n");
+    const clean = logFixture(import.meta.url, "rabbit-clean-start.log");
     expect(rabbitServerErrors(clean)).toEqual([]);
   });
 });

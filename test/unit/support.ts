@@ -1,6 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { noViolations, type OracleDetails, type Violation } from "../../harness/checkers/ledger-oracle.ts";
 
@@ -16,6 +18,29 @@ export async function makeTempDir(prefix = "dr-drill-unit-"): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   created.push(dir);
   return dir;
+}
+
+/** Writes each file (its path relative to `dir` → its content), creating the folders on the way. */
+export async function writeTree(dir: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    await mkdir(join(dir, rel, ".."), { recursive: true });
+    await writeFile(join(dir, rel), content);
+  }
+}
+
+/** A temp directory holding these files (as `writeTree` writes them), removed after the current test. */
+export async function tempDirWith(files: Record<string, string | Buffer>): Promise<string> {
+  const dir = await makeTempDir();
+  await writeTree(dir, files);
+  return dir;
+}
+
+/**
+ * A log kept as data in the `fixtures/` folder beside a test (`testUrl` is its `import.meta.url`), as the engine
+ * wrote it (colour codes included), without the file's last newline.
+ */
+export function logFixture(testUrl: string, name: string): string {
+  return readFileSync(fileURLToPath(new URL(`fixtures/${name}`, testUrl)), "utf8").replace(/\n$/, "");
 }
 
 /** Ledger-oracle details as the oracle writes them, with the given violations (the others 0). */

@@ -102,14 +102,21 @@ describe("emqx: the data export format", () => {
 
 describe("emqx: which exports data import accepts (check_version/1)", () => {
   it("compares major and minor each on its own, ignoring patch and build suffix", () => {
-    expect(importAllowed("5.5.1", "5.8.6")).toBe(true);
-    expect(importAllowed("5.8.0", "5.8.6")).toBe(true);
-    expect(importAllowed("5.8.9", "5.8.6")).toBe(true);
-    expect(importAllowed("5.7.0-g830266b4", "5.8.6")).toBe(true);
-    expect(importAllowed("5.8.6", "5.5.1")).toBe(false);
-    expect(importAllowed("6.0.0", "5.8.6")).toBe(false);
-    // The quirk of comparing the minor alone: an older major with a higher minor is refused too.
-    expect(importAllowed("4.9.0", "5.8.6")).toBe(false);
+    // [the export's version, the importing node's version]
+    const accepted: [string, string][] = [
+      ["5.5.1", "5.8.6"],
+      ["5.8.0", "5.8.6"],
+      ["5.8.9", "5.8.6"],
+      ["5.7.0-g830266b4", "5.8.6"],
+    ];
+    // The quirk of comparing the minor alone: an older major with a higher minor (4.9.0) is refused too.
+    const refused: [string, string][] = [
+      ["5.8.6", "5.5.1"],
+      ["6.0.0", "5.8.6"],
+      ["4.9.0", "5.8.6"],
+    ];
+    for (const [from, into] of accepted) expect(importAllowed(from, into), `${from} into ${into}`).toBe(true);
+    for (const [from, into] of refused) expect(importAllowed(from, into), `${from} into ${into}`).toBe(false);
   });
 
   it("reads the CLI's answers (emqx_mgmt_cli.erl data/1)", () => {

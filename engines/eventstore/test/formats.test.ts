@@ -55,50 +55,29 @@ describe("EventStoreDB chunk header (ChunkHeader.cs)", () => {
 });
 
 describe("EventStoreDB chunk footer (ChunkFooter.cs) and completed chunks (TFChunk.cs)", () => {
+  const FOOTER = {
+    isCompleted: true,
+    isMap12Bytes: true,
+    physicalDataSize: 1000,
+    logicalDataSize: 5000,
+    mapSize: 24,
+    md5: "ff".repeat(16),
+  };
+
   it("round-trips a footer with a 12-byte map and keeps the MD5 in the last 16 bytes", () => {
-    const buf = formatChunkFooter({
-      isCompleted: true,
-      isMap12Bytes: true,
-      physicalDataSize: 1000,
-      logicalDataSize: 5000,
-      mapSize: 24,
-      md5: "ff".repeat(16),
-    });
+    const buf = formatChunkFooter(FOOTER);
     expect(buf[0]).toBe(3);
     expect(buf.readBigInt64LE(5)).toBe(5000n);
     expect(buf.subarray(112).toString("hex")).toBe("ff".repeat(16));
-    expect(parseChunkFooter(buf)).toEqual({
-      isCompleted: true,
-      isMap12Bytes: true,
-      physicalDataSize: 1000,
-      logicalDataSize: 5000,
-      mapSize: 24,
-      md5: "ff".repeat(16),
-    });
+    expect(parseChunkFooter(buf)).toEqual(FOOTER);
   });
 
   it("refuses a footer whose map size is not a whole number of entries, or whose sizes disagree", () => {
     expect(() =>
-      parseChunkFooter(
-        formatChunkFooter({
-          isCompleted: true,
-          isMap12Bytes: true,
-          physicalDataSize: 10,
-          logicalDataSize: 10,
-          mapSize: 13,
-        }),
-      ),
+      parseChunkFooter(formatChunkFooter({ ...FOOTER, physicalDataSize: 10, logicalDataSize: 10, mapSize: 13 })),
     ).toThrow(/not a multiple/);
     expect(() =>
-      parseChunkFooter(
-        formatChunkFooter({
-          isCompleted: true,
-          isMap12Bytes: true,
-          physicalDataSize: 10,
-          logicalDataSize: 5,
-          mapSize: 0,
-        }),
-      ),
+      parseChunkFooter(formatChunkFooter({ ...FOOTER, physicalDataSize: 10, logicalDataSize: 5, mapSize: 0 })),
     ).toThrow(/disagree/);
   });
 

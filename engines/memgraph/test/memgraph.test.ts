@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import {
@@ -30,7 +29,7 @@ import {
 } from "../../../harness/runtime/images.ts";
 import { ContainerExitedError } from "../../../harness/runtime/wait-for-probe.ts";
 import { refusalOf } from "../../../harness/runtime/start-or-refusal.ts";
-import { makeTempDir } from "../../../test/unit/support.ts";
+import { makeTempDir, tempDirWith } from "../../../test/unit/support.ts";
 
 /** A durability file as Memgraph writes one: magic, uint64 little-endian version, then a body we do not read. */
 function durabilityFile(magic: "MGsn" | "MGwl", version: number | bigint, body = Buffer.from("body")): Buffer {
@@ -38,15 +37,6 @@ function durabilityFile(magic: "MGsn" | "MGwl", version: number | bigint, body =
   header.write(magic, 0, "latin1");
   header.writeBigUInt64LE(BigInt(version), 4);
   return Buffer.concat([header, body]);
-}
-
-async function backupDir(files: Record<string, Buffer>): Promise<string> {
-  const dir = await makeTempDir();
-  for (const [rel, bytes] of Object.entries(files)) {
-    await mkdir(join(dir, rel, ".."), { recursive: true });
-    await writeFile(join(dir, rel), bytes);
-  }
-  return dir;
 }
 
 describe("memgraph durability headers", () => {
@@ -83,7 +73,7 @@ describe("memgraph durability headers", () => {
   });
 
   it("reads headers from files on disk, snapshots then WAL files", async () => {
-    const dir = await backupDir({
+    const dir = await tempDirWith({
       "snapshots/s1": durabilityFile("MGsn", 31),
       "wal/w1": durabilityFile("MGwl", 31),
       "wal/w2": durabilityFile("MGwl", 30),
@@ -95,7 +85,7 @@ describe("memgraph durability headers", () => {
 
 describe("memgraph version preflight", () => {
   it("accepts files a version reads: its own format and older ones back to 14", async () => {
-    const dir = await backupDir({ "snapshots/s": durabilityFile("MGsn", 19), "wal/w": durabilityFile("MGwl", 19) });
+    const dir = await tempDirWith({ "snapshots/s": durabilityFile("MGsn", 19), "wal/w": durabilityFile("MGwl", 19) });
     expect(durabilityCheck(await durabilityFiles(dir), "3.7.2")).toMatchObject({
       valid: true,
       summary: expect.stringMatching(/format 19: Memgraph 3.7.2 reads 14–31/),
@@ -104,7 +94,7 @@ describe("memgraph version preflight", () => {
   });
 
   it("refuses newer files for an older binary, which would skip them and start empty", async () => {
-    const dir = await backupDir({ "snapshots/s": durabilityFile("MGsn", 31), "wal/w": durabilityFile("MGwl", 31) });
+    const dir = await tempDirWith({ "snapshots/s": durabilityFile("MGsn", 31), "wal/w": durabilityFile("MGwl", 31) });
     const check = durabilityCheck(await durabilityFiles(dir), "2.19.0");
     expect(check.valid).toBe(false);
     expect(check.summary).toBe(
@@ -118,18 +108,18 @@ describe("memgraph version preflight", () => {
 
   it("refuses files older than the oldest supported format, unknown files, and a backup without a snapshot", async () => {
     expect(
-      durabilityCheck(await durabilityFiles(await backupDir({ "snapshots/s": durabilityFile("MGsn", 13) })), "3.7.2")
+      durabilityCheck(await durabilityFiles(await tempDirWith({ "snapshots/s": durabilityFile("MGsn", 13) })), "3.7.2")
         .valid,
     ).toBe(false);
     const garbled = durabilityCheck(
       await durabilityFiles(
-        await backupDir({ "snapshots/s": durabilityFile("MGsn", 31), "wal/w": Buffer.from("MGw") }),
+        await tempDirWith({ "snapshots/s": durabilityFile("MGsn", 31), "wal/w": Buffer.from("MGw") }),
       ),
       "3.7.2",
     );
     expect(garbled).toMatchObject({ valid: false, summary: expect.stringMatching(/wal\/w \(3 bytes/) });
     const walOnly = durabilityCheck(
-      await durabilityFiles(await backupDir({ "wal/w": durabilityFile("MGwl", 31) })),
+      await durabilityFiles(await tempDirWith({ "wal/w": durabilityFile("MGwl", 31) })),
       "3.7.2",
     );
     expect(walOnly).toMatchObject({ valid: false, summary: expect.stringMatching(/no snapshot file/) });
@@ -224,7 +214,7 @@ class NoMemgraphImage extends ImageResolver {
 
 describe("memgraph restore: the preflight is ours, the refusal is the server's", () => {
   async function newerSnapshot(): Promise<MemgraphArtifact> {
-    const dir = await backupDir({ "snapshots/s": durabilityFile("MGsn", 31), "wal/w": durabilityFile("MGwl", 31) });
+    const dir = await tempDirWith({ "snapshots/s": durabilityFile("MGsn", 31), "wal/w": durabilityFile("MGwl", 31) });
     return { dir, method: "snapshot", sourceVersion: "3.7.2", storageInfo: [], tool: "CREATE SNAPSHOT", finishedAt: 0 };
   }
 

@@ -19,6 +19,7 @@ import { rm } from "node:fs/promises";
 import type { DrillRuntime } from "../../../harness/engine.ts";
 import { DrillClock } from "../../../harness/clock.ts";
 import { ImageResolver, type ResolvedImage } from "../../../harness/runtime/images.ts";
+import { logFixture } from "../../../test/unit/support.ts";
 
 /**
  * A real mosquitto.db, saved on SIGUSR1 by Mosquitto 2.0.11 (Debian bookworm, the offline image): two persistent
@@ -193,11 +194,7 @@ describe("mosquitto configuration, log and versions", () => {
   });
 
   it("logProblems gives every error and warning line, without timestamps", () => {
-    const log = [
-      "1795436892: mosquitto version 2.0.11 starting",
-      "1795436892: Error: Success.",
-      "1795436892: Error: Couldn't open database.",
-    ].join("\n");
+    const log = logFixture(import.meta.url, "truncated-db.log");
     expect(logProblems(log)).toBe("Error: Success. Error: Couldn't open database.");
     expect(logProblems("1: mosquitto version 2.0.11 running")).toBeUndefined();
   });

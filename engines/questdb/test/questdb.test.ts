@@ -16,7 +16,7 @@ import {
   rowDigest,
   type QdbRow,
 } from "../model.ts";
-import { makeTempDir } from "../../../test/unit/support.ts";
+import { logFixture, makeTempDir } from "../../../test/unit/support.ts";
 import { questDbFileKind } from "../deep-verify.ts";
 
 /** How the server prints a row over PG wire (text mode): LONG decimal, DOUBLE Java-style, BOOLEAN t/f, casts to LONG. */
@@ -228,37 +228,16 @@ describe("questdb preflight", () => {
 
 describe("questdb log cause", () => {
   it("picks the exception that stopped the server, with the lines that explain it", () => {
-    const log = [
-      "2026-11-22T01:44:11.716215Z A server-main Metrics are disabled, health check endpoint will not consider unhandled errors",
-      "io.questdb.cairo.CairoException: [-1] checkpoint trigger file found, but the checkpoint metadata file does not exist [file=/var/lib/questdb/.checkpoint/db/_checkpoint_meta.d]",
-      "\tat io.questdb@9.3.4/io.questdb.cairo.DatabaseCheckpointAgent.recover(DatabaseCheckpointAgent.java:842)",
-    ].join("\n");
+    const log = logFixture(import.meta.url, "checkpoint-meta-missing.log");
     expect(causeLine(log)).toMatch(/^io\.questdb\.cairo\.CairoException: \[-1\] checkpoint trigger file found/);
-    const config = [
-      "2026-11-22T01:52:30.484135Z E server-main ",
-      "io.questdb.ServerConfigurationException: Configuration issues:",
-      "    Invalid settings (not recognized, probable typos):",
-      "        * query.timeout",
-      "",
-      "\tat io.questdb.X",
-    ].join("\n");
+    const config = logFixture(import.meta.url, "config-typo.log");
     expect(causeLine(config)).toBe(
       "io.questdb.ServerConfigurationException: Configuration issues: Invalid settings (not recognized, probable typos): * query.timeout",
     );
   });
 
   it("names a JVM crash by its signal and frame, not by a line of its report", () => {
-    const log = [
-      "2026-11-23T11:50:01.1Z I i.q.c.DatabaseCheckpointAgent skipping recovery from checkpoint [currentId=, previousId=]",
-      "#",
-      "# A fatal error has been detected by the Java Runtime Environment:",
-      "#",
-      "#  SIGSEGV (0xb) at pc=0x00007f3d1c752b00, pid=1, tid=45",
-      "#",
-      "# Problematic frame:",
-      "# C  [libc.so.6+0x152b00]",
-      "#",
-    ].join("\n");
+    const log = logFixture(import.meta.url, "jvm-crash.log");
     expect(causeLine(log)).toBe("JVM crashed (SIGSEGV) in C  [libc.so.6+0x152b00]");
     expect(causeLine("# C  [libc.so.6+0x152b00]")).not.toMatch(/JVM crashed/);
   });
@@ -266,10 +245,7 @@ describe("questdb log cause", () => {
 
 describe("questdb restore observations", () => {
   // Lines as QuestDB 9.3.4 logged them during a real checkpoint restore (8.2.0 and 9.2.3 log the same message).
-  const recovered = [
-    "2026-11-23T09:23:24.274185Z I i.q.c.DatabaseCheckpointAgent starting checkpoint recovery [trigger=file]",
-    "2026-11-23T09:23:24.878925Z I i.q.c.DatabaseCheckpointAgent checkpoint recovered [metaFilesCount=28, walFilesCount=1, symbolFilesCount=12]",
-  ].join("\n");
+  const recovered = logFixture(import.meta.url, "checkpoint-recovered.log");
   const skipped =
     "2026-11-23T09:23:40.743807Z I i.q.c.DatabaseCheckpointAgent skipping recovery from checkpoint [currentId=, previousId=]";
 

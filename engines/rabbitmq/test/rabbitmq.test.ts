@@ -19,7 +19,7 @@ import { Progress } from "../../../harness/progress.ts";
 import { scriptedBroker } from "../../../protocols/mqtt/test/scripted-broker.ts";
 import { parseQueueList, queueListProblems, rabbitMqFileKind } from "../deep-verify.ts";
 import { join } from "node:path";
-import { makeTempDir } from "../../../test/unit/support.ts";
+import { logFixture, makeTempDir, tempDirWith } from "../../../test/unit/support.ts";
 import { emptyStartCheck } from "../../../protocols/mnesia-node.ts";
 import { NotSentError, type MqttPublish } from "../../../protocols/mqtt/index.ts";
 import type { WorkloadClient, WorkloadOp } from "../../../harness/workload.ts";
@@ -288,14 +288,6 @@ describe("rabbitmq: a damaged queue index (the fault)", () => {
       Buffer.from([0, 0, 0, 10]),
       Buffer.from([0, 0, 0, 0]),
     ]);
-  async function backupWith(segments: Record<string, Buffer>): Promise<string> {
-    const dir = await makeTempDir();
-    for (const [rel, bytes] of Object.entries(segments)) {
-      await mkdir(join(dir, rel, ".."), { recursive: true });
-      await writeFile(join(dir, rel), bytes);
-    }
-    return dir;
-  }
   const artifact = (dir: string) => ({
     dir,
     method: "mnesia-copy",
@@ -307,7 +299,7 @@ describe("rabbitmq: a damaged queue index (the fault)", () => {
 
   it("flips the message id of the first entry of the largest segment, and nothing else", async () => {
     const large = join(queue("ENM49FOATFIJG67P8BOTAKT32"), "0.idx");
-    const dir = await backupWith({
+    const dir = await tempDirWith({
       [large]: Buffer.concat([publish(7), publish(8)]),
       [join(queue("OTHER"), "0.idx")]: publish(9),
       [join(queue("OTHER"), "journal.jif")]: Buffer.alloc(64),
@@ -326,11 +318,11 @@ describe("rabbitmq: a damaged queue index (the fault)", () => {
 
   it("refuses a backup with no segment, or a segment whose first entry is not a publish", async () => {
     await expect(
-      damagedQueueIndex().apply(artifact(await backupWith({ [join(queue("Q"), "journal.jif")]: Buffer.alloc(8) }))),
+      damagedQueueIndex().apply(artifact(await tempDirWith({ [join(queue("Q"), "journal.jif")]: Buffer.alloc(8) }))),
     ).rejects.toThrow(/no queue index segment/);
     await expect(
       damagedQueueIndex().apply(
-        artifact(await backupWith({ [join(queue("Q"), "0.idx")]: Buffer.from([0x00, 0x05, 0x00, 0x06]) })),
+        artifact(await tempDirWith({ [join(queue("Q"), "0.idx")]: Buffer.from([0x00, 0x05, 0x00, 0x06]) })),
       ),
     ).rejects.toThrow(/is not a publish record \(first byte 0x0\)/);
   });
@@ -386,17 +378,7 @@ describe("RabbitMQ deep verification and file kinds", () => {
 });
 
 /** A RabbitMQ 3.10.8 log after a restore whose queue index of one session was damaged (campaign fault, replayed). */
-const QUEUE_CRASH_LOG = [
-  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_queue_index,'-recover_journal/1-fun-0-',1,",
-  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_queue_index,segment_map,2,",
-  "2026-12-07 17:38:55.073951+00:00 [error] <0.511.0>                  {rabbit_variable_queue,init,6,",
-  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     supervisor: {<0.511.0>,rabbit_amqqueue_sup}",
-  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     errorContext: shutdown",
-  "2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>     reason: reached_max_restart_intensity",
-  '2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                             {resource,<<"/">>,queue,',
-  '2026-12-07 17:38:55.089405+00:00 [error] <0.511.0>                                 <<"mqtt-subscription-dd-v3-13qos1">>},',
-  "2026-12-07 17:38:56.510512+00:00 [info] <0.882.0> closing MQTT connection <0.882.0> (172.17.0.1:33462 -> 172.17.0.2:1883)",
-].join("\n");
+const QUEUE_CRASH_LOG = logFixture(import.meta.url, "queue-crash.log");
 
 describe("a RabbitMQ read-back that gets no answer is the node's failure only when its log reports the crash", () => {
   it("the supervisor that gave up on a queue is one of the node's errors, with the queue; nothing from a quiet log", () => {

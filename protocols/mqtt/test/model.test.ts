@@ -5,6 +5,7 @@ import { ABSENT_DIGEST } from "../../../harness/ledger.ts";
 import { formatRecordLine, LIST_SEPARATOR, compareKeys } from "../../../harness/records.ts";
 import {
   framePayload,
+  MQTT_AS_SPECIFIED,
   mqttUniverse,
   queueKey,
   queuedWrite,
@@ -15,13 +16,7 @@ import {
 import { MqttWorkload, WORKLOAD_SEQ_BASE, type MqttPublish } from "../workload.ts";
 import type { WorkloadOp } from "../../../harness/workload.ts";
 
-const FULL: MqttCapabilities = {
-  protocols: [4, 5],
-  retainedReadBack: "wildcard",
-  publishQos: [1, 2],
-  maxTopicBytes: 65_535,
-  fifoSessionQueue: true,
-};
+const FULL: MqttCapabilities = { ...MQTT_AS_SPECIFIED, fifoSessionQueue: true };
 const NARROW: MqttCapabilities = {
   protocols: [4],
   retainedReadBack: "exact-topics",

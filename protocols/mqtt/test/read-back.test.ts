@@ -9,6 +9,7 @@ import type { KeyWrite, LedgerEntry } from "../../../harness/ledger.ts";
 import { RecordFile } from "../../../harness/records.ts";
 import {
   framePayload,
+  MQTT_AS_SPECIFIED,
   MQTT_RECORDS,
   mqttUniverse,
   queuedWrite,
@@ -26,13 +27,7 @@ import { mqttSecondRead } from "../deep-verify.ts";
 // The shared read-back against a scripted in-memory broker speaking real MQTT packets: it holds retained messages and
 // persistent sessions with queues, and behaves as a restored broker may: a subscription lost behind a present
 // session, a long pause mid-queue, a queue that never ends, live messages overtaking the queue.
-const CAPS: MqttCapabilities = {
-  protocols: [4, 5],
-  retainedReadBack: "wildcard",
-  publishQos: [1],
-  maxTopicBytes: 255,
-  fifoSessionQueue: true,
-};
+const CAPS: MqttCapabilities = { ...MQTT_AS_SPECIFIED, publishQos: [1], maxTopicBytes: 255, fifoSessionQueue: true };
 const UNIVERSE = mqttUniverse(CAPS, { retainedTopics: 3, sessions: 3 });
 const QUEUED = 4;
 
