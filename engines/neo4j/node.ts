@@ -2,6 +2,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { BoltGraphNode, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { NEO4J_DIALECT } from "../../protocols/bolt/cypher.ts";
+import { readCypher } from "../../protocols/bolt/user-query.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import type { StartedNeo4j } from "./container.ts";
 
@@ -30,6 +31,11 @@ export class Neo4jNode extends BoltGraphNode {
   /** The errors the running server logged. */
   async serverErrors(): Promise<string[]> {
     return this.server ? errorLines(await this.server.log(), NEO4J_SERVER_ERRORS) : [];
+  }
+
+  /** A user's Cypher for `verify --checks`, in a read transaction (protocols/bolt/user-query.ts). */
+  userQuery(text: string): Promise<string[][]> {
+    return this.withSession((s) => readCypher(s, text));
   }
 
   get running(): boolean {
