@@ -1,6 +1,7 @@
 import { appendFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { engineEntry } from "../../engines/index.ts";
+import { InputError } from "../../harness/errors.ts";
 import { missingImage, skipUnless } from "./support.ts";
 import { DAMAGES, appendOnlyChecks, damagedCopy, keptArtifact, verifyCli } from "./verify-support.ts";
 
@@ -55,7 +56,18 @@ describe("dr-drill verify: every engine's kept artifact, intact and damaged (DR_
       for (const damage of DAMAGES) {
         const copy = await damagedCopy(kept.backup, damage, aim);
         const t1 = Date.now();
-        const v = await verifyCli({ engine, method, artifact: copy.dir, compareWith: intact.dir, checks });
+        const v = await verifyCli({ engine, method, artifact: copy.dir, compareWith: intact.dir, checks }).catch(
+          (err: unknown) => {
+            if (err instanceof InputError) return err;
+            throw err;
+          },
+        );
+        if (v instanceof InputError) {
+          // A one-file artifact (a dump) without its file is no backup: refused as input (exit 2), by name.
+          await record({ engine, method, damage: copy.what, verdict: "refused (exit 2)", failed: [v.message] });
+          expect.soft(v.message, `${engine} ${method} ${copy.what}`).toMatch(/is an empty directory: no backup in it/);
+          continue;
+        }
         await record({
           engine,
           method,
