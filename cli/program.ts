@@ -133,6 +133,11 @@ export function program(done: (code: number) => void): Command {
     .option("--newest", "the artifact path is a directory of backups: verify the newest entry in it")
     .option("--images <mode>", "official | offline | auto (default: $DR_DRILL_IMAGES or auto)", imageMode)
     .option("--reports <dir>", "report root (default ./reports)")
+    .option(
+      "--retention <duration>",
+      "how long the record is to be kept, stated in it (default 365d; docs/compliance.md)",
+      duration("--retention"),
+    )
     .option("--signing-key <file>", "Ed25519 private key to sign the record (or $DR_DRILL_SIGNING_KEY)")
     .addHelpText("after", `\n${EXIT_CODES}`)
     .action(async (v: VerifyOptions) => done(await (await import("./verify.ts")).verify(v)));

@@ -8,6 +8,8 @@ import { parseImageMode, type ImageMode } from "../harness/runtime/image-mode.ts
 import { ImageResolver } from "../harness/runtime/images.ts";
 import { guardRun } from "../harness/runtime/resources.ts";
 import { loadPrivateKey, loadPublicKey } from "../harness/report/manifest.ts";
+import { ATTESTATION } from "../harness/report/attestation.ts";
+import { retentionDays } from "../harness/report/audit.ts";
 import { readChecksFile, type VerifyChecks } from "../harness/verify/checks-file.ts";
 import { resolveArtifact } from "../harness/artifact-source/index.ts";
 import { artifactFiles, earlierFingerprint, verificationOf, writeVerification } from "../harness/verify/report.ts";
@@ -25,6 +27,7 @@ export interface VerifyOptions {
   rto?: number;
   compareWith?: string;
   maxAge?: number;
+  retention?: number;
   newest?: boolean;
   images?: ImageMode;
   reports?: string;
@@ -108,6 +111,8 @@ export async function verify(v: VerifyOptions): Promise<number> {
       startedAt,
       endedAt: new Date(),
       comparedWith: compareWith?.from ?? null,
+      maxAgeMs: v.maxAge ?? null,
+      retention: v.retention === undefined ? undefined : retentionDays(v.retention, "--retention"),
     });
     const sealed = await writeVerification(result.dir, record, signingKey);
     console.log(`\nverify ${result.engine} ${result.version} ${result.method}: ${result.verdict.toUpperCase()}`);
@@ -117,7 +122,7 @@ export async function verify(v: VerifyOptions): Promise<number> {
       );
     if (result.undecided) console.log(`  undecided: ${result.undecided}`);
     console.log(
-      `Report: ${result.dir}  (verification.json, summary.md, manifest.sha256${sealed.signed ? ", manifest.sig" : ""})`,
+      `Report: ${result.dir}  (verification.json, summary.md, manifest.sha256${sealed.signed ? `, manifest.sig, ${ATTESTATION}` : ""})`,
     );
     if (result.interrupted) return interrupt.signal.reason === "SIGTERM" ? 143 : 130;
     return result.verdict === "pass" ? 0 : 1;

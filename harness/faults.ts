@@ -78,9 +78,15 @@ export async function flipBytes(
 /** Cuts a file to `keepFraction` of its size (an interrupted copy or upload). */
 export async function truncateFile(artifactDir: string, rel: string, keepFraction: number): Promise<FaultRecord> {
   if (!(keepFraction >= 0 && keepFraction < 1)) throw new Error(`keepFraction must be in [0, 1), got ${keepFraction}`);
+  const { size } = await stat(inside(artifactDir, rel));
+  return truncateTo(artifactDir, rel, Math.floor(size * keepFraction));
+}
+
+/** Cuts a file to its first `newSize` bytes. */
+export async function truncateTo(artifactDir: string, rel: string, newSize: number): Promise<FaultRecord> {
   const path = inside(artifactDir, rel);
   const { size } = await stat(path);
-  const newSize = Math.floor(size * keepFraction);
+  if (!(newSize >= 0 && newSize < size)) throw new Error(`cannot cut ${rel} to ${newSize} bytes: it has ${size}`);
   await truncate(path, newSize);
   return { fault: "truncate-file", target: rel, detail: { size, newSize } };
 }

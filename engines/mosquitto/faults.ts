@@ -4,13 +4,29 @@ import { flipBytes, type DrillFault } from "../../harness/faults.ts";
 import { detectedBy } from "../../harness/expectation.ts";
 import { ARTIFACT_DB, type MosquittoArtifact } from "./engine.ts";
 import type { MosquittoNode } from "./node.ts";
-import { midChunkCut, scanDb } from "./db-file.ts";
+import { midChunkCut, scanDb, type DbScan } from "./db-file.ts";
 
 /**
  * Faults of a Mosquitto backup, each with what the drill must then show. mosquitto.db has no checksum (db-file.ts),
  * so only what changes the restored state or stops the broker can be seen.
  */
 export type MosquittoFault = DrillFault<MosquittoNode, MosquittoArtifact>;
+
+/**
+ * The last byte of the payload of a queued message with a body beyond its `<seq>|` header, from the middle of the
+ * file: a byte the broker serves back as it is.
+ */
+export function payloadByte(scan: DbScan): { offset: number; topic: string; payloadLength: number } {
+  const candidates = scan.messages.filter((m) => !m.retain && m.payloadLength > 12);
+  const target = candidates[Math.floor(candidates.length / 2)];
+  if (!target)
+    throw new Error(`no stored message with a payload to flip in ${ARTIFACT_DB} (${scan.messages.length} messages)`);
+  return {
+    offset: target.payloadOffset + target.payloadLength - 1,
+    topic: target.topic,
+    payloadLength: target.payloadLength,
+  };
+}
 
 /**
  * One byte flipped in the payload of a stored message, found by walking the file as Mosquitto does: the broker loads
@@ -22,15 +38,8 @@ export function flippedPayloadByte(): MosquittoFault {
     description: "flip the last byte of a stored message's payload in mosquitto.db (no checksum guards it)",
     expect: detectedBy({ "ledger-oracle": "corrupt|lost" }),
     async apply(artifact) {
-      const scan = scanDb(await readFile(join(artifact.dir, ARTIFACT_DB)));
-      // A queued message with a body beyond its `<seq>|` header, from the middle of the file.
-      const candidates = scan.messages.filter((m) => !m.retain && m.payloadLength > 12);
-      const target = candidates[Math.floor(candidates.length / 2)];
-      if (!target)
-        throw new Error(
-          `no stored message with a payload to flip in ${ARTIFACT_DB} (${scan.messages.length} messages)`,
-        );
-      const record = await flipBytes(artifact.dir, ARTIFACT_DB, target.payloadOffset + target.payloadLength - 1);
+      const target = payloadByte(scanDb(await readFile(join(artifact.dir, ARTIFACT_DB))));
+      const record = await flipBytes(artifact.dir, ARTIFACT_DB, target.offset);
       return { ...record, detail: { ...record.detail, topic: target.topic, payloadBytes: target.payloadLength } };
     },
   };

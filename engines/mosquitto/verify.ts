@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { verifyScenario } from "../../harness/verify/scenario.ts";
 import { ARTIFACT_DB, MosquittoEngine } from "./engine.ts";
+import { mosquittoDamageTargets } from "./damage-targets.ts";
 
 /**
  * `dr-drill verify --engine mosquitto`: `data/mosquitto.db` and `config/mosquitto.conf` as the backup saved them. The
@@ -22,4 +23,5 @@ export const MOSQUITTO_VERIFY = verifyScenario({
       save: { after: { inode: db?.ino ?? 0, bytes: db?.size ?? 0 }, waitedMs: 0 },
     };
   },
+  damageTargets: mosquittoDamageTargets,
 });

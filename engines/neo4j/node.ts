@@ -3,6 +3,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { BoltGraphNode, type BoltEndpoint } from "../../protocols/bolt/graph-node.ts";
 import { NEO4J_DIALECT } from "../../protocols/bolt/cypher.ts";
+import { readCypher } from "../../protocols/bolt/user-query.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import type { StartedNeo4j } from "./container.ts";
 import { uidIndexCheck } from "./uid-index.ts";
@@ -37,6 +38,11 @@ export class Neo4jNode extends BoltGraphNode {
   /** Every node and relationship a scan serves, sought again through its uid index (uid-index.ts). */
   uidIndexCheck(): Promise<CheckResult> {
     return this.withSession((s) => uidIndexCheck(s), 10_000);
+  }
+
+  /** A user's Cypher for `verify --checks`, in a read transaction (protocols/bolt/user-query.ts). */
+  userQuery(text: string): Promise<string[][]> {
+    return this.withSession((s) => readCypher(s, text));
   }
 
   get running(): boolean {

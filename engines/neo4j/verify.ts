@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { verifyScenario } from "../../harness/verify/scenario.ts";
 import { NEO4J_DATA } from "./container.ts";
 import { Neo4jEngine, type Neo4jArtifact } from "./engine.ts";
+import { neo4jDamageTargets } from "./damage-targets.ts";
 import { DUMP_FILE } from "./preflight.ts";
 import { NEO4J_METHODS } from "./scenarios.ts";
 
@@ -31,4 +32,5 @@ export const NEO4J_VERIFY = verifyScenario({
     finishedAt: 0,
     sourceVersion: engine.version,
   }),
+  damageTargets: neo4jDamageTargets,
 });

@@ -8,6 +8,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg/errors.ts";
+import { rowsAsText } from "../../protocols/pg/rows.ts";
 import { datasetBatches, type PgOp } from "./model.ts";
 import { PGDATA, type StartedPostgres } from "../../protocols/pg/container.ts";
 import {
@@ -48,10 +49,9 @@ export class PostgresNode implements EngineNode<PgOp> {
     try {
       return await engineErrors(async () => {
         await client.query("BEGIN READ ONLY");
-        const result = await client.query({ text, rowMode: "array" });
+        const rows = await rowsAsText(client, text);
         await client.query("ROLLBACK");
-        const rows: unknown[][] = result.rows;
-        return rows.map((r) => r.map(cellText));
+        return rows;
       });
     } finally {
       await client.end();
@@ -168,11 +168,4 @@ export class PostgresNode implements EngineNode<PgOp> {
     await removeVolume(this.volume);
     if (this.backupVolume) await removeVolume(this.backupVolume);
   }
-}
-
-/** A cell as text: NULL empty, dates in ISO form, JSON as JSON. */
-function cellText(cell: unknown): string {
-  if (cell === null || cell === undefined) return "";
-  if (cell instanceof Date) return cell.toISOString();
-  return typeof cell === "object" ? JSON.stringify(cell) : String(cell);
 }

@@ -10,6 +10,7 @@ import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
 import { engineErrors } from "../../protocols/pg/errors.ts";
+import { readQuery } from "./user-query.ts";
 import { QDB_TABLES, canonicalRowText, questdbDataset, rowKey, type QdbOp, type QdbRow } from "./model.ts";
 import { errorLines } from "../../harness/server-log.ts";
 import { QDB_ROOT, type StartedQuestDb } from "./container.ts";
@@ -31,6 +32,16 @@ export class QuestDbNode implements EngineNode<QdbOp> {
 
   async serverErrors(): Promise<string[]> {
     return errorLines(await this.qdb.log(), QDB_SERVER_ERRORS);
+  }
+
+  /** A user's SQL for `verify --checks`: one statement that reads (user-query.ts). */
+  async userQuery(text: string): Promise<string[][]> {
+    const client = await this.qdb.client({ queryTimeoutMs: 60_000 });
+    try {
+      return await readQuery(client, text);
+    } finally {
+      await client.end();
+    }
   }
 
   async load(dataset: DatasetSpec, ledger: Ledger, progress: PhaseProgress): Promise<LoadStats> {

@@ -1,6 +1,7 @@
 import { verifyScenario } from "../../harness/verify/scenario.ts";
 import type { QuestDbArtifact } from "./artifact.ts";
 import { QuestDbEngine } from "./engine.ts";
+import { questdbDamageTargets } from "./damage-targets.ts";
 import { questdbVersion } from "./versions.ts";
 
 /**
@@ -26,4 +27,5 @@ export const QUESTDB_VERIFY = verifyScenario({
       procedure: "checkpoint",
     };
   },
+  damageTargets: questdbDamageTargets,
 });

@@ -83,6 +83,23 @@ export async function queueIndexSegments(artifactDir: string): Promise<{ rel: st
 }
 
 /**
+ * The largest queue index segment, whose first entry must be a publish record (its top bit set); undefined when no
+ * session queue held a message at the stop.
+ */
+export async function largestPublishSegment(artifactDir: string): Promise<{ rel: string; bytes: number } | undefined> {
+  const [largest] = await queueIndexSegments(artifactDir);
+  if (!largest) return undefined;
+  const first = Buffer.alloc(1);
+  const handle = await open(join(artifactDir, largest.rel), "r");
+  await handle.read(first, 0, 1, 0).finally(() => handle.close());
+  if ((first[0]! & 0x80) === 0)
+    throw new Error(
+      `the first entry of ${largest.rel} is not a publish record (first byte 0x${first[0]!.toString(16)})`,
+    );
+  return largest;
+}
+
+/**
  * The message id of the first entry of the largest queue index segment flipped (bytes 2..17 of a publish record:
  * a 1-bit publish prefix, the persistence bit and 14 bits of sequence number come first, rabbit_queue_index.erl).
  * RabbitMQ starts; the queue process crashes when it reads that entry back (its message, embedded or in the message
@@ -95,16 +112,9 @@ export function damagedQueueIndex(): RabbitMqFault {
     description: "the message id of the first entry of a session queue's index segment (.idx) flipped in the backup",
     expect: detectedBy({ "server-log": "Generic server .* terminating|Restarting crashed queue" }),
     async apply(artifact) {
-      const [largest] = await queueIndexSegments(artifact.dir);
+      const largest = await largestPublishSegment(artifact.dir);
       if (!largest)
         throw new Error("no queue index segment (.idx) in the backup: no session queue held a message at the stop");
-      const first = Buffer.alloc(1);
-      const handle = await open(join(artifact.dir, largest.rel), "r");
-      await handle.read(first, 0, 1, 0).finally(() => handle.close());
-      if ((first[0]! & 0x80) === 0)
-        throw new Error(
-          `the first entry of ${largest.rel} is not a publish record (first byte 0x${first[0]!.toString(16)})`,
-        );
       return flipBytes(artifact.dir, largest.rel, 2, 16);
     },
   };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { verifyScenario } from "../../harness/verify/scenario.ts";
 import { DEFINITIONS_FILE } from "./definitions.ts";
 import { RABBITMQ_METHODS, RabbitMqEngine } from "./engine.ts";
+import { rabbitmqDamageTargets } from "./damage-targets.ts";
 
 /**
  * `dr-drill verify --engine rabbitmq`: the Mnesia base of a stopped node (`mnesia/rabbit@<host>`), or an
@@ -29,4 +30,5 @@ export const RABBITMQ_VERIFY = verifyScenario({
       sourceVersion: engine.version,
     };
   },
+  damageTargets: rabbitmqDamageTargets,
 });

@@ -23,7 +23,10 @@ export interface Statement {
   predicate: RestoreTestPredicate;
 }
 
-/** What the signer asserts about the subjects: the audit record of the run (documented in docs/compliance.md). */
+/**
+ * What the signer asserts about the subjects: the audit record of the run, or of a verify (one entry in `drills`,
+ * the artifact in `artifactsTested`), documented in docs/compliance.md.
+ */
 export interface RestoreTestPredicate {
   runId: string;
   verdict: RunEvidence["verdict"];
@@ -81,7 +84,10 @@ export function subjectsOf(manifest: string): Subject[] {
     });
 }
 
-export function predicateOf(run: RunEvidence, manifest: string): RestoreTestPredicate {
+/** The predicate before the manifest is known: what a report asserts, whichever command wrote it. */
+export type AttestedClaims = Omit<RestoreTestPredicate, "manifestSha256">;
+
+export function runClaims(run: RunEvidence): AttestedClaims {
   return {
     runId: run.runId,
     verdict: run.verdict,
@@ -106,17 +112,16 @@ export function predicateOf(run: RunEvidence, manifest: string): RestoreTestPred
     })),
     retention: run.retention ?? null,
     statement: run.statement ?? [],
-    manifestSha256: createHash("sha256").update(manifest).digest("hex"),
   };
 }
 
 /** The signed envelope, as the one line of attestation.intoto.jsonl. */
-export function attest(run: RunEvidence, manifest: string, key: KeyObject): string {
+export function attest(claims: AttestedClaims, manifest: string, key: KeyObject): string {
   const statement: Statement = {
     _type: STATEMENT_TYPE,
     subject: subjectsOf(manifest),
     predicateType: PREDICATE_TYPE,
-    predicate: predicateOf(run, manifest),
+    predicate: { ...claims, manifestSha256: createHash("sha256").update(manifest).digest("hex") },
   };
   const payload = Buffer.from(JSON.stringify(statement));
   const envelope: Envelope = {

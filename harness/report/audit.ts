@@ -62,24 +62,43 @@ export function auditStatement(run: RunEvidence): string[] {
   for (const a of run.artifactsTested ?? []) lines.push(describeTested(a));
   const brought = (run.artifactsTested ?? []).length > 0;
   for (const d of run.drills) lines.push(...describeDrill(d, brought));
-  const ci = run.initiator.ci;
-  const by = `Run by ${run.tool.name} ${run.tool.version}${run.tool.commit ? ` (commit ${run.tool.commit})` : ""} as user ${run.initiator.user} on host ${run.initiator.host}`;
-  lines.push(
-    ci?.runUrl
-      ? `${by}, in the CI job ${ci.runUrl}${ci.actor ? ` started by ${ci.actor}` : ""}${ci.commit ? ` at commit ${ci.commit}` : ""}.`
-      : ci
-        ? `${by}, in a CI job (${ci.provider}) that gave no job URL.`
-        : `${by}, outside CI.`,
-  );
+  lines.push(ranBy(run.tool, run.initiator));
   lines.push(`Run ${run.runId} from ${run.startedAt} to ${run.endedAt}; overall result: ${run.verdict.toUpperCase()}.`);
-  if (run.retention)
-    lines.push(
-      `Keep this report until ${run.retention.keepUntil} (${run.retention.days} days, ${run.retention.source === "default" ? "dr-drill's default" : `set by ${run.retention.source}`}).`,
-    );
+  if (run.retention) lines.push(keepUntil(run.retention));
   return lines;
 }
 
-function describeTested(a: TestedArtifact): string {
+/** Who or what ran it: the dr-drill, the user and host, and the CI job's URL when there is one. */
+export function ranBy(tool: RunEvidence["tool"], initiator: RunEvidence["initiator"]): string {
+  const ci = initiator.ci;
+  const by = `Run by ${tool.name} ${tool.version}${tool.commit ? ` (commit ${tool.commit})` : ""} as user ${initiator.user} on host ${initiator.host}`;
+  return ci?.runUrl
+    ? `${by}, in the CI job ${ci.runUrl}${ci.actor ? ` started by ${ci.actor}` : ""}${ci.commit ? ` at commit ${ci.commit}` : ""}.`
+    : ci
+      ? `${by}, in a CI job (${ci.provider}) that gave no job URL.`
+      : `${by}, outside CI.`;
+}
+
+export const keepUntil = (r: Retention): string =>
+  `Keep this report until ${r.keepUntil} (${r.days} days, ${r.source === "default" ? "dr-drill's default" : `set by ${r.source}`}).`;
+
+/** RTO against its target, in words: met, MISSED, not measured, or no target. */
+export function rtoAgainstTarget(achievedMs: number | null, targetMs: number | null | undefined): string {
+  if (targetMs === undefined || targetMs === null)
+    return `RTO ${achievedMs === null ? "not measured" : formatMs(achievedMs)}, no target set`;
+  if (achievedMs === null)
+    return `RTO not measured against a target of ${formatMs(targetMs)}: target not shown to be met`;
+  return `RTO ${formatMs(achievedMs)} against a target of ${formatMs(targetMs)}: ${achievedMs <= targetMs ? "met" : "MISSED"}`;
+}
+
+/** Where it was restored: the images by reference and digest. */
+export const imagesOf = (list: { ref: string; id: string }[]): string =>
+  list.map((i) => `${i.ref} (${i.id})`).join(", ") || "no recorded image";
+
+export const checkSentence = (id: string, c: { name: string; valid: boolean | "unknown"; summary: string }): string =>
+  `${id}: check ${c.name} ${checkWord[`${c.valid}`]}: ${c.summary}`;
+
+export function describeTested(a: TestedArtifact): string {
   const age =
     a.ageAtTestMs === null
       ? "its age is unknown (the store gave no modification time)"
@@ -95,20 +114,13 @@ function describeTested(a: TestedArtifact): string {
 
 /** One drill: the backup (the user's artifact above, or the one the drill made), the restore, RTO, result, checks. */
 function describeDrill(d: Evidence, brought: boolean): string[] {
-  const images = (list: Evidence["scope"]["images"]) => list.map((i) => `${i.ref} (${i.id})`).join(", ");
   const files = d.artifacts.length;
-  const rto =
-    d.targets.rtoMs === undefined
-      ? `RTO ${d.achieved.rtoMs === null ? "not measured" : formatMs(d.achieved.rtoMs)}, no target set`
-      : d.achieved.rtoMs === null
-        ? `RTO not measured against a target of ${formatMs(d.targets.rtoMs)}: target not shown to be met`
-        : `RTO ${formatMs(d.achieved.rtoMs)} against a target of ${formatMs(d.targets.rtoMs)}: ${d.achieved.rtoMs <= d.targets.rtoMs ? "met" : "MISSED"}`;
   return [
     `${d.drillId}: ${d.scope.engine} ${d.scope.version}, ${
       brought
         ? `the artifact above (${d.scope.backupMethod}, ${files} file(s), the SHA-256 of each in evidence.json)`
         : `backed up by the drill itself with ${d.scope.backupMethod} between ${d.scope.recoveryPoint.backupStartedAt} and ${d.scope.recoveryPoint.backupEndedAt} (${files} file(s), the SHA-256 of each in evidence.json)`
-    }, restored into ${d.scope.restoreTarget.version} in a fresh container from ${images(d.scope.restoreTarget.images) || "no recorded image"}; ${rto}; result ${d.verdict.toUpperCase()}, ${d.expectation.outcome} expected: ${d.expectation.met ? "met" : "NOT met"}.`,
-    ...d.checks.map((c) => `${d.drillId}: check ${c.name} ${checkWord[`${c.valid}`]}: ${c.summary}`),
+    }, restored into ${d.scope.restoreTarget.version} in a fresh container from ${imagesOf(d.scope.restoreTarget.images)}; ${rtoAgainstTarget(d.achieved.rtoMs, d.targets.rtoMs)}; result ${d.verdict.toUpperCase()}, ${d.expectation.outcome} expected: ${d.expectation.met ? "met" : "NOT met"}.`,
+    ...d.checks.map((c) => checkSentence(d.drillId, c)),
   ];
 }

@@ -1,15 +1,15 @@
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import type { DrillResult } from "../drill.ts";
 import type { Evidence } from "../evidence.ts";
 import { initiatorFromEnv } from "../evidence.ts";
-import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
+import { knownSecrets } from "../secrets.ts";
 import { assertValidRunEvidence } from "./evidence-schema.ts";
 import { appendHistory, historyEntry, readHistory } from "./history.ts";
 import { renderHtml } from "./html.ts";
-import { MANIFEST, sealDirectory } from "./manifest.ts";
-import { ATTESTATION, attest } from "./attestation.ts";
+import { ATTESTATION, runClaims } from "./attestation.ts";
+import { finishReport } from "./finish.ts";
 import { auditStatement, retentionOf, type RetentionAsked, type TestedArtifact } from "./audit.ts";
 import {
   RUN_EVIDENCE_SCHEMA,
@@ -116,16 +116,13 @@ export async function writeReportDirectory(opts: RunReportInput): Promise<RunRep
   await writeFile(join(dir, "evidence.json"), JSON.stringify(evidence, null, 2) + "\n");
   await writeFile(join(dir, "report.html"), renderHtml(evidence, timelines, history));
   await writeFile(join(dir, "junit.xml"), junitXml(evidence));
-  await writeFile(join(dir, "summary.md"), summary);
-  if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(summary, secrets));
-  await scrubDirectory(dir, secrets);
-  const sealed = await sealDirectory(dir, opts.signingKey);
-  // Signed over the manifest just written, with the key that signed it, from the evidence as sealed (secrets removed).
-  if (opts.signingKey) {
-    const sealedEvidence = JSON.parse(await readFile(join(dir, "evidence.json"), "utf8")) as RunEvidence;
-    const manifest = await readFile(join(dir, MANIFEST), "utf8");
-    await writeFile(join(dir, ATTESTATION), attest(sealedEvidence, manifest, opts.signingKey));
-  }
+  const sealed = await finishReport(dir, {
+    summary,
+    secrets,
+    env,
+    signingKey: opts.signingKey,
+    claims: async () => runClaims(JSON.parse(await readFile(join(dir, "evidence.json"), "utf8")) as RunEvidence),
+  });
   return {
     dir,
     evidence,

@@ -1,81 +1,47 @@
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { KeyObject } from "node:crypto";
 import { z } from "zod";
-import { initiatorFromEnv, manifestOf, type ArtifactFile, type Initiator } from "../evidence.ts";
+import { initiatorFromEnv, manifestOf, type ArtifactFile } from "../evidence.ts";
 import { InputError } from "../errors.ts";
-import { sealDirectory, verifyDirectory } from "../report/manifest.ts";
+import { verifyDirectory } from "../report/manifest.ts";
+import { finishReport } from "../report/finish.ts";
+import { retentionOf, testedArtifact, type RetentionAsked } from "../report/audit.ts";
 import { toolOf } from "../report/run-evidence.ts";
-import { knownSecrets, redact, scrubDirectory } from "../secrets.ts";
-import type { Fingerprint } from "./fingerprint.ts";
+import { knownSecrets } from "../secrets.ts";
 import type { ResolvedArtifact } from "../artifact-source/index.ts";
 import { humanDuration } from "./age.ts";
+import type { Fingerprint } from "./fingerprint.ts";
 import type { VerifyResult } from "./run.ts";
+import { VERIFICATION_FILE, VERIFICATION_SCHEMA, type Verification } from "./record.ts";
+import { verificationClaims, verificationStatement } from "./statement.ts";
 
-export const VERIFICATION_SCHEMA = "dr-drill/verification@1";
-export const VERIFICATION_FILE = "verification.json";
-
-/** No ledger was kept of what was written into a brought artifact: what a pass does and does not show. */
-export const NO_LEDGER_STATEMENT =
-  "There was no ledger of the writes this backup should hold: a pass shows the artifact restorable and internally consistent (the engine's own verifier, every record read back, the engine's invariants and the user's checks), not that nothing was lost.";
-
-/** A verification's record, as `verification.json` holds it. */
-export interface Verification {
-  schema: typeof VERIFICATION_SCHEMA;
-  statement: string;
-  runId: string;
-  verifyId: string;
-  startedAt: string;
-  endedAt: string;
-  tool: ReturnType<typeof toolOf>;
-  initiator: Initiator;
-  artifact: {
-    origin: string;
-    sha256: string;
-    bytes: number;
-    modifiedAt: string | null;
-    ageMs: number | null;
-    /** Every file of the artifact with its own SHA-256 (a one-file artifact: itself). */
-    files: ArtifactFile[];
-  };
-  scope: Pick<VerifyResult, "engine" | "version" | "method" | "sourceVersion" | "backupTool" | "images">;
-  verdict: VerifyResult["verdict"];
-  undecided: string | null;
-  interrupted: string | null;
-  checks: VerifyResult["checks"];
-  /** Every check that did not hold, one line each, and why the verify could not decide. */
-  reasons: string[];
-  rto: VerifyResult["rto"];
-  restoredRecords: number | null;
-  fingerprint: Fingerprint | null;
-  comparedWith: string | null;
-  phases: VerifyResult["phases"];
-}
+export { VERIFICATION_FILE, VERIFICATION_SCHEMA, type Verification } from "./record.ts";
 
 export function verificationOf(
   r: VerifyResult,
   a: ResolvedArtifact,
   files: ArtifactFile[],
-  opts: { startedAt: Date; endedAt: Date; comparedWith: string | null; env?: NodeJS.ProcessEnv },
+  opts: {
+    startedAt: Date;
+    endedAt: Date;
+    comparedWith: string | null;
+    maxAgeMs: number | null;
+    retention?: RetentionAsked | undefined;
+    env?: NodeJS.ProcessEnv;
+  },
 ): Verification {
-  return {
+  const endedAt = opts.endedAt.toISOString();
+  const record: Omit<Verification, "statement"> = {
     schema: VERIFICATION_SCHEMA,
-    statement: NO_LEDGER_STATEMENT,
     runId: r.runId,
     verifyId: r.verifyId,
     startedAt: opts.startedAt.toISOString(),
-    endedAt: opts.endedAt.toISOString(),
+    endedAt,
     tool: toolOf(),
     initiator: initiatorFromEnv(opts.env),
-    artifact: {
-      origin: a.origin,
-      sha256: a.sha256,
-      bytes: a.bytes,
-      modifiedAt: a.modifiedAt?.toISOString() ?? null,
-      ageMs: a.modifiedAt ? opts.startedAt.getTime() - a.modifiedAt.getTime() : null,
-      files,
-    },
+    artifact: { ...testedArtifact(a, opts.startedAt, opts.maxAgeMs), files },
     scope: {
       engine: r.engine,
       version: r.version,
@@ -97,7 +63,9 @@ export function verificationOf(
     fingerprint: r.fingerprint,
     comparedWith: opts.comparedWith,
     phases: r.phases,
+    retention: retentionOf(opts.retention, endedAt),
   };
+  return { ...record, statement: verificationStatement(record) };
 }
 
 /** The files of the artifact for the record: a directory's manifest, or the one file. */
@@ -109,14 +77,13 @@ export async function artifactFiles(a: ResolvedArtifact, isDirectory: boolean): 
 export function verificationSummary(v: Verification): string {
   const rto = v.rto.achievedMs === null ? "n/a" : humanDuration(v.rto.achievedMs);
   const target = v.rto.targetMs === null ? "" : ` (target ${humanDuration(v.rto.targetMs)})`;
-  const age = v.artifact.ageMs === null ? "unknown" : humanDuration(v.artifact.ageMs);
+  const age = v.artifact.ageAtTestMs === null ? "unknown" : humanDuration(v.artifact.ageAtTestMs);
   const lines = [
     `# dr-drill verify: ${v.verdict.toUpperCase()}`,
     "",
     `- artifact: \`${v.artifact.origin}\`, sha256 \`${v.artifact.sha256}\`, ${v.artifact.bytes} bytes, ${age} old at test time`,
     `- restored into: ${v.scope.engine} ${v.scope.version} (${v.scope.method}) on ${v.scope.images.map((i) => `${i.ref} ${i.id}`).join(", ") || "no node"}`,
     `- RTO (restore start to serving): ${rto}${target}; records read back: ${v.restoredRecords ?? "n/a"}`,
-    `- ${v.statement}`,
     "",
     "| check | result | summary |",
     "|---|---|---|",
@@ -126,13 +93,17 @@ export function verificationSummary(v: Verification): string {
     ),
     ...(v.undecided ? ["", `Undecided (an error of dr-drill or Docker, not a finding): ${v.undecided}`] : []),
     "",
+    "### Audit statement",
+    "",
+    ...v.statement.map((sentence) => `- ${sentence}`),
+    "",
   ];
   return lines.join("\n");
 }
 
 /**
- * Writes `verification.json` and `summary.md` (also appended to `$GITHUB_STEP_SUMMARY`), removes every known secret,
- * and seals the directory like a run's report: `manifest.sha256`, and `manifest.sig` with a signing key.
+ * Writes `verification.json`, then ends the directory as every report ends (finishReport): summary.md, secrets
+ * removed, sealed, and with a signing key signed and attested like a run's report.
  */
 export async function writeVerification(
   dir: string,
@@ -141,16 +112,20 @@ export async function writeVerification(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ signed: boolean }> {
   const { secrets } = knownSecrets(env, [v.scope.engine]);
-  const summary = verificationSummary(v);
-  await writeFile(join(dir, VERIFICATION_FILE), JSON.stringify(v, null, 2) + "\n");
-  await writeFile(join(dir, "summary.md"), summary);
-  if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, redact(summary, secrets));
-  await scrubDirectory(dir, secrets);
-  return sealDirectory(dir, signingKey);
+  const path = join(dir, VERIFICATION_FILE);
+  await writeFile(path, JSON.stringify(v, null, 2) + "\n");
+  return finishReport(dir, {
+    summary: verificationSummary(v),
+    secrets,
+    env,
+    signingKey,
+    claims: async () => verificationClaims(JSON.parse(await readFile(path, "utf8")) as Verification),
+  });
 }
 
 const EARLIER = z.object({
-  schema: z.literal(VERIFICATION_SCHEMA),
+  // @1 records hold the same fingerprint: a verify of last week still compares.
+  schema: z.enum(["dr-drill/verification@1", VERIFICATION_SCHEMA]),
   startedAt: z.string(),
   fingerprint: z.record(z.string(), z.object({ count: z.number(), digest: z.string() })).nullable(),
 });

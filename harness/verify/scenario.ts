@@ -1,6 +1,7 @@
 import type { BackupArtifact, Engine, EngineNode, RestoreHooks } from "../engine.ts";
 import type { RunRequestContext } from "../run-context.ts";
 import type { VerifyChecks } from "./checks-file.ts";
+import type { DamageTargets } from "./damage.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 import type { ResolvedArtifact } from "../artifact-source/index.ts";
 import { verifyArtifact, type VerifyResult } from "./run.ts";
@@ -31,6 +32,8 @@ export interface VerifyRequest extends Omit<RunRequestContext, "keepArtifacts"> 
 export interface VerifyScenario {
   readonly methods: string[];
   run(req: VerifyRequest): Promise<VerifyResult>;
+  /** Where a test's damage to an artifact goes: bytes the engine reads and serves (damage.ts). */
+  readonly damageTargets?: DamageTargets;
 }
 
 /** An engine's part of `verify`: how to tell its artifacts apart and describe one as its restore takes it. */
@@ -47,10 +50,16 @@ export interface VerifyDefinition<Payload, Node extends EngineNode<Payload>, Art
   access?: RestoreHooks;
   /** The artifact in `dir` as the engine's preflight and restore take it, described from its files. */
   artifact(dir: string, engine: Engine<Payload, Node, Artifact>): Promise<Artifact>;
+  /** Where damages to its artifacts go (damage.ts); without it, the largest file. */
+  damageTargets?: DamageTargets;
 }
 
 export function verifyScenario<Payload, Node extends EngineNode<Payload>, Artifact extends BackupArtifact>(
   def: VerifyDefinition<Payload, Node, Artifact>,
 ): VerifyScenario {
-  return { methods: def.methods, run: (req) => verifyArtifact(def, req) };
+  return {
+    methods: def.methods,
+    run: (req) => verifyArtifact(def, req),
+    ...(def.damageTargets ? { damageTargets: def.damageTargets } : {}),
+  };
 }

@@ -1,13 +1,13 @@
-import { cp, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { deleteFile, flipBytes, truncateFile } from "../../harness/faults.ts";
-import { manifestOf } from "../../harness/evidence.ts";
 import { verifyDirectory } from "../../harness/report/manifest.ts";
 import { VERIFICATION_FILE, type Verification } from "../../harness/verify/report.ts";
 import { verify, type VerifyOptions } from "../../cli/verify.ts";
 import { runOne } from "./support.ts";
+
+export { DAMAGES, damagedCopy } from "../../harness/verify/damage.ts";
 
 /** A backup `run --keep-artifacts` left: a `clean` drill at small rows, its drill directory kept. */
 export async function keptArtifact(
@@ -49,28 +49,6 @@ export async function verifyCli(
 function imagesFromEnv(): VerifyOptions["images"] {
   const mode = process.env.DR_DRILL_IMAGES;
   return mode === "official" || mode === "offline" || mode === "auto" ? mode : undefined;
-}
-
-export type Damage = "flip-byte" | "truncate" | "remove";
-export const DAMAGES: Damage[] = ["flip-byte", "truncate", "remove"];
-
-/**
- * A copy of the artifact with one damage on its largest file (its data, for every engine here): a byte flipped, the
- * file cut short, the file removed. Engines preallocate files (QuestDB's column files, WAL segments), so the damage
- * goes where data lies, near the start: the byte at 100 (or the middle of a smaller file), the file cut to 64 bytes
- * (or to half of a smaller one).
- */
-export async function damagedCopy(backup: string, damage: Damage): Promise<{ dir: string; what: string }> {
-  const dir = join(await mkdtemp(join(tmpdir(), `dr-drill-damaged-${damage}-`)), "backup");
-  await cp(backup, dir, { recursive: true, preserveTimestamps: true });
-  const files = await manifestOf(dir);
-  const largest = [...files].sort((a, b) => b.bytes - a.bytes)[0];
-  if (!largest) throw new Error(`${backup} holds no file to damage`);
-  const rel = largest.path;
-  if (damage === "flip-byte") await flipBytes(dir, rel, Math.min(100, Math.floor(largest.bytes / 2)));
-  else if (damage === "truncate") await truncateFile(dir, rel, Math.min(0.5, 64 / largest.bytes));
-  else await deleteFile(dir, rel);
-  return { dir, what: `${damage} ${rel} (${largest.bytes} bytes)` };
 }
 
 /** A checks file marking every group of an earlier fingerprint append-only: any rewritten group then fails. */

@@ -23,7 +23,9 @@ describe("dr-drill verify: PostgreSQL artifacts that run --keep-artifacts left",
     expect(byName("artifact-age")?.valid).toBe(true);
     expect(byName("artifact-untouched")?.valid).toBe(true);
     expect(intact.record.artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(intact.record.statement).toMatch(/restorable and internally consistent.*not that nothing was lost/);
+    expect(intact.record.statement.join("\n")).toMatch(
+      /restorable and internally consistent.*not that nothing was lost/,
+    );
     expect(intact.record.rto.achievedMs).toBeGreaterThan(0);
     expect(intact.record.fingerprint?.people?.count).toBeGreaterThan(0);
     for (const damage of DAMAGES) {

@@ -128,6 +128,36 @@ describe("GitHub workflows", () => {
     expect(await readFile(summary, "utf8")).toContain("no AWS credentials found");
   });
 
+  it("the example checks and keeps verify's sealed record (<run>/<verify id>/), never the run directory's download", async () => {
+    const root = await makeTempDir();
+    const run = join(root, "reports", "2026-12-07T04-30-00-000Z-verify");
+    await mkdir(join(run, "verify-postgres15-physical"), { recursive: true });
+    await mkdir(join(run, "download"), { recursive: true });
+    await writeFile(join(run, "verify-postgres15-physical", VERIFICATION_FILE), "{}");
+    await writeFile(join(run, "download", "base.tar"), "the production backup");
+    const env = join(root, "github.env");
+    const found = spawnSync("bash", ["-e", "-c", await stepScript(EXAMPLE, "Find the report")], {
+      cwd: root,
+      env: { ...process.env, GITHUB_ENV: env },
+    });
+    expect(found.status).toBe(0);
+    const vars = Object.fromEntries(
+      (await readFile(env, "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => l.split("=")),
+    );
+    expect(vars).toEqual({
+      REPORT_DIR: "reports/2026-12-07T04-30-00-000Z-verify",
+      RECORD_DIR: "reports/2026-12-07T04-30-00-000Z-verify/verify-postgres15-physical",
+    });
+    const text = await readFile(EXAMPLE, "utf8");
+    expect(text).toContain('run: dr-drill verify-report "$RECORD_DIR"');
+    expect(text).toContain("${{ env.RECORD_DIR || 'verify.log' }}");
+    expect(text).not.toMatch(/path: \|\n\s+reports\//);
+    expect(text).toContain('--retention "$RETENTION"');
+  });
+
   it("the linter really runs: a broken workflow is reported", async () => {
     const file = join(await makeTempDir(), "broken.yml");
     await writeFile(

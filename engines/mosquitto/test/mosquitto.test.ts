@@ -11,6 +11,7 @@ import {
   exitedAfterStart,
 } from "../engine.ts";
 import { emptyDbFile, flippedPayloadByte, truncatedDbFile } from "../faults.ts";
+import { mosquittoDamageTargets } from "../damage-targets.ts";
 import { DEFAULT_SETTINGS, mosquittoConf } from "../container.ts";
 import { mosquittoImageSpec } from "../versions.ts";
 import { framePayload, retainedPayload } from "../../../protocols/mqtt/model.ts";
@@ -266,5 +267,22 @@ describe("a Mosquitto restore that cannot go on is the backup's failure, not an 
     expect(exitedAfterStart({ exitCode: 1, logTail: "1: Error: Out of memory.\n" })).toBe(
       "Mosquitto exited with code 1 after it started listening: Error: Out of memory.",
     );
+  });
+});
+
+describe("where a verify test's damage goes in mosquitto.db", () => {
+  it("a flipped byte lands in a queued message's payload, which the file still parses around", async () => {
+    const { dir } = await artifactWith(REAL_DB);
+    const target = await mosquittoDamageTargets(dir, "flip-byte");
+    const queued = scanDb(REAL_DB).messages.filter((m) => !m.retain);
+    const hit = queued.find(
+      (m) => target!.offset! >= m.payloadOffset && target!.offset! < m.payloadOffset + m.payloadLength,
+    );
+    expect(hit?.topic).toMatch(/^dr-drill-inbox\//);
+    expect(target?.file).toBe(ARTIFACT_DB);
+    const flipped = Buffer.from(REAL_DB);
+    flipped[target!.offset!] = flipped[target!.offset!]! ^ 0xff;
+    expect(scanDb(flipped).problem).toBeUndefined();
+    expect(await mosquittoDamageTargets(dir, "truncate")).toBeUndefined();
   });
 });

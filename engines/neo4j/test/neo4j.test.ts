@@ -9,6 +9,7 @@ import { flipBytes, truncateFile } from "../../../harness/faults.ts";
 import { makeTempDir } from "../../../test/unit/support.ts";
 import { neo4jFileKind } from "../deep-verify.ts";
 import { failedStatus } from "../database-status.ts";
+import { neo4jDamageTargets } from "../damage-targets.ts";
 
 const sha1 = (b: Buffer) => createHash("sha1").update(b).digest("hex");
 
@@ -183,5 +184,29 @@ describe("a Neo4j whose default database did not start refused the store, in its
     expect(failedStatus("online", "")).toBeUndefined();
     expect(failedStatus("starting", "")).toBeUndefined();
     expect(failedStatus("offline", " ")).toBeUndefined();
+  });
+});
+
+describe("where a verify test's damage goes in a Neo4j cold copy", () => {
+  it("flips the label field of the middle node in use with inlined labels, records laid out page by page", async () => {
+    const dir = await makeTempDir();
+    const store = Buffer.alloc(3 * 8192);
+    /** A 15-byte record of node `id`: 546 fit in a page, the page's last 2 bytes unused. */
+    const at = (id: number) => Math.floor(id / 546) * 8192 + (id % 546) * 15;
+    for (let id = 540; id < 552; id++) {
+      store[at(id)] = 1;
+      store[at(id) + 13] = 0x10; // one inlined label
+    }
+    store[at(530)] = 1; // in use, no label
+    store[at(531)] = 1;
+    store[at(531) + 13] = 0x90; // labels in a dynamic record
+    const rel = join("databases", "neo4j", "neostore.nodestore.db");
+    await mkdir(dirname(join(dir, rel)), { recursive: true });
+    await writeFile(join(dir, rel), store);
+    // Twelve nodes 540..551: the middle one is 546, the first record of the second page.
+    expect(await neo4jDamageTargets(dir, "flip-byte")).toMatchObject({ file: rel, offset: 8192 + 9 });
+    expect(await neo4jDamageTargets(dir, "truncate")).toBeUndefined();
+    // A dump has no node store: the default target.
+    expect(await neo4jDamageTargets(await makeTempDir(), "flip-byte")).toBeUndefined();
   });
 });

@@ -18,6 +18,8 @@ import {
 } from "../model.ts";
 import { logFixture, makeTempDir } from "../../../test/unit/support.ts";
 import { questDbFileKind } from "../deep-verify.ts";
+import { partitionDirName, txnPartitions } from "../txn-file.ts";
+import { questdbDamageTargets } from "../damage-targets.ts";
 
 /** How the server prints a row over PG wire (text mode): LONG decimal, DOUBLE Java-style, BOOLEAN t/f, casts to LONG. */
 function serverText(r: QdbRow): Record<string, string | null> {
@@ -317,5 +319,76 @@ describe("campaign file kinds of a QuestDB backup", () => {
       ["db/trades~1", "directory table"],
     ];
     for (const [path, kind] of kinds) expect(questDbFileKind(dir, path!), path).toBe(kind);
+  });
+});
+
+/** A `_txn` as QuestDB writes it (txn-file.ts): the record in slot A (even version) or B (odd), little-endian. */
+function txnFile(o: {
+  slotB: boolean;
+  symbols: number;
+  partitions: [ts: string, rows: number, nameTxn: number][];
+  transient: number;
+}): Buffer {
+  const base = 64;
+  const first = base + 128 + 4 + 8 * o.symbols + 4;
+  const buf = Buffer.alloc(first + 32 * o.partitions.length + 16);
+  buf.writeBigInt64LE(o.slotB ? 7n : 6n, 0);
+  const slot = o.slotB ? 32 : 8;
+  buf.writeInt32LE(base, slot);
+  buf.writeInt32LE(8 * o.symbols, slot + 4);
+  buf.writeInt32LE(32 * o.partitions.length, slot + 8);
+  buf.writeBigInt64LE(BigInt(o.transient), base + 8);
+  buf.writeInt32LE(o.symbols, base + 128);
+  o.partitions.forEach(([ts, rows, nameTxn], i) => {
+    const at = first + 32 * i;
+    buf.writeBigInt64LE(BigInt(Date.parse(ts)) * 1000n, at);
+    // A flag in the high bits (read-only, bit 62) must not count as rows.
+    buf.writeBigInt64LE(BigInt(rows) | (1n << 62n), at + 8);
+    buf.writeBigInt64LE(BigInt(nameTxn), at + 16);
+  });
+  return buf;
+}
+
+describe("where a verify test's damage goes in a QuestDB checkpoint copy", () => {
+  it("_txn: each partition's rows (the last one's from the transient row count) and its directory name", () => {
+    for (const slotB of [false, true]) {
+      const parts = txnPartitions(
+        txnFile({
+          slotB,
+          symbols: 1,
+          partitions: [
+            ["2024-01-02T00:00:00Z", 10, -1],
+            ["2024-01-03T05:00:00Z", 999, 4],
+          ],
+          transient: 3,
+        }),
+      );
+      expect(parts.map((p) => p.rows)).toEqual([10, 3]);
+      expect(parts.map((p) => partitionDirName(p, "DAY"))).toEqual(["2024-01-02", "2024-01-03.4"]);
+      expect(partitionDirName(parts[1]!, "HOUR")).toBe("2024-01-03T05.4");
+    }
+    expect(() => txnPartitions(Buffer.alloc(10))).toThrow(/less than its 64-byte header/);
+  });
+
+  it("flips a byte and cuts inside the used rows of the id column of the fullest partition, never its preallocated tail", async () => {
+    const dir = await makeTempDir();
+    const txn = txnFile({
+      slotB: false,
+      symbols: 1,
+      partitions: [
+        ["2024-01-01T00:00:00Z", 4, -1],
+        ["2024-01-02T00:00:00Z", 11, 2],
+        ["2024-01-03T00:00:00Z", 0, -1],
+      ],
+      transient: 1,
+    });
+    await mkdir(join(dir, ".checkpoint", "db", "ticks"), { recursive: true });
+    await writeFile(join(dir, ".checkpoint", "db", "ticks", "_txn"), txn);
+    await mkdir(join(dir, "db", "ticks", "2024-01-02.2"), { recursive: true });
+    await writeFile(join(dir, "db", "ticks", "2024-01-02.2", "id.d"), Buffer.alloc(16 * 1024 * 1024));
+    const id = join("db", "ticks", "2024-01-02.2", "id.d");
+    expect(await questdbDamageTargets(dir, "flip-byte")).toMatchObject({ file: id, offset: 5 * 8 });
+    expect(await questdbDamageTargets(dir, "truncate")).toMatchObject({ file: id, keepBytes: 5 * 8 });
+    expect(await questdbDamageTargets(dir, "remove")).toBeUndefined();
   });
 });
