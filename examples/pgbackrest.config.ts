@@ -9,9 +9,11 @@ import { defineConfig, type ProcedureConfig } from "dr-drill/config";
  *
  *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-incr --scenario load
  */
-const PGBR =
+const PGBACKREST =
   "pgbackrest --stanza=drill --repo1-path=/dr-drill/artifact/repo --pg1-path=/var/lib/postgresql/data " +
-  "--pg1-socket-path=/var/lib/postgresql/data --log-path=/tmp --lock-path=/tmp --log-level-console=info";
+  "--log-path=/tmp --lock-path=/tmp --log-level-console=info";
+/** The commands that talk to the server (stanza-create, backup) find it by its socket; archive-push refuses the option. */
+const PGBR = `${PGBACKREST} --pg1-socket-path=/var/lib/postgresql/data`;
 
 function pgbackrest(backups: string[]): ProcedureConfig {
   return {
@@ -21,7 +23,7 @@ function pgbackrest(backups: string[]): ProcedureConfig {
       "-c",
       "archive_mode=on",
       "-c",
-      `archive_command=${PGBR} archive-push %p`,
+      `archive_command=${PGBACKREST} archive-push %p`,
       "-c",
       "unix_socket_directories=/var/run/postgresql,/var/lib/postgresql/data",
     ],
@@ -30,7 +32,7 @@ function pgbackrest(backups: string[]): ProcedureConfig {
       ...backups.map((type, i) => ({
         name: `backup-${type}`,
         // Writers keep committing between the backups: the incremental carries their changes.
-        run: `${i > 0 ? "sleep 2 && " : ""}${PGBR} backup --type=${type} --archive-timeout=60`,
+        run: `${i > 0 ? "sleep 2 && " : ""}${PGBR} backup --type=${type} --start-fast --archive-timeout=60`,
         user: "postgres",
         data: "read-only" as const,
         timeout: "5m",
@@ -40,7 +42,7 @@ function pgbackrest(backups: string[]): ProcedureConfig {
       beforeStart: [
         {
           name: "pgbackrest-restore",
-          run: `${PGBR} restore --type=immediate --target-action=promote`,
+          run: `${PGBACKREST} restore --type=immediate --target-action=promote`,
           user: "postgres",
           timeout: "5m",
         },
