@@ -1,4 +1,4 @@
-import { defineConfig, type ProcedureConfig } from "dr-drill/config";
+import { defineConfig, type CustomFaultConfig, type ProcedureConfig } from "dr-drill/config";
 
 /**
  * pgBackRest, drilled as a procedure of the config: the repository lives in the artifact directory
@@ -7,15 +7,37 @@ import { defineConfig, type ProcedureConfig } from "dr-drill/config";
  * `pgbackrest restore` into the empty data directory, the server then fetching WAL with `archive-get`. The server's
  * socket is also in its data directory, where the backup steps (which mount it read-only) reach it.
  *
- *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-incr --scenario load
+ *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-full
+ *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-incr --scenario load,pgbackrest-full-deleted
  */
+// Uncompressed, so that a damaged file reaches pgBackRest's own checksum rather than a decompressor's error first.
 const PGBACKREST =
   "pgbackrest --stanza=drill --repo1-path=/dr-drill/artifact/repo --pg1-path=/var/lib/postgresql/data " +
-  "--log-path=/tmp --lock-path=/tmp --log-level-console=info";
-/** The commands that talk to the server (stanza-create, backup) find it by its socket; archive-push refuses the option. */
-const PGBR = `${PGBACKREST} --pg1-socket-path=/var/lib/postgresql/data`;
+  "--compress-type=none --log-path=/tmp --lock-path=/tmp --log-level-console=info";
+// stanza-create and backup reach the server by its socket; archive-push and restore refuse that option.
+const PGBACKREST_TO_SERVER = `${PGBACKREST} --pg1-socket-path=/var/lib/postgresql/data`;
 
-function pgbackrest(backups: string[]): ProcedureConfig {
+/** pgBackRest's refusal, in its words: the restore step failed with pgBackRest's `ERROR: [code]` and this text. */
+const refusedByPgbackrest = (text: string) => ({
+  refuses: `procedure step pgbackrest-restore exited \\d+: .*ERROR: \\[\\d+\\]: .*${text}`,
+});
+
+const faults: Record<string, CustomFaultConfig> = {
+  // pgBackRest keeps a checksum of every file in the backup's manifest: a flipped byte must be refused by it.
+  "pgbackrest-flip-byte": {
+    action: "flip-byte",
+    path: "^repo/backup/drill/[^/]+/pg_data/base/",
+    expect: refusedByPgbackrest("does not match expected checksum"),
+  },
+  // The WAL segments the backup needs, missing from the archive: the server cannot reach a consistent state.
+  "pgbackrest-missing-wal": {
+    action: "delete",
+    path: "^repo/archive/drill/[^/]+/[0-9A-F]{16}/[0-9A-F]{24}-",
+    expect: { refuses: "unable to find .* in the archive|could not locate required checkpoint record" },
+  },
+};
+
+function pgbackrest(backups: ("full" | "incr")[], more: Record<string, CustomFaultConfig> = {}): ProcedureConfig {
   return {
     promises: "point-in-time",
     mode: "online",
@@ -28,11 +50,11 @@ function pgbackrest(backups: string[]): ProcedureConfig {
       "unix_socket_directories=/var/run/postgresql,/var/lib/postgresql/data",
     ],
     backup: [
-      { name: "stanza-create", run: `${PGBR} stanza-create`, user: "postgres", data: "read-only" },
+      { name: "stanza-create", run: `${PGBACKREST_TO_SERVER} stanza-create`, user: "postgres", data: "read-only" },
       ...backups.map((type, i) => ({
         name: `backup-${type}`,
         // Writers keep committing between the backups: the incremental carries their changes.
-        run: `${i > 0 ? "sleep 2 && " : ""}${PGBR} backup --type=${type} --start-fast --archive-timeout=60`,
+        run: `${i > 0 ? "sleep 2 && " : ""}${PGBACKREST_TO_SERVER} backup --type=${type} --start-fast --archive-timeout=60`,
         user: "postgres",
         data: "read-only" as const,
         timeout: "5m",
@@ -48,22 +70,7 @@ function pgbackrest(backups: string[]): ProcedureConfig {
         },
       ],
     },
-    customFaults: {
-      // pgBackRest keeps a checksum of every file in the backup's manifest: a flipped byte must be refused by it.
-      "pgbackrest-flip-byte": {
-        action: "flip-byte",
-        path: "^repo/backup/drill/[^/]+/pg_data/base/",
-        expect: { refuses: "procedure step pgbackrest-restore exited \\d+: .*ERROR: \\[\\d+\\]" },
-      },
-      // The WAL segments the backup needs, missing from the archive: the server cannot reach a consistent state.
-      "pgbackrest-missing-wal": {
-        action: "delete",
-        path: "^repo/archive/drill/[^/]+/[0-9A-F]{16}/[0-9A-F]{24}-",
-        expect: {
-          refuses: "could not locate required checkpoint record|unable to find|archive-get|requested WAL segment",
-        },
-      },
-    },
+    customFaults: { ...faults, ...more },
   };
 }
 
@@ -72,18 +79,14 @@ export default defineConfig({
     postgres: {
       procedures: {
         "pgbackrest-full": pgbackrest(["full"]),
-        "pgbackrest-incr": {
-          ...pgbackrest(["full", "incr"]),
-          customFaults: {
-            ...pgbackrest(["full", "incr"]).customFaults,
-            // The full backup an incremental depends on, expired from the repository: pgBackRest must refuse.
-            "pgbackrest-full-deleted": {
-              action: "delete",
-              path: "^repo/backup/drill/\\d{8}-\\d{6}F/",
-              expect: { refuses: "procedure step pgbackrest-restore exited \\d+: .*ERROR: \\[\\d+\\]" },
-            },
+        "pgbackrest-incr": pgbackrest(["full", "incr"], {
+          // The full backup the incremental depends on, expired from the repository: pgBackRest must refuse.
+          "pgbackrest-full-deleted": {
+            action: "delete",
+            path: "^repo/backup/drill/\\d{8}-\\d{6}F/",
+            expect: refusedByPgbackrest("unable to open missing file"),
           },
-        },
+        }),
       },
     },
   },
