@@ -10,12 +10,24 @@ import { defineConfig, type CustomFaultConfig, type ProcedureConfig } from "dr-d
  *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-full
  *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-incr --scenario load,pgbackrest-full-deleted
  */
-// Uncompressed, so that a damaged file reaches pgBackRest's own checksum rather than a decompressor's error first.
-const PGBACKREST =
-  "pgbackrest --stanza=drill --repo1-path=/dr-drill/artifact/repo --pg1-path=/var/lib/postgresql/data " +
-  "--compress-type=none --log-path=/tmp --lock-path=/tmp --log-level-console=info";
-// stanza-create and backup reach the server by its socket; archive-push and restore refuse that option.
-const PGBACKREST_TO_SERVER = `${PGBACKREST} --pg1-socket-path=/var/lib/postgresql/data`;
+/**
+ * pgBackRest's configuration, written into the artifact directory by the first backup step, so the restore reads it
+ * there too. In a file, an option a command does not take is ignored (on the command line it is an error). The
+ * repository is uncompressed, so that a damaged file reaches pgBackRest's own checksum, not a decompressor's error.
+ */
+const CONF = [
+  "[global]",
+  "repo1-path=/dr-drill/artifact/repo",
+  "compress-type=none",
+  "log-path=/tmp",
+  "lock-path=/tmp",
+  "log-level-console=info",
+  "[drill]",
+  "pg1-path=/var/lib/postgresql/data",
+  // The backup steps reach the server by its socket, in the data directory they mount read-only.
+  "pg1-socket-path=/var/lib/postgresql/data",
+];
+const PGBACKREST = "pgbackrest --config=/dr-drill/artifact/pgbackrest.conf --stanza=drill";
 
 /** pgBackRest's refusal, in its words: the restore step failed with pgBackRest's `ERROR: [code]` and this text. */
 const refusedByPgbackrest = (text: string) => ({
@@ -50,11 +62,16 @@ function pgbackrest(backups: ("full" | "incr")[], more: Record<string, CustomFau
       "unix_socket_directories=/var/run/postgresql,/var/lib/postgresql/data",
     ],
     backup: [
-      { name: "stanza-create", run: `${PGBACKREST_TO_SERVER} stanza-create`, user: "postgres", data: "read-only" },
+      {
+        name: "stanza-create",
+        run: `printf '%s\\n' ${CONF.map((line) => `'${line}'`).join(" ")} > pgbackrest.conf && ${PGBACKREST} stanza-create`,
+        user: "postgres",
+        data: "read-only",
+      },
       ...backups.map((type, i) => ({
         name: `backup-${type}`,
         // Writers keep committing between the backups: the incremental carries their changes.
-        run: `${i > 0 ? "sleep 2 && " : ""}${PGBACKREST_TO_SERVER} backup --type=${type} --start-fast --archive-timeout=60`,
+        run: `${i > 0 ? "sleep 2 && " : ""}${PGBACKREST} backup --type=${type} --start-fast --archive-timeout=60`,
         user: "postgres",
         data: "read-only" as const,
         timeout: "5m",

@@ -60,15 +60,27 @@ describe("examples/pgbackrest.config.ts: pgBackRest as a procedure of the config
     ).rejects.toThrow(/no drill matches/);
   });
 
-  it("pushes WAL and restores without --pg1-socket-path, which pgBackRest refuses for archive-push and restore", async () => {
+  it("gives pgBackRest its options in a config file, where a command ignores those it does not take", async () => {
     for (const [name, p] of Object.entries(await procedures())) {
       const archive = p.serverArgs!.find((a) => a.startsWith("archive_command="))!;
-      expect(archive, name).toMatch(/^archive_command=pgbackrest .* archive-push %p$/);
-      const restore = p.restore.beforeStart!.map((s) => s.run);
-      for (const run of [archive, ...restore]) expect(run, name).not.toContain("--pg1-socket-path");
-      expect(restore.join()).toMatch(/pgbackrest .* restore --type=immediate/);
-      // The steps that take the backup reach the server by its socket in the (read-only) data directory.
-      expect(p.backup.map((s) => s.run).join("\n")).toContain("--pg1-socket-path=/var/lib/postgresql/data");
+      const runs = [archive, ...p.backup.map((s) => s.run), ...p.restore.beforeStart!.map((s) => s.run)];
+      const calls = runs.flatMap((run) => [...run.matchAll(/pgbackrest ((?:--\S+ )*)([a-z-]+)/g)]);
+      expect(
+        calls.map((c) => c[2]),
+        name,
+      ).toEqual(expect.arrayContaining(["archive-push", "stanza-create", "restore"]));
+      // On the command line pgBackRest refuses an option its command does not take ([031]: archive-push and
+      // restore refuse pg1-socket-path, stanza-create compress-type): only the file and the stanza go there.
+      for (const [call, options] of calls)
+        expect(options!.trim().split(" "), `${name}: ${call}`).toEqual([
+          "--config=/dr-drill/artifact/pgbackrest.conf",
+          "--stanza=drill",
+        ]);
+      expect(archive).toMatch(/ archive-push %p$/);
+      // The first step writes the file into the artifact directory, where the restore finds it again.
+      expect(p.backup[0]!.run).toMatch(
+        /^printf '%s\\n' '\[global\]' .*'pg1-socket-path=\/var\/lib\/postgresql\/data' > pgbackrest.conf && /,
+      );
     }
     const incr = (await procedures())["pgbackrest-incr"]!.backup.map((s) => s.name);
     expect(incr).toEqual(["stanza-create", "backup-full", "backup-incr"]);
