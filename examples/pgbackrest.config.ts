@@ -22,6 +22,8 @@ const CONF = [
   "log-path=/tmp",
   "lock-path=/tmp",
   "log-level-console=info",
+  // A damaged file is refused at once, not after pgBackRest's retries of the job (0 s, then 15 s later).
+  "job-retry=0",
   "[drill]",
   "pg1-path=/var/lib/postgresql/data",
   // The backup steps reach the server by its socket, in the data directory they mount read-only.

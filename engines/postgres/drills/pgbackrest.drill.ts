@@ -36,7 +36,9 @@ describe("postgres: pgBackRest drilled for real, from examples/pgbackrest.config
     for (const method of ["pgbackrest-full", "pgbackrest-incr"]) {
       const load = drill(method, "load");
       expect(load, method).toMatchObject({ verdict: "pass", expectation: { met: true } });
-      expect(load.scope.backupTool).toContain("pgbackrest --stanza=drill");
+      expect(load.scope.backupTool).toContain(
+        "pgbackrest --config=/dr-drill/artifact/pgbackrest.conf --stanza=drill backup --type=full",
+      );
       expect(load.workload?.ok).toBeGreaterThan(0);
       expect(checkOf(load, "ledger-oracle")).toMatchObject({ valid: true });
       expect(load.restoreAttempts[0]!.summary).toMatch(/pgbackrest-restore: pgbackrest .* restore --type=immediate/);
