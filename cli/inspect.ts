@@ -2,6 +2,10 @@ import { existsSync } from "node:fs";
 import { docker, dockerAnswers } from "../harness/runtime/docker.ts";
 import { ENGINES } from "../engines/index.ts";
 import type { ImageSpec } from "../harness/runtime/images.ts";
+import type { ProcedureConfig } from "../harness/schema/procedure.ts";
+import { procedureScenarioNames } from "../harness/procedure/scenario-names.ts";
+import { loadConfig } from "../harness/config.ts";
+import { vocabulary } from "./run.ts";
 
 async function localImages(): Promise<string[]> {
   const images = await docker().listImages();
@@ -31,11 +35,21 @@ function getIt(image: string): string {
   return `\`docker pull ${image}\`, or \`docker load -i <file>\` of a \`docker save ${image}\` made where a registry answers`;
 }
 
+/** An engine's procedures of the config, as `list` shows them: each a method of its own, with its scenarios. */
+export function procedureLines(procedures: Record<string, ProcedureConfig>): string[] {
+  return Object.entries(procedures).flatMap(([name, p]) => [
+    `    ${name.padEnd(26)} ${p.mode}, promises ${p.promises}${p.description ? `: ${p.description}` : ""}`,
+    `    ${"".padEnd(26)} scenarios: ${procedureScenarioNames(p).join(", ")}`,
+  ]);
+}
+
 /**
- * What can run here and why not: engines, versions (and where their image would come from), methods, scenarios.
- * Looks only; it starts and builds nothing.
+ * What can run here and why not: engines, versions (and where their image would come from), methods, scenarios, and
+ * the procedures of the config file (`--config`, else ./dr-drill.config.ts when there is one). Looks only; it starts
+ * and builds nothing.
  */
-export async function listEngines(): Promise<number> {
+export async function listEngines(configFile?: string): Promise<number> {
+  const { config, file } = await loadConfig(vocabulary(), configFile);
   const canInstallDocker = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
   const up = await dockerAnswers();
   const tags = up ? await localImages() : [];
@@ -54,6 +68,8 @@ export async function listEngines(): Promise<number> {
       console.log(`  version ${version.padEnd(6)} ${up || canInstallDocker ? where : "no: Docker is not available"}`);
     }
     for (const note of entry.notDrilled ?? []) console.log(`  not drilled: ${note}`);
+    const procedures = config.engines?.[entry.name]?.procedures;
+    if (procedures) console.log(`  procedures (${file}):\n${procedureLines(procedures).join("\n")}`);
     console.log("  scenarios:");
     for (const s of entry.scenarios) {
       const expects = s.methods.map((method) => s.expects[method]);

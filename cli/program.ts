@@ -141,11 +141,9 @@ export function program(done: (code: number) => void): Command {
     .option("--signing-key <file>", "Ed25519 private key to sign the record (or $DR_DRILL_SIGNING_KEY)")
     .addHelpText("after", `\n${EXIT_CODES}`)
     .action(async (v: VerifyOptions) => done(await (await import("./verify.ts")).verify(v)));
-  command("list", "engines, versions, every scenario with what it expects, and whether each can run here").action(
-    async () => {
-      done(await (await import("./inspect.ts")).listEngines());
-    },
-  );
+  command("list", "engines, versions, every scenario with what it expects, and whether each can run here")
+    .option("--config <file>", "config file whose procedures to list too (default ./dr-drill.config.ts)")
+    .action(async (v: { config?: string }) => done(await (await import("./inspect.ts")).listEngines(v.config)));
   command("replay", "run a past drill again with the same arguments and data")
     .argument("<drill>", "the drill's id or seed, from a report")
     .option("--reports <dir>", "report root to search (default ./reports)")
