@@ -9,8 +9,7 @@ import { defineConfig, type CustomFaultConfig, type ProcedureConfig } from "dr-d
  *
  *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-full
  *   dr-drill run --config examples/pgbackrest.config.ts --engine postgres --method pgbackrest-incr --scenario load,pgbackrest-full-deleted
- */
-/**
+ *
  * pgBackRest's configuration, written into the artifact directory by the first backup step, so the restore reads it
  * there too. In a file, an option a command does not take is ignored (on the command line it is an error). The
  * repository is uncompressed, so that a damaged file reaches pgBackRest's own checksum, not a decompressor's error.
