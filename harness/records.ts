@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { spawn } from "node:child_process";
+import { sha256Bytes } from "./sha256.ts";
 
 /**
  * A record of an engine's state in canonical form: a key (`<collection>/<id>`), the engine's digest of the stored
@@ -24,30 +24,47 @@ export interface CanonicalRecord {
  */
 export const LIST_SEPARATOR = "\u001f";
 
-const MODULUS = 1n << 256n;
+/**
+ * Adds a 256-bit big-endian number (32 bytes) into `sum`, eight 32-bit limbs, least significant first, modulo 2^256:
+ * no BigInt and no string per record.
+ */
+export function add256(sum: Uint32Array, bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 32);
+  let carry = 0;
+  for (let i = 0; i < 8; i++) {
+    const s = sum[i]! + view.getUint32(28 - 4 * i) + carry;
+    sum[i] = s >>> 0;
+    carry = s > 0xffffffff ? 1 : 0;
+  }
+}
 
 /**
  * Order-independent digest of a multiset of records: the sum of the records' SHA-256 modulo 2^256.
  * Two states are equal (with overwhelming probability) when count and sum both match, whatever the read order.
  */
 export class MultisetDigest {
-  private sum = 0n;
+  private readonly sum = new Uint32Array(8);
   count = 0;
 
   add(record: Pick<CanonicalRecord, "key" | "digest">): void {
-    const h = createHash("sha256").update(record.key).update("\0").update(record.digest).digest("hex");
-    this.sum = (this.sum + BigInt("0x" + h)) % MODULUS;
+    add256(this.sum, sha256Bytes(record.key + "\0" + record.digest));
     this.count++;
   }
 
   hex(): string {
-    return this.sum.toString(16).padStart(64, "0");
+    let hex = "";
+    for (let i = 7; i >= 0; i--) hex += this.sum[i]!.toString(16).padStart(8, "0");
+    return hex;
   }
 }
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 /** Keeps previews on one line and short: they end up in diffs that people read. */
 export function previewOf(text: string, max = 120): string {
-  const flat = text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  const flat = NEEDS_ESCAPE.test(text)
+    ? text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
+    : text;
   return flat.length > max ? flat.slice(0, max) + `…(+${flat.length - max})` : flat;
 }
 
