@@ -1,9 +1,10 @@
 import fc from "fast-check";
-import { createHash } from "node:crypto";
 import neo4j, { type Integer } from "neo4j-driver";
 import type { OpSource, WorkloadOp } from "../../harness/workload.ts";
 import { deriveSeed } from "../../harness/seed.ts";
 import { int64, nastyText } from "../../harness/hostile-values.ts";
+import { compareKeys } from "../../harness/records.ts";
+import { sha256Hex } from "../../harness/sha256.ts";
 
 /**
  * The graph data model every Bolt engine (Neo4j, Memgraph) is drilled with. Nodes carry the label `Node` plus a few
@@ -153,7 +154,7 @@ export function canonicalValue(v: unknown): string {
 
 /** Keys sorted by their UTF-8 bytes, so the canonical text does not depend on the order an engine returns them in. */
 export function canonicalProps(props: Record<string, unknown>): string {
-  const keys = Object.keys(props).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const keys = Object.keys(props).sort(compareKeys);
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalValue(props[k])}`).join(",")}}`;
 }
 
@@ -165,7 +166,7 @@ export function canonicalRelText(type: string, from: unknown, to: unknown, props
   return `(${canonicalValue(from)})-[${type} ${canonicalProps(props)}]->(${canonicalValue(to)})`;
 }
 
-export const digestOf = (text: string) => createHash("sha256").update(text).digest("hex");
+export const digestOf = sha256Hex;
 export const nodeKey = (uid: number | string) => `node/${uid}`;
 /** An account's balance, a record apart from the rest of the account: transfers move it, nothing else changes. */
 export const balanceKey = (uid: number | string) => `${nodeKey(uid)}#balance`;
