@@ -13,9 +13,12 @@ import {
   mergeJoin,
   parseRecordLine,
   previewOf,
+  readLineChunks,
+  readLines,
   sortFile,
   type CanonicalRecord,
 } from "../../harness/records.ts";
+import { LineFile } from "../../harness/line-file.ts";
 import { makeTempDir } from "./support.ts";
 
 const digestOf = (records: Pick<CanonicalRecord, "key" | "digest">[]) => {
@@ -167,6 +170,29 @@ describe("record lines", () => {
     for (const r of [A, B]) await file.add({ ...r, preview: "p" });
     expect(await file.close()).toEqual({ count: 2, digest: digestOf([B, A]).hex });
     expect(await readFile(file.path, "utf8")).toBe("people/1\taaa\tp\npeople/2\tbbb\tp\n");
+  });
+});
+
+describe("LineFile and readLineChunks", () => {
+  it("write and read back every line in order across many chunks, CRLF and a last line without LF included", async () => {
+    const dir = await makeTempDir();
+    const lines = Array.from(
+      { length: 30_000 },
+      (_, i) => `line ${i} ${"é😀".repeat(i % 7)}${i % 5 === 0 ? "\r" : ""}`,
+    );
+    const file = new LineFile(join(dir, "lines.txt"));
+    for (const line of lines) {
+      file.line(line);
+      if (file.full) await file.flush();
+    }
+    await file.close();
+    await writeFile(join(dir, "tail.txt"), (await readFile(file.path, "utf8")) + "last without LF");
+    const back: string[] = [];
+    for await (const chunk of readLineChunks(join(dir, "tail.txt"))) back.push(...chunk);
+    expect(back).toEqual([...lines.map((l) => l.replace(/\r$/, "")), "last without LF"]);
+    const one: string[] = [];
+    for await (const line of readLines(join(dir, "tail.txt"))) one.push(line);
+    expect(one).toEqual(back);
   });
 });
 
