@@ -134,13 +134,23 @@ export function relOf(uid: number, type: string, from: number, to: number, props
   return { uid, type, from, to, props: { ...props, uid: neo4j.int(uid) } };
 }
 
+/** An Integer's decimal text, as its `toString()` gives it, without that method's digit-by-digit long division. */
+function intText(v: Integer): string {
+  return v.inSafeRange()
+    ? String(v.toNumber())
+    : BigInt.asIntN(64, (BigInt(v.high) << 32n) | BigInt(v.low >>> 0)).toString();
+}
+
+/** A value's decimal text: an Integer's as `intText`, anything else's `String`. */
+export const decimalOf = (v: unknown): string => (neo4j.isInt(v) ? intText(v) : String(v));
+
 /**
  * One canonical text per value, the same whichever side built it (the values sent, or the driver's decoding of what
  * the engine returned): integers as decimal, doubles as JavaScript's shortest round-trip form (NaN, ±Infinity and -0
  * spelled out), text as JSON, temporals in ISO form with nanoseconds, lists in order.
  */
 export function canonicalValue(v: unknown): string {
-  if (neo4j.isInt(v)) return `i${v.toString()}`;
+  if (neo4j.isInt(v)) return `i${intText(v)}`;
   if (typeof v === "bigint") return `i${v.toString()}`;
   if (typeof v === "number") return Object.is(v, -0) ? "f-0" : `f${String(v)}`;
   if (typeof v === "string") return `s${JSON.stringify(v)}`;
@@ -155,7 +165,9 @@ export function canonicalValue(v: unknown): string {
 /** Keys sorted by their UTF-8 bytes, so the canonical text does not depend on the order an engine returns them in. */
 export function canonicalProps(props: Record<string, unknown>): string {
   const keys = Object.keys(props).sort(compareKeys);
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalValue(props[k])}`).join(",")}}`;
+  let text = "{";
+  for (const [i, k] of keys.entries()) text += `${i ? "," : ""}${JSON.stringify(k)}:${canonicalValue(props[k])}`;
+  return text + "}";
 }
 
 export function canonicalNodeText(labels: string[], props: Record<string, unknown>): string {
