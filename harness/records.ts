@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { once } from "node:events";
 import { spawn } from "node:child_process";
+import { LineFile } from "./line-file.ts";
+import { sha256Bytes } from "./sha256.ts";
 
 /**
  * A record of an engine's state in canonical form: a key (`<collection>/<id>`), the engine's digest of the stored
@@ -24,30 +25,47 @@ export interface CanonicalRecord {
  */
 export const LIST_SEPARATOR = "\u001f";
 
-const MODULUS = 1n << 256n;
+/**
+ * Adds a 256-bit big-endian number (32 bytes) into `sum`, eight 32-bit limbs, least significant first, modulo 2^256:
+ * no BigInt and no string per record.
+ */
+export function add256(sum: Uint32Array, bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 32);
+  let carry = 0;
+  for (let i = 0; i < 8; i++) {
+    const s = sum[i]! + view.getUint32(28 - 4 * i) + carry;
+    sum[i] = s >>> 0;
+    carry = s > 0xffffffff ? 1 : 0;
+  }
+}
 
 /**
  * Order-independent digest of a multiset of records: the sum of the records' SHA-256 modulo 2^256.
  * Two states are equal (with overwhelming probability) when count and sum both match, whatever the read order.
  */
 export class MultisetDigest {
-  private sum = 0n;
+  private readonly sum = new Uint32Array(8);
   count = 0;
 
   add(record: Pick<CanonicalRecord, "key" | "digest">): void {
-    const h = createHash("sha256").update(record.key).update("\0").update(record.digest).digest("hex");
-    this.sum = (this.sum + BigInt("0x" + h)) % MODULUS;
+    add256(this.sum, sha256Bytes(record.key + "\0" + record.digest));
     this.count++;
   }
 
   hex(): string {
-    return this.sum.toString(16).padStart(64, "0");
+    let hex = "";
+    for (let i = 7; i >= 0; i--) hex += this.sum[i]!.toString(16).padStart(8, "0");
+    return hex;
   }
 }
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 /** Keeps previews on one line and short: they end up in diffs that people read. */
 export function previewOf(text: string, max = 120): string {
-  const flat = text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  const flat = NEEDS_ESCAPE.test(text)
+    ? text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
+    : text;
   return flat.length > max ? flat.slice(0, max) + `…(+${flat.length - max})` : flat;
 }
 
@@ -67,21 +85,21 @@ export function parseRecordLine(line: string): CanonicalRecord {
 
 /** Writes canonical records to a file while computing their multiset digest. */
 export class RecordFile {
-  private readonly out: WriteStream;
+  private readonly file: LineFile;
   readonly digest = new MultisetDigest();
 
   constructor(readonly path: string) {
-    this.out = createWriteStream(path);
+    this.file = new LineFile(path);
   }
 
   async add(record: CanonicalRecord): Promise<void> {
     this.digest.add(record);
-    if (!this.out.write(formatRecordLine(record) + "\n")) await once(this.out, "drain");
+    this.file.line(formatRecordLine(record));
+    if (this.file.full) await this.file.flush();
   }
 
   async close(): Promise<{ count: number; digest: string }> {
-    this.out.end();
-    await once(this.out, "finish");
+    await this.file.close();
     return { count: this.digest.count, digest: this.digest.hex() };
   }
 }
@@ -101,11 +119,31 @@ export function compareKeys(a: string, b: string): number {
  * GNU sort's buffer: it runs while the oracle waits, so the two add up; with 128 MiB a check stays under 300 MiB from
  * 100k to 10M keys (`npm run bench`), and a larger input is sorted in runs merged from disk.
  */
-const SORT_BUFFER = "128M";
+export const SORT_BUFFER_MIB = 128;
 
-/** Sorts a tab-separated file with GNU sort (bytewise, bounded memory, spills to disk), by the given `-k` keys. */
-export async function sortFile(input: string, output: string, keys: string[], tmpDir: string): Promise<void> {
-  const args = ["-t", "\t", ...keys.flatMap((k) => ["-k", k]), "-S", SORT_BUFFER, "-T", tmpDir, "-o", output, input];
+/**
+ * Sorts a tab-separated file with GNU sort (bytewise, bounded memory, spills to disk), by the given `-k` keys, in a
+ * buffer of `bufferMiB` (sorts that run side by side share `SORT_BUFFER_MIB`).
+ */
+export async function sortFile(
+  input: string,
+  output: string,
+  keys: string[],
+  tmpDir: string,
+  bufferMiB = SORT_BUFFER_MIB,
+): Promise<void> {
+  const args = [
+    "-t",
+    "\t",
+    ...keys.flatMap((k) => ["-k", k]),
+    "-S",
+    `${bufferMiB}M`,
+    "-T",
+    tmpDir,
+    "-o",
+    output,
+    input,
+  ];
   const child = spawn("sort", args, { env: { ...process.env, LC_ALL: "C" }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -114,30 +152,40 @@ export async function sortFile(input: string, output: string, keys: string[], tm
 }
 
 /**
- * The lines of a file (without CR/LF), read only as fast as the caller takes them: memory holds one chunk and the
- * longest line. readline's async iterator reads ahead of a caller that awaits (up to a thousand lines, whatever their
- * length), which for a ledger of thousand-write batches held a few hundred MiB.
+ * The lines of a file (without CR/LF), a chunk's worth at a time, read only as fast as the caller takes them: memory
+ * holds one chunk and the longest line. readline's async iterator reads ahead of a caller that awaits (up to a thousand
+ * lines, whatever their length), which for a ledger of thousand-write batches held a few hundred MiB. An array per
+ * chunk rather than a line per step: each step of an async generator costs a few promises.
  */
-export async function* readLines(path: string): AsyncGenerator<string> {
+export async function* readLineChunks(path: string): AsyncGenerator<string[]> {
   let rest = "";
   for await (const chunk of createReadStream(path, { encoding: "utf8", highWaterMark: 1 << 16 })) {
     const lines = (rest + (chunk as string)).split("\n");
     rest = lines.pop()!;
-    for (const line of lines) yield line.endsWith("\r") ? line.slice(0, -1) : line;
+    for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith("\r")) lines[i] = lines[i]!.slice(0, -1);
+    if (lines.length) yield lines;
   }
-  if (rest) yield rest.endsWith("\r") ? rest.slice(0, -1) : rest;
+  if (rest) yield [rest.endsWith("\r") ? rest.slice(0, -1) : rest];
+}
+
+/** The lines of a file (without CR/LF), one at a time (`readLineChunks`). */
+export async function* readLines(path: string): AsyncGenerator<string> {
+  for await (const lines of readLineChunks(path)) yield* lines;
 }
 
 /** Reads a file sorted by its first field and yields its lines grouped by that field. */
 export async function* groupByKey(path: string): AsyncGenerator<{ key: string; lines: string[] }> {
   let current: { key: string; lines: string[] } | undefined;
-  for await (const line of readLines(path)) {
-    if (line === "") continue;
-    const key = line.slice(0, line.indexOf("\t") === -1 ? line.length : line.indexOf("\t"));
-    if (current && current.key === key) current.lines.push(line);
-    else {
-      if (current) yield current;
-      current = { key, lines: [line] };
+  for await (const lines of readLineChunks(path)) {
+    for (const line of lines) {
+      if (line === "") continue;
+      const tab = line.indexOf("\t");
+      const key = tab === -1 ? line : line.slice(0, tab);
+      if (current && current.key === key) current.lines.push(line);
+      else {
+        if (current) yield current;
+        current = { key, lines: [line] };
+      }
     }
   }
   if (current) yield current;

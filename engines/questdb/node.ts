@@ -1,4 +1,3 @@
-import * as crypto from "node:crypto";
 import type pg from "pg";
 import type { Sender } from "@questdb/nodejs-client";
 import type { DatasetSpec, EngineNode, LoadStats } from "../../harness/engine.ts";
@@ -9,13 +8,27 @@ import type { WorkloadClient, WorkloadOp } from "../../harness/workload.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import { removeVolume } from "../../harness/runtime/resources.ts";
 import { EngineError } from "../../harness/engine-error.ts";
+import { sha256Hex } from "../../harness/sha256.ts";
 import { engineErrors } from "../../protocols/pg/errors.ts";
 import { readQuery } from "./user-query.ts";
 import { QDB_TABLES, canonicalRowText, questdbDataset, rowKey, type QdbOp, type QdbRow } from "./model.ts";
 import { errorLines } from "../../harness/server-log.ts";
-import { QDB_ROOT, type StartedQuestDb } from "./container.ts";
+import { publishedHost } from "../../harness/runtime/docker.ts";
+import { QDB_HTTP_PORT, QDB_ROOT, type StartedQuestDb } from "./container.ts";
+import { exportRows } from "./export-read.ts";
 import { QDB_SERVER_ERRORS } from "./recovery.ts";
-import { CANONICAL_COLUMNS, createTableSql, keyWrites, walState, writeBatch, type WalRow } from "./wire.ts";
+import {
+  CANONICAL_COLUMNS,
+  EXPORT_COLUMNS,
+  EXPORT_HEADER,
+  createTableSql,
+  isTrue,
+  keyWrites,
+  scalar,
+  walState,
+  writeBatch,
+  type WalRow,
+} from "./wire.ts";
 
 const DRILL_TABLES = QDB_TABLES.map((t) => t.name);
 
@@ -99,39 +112,43 @@ export class QuestDbNode implements EngineNode<QdbOp> {
   }
 
   /**
-   * The drill tables (and only those), slice by slice of the designated timestamp. The server's own errors (a
-   * partition listed in `_txn` but missing on disk) are `EngineError`s: a finding about the restore. An absent table
-   * is no records: the oracle counts what is missing.
+   * The drill tables (and only those), each in one `/exp` CSV export of the canonical columns, streamed and parsed as it
+   * arrives. The server's own errors (a partition listed in `_txn` but missing on disk) are `EngineError`s: a finding
+   * about the restore; an export the server breaks off mid-stream says nothing, so it is a plain error (the check then
+   * quotes what the server logged). An absent table is no records: the oracle counts what is missing. Each table must
+   * serve as many rows as its `count()` says (nothing writes during a read-back; a table still applying its WAL at the
+   * deadline excepted): a shorter export is an error, never fewer records.
    */
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
     const client = await this.qdb.client();
+    const base = `http://${publishedHost(this.qdb)}:${this.qdb.getMappedPort(QDB_HTTP_PORT)}`;
     await engineErrors(async () => {
-      await this.waitForWal(client, 120_000, { readAnyway: true });
+      const wal = await this.waitForWal(client, 120_000, { readAnyway: true });
+      // A table still applying its WAL at the deadline may grow between count() and the export: only framing holds.
+      const applying = wal.filter((w) => !w.suspended && w.writerTxn !== w.sequencerTxn).map((w) => w.name);
       for (const t of QDB_TABLES) {
-        let range;
+        let count;
         try {
-          range = (
-            await client.query<{ lo: string | null; hi: string | null }>(
-              `SELECT cast(min(ts) AS LONG) AS lo, cast(max(ts) AS LONG) AS hi FROM ${t.name}`,
-            )
-          ).rows[0];
+          count = Number(await scalar(client, `SELECT count() FROM ${t.name}`));
         } catch (err) {
           if (/table does not exist/i.test((err as Error).message)) continue;
           throw err;
         }
-        if (!range?.lo || !range.hi) continue;
-        // Partition-sized slices: each query is pruned to few partitions and the client never holds more than one.
-        const step = (t.partitionBy === "DAY" ? 24 : 1) * 3_600_000_000;
-        for (let lo = Number(range.lo); lo <= Number(range.hi); lo += step) {
-          const rows = await client.query<Record<string, string | null>>(
-            `SELECT ${CANONICAL_COLUMNS} FROM ${t.name} WHERE ts >= cast(${lo} AS TIMESTAMP) AND ts < cast(${lo + step} AS TIMESTAMP)`,
-          );
-          for (const r of rows.rows) {
-            const text = canonicalFromServer(r);
-            await into.add({ key: rowKey(t, r.id ?? "null"), digest: digestOfText(text), preview: text.slice(0, 160) });
+        let served = 0;
+        for await (const rows of exportRows(base, `SELECT ${EXPORT_COLUMNS} FROM ${t.name}`, EXPORT_HEADER)) {
+          for (const values of rows) {
+            const text = canonicalFromValues(values);
+            await into.add({
+              key: rowKey(t, values[0] ?? "null"),
+              digest: digestOfText(text),
+              preview: text.slice(0, 160),
+            });
           }
+          served += rows.length;
           progress.update({ records: into.digest.count });
         }
+        if (served !== count && !applying.includes(t.name))
+          throw new Error(`${t.name}: /exp served ${served} rows, count() says ${count}`);
       }
     }).finally(() => client.end());
   }
@@ -186,30 +203,31 @@ export class QuestDbNode implements EngineNode<QdbOp> {
   }
 }
 
-/** The canonical text of a row as the server sent it back (see `canonicalRowText` for the form). */
+/** The canonical text of a row as the server sent it back over PG wire (see `canonicalRowText` for the form). */
 export function canonicalFromServer(r: Record<string, string | null>): string {
-  const num = (v: string | null | undefined) => (v === null || v === undefined ? null : String(Number(v)));
-  const flag = r.flag === "true" || r.flag === "t";
-  return JSON.stringify([
-    r.id ?? null,
-    r.sym ?? null,
-    r.qty ?? null,
-    num(r.price),
-    flag,
-    r.note ?? null,
-    r.event_ts ?? null,
-    r.ts ?? null,
-  ]);
+  return canonicalFromValues(EXPORT_HEADER.map((c) => r[c] ?? null));
 }
 
 /**
- * SHA-256 of a row's canonical text, as the ledger's `rowDigest`: Node's one-shot `crypto.hash` (20.12+) where it
- * exists, three times as fast per row as a Hash object.
+ * The canonical text of a row from the server's text of its canonical columns, in `EXPORT_HEADER` order: LONGs and
+ * timestamps (cast to LONG) as sent, the DOUBLE as JavaScript's shortest text of its value, BOOLEAN `t`/`true`.
  */
-export const digestOfText: (text: string) => string =
-  typeof crypto.hash === "function"
-    ? (text) => crypto.hash("sha256", text)
-    : (text) => crypto.createHash("sha256").update(text).digest("hex");
+export function canonicalFromValues(v: readonly (string | null | undefined)[]): string {
+  const price = v[3];
+  return JSON.stringify([
+    v[0] ?? null,
+    v[1] ?? null,
+    v[2] ?? null,
+    price === null || price === undefined ? null : String(Number(price)),
+    isTrue(v[4]),
+    v[5] ?? null,
+    v[6] ?? null,
+    v[7] ?? null,
+  ]);
+}
+
+/** SHA-256 of a row's canonical text, as the ledger's `rowDigest`. */
+export const digestOfText = sha256Hex;
 
 /** One writer: a PG-wire session, and an ILP/HTTP sender opened on first use. */
 export class QuestDbWorkloadClient implements WorkloadClient<QdbOp> {

@@ -1,6 +1,5 @@
-import { createWriteStream, type WriteStream } from "node:fs";
-import { once } from "node:events";
 import { join } from "node:path";
+import { LineFile } from "../line-file.ts";
 import { readLines, sortFile } from "../records.ts";
 import type { CheckResult } from "./checker.ts";
 import { possibleSources, showKey, surelyApplied, surelyNotApplied, type WriteRow } from "./key-writes.ts";
@@ -16,12 +15,10 @@ import { possibleSources, showKey, surelyApplied, surelyNotApplied, type WriteRo
  * number of entries.
  */
 export class AtomicityCheck {
-  private readonly path: string;
-  private readonly out: WriteStream;
+  private readonly out: LineFile;
 
   constructor(private readonly workDir: string) {
-    this.path = join(workDir, "atomicity.tsv");
-    this.out = createWriteStream(this.path);
+    this.out = new LineFile(join(workDir, "atomicity.tsv"));
   }
 
   /** Records what one key says about each atomic entry that wrote it; `actual` is its restored digest (undefined: absent). */
@@ -35,15 +32,15 @@ export class AtomicityCheck {
         : surelyNotApplied(writes, sources, j)
           ? "not-applied"
           : undefined;
-      if (status && !this.out.write(`${w.entry}\t${group}\t${status}\t${key}\n`)) await once(this.out, "drain");
+      if (status) this.out.line(`${w.entry}\t${group}\t${status}\t${key}`);
     }
+    if (this.out.full) await this.out.flush();
   }
 
   async result(maxExamples: number): Promise<CheckResult<{ entries: number; torn: number }>> {
-    this.out.end();
-    await once(this.out, "finish");
+    await this.out.close();
     const sorted = join(this.workDir, "atomicity.sorted.tsv");
-    await sortFile(this.path, sorted, ["1,1", "2,2"], this.workDir);
+    await sortFile(this.out.path, sorted, ["1,1", "2,2"], this.workDir);
     let entries = 0;
     let torn = 0;
     const examples: string[] = [];

@@ -1,7 +1,6 @@
-import { createWriteStream } from "node:fs";
-import { once } from "node:events";
 import { ABSENT_DIGEST, UNKNOWN_DIGEST, type LedgerEntry, type Outcome } from "../ledger.ts";
-import { LIST_SEPARATOR, previewOf, readLines } from "../records.ts";
+import { LineFile } from "../line-file.ts";
+import { LIST_SEPARATOR, previewOf, readLineChunks } from "../records.ts";
 
 /** The backup window on the drill clock: from invoking the backup to its completion. */
 export interface BackupWindow {
@@ -59,26 +58,19 @@ const fixed = (ms: number) => ms.toFixed(3).padStart(16, "0");
  * preview. The entry is named only for an atomic entry of several keys (`-` otherwise): the atomicity check's unit.
  */
 export async function writeKeyRows(ledgerPath: string, out: string): Promise<void> {
-  const sink = createWriteStream(out);
-  for await (const line of readLines(ledgerPath)) {
-    if (!line) continue;
-    const entry = JSON.parse(line) as LedgerEntry;
-    const name = entry.writes.length > 1 && entry.atomic !== false ? `${entry.seq}:${previewOf(entry.op, 40)}` : "-";
-    for (const w of entry.writes) {
-      const row = [
-        w.key,
-        fixed(entry.invokeAt),
-        fixed(entry.completeAt),
-        entry.outcome,
-        w.digest,
-        name,
-        previewOf(w.preview ?? "", 80),
-      ].join("\t");
-      if (!sink.write(row + "\n")) await once(sink, "drain");
+  const sink = new LineFile(out);
+  for await (const lines of readLineChunks(ledgerPath)) {
+    for (const line of lines) {
+      if (!line) continue;
+      const entry = JSON.parse(line) as LedgerEntry;
+      const name = entry.writes.length > 1 && entry.atomic !== false ? `${entry.seq}:${previewOf(entry.op, 40)}` : "-";
+      const times = `${fixed(entry.invokeAt)}\t${fixed(entry.completeAt)}\t${entry.outcome}`;
+      for (const w of entry.writes)
+        sink.line(`${w.key}\t${times}\t${w.digest}\t${name}\t${previewOf(w.preview ?? "", 80)}`);
+      if (sink.full) await sink.flush();
     }
   }
-  sink.end();
-  await once(sink, "finish");
+  await sink.close();
 }
 
 /** Whether a write with this digest leaves the restored state `actual` (undefined: absent). */

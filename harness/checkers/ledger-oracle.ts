@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { UNKNOWN_DIGEST } from "../ledger.ts";
-import { LIST_SEPARATOR, mergeJoin, parseRecordLine, sortFile } from "../records.ts";
+import { LIST_SEPARATOR, SORT_BUFFER_MIB, mergeJoin, parseRecordLine, sortFile } from "../records.ts";
 import { AtomicityCheck } from "./atomicity.ts";
 import type { CheckResult } from "./checker.ts";
 import {
@@ -132,6 +132,18 @@ const describeTorn = (t: TornCut) =>
   `${showKey(t.visibleKey)} holds a write invoked at ${ms(t.visibleInvokeAt)} while ${showKey(t.missingKey)} lacks a write acknowledged at ${ms(t.missingCompleteAt)} (${ms(t.byMs)} apart)`;
 
 /**
+ * The ledger flattened to one row per (key, write) and sorted by key: the oracle's side of what was written. It needs
+ * only the closed ledger, so a drill starts it before reading the restored state back; its path when done.
+ */
+export async function sortedLedgerWrites(ledgerPath: string, workDir: string): Promise<string> {
+  const writesPath = join(workDir, "ledger-writes.tsv");
+  const writesSorted = join(workDir, "ledger-writes.sorted.tsv");
+  await writeKeyRows(ledgerPath, writesPath);
+  await sortFile(writesPath, writesSorted, ["1,1", "2,2"], workDir, SORT_BUFFER_MIB / 2);
+  return writesSorted;
+}
+
+/**
  * Checks the restored state (canonical records, unsorted) against the ledger with rules 1-4 and the model's
  * consistency; in the same pass, `cutChecks` judges what the cut check cannot see (one entry's keys share its times):
  * `atomicity` unless the model is per-key, `prefix` for prefix-per-stream. Streams: both sides are sorted on disk and
@@ -143,6 +155,8 @@ const describeTorn = (t: TornCut) =>
  */
 export async function checkAgainstLedger(opts: {
   ledgerPath: string;
+  /** The ledger's side already on its way (`sortedLedgerWrites`, started while the state was read back). */
+  ledgerWrites?: Promise<string>;
   restoredPath: string;
   window: BackupWindow;
   model: RecordModel;
@@ -151,12 +165,12 @@ export async function checkAgainstLedger(opts: {
 }): Promise<CheckResult<OracleDetails> & { figures: OracleFigures; cutChecks: CheckResult[] }> {
   const { window, model, workDir } = opts;
   const maxExamples = opts.maxExamples ?? 20;
-  const writesPath = join(workDir, "ledger-writes.tsv");
-  const writesSorted = join(workDir, "ledger-writes.sorted.tsv");
   const restoredSorted = join(workDir, "restored.sorted.tsv");
-  await writeKeyRows(opts.ledgerPath, writesPath);
-  await sortFile(writesPath, writesSorted, ["1,1", "2,2"], workDir);
-  await sortFile(opts.restoredPath, restoredSorted, ["1,1"], workDir);
+  // The restored state is sorted while the ledger is flattened and sorted: two cores, one memory budget.
+  const [writesSorted] = await Promise.all([
+    opts.ledgerWrites ?? sortedLedgerWrites(opts.ledgerPath, workDir),
+    sortFile(opts.restoredPath, restoredSorted, ["1,1"], workDir, SORT_BUFFER_MIB / 2),
+  ]);
 
   const figures: OracleFigures = {
     keysChecked: 0,

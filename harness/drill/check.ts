@@ -3,6 +3,7 @@ import { runCheckers, type Checker, type CheckResult } from "../checkers/checker
 import { checkEquivalence, type StateSummary } from "../checkers/equivalence.ts";
 import {
   checkAgainstLedger,
+  sortedLedgerWrites,
   type BackupWindow,
   type OracleFigures,
   type RecordModel,
@@ -53,6 +54,10 @@ export async function checkRestored<Payload>(opts: {
   p: PhaseProgress;
 }): Promise<CheckOutcome> {
   const { workDir } = opts;
+  // The ledger is closed: its side of the oracle is sorted while the restored state is read back. The oracle awaits it
+  // and reports its failure; `ledgerSettled` handles that failure when no oracle runs (the read-back failed).
+  const ledgerWrites = sortedLedgerWrites(opts.ledgerPath, workDir);
+  const ledgerSettled = ledgerWrites.catch(() => undefined);
   let restoredState: StateSummary | null = null;
   const checks: CheckResult[] = [];
   try {
@@ -85,6 +90,7 @@ export async function checkRestored<Payload>(opts: {
     needsState("ledger-oracle", async (s) => {
       const { figures, cutChecks, ...result } = await checkAgainstLedger({
         ledgerPath: opts.ledgerPath,
+        ledgerWrites,
         restoredPath: s.path,
         window: opts.window,
         workDir,
@@ -97,5 +103,6 @@ export async function checkRestored<Payload>(opts: {
     { name: "invariants", check: () => opts.invariants() },
   ];
   checks.push(...(await runCheckers(checkers, null)));
+  await ledgerSettled; // nothing of the check still writes in its directory
   return { checks, restoredState, oracle };
 }

@@ -7,7 +7,7 @@ import type { PhaseProgress } from "../../harness/progress.ts";
 import type { CanonicalRecord, RecordFile } from "../../harness/records.ts";
 import type { ResolvedImage } from "../../harness/runtime/images.ts";
 import type { WorkloadClient } from "../../harness/workload.ts";
-import { canonicalRelText, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "./model.ts";
+import { canonicalRelText, decimalOf, digestOf, graphBatches, relKey, type GraphNode, type GraphOp } from "./model.ts";
 import {
   ACCOUNT_FLOWS,
   READ_NODES,
@@ -151,24 +151,32 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
     return new GraphWorkloadClient((await this.driver()).session());
   }
 
-  /** Every node with the `Node` label (an account's balance a record apart), then every relationship with its endpoints' uids, as canonical records. */
+  /**
+   * Every node with the `Node` label (an account's balance a record apart), then every relationship with its endpoints'
+   * uids, as canonical records. The two queries run at once in two sessions (each was its own auto-commit transaction
+   * before too): the server produces one while the client decodes and hashes the other.
+   */
   async readCanonical(into: RecordFile, progress: PhaseProgress): Promise<void> {
-    await boltEngineErrors(() =>
-      this.withSession(async (s) => {
-        let records = 0;
-        for await (const r of s.run(READ_NODES)) {
-          for (const record of nodeRecords(r.get("labels") as string[], r.get("props") as Record<string, unknown>))
-            await into.add(record);
-          if (++records % 1000 === 0) progress.update({ records });
-        }
-        for await (const r of s.run(READ_RELS)) {
-          const props = r.get("props") as Record<string, unknown>;
-          const text = canonicalRelText(r.get("type") as string, r.get("from"), r.get("to"), props);
-          await into.add({ key: relKey(String(props.uid)), digest: digestOf(text), preview: text });
-          if (++records % 1000 === 0) progress.update({ records });
-        }
-      }, FULL_READ_FETCH),
-    );
+    let records = 0;
+    const counted = () => {
+      if (++records % 1000 === 0) progress.update({ records });
+    };
+    const nodes = this.withSession(async (s) => {
+      for await (const r of s.run(READ_NODES)) {
+        for (const record of nodeRecords(r.get("labels") as string[], r.get("props") as Record<string, unknown>))
+          await into.add(record);
+        counted();
+      }
+    }, FULL_READ_FETCH);
+    const rels = this.withSession(async (s) => {
+      for await (const r of s.run(READ_RELS)) {
+        const props = r.get("props") as Record<string, unknown>;
+        const text = canonicalRelText(r.get("type") as string, r.get("from"), r.get("to"), props);
+        await into.add({ key: relKey(decimalOf(props.uid)), digest: digestOf(text), preview: text });
+        counted();
+      }
+    }, FULL_READ_FETCH);
+    await boltEngineErrors(() => Promise.all([nodes, rels]));
   }
 
   /**
@@ -198,7 +206,7 @@ export abstract class BoltGraphNode implements EngineNode<GraphOp> {
             if (r.has("labels")) for (const record of nodeRecords(r.get("labels") as string[], props)) into(record);
             else {
               const text = canonicalRelText(r.get("type") as string, r.get("from"), r.get("to"), props);
-              into({ key: relKey(String(props.uid)), digest: digestOf(text), preview: text });
+              into({ key: relKey(decimalOf(props.uid)), digest: digestOf(text), preview: text });
             }
           }
         }

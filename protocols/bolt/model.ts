@@ -1,9 +1,10 @@
 import fc from "fast-check";
-import { createHash } from "node:crypto";
 import neo4j, { type Integer } from "neo4j-driver";
 import type { OpSource, WorkloadOp } from "../../harness/workload.ts";
 import { deriveSeed } from "../../harness/seed.ts";
 import { int64, nastyText } from "../../harness/hostile-values.ts";
+import { compareKeys } from "../../harness/records.ts";
+import { sha256Hex } from "../../harness/sha256.ts";
 
 /**
  * The graph data model every Bolt engine (Neo4j, Memgraph) is drilled with. Nodes carry the label `Node` plus a few
@@ -133,13 +134,23 @@ export function relOf(uid: number, type: string, from: number, to: number, props
   return { uid, type, from, to, props: { ...props, uid: neo4j.int(uid) } };
 }
 
+/** An Integer's decimal text, as its `toString()` gives it, without that method's digit-by-digit long division. */
+function intText(v: Integer): string {
+  return v.inSafeRange()
+    ? String(v.toNumber())
+    : BigInt.asIntN(64, (BigInt(v.high) << 32n) | BigInt(v.low >>> 0)).toString();
+}
+
+/** A value's decimal text: an Integer's as `intText`, anything else's `String`. */
+export const decimalOf = (v: unknown): string => (neo4j.isInt(v) ? intText(v) : String(v));
+
 /**
  * One canonical text per value, the same whichever side built it (the values sent, or the driver's decoding of what
  * the engine returned): integers as decimal, doubles as JavaScript's shortest round-trip form (NaN, ±Infinity and -0
  * spelled out), text as JSON, temporals in ISO form with nanoseconds, lists in order.
  */
 export function canonicalValue(v: unknown): string {
-  if (neo4j.isInt(v)) return `i${v.toString()}`;
+  if (neo4j.isInt(v)) return `i${intText(v)}`;
   if (typeof v === "bigint") return `i${v.toString()}`;
   if (typeof v === "number") return Object.is(v, -0) ? "f-0" : `f${String(v)}`;
   if (typeof v === "string") return `s${JSON.stringify(v)}`;
@@ -153,8 +164,10 @@ export function canonicalValue(v: unknown): string {
 
 /** Keys sorted by their UTF-8 bytes, so the canonical text does not depend on the order an engine returns them in. */
 export function canonicalProps(props: Record<string, unknown>): string {
-  const keys = Object.keys(props).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalValue(props[k])}`).join(",")}}`;
+  const keys = Object.keys(props).sort(compareKeys);
+  let text = "{";
+  for (const [i, k] of keys.entries()) text += `${i ? "," : ""}${JSON.stringify(k)}:${canonicalValue(props[k])}`;
+  return text + "}";
 }
 
 export function canonicalNodeText(labels: string[], props: Record<string, unknown>): string {
@@ -165,7 +178,7 @@ export function canonicalRelText(type: string, from: unknown, to: unknown, props
   return `(${canonicalValue(from)})-[${type} ${canonicalProps(props)}]->(${canonicalValue(to)})`;
 }
 
-export const digestOf = (text: string) => createHash("sha256").update(text).digest("hex");
+export const digestOf = sha256Hex;
 export const nodeKey = (uid: number | string) => `node/${uid}`;
 /** An account's balance, a record apart from the rest of the account: transfers move it, nothing else changes. */
 export const balanceKey = (uid: number | string) => `${nodeKey(uid)}#balance`;

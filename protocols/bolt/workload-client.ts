@@ -7,6 +7,7 @@ import {
   canonicalNodeText,
   canonicalRelText,
   canonicalValue,
+  decimalOf,
   digestOf,
   nodeKey,
   relKey,
@@ -34,11 +35,14 @@ import { isDefiniteBoltFailure } from "./errors.ts";
  * must come back exactly as loaded.
  */
 export function nodeRecords(labels: string[], props: Record<string, unknown>): CanonicalRecord[] {
-  const uid = String(props.uid);
+  const uid = decimalOf(props.uid);
+  if (!("balance" in props)) {
+    const text = canonicalNodeText(labels, props);
+    return [{ key: nodeKey(uid), digest: digestOf(text), preview: text }];
+  }
   const { balance, ...rest } = props;
   const text = canonicalNodeText(labels, rest);
   const node = { key: nodeKey(uid), digest: digestOf(text), preview: text };
-  if (!("balance" in props)) return [node];
   const value = canonicalValue(balance);
   return [node, { key: balanceKey(uid), digest: digestOf(value), preview: value }];
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { writeFile } from "node:fs/promises";
@@ -184,6 +185,21 @@ describe("checkAgainstLedger", () => {
       true,
     );
     expect(result.summary).toMatch(/1 lost, 1 phantom, 1 corrupt/);
+  });
+
+  it("finds the one record of 30,000 whose digest differs in one character, across many file chunks", async () => {
+    const hex = (i: number) => createHash("sha256").update(String(i)).digest("hex");
+    const keys = Array.from({ length: 30_000 }, (_, i) => `t/${i}`);
+    const load: Record<string, string> = Object.fromEntries(keys.map((k, i) => [k, hex(i)]));
+    const restored = { ...load };
+    const odd = restored["t/17321"]!;
+    restored["t/17321"] = odd.slice(0, -1) + (odd.endsWith("0") ? "1" : "0");
+    const whole = await runCheck([entry("load", "ok", 0, 10, load)], load, POINT_IN_TIME);
+    expect(whole.valid).toBe(true);
+    const result = await runCheck([entry("load", "ok", 0, 10, load)], restored, POINT_IN_TIME);
+    expect(result.figures.violations).toEqual({ ...NO_VIOLATIONS, corrupt: 1 });
+    expect(result.figures.keysChecked).toBe(30_000);
+    expect(result.examples).toEqual([expect.stringMatching(/^corrupt t\/17321\n/)]);
   });
 
   const PEOPLE_1_TWICE: Digests = [

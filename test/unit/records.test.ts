@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import {
   MultisetDigest,
+  add256,
   RecordFile,
   compareKeys,
   formatRecordLine,
@@ -11,9 +13,12 @@ import {
   mergeJoin,
   parseRecordLine,
   previewOf,
+  readLineChunks,
+  readLines,
   sortFile,
   type CanonicalRecord,
 } from "../../harness/records.ts";
+import { LineFile } from "../../harness/line-file.ts";
 import { makeTempDir } from "./support.ts";
 
 const digestOf = (records: Pick<CanonicalRecord, "key" | "digest">[]) => {
@@ -52,6 +57,54 @@ describe("MultisetDigest", () => {
   it("is 64 hex digits, zero for the empty multiset", () => {
     expect(new MultisetDigest().hex()).toBe("0".repeat(64));
     expect(digestOf([A]).hex).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("is the sum of SHA-256(key NUL digest) modulo 2^256, as a BigInt computes it", () => {
+    const reference = (records: Pick<CanonicalRecord, "key" | "digest">[]) => {
+      let sum = 0n;
+      for (const r of records)
+        sum += BigInt("0x" + createHash("sha256").update(r.key).update("\0").update(r.digest).digest("hex"));
+      return (sum % (1n << 256n)).toString(16).padStart(64, "0");
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.string({ unit: "grapheme" }), digest: fc.string() }), { maxLength: 40 }),
+        (rs) => {
+          expect(digestOf(rs).hex).toBe(reference(rs));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("add256", () => {
+  const big = (limbs: Uint32Array) => limbs.reduceRight((n, l) => (n << 32n) | BigInt(l), 0n);
+  const bytes = fc.uint8Array({ minLength: 32, maxLength: 32 });
+  const edgy = fc.oneof(bytes, fc.constant(new Uint8Array(32).fill(0xff)), fc.constant(new Uint8Array(32)));
+
+  it("adds 256-bit big-endian numbers modulo 2^256, carries and wrap-around included", () => {
+    fc.assert(
+      fc.property(fc.array(edgy, { minLength: 1, maxLength: 20 }), (adds) => {
+        const sum = new Uint32Array(8);
+        let expected = 0n;
+        for (const b of adds) {
+          add256(sum, b);
+          expected = (expected + BigInt("0x" + Buffer.from(b).toString("hex"))) % (1n << 256n);
+        }
+        expect(big(sum)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads the 32 bytes at a view's own offset", () => {
+    const backing = new Uint8Array(40).fill(0xff);
+    backing.fill(0, 4, 35);
+    backing[35] = 1;
+    const sum = new Uint32Array(8);
+    add256(sum, backing.subarray(4, 36));
+    expect(big(sum)).toBe(1n);
   });
 });
 
@@ -117,6 +170,29 @@ describe("record lines", () => {
     for (const r of [A, B]) await file.add({ ...r, preview: "p" });
     expect(await file.close()).toEqual({ count: 2, digest: digestOf([B, A]).hex });
     expect(await readFile(file.path, "utf8")).toBe("people/1\taaa\tp\npeople/2\tbbb\tp\n");
+  });
+});
+
+describe("LineFile and readLineChunks", () => {
+  it("write and read back every line in order across many chunks, CRLF and a last line without LF included", async () => {
+    const dir = await makeTempDir();
+    const lines = Array.from(
+      { length: 30_000 },
+      (_, i) => `line ${i} ${"é😀".repeat(i % 7)}${i % 5 === 0 ? "\r" : ""}`,
+    );
+    const file = new LineFile(join(dir, "lines.txt"));
+    for (const line of lines) {
+      file.line(line);
+      if (file.full) await file.flush();
+    }
+    await file.close();
+    await writeFile(join(dir, "tail.txt"), (await readFile(file.path, "utf8")) + "last without LF");
+    const back: string[] = [];
+    for await (const chunk of readLineChunks(join(dir, "tail.txt"))) back.push(...chunk);
+    expect(back).toEqual([...lines.map((l) => l.replace(/\r$/, "")), "last without LF"]);
+    const one: string[] = [];
+    for await (const line of readLines(join(dir, "tail.txt"))) one.push(line);
+    expect(one).toEqual(back);
   });
 });
 

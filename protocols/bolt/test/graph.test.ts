@@ -7,13 +7,14 @@ import {
   WORKLOAD_UID_BASE,
   canonicalNodeText,
   canonicalValue,
+  decimalOf,
   digestOf,
   graphBatches,
   labelsOf,
   type GraphOp,
 } from "../model.ts";
 import { isDefiniteBoltFailure } from "../errors.ts";
-import { nodeWrites } from "../workload-client.ts";
+import { nodeRecords, nodeWrites } from "../workload-client.ts";
 import { createNodesCypher, quoteName } from "../cypher.ts";
 
 /** What the driver hands back with lossless integers: every integer, temporal fields included, as a neo4j Integer. */
@@ -35,6 +36,28 @@ function asDecoded(v: unknown): unknown {
 }
 
 describe("graph data model", () => {
+  it("an Integer's canonical text is its toString(), across the whole 64-bit range", () => {
+    const edges = ["0", "-1", "9007199254740991", "9007199254740992", "-9007199254740993", "9223372036854775807"];
+    for (const s of [...edges, "-9223372036854775808"]) expect(canonicalValue(neo4j.int(s))).toBe(`i${s}`);
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (b) => {
+        const v = neo4j.int(b.toString());
+        expect(canonicalValue(v)).toBe(`i${v.toString()}`);
+        expect(decimalOf(v)).toBe(b.toString());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("a node's record is the same whether or not its property keys come in another order", () => {
+    const batch = [...graphBatches(5, 1)][0]!;
+    if (batch.kind !== "nodes") throw new Error("the first batch of a graph holds its nodes");
+    const node = batch.nodes[0]!;
+    const reversed = Object.fromEntries(Object.entries(node.props).reverse());
+    expect(Object.keys(reversed)).not.toEqual(Object.keys(node.props));
+    expect(nodeRecords(node.labels, reversed)).toEqual(nodeRecords(node.labels, node.props));
+  });
+
   it("the same seed and size give the same graph: nodes, one relationship per node, then the accounts", () => {
     const digest = (seed: number) => {
       const keys: string[] = [];
