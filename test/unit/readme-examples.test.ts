@@ -25,4 +25,3 @@ describe("the README's examples are copied from the files the tests drill", () =
     }
   });
 });
-});
