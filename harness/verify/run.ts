@@ -18,7 +18,7 @@ import { ageCheck } from "./age.ts";
 import { compareCheck } from "./compare.ts";
 import { fingerprintOf, type Fingerprint } from "./fingerprint.ts";
 import { runUserChecks } from "./user-checks.ts";
-import type { VerifyDefinition, VerifyRequest } from "./scenario.ts";
+import type { VerifyDefinition, VerifyRequest } from "./definition.ts";
 
 /** What one verification found, before it is written down (report.ts). */
 export interface VerifyResult {
