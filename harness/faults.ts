@@ -104,19 +104,14 @@ export async function dropDirectory(artifactDir: string, rel: string): Promise<F
  * from the backup store. Writes acknowledged between the two backups must then be reported lost (or stale).
  */
 export function olderBackupFault<Node, Artifact extends ArtifactRef>(): DrillFault<Node, Artifact> {
-  let older: Artifact | undefined;
-  return {
-    name: "older-backup",
-    description: "restore a backup taken before the workload instead of the one just taken",
-    expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ (lost|stale)" }] },
-    async beforeBackup({ takeBackup, runtime }) {
-      older = await takeBackup(join(runtime.workDir, "older-backup"));
+  return withOlderBackup(
+    {
+      name: "older-backup",
+      description: "restore a backup taken before the workload instead of the one just taken",
+      expect: { outcome: "detects", by: [{ check: "ledger-oracle", reason: "\\d+ (lost|stale)" }] },
     },
-    async apply(artifact) {
-      if (!older) throw new Error("the older backup was not taken");
-      return substituteOlderBackup(artifact.dir, older.dir);
-    },
-  };
+    (artifactDir, olderDir) => substituteOlderBackup(artifactDir, olderDir),
+  );
 }
 
 /**
@@ -129,6 +124,20 @@ export function olderFilesFault<Node, Artifact extends ArtifactRef>(fault: {
   expect: Expectation;
   pick: (rel: string) => boolean;
 }): DrillFault<Node, Artifact> {
+  return withOlderBackup(fault, async (artifactDir, olderDir) => {
+    const newer = new Set(await filesUnder(artifactDir));
+    const copied = (await filesUnder(olderDir)).filter((rel) => newer.has(rel) && fault.pick(rel));
+    if (copied.length === 0) throw new Error(`${fault.name}: no file of the older backup matches what it replaces`);
+    for (const rel of copied) await cp(join(olderDir, rel), inside(artifactDir, rel));
+    return { fault: "older-files", target: copied.join(", "), detail: { from: olderDir, files: copied.length } };
+  });
+}
+
+/** A fault that takes a backup before the workload and, after the new one, applies `use` with both directories. */
+function withOlderBackup<Node, Artifact extends ArtifactRef>(
+  fault: { name: string; description: string; expect: Expectation },
+  use: (artifactDir: string, olderDir: string) => Promise<FaultRecord>,
+): DrillFault<Node, Artifact> {
   let older: Artifact | undefined;
   return {
     name: fault.name,
@@ -139,11 +148,7 @@ export function olderFilesFault<Node, Artifact extends ArtifactRef>(fault: {
     },
     async apply(artifact) {
       if (!older) throw new Error("the older backup was not taken");
-      const newer = new Set(await filesUnder(artifact.dir));
-      const copied = (await filesUnder(older.dir)).filter((rel) => newer.has(rel) && fault.pick(rel));
-      if (copied.length === 0) throw new Error(`${fault.name}: no file of the older backup matches what it replaces`);
-      for (const rel of copied) await cp(join(older.dir, rel), inside(artifact.dir, rel));
-      return { fault: "older-files", target: copied.join(", "), detail: { from: older.dir, files: copied.length } };
+      return use(artifact.dir, older.dir);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { flipBytes, olderFilesFault, truncateFile, type DrillFault } from "../../harness/faults.ts";
 import type { Neo4jArtifact } from "./engine.ts";
 import type { Neo4jNode } from "./node.ts";
+import { detectedBy } from "../../harness/expectation.ts";
 import { DUMP_FILE } from "./preflight.ts";
 import { UID_INDEX_CHECK } from "./uid-index.ts";
 
@@ -42,7 +43,7 @@ export function staleUidIndex(): Neo4jFault {
   return olderFilesFault({
     name: "stale-uid-index",
     description: "copy the uid range index files of a cold copy taken before the workload over the new cold copy's",
-    expect: { outcome: "detects", by: [{ check: UID_INDEX_CHECK, reason: "not found through its uid index" }] },
+    expect: detectedBy({ [UID_INDEX_CHECK]: "not found through its uid index" }),
     pick: (rel) => RANGE_INDEX_FILE.test(rel),
   });
 }
